@@ -1,0 +1,138 @@
+#include "reference/float_format.h"
+
+#include <algorithm>
+
+#include "reference/error.h"
+
+namespace poolproof {
+namespace {
+
+std::uint64_t ones(int count) {
+  return count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+}
+
+integer power_of_two(long exponent) {
+  integer result = 1;
+  result <<= static_cast<unsigned>(exponent);
+  return result;
+}
+
+// 2^exponent for any integer exponent, as an exact rational.
+rational scale(long exponent) {
+  return exponent >= 0 ? rational(power_of_two(exponent))
+                       : rational(integer(1), power_of_two(-exponent));
+}
+
+// floor(log2(q)) for q > 0: start from the bit lengths, then correct by the one step they can miss.
+long floor_log2(const rational& q) {
+  const integer num = numerator(q), den = denominator(q);
+  long exponent = static_cast<long>(msb(num)) - static_cast<long>(msb(den));
+  if (q < scale(exponent)) --exponent;
+  return exponent;
+}
+
+// Rounds a non-negative rational to an integer, ties to even.
+integer round_half_even(const rational& q) {
+  const integer num = numerator(q), den = denominator(q);
+  integer quotient = num / den;
+  const integer twice_remainder = 2 * (num - quotient * den);
+  if (twice_remainder > den || (twice_remainder == den && (quotient & 1) != 0)) ++quotient;
+  return quotient;
+}
+
+std::uint64_t sign_bit(const format_layout& layout, bool negative) {
+  return negative ? std::uint64_t{1} << (layout.width() - 1) : 0;
+}
+
+std::uint64_t infinity_bits(const format_layout& layout, bool negative) {
+  return sign_bit(layout, negative) | (ones(layout.exponent_bits) << layout.fraction_bits);
+}
+
+// Encodes |x| > 0: the quantum is fixed by the exponent, clamped at the subnormal range.
+std::uint64_t round_magnitude(const format_layout& layout, const rational& magnitude) {
+  const long min_exponent = 1 - layout.bias();
+  const long exponent = std::max(floor_log2(magnitude), min_exponent);
+  const long quantum_exponent = exponent - layout.fraction_bits;
+  // significand in [0, 2^(fraction_bits+1)]: reaching the top carries into the exponent field,
+  // which the biased encoding below absorbs on its own.
+  const integer significand = round_half_even(magnitude / scale(quantum_exponent));
+  const integer implicit = power_of_two(layout.fraction_bits);
+  const long biased = significand >= implicit ? exponent + layout.bias() : 0;
+  const integer fraction = significand >= implicit ? significand - implicit : significand;
+  const integer bits = (integer(biased) << layout.fraction_bits) + fraction;
+  if (biased + (fraction >> layout.fraction_bits) >=
+      static_cast<long>(ones(layout.exponent_bits))) {
+    return infinity_bits(layout, false);
+  }
+  return bits.convert_to<std::uint64_t>();
+}
+
+}  // namespace
+
+format_layout layout_of(float_format format) {
+  switch (format) {
+    case float_format::binary16:
+      return {5, 10};
+    case float_format::bfloat16:
+      return {8, 7};
+    case float_format::binary32:
+      return {8, 23};
+    case float_format::binary64:
+      return {11, 52};
+  }
+  POOLPROOF_CHECK(false);
+}
+
+std::string_view format_name(float_format format) {
+  switch (format) {
+    case float_format::binary16:
+      return "float16";
+    case float_format::bfloat16:
+      return "bfloat16";
+    case float_format::binary32:
+      return "float32";
+    case float_format::binary64:
+      return "float64";
+  }
+  POOLPROOF_CHECK(false);
+}
+
+std::optional<float_format> parse_format(std::string_view name) {
+  for (auto format : {float_format::binary16, float_format::bfloat16, float_format::binary32,
+                      float_format::binary64}) {
+    if (format_name(format) == name) return format;
+  }
+  return std::nullopt;
+}
+
+extended_rational decode(float_format format, std::uint64_t bits) {
+  const format_layout layout = layout_of(format);
+  POOLPROOF_CHECK((bits & ~ones(layout.width())) == 0);
+  const bool negative = ((bits >> (layout.width() - 1)) & 1) != 0;
+  const std::uint64_t biased = (bits >> layout.fraction_bits) & ones(layout.exponent_bits);
+  const std::uint64_t fraction = bits & ones(layout.fraction_bits);
+  if (biased == ones(layout.exponent_bits)) {
+    return fraction == 0 ? extended_rational::infinity(negative)
+                         : extended_rational::not_a_number();
+  }
+  // Subnormals share the smallest normal exponent but lose the implicit leading bit.
+  const integer significand =
+      biased == 0 ? integer(fraction) : integer(fraction) + power_of_two(layout.fraction_bits);
+  const long exponent =
+      (biased == 0 ? 1 : static_cast<long>(biased)) - layout.bias() - layout.fraction_bits;
+  const rational magnitude = rational(significand) * scale(exponent);
+  if (magnitude == 0)
+    return negative ? extended_rational::negative_zero() : extended_rational::finite(0);
+  return extended_rational::finite(negative ? rational(-magnitude) : magnitude);
+}
+
+std::uint64_t round_to(float_format format, const extended_rational& x) {
+  const format_layout layout = layout_of(format);
+  if (x.is_nan())
+    return infinity_bits(layout, false) | (std::uint64_t{1} << (layout.fraction_bits - 1));
+  if (x.is_infinite()) return infinity_bits(layout, x.negative);
+  if (x.value == 0) return sign_bit(layout, x.negative);
+  return sign_bit(layout, x.negative) | round_magnitude(layout, abs(x.value));
+}
+
+}  // namespace poolproof

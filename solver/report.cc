@@ -1,0 +1,194 @@
+#include "solver/report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "reference/adaptive_window.h"
+#include "reference/fixed_pool.h"
+
+namespace poolproof {
+namespace {
+
+using json = nlohmann::json;
+
+// The rule people assume: stride = n//m, kernel = n-(m-1)*stride, padding 0 (undefined for m > n).
+std::optional<fixed_pool_params> naive_params(std::int64_t n, std::int64_t m) {
+  if (n / m == 0) return std::nullopt;
+  fixed_pool_params params;
+  params.stride = n / m;
+  params.kernel = n - (m - 1) * params.stride;
+  return params;
+}
+
+const fixed_pool_params* witness_of(const nd_verdict& v, std::size_t axis) {
+  const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
+  const auto* found = std::get_if<equivalent>(&source[axis]);
+  return found ? &found->witness : nullptr;
+}
+
+// One cell: the fixed window of output o, its divisor for avg, and a mark where it differs.
+std::string fixed_cell(std::int64_t n, std::int64_t o, const fixed_pool_params& params,
+                       pool_kind kind, const window& adaptive) {
+  const index_progression indices = fixed_pool_indices(n, params, o);
+  std::string cell = to_string(indices);
+  bool differs = !same_indices(indices, adaptive);
+  if (kind == pool_kind::avg) {
+    const std::int64_t divisor = fixed_avg_divisor(n, params, o);
+    cell += fmt::format(" /{}", divisor);
+    differs = differs || divisor != adaptive.length();
+  }
+  return differs ? cell + " *" : cell;
+}
+
+std::string params_text(const fixed_pool_params& p, pool_kind kind, std::size_t dims) {
+  const auto flag = [](bool value) { return value ? "True" : "False"; };
+  if (kind == pool_kind::avg) {
+    return fmt::format(
+        "AvgPool{}d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={})",
+        dims, p.kernel, p.stride, p.padding, flag(p.ceil_mode), flag(p.count_include_pad));
+  }
+  return fmt::format("MaxPool{}d(kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={})",
+                     dims, p.kernel, p.stride, p.padding, p.dilation, flag(p.ceil_mode));
+}
+
+std::string window_table(const equivalence_report& r, std::size_t axis, std::int64_t max_rows) {
+  const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
+  const auto naive = naive_params(n, m);
+  const fixed_pool_params* avg = witness_of(r.avg, axis);
+  const fixed_pool_params* max = witness_of(r.max, axis);
+  std::string out =
+      fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", "out", "adaptive [begin,end)",
+                  naive ? fmt::format("naive k={} s={} p=0", naive->kernel, naive->stride)
+                        : "naive (stride n//m = 0)",
+                  "avg witness /divisor", "max witness");
+  const std::int64_t head = std::max<std::int64_t>(1, max_rows / 2);
+  for (std::int64_t o = 0; o < m; ++o) {
+    if (m > max_rows && o == head) {
+      out += fmt::format("{:>6}  ({} more windows)\n", "...", m - 2 * head);
+      o = m - head;
+    }
+    const window w = adaptive_window(n, m, o);
+    out += fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", o,
+                       fmt::format("{} len {}", to_string(w), w.length()),
+                       naive ? fixed_cell(n, o, *naive, pool_kind::avg, w) : "-",
+                       avg ? fixed_cell(n, o, *avg, pool_kind::avg, w) : "-",
+                       max ? fixed_cell(n, o, *max, pool_kind::max, w) : "-");
+  }
+  if (naive) {
+    const auto mismatch = fixed_pool_mismatch(n, m, *naive, pool_kind::avg);
+    out += fmt::format("        naive rule (count_include_pad=True): {}\n",
+                       mismatch ? "differs: " + *mismatch : "reproduces the adaptive windows");
+  }
+  return out;
+}
+
+std::string verdict_line(const nd_verdict& v, pool_kind kind, std::size_t dims) {
+  const char* name = pool_kind_name(kind);
+  if (v.status == verdict_status::equivalent) {
+    std::string text;
+    for (std::size_t axis = 0; axis < dims; ++axis) {
+      const auto& found = std::get<equivalent>(v.layer[axis]);
+      text += fmt::format("{}{}{}", axis ? "; axis " + std::to_string(axis) + ": " : "",
+                          params_text(found.witness, kind, 1),
+                          found.minimal ? "" : " (not proven minimal)");
+    }
+    return fmt::format("{}: EQUIVALENT  {}\n", name, dims == 1 ? text : "per axis: " + text);
+  }
+  std::string text =
+      fmt::format("{}: {}  {}\n", name,
+                  v.status == verdict_status::unknown ? "UNKNOWN" : "NOT EQUIVALENT", v.reason);
+  for (std::size_t axis = 0; axis < v.axes.size(); ++axis) {
+    if (const auto* no = std::get_if<not_equivalent>(&v.axes[axis]))
+      text += "    " + no->explanation + "\n";
+    if (const auto* open = std::get_if<unknown>(&v.axes[axis]))
+      text += "    unknown: " + open->reason + "\n";
+  }
+  return text;
+}
+
+json witness_json(const fixed_pool_params& p, pool_kind kind) {
+  json w = {{"kernel", p.kernel},
+            {"stride", p.stride},
+            {"padding", p.padding},
+            {"ceil_mode", p.ceil_mode}};
+  if (kind == pool_kind::avg) w["count_include_pad"] = p.count_include_pad;
+  if (kind == pool_kind::max) w["dilation"] = p.dilation;
+  return w;
+}
+
+json verdict_json(const verdict& v, pool_kind kind) {
+  if (const auto* yes = std::get_if<equivalent>(&v)) {
+    return {{"equivalent", true},
+            {"witness", witness_json(yes->witness, kind)},
+            {"minimal", yes->minimal}};
+  }
+  if (const auto* no = std::get_if<not_equivalent>(&v))
+    return {{"equivalent", false}, {"reason", no->explanation}};
+  return {{"equivalent", nullptr}, {"reason", std::get<unknown>(v).reason}};
+}
+
+// A layer's witness: per-axis numbers gathered into arrays for N-D, shared flags kept scalar.
+json layer_json(const nd_verdict& v, pool_kind kind, const equivalence_report& r) {
+  json result;
+  if (v.layer.size() == 1) {
+    result = verdict_json(v.layer.front(), kind);
+  } else if (v.status == verdict_status::equivalent) {
+    json witness = witness_json(std::get<equivalent>(v.layer.front()).witness, kind);
+    for (const char* key : {"kernel", "stride", "padding", "dilation"}) {
+      if (!witness.contains(key)) continue;
+      witness[key] = json::array();
+      for (const verdict& axis : v.layer)
+        witness[key].push_back(witness_json(std::get<equivalent>(axis).witness, kind)[key]);
+    }
+    result = {{"equivalent", true}, {"witness", witness}};
+  } else {
+    result = {{"equivalent", v.status == verdict_status::unknown ? json(nullptr) : json(false)},
+              {"reason", v.reason}};
+  }
+  result["axes"] = json::array();
+  for (std::size_t axis = 0; axis < v.axes.size(); ++axis) {
+    json entry = verdict_json(v.axes[axis], kind);
+    entry["in_size"] = r.in_size[axis];
+    entry["out_size"] = r.out_size[axis];
+    result["axes"].push_back(entry);
+  }
+  return result;
+}
+
+}  // namespace
+
+int exit_code(const equivalence_report& report) {
+  const auto either = [&](verdict_status status) {
+    return report.avg.status == status || report.max.status == status;
+  };
+  if (either(verdict_status::not_equivalent)) return 1;
+  if (either(verdict_status::unknown)) return 3;
+  return 0;
+}
+
+std::string human_report(const equivalence_report& r, std::int64_t max_rows) {
+  std::string out;
+  const std::size_t dims = r.in_size.size();
+  for (std::size_t axis = 0; axis < dims; ++axis) {
+    out += fmt::format("{}adaptive pooling {} -> {} (PyTorch semantics)\n",
+                       dims > 1 ? fmt::format("axis {}: ", axis) : "", r.in_size[axis],
+                       r.out_size[axis]);
+    out += window_table(r, axis, max_rows);
+    out += "        (* = differs from the adaptive window or its divisor)\n\n";
+  }
+  return out + verdict_line(r.avg, pool_kind::avg, dims) +
+         verdict_line(r.max, pool_kind::max, dims);
+}
+
+std::string json_report(const equivalence_report& r) {
+  const json out = {{"target", "pytorch"},
+                    {"in_size", r.in_size},
+                    {"out_size", r.out_size},
+                    {"avg", layer_json(r.avg, pool_kind::avg, r)},
+                    {"max", layer_json(r.max, pool_kind::max, r)},
+                    {"exit_code", exit_code(r)}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace poolproof

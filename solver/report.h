@@ -1,0 +1,34 @@
+// What prove_equivalence prints: the windows side by side, the verdicts, JSON, and the exit code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "solver/equivalence.h"
+
+namespace poolproof {
+
+/// Both verdicts of one adaptive pooling layer, in_size -> out_size (1-3 axes).
+struct equivalence_report {
+  std::vector<std::int64_t> in_size;
+  std::vector<std::int64_t> out_size;
+  nd_verdict avg;
+  nd_verdict max;
+};
+
+/// Exit status: 1 when either kind is proven not equivalent, else 3 when either is unknown,
+/// else 0.
+[[nodiscard]] int exit_code(const equivalence_report& report);
+
+/// For each axis, the adaptive windows beside the naive rule's (stride = n//m,
+/// kernel = n-(m-1)*stride, padding 0) and each witness's, differing ones marked; at most
+/// `max_rows` windows per axis (the first and last half). Then one verdict line per kind.
+[[nodiscard]] std::string human_report(const equivalence_report& report, std::int64_t max_rows);
+
+/// One JSON object: for "avg" and "max", "equivalent" (true, false or null for unknown) and,
+/// when true, "witness" ("kernel", "stride", "padding", "ceil_mode", plus "count_include_pad"
+/// for avg and "dilation" for max: numbers for 1-D, one per axis for N-D); "axes" per axis.
+[[nodiscard]] std::string json_report(const equivalence_report& report);
+
+}  // namespace poolproof

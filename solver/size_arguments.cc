@@ -1,0 +1,48 @@
+#include "solver/size_arguments.h"
+
+#include <string>
+
+#include "reference/adaptive_window.h"
+#include "reference/error.h"
+
+namespace poolproof {
+namespace {
+
+[[noreturn]] void refuse(std::string_view what, std::string_view text, const std::string& why) {
+  throw input_error(std::string(what) + " '" + std::string(text) + "' " + why);
+}
+
+std::int64_t parse_one(std::string_view part, std::string_view what, std::string_view text) {
+  if (part.empty()) refuse(what, text, "has an empty size (write sizes like 224 or 224x224)");
+  for (char c : part) {
+    if (c < '0' || c > '9') {
+      refuse(what, text, "is not a size: '" + std::string(1, c) + "' is not a digit");
+    }
+  }
+  std::int64_t value = 0;
+  for (char c : part) {
+    // value * 10 would pass 2^62 (and could overflow int64): refuse before computing it.
+    if (value > max_size / 10) refuse(what, text, "is past 2^62");
+    value = value * 10 + (c - '0');
+  }
+  if (value > max_size) refuse(what, text, "is past 2^62");
+  if (value < 1) refuse(what, text, "must be at least 1");
+  return value;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> parse_sizes(std::string_view text, std::string_view what) {
+  std::vector<std::int64_t> sizes;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find('x', begin);
+    sizes.push_back(parse_one(text.substr(begin, end - begin), what, text));
+    if (end == std::string_view::npos) break;
+    begin = end + 1;
+    if (sizes.size() == 3) refuse(what, text, "has more than 3 axes");
+  }
+  return sizes;
+}
+
+}  // namespace poolproof

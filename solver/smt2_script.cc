@@ -1,0 +1,38 @@
+#include "solver/smt2_script.h"
+
+#include <fmt/format.h>
+
+#include "reference/error.h"
+#include "solver/equivalence.h"
+
+namespace poolproof {
+namespace {
+
+// Each query carries its own (set-logic ...) line for standalone use; a multi-query script may
+// state the logic once only, so the per-query line gives way to a shared ALL.
+std::string without_logic_line(const std::string& query) {
+  POOLPROOF_CHECK(query.rfind("(set-logic", 0) == 0);
+  return query.substr(query.find('\n') + 1);
+}
+
+}  // namespace
+
+std::string equivalence_script(std::span<const std::int64_t> in_sizes,
+                               std::span<const std::int64_t> out_sizes) {
+  POOLPROOF_CHECK(in_sizes.size() == out_sizes.size());
+  std::string script =
+      "; poolproof: does a fixed PyTorch pooling reproduce adaptive pooling?\n"
+      "; sat = a witness exists; unsat = no fixed pooling of the family does.\n"
+      "(set-logic ALL)\n";
+  for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
+    for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+      script +=
+          fmt::format("(echo \"axis {} {}: {} -> {}\")\n(push 1)\n{}(pop 1)\n", axis,
+                      pool_kind_name(kind), in_sizes[axis], out_sizes[axis],
+                      without_logic_line(equivalence_smt2(in_sizes[axis], out_sizes[axis], kind)));
+    }
+  }
+  return script;
+}
+
+}  // namespace poolproof

@@ -1,0 +1,238 @@
+#include "solver/z3_encoding.h"
+
+#include <z3++.h>
+
+#include <string>
+#include <vector>
+
+#include "reference/adaptive_window.h"
+#include "reference/error.h"
+
+namespace poolproof::detail {
+namespace {
+
+// The parameters of one axis as Z3 unknowns. Int, not BitVec: sizes reach 2^62 and products
+// such as m*s must not wrap.
+struct unknowns {
+  z3::expr kernel, stride, padding, dilation, ceil_mode, count_include_pad;
+};
+
+unknowns declare(z3::context& ctx, pool_kind kind) {
+  return {ctx.int_const("kernel"),
+          ctx.int_const("stride"),
+          ctx.int_const("padding"),
+          kind == pool_kind::max ? ctx.int_const("dilation") : ctx.int_val(1),
+          ctx.bool_const("ceil_mode"),
+          ctx.bool_const("count_include_pad")};
+}
+
+z3::expr constant(z3::context& ctx, std::int64_t value) { return ctx.int_val(value); }
+
+// floor(numerator / s) == q for s >= 1; linear because q is a constant.
+z3::expr floor_div_is(const z3::expr& numerator, const z3::expr& s, std::int64_t q) {
+  z3::context& ctx = s.ctx();
+  return constant(ctx, q) * s <= numerator && numerator < constant(ctx, q) * s + s;
+}
+
+z3::expr parameter_ranges(const unknowns& u, const shared_flags& flags) {
+  z3::context& ctx = u.kernel.ctx();
+  const z3::expr top = constant(ctx, max_size);
+  z3::expr ranges = u.kernel >= 1 && u.kernel <= top && u.stride >= 1 && u.stride <= top &&
+                    u.padding >= 0 && 2 * u.padding <= u.kernel && u.dilation >= 1 &&
+                    u.dilation <= top;
+  if (flags.ceil_mode) ranges = ranges && u.ceil_mode == ctx.bool_val(*flags.ceil_mode);
+  if (flags.count_include_pad) {
+    ranges = ranges && u.count_include_pad == ctx.bool_val(*flags.count_include_pad);
+  }
+  return ranges;
+}
+
+// PyTorch's pooling_output_shape equals m, with ceil_mode's "last window starts inside" rule.
+z3::expr output_count_is(const unknowns& u, std::int64_t n, std::int64_t m) {
+  z3::context& ctx = u.kernel.ctx();
+  const z3::expr padded = constant(ctx, n) + 2 * u.padding;
+  const z3::expr span = padded - (u.kernel - 1) * u.dilation - 1;
+  const z3::expr left_reach = constant(ctx, n) + u.padding;
+  const z3::expr floor_mode = floor_div_is(span, u.stride, m - 1);
+  const z3::expr rounded_up = span + u.stride - 1;
+  const z3::expr ceil_mode =
+      (floor_div_is(rounded_up, u.stride, m - 1) && constant(ctx, m - 1) * u.stride < left_reach) ||
+      (floor_div_is(rounded_up, u.stride, m) && constant(ctx, m) * u.stride >= left_reach);
+  return z3::ite(u.ceil_mode, ceil_mode, floor_mode);
+}
+
+// With dilation 1 the taps clip to [max(x0, 0), min(x0 + k, n)).
+z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
+  z3::context& ctx = u.kernel.ctx();
+  const z3::expr begin_ok =
+      z3::ite(x0 >= 0, x0 == constant(ctx, w.begin), ctx.bool_val(w.begin == 0));
+  const z3::expr end = x0 + u.kernel;
+  const z3::expr end_ok =
+      z3::ite(end <= constant(ctx, n), end == constant(ctx, w.end), ctx.bool_val(w.end == n));
+  return begin_ok && end_ok;
+}
+
+// With dilation >= 2 the taps are never adjacent, so only a one-element window can match: tap t
+// is its element, the tap before lies left of 0 and the tap after at or past n.
+z3::expr singleton_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w,
+                           const z3::expr& tap) {
+  z3::context& ctx = u.kernel.ctx();
+  if (w.length() != 1) return ctx.bool_val(false);
+  return tap >= 0 && tap < u.kernel && x0 + tap * u.dilation == constant(ctx, w.begin) &&
+         (tap == 0 || x0 + (tap - 1) * u.dilation < 0) &&
+         (tap == u.kernel - 1 || x0 + (tap + 1) * u.dilation >= constant(ctx, n));
+}
+
+// PyTorch's AvgPool divisor: with count_include_pad the window clipped to [-p, n + p).
+z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
+  z3::context& ctx = u.kernel.ctx();
+  const z3::expr padded_end = constant(ctx, n) + u.padding;
+  const z3::expr padded_length = z3::ite(x0 + u.kernel <= padded_end, u.kernel, padded_end - x0);
+  return z3::implies(u.count_include_pad, padded_length == constant(ctx, w.length()));
+}
+
+z3::expr window_matches(const unknowns& u, std::int64_t n, std::int64_t i, const window& w,
+                        pool_kind kind) {
+  z3::context& ctx = u.kernel.ctx();
+  const z3::expr x0 = constant(ctx, i) * u.stride - u.padding;
+  if (kind == pool_kind::avg) return interval_matches(u, x0, n, w) && divisor_matches(u, x0, n, w);
+  const z3::expr tap = ctx.int_const(("tap_" + std::to_string(i)).c_str());
+  return z3::ite(u.dilation == 1, interval_matches(u, x0, n, w),
+                 singleton_matches(u, x0, n, w, tap));
+}
+
+// The whole query: the family's ranges, the output count, and every window (the index rule
+// comes from the reference, never re-derived here).
+z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind,
+                            const shared_flags& flags) {
+  z3::expr_vector assertions(u.kernel.ctx());
+  assertions.push_back(parameter_ranges(u, flags));
+  assertions.push_back(output_count_is(u, n, m));
+  for (std::int64_t i = 0; i < m; ++i) {
+    assertions.push_back(window_matches(u, n, i, adaptive_window(n, m, i), kind));
+  }
+  return assertions;
+}
+
+std::int64_t int_value(const z3::model& model, const z3::expr& e) {
+  return model.eval(e, true).get_numeral_int64();
+}
+
+fixed_pool_params read_params(const z3::model& model, const unknowns& u, pool_kind kind) {
+  fixed_pool_params params;
+  params.kernel = int_value(model, u.kernel);
+  params.stride = int_value(model, u.stride);
+  params.padding = int_value(model, u.padding);
+  params.dilation = int_value(model, u.dilation);
+  params.ceil_mode = model.eval(u.ceil_mode, true).is_true();
+  params.count_include_pad =
+      kind == pool_kind::avg && model.eval(u.count_include_pad, true).is_true();
+  return params;
+}
+
+// Lexicographic minimisation by bisection with the plain solver, one objective at a time (Z3's
+// optimizer returned models that missed its own optimum with several objectives).
+class minimiser {
+ public:
+  minimiser(z3::solver& solver, const unknowns& u, pool_kind kind, solve_outcome& outcome)
+      : solver_(solver), u_(u), kind_(kind), outcome_(outcome) {}
+
+  void minimise(const z3::expr& objective, std::int64_t least, std::int64_t current) {
+    std::int64_t low = least, high = current;
+    while (outcome_.minimal && low < high) {
+      const std::int64_t middle = low + (high - low) / 2;
+      const z3::check_result result = check_with(objective <= constant(solver_.ctx(), middle));
+      if (result == z3::sat) high = int_value(last_model_, objective);
+      if (result == z3::unsat) low = middle + 1;
+    }
+    solver_.add(objective == constant(solver_.ctx(), high));
+  }
+
+  void prefer(const z3::expr& choice) {
+    if (!outcome_.minimal) return;
+    const z3::check_result result = check_with(choice);
+    solver_.add(result == z3::unsat ? !choice : choice);
+  }
+
+  // Runs one query under an extra assumption; keeps the model of every sat answer.
+  z3::check_result check_with(const z3::expr& assumption) {
+    solver_.push();
+    solver_.add(assumption);
+    const z3::check_result result = solver_.check();
+    if (result == z3::sat) {
+      last_model_ = solver_.get_model();
+      outcome_.params = read_params(last_model_, u_, kind_);
+    }
+    if (result == z3::unknown) outcome_.minimal = false;
+    solver_.pop();
+    return result;
+  }
+
+  void set_model(const z3::model& model) {
+    last_model_ = model;
+    outcome_.params = read_params(model, u_, kind_);
+  }
+
+ private:
+  z3::solver& solver_;
+  const unknowns& u_;
+  pool_kind kind_;
+  solve_outcome& outcome_;
+  z3::model last_model_{solver_.ctx()};
+};
+
+void configure(z3::solver& solver, const solver_options& options) {
+  z3::params params(solver.ctx());
+  params.set("timeout", options.timeout_ms);
+  params.set("rlimit", options.resource_limit);
+  solver.set(params);
+}
+
+solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
+                             const shared_flags& flags, const solver_options& options) {
+  z3::context ctx;
+  z3::solver solver(ctx);
+  configure(solver, options);
+  const unknowns u = declare(ctx, kind);
+  solver.add(feasibility(u, n, m, kind, flags));
+  solve_outcome outcome;
+  const z3::check_result first = solver.check();
+  if (first != z3::sat) {
+    outcome.status = first == z3::unsat ? solve_status::unsat : solve_status::unknown;
+    outcome.reason = first == z3::unknown ? solver.reason_unknown() : "";
+    return outcome;
+  }
+  outcome.status = solve_status::sat;
+  minimiser steps(solver, u, kind, outcome);
+  steps.set_model(solver.get_model());
+  steps.minimise(u.kernel, 1, outcome.params.kernel);
+  steps.minimise(u.stride, 1, outcome.params.stride);
+  steps.minimise(u.padding, 0, outcome.params.padding);
+  steps.prefer(!u.ceil_mode);
+  if (kind == pool_kind::avg) steps.prefer(u.count_include_pad);
+  if (kind == pool_kind::max) steps.minimise(u.dilation, 1, outcome.params.dilation);
+  return outcome;
+}
+
+}  // namespace
+
+solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_kind kind,
+                            const shared_flags& flags, const solver_options& options) {
+  try {
+    return solve_or_throw(n, m, kind, flags, options);
+  } catch (const z3::exception& e) {
+    // Z3 reports exhausted memory and similar failures by exception: that is an unknown.
+    return {solve_status::unknown, {}, false, std::string("Z3 error: ") + e.msg()};
+  }
+}
+
+std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
+                             const shared_flags& flags) {
+  z3::context ctx;
+  z3::solver solver(ctx);
+  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags));
+  return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
+         solver.to_smt2();
+}
+
+}  // namespace poolproof::detail
