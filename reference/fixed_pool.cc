@@ -1,6 +1,7 @@
 #include "reference/fixed_pool.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "reference/error.h"
@@ -14,7 +15,8 @@ __extension__ using int128 = __int128;
 int128 wide(std::int64_t value) { return static_cast<int128>(value); }
 
 std::int64_t narrow(int128 value) {
-  POOLPROOF_CHECK(value >= -wide(max_size) * 4 && value <= wide(max_size) * 4);
+  POOLPROOF_CHECK(value >= wide(std::numeric_limits<std::int64_t>::min()) &&
+                  value <= wide(std::numeric_limits<std::int64_t>::max()));
   return static_cast<std::int64_t>(value);
 }
 
@@ -73,6 +75,9 @@ std::int64_t fixed_pool_output_size(std::int64_t in_size, const fixed_pool_param
   int128 count = floor_div(n + 2 * p - reach + (params.ceil_mode ? s - 1 : 0), s) + 1;
   // PyTorch: "ensure that the last pooling starts inside the image".
   if (params.ceil_mode && (count - 1) * s >= n + p) --count;
+  // d*(k-1) reaches 2^124, so the exact count can lie far below int64; PyTorch refuses every
+  // count <= 0 alike, so saturating keeps the sign without wrapping into a positive count.
+  count = std::max(count, -wide(max_size));
   return narrow(count);
 }
 

@@ -35,7 +35,8 @@ void require_valid_params(const fixed_pool_params& params, pool_kind kind);
 
 /// Number of outputs, exactly as PyTorch's pooling_output_shape computes it:
 /// o = div_rtn(n + 2p - d*(k-1) - 1 + (ceil_mode ? s-1 : 0), s) + 1, and in ceil_mode the last
-/// window is dropped when it would start at or past n + p. May be <= 0, where PyTorch errors.
+/// window is dropped when it would start at or past n + p. May be <= 0, where PyTorch errors;
+/// counts below -2^62 (possible only when d*(k-1) > 2^62) are reported as -2^62.
 /// Precondition: valid params and in_size.
 [[nodiscard]] std::int64_t fixed_pool_output_size(std::int64_t in_size,
                                                   const fixed_pool_params& params);
