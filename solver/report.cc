@@ -1,6 +1,7 @@
 #include "solver/report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -41,15 +42,31 @@ std::string fixed_cell(std::int64_t n, std::int64_t o, const fixed_pool_params& 
   return differs ? cell + " *" : cell;
 }
 
-std::string params_text(const fixed_pool_params& p, pool_kind kind, std::size_t dims) {
+// One value per axis: a bare number for 1-D, a tuple "(a, b)" for N-D, as PyTorch takes them.
+std::string per_axis(const std::vector<fixed_pool_params>& axes,
+                     std::int64_t fixed_pool_params::*field) {
+  if (axes.size() == 1) return std::to_string(axes.front().*field);
+  std::vector<std::int64_t> values;
+  for (const fixed_pool_params& axis : axes) values.push_back(axis.*field);
+  return fmt::format("({})", fmt::join(values, ", "));
+}
+
+// The layer as PyTorch code, ready to paste; ceil_mode and count_include_pad are one per layer.
+std::string layer_text(const std::vector<fixed_pool_params>& axes, pool_kind kind) {
   const auto flag = [](bool value) { return value ? "True" : "False"; };
+  const fixed_pool_params& shared = axes.front();
   if (kind == pool_kind::avg) {
     return fmt::format(
         "AvgPool{}d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={})",
-        dims, p.kernel, p.stride, p.padding, flag(p.ceil_mode), flag(p.count_include_pad));
+        axes.size(), per_axis(axes, &fixed_pool_params::kernel),
+        per_axis(axes, &fixed_pool_params::stride), per_axis(axes, &fixed_pool_params::padding),
+        flag(shared.ceil_mode), flag(shared.count_include_pad));
   }
   return fmt::format("MaxPool{}d(kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={})",
-                     dims, p.kernel, p.stride, p.padding, p.dilation, flag(p.ceil_mode));
+                     axes.size(), per_axis(axes, &fixed_pool_params::kernel),
+                     per_axis(axes, &fixed_pool_params::stride),
+                     per_axis(axes, &fixed_pool_params::padding),
+                     per_axis(axes, &fixed_pool_params::dilation), flag(shared.ceil_mode));
 }
 
 std::string window_table(const equivalence_report& r, std::size_t axis, std::int64_t max_rows) {
@@ -83,28 +100,30 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
   return out;
 }
 
-std::string verdict_line(const nd_verdict& v, pool_kind kind, std::size_t dims) {
+std::string verdict_line(const nd_verdict& v, pool_kind kind) {
   const char* name = pool_kind_name(kind);
   if (v.status == verdict_status::equivalent) {
-    std::string text;
-    for (std::size_t axis = 0; axis < dims; ++axis) {
-      const auto& found = std::get<equivalent>(v.layer[axis]);
-      text += fmt::format("{}{}{}", axis ? "; axis " + std::to_string(axis) + ": " : "",
-                          params_text(found.witness, kind, 1),
-                          found.minimal ? "" : " (not proven minimal)");
+    std::vector<fixed_pool_params> axes;
+    bool minimal = true;
+    for (const verdict& axis : v.layer) {
+      axes.push_back(std::get<equivalent>(axis).witness);
+      minimal = minimal && std::get<equivalent>(axis).minimal;
     }
-    return fmt::format("{}: EQUIVALENT  {}\n", name, dims == 1 ? text : "per axis: " + text);
+    return fmt::format(
+        "{}: EQUIVALENT  {}{}\n", name, layer_text(axes, kind),
+        minimal ? "" : " (the solver's budget ran out before this was proven minimal)");
   }
-  std::string text =
-      fmt::format("{}: {}  {}\n", name,
-                  v.status == verdict_status::unknown ? "UNKNOWN" : "NOT EQUIVALENT", v.reason);
+  const char* status = v.status == verdict_status::unknown ? "UNKNOWN" : "NOT EQUIVALENT";
+  std::vector<std::string> reasons;
   for (std::size_t axis = 0; axis < v.axes.size(); ++axis) {
+    const std::string prefix = v.axes.size() > 1 ? fmt::format("axis {}: ", axis) : "";
     if (const auto* no = std::get_if<not_equivalent>(&v.axes[axis]))
-      text += "    " + no->explanation + "\n";
+      reasons.push_back(prefix + no->explanation);
     if (const auto* open = std::get_if<unknown>(&v.axes[axis]))
-      text += "    unknown: " + open->reason + "\n";
+      reasons.push_back(prefix + open->reason);
   }
-  return text;
+  if (reasons.empty()) reasons.push_back(v.reason);
+  return fmt::format("{}: {}  {}\n", name, status, fmt::join(reasons, "\n    "));
 }
 
 json witness_json(const fixed_pool_params& p, pool_kind kind) {
@@ -177,8 +196,8 @@ std::string human_report(const equivalence_report& r, std::int64_t max_rows) {
     out += window_table(r, axis, max_rows);
     out += "        (* = differs from the adaptive window or its divisor)\n\n";
   }
-  return out + verdict_line(r.avg, pool_kind::avg, dims) +
-         verdict_line(r.max, pool_kind::max, dims);
+  return out + verdict_line(r.avg, pool_kind::avg) +
+         verdict_line(r.max, pool_kind::max);
 }
 
 std::string json_report(const equivalence_report& r) {
