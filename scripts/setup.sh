@@ -23,3 +23,4 @@ if ((${#missing[@]})); then
     "${missing[@]}"
 fi
 echo "setup: all ${#packages[@]} packages present"
+bash "$(dirname "${BASH_SOURCE[0]}")/setup-engines.sh"

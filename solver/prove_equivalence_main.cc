@@ -1,7 +1,11 @@
 // prove_equivalence IN OUT: can a fixed PyTorch pooling layer replace adaptive pooling IN -> OUT?
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "reference/atomic_file.h"
 #include "reference/error.h"
@@ -14,37 +18,63 @@ namespace {
 
 struct arguments {
   std::string in_text, out_text, smt2_path;
+  std::vector<std::string> sweep;
   bool json = false;
   std::int64_t max_rows = 16;
+  unsigned threads = std::max(1U, std::thread::hardware_concurrency());
   poolproof::solver_options options;
 };
 
+// Raised by Ctrl-C during a sweep, which then stops and prints its partial counts.
+std::atomic<bool> stop_requested{false};
+
+void print_progress(std::int64_t checked, std::int64_t total) {
+  static const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const std::int64_t step = std::max<std::int64_t>(1, total / 10);
+  if (!terminal && checked % step != 0 && checked != total) return;
+  const auto filled = static_cast<std::size_t>(40 * checked / total);
+  std::cerr << (terminal ? "\r" : "") << "sweep [" << std::string(filled, '#')
+            << std::string(40 - filled, '.') << "] " << checked << "/" << total
+            << (terminal && checked < total ? "" : "\n") << std::flush;
+}
+
+int run_sweep(const arguments& args) {
+  using namespace poolproof;
+  sweep_options options;
+  const auto [in_first, in_last] = parse_range(args.sweep.front(), "sweep range");
+  const auto [out_first, out_last] = parse_range(args.sweep.back(), "sweep range");
+  options.in = {in_first, in_last};
+  options.out = {out_first, out_last};
+  options.threads = args.threads;
+  options.solver = args.options;
+  std::signal(SIGINT, [](int) { stop_requested = true; });
+  const sweep_result result = sweep(options, print_progress, stop_requested);
+  std::cout << sweep_report(result, options, args.json);
+  return sweep_exit_code(result);
+}
+
 int run(const arguments& args) {
   using namespace poolproof;
+  if (!args.sweep.empty()) return run_sweep(args);
+  if (args.in_text.empty() || args.out_text.empty())
+    throw input_error("IN and OUT are required (or --sweep)");
   equivalence_report report{
       parse_sizes(args.in_text, "input size"), parse_sizes(args.out_text, "output size"), {}, {}};
   if (report.in_size.size() != report.out_size.size()) {
     throw input_error("input size '" + args.in_text + "' and output size '" + args.out_text +
                       "' have different numbers of axes");
   }
-  if (!args.smt2_path.empty()) {
+  if (!args.smt2_path.empty())
     write_file_atomically(args.smt2_path, equivalence_script(report.in_size, report.out_size));
-  }
   report.avg = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::avg, args.options);
   report.max = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::max, args.options);
   std::cout << (args.json ? json_report(report) : human_report(report, args.max_rows));
   return exit_code(report);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{
-      "Decide whether a fixed PyTorch AvgPool/MaxPool reproduces adaptive pooling IN -> OUT.\n"
-      "Exit status: 0 equivalent, 1 not equivalent, 2 bad arguments, 3 unknown."};
-  arguments args;
-  app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D")->required();
-  app.add_option("OUT", args.out_text, "output size, with as many axes as IN")->required();
+void declare_options(CLI::App& app, arguments& args) {
+  app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D");
+  app.add_option("OUT", args.out_text, "output size, with as many axes as IN");
   app.add_flag("--json", args.json, "print one JSON object");
   app.add_option("--timeout-ms", args.options.timeout_ms, "time budget per solver query")
       ->check(CLI::Range(1U, 3'600'000U));
@@ -54,6 +84,22 @@ int main(int argc, char** argv) {
   app.add_option("--max-rows", args.max_rows, "windows shown per axis")
       ->check(CLI::Range(2, 1'000'000));
   app.add_option("--smt2", args.smt2_path, "write the queries as one SMT-LIB2 script to FILE");
+  app.add_option("--sweep", args.sweep,
+                 "check the closed form against Z3 for n, m in 1..N, or N1:N2 M1:M2")
+      ->expected(1, 2);
+  app.add_option("--threads", args.threads, "sweep worker threads (default: all cores)")
+      ->check(CLI::Range(1U, 256U));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Decide whether a fixed PyTorch AvgPool/MaxPool reproduces adaptive pooling IN -> OUT.\n"
+      "Exit status: 0 equivalent (sweep: all agree), 1 not equivalent (sweep: a disagreement),\n"
+      "2 bad arguments, 3 unknown, 130 sweep interrupted."};
+  arguments args;
+  declare_options(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

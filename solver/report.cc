@@ -196,8 +196,7 @@ std::string human_report(const equivalence_report& r, std::int64_t max_rows) {
     out += window_table(r, axis, max_rows);
     out += "        (* = differs from the adaptive window or its divisor)\n\n";
   }
-  return out + verdict_line(r.avg, pool_kind::avg) +
-         verdict_line(r.max, pool_kind::max);
+  return out + verdict_line(r.avg, pool_kind::avg) + verdict_line(r.max, pool_kind::max);
 }
 
 std::string json_report(const equivalence_report& r) {
@@ -208,6 +207,46 @@ std::string json_report(const equivalence_report& r) {
                     {"max", layer_json(r.max, pool_kind::max, r)},
                     {"exit_code", exit_code(r)}};
   return out.dump(2) + "\n";
+}
+
+std::string sweep_report(const sweep_result& r, const sweep_options& options, bool as_json) {
+  const auto branch = [&](closed_form_branch b) {
+    return r.per_branch[static_cast<std::size_t>(b)];
+  };
+  if (as_json) {
+    const json out = {{"target", "pytorch"},
+                      {"in_range", {options.in.first, options.in.last}},
+                      {"out_range", {options.out.first, options.out.last}},
+                      {"total", r.total},
+                      {"checked", r.checked},
+                      {"agreed_equivalent", r.agreed_equivalent},
+                      {"agreed_not_equivalent", r.agreed_not_equivalent},
+                      {"unknown", r.unknown},
+                      {"branches",
+                       {{"divisible", branch(closed_form_branch::divisible)},
+                        {"remainder_one", branch(closed_form_branch::remainder_one)},
+                        {"remainder_minus_one", branch(closed_form_branch::remainder_minus)}}},
+                      {"disagreement", r.disagreement ? json(*r.disagreement) : json(nullptr)},
+                      {"interrupted", r.interrupted},
+                      {"exit_code", sweep_exit_code(r)}};
+    return out.dump(2) + "\n";
+  }
+  return fmt::format(
+      "sweep: closed form vs Z3, PyTorch family, avg and max, n in [{}, {}], m in [{}, {}]\n"
+      "checked {} of {} on {} threads{}\n"
+      "agreed: {} equivalent (divisible {}, n=1 mod m {}, n=-1 mod m {}), {} not equivalent\n"
+      "unknown: {}\ndisagreement: {}\n",
+      options.in.first, options.in.last, options.out.first, options.out.last, r.checked, r.total,
+      options.threads, r.interrupted ? " (interrupted)" : "", r.agreed_equivalent,
+      branch(closed_form_branch::divisible), branch(closed_form_branch::remainder_one),
+      branch(closed_form_branch::remainder_minus), r.agreed_not_equivalent, r.unknown,
+      r.disagreement.value_or("none"));
+}
+
+int sweep_exit_code(const sweep_result& result) {
+  if (result.disagreement) return 1;
+  if (result.interrupted) return 130;
+  return result.unknown > 0 ? 3 : 0;
 }
 
 }  // namespace poolproof

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "solver/equivalence.h"
+#include "solver/sweep.h"
 
 namespace poolproof {
 
@@ -30,5 +31,12 @@ struct equivalence_report {
 /// when true, "witness" ("kernel", "stride", "padding", "ceil_mode", plus "count_include_pad"
 /// for avg and "dilation" for max: numbers for 1-D, one per axis for N-D); "axes" per axis.
 [[nodiscard]] std::string json_report(const equivalence_report& report);
+
+/// The counts of a sweep, human-readable or as one JSON object.
+[[nodiscard]] std::string sweep_report(const sweep_result& result, const sweep_options& options,
+                                       bool json);
+
+/// Exit status of a sweep: 1 on a disagreement, 130 when interrupted, 3 with unknowns, else 0.
+[[nodiscard]] int sweep_exit_code(const sweep_result& result);
 
 }  // namespace poolproof

@@ -45,4 +45,13 @@ std::vector<std::int64_t> parse_sizes(std::string_view text, std::string_view wh
   return sizes;
 }
 
+std::pair<std::int64_t, std::int64_t> parse_range(std::string_view text, std::string_view what) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return {1, parse_one(text, what, text)};
+  const std::int64_t first = parse_one(text.substr(0, colon), what, text);
+  const std::int64_t last = parse_one(text.substr(colon + 1), what, text);
+  if (first > last) refuse(what, text, "is an empty range (write FIRST:LAST with FIRST <= LAST)");
+  return {first, last};
+}
+
 }  // namespace poolproof

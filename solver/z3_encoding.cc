@@ -3,6 +3,8 @@
 #include <z3++.h>
 
 #include <map>
+#include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -77,22 +79,24 @@ z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n,
 // tap t_i of window i lands on a_i, the tap before lies left of 0 and the tap after at or past n.
 // Rather than one product t_i*d per window, the taps are chained: x0 grows by s per window, so
 // t_{i+1} - t_i is fixed by the gap g = a_{i+1} - a_i (step_g * d = g - s). That leaves one product
-// per distinct gap, whatever m is, which Z3's non-linear core decides in milliseconds.
-z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_t m) {
+// per distinct gap and one per run of consecutive outputs, which Z3's non-linear core decides in
+// milliseconds where one product per window took seconds.
+z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_t m,
+                                  std::span<const std::int64_t> outputs) {
   z3::context& ctx = u.kernel.ctx();
-  std::vector<window> windows;
-  for (std::int64_t i = 0; i < m; ++i) {
-    windows.push_back(adaptive_window(n, m, i));
-    if (windows.back().length() != 1) return ctx.bool_val(false);
-  }
-  const z3::expr first_tap = ctx.int_const("tap_0");
-  z3::expr all = first_tap * u.dilation == constant(ctx, windows[0].begin) + u.padding;
+  z3::expr all = ctx.bool_val(true);
   std::map<std::int64_t, z3::expr> steps;
-  z3::expr tap = first_tap;
-  for (std::int64_t i = 0; i < m; ++i) {
-    const auto a = static_cast<std::size_t>(i);
-    if (i > 0) {
-      const std::int64_t gap = windows[a].begin - windows[a - 1].begin;
+  z3::expr tap = ctx.int_val(0);
+  std::int64_t previous = -2, previous_begin = 0;
+  for (std::int64_t i : outputs) {
+    const window w = adaptive_window(n, m, i);
+    if (w.length() != 1) return ctx.bool_val(false);
+    if (i != previous + 1) {
+      tap = ctx.int_const(("tap_" + std::to_string(i)).c_str());
+      all = all &&
+            tap * u.dilation == constant(ctx, w.begin) - constant(ctx, i) * u.stride + u.padding;
+    } else {
+      const std::int64_t gap = w.begin - previous_begin;
       auto step = steps.find(gap);
       if (step == steps.end()) {
         const z3::expr fresh = ctx.int_const(("tap_step_" + std::to_string(gap)).c_str());
@@ -101,9 +105,11 @@ z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_
       }
       tap = tap + step->second;
     }
-    const z3::expr element = constant(ctx, windows[a].begin);
+    const z3::expr element = constant(ctx, w.begin);
     all = all && tap >= 0 && tap < u.kernel && (tap == 0 || element - u.dilation < 0) &&
           (tap == u.kernel - 1 || element + u.dilation >= constant(ctx, n));
+    previous = i;
+    previous_begin = w.begin;
   }
   return all;
 }
@@ -117,10 +123,11 @@ z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, 
 }
 
 // Every window with dilation 1 (avg always; its divisor too).
-z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind) {
+z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind,
+                         std::span<const std::int64_t> outputs) {
   z3::context& ctx = u.kernel.ctx();
   z3::expr all = ctx.bool_val(true);
-  for (std::int64_t i = 0; i < m; ++i) {
+  for (std::int64_t i : outputs) {
     const window w = adaptive_window(n, m, i);
     const z3::expr x0 = constant(ctx, i) * u.stride - u.padding;
     all = all && interval_matches(u, x0, n, w);
@@ -129,20 +136,40 @@ z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool
   return all;
 }
 
-// The whole query: the family's ranges, the output count, and every window (the index rule
-// comes from the reference, never re-derived here).
+// The query: the family's ranges, the output count, and the windows of `outputs` (increasing);
+// with every output it is exact, with fewer a relaxation whose unsat still refutes. The index
+// rule comes from the reference, never re-derived here.
 z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind,
-                            const shared_flags& flags) {
+                            const shared_flags& flags, std::span<const std::int64_t> outputs) {
   z3::expr_vector assertions(u.kernel.ctx());
   assertions.push_back(parameter_ranges(u, flags));
   assertions.push_back(output_count_is(u, n, m));
   if (kind == pool_kind::avg) {
-    assertions.push_back(intervals_match(u, n, m, kind));
+    assertions.push_back(intervals_match(u, n, m, kind, outputs));
   } else {
-    assertions.push_back(z3::ite(u.dilation == 1, intervals_match(u, n, m, kind),
-                                 dilated_singletons_match(u, n, m)));
+    assertions.push_back(z3::ite(u.dilation == 1, intervals_match(u, n, m, kind, outputs),
+                                 dilated_singletons_match(u, n, m, outputs)));
   }
   return assertions;
+}
+
+std::vector<std::int64_t> every_output(std::int64_t m) {
+  std::vector<std::int64_t> outputs(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) outputs[static_cast<std::size_t>(i)] = i;
+  return outputs;
+}
+
+// The outputs where refutations live: both ends (clipping, padding), the middle (the stride),
+// and the first window past m/n (the first two-element window when m > n). Increasing.
+std::vector<std::int64_t> telling_outputs(std::int64_t n, std::int64_t m) {
+  std::set<std::int64_t> picked;
+  const std::int64_t middle = m / 2, past = m / n;
+  for (std::int64_t offset = 0; offset < 4; ++offset) {
+    for (std::int64_t i : {offset, m - 1 - offset, middle - 2 + offset, past - 1 + offset}) {
+      if (i >= 0 && i < m) picked.insert(i);
+    }
+  }
+  return {picked.begin(), picked.end()};
 }
 
 std::int64_t int_value(const z3::model& model, const z3::expr& e) {
@@ -228,7 +255,7 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
   // An opening scope puts Z3 4.8.12 on its incremental core: on the max queries (non-linear in
   // dilation) the one-shot tactic pipeline took 3.8 s where the incremental core takes 0.03 s.
   solver.push();
-  solver.add(feasibility(u, n, m, kind, flags));
+  solver.add(feasibility(u, n, m, kind, flags, every_output(m)));
   solve_outcome outcome;
   const z3::check_result first = solver.check();
   if (first != z3::sat) {
@@ -248,7 +275,60 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
   return outcome;
 }
 
+// (kernel, stride, padding, ceil_mode, then !count_include_pad or dilation) is lexicographically
+// below the bound's: the solver's preference order, with false before true for ceil_mode and
+// true before false for count_include_pad.
+z3::expr lexicographically_below(const unknowns& u, const fixed_pool_params& bound,
+                                 pool_kind kind) {
+  z3::context& ctx = u.kernel.ctx();
+  z3::expr tail = ctx.bool_val(false);
+  if (kind == pool_kind::avg) tail = u.count_include_pad && ctx.bool_val(!bound.count_include_pad);
+  if (kind == pool_kind::max) tail = u.dilation < constant(ctx, bound.dilation);
+  const z3::expr ceil_bound = ctx.bool_val(bound.ceil_mode);
+  tail = (!u.ceil_mode && ceil_bound) || (u.ceil_mode == ceil_bound && tail);
+  tail = u.padding < constant(ctx, bound.padding) ||
+         (u.padding == constant(ctx, bound.padding) && tail);
+  tail =
+      u.stride < constant(ctx, bound.stride) || (u.stride == constant(ctx, bound.stride) && tail);
+  return u.kernel < constant(ctx, bound.kernel) ||
+         (u.kernel == constant(ctx, bound.kernel) && tail);
+}
+
+solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind,
+                         const fixed_pool_params& bound, const solver_options& options,
+                         std::span<const std::int64_t> outputs, std::string& reason) {
+  z3::context ctx;
+  z3::solver solver(ctx);
+  configure(solver, options);
+  const unknowns u = declare(ctx, kind);
+  solver.push();
+  solver.add(feasibility(u, n, m, kind, {}, outputs));
+  solver.add(lexicographically_below(u, bound, kind));
+  const z3::check_result result = solver.check();
+  if (result == z3::unknown) reason = solver.reason_unknown();
+  if (result == z3::sat) return solve_status::sat;
+  return result == z3::unsat ? solve_status::unsat : solve_status::unknown;
+}
+
 }  // namespace
+
+solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind,
+                                  const fixed_pool_params& bound, const solver_options& options,
+                                  std::string& reason) {
+  try {
+    // A few telling windows usually refute already (unsat of a relaxation is unsat of the
+    // whole); only when they do not is every window encoded.
+    const std::vector<std::int64_t> telling = telling_outputs(n, m);
+    if (telling.size() < static_cast<std::size_t>(m)) {
+      const solve_status relaxed = check_below(n, m, kind, bound, options, telling, reason);
+      if (relaxed != solve_status::sat) return relaxed;
+    }
+    return check_below(n, m, kind, bound, options, every_output(m), reason);
+  } catch (const z3::exception& e) {
+    reason = std::string("Z3 error: ") + e.msg();
+    return solve_status::unknown;
+  }
+}
 
 solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_kind kind,
                             const shared_flags& flags, const solver_options& options) {
@@ -264,7 +344,7 @@ std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
                              const shared_flags& flags) {
   z3::context ctx;
   z3::solver solver(ctx);
-  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags));
+  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags, every_output(m)));
   return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
          solver.to_smt2();
 }

@@ -24,6 +24,13 @@ struct solve_outcome {
                                           pool_kind kind, const shared_flags& flags,
                                           const solver_options& options);
 
+/// Whether some layer of the family reproduces adaptive n -> m and comes before `bound` in the
+/// solver's preference order (kernel, stride, padding, ceil_mode=false, count_include_pad=true or
+/// least dilation). unsat proves `bound`, if it is a witness, the least one. One query.
+[[nodiscard]] solve_status witness_below_exists(std::int64_t in_size, std::int64_t out_size,
+                                                pool_kind kind, const fixed_pool_params& bound,
+                                                const solver_options& options, std::string& reason);
+
 /// The feasibility query alone, as SMT-LIB2 without tracked names (so it can be re-checked).
 [[nodiscard]] std::string feasibility_smt2(std::int64_t in_size, std::int64_t out_size,
                                            pool_kind kind, const shared_flags& flags);

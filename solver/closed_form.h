@@ -1,0 +1,33 @@
+// The theorem: exactly when a fixed PyTorch pooling reproduces adaptive pooling, and with what.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "reference/fixed_pool.h"
+
+namespace poolproof {
+
+/// Which case of the theorem (docs/theorem.md) an (n, m) falls in, for avg and max alike.
+enum class closed_form_branch {
+  divisible,        ///< m | n: k = s = n/m (s = 1 when m = 1), p = 0.
+  remainder_one,    ///< n > m >= 2 and n = 1 (mod m): s = (n-1)/m, k = s+1, p = 0.
+  remainder_minus,  ///< m >= 2 and n = -1 (mod m), not the above: s = (n+1)/m, k = s+1, p = 1
+                    ///< (avg: count_include_pad=False, since the end windows are clipped).
+  none,             ///< No fixed PyTorch pooling reproduces adaptive pooling n -> m.
+};
+
+/// "divisible", "n=1 mod m", "n=-1 mod m", "none".
+[[nodiscard]] const char* branch_name(closed_form_branch branch);
+
+/// The branch and, unless `none`, the least witness in the solver's order (kernel, stride,
+/// padding, then PyTorch's defaults). O(1), exact for all 1 <= n, m <= 2^62.
+struct closed_form_answer {
+  closed_form_branch branch = closed_form_branch::none;
+  std::optional<fixed_pool_params> witness;
+};
+
+[[nodiscard]] closed_form_answer closed_form(std::int64_t in_size, std::int64_t out_size,
+                                             pool_kind kind);
+
+}  // namespace poolproof
