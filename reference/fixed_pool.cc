@@ -109,25 +109,51 @@ std::int64_t fixed_avg_divisor(std::int64_t in_size, const fixed_pool_params& pa
   return narrow(end - begin);
 }
 
+namespace {
+
+std::optional<std::string> count_mismatch(std::int64_t in_size, std::int64_t out_size,
+                                          const fixed_pool_params& params) {
+  const std::int64_t count = fixed_pool_output_size(in_size, params);
+  if (count == out_size) return std::nullopt;
+  return "fixed pooling has " + std::to_string(count) + " outputs, adaptive has " +
+         std::to_string(out_size);
+}
+
+std::optional<std::string> output_mismatch(std::int64_t in_size, std::int64_t out_size,
+                                           const fixed_pool_params& params, pool_kind kind,
+                                           std::int64_t o) {
+  const window target = adaptive_window(in_size, out_size, o);
+  const index_progression indices = fixed_pool_indices(in_size, params, o);
+  if (!same_indices(indices, target)) {
+    return "output " + std::to_string(o) + " reads " + to_string(indices) + ", adaptive reads " +
+           to_string(target);
+  }
+  const std::int64_t divisor = kind == pool_kind::avg ? fixed_avg_divisor(in_size, params, o) : 0;
+  if (kind == pool_kind::avg && divisor != target.length()) {
+    return "output " + std::to_string(o) + " divides by " + std::to_string(divisor) +
+           ", adaptive by " + std::to_string(target.length());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> fixed_pool_mismatch(std::int64_t in_size, std::int64_t out_size,
                                                const fixed_pool_params& params, pool_kind kind) {
-  const std::int64_t count = fixed_pool_output_size(in_size, params);
-  if (count != out_size) {
-    return "fixed pooling has " + std::to_string(count) + " outputs, adaptive has " +
-           std::to_string(out_size);
-  }
+  if (auto mismatch = count_mismatch(in_size, out_size, params)) return mismatch;
   for (std::int64_t o = 0; o < out_size; ++o) {
-    const window target = adaptive_window(in_size, out_size, o);
-    const index_progression indices = fixed_pool_indices(in_size, params, o);
-    if (!same_indices(indices, target)) {
-      return "output " + std::to_string(o) + " reads " + to_string(indices) + ", adaptive reads " +
-             to_string(target);
-    }
-    if (kind == pool_kind::avg && fixed_avg_divisor(in_size, params, o) != target.length()) {
-      return "output " + std::to_string(o) + " divides by " +
-             std::to_string(fixed_avg_divisor(in_size, params, o)) + ", adaptive by " +
-             std::to_string(target.length());
-    }
+    if (auto mismatch = output_mismatch(in_size, out_size, params, kind, o)) return mismatch;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> fixed_pool_mismatch_at(std::int64_t in_size, std::int64_t out_size,
+                                                  const fixed_pool_params& params, pool_kind kind,
+                                                  std::span<const std::int64_t> outputs) {
+  if (auto mismatch = count_mismatch(in_size, out_size, params)) return mismatch;
+  for (std::int64_t o : outputs) {
+    POOLPROOF_CHECK(o >= 0 && o < out_size);
+    if (auto mismatch = output_mismatch(in_size, out_size, params, kind, o)) return mismatch;
   }
   return std::nullopt;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "reference/adaptive_window.h"
@@ -74,5 +75,11 @@ struct index_progression {
                                                              std::int64_t out_size,
                                                              const fixed_pool_params& params,
                                                              pool_kind kind);
+
+/// fixed_pool_mismatch restricted to the output count and the listed outputs (each in [0, m)):
+/// the reference's check where visiting all m windows is out of reach.
+[[nodiscard]] std::optional<std::string> fixed_pool_mismatch_at(
+    std::int64_t in_size, std::int64_t out_size, const fixed_pool_params& params, pool_kind kind,
+    std::span<const std::int64_t> outputs);
 
 }  // namespace poolproof

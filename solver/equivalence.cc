@@ -1,7 +1,9 @@
 #include "solver/equivalence.h"
 
 #include <algorithm>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "reference/error.h"
 #include "solver/z3_encoding.h"
@@ -27,17 +29,85 @@ std::string flags_text(const shared_flags& flags) {
   return text;
 }
 
-// A witness is only reported after the reference itself agrees it reproduces every window.
+// The windows the reference re-checks when m is too large to visit all: the solver's own, an
+// even sample, and the last one.
+std::vector<std::int64_t> recheck_sample(std::int64_t m,
+                                         std::span<const std::int64_t> solver_outputs) {
+  std::vector<std::int64_t> sample(solver_outputs.begin(), solver_outputs.end());
+  constexpr std::int64_t even_sample = 4096;
+  for (std::int64_t step = 0; step < even_sample; ++step)
+    sample.push_back(step * (m / even_sample));
+  sample.push_back(m - 1);
+  return sample;
+}
+
+// A witness is only reported after the reference itself agrees: on every window when m is
+// within options.max_rechecked_windows, else (the rest being certified by find_mismatch's
+// unsat) on a sample.
 verdict checked_witness(std::int64_t n, std::int64_t m, pool_kind kind,
-                        const detail::solve_outcome& outcome) {
+                        const detail::solve_outcome& outcome, const solver_options& options,
+                        std::span<const std::int64_t> solver_outputs) {
   fixed_pool_params witness = outcome.params;
   if (kind == pool_kind::max) witness.count_include_pad = true;
   require_valid_params(witness, kind);
-  if (auto mismatch = fixed_pool_mismatch(n, m, witness, kind)) {
+  std::optional<std::string> mismatch;
+  std::int64_t rechecked = m;
+  if (m <= options.max_rechecked_windows) {
+    mismatch = fixed_pool_mismatch(n, m, witness, kind);
+  } else {
+    const std::vector<std::int64_t> sample = recheck_sample(m, solver_outputs);
+    mismatch = fixed_pool_mismatch_at(n, m, witness, kind, sample);
+    rechecked = static_cast<std::int64_t>(sample.size());
+  }
+  if (mismatch) {
     return unknown{"internal error: the solver's witness failed the reference re-check: " +
                    *mismatch};
   }
-  return equivalent{witness, outcome.minimal};
+  return equivalent{witness, outcome.minimal, rechecked};
+}
+
+std::string refuted(std::int64_t n, std::int64_t m, pool_kind kind, const shared_flags& flags) {
+  return "no PyTorch " + family_name(kind) + flags_text(flags) + " reproduces adaptive pooling " +
+         std::to_string(n) + " -> " + std::to_string(m) + " (Z3: unsat)";
+}
+
+// Small m: every window at once.
+verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_kind kind,
+                       const solver_options& options, const shared_flags& flags) {
+  const std::vector<std::int64_t> outputs = detail::every_output(m);
+  const detail::solve_outcome outcome = detail::solve_minimal(n, m, kind, flags, options, outputs);
+  if (outcome.status == detail::solve_status::sat)
+    return checked_witness(n, m, kind, outcome, options, outputs);
+  if (outcome.status == detail::solve_status::unsat)
+    return not_equivalent{refuted(n, m, kind, flags), {}};
+  return unknown{"Z3 gave up: " + outcome.reason};
+}
+
+// Any m: the least layer fitting some windows either fits all (find_mismatch is unsat, and being
+// least for fewer constraints it is least for all) or fails at a window that joins the set.
+verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_kind kind,
+                            const solver_options& options, const shared_flags& flags) {
+  std::vector<std::int64_t> outputs = detail::telling_outputs(n, m);
+  for (int round = 0; round < options.max_refinements; ++round) {
+    const detail::solve_outcome outcome =
+        detail::solve_minimal(n, m, kind, flags, options, outputs);
+    if (outcome.status == detail::solve_status::unsat)
+      return not_equivalent{refuted(n, m, kind, flags), outputs};
+    if (outcome.status == detail::solve_status::unknown)
+      return unknown{"Z3 gave up: " + outcome.reason};
+    if (outcome.params.dilation != 1 && outcome.params.kernel != 1) {
+      return unknown{"refinement met a dilated candidate, which its window query cannot check"};
+    }
+    const detail::mismatch_search search =
+        detail::find_mismatch(n, m, kind, outcome.params, options);
+    if (search.status == detail::solve_status::unknown)
+      return unknown{"Z3 gave up: " + search.reason};
+    if (search.status == detail::solve_status::unsat)
+      return checked_witness(n, m, kind, outcome, options, outputs);
+    outputs.insert(std::upper_bound(outputs.begin(), outputs.end(), search.output), search.output);
+  }
+  return unknown{"no decision after " + std::to_string(options.max_refinements) +
+                 " refinement rounds"};
 }
 
 // The flag choices to try for a whole layer, most PyTorch-default first.
@@ -107,23 +177,8 @@ verdict prove_equivalence(std::int64_t n, std::int64_t m, pool_kind kind,
                           const solver_options& options, const shared_flags& flags) {
   require_valid_size(n, "input size");
   require_valid_size(m, "output size");
-  if (m > options.max_unrolled_outputs) {
-    return unknown{"output size " + std::to_string(m) + " exceeds the " +
-                   std::to_string(options.max_unrolled_outputs) +
-                   " windows the per-window encoding unrolls"};
-  }
-  const detail::solve_outcome outcome = detail::solve_minimal(n, m, kind, flags, options);
-  switch (outcome.status) {
-    case detail::solve_status::sat:
-      return checked_witness(n, m, kind, outcome);
-    case detail::solve_status::unsat:
-      return not_equivalent{"no PyTorch " + family_name(kind) + flags_text(flags) +
-                            " reproduces adaptive pooling " + std::to_string(n) + " -> " +
-                            std::to_string(m) + " (Z3: unsat)"};
-    case detail::solve_status::unknown:
-      break;
-  }
-  return unknown{"Z3 gave up: " + outcome.reason};
+  if (m <= options.max_unrolled_outputs) return solve_unrolled(n, m, kind, options, flags);
+  return solve_by_refinement(n, m, kind, options, flags);
 }
 
 nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
@@ -146,11 +201,23 @@ nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
   return result;
 }
 
-std::string equivalence_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
-                             const shared_flags& flags) {
+smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, pool_kind kind, const verdict& answer,
+                            const solver_options& options) {
   require_valid_size(n, "input size");
   require_valid_size(m, "output size");
-  return detail::feasibility_smt2(n, m, kind, flags);
+  const bool small = m <= options.max_unrolled_outputs;
+  if (const auto* no = std::get_if<not_equivalent>(&answer)) {
+    const std::vector<std::int64_t> outputs =
+        no->refuting_outputs.empty() ? detail::every_output(m) : no->refuting_outputs;
+    return {detail::feasibility_smt2(n, m, kind, {}, outputs), "unsat"};
+  }
+  if (const auto* yes = std::get_if<equivalent>(&answer)) {
+    if (small) return {detail::feasibility_smt2(n, m, kind, {}, detail::every_output(m)), "sat"};
+    return {detail::mismatch_smt2(n, m, kind, yes->witness), "unsat"};
+  }
+  return {detail::feasibility_smt2(n, m, kind, {},
+                                   small ? detail::every_output(m) : detail::telling_outputs(n, m)),
+          "unknown"};
 }
 
 }  // namespace poolproof

@@ -17,8 +17,15 @@ namespace poolproof {
 struct solver_options {
   unsigned timeout_ms = 10000;
   unsigned resource_limit = 50'000'000;
-  /// The encoding has one constraint group per output window; larger m is refused as unknown.
-  std::int64_t max_unrolled_outputs = 100'000;
+  /// Up to this many outputs every window is encoded at once; beyond, the solver refines: it
+  /// encodes a few telling windows, and a constant-size query either certifies the candidate on
+  /// every window or names one more window to add.
+  std::int64_t max_unrolled_outputs = 64;
+  /// Refinement rounds before giving up as unknown.
+  int max_refinements = 64;
+  /// Witnesses with at most this many outputs are re-checked by the reference window by window;
+  /// beyond, on the solver's windows and an even sample, with the rest certified by Z3.
+  std::int64_t max_rechecked_windows = 10'000'000;
 };
 
 /// Flags PyTorch shares across all axes of one N-D layer, fixed while solving one axis.
@@ -33,11 +40,13 @@ struct shared_flags {
 struct equivalent {
   fixed_pool_params witness;
   bool minimal = true;
+  std::int64_t rechecked_windows = 0;  ///< windows the reference re-checked (m: all of them)
 };
 
 /// No fixed pooling of the family reproduces adaptive pooling (the solver's unsat).
 struct not_equivalent {
   std::string explanation;
+  std::vector<std::int64_t> refuting_outputs;  ///< windows whose constraints are already unsat
 };
 
 /// The solver could not decide within its budget, or the query was too large to build.
@@ -77,9 +86,19 @@ struct nd_verdict {
                                               std::span<const std::int64_t> out_sizes,
                                               pool_kind kind, const solver_options& options);
 
-/// The feasibility query of prove_equivalence as a self-contained SMT-LIB2 script (QF_NIA; linear
-/// for avg), so another solver (cvc5) can re-check a sat or unsat answer.
-[[nodiscard]] std::string equivalence_smt2(std::int64_t in_size, std::int64_t out_size,
-                                           pool_kind kind, const shared_flags& flags = {});
+/// The query behind a verdict as a self-contained SMT-LIB2 script, so another solver (cvc5) can
+/// re-check it, and the answer that script must give: for not_equivalent the refuting
+/// windows' feasibility query (unsat); for equivalent with at most max_unrolled_outputs
+/// outputs the whole feasibility query (sat), beyond that the witness's constant-size
+/// "some window differs" query (unsat); for unknown the whole query when small, else the
+/// telling windows' one ("unknown").
+struct smt2_query {
+  std::string script;
+  std::string expected;  ///< "sat", "unsat" or "unknown"
+};
+
+[[nodiscard]] smt2_query equivalence_smt2(std::int64_t in_size, std::int64_t out_size,
+                                          pool_kind kind, const verdict& answer,
+                                          const solver_options& options);
 
 }  // namespace poolproof

@@ -64,10 +64,13 @@ int run(const arguments& args) {
     throw input_error("input size '" + args.in_text + "' and output size '" + args.out_text +
                       "' have different numbers of axes");
   }
-  if (!args.smt2_path.empty())
-    write_file_atomically(args.smt2_path, equivalence_script(report.in_size, report.out_size));
   report.avg = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::avg, args.options);
   report.max = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::max, args.options);
+  if (!args.smt2_path.empty()) {
+    write_file_atomically(args.smt2_path,
+                          equivalence_script(report.in_size, report.out_size, report.avg.axes,
+                                             report.max.axes, args.options));
+  }
   std::cout << (args.json ? json_report(report) : human_report(report, args.max_rows));
   return exit_code(report);
 }

@@ -18,18 +18,25 @@ std::string without_logic_line(const std::string& query) {
 }  // namespace
 
 std::string equivalence_script(std::span<const std::int64_t> in_sizes,
-                               std::span<const std::int64_t> out_sizes) {
-  POOLPROOF_CHECK(in_sizes.size() == out_sizes.size());
+                               std::span<const std::int64_t> out_sizes,
+                               std::span<const verdict> avg, std::span<const verdict> max,
+                               const solver_options& options) {
+  POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() && avg.size() == in_sizes.size() &&
+                  max.size() == in_sizes.size());
   std::string script =
-      "; poolproof: does a fixed PyTorch pooling reproduce adaptive pooling?\n"
-      "; sat = a witness exists; unsat = no fixed pooling of the family does.\n"
+      "; poolproof: the query behind each verdict of one prove_equivalence call.\n"
+      "; Each block says which answer certifies the verdict: sat (a witness exists), unsat (no "
+      "layer\n"
+      "; fits these windows, or the witness differs from no window).\n"
       "(set-logic ALL)\n";
   for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
     for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
-      script +=
-          fmt::format("(echo \"axis {} {}: {} -> {}\")\n(push 1)\n{}(pop 1)\n", axis,
-                      pool_kind_name(kind), in_sizes[axis], out_sizes[axis],
-                      without_logic_line(equivalence_smt2(in_sizes[axis], out_sizes[axis], kind)));
+      const verdict& answer = kind == pool_kind::avg ? avg[axis] : max[axis];
+      const smt2_query query =
+          equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options);
+      script += fmt::format("(echo \"axis {} {}: {} -> {}, expect {}\")\n(push 1)\n{}(pop 1)\n",
+                            axis, pool_kind_name(kind), in_sizes[axis], out_sizes[axis],
+                            query.expected, without_logic_line(query.script));
     }
   }
   return script;

@@ -5,13 +5,18 @@
 #include <span>
 #include <string>
 
+#include "solver/equivalence.h"
+
 namespace poolproof {
 
-/// One script holding, per axis and per kind (avg, max), the feasibility query in its own
-/// (push 1) ... (check-sat) (pop 1) scope, announced by an (echo "...") line, so that
-/// `cvc5 --incremental FILE` prints one labelled sat/unsat per query. Preconditions: equal
-/// numbers of valid sizes.
+/// One script holding, per axis and per kind, the query behind that axis's verdict
+/// (equivalence_smt2) in its own (push 1) ... (check-sat) (pop 1) scope, announced by an
+/// (echo "axis A KIND: n -> m, expect ANSWER") line, so that `cvc5 --incremental FILE` prints
+/// one labelled answer per query. Preconditions: one verdict per axis in each list.
 [[nodiscard]] std::string equivalence_script(std::span<const std::int64_t> in_sizes,
-                                             std::span<const std::int64_t> out_sizes);
+                                             std::span<const std::int64_t> out_sizes,
+                                             std::span<const verdict> avg,
+                                             std::span<const verdict> max,
+                                             const solver_options& options);
 
 }  // namespace poolproof

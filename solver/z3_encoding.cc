@@ -10,6 +10,7 @@
 
 #include "reference/adaptive_window.h"
 #include "reference/error.h"
+#include "reference/fixed_pool.h"
 
 namespace poolproof::detail {
 namespace {
@@ -153,23 +154,48 @@ z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m, p
   return assertions;
 }
 
-std::vector<std::int64_t> every_output(std::int64_t m) {
-  std::vector<std::int64_t> outputs(static_cast<std::size_t>(m));
-  for (std::int64_t i = 0; i < m; ++i) outputs[static_cast<std::size_t>(i)] = i;
-  return outputs;
+// (kernel, stride, padding, ceil_mode, then !count_include_pad or dilation) is lexicographically
+// below the bound's: the solver's preference order, with false before true for ceil_mode and
+// true before false for count_include_pad.
+z3::expr lexicographically_below(const unknowns& u, const fixed_pool_params& bound,
+                                 pool_kind kind) {
+  z3::context& ctx = u.kernel.ctx();
+  z3::expr tail = ctx.bool_val(false);
+  if (kind == pool_kind::avg) tail = u.count_include_pad && ctx.bool_val(!bound.count_include_pad);
+  if (kind == pool_kind::max) tail = u.dilation < constant(ctx, bound.dilation);
+  const z3::expr ceil_bound = ctx.bool_val(bound.ceil_mode);
+  tail = (!u.ceil_mode && ceil_bound) || (u.ceil_mode == ceil_bound && tail);
+  tail = u.padding < constant(ctx, bound.padding) ||
+         (u.padding == constant(ctx, bound.padding) && tail);
+  tail =
+      u.stride < constant(ctx, bound.stride) || (u.stride == constant(ctx, bound.stride) && tail);
+  return u.kernel < constant(ctx, bound.kernel) ||
+         (u.kernel == constant(ctx, bound.kernel) && tail);
 }
 
-// The outputs where refutations live: both ends (clipping, padding), the middle (the stride),
-// and the first window past m/n (the first two-element window when m > n). Increasing.
-std::vector<std::int64_t> telling_outputs(std::int64_t n, std::int64_t m) {
-  std::set<std::int64_t> picked;
-  const std::int64_t middle = m / 2, past = m / n;
-  for (std::int64_t offset = 0; offset < 4; ++offset) {
-    for (std::int64_t i : {offset, m - 1 - offset, middle - 2 + offset, past - 1 + offset}) {
-      if (i >= 0 && i < m) picked.insert(i);
-    }
+// Some output i of a dilation-1 layer with constant parameters reads other inputs than adaptive
+// window i, or (avg) divides by another number. i is a variable, and a_i, b_i are pinned by
+// a*m <= i*n < (a+1)*m and (b-1)*m < (i+1)*n <= b*m: linear because n and m are constants, so
+// the query has the same size for every m.
+z3::expr some_window_differs(z3::context& ctx, std::int64_t n, std::int64_t m, pool_kind kind,
+                             const fixed_pool_params& layer) {
+  const z3::expr i = ctx.int_const("output"), a = ctx.int_const("adaptive_begin"),
+                 b = ctx.int_const("adaptive_end");
+  const z3::expr n_ = constant(ctx, n), m_ = constant(ctx, m), k = constant(ctx, layer.kernel),
+                 p = constant(ctx, layer.padding);
+  const z3::expr x0 = i * constant(ctx, layer.stride) - p;
+  const z3::expr begin = z3::ite(x0 >= 0, x0, ctx.int_val(0));
+  const z3::expr end = z3::ite(x0 + k <= n_, x0 + k, n_);
+  z3::expr differs = begin != a || end != b;
+  if (kind == pool_kind::avg) {
+    const z3::expr padded = z3::ite(x0 + k <= n_ + p, k, n_ + p - x0);
+    const z3::expr divisor = layer.divisor_override    ? constant(ctx, *layer.divisor_override)
+                             : layer.count_include_pad ? padded
+                                                       : end - begin;
+    differs = differs || divisor != b - a;
   }
-  return {picked.begin(), picked.end()};
+  return i >= 0 && i < m_ && a * m_ <= i * n_ && i * n_ < a * m_ + m_ &&
+         (b - 1) * m_ < (i + 1) * n_ && (i + 1) * n_ <= b * m_ && differs;
 }
 
 std::int64_t int_value(const z3::model& model, const z3::expr& e) {
@@ -247,7 +273,8 @@ void configure(z3::solver& solver, const solver_options& options) {
 }
 
 solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
-                             const shared_flags& flags, const solver_options& options) {
+                             const shared_flags& flags, const solver_options& options,
+                             std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
   configure(solver, options);
@@ -255,7 +282,7 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
   // An opening scope puts Z3 4.8.12 on its incremental core: on the max queries (non-linear in
   // dilation) the one-shot tactic pipeline took 3.8 s where the incremental core takes 0.03 s.
   solver.push();
-  solver.add(feasibility(u, n, m, kind, flags, every_output(m)));
+  solver.add(feasibility(u, n, m, kind, flags, outputs));
   solve_outcome outcome;
   const z3::check_result first = solver.check();
   if (first != z3::sat) {
@@ -273,25 +300,6 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
   if (kind == pool_kind::avg) steps.prefer(u.count_include_pad);
   if (kind == pool_kind::max) steps.minimise(u.dilation, 1, outcome.params.dilation);
   return outcome;
-}
-
-// (kernel, stride, padding, ceil_mode, then !count_include_pad or dilation) is lexicographically
-// below the bound's: the solver's preference order, with false before true for ceil_mode and
-// true before false for count_include_pad.
-z3::expr lexicographically_below(const unknowns& u, const fixed_pool_params& bound,
-                                 pool_kind kind) {
-  z3::context& ctx = u.kernel.ctx();
-  z3::expr tail = ctx.bool_val(false);
-  if (kind == pool_kind::avg) tail = u.count_include_pad && ctx.bool_val(!bound.count_include_pad);
-  if (kind == pool_kind::max) tail = u.dilation < constant(ctx, bound.dilation);
-  const z3::expr ceil_bound = ctx.bool_val(bound.ceil_mode);
-  tail = (!u.ceil_mode && ceil_bound) || (u.ceil_mode == ceil_bound && tail);
-  tail = u.padding < constant(ctx, bound.padding) ||
-         (u.padding == constant(ctx, bound.padding) && tail);
-  tail =
-      u.stride < constant(ctx, bound.stride) || (u.stride == constant(ctx, bound.stride) && tail);
-  return u.kernel < constant(ctx, bound.kernel) ||
-         (u.kernel == constant(ctx, bound.kernel) && tail);
 }
 
 solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind,
@@ -312,6 +320,51 @@ solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind,
 
 }  // namespace
 
+std::vector<std::int64_t> every_output(std::int64_t m) {
+  std::vector<std::int64_t> outputs(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) outputs[static_cast<std::size_t>(i)] = i;
+  return outputs;
+}
+
+// The outputs where refutations live: both ends (clipping, padding), the middle (the stride),
+// and the first window past m/n (the first two-element window when m > n). Increasing.
+std::vector<std::int64_t> telling_outputs(std::int64_t n, std::int64_t m) {
+  std::set<std::int64_t> picked;
+  const std::int64_t middle = m / 2, past = m / n;
+  for (std::int64_t offset = 0; offset < 4; ++offset) {
+    for (std::int64_t i : {offset, m - 1 - offset, middle - 2 + offset, past - 1 + offset}) {
+      if (i >= 0 && i < m) picked.insert(i);
+    }
+  }
+  return {picked.begin(), picked.end()};
+}
+
+mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
+                              const fixed_pool_params& layer, const solver_options& options) {
+  POOLPROOF_CHECK(layer.dilation == 1 || layer.kernel == 1);
+  try {
+    z3::context ctx;
+    z3::solver solver(ctx);
+    configure(solver, options);
+    solver.add(some_window_differs(ctx, n, m, kind, layer));
+    const z3::check_result result = solver.check();
+    if (result == z3::unsat) return {solve_status::unsat, -1, ""};
+    if (result == z3::unknown) return {solve_status::unknown, -1, solver.reason_unknown()};
+    return {solve_status::sat,
+            solver.get_model().eval(ctx.int_const("output"), true).get_numeral_int64(), ""};
+  } catch (const z3::exception& e) {
+    return {solve_status::unknown, -1, std::string("Z3 error: ") + e.msg()};
+  }
+}
+
+std::string mismatch_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
+                          const fixed_pool_params& layer) {
+  z3::context ctx;
+  z3::solver solver(ctx);
+  solver.add(some_window_differs(ctx, n, m, kind, layer));
+  return "(set-logic QF_LIA)\n" + solver.to_smt2();
+}
+
 solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind,
                                   const fixed_pool_params& bound, const solver_options& options,
                                   std::string& reason) {
@@ -331,9 +384,10 @@ solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind
 }
 
 solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_kind kind,
-                            const shared_flags& flags, const solver_options& options) {
+                            const shared_flags& flags, const solver_options& options,
+                            std::span<const std::int64_t> outputs) {
   try {
-    return solve_or_throw(n, m, kind, flags, options);
+    return solve_or_throw(n, m, kind, flags, options, outputs);
   } catch (const z3::exception& e) {
     // Z3 reports exhausted memory and similar failures by exception: that is an unknown.
     return {solve_status::unknown, {}, false, std::string("Z3 error: ") + e.msg()};
@@ -341,10 +395,10 @@ solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_kind kind,
 }
 
 std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
-                             const shared_flags& flags) {
+                             const shared_flags& flags, std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
-  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags, every_output(m)));
+  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags, outputs));
   return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
          solver.to_smt2();
 }

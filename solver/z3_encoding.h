@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "solver/equivalence.h"
 
@@ -18,11 +20,40 @@ struct solve_outcome {
   std::string reason;  ///< Z3's reason when unknown.
 };
 
-/// Solves the feasibility query, then minimises kernel, stride, padding, then prefers
-/// ceil_mode=false, count_include_pad=true (avg) and the least dilation (max).
+/// Solves the feasibility query restricted to the windows of `outputs` (increasing; all of them
+/// for the exact query, fewer for a relaxation whose unsat still refutes), then minimises
+/// kernel, stride, padding, then prefers ceil_mode=false, count_include_pad=true (avg) and the
+/// least dilation (max).
 [[nodiscard]] solve_outcome solve_minimal(std::int64_t in_size, std::int64_t out_size,
                                           pool_kind kind, const shared_flags& flags,
-                                          const solver_options& options);
+                                          const solver_options& options,
+                                          std::span<const std::int64_t> outputs);
+
+/// 0, 1, ..., m-1.
+[[nodiscard]] std::vector<std::int64_t> every_output(std::int64_t out_size);
+
+/// The outputs whose windows usually refute a wrong layer already: both ends (clipping and
+/// padding), the middle (the stride) and around m/n (where the first two-element window and,
+/// when n divides m, the first repeated element sit). Increasing, at most 16.
+[[nodiscard]] std::vector<std::int64_t> telling_outputs(std::int64_t in_size,
+                                                        std::int64_t out_size);
+
+/// Result of searching for an output where a layer differs from adaptive pooling.
+struct mismatch_search {
+  solve_status status = solve_status::unknown;  ///< unsat: the layer matches every window
+  std::int64_t output = -1;                     ///< on sat, an output that differs
+  std::string reason;
+};
+
+/// One constant-size query (whatever m is): does some window of the dilation-1 `layer` differ
+/// from adaptive window i, or (avg) its divisor from the window's length?
+[[nodiscard]] mismatch_search find_mismatch(std::int64_t in_size, std::int64_t out_size,
+                                            pool_kind kind, const fixed_pool_params& layer,
+                                            const solver_options& options);
+
+/// The find_mismatch query as SMT-LIB2: unsat certifies the layer on every window.
+[[nodiscard]] std::string mismatch_smt2(std::int64_t in_size, std::int64_t out_size, pool_kind kind,
+                                        const fixed_pool_params& layer);
 
 /// Whether some layer of the family reproduces adaptive n -> m and comes before `bound` in the
 /// solver's preference order (kernel, stride, padding, ceil_mode=false, count_include_pad=true or
@@ -33,6 +64,7 @@ struct solve_outcome {
 
 /// The feasibility query alone, as SMT-LIB2 without tracked names (so it can be re-checked).
 [[nodiscard]] std::string feasibility_smt2(std::int64_t in_size, std::int64_t out_size,
-                                           pool_kind kind, const shared_flags& flags);
+                                           pool_kind kind, const shared_flags& flags,
+                                           std::span<const std::int64_t> outputs);
 
 }  // namespace poolproof::detail

@@ -3,7 +3,7 @@
 separate_arguments(argument_list UNIX_COMMAND "${ARGUMENTS}")
 execute_process(COMMAND ${PROGRAM} ${argument_list}
                 WORKING_DIRECTORY ${WORK_DIR}
-                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 1800)
 if(NOT status STREQUAL EXIT_CODE)
   message(FATAL_ERROR "exit status ${status}, expected ${EXIT_CODE}\nstdout:\n${out}\nstderr:\n${err}")
 endif()

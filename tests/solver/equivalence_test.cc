@@ -40,8 +40,9 @@ std::optional<fixed_pool_params> brute_force(std::int64_t n, std::int64_t m, poo
 
 const solver_options default_options{};
 
-void expect_brute_force_agrees(std::int64_t n, std::int64_t m, pool_kind kind) {
-  const verdict answer = prove_equivalence(n, m, kind, default_options);
+void expect_brute_force_agrees(std::int64_t n, std::int64_t m, pool_kind kind,
+                               const solver_options& options = default_options) {
+  const verdict answer = prove_equivalence(n, m, kind, options);
   const std::optional<fixed_pool_params> expected = brute_force(n, m, kind);
   if (expected) {
     const auto* found = std::get_if<equivalent>(&answer);
@@ -66,6 +67,40 @@ TEST(ProveEquivalence, AgreesWithBruteForceUpTo32Max) {
   for (std::int64_t n = 1; n <= 32; ++n) {
     for (std::int64_t m = 1; m <= 32; ++m) expect_brute_force_agrees(n, m, pool_kind::max);
   }
+}
+
+// The refinement path (a few windows, then one constant-size query per candidate) must give
+// exactly the answers of the exhaustive search too; forcing it on small sizes checks it there.
+TEST(ProveEquivalence, RefinementAgreesWithBruteForceUpTo24) {
+  solver_options refining;
+  refining.max_unrolled_outputs = 0;
+  for (std::int64_t n = 1; n <= 24; ++n) {
+    for (std::int64_t m = 1; m <= 24; ++m) {
+      expect_brute_force_agrees(n, m, pool_kind::avg, refining);
+      expect_brute_force_agrees(n, m, pool_kind::max, refining);
+    }
+  }
+}
+
+TEST(ProveEquivalence, RefinementRefutesWithTheWindowsItUsed) {
+  solver_options refining;
+  refining.max_unrolled_outputs = 0;
+  const auto refuted = std::get<not_equivalent>(prove_equivalence(10, 4, pool_kind::avg, refining));
+  EXPECT_FALSE(refuted.refuting_outputs.empty());
+  EXPECT_LE(refuted.refuting_outputs.size(), 4U);
+}
+
+TEST(ProveEquivalence, HugeOutputCountsAreDecidedWithSampledRecheck) {
+  const std::int64_t m = max_size - 1;
+  const auto found =
+      std::get<equivalent>(prove_equivalence(max_size, m, pool_kind::avg, default_options));
+  EXPECT_EQ(found.witness, (fixed_pool_params{2, 1, 0, 1, false, true, std::nullopt}));
+  EXPECT_GT(found.rechecked_windows, 4000);
+  EXPECT_LT(found.rechecked_windows, m);
+  const auto small = std::get<equivalent>(prove_equivalence(5, 3, pool_kind::avg, default_options));
+  EXPECT_EQ(small.rechecked_windows, 3);
+  EXPECT_TRUE(std::holds_alternative<not_equivalent>(
+      prove_equivalence(max_size, 1'000'000'007, pool_kind::max, default_options)));
 }
 
 TEST(ProveEquivalence, FiveToThreeNeedsPaddingWithoutCountingIt) {
@@ -121,10 +156,12 @@ TEST(ProveEquivalence, ExhaustedBudgetIsUnknownNotAGuess) {
   EXPECT_NE(std::get<unknown>(answer).reason.find("Z3"), std::string::npos);
 }
 
-TEST(ProveEquivalence, TooManyWindowsToUnrollIsUnknown) {
-  solver_options small;
-  small.max_unrolled_outputs = 10;
-  EXPECT_TRUE(std::holds_alternative<unknown>(prove_equivalence(22, 11, pool_kind::avg, small)));
+TEST(ProveEquivalence, RefinementOutOfRoundsIsUnknown) {
+  solver_options no_rounds;
+  no_rounds.max_unrolled_outputs = 0;
+  no_rounds.max_refinements = 0;
+  EXPECT_TRUE(
+      std::holds_alternative<unknown>(prove_equivalence(22, 11, pool_kind::avg, no_rounds)));
 }
 
 TEST(ProveEquivalence, RejectsInvalidSizes) {

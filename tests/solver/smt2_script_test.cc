@@ -8,23 +8,27 @@
 #include <string>
 #include <vector>
 
+#include "reference/adaptive_window.h"
 #include "solver/equivalence.h"
 
 namespace poolproof {
 namespace {
 
-// Runs the packaged cvc5 binary on a script; its answers re-check Z3's with a second solver.
-std::vector<std::string> cvc5_answers(const std::string& script) {
+// Runs the packaged cvc5 binary on a script; returns (label, answer) per query, so its answers
+// re-check Z3's with a second solver.
+std::vector<std::pair<std::string, std::string>> cvc5_answers(const std::string& script) {
   const std::string path = testing::TempDir() + "poolproof_cvc5_query.smt2";
   std::ofstream(path) << script;
   FILE* pipe = popen(("cvc5 --incremental " + path + " 2>&1").c_str(), "r");
   EXPECT_NE(pipe, nullptr);
-  std::vector<std::string> answers;
+  std::vector<std::pair<std::string, std::string>> answers;
+  std::string label;
   std::array<char, 512> line{};
   while (pipe != nullptr && fgets(line.data(), line.size(), pipe) != nullptr) {
     std::string text(line.data());
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    if (text == "sat" || text == "unsat" || text == "unknown") answers.push_back(text);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '"')) text.pop_back();
+    if (!text.empty() && text.front() == '"') label = text.substr(1);
+    if (text == "sat" || text == "unsat" || text == "unknown") answers.emplace_back(label, text);
     if (text.find("error") != std::string::npos) ADD_FAILURE() << "cvc5: " << text;
   }
   if (pipe != nullptr) {
@@ -33,35 +37,49 @@ std::vector<std::string> cvc5_answers(const std::string& script) {
   return answers;
 }
 
-std::string as_smt2_answer(const verdict& v) {
-  if (std::holds_alternative<equivalent>(v)) return "sat";
-  return std::holds_alternative<not_equivalent>(v) ? "unsat" : "unknown";
+// Every query's cvc5 answer must be the one its label says certifies the verdict.
+int expect_cvc5_certifies(std::int64_t n, std::int64_t m, const solver_options& options) {
+  const std::vector<std::int64_t> in{n}, out{m};
+  const std::vector<verdict> avg{prove_equivalence(n, m, pool_kind::avg, options)};
+  const std::vector<verdict> max{prove_equivalence(n, m, pool_kind::max, options)};
+  const auto answers = cvc5_answers(equivalence_script(in, out, avg, max, options));
+  EXPECT_EQ(answers.size(), 2U) << n << " -> " << m;
+  for (const auto& [label, answer] : answers) {
+    EXPECT_NE(label.find("expect " + answer), std::string::npos)
+        << label << ": cvc5 says " << answer;
+    EXPECT_EQ(label.find("expect unknown"), std::string::npos) << label;
+  }
+  return static_cast<int>(answers.size());
 }
 
 // A sample of sat and unsat pairs, including m > n and divisible ones (where the dilated
-// branch of the max query is live).
+// branch of the max query is live), through both the unrolled and the refinement path.
 TEST(Smt2Script, Cvc5AgreesWithZ3OnASample) {
   const std::vector<std::pair<std::int64_t, std::int64_t>> pairs = {
       {5, 3}, {6, 3}, {10, 4}, {1, 3}, {3, 6}, {8, 32}, {7, 8}, {17, 9}, {29, 7}, {30, 4}, {1, 2}};
+  solver_options refining;
+  refining.max_unrolled_outputs = 0;
   int checked = 0;
   for (const auto& [n, m] : pairs) {
-    const std::vector<std::int64_t> in{n}, out{m};
-    const std::vector<std::string> answers = cvc5_answers(equivalence_script(in, out));
-    ASSERT_EQ(answers.size(), 2U) << n << " -> " << m;
-    EXPECT_EQ(answers[0], as_smt2_answer(prove_equivalence(n, m, pool_kind::avg, {})))
-        << n << " -> " << m;
-    EXPECT_EQ(answers[1], as_smt2_answer(prove_equivalence(n, m, pool_kind::max, {})))
-        << n << " -> " << m;
-    checked += 2;
+    checked += expect_cvc5_certifies(n, m, {});
+    checked += expect_cvc5_certifies(n, m, refining);
   }
-  EXPECT_EQ(checked, 22);
+  EXPECT_EQ(checked, 44);
+}
+
+TEST(Smt2Script, Cvc5CertifiesHugeSizes) {
+  EXPECT_EQ(expect_cvc5_certifies(max_size, max_size - 1, {}), 2);
+  EXPECT_EQ(expect_cvc5_certifies(1'000'000'007, 999, {}), 2);
+  EXPECT_EQ(expect_cvc5_certifies(max_size - 2, 3, {}), 2);
 }
 
 TEST(Smt2Script, LabelsEveryQuery) {
   const std::vector<std::int64_t> in{5, 6}, out{3, 3};
-  const std::string script = equivalence_script(in, out);
+  const nd_verdict avg = prove_equivalence_nd(in, out, pool_kind::avg, {});
+  const nd_verdict max = prove_equivalence_nd(in, out, pool_kind::max, {});
+  const std::string script = equivalence_script(in, out, avg.axes, max.axes, {});
   EXPECT_EQ(script.find("(set-logic ALL)"), script.rfind("(set-logic"));
-  EXPECT_NE(script.find("(echo \"axis 1 max: 6 -> 3\")"), std::string::npos);
+  EXPECT_NE(script.find("(echo \"axis 1 max: 6 -> 3, expect sat\")"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,120 @@
+#include "solver/closed_form.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "reference/adaptive_window.h"
+#include "reference/error.h"
+#include "solver/sweep.h"
+#include "solver/z3_encoding.h"
+
+namespace poolproof {
+namespace {
+
+fixed_pool_params layer(std::int64_t k, std::int64_t s, std::int64_t p, bool count_include_pad) {
+  return {k, s, p, 1, false, count_include_pad, std::nullopt};
+}
+
+TEST(ClosedForm, SeedExamples) {
+  EXPECT_EQ(closed_form(5, 3, pool_kind::avg).witness, layer(3, 2, 1, false));
+  EXPECT_EQ(closed_form(5, 3, pool_kind::max).witness, layer(3, 2, 1, true));
+  EXPECT_EQ(closed_form(6, 3, pool_kind::avg).witness, layer(2, 2, 0, true));
+  EXPECT_EQ(closed_form(10, 4, pool_kind::avg).branch, closed_form_branch::none);
+  EXPECT_FALSE(closed_form(10, 4, pool_kind::max).witness);
+}
+
+TEST(ClosedForm, Branches) {
+  EXPECT_EQ(closed_form(7, 3, pool_kind::avg).branch, closed_form_branch::remainder_one);
+  EXPECT_EQ(closed_form(7, 3, pool_kind::avg).witness, layer(3, 2, 0, true));
+  EXPECT_EQ(closed_form(3, 4, pool_kind::avg).branch, closed_form_branch::remainder_minus);
+  EXPECT_EQ(closed_form(3, 4, pool_kind::avg).witness, layer(2, 1, 1, false));
+  EXPECT_EQ(closed_form(1, 2, pool_kind::max).witness, layer(2, 1, 1, true));
+  EXPECT_EQ(closed_form(1, 3, pool_kind::max).branch, closed_form_branch::none);
+  EXPECT_EQ(closed_form(9, 1, pool_kind::avg).witness, layer(9, 1, 0, true));
+  EXPECT_EQ(closed_form(3, 7, pool_kind::avg).branch, closed_form_branch::none);
+}
+
+TEST(ClosedForm, WitnessesReproduceLargeSizesInTheReference) {
+  const std::int64_t n = 1'000'003;
+  for (std::int64_t m : {1'000'002, 1'000'004, 500'001, 333'334, 1'000'003, 7, 997}) {
+    for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+      const closed_form_answer answer = closed_form(n, m, kind);
+      if (!answer.witness) continue;
+      EXPECT_FALSE(fixed_pool_mismatch(n, m, *answer.witness, kind)) << m;
+    }
+  }
+  EXPECT_EQ(closed_form(max_size, 3, pool_kind::avg).branch, closed_form_branch::remainder_one);
+  EXPECT_EQ(closed_form(max_size - 1, 3, pool_kind::avg).branch, closed_form_branch::divisible);
+  EXPECT_EQ(closed_form(max_size - 2, 3, pool_kind::avg).branch,
+            closed_form_branch::remainder_minus);
+  EXPECT_FALSE(fixed_pool_mismatch(max_size, 3, *closed_form(max_size, 3, pool_kind::avg).witness,
+                                   pool_kind::avg));
+}
+
+TEST(ClosedForm, RejectsInvalidSizes) {
+  EXPECT_THROW((void)closed_form(0, 1, pool_kind::avg), input_error);
+  EXPECT_THROW((void)closed_form(1, max_size + 1, pool_kind::avg), input_error);
+}
+
+// The sweep's check must be able to say no: a bound past the least witness has a witness below.
+TEST(WitnessBelow, FindsSmallerWitnessAndProvesTheLeastOne) {
+  std::string reason;
+  const fixed_pool_params least = *closed_form(5, 3, pool_kind::avg).witness;
+  EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, least, {}, reason),
+            detail::solve_status::unsat);
+  fixed_pool_params later = least;
+  later.kernel += 1;
+  EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, later, {}, reason),
+            detail::solve_status::sat);
+  fixed_pool_params padded_default = least;
+  padded_default.count_include_pad = true;  // not a witness, but "True" sorts first
+  EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, padded_default, {}, reason),
+            detail::solve_status::unsat);
+}
+
+TEST(Sweep, AgreesOnASmallRangeWithCounts) {
+  sweep_options options;
+  options.in = {1, 12};
+  options.out = {1, 12};
+  options.threads = 2;
+  std::atomic<bool> stop{false};
+  std::int64_t last_progress = 0;
+  const sweep_result result = sweep(
+      options, [&](std::int64_t done, std::int64_t) { last_progress = done; }, stop);
+  EXPECT_EQ(result.total, 12 * 12 * 2);
+  EXPECT_EQ(result.checked, result.total);
+  EXPECT_EQ(last_progress, result.total);
+  EXPECT_FALSE(result.disagreement);
+  EXPECT_EQ(result.unknown, 0);
+  EXPECT_EQ(result.agreed_equivalent + result.agreed_not_equivalent, result.total);
+  // Both kinds share the theorem: each count is even.
+  EXPECT_EQ(result.agreed_equivalent % 2, 0);
+}
+
+TEST(Sweep, StopsEarlyWhenAsked) {
+  sweep_options options;
+  options.in = {1, 40};
+  options.out = {1, 40};
+  std::atomic<bool> stop{true};
+  const sweep_result result = sweep(
+      options, [](std::int64_t, std::int64_t) {}, stop);
+  EXPECT_TRUE(result.interrupted);
+  EXPECT_LT(result.checked, result.total);
+}
+
+TEST(Sweep, StarvedSolverCountsUnknownsAndGoesOn) {
+  sweep_options options;
+  options.in = {20, 22};
+  options.out = {5, 6};
+  options.solver.resource_limit = 1;
+  std::atomic<bool> stop{false};
+  const sweep_result result = sweep(
+      options, [](std::int64_t, std::int64_t) {}, stop);
+  EXPECT_EQ(result.checked, result.total);
+  EXPECT_EQ(result.unknown, result.total);
+  EXPECT_FALSE(result.disagreement);
+}
+
+}  // namespace
+}  // namespace poolproof
