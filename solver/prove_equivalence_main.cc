@@ -1,4 +1,5 @@
 // prove_equivalence IN OUT: can a fixed PyTorch pooling layer replace adaptive pooling IN -> OUT?
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include "reference/atomic_file.h"
 #include "reference/error.h"
 #include "solver/equivalence.h"
+#include "solver/explain.h"
 #include "solver/report.h"
 #include "solver/size_arguments.h"
 #include "solver/smt2_script.h"
@@ -20,6 +22,7 @@ struct arguments {
   std::string in_text, out_text, smt2_path;
   std::vector<std::string> sweep;
   bool json = false;
+  bool explain = false;
   std::int64_t max_rows = 16;
   unsigned threads = std::max(1U, std::thread::hardware_concurrency());
   poolproof::solver_options options;
@@ -53,6 +56,25 @@ int run_sweep(const arguments& args) {
   return sweep_exit_code(result);
 }
 
+// For each refuted axis and kind, why: from a minimal unsat core, in windows and strides.
+std::string explanations(const poolproof::equivalence_report& report,
+                         const poolproof::solver_options& options) {
+  using namespace poolproof;
+  std::string text;
+  for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+    const nd_verdict& verdicts = kind == pool_kind::avg ? report.avg : report.max;
+    for (std::size_t axis = 0; axis < verdicts.axes.size(); ++axis) {
+      const auto* refuted = std::get_if<not_equivalent>(&verdicts.axes[axis]);
+      if (refuted == nullptr) continue;
+      text += fmt::format("{} axis {} ({} -> {}):\n", pool_kind_name(kind), axis,
+                          report.in_size[axis], report.out_size[axis]);
+      text += explain_not_equivalent(report.in_size[axis], report.out_size[axis], kind, *refuted,
+                                     options);
+    }
+  }
+  return text;
+}
+
 int run(const arguments& args) {
   using namespace poolproof;
   if (!args.sweep.empty()) return run_sweep(args);
@@ -72,6 +94,7 @@ int run(const arguments& args) {
                                              report.max.axes, args.options));
   }
   std::cout << (args.json ? json_report(report) : human_report(report, args.max_rows));
+  if (args.explain && !args.json) std::cout << explanations(report, args.options);
   return exit_code(report);
 }
 
@@ -79,6 +102,8 @@ void declare_options(CLI::App& app, arguments& args) {
   app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D");
   app.add_option("OUT", args.out_text, "output size, with as many axes as IN");
   app.add_flag("--json", args.json, "print one JSON object");
+  app.add_flag("--explain", args.explain,
+               "say why, from a minimal unsat core, where no layer fits");
   app.add_option("--timeout-ms", args.options.timeout_ms, "time budget per solver query")
       ->check(CLI::Range(1U, 3'600'000U));
   app.add_option("--resource-limit", args.options.resource_limit,

@@ -2,6 +2,7 @@
 
 #include <z3++.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <span>
@@ -401,6 +402,53 @@ std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
   solver.add(feasibility(declare(ctx, kind), n, m, kind, flags, outputs));
   return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
          solver.to_smt2();
+}
+
+refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_kind kind,
+                                        std::span<const std::int64_t> outputs,
+                                        const solver_options& options) {
+  try {
+    z3::context ctx;
+    z3::solver solver(ctx);
+    configure(solver, options);
+    z3::params minimise_core(ctx);
+    minimise_core.set("core.minimize", true);
+    solver.set(minimise_core);
+    const unknowns u = declare(ctx, kind);
+    solver.add(parameter_ranges(u, {}));
+    // Tracked one window at a time, so the core names windows; for max, each window's interval
+    // constraint holds under dilation 1 and the dilated branch is one tracked block.
+    solver.add(output_count_is(u, n, m), "output_count");
+    for (std::int64_t i : outputs) {
+      const std::int64_t one[] = {i};
+      const z3::expr window = intervals_match(u, n, m, kind, one);
+      solver.add(kind == pool_kind::avg ? window : z3::implies(u.dilation == 1, window),
+                 ("window_" + std::to_string(i)).c_str());
+    }
+    if (kind == pool_kind::max) {
+      solver.add(z3::implies(u.dilation != 1, dilated_singletons_match(u, n, m, outputs)),
+                 "dilated");
+    }
+    refutation_core core;
+    const z3::check_result result = solver.check();
+    if (result != z3::unsat) {
+      core.status = result == z3::sat ? solve_status::sat : solve_status::unknown;
+      core.reason = result == z3::unknown ? solver.reason_unknown() : "";
+      return core;
+    }
+    core.status = solve_status::unsat;
+    const z3::expr_vector names = solver.unsat_core();
+    for (unsigned index = 0; index < names.size(); ++index) {
+      const std::string name = names[static_cast<int>(index)].to_string();
+      if (name == "output_count") core.needs_output_count = true;
+      if (name == "dilated") core.needs_dilated_branch = true;
+      if (name.rfind("window_", 0) == 0) core.windows.push_back(std::stoll(name.substr(7)));
+    }
+    std::sort(core.windows.begin(), core.windows.end());
+    return core;
+  } catch (const z3::exception& e) {
+    return {solve_status::unknown, {}, false, false, std::string("Z3 error: ") + e.msg()};
+  }
 }
 
 }  // namespace poolproof::detail

@@ -67,4 +67,19 @@ struct mismatch_search {
                                            pool_kind kind, const shared_flags& flags,
                                            std::span<const std::int64_t> outputs);
 
+/// A minimal unsat core of the refutation over `outputs`: which windows (increasing) and whether
+/// the output count take part. status is unsat when the core was found.
+struct refutation_core {
+  solve_status status = solve_status::unknown;
+  std::vector<std::int64_t> windows;
+  bool needs_output_count = false;
+  bool needs_dilated_branch = false;
+  std::string reason;
+};
+
+[[nodiscard]] refutation_core minimal_refutation_core(std::int64_t in_size, std::int64_t out_size,
+                                                      pool_kind kind,
+                                                      std::span<const std::int64_t> outputs,
+                                                      const solver_options& options);
+
 }  // namespace poolproof::detail

@@ -1,0 +1,20 @@
+// Why no fixed pooling fits: a minimal unsat core told in windows, strides and output counts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "solver/equivalence.h"
+
+namespace poolproof {
+
+/// Explains a refutation of n -> m from a minimal unsat core of the windows it used: which
+/// adaptive windows alone rule out every layer, how their starts and ends move from one to the
+/// next (a fixed pooling moves both by its stride, but where padding clips), and whether the
+/// output count or the dilated branch take part. Several lines, each indented by four spaces.
+/// Re-solves, so it is only as decided as the solver's budget allows.
+[[nodiscard]] std::string explain_not_equivalent(std::int64_t in_size, std::int64_t out_size,
+                                                 pool_kind kind, const not_equivalent& refutation,
+                                                 const solver_options& options);
+
+}  // namespace poolproof
