@@ -17,6 +17,8 @@ namespace poolproof {
 struct solver_options {
   unsigned timeout_ms = 10000;
   unsigned resource_limit = 50'000'000;
+  /// Memory Z3 may use, in MiB (0: no limit); running out is an unknown, never a crash.
+  unsigned memory_mb = 0;
   /// Up to this many outputs every window is encoded at once; beyond, the solver refines: it
   /// encodes a few telling windows, and a constant-size query either certifies the candidate on
   /// every window or names one more window to add.

@@ -109,6 +109,8 @@ void declare_options(CLI::App& app, arguments& args) {
   app.add_option("--resource-limit", args.options.resource_limit,
                  "Z3 rlimit per solver query (deterministic)")
       ->check(CLI::Range(1U, 4'000'000'000U));
+  app.add_option("--memory-mb", args.options.memory_mb, "memory Z3 may use, in MiB")
+      ->check(CLI::Range(16U, 1'048'576U));
   app.add_option("--max-rows", args.max_rows, "windows shown per axis")
       ->check(CLI::Range(2, 1'000'000));
   app.add_option("--smt2", args.smt2_path, "write the queries as one SMT-LIB2 script to FILE");

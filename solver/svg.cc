@@ -1,0 +1,637 @@
+#include "solver/svg.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "reference/adaptive_window.h"
+#include "reference/error.h"
+#include "reference/fixed_pool.h"
+
+namespace poolproof {
+namespace {
+
+constexpr std::string_view ink = "#222222";
+constexpr std::string_view grey_ink = "#666666";
+constexpr std::string_view mono = "DejaVu Sans Mono, monospace";
+
+// ---- SVG primitives --------------------------------------------------------------------------
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters, even escaped.
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+// An estimate for laying out, not a measurement: DejaVu Sans averages about 0.56 em over digits
+// and lower case (its monospace sibling is 0.6 em).
+double text_width(std::string_view text, double size) {
+  return static_cast<double>(text.size()) * 0.56 * size;
+}
+
+std::string rect(double x, double y, double width, double height, std::string_view fill,
+                 std::string_view attributes = {}) {
+  return fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"{}/>)"
+                     "\n",
+                     x, y, width, height, fill, attributes);
+}
+
+struct text_style {
+  double size = 12;
+  std::string_view anchor = "start";
+  std::string_view fill = ink;
+  std::string_view family = {};  // the document's sans-serif unless set
+  bool bold = false;
+};
+
+std::string text(double x, double y, std::string_view content, const text_style& style) {
+  std::string attributes = fmt::format(R"( font-size="{:g}")", style.size);
+  if (style.anchor != "start") attributes += fmt::format(R"( text-anchor="{}")", style.anchor);
+  if (style.fill != ink) attributes += fmt::format(R"( fill="{}")", style.fill);
+  if (!style.family.empty()) attributes += fmt::format(R"( font-family="{}")", style.family);
+  if (style.bold) attributes += R"( font-weight="bold")";
+  return fmt::format(R"(<text x="{:.1f}" y="{:.1f}"{}>{}</text>)"
+                     "\n",
+                     x, y, attributes, xml_escape(content));
+}
+
+std::string document(double width, double height, std::string_view title, std::string_view body) {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" "
+      "viewBox=\"0 0 {0:.0f} {1:.0f}\" font-family=\"DejaVu Sans, Arial, sans-serif\" "
+      "fill=\"{2}\">\n<title>{3}</title>\n{4}{5}</svg>\n",
+      std::ceil(width), std::ceil(height), ink, xml_escape(title),
+      rect(0, 0, std::ceil(width), std::ceil(height), "#FFFFFF"), body);
+}
+
+// Greedy word wrap, so a long explanation stays within the picture's width.
+std::vector<std::string> wrap(std::string_view text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  while (!text.empty()) {
+    const std::size_t space = std::min(text.find(' '), text.size());
+    const std::string_view word = text.substr(0, space);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      lines.push_back(line);
+      line.clear();
+    }
+    if (!line.empty()) line += ' ';
+    line += word;
+    text.remove_prefix(std::min(space + 1, text.size()));
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+// ---- window picture --------------------------------------------------------------------------
+
+constexpr std::int64_t max_cells = 256;         // inputs drawn one cell each; beyond, a ruler
+constexpr std::int64_t max_drawn_outputs = 64;  // beyond, the first and last half
+constexpr double axis_left = 76;
+constexpr double axis_width = 960;
+constexpr double cell_height = 22;
+constexpr double bar_height = 11;
+constexpr double row_height = 32;
+constexpr std::string_view adaptive_fill = "#0072B2";  // Okabe-Ito blue
+constexpr std::string_view same_fill = "#A8A8A8";
+constexpr std::string_view differs_fill = "#D55E00";  // Okabe-Ito vermillion
+
+// The fixed layer drawn against the adaptive windows, with the line that describes it.
+struct fixed_layer {
+  std::string description;
+  fixed_pool_params params;
+  std::int64_t outputs = 0;
+};
+
+std::optional<fixed_layer> drawn_layer(const equivalence_report& r, std::size_t axis) {
+  const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
+  const std::vector<verdict>& source = r.avg.layer.empty() ? r.avg.axes : r.avg.layer;
+  const auto* found = axis < source.size() ? std::get_if<equivalent>(&source[axis]) : nullptr;
+  const auto flag = [](bool value) { return value ? "True" : "False"; };
+  if (found) {
+    const fixed_pool_params& p = found->witness;
+    return fixed_layer{
+        fmt::format("fixed windows: avg witness kernel={} stride={} padding={} ceil_mode={} "
+                    "count_include_pad={}",
+                    p.kernel, p.stride, p.padding, flag(p.ceil_mode), flag(p.count_include_pad)),
+        p, fixed_pool_output_size(n, p)};
+  }
+  if (n / m == 0) return std::nullopt;
+  fixed_pool_params naive;
+  naive.stride = n / m;
+  naive.kernel = n - (m - 1) * naive.stride;
+  return fixed_layer{fmt::format("fixed windows: naive rule stride = n//m = {}, kernel = "
+                                 "n-(m-1)*stride = {}, padding = 0 (count_include_pad=True)",
+                                 naive.stride, naive.kernel),
+                     naive, fixed_pool_output_size(n, naive)};
+}
+
+// The inputs [first, last) that one group of drawn outputs reads, across the axis width: one
+// cell per input up to 256 (with padding cells where the span meets an end of the input), else
+// a ruler. Each group zooms to its own span, so windows stay visible for any n.
+struct input_axis {
+  std::int64_t n = 0;
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::int64_t pad_left = 0;
+  std::int64_t pad_right = 0;
+  bool ruler = false;
+  double unit = 0;  // pixels per input
+
+  [[nodiscard]] double x(std::int64_t index) const {
+    return axis_left + static_cast<double>(index - first + pad_left) * unit;
+  }
+  [[nodiscard]] double right() const { return x(last + pad_right); }
+  [[nodiscard]] bool numbered() const { return !ruler && unit >= 16; }
+};
+
+// The inputs output o's adaptive window and, when there is one, its fixed window read.
+window span_of(std::int64_t n, std::int64_t m, std::int64_t o,
+               const std::optional<fixed_layer>& fixed) {
+  window span = adaptive_window(n, m, o);
+  if (!fixed || o >= fixed->outputs) return span;
+  const index_progression indices = fixed_pool_indices(n, fixed->params, o);
+  if (indices.count == 0) return span;
+  span.begin = std::min(span.begin, indices.first);
+  span.end = std::max(span.end, indices.first + (indices.count - 1) * indices.step + 1);
+  return span;
+}
+
+input_axis make_axis(std::int64_t n, std::int64_t m, const std::vector<std::int64_t>& outputs,
+                     const std::optional<fixed_layer>& fixed) {
+  input_axis a{.n = n, .first = n, .last = 0};
+  for (const std::int64_t o : outputs) {
+    const window span = span_of(n, m, o, fixed);
+    a.first = std::min(a.first, span.begin);
+    a.last = std::max(a.last, span.end);
+  }
+  a.ruler = a.last - a.first > max_cells;
+  const std::int64_t padding = fixed && !a.ruler ? std::min(fixed->params.padding, n) : 0;
+  a.pad_left = a.first == 0 ? padding : 0;
+  a.pad_right = a.last == n ? padding : 0;
+  const auto columns = static_cast<double>(a.last - a.first + a.pad_left + a.pad_right);
+  a.unit = a.ruler ? axis_width / columns : std::clamp(axis_width / columns, 3.0, 48.0);
+  return a;
+}
+
+// The smallest of 1, 2, 5, 10, 20, 50, ... inputs spanning at least `pixels`.
+std::int64_t nice_step(double unit, double pixels) {
+  std::int64_t step = 1;
+  for (int k = 0; static_cast<double>(step) * unit < pixels; ++k) {
+    step = k % 3 == 1 ? step / 2 * 5 : step * 2;
+  }
+  return step;
+}
+
+std::string ticks(const input_axis& a, double y) {
+  const std::int64_t step = nice_step(a.unit, text_width(std::to_string(a.last), 10) + 14);
+  std::string out;
+  for (std::int64_t k = (a.first + step - 1) / step; k <= a.last / step; ++k) {
+    const double x = a.x(k * step);
+    out += fmt::format(R"(<path d="M{:.1f},{:.1f}v5" stroke="{}"/>)"
+                       "\n",
+                       x, y, grey_ink);
+    out += text(x, y + 16, std::to_string(k * step), {.size = 10, .anchor = "middle"});
+  }
+  return out;
+}
+
+// The input row at y: cells (dashed where padding) with their indices, or a ruler with ticks.
+std::string input_row(const input_axis& a, double y) {
+  if (a.ruler) {
+    return rect(a.x(a.first), y, a.right() - a.x(a.first), cell_height, "#F2F2F2",
+                R"( class="ruler" stroke="#888888")") +
+           text(a.x(a.first) + 6, y + 15,
+                fmt::format("inputs {}..{} of {} (scaled)", a.first, a.last - 1, a.n),
+                {.size = 11}) +
+           ticks(a, y + cell_height);
+  }
+  std::string out;
+  for (std::int64_t i = a.first - a.pad_left; i < a.last + a.pad_right; ++i) {
+    const bool pad = i < 0 || i >= a.n;
+    out += rect(a.x(i), y, a.unit, cell_height, pad ? "#FFFFFF" : "#F2F2F2",
+                pad ? R"( class="pad" stroke="#888888" stroke-dasharray="3,2")"
+                    : R"( class="input" stroke="#888888" stroke-width="0.6")");
+    if (a.numbered() && !pad) {
+      out += text(a.x(i) + a.unit / 2, y + 15, std::to_string(i), {.size = 10, .anchor = "middle"});
+    }
+  }
+  return a.numbered() ? out : out + ticks(a, y + cell_height);
+}
+
+// Faint lines at the cell boundaries, so a bar's ends can be read against the inputs.
+std::string cell_guides(const input_axis& a, double top, double bottom) {
+  if (a.ruler || a.unit < 8) return {};
+  std::string d;
+  for (std::int64_t i = a.first - a.pad_left; i <= a.last + a.pad_right; ++i) {
+    d += fmt::format("M{:.1f},{:.1f}V{:.1f}", a.x(i), top, bottom);
+  }
+  return fmt::format(R"(<path d="{}" stroke="#E6E6E6" stroke-width="1"/>)"
+                     "\n",
+                     d);
+}
+
+std::string bar(const input_axis& a, std::int64_t begin, std::int64_t end, double y,
+                std::string_view fill, std::string_view attributes) {
+  const double inset = a.unit >= 6 ? 1 : 0;
+  const double width = std::max(a.x(end) - a.x(begin) - 2 * inset, 1.5);
+  return rect(a.x(begin) + inset, y, width, bar_height, fill, attributes);
+}
+
+struct drawn_row {
+  std::string svg;
+  bool differs = false;
+};
+
+// Output o: the adaptive bar, the fixed bar under it, and both index sets in the text column.
+drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
+                     const std::optional<fixed_layer>& fixed, double y, double text_x) {
+  const window w = adaptive_window(a.n, m, o);
+  const double fixed_y = y + bar_height + 3;
+  drawn_row row;
+  row.svg =
+      text(axis_left - 8, fixed_y + 2, fmt::format("out {}", o), {.size = 11, .anchor = "end"});
+  row.svg += bar(a, w.begin, w.end, y, adaptive_fill,
+                 fmt::format(R"( id="adaptive-{}" class="adaptive")", o));
+  row.svg += text(text_x, y + bar_height - 1, fmt::format("{} len {}", to_string(w), w.length()),
+                  {.size = 11, .family = mono});
+  if (!fixed) return row;
+  row.differs = o >= fixed->outputs;
+  if (row.differs) {
+    row.svg += text(text_x, fixed_y + bar_height - 1, "no such output  differs",
+                    {.size = 11, .fill = differs_fill, .family = mono});
+    return row;
+  }
+  const index_progression indices = fixed_pool_indices(a.n, fixed->params, o);
+  const std::int64_t divisor = fixed_avg_divisor(a.n, fixed->params, o);
+  row.differs = !same_indices(indices, w) || divisor != w.length();
+  if (indices.count > 0) {
+    row.svg +=
+        bar(a, indices.first, indices.first + (indices.count - 1) * indices.step + 1, fixed_y,
+            row.differs ? differs_fill : same_fill,
+            fmt::format(R"( id="fixed-{}" class="fixed {}")", o, row.differs ? "differs" : "same"));
+  }
+  row.svg +=
+      text(text_x, fixed_y + bar_height - 1,
+           fmt::format("{} /{}{}", to_string(indices), divisor, row.differs ? "  differs" : ""),
+           {.size = 11, .fill = row.differs ? differs_fill : ink, .family = mono});
+  return row;
+}
+
+// The outputs drawn: all of them, or the first and the last half of max_drawn_outputs.
+std::vector<std::vector<std::int64_t>> output_groups(std::int64_t m) {
+  constexpr std::int64_t half = max_drawn_outputs / 2;
+  std::vector<std::vector<std::int64_t>> groups(m > max_drawn_outputs ? 2 : 1);
+  for (std::int64_t o = 0; o < std::min(m, max_drawn_outputs); ++o) {
+    if (m > max_drawn_outputs && o >= half) {
+      groups[1].push_back(m - max_drawn_outputs + o);
+    } else {
+      groups[0].push_back(o);
+    }
+  }
+  return groups;
+}
+
+struct picture_body {
+  std::string svg;
+  double height = 0;
+  double text_x = 0;  // where the column of index sets starts
+  bool padding = false;
+  std::int64_t drawn = 0;
+  std::int64_t differing = 0;
+};
+
+// One group at `top`: its input row, then one row per output; returns the y below it.
+double group_rows(const input_axis& a, std::int64_t m, const std::vector<std::int64_t>& outputs,
+                  const std::optional<fixed_layer>& fixed, double top, picture_body& body) {
+  double y = top + cell_height + (a.numbered() ? 14 : 32);
+  std::string rows;
+  for (const std::int64_t o : outputs) {
+    const drawn_row row = output_row(a, m, o, fixed, y, body.text_x);
+    rows += row.svg;
+    body.differing += row.differs ? 1 : 0;
+    ++body.drawn;
+    y += row_height;
+  }
+  body.svg += input_row(a, top) +
+              cell_guides(a, top + cell_height, y - row_height + 2 * bar_height + 3) + rows;
+  body.padding = body.padding || a.pad_left > 0 || a.pad_right > 0;
+  return y;
+}
+
+picture_body window_rows(std::int64_t n, std::int64_t m, const std::optional<fixed_layer>& fixed) {
+  const std::vector<std::vector<std::int64_t>> groups = output_groups(m);
+  std::vector<input_axis> axes;
+  picture_body body;
+  for (const std::vector<std::int64_t>& group : groups) {
+    axes.push_back(make_axis(n, m, group, fixed));
+    body.text_x = std::max(body.text_x, axes.back().right() + 16);
+  }
+  double y = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (g > 0) {
+      body.svg += text((axis_left + body.text_x) / 2, y + 12,
+                       fmt::format("... {} more outputs ...", m - max_drawn_outputs),
+                       {.size = 12, .anchor = "middle", .fill = grey_ink});
+      y += 36;
+    }
+    y = group_rows(axes[g], m, groups[g], fixed, y, body);
+  }
+  body.height = y;
+  return body;
+}
+
+const char* status_text(verdict_status status) {
+  switch (status) {
+    case verdict_status::equivalent:
+      return "EQUIVALENT";
+    case verdict_status::not_equivalent:
+      return "NOT EQUIVALENT";
+    case verdict_status::unknown:
+      break;
+  }
+  return "UNKNOWN";
+}
+
+std::string picture_title(const equivalence_report& r, std::size_t axis) {
+  std::string subject =
+      fmt::format("{} -> {}", fmt::join(r.in_size, "x"), fmt::join(r.out_size, "x"));
+  if (r.in_size.size() > 1) {
+    subject += fmt::format(", axis {} ({} -> {})", axis, r.in_size[axis], r.out_size[axis]);
+  }
+  return fmt::format("adaptive pooling {}: avg {}, max {}", subject, status_text(r.avg.status),
+                     status_text(r.max.status));
+}
+
+// Why avg has no witness on this axis, in the solver's words; empty when it has one.
+std::string avg_reason(const equivalence_report& r, std::size_t axis) {
+  if (r.avg.status == verdict_status::equivalent) return {};
+  if (axis < r.avg.axes.size()) {
+    if (const auto* no = std::get_if<not_equivalent>(&r.avg.axes[axis])) return no->explanation;
+    if (const auto* open = std::get_if<unknown>(&r.avg.axes[axis])) return open->reason;
+  }
+  return r.avg.reason;
+}
+
+struct legend_entry {
+  std::string_view fill;
+  std::string_view label;
+  std::string_view attributes;
+};
+
+// Swatches in one row from x = 20; returns the markup and advances `x` past the last label.
+std::string legend_row(const std::vector<legend_entry>& entries, double y, double& x) {
+  std::string out;
+  for (const legend_entry& entry : entries) {
+    out += rect(x, y - 11, 22, 12, entry.fill, entry.attributes);
+    out += text(x + 28, y, entry.label, {.size = 11});
+    x += 28 + text_width(entry.label, 11) + 22;
+  }
+  return out;
+}
+
+struct picture_header {
+  std::string svg;
+  double height = 0;
+  double width = 0;
+};
+
+picture_header header(const equivalence_report& r, std::size_t axis,
+                      const std::optional<fixed_layer>& fixed, const picture_body& body) {
+  std::vector<std::string> lines{
+      fixed ? fixed->description
+            : "fixed windows: none (no avg witness, and the naive stride n//m is 0)"};
+  for (const std::string& line : wrap(avg_reason(r, axis), 120)) {
+    lines.push_back((lines.size() == 1 ? "why: " : "     ") + line);
+  }
+  const std::int64_t m = r.out_size[axis];
+  lines.push_back(fmt::format("outputs drawn: {} of {}{}; fixed windows that differ (red): {}",
+                              body.drawn, m, m > body.drawn ? " (the first and last 32)" : "",
+                              body.differing));
+  const std::string title = picture_title(r, axis);
+  picture_header h{text(20, 28, title, {.size = 16, .bold = true}), 28, text_width(title, 16) + 40};
+  for (const std::string& line : lines) {
+    h.height += 19;
+    h.svg += text(20, h.height, line, {.size = 12});
+    h.width = std::max(h.width, text_width(line, 12) + 40);
+  }
+  std::vector<legend_entry> entries{{adaptive_fill, "adaptive window", {}}};
+  if (fixed) {
+    entries.push_back({same_fill, "fixed window, same inputs and divisor", {}});
+    entries.push_back({differs_fill, "fixed window that differs", {}});
+  }
+  if (body.padding)
+    entries.push_back({"#FFFFFF", "padding", R"( stroke="#888888" stroke-dasharray="3,2")"});
+  double x = 20;
+  h.height += 28;
+  h.svg += legend_row(entries, h.height, x);
+  h.width = std::max(h.width, x + 20);
+  h.height += 22;
+  return h;
+}
+
+// ---- equivalence map -------------------------------------------------------------------------
+
+// Okabe-Ito blue, orange, bluish green; light grey for the pairs no fixed pooling reproduces.
+constexpr std::array<std::string_view, 4> branch_fill{"#0072B2", "#E69F00", "#009E73", "#E3E3E3"};
+constexpr std::array<std::string_view, 4> branch_class{"divisible", "remainder-one",
+                                                       "remainder-minus", "none"};
+constexpr std::array<std::string_view, 4> branch_rule{
+    "m divides n: kernel = stride = n/m, padding 0",
+    "n > m, n = 1 mod m: stride = (n-1)/m, kernel = stride+1, padding 0",
+    "n = -1 mod m: stride = (n+1)/m, kernel = stride+1, padding 1",
+    "no fixed pooling reproduces adaptive pooling"};
+
+using branch_function = std::function<closed_form_branch(std::int64_t, std::int64_t)>;
+
+std::int64_t map_side(const size_range& range, std::string_view what) {
+  if (range.first < 1 || range.last < range.first || range.last > max_size) {
+    throw input_error(fmt::format("map range of {} {}:{} is empty or outside [1, 2^62]", what,
+                                  range.first, range.last));
+  }
+  return range.last - range.first + 1;
+}
+
+// Pair (n, m) is the cell at column n - in.first and, m growing upward, row out.last - m.
+struct map_grid {
+  size_range in;
+  size_range out;
+  std::int64_t cell = 1;
+  std::int64_t left = 90;
+  std::int64_t top = 0;
+
+  [[nodiscard]] std::int64_t x(std::int64_t n) const { return left + (n - in.first) * cell; }
+  [[nodiscard]] std::int64_t y(std::int64_t m) const { return top + (out.last - m) * cell; }
+  [[nodiscard]] std::int64_t right() const { return x(in.last) + cell; }
+  [[nodiscard]] std::int64_t bottom() const { return y(out.first) + cell; }
+};
+
+struct branch_paths {
+  std::array<std::string, 4> d;
+  std::array<std::int64_t, 4> count{};
+};
+
+// Each row's runs of equal branches become one subpath each, which keeps a 512 x 512 map small.
+branch_paths paint(const map_grid& g, const branch_function& branch_of) {
+  branch_paths paths;
+  const auto run = [&](closed_form_branch branch, std::int64_t first, std::int64_t last,
+                       std::int64_t m) {
+    const auto k = static_cast<std::size_t>(branch);
+    POOLPROOF_CHECK(k < paths.d.size());
+    const std::int64_t width = (last - first + 1) * g.cell;
+    paths.d[k] += fmt::format("M{},{}h{}v{}h-{}z", g.x(first), g.y(m), width, g.cell, width);
+    paths.count[k] += last - first + 1;
+  };
+  for (std::int64_t m = g.out.first; m <= g.out.last; ++m) {
+    std::int64_t start = g.in.first;
+    closed_form_branch current = branch_of(start, m);
+    for (std::int64_t n = start + 1; n <= g.in.last; ++n) {
+      const closed_form_branch next = branch_of(n, m);
+      if (next == current) continue;
+      run(current, start, n - 1, m);
+      start = n;
+      current = next;
+    }
+    run(current, start, g.in.last, m);
+  }
+  return paths;
+}
+
+// Labels every step-th value, step the least power of two that keeps labels `pixels` apart.
+std::int64_t label_step(std::int64_t cell, double pixels) {
+  std::int64_t step = 1;
+  while (static_cast<double>(step * cell) < pixels) step *= 2;
+  return step;
+}
+
+std::string map_labels(const map_grid& g) {
+  const double pixels = std::max(36.0, text_width(std::to_string(g.in.last), 10) + 12);
+  const std::int64_t x_step = label_step(g.cell, pixels), y_step = label_step(g.cell, 24);
+  const double half = static_cast<double>(g.cell) / 2;
+  std::string out;
+  for (std::int64_t n = g.in.first; n <= g.in.last; ++n) {
+    if (n % x_step != 0 && n != g.in.first) continue;
+    const double x = static_cast<double>(g.x(n)) + half;
+    out += fmt::format(R"(<path d="M{:.1f},{}v4" stroke="{}"/>)"
+                       "\n",
+                       x, g.bottom(), grey_ink);
+    out += text(x, static_cast<double>(g.bottom()) + 16, std::to_string(n),
+                {.size = 10, .anchor = "middle"});
+  }
+  for (std::int64_t m = g.out.first; m <= g.out.last; ++m) {
+    if (m % y_step != 0 && m != g.out.first) continue;
+    const double y = static_cast<double>(g.y(m)) + half;
+    out += fmt::format(R"(<path d="M{},{:.1f}h-4" stroke="{}"/>)"
+                       "\n",
+                       g.left, y, grey_ink);
+    out += text(static_cast<double>(g.left) - 7, y + 3.5, std::to_string(m),
+                {.size = 10, .anchor = "end"});
+  }
+  return out;
+}
+
+std::string map_axis_titles(const map_grid& g) {
+  const double middle_x = static_cast<double>(g.left + g.right()) / 2;
+  const double middle_y = static_cast<double>(g.top + g.bottom()) / 2;
+  return text(middle_x, static_cast<double>(g.bottom()) + 36, "n (input size)",
+              {.size = 12, .anchor = "middle"}) +
+         fmt::format(
+             R"svg(<text x="0" y="0" font-size="12" text-anchor="middle" )svg"
+             R"svg(transform="translate({:.1f},{:.1f}) rotate(-90)">m (output size)</text>)svg"
+             "\n",
+             static_cast<double>(g.left) - 52, middle_y);
+}
+
+std::string map_legend(const branch_paths& paths, double top, double& width) {
+  std::string out;
+  for (std::size_t k = 0; k < branch_fill.size(); ++k) {
+    const double x = 20 + static_cast<double>(k % 2) * 520;
+    const double y = top + static_cast<double>(k / 2) * 20;
+    const std::string label =
+        fmt::format("{}: {} ({} pairs)", branch_name(static_cast<closed_form_branch>(k)),
+                    branch_rule[k], paths.count[k]);
+    out += rect(x, y - 11, 14, 14, branch_fill[k], R"( stroke="#888888" stroke-width="0.5")");
+    out += text(x + 20, y, label, {.size = 11});
+    width = std::max(width, x + 20 + text_width(label, 11) + 20);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string window_picture_svg(const equivalence_report& report, std::size_t axis) {
+  POOLPROOF_CHECK(axis < report.in_size.size() && axis < report.out_size.size());
+  const std::int64_t n = report.in_size[axis], m = report.out_size[axis];
+  const std::optional<fixed_layer> fixed = drawn_layer(report, axis);
+  const picture_body body = window_rows(n, m, fixed);
+  const picture_header head = header(report, axis, fixed, body);
+  // The index-set column: two bounds of up to 19 digits and a divisor, in 11 px monospace.
+  const auto digits = static_cast<double>(std::to_string(n).size());
+  const double width = std::max(head.width, body.text_x + (3 * digits + 16) * 0.6 * 11 + 20);
+  const std::string svg = head.svg + fmt::format("<g transform=\"translate(0,{:.1f})\">\n{}</g>\n",
+                                                 head.height, body.svg);
+  return document(width, head.height + body.height + 16, picture_title(report, axis), svg);
+}
+
+std::string equivalence_map_svg(const sweep_options& options, const branch_function& branch_of) {
+  const std::int64_t columns = map_side(options.in, "n"), rows = map_side(options.out, "m");
+  if (columns > max_map_side || rows > max_map_side) {
+    throw input_error(fmt::format("map of {}x{} pairs is larger than {}x{}", columns, rows,
+                                  max_map_side, max_map_side));
+  }
+  map_grid g{options.in, options.out};
+  g.cell = std::clamp<std::int64_t>(1024 / std::max(columns, rows), 1, 24);
+  g.top = 110;
+  const branch_paths paths = paint(g, branch_of);
+  const std::string title = fmt::format(
+      "adaptive pooling n -> m, n in {}..{}, m in {}..{}: which branch of the theorem holds",
+      options.in.first, options.in.last, options.out.first, options.out.last);
+  double width = std::max(static_cast<double>(g.right()) + 30, text_width(title, 16) + 40);
+  std::string svg = text(20, 28, title, {.size = 16, .bold = true}) +
+                    text(20, 48, "one cell per (n, m); docs/theorem.md states and proves the rule",
+                         {.size = 12, .fill = grey_ink}) +
+                    map_legend(paths, 74, width);
+  for (std::size_t k = 0; k < paths.d.size(); ++k) {
+    if (paths.d[k].empty()) continue;
+    svg += fmt::format(R"(<path class="branch {}" fill="{}" d="{}"/>)"
+                       "\n",
+                       branch_class[k], branch_fill[k], paths.d[k]);
+  }
+  svg += rect(static_cast<double>(g.left), static_cast<double>(g.top),
+              static_cast<double>(g.right() - g.left), static_cast<double>(g.bottom() - g.top),
+              "none", R"( stroke="#444444")");
+  svg += map_labels(g) + map_axis_titles(g);
+  return document(width, static_cast<double>(g.bottom()) + 50, title, svg);
+}
+
+}  // namespace poolproof
