@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git clang-format
   libboost-dev libgmp-dev libz3-dev z3 cvc5
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
