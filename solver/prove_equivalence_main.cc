@@ -15,11 +15,12 @@
 #include "solver/report.h"
 #include "solver/size_arguments.h"
 #include "solver/smt2_script.h"
+#include "solver/svg.h"
 
 namespace {
 
 struct arguments {
-  std::string in_text, out_text, smt2_path;
+  std::string in_text, out_text, smt2_path, svg_path, map_path;
   std::vector<std::string> sweep;
   bool json = false;
   bool explain = false;
@@ -51,9 +52,24 @@ int run_sweep(const arguments& args) {
   options.threads = args.threads;
   options.solver = args.options;
   std::signal(SIGINT, [](int) { stop_requested = true; });
+  const auto branch_of = [](std::int64_t n, std::int64_t m) {
+    return closed_form(n, m, pool_kind::avg).branch;
+  };
+  if (!args.map_path.empty())
+    (void)equivalence_map_svg(options, branch_of);  // refuse a bad map before sweeping
   const sweep_result result = sweep(options, print_progress, stop_requested);
   std::cout << sweep_report(result, options, args.json);
+  if (!args.map_path.empty())
+    write_file_atomically(args.map_path, equivalence_map_svg(options, branch_of));
   return sweep_exit_code(result);
+}
+
+// FILE for one axis; FILE with "-axisK" before its extension for each axis of N-D sizes.
+std::string axis_path(const std::string& path, std::size_t axis, std::size_t axes) {
+  if (axes == 1) return path;
+  const std::size_t dot = path.rfind('.');
+  const std::size_t cut = dot == std::string::npos || dot < path.rfind('/') + 1 ? path.size() : dot;
+  return path.substr(0, cut) + "-axis" + std::to_string(axis) + path.substr(cut);
 }
 
 // For each refuted axis and kind, why: from a minimal unsat core, in windows and strides.
@@ -88,6 +104,10 @@ int run(const arguments& args) {
   }
   report.avg = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::avg, args.options);
   report.max = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::max, args.options);
+  for (std::size_t axis = 0; !args.svg_path.empty() && axis < report.in_size.size(); ++axis) {
+    write_file_atomically(axis_path(args.svg_path, axis, report.in_size.size()),
+                          window_picture_svg(report, axis));
+  }
   if (!args.smt2_path.empty()) {
     write_file_atomically(args.smt2_path,
                           equivalence_script(report.in_size, report.out_size, report.avg.axes,
@@ -114,6 +134,10 @@ void declare_options(CLI::App& app, arguments& args) {
   app.add_option("--max-rows", args.max_rows, "windows shown per axis")
       ->check(CLI::Range(2, 1'000'000));
   app.add_option("--smt2", args.smt2_path, "write the queries as one SMT-LIB2 script to FILE");
+  app.add_option("--svg", args.svg_path,
+                 "draw the windows as SVG to FILE (FILE-axisK.svg per axis for N-D)");
+  app.add_option("--map", args.map_path,
+                 "with --sweep: draw the n x m map of the theorem's branches as SVG");
   app.add_option("--sweep", args.sweep,
                  "check the closed form against Z3 for n, m in 1..N, or N1:N2 M1:M2")
       ->expected(1, 2);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -25,44 +26,33 @@ constexpr std::string_view mono = "DejaVu Sans Mono, monospace";
 // ---- SVG primitives --------------------------------------------------------------------------
 
 std::string xml_escape(std::string_view text) {
+  static constexpr std::array<std::pair<char, std::string_view>, 5> entities{
+      {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&apos;"}}};
   std::string out;
-  out.reserve(text.size());
   for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters, even escaped.
-        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    const auto* entity =
+        std::find_if(entities.begin(), entities.end(), [c](const auto& e) { return e.first == c; });
+    if (entity != entities.end()) {
+      out += entity->second;
+    } else {
+      // XML 1.0 forbids most control characters, even escaped.
+      out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
     }
   }
   return out;
 }
 
-// An estimate for laying out, not a measurement: DejaVu Sans averages about 0.56 em over digits
-// and lower case (its monospace sibling is 0.6 em).
+// An estimate for laying out, not a measurement: DejaVu Sans averages about 0.55 em over lower
+// case and 0.64 em over digits; its monospace sibling is 0.6 em.
 double text_width(std::string_view text, double size) {
-  return static_cast<double>(text.size()) * 0.56 * size;
+  return static_cast<double>(text.size()) * 0.6 * size;
 }
 
 std::string rect(double x, double y, double width, double height, std::string_view fill,
                  std::string_view attributes = {}) {
-  return fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"{}/>)"
-                     "\n",
-                     x, y, width, height, fill, attributes);
+  return fmt::format(
+      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"{}/>\n", x, y,
+      width, height, fill, attributes);
 }
 
 struct text_style {
@@ -79,9 +69,8 @@ std::string text(double x, double y, std::string_view content, const text_style&
   if (style.fill != ink) attributes += fmt::format(R"( fill="{}")", style.fill);
   if (!style.family.empty()) attributes += fmt::format(R"( font-family="{}")", style.family);
   if (style.bold) attributes += R"( font-weight="bold")";
-  return fmt::format(R"(<text x="{:.1f}" y="{:.1f}"{}>{}</text>)"
-                     "\n",
-                     x, y, attributes, xml_escape(content));
+  return fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\"{}>{}</text>\n", x, y, attributes,
+                     xml_escape(content));
 }
 
 std::string document(double width, double height, std::string_view title, std::string_view body) {
@@ -117,7 +106,6 @@ std::vector<std::string> wrap(std::string_view text, std::size_t width) {
 
 constexpr std::int64_t max_cells = 256;         // inputs drawn one cell each; beyond, a ruler
 constexpr std::int64_t max_drawn_outputs = 64;  // beyond, the first and last half
-constexpr double axis_left = 76;
 constexpr double axis_width = 960;
 constexpr double cell_height = 22;
 constexpr double bar_height = 11;
@@ -166,13 +154,14 @@ struct input_axis {
   std::int64_t pad_left = 0;
   std::int64_t pad_right = 0;
   bool ruler = false;
-  double unit = 0;  // pixels per input
+  bool numbered = false;  // every cell carries its index, as the widest one fits
+  double left = 0;        // right of the output labels
+  double unit = 0;        // pixels per input
 
   [[nodiscard]] double x(std::int64_t index) const {
-    return axis_left + static_cast<double>(index - first + pad_left) * unit;
+    return left + static_cast<double>(index - first + pad_left) * unit;
   }
   [[nodiscard]] double right() const { return x(last + pad_right); }
-  [[nodiscard]] bool numbered() const { return !ruler && unit >= 16; }
 };
 
 // The inputs output o's adaptive window and, when there is one, its fixed window read.
@@ -201,6 +190,8 @@ input_axis make_axis(std::int64_t n, std::int64_t m, const std::vector<std::int6
   a.pad_right = a.last == n ? padding : 0;
   const auto columns = static_cast<double>(a.last - a.first + a.pad_left + a.pad_right);
   a.unit = a.ruler ? axis_width / columns : std::clamp(axis_width / columns, 3.0, 48.0);
+  a.numbered = !a.ruler && a.unit >= std::max(16.0, text_width(std::to_string(a.last - 1), 10) + 4);
+  a.left = std::max(76.0, text_width(fmt::format("out {}", m - 1), 11) + 28);
   return a;
 }
 
@@ -218,9 +209,7 @@ std::string ticks(const input_axis& a, double y) {
   std::string out;
   for (std::int64_t k = (a.first + step - 1) / step; k <= a.last / step; ++k) {
     const double x = a.x(k * step);
-    out += fmt::format(R"(<path d="M{:.1f},{:.1f}v5" stroke="{}"/>)"
-                       "\n",
-                       x, y, grey_ink);
+    out += fmt::format("<path d=\"M{:.1f},{:.1f}v5\" stroke=\"{}\"/>\n", x, y, grey_ink);
     out += text(x, y + 16, std::to_string(k * step), {.size = 10, .anchor = "middle"});
   }
   return out;
@@ -242,11 +231,11 @@ std::string input_row(const input_axis& a, double y) {
     out += rect(a.x(i), y, a.unit, cell_height, pad ? "#FFFFFF" : "#F2F2F2",
                 pad ? R"( class="pad" stroke="#888888" stroke-dasharray="3,2")"
                     : R"( class="input" stroke="#888888" stroke-width="0.6")");
-    if (a.numbered() && !pad) {
+    if (a.numbered && !pad) {
       out += text(a.x(i) + a.unit / 2, y + 15, std::to_string(i), {.size = 10, .anchor = "middle"});
     }
   }
-  return a.numbered() ? out : out + ticks(a, y + cell_height);
+  return a.numbered ? out : out + ticks(a, y + cell_height);
 }
 
 // Faint lines at the cell boundaries, so a bar's ends can be read against the inputs.
@@ -256,9 +245,7 @@ std::string cell_guides(const input_axis& a, double top, double bottom) {
   for (std::int64_t i = a.first - a.pad_left; i <= a.last + a.pad_right; ++i) {
     d += fmt::format("M{:.1f},{:.1f}V{:.1f}", a.x(i), top, bottom);
   }
-  return fmt::format(R"(<path d="{}" stroke="#E6E6E6" stroke-width="1"/>)"
-                     "\n",
-                     d);
+  return fmt::format("<path d=\"{}\" stroke=\"#E6E6E6\" stroke-width=\"1\"/>\n", d);
 }
 
 std::string bar(const input_axis& a, std::int64_t begin, std::int64_t end, double y,
@@ -279,8 +266,7 @@ drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
   const window w = adaptive_window(a.n, m, o);
   const double fixed_y = y + bar_height + 3;
   drawn_row row;
-  row.svg =
-      text(axis_left - 8, fixed_y + 2, fmt::format("out {}", o), {.size = 11, .anchor = "end"});
+  row.svg = text(a.left - 8, fixed_y + 2, fmt::format("out {}", o), {.size = 11, .anchor = "end"});
   row.svg += bar(a, w.begin, w.end, y, adaptive_fill,
                  fmt::format(R"( id="adaptive-{}" class="adaptive")", o));
   row.svg += text(text_x, y + bar_height - 1, fmt::format("{} len {}", to_string(w), w.length()),
@@ -334,7 +320,7 @@ struct picture_body {
 // One group at `top`: its input row, then one row per output; returns the y below it.
 double group_rows(const input_axis& a, std::int64_t m, const std::vector<std::int64_t>& outputs,
                   const std::optional<fixed_layer>& fixed, double top, picture_body& body) {
-  double y = top + cell_height + (a.numbered() ? 14 : 32);
+  double y = top + cell_height + (a.numbered ? 14 : 32);
   std::string rows;
   for (const std::int64_t o : outputs) {
     const drawn_row row = output_row(a, m, o, fixed, y, body.text_x);
@@ -360,7 +346,7 @@ picture_body window_rows(std::int64_t n, std::int64_t m, const std::optional<fix
   double y = 0;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (g > 0) {
-      body.svg += text((axis_left + body.text_x) / 2, y + 12,
+      body.svg += text((axes[0].left + body.text_x) / 2, y + 12,
                        fmt::format("... {} more outputs ...", m - max_drawn_outputs),
                        {.size = 12, .anchor = "middle", .fill = grey_ink});
       y += 36;
@@ -426,32 +412,45 @@ struct picture_header {
   double width = 0;
 };
 
-picture_header header(const equivalence_report& r, std::size_t axis,
-                      const std::optional<fixed_layer>& fixed, const picture_body& body) {
-  std::vector<std::string> lines{
-      fixed ? fixed->description
-            : "fixed windows: none (no avg witness, and the naive stride n//m is 0)"};
-  for (const std::string& line : wrap(avg_reason(r, axis), 120)) {
-    lines.push_back((lines.size() == 1 ? "why: " : "     ") + line);
+// The lines under the title, each with its indent: the fixed layer, why avg has none, a count.
+std::vector<std::pair<double, std::string>> header_lines(const equivalence_report& r,
+                                                         std::size_t axis,
+                                                         const std::optional<fixed_layer>& fixed,
+                                                         const picture_body& body) {
+  std::vector<std::pair<double, std::string>> lines{
+      {0, fixed ? fixed->description
+                : "fixed windows: none (no avg witness, and the naive stride n//m is 0)"}};
+  const std::vector<std::string> reason = wrap(avg_reason(r, axis), 120);
+  for (std::size_t k = 0; k < reason.size(); ++k) {
+    // SVG collapses spaces, so continuation lines are indented by position.
+    lines.emplace_back(k == 0 ? 0 : text_width("why: ", 12), (k == 0 ? "why: " : "") + reason[k]);
   }
   const std::int64_t m = r.out_size[axis];
-  lines.push_back(fmt::format("outputs drawn: {} of {}{}; fixed windows that differ (red): {}",
-                              body.drawn, m, m > body.drawn ? " (the first and last 32)" : "",
-                              body.differing));
+  lines.emplace_back(
+      0, fmt::format("outputs drawn: {} of {}{}; {}", body.drawn, m,
+                     m > body.drawn ? " (the first and last 32)" : "",
+                     fixed ? fmt::format("fixed windows that differ (red): {}", body.differing)
+                           : "no fixed windows to compare"));
+  return lines;
+}
+
+picture_header header(const equivalence_report& r, std::size_t axis,
+                      const std::optional<fixed_layer>& fixed, const picture_body& body) {
   const std::string title = picture_title(r, axis);
   picture_header h{text(20, 28, title, {.size = 16, .bold = true}), 28, text_width(title, 16) + 40};
-  for (const std::string& line : lines) {
+  for (const auto& [indent, line] : header_lines(r, axis, fixed, body)) {
     h.height += 19;
-    h.svg += text(20, h.height, line, {.size = 12});
-    h.width = std::max(h.width, text_width(line, 12) + 40);
+    h.svg += text(20 + indent, h.height, line, {.size = 12});
+    h.width = std::max(h.width, indent + text_width(line, 12) + 40);
   }
   std::vector<legend_entry> entries{{adaptive_fill, "adaptive window", {}}};
   if (fixed) {
     entries.push_back({same_fill, "fixed window, same inputs and divisor", {}});
     entries.push_back({differs_fill, "fixed window that differs", {}});
   }
-  if (body.padding)
+  if (body.padding) {
     entries.push_back({"#FFFFFF", "padding", R"( stroke="#888888" stroke-dasharray="3,2")"});
+  }
   double x = 20;
   h.height += 28;
   h.svg += legend_row(entries, h.height, x);
@@ -467,9 +466,8 @@ constexpr std::array<std::string_view, 4> branch_fill{"#0072B2", "#E69F00", "#00
 constexpr std::array<std::string_view, 4> branch_class{"divisible", "remainder-one",
                                                        "remainder-minus", "none"};
 constexpr std::array<std::string_view, 4> branch_rule{
-    "m divides n: kernel = stride = n/m, padding 0",
-    "n > m, n = 1 mod m: stride = (n-1)/m, kernel = stride+1, padding 0",
-    "n = -1 mod m: stride = (n+1)/m, kernel = stride+1, padding 1",
+    "m | n: k = s = n/m, p = 0", "n > m: s = (n-1)/m, k = s+1, p = 0",
+    "s = (n+1)/m, k = s+1, p = 1, avg count_include_pad=False",
     "no fixed pooling reproduces adaptive pooling"};
 
 using branch_function = std::function<closed_form_branch(std::int64_t, std::int64_t)>;
@@ -527,33 +525,37 @@ branch_paths paint(const map_grid& g, const branch_function& branch_of) {
   return paths;
 }
 
-// Labels every step-th value, step the least power of two that keeps labels `pixels` apart.
-std::int64_t label_step(std::int64_t cell, double pixels) {
+// The values of [first, last] that get a label: multiples of a power-of-two step that keeps
+// labels `pixels` apart, and `first` when it has that much room before the next one.
+std::vector<std::int64_t> labelled(std::int64_t first, std::int64_t last, std::int64_t cell,
+                                   double pixels) {
   std::int64_t step = 1;
   while (static_cast<double>(step * cell) < pixels) step *= 2;
-  return step;
+  std::vector<std::int64_t> values;
+  if (first % step != 0 && static_cast<double>((step - first % step) * cell) >= pixels) {
+    values.push_back(first);
+  }
+  for (std::int64_t v = (first + step - 1) / step * step; v <= last; v += step) {
+    values.push_back(v);
+  }
+  return values;
 }
 
 std::string map_labels(const map_grid& g) {
-  const double pixels = std::max(36.0, text_width(std::to_string(g.in.last), 10) + 12);
-  const std::int64_t x_step = label_step(g.cell, pixels), y_step = label_step(g.cell, 24);
+  // Wide cells can carry every label; narrow ones get them at least 36 px apart.
+  const double pixels =
+      std::max(g.cell >= 20 ? 0.0 : 36.0, text_width(std::to_string(g.in.last), 10) + 12);
   const double half = static_cast<double>(g.cell) / 2;
   std::string out;
-  for (std::int64_t n = g.in.first; n <= g.in.last; ++n) {
-    if (n % x_step != 0 && n != g.in.first) continue;
+  for (const std::int64_t n : labelled(g.in.first, g.in.last, g.cell, pixels)) {
     const double x = static_cast<double>(g.x(n)) + half;
-    out += fmt::format(R"(<path d="M{:.1f},{}v4" stroke="{}"/>)"
-                       "\n",
-                       x, g.bottom(), grey_ink);
+    out += fmt::format("<path d=\"M{:.1f},{}v4\" stroke=\"{}\"/>\n", x, g.bottom(), grey_ink);
     out += text(x, static_cast<double>(g.bottom()) + 16, std::to_string(n),
                 {.size = 10, .anchor = "middle"});
   }
-  for (std::int64_t m = g.out.first; m <= g.out.last; ++m) {
-    if (m % y_step != 0 && m != g.out.first) continue;
+  for (const std::int64_t m : labelled(g.out.first, g.out.last, g.cell, 24)) {
     const double y = static_cast<double>(g.y(m)) + half;
-    out += fmt::format(R"(<path d="M{},{:.1f}h-4" stroke="{}"/>)"
-                       "\n",
-                       g.left, y, grey_ink);
+    out += fmt::format("<path d=\"M{},{:.1f}h-4\" stroke=\"{}\"/>\n", g.left, y, grey_ink);
     out += text(static_cast<double>(g.left) - 7, y + 3.5, std::to_string(m),
                 {.size = 10, .anchor = "end"});
   }
@@ -572,17 +574,22 @@ std::string map_axis_titles(const map_grid& g) {
              static_cast<double>(g.left) - 52, middle_y);
 }
 
-std::string map_legend(const branch_paths& paths, double top, double& width) {
+// The legend in `columns` (1 or 2) columns of swatches from `top`; widens `width` to fit it.
+std::string map_legend(const branch_paths& paths, std::size_t columns, double top, double& width) {
+  std::array<std::string, 4> labels;
+  double column_width = 0;
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    labels[k] = fmt::format("{}: {} ({} pairs)", branch_name(static_cast<closed_form_branch>(k)),
+                            branch_rule[k], paths.count[k]);
+    column_width = std::max(column_width, text_width(labels[k], 11) + 50);
+  }
   std::string out;
-  for (std::size_t k = 0; k < branch_fill.size(); ++k) {
-    const double x = 20 + static_cast<double>(k % 2) * 520;
-    const double y = top + static_cast<double>(k / 2) * 20;
-    const std::string label =
-        fmt::format("{}: {} ({} pairs)", branch_name(static_cast<closed_form_branch>(k)),
-                    branch_rule[k], paths.count[k]);
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    const double x = 20 + static_cast<double>(k % columns) * column_width;
+    const double y = top + static_cast<double>(k / columns) * 20;
     out += rect(x, y - 11, 14, 14, branch_fill[k], R"( stroke="#888888" stroke-width="0.5")");
-    out += text(x + 20, y, label, {.size = 11});
-    width = std::max(width, x + 20 + text_width(label, 11) + 20);
+    out += text(x + 20, y, labels[k], {.size = 11});
+    width = std::max(width, x + column_width);
   }
   return out;
 }
@@ -611,21 +618,25 @@ std::string equivalence_map_svg(const sweep_options& options, const branch_funct
   }
   map_grid g{options.in, options.out};
   g.cell = std::clamp<std::int64_t>(1024 / std::max(columns, rows), 1, 24);
-  g.top = 110;
+  // Two legend columns only where the grid is wide enough to carry them.
+  const std::size_t legend_columns = g.cell * columns >= 900 ? 2 : 1;
+  g.top = legend_columns == 2 ? 110 : 150;
   const branch_paths paths = paint(g, branch_of);
   const std::string title = fmt::format(
       "adaptive pooling n -> m, n in {}..{}, m in {}..{}: which branch of the theorem holds",
       options.in.first, options.in.last, options.out.first, options.out.last);
-  double width = std::max(static_cast<double>(g.right()) + 30, text_width(title, 16) + 40);
+  const std::string_view subtitle =
+      "one cell per (n, m); k, s, p: kernel, stride, padding of the least reproducing fixed "
+      "pooling (docs/theorem.md)";
+  double width = std::max({static_cast<double>(g.right()) + 30, text_width(title, 16) + 40,
+                           text_width(subtitle, 12) + 40});
   std::string svg = text(20, 28, title, {.size = 16, .bold = true}) +
-                    text(20, 48, "one cell per (n, m); docs/theorem.md states and proves the rule",
-                         {.size = 12, .fill = grey_ink}) +
-                    map_legend(paths, 74, width);
+                    text(20, 48, subtitle, {.size = 12, .fill = grey_ink}) +
+                    map_legend(paths, legend_columns, 74, width);
   for (std::size_t k = 0; k < paths.d.size(); ++k) {
     if (paths.d[k].empty()) continue;
-    svg += fmt::format(R"(<path class="branch {}" fill="{}" d="{}"/>)"
-                       "\n",
-                       branch_class[k], branch_fill[k], paths.d[k]);
+    svg += fmt::format("<path class=\"branch {}\" fill=\"{}\" d=\"{}\"/>\n", branch_class[k],
+                       branch_fill[k], paths.d[k]);
   }
   svg += rect(static_cast<double>(g.left), static_cast<double>(g.top),
               static_cast<double>(g.right() - g.left), static_cast<double>(g.bottom() - g.top),
