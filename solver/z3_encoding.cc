@@ -266,6 +266,14 @@ class minimiser {
   z3::model last_model_{solver_.ctx()};
 };
 
+// Runs the solver: its answer as a status, and Z3's reason when it gave up.
+solve_status run_check(z3::solver& solver, std::string& reason) {
+  const z3::check_result result = solver.check();
+  if (result == z3::unknown) reason = solver.reason_unknown();
+  if (result == z3::sat) return solve_status::sat;
+  return result == z3::unsat ? solve_status::unsat : solve_status::unknown;
+}
+
 void configure(z3::solver& solver, const solver_options& options) {
   // Z3 keeps its memory ceiling as a process-wide parameter, not a per-solver one.
   if (options.memory_mb != 0)
@@ -291,13 +299,8 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
   solver.push();
   solver.add(feasibility(u, n, m, kind, flags, outputs));
   solve_outcome outcome;
-  const z3::check_result first = solver.check();
-  if (first != z3::sat) {
-    outcome.status = first == z3::unsat ? solve_status::unsat : solve_status::unknown;
-    outcome.reason = first == z3::unknown ? solver.reason_unknown() : "";
-    return outcome;
-  }
-  outcome.status = solve_status::sat;
+  outcome.status = run_check(solver, outcome.reason);
+  if (outcome.status != solve_status::sat) return outcome;
   minimiser steps(solver, u, kind, outcome);
   steps.set_model(solver.get_model());
   steps.minimise(u.kernel, 1, outcome.params.kernel);
@@ -319,10 +322,7 @@ solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind,
   solver.push();
   solver.add(feasibility(u, n, m, kind, {}, outputs));
   solver.add(lexicographically_below(u, bound, kind));
-  const z3::check_result result = solver.check();
-  if (result == z3::unknown) reason = solver.reason_unknown();
-  if (result == z3::sat) return solve_status::sat;
-  return result == z3::unsat ? solve_status::unsat : solve_status::unknown;
+  return run_check(solver, reason);
 }
 
 }  // namespace
@@ -354,11 +354,12 @@ mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
     z3::solver solver(ctx);
     configure(solver, options);
     solver.add(some_window_differs(ctx, n, m, kind, layer));
-    const z3::check_result result = solver.check();
-    if (result == z3::unsat) return {solve_status::unsat, -1, ""};
-    if (result == z3::unknown) return {solve_status::unknown, -1, solver.reason_unknown()};
-    return {solve_status::sat,
-            solver.get_model().eval(ctx.int_const("output"), true).get_numeral_int64(), ""};
+    mismatch_search search;
+    search.status = run_check(solver, search.reason);
+    if (search.status == solve_status::sat) {
+      search.output = solver.get_model().eval(ctx.int_const("output"), true).get_numeral_int64();
+    }
+    return search;
   } catch (const z3::exception& e) {
     return {solve_status::unknown, -1, std::string("Z3 error: ") + e.msg()};
   }
@@ -436,13 +437,8 @@ refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_kin
                  "dilated");
     }
     refutation_core core;
-    const z3::check_result result = solver.check();
-    if (result != z3::unsat) {
-      core.status = result == z3::sat ? solve_status::sat : solve_status::unknown;
-      core.reason = result == z3::unknown ? solver.reason_unknown() : "";
-      return core;
-    }
-    core.status = solve_status::unsat;
+    core.status = run_check(solver, core.reason);
+    if (core.status != solve_status::unsat) return core;
     const z3::expr_vector names = solver.unsat_core();
     for (unsigned index = 0; index < names.size(); ++index) {
       const std::string name = names[static_cast<int>(index)].to_string();
