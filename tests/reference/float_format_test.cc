@@ -457,52 +457,47 @@ TEST(FloatFormat, DoubleToFloatHalfwayCasesMatchHardware) {
   }
 }
 
-// Quotients, sums and products of doubles are correctly rounded by the hardware: rounding their
-// exact values must agree, including non-dyadic quotients and subnormal or overflowing results.
-TEST(FloatFormat, DoubleArithmeticMatchesHardware) {
-  std::mt19937_64 random(6);
-  const auto draw = [&random](int spread) {
-    const auto exponent = static_cast<std::uint64_t>(
-        1023 - spread + static_cast<int>(random() % static_cast<std::uint64_t>(2 * spread)));
-    return std::bit_cast<double>(((random() & 1) << 63) | (exponent << 52) |
-                                 (random() & ((std::uint64_t{1} << 52) - 1)));
-  };
+// A random value of Float (double or float, Bits its bit pattern) with a random sign and
+// fraction, and an exponent within `spread` of 0: wide spreads reach subnormal and overflowing
+// results. The field widths are written out, as above, not taken from layout_of.
+template <typename Float, typename Bits>
+Float draw_float(std::mt19937_64& random, int spread) {
+  constexpr int fraction_bits = std::numeric_limits<Float>::digits - 1;
+  constexpr int bias = std::numeric_limits<Float>::max_exponent - 1;
+  constexpr int width = 8 * sizeof(Bits);
+  const auto exponent = static_cast<Bits>(
+      bias - spread + static_cast<int>(random() % static_cast<std::uint64_t>(2 * spread)));
+  const auto sign = static_cast<Bits>(random() & 1) << (width - 1);
+  const auto fraction = static_cast<Bits>(random() & ((std::uint64_t{1} << fraction_bits) - 1));
+  return std::bit_cast<Float>(static_cast<Bits>(sign | (exponent << fraction_bits) | fraction));
+}
+
+// Quotients, sums and products are correctly rounded by the hardware: rounding their exact
+// values must agree, including non-dyadic quotients and subnormal or overflowing results.
+template <typename Float, typename Bits>
+void expect_arithmetic_matches_hardware(float_format format, std::uint64_t seed, int spread_a,
+                                        int spread_b) {
+  std::mt19937_64 random(seed);
   for (int trial = 0; trial < 30000; ++trial) {
-    const double a = draw(1000), b = draw(120);
+    const Float a = draw_float<Float, Bits>(random, spread_a);
+    const Float b = draw_float<Float, Bits>(random, spread_b);
     const rational ra(a), rb(b);
-    const auto check = [](const rational& exact, double hardware) {
-      ASSERT_EQ(round_to(float_format::binary64, finite(exact)),
-                std::bit_cast<std::uint64_t>(hardware))
-          << exact.str();
+    const auto check = [format](const rational& exact, Float hardware) {
+      ASSERT_EQ(round_to(format, finite(exact)), std::bit_cast<Bits>(hardware)) << exact.str();
     };
     check(ra / rb, a / b);
     check(ra * rb, a * b);
     if (ra + rb != 0) check(ra + rb, a + b);
-    if (HasFatalFailure()) return;
+    if (testing::Test::HasFatalFailure()) return;
   }
 }
 
+TEST(FloatFormat, DoubleArithmeticMatchesHardware) {
+  expect_arithmetic_matches_hardware<double, std::uint64_t>(float_format::binary64, 6, 1000, 120);
+}
+
 TEST(FloatFormat, FloatArithmeticMatchesHardware) {
-  std::mt19937_64 random(7);
-  const auto draw = [&random](int spread) {
-    const auto exponent = static_cast<std::uint32_t>(
-        127 - spread + static_cast<int>(random() % static_cast<std::uint64_t>(2 * spread)));
-    return std::bit_cast<float>(static_cast<std::uint32_t>(
-        ((random() & 1) << 31) | (exponent << 23) | (random() & 0x7FFFFF)));
-  };
-  for (int trial = 0; trial < 30000; ++trial) {
-    const float a = draw(120), b = draw(40);
-    const rational ra(a), rb(b);
-    const auto check = [](const rational& exact, float hardware) {
-      ASSERT_EQ(round_to(float_format::binary32, finite(exact)),
-                std::bit_cast<std::uint32_t>(hardware))
-          << exact.str();
-    };
-    check(ra / rb, a / b);
-    check(ra * rb, a * b);
-    if (ra + rb != 0) check(ra + rb, a + b);
-    if (HasFatalFailure()) return;
-  }
+  expect_arithmetic_matches_hardware<float, std::uint32_t>(float_format::binary32, 7, 120, 40);
 }
 
 // bfloat16 is the top half of float32; float32 -> bfloat16 with ties to even is the well-known
