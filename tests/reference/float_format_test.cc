@@ -230,18 +230,24 @@ TEST(FloatFormat, RoundSpecialValues) {
   }
 }
 
-// Every pattern of a 16-bit format: decode agrees with the reference value, and decode followed
-// by round_to returns the same bits (a NaN returns some NaN pattern).
+// One pattern: decode agrees with the reference value, and decode followed by round_to returns
+// the same bits (a NaN returns some NaN pattern).
+void check_pattern(const format_case& c, std::uint64_t bits) {
+  const extended_rational value = decode(c.format, bits);
+  ASSERT_EQ(value, reference_value(c.format, bits)) << c.name << " 0x" << std::hex << bits;
+  const std::uint64_t back = round_to(c.format, value);
+  if (c.is_nan_pattern(bits)) {
+    ASSERT_TRUE(c.is_nan_pattern(back)) << c.name << " 0x" << std::hex << bits;
+  } else {
+    ASSERT_EQ(back, bits) << c.name << " 0x" << std::hex << bits;
+  }
+}
+
+// Every pattern of a 16-bit format.
 void check_all_patterns(const format_case& c) {
   for (std::uint64_t bits = 0; bits < (std::uint64_t{1} << c.width()); ++bits) {
-    const extended_rational value = decode(c.format, bits);
-    ASSERT_EQ(value, reference_value(c.format, bits)) << c.name << " 0x" << std::hex << bits;
-    const std::uint64_t back = round_to(c.format, value);
-    if (c.is_nan_pattern(bits)) {
-      ASSERT_TRUE(c.is_nan_pattern(back)) << c.name << " 0x" << std::hex << bits;
-    } else {
-      ASSERT_EQ(back, bits) << c.name << " 0x" << std::hex << bits;
-    }
+    check_pattern(c, bits);
+    if (testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -258,15 +264,8 @@ void check_random_patterns(const format_case& c, int count, std::uint64_t seed) 
   const std::uint64_t mask =
       c.width() == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << c.width()) - 1;
   for (int trial = 0; trial < count; ++trial) {
-    const std::uint64_t bits = random() & mask;
-    const extended_rational value = decode(c.format, bits);
-    ASSERT_EQ(value, reference_value(c.format, bits)) << c.name << " 0x" << std::hex << bits;
-    const std::uint64_t back = round_to(c.format, value);
-    if (c.is_nan_pattern(bits)) {
-      ASSERT_TRUE(c.is_nan_pattern(back)) << c.name << " 0x" << std::hex << bits;
-    } else {
-      ASSERT_EQ(back, bits) << c.name << " 0x" << std::hex << bits;
-    }
+    check_pattern(c, random() & mask);
+    if (testing::Test::HasFatalFailure()) return;
   }
 }
 
