@@ -89,6 +89,7 @@ std::int64_t flat_index(std::span<const std::int64_t> index, std::span<const std
 std::vector<std::int64_t> product_members(const std::vector<std::vector<std::int64_t>>& per_axis,
                                           std::span<const std::int64_t> sizes) {
   std::vector<std::int64_t> counts;
+  counts.reserve(per_axis.size());
   for (const auto& indices : per_axis) counts.push_back(static_cast<std::int64_t>(indices.size()));
   std::vector<std::int64_t> members;
   for_each_index(counts, [&](const std::vector<std::int64_t>& choice) {

@@ -76,7 +76,8 @@ rc::Gen<size_pair> gen_close_pair() {
 std::uint64_t small_integer_bits(const format_layout& layout, std::uint64_t k) {
   if (k == 0) return 0;
   const int exponent = k >= 4 ? 2 : k >= 2 ? 1 : 0;
-  const std::uint64_t biased = static_cast<std::uint64_t>(layout.bias() + exponent);
+  const std::uint64_t biased =
+      static_cast<std::uint64_t>(layout.bias()) + static_cast<std::uint64_t>(exponent);
   const std::uint64_t fraction = (k - (std::uint64_t{1} << exponent))
                                  << (layout.fraction_bits - exponent);
   return (biased << layout.fraction_bits) | fraction;
@@ -283,7 +284,7 @@ rc::Gen<std::uint64_t> gen_finite_magnitude_bits(float_format format) {
 
 rc::Gen<std::uint64_t> gen_float_bits(float_format format, value_mix mix) {
   const format_layout layout = layout_of(format);
-  const rc::Gen<std::uint64_t> finite = with_random_sign(layout, gen_finite_magnitude_bits(format));
+  rc::Gen<std::uint64_t> finite = with_random_sign(layout, gen_finite_magnitude_bits(format));
   switch (mix) {
     case value_mix::finite:
       return finite;

@@ -66,6 +66,7 @@ std::string per_axis(const std::vector<fixed_pool_params>& axes,
                      std::int64_t fixed_pool_params::*field) {
   if (axes.size() == 1) return std::to_string(axes.front().*field);
   std::vector<std::int64_t> values;
+  values.reserve(axes.size());
   for (const fixed_pool_params& axis : axes) values.push_back(axis.*field);
   return fmt::format("({})", fmt::join(values, ", "));
 }

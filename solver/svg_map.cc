@@ -146,7 +146,8 @@ std::string map_legend(const branch_paths& paths, std::size_t columns, double to
   std::string out;
   for (std::size_t k = 0; k < labels.size(); ++k) {
     const double x = 20 + static_cast<double>(k % columns) * column_width;
-    const double y = top + static_cast<double>(k / columns) * 20;
+    const std::size_t row = k / columns;
+    const double y = top + static_cast<double>(row) * 20;
     out += rect(x, y - 11, 14, 14, branch_fill[k], R"( stroke="#888888" stroke-width="0.5")");
     out += text(x + 20, y, labels[k], {.size = 11});
     width = std::max(width, x + column_width);

@@ -141,6 +141,7 @@ struct case_key {
   std::int64_t in_size, out_size;
   std::string kind, pooling;
   std::int64_t witness = -1;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   auto operator<=>(const case_key&) const = default;
 };
 
@@ -253,7 +254,7 @@ void check_all_windows(const json& results, std::int64_t max_size, report& out) 
     if (why.empty()) {
       ++out.groups["windows"].passed;
     } else {
-      out.fail("windows", name + ": " + why);
+      out.fail("windows", std::string(name).append(": ").append(why));
     }
   }
   for (std::int64_t n = 1; n <= max_size; ++n) {

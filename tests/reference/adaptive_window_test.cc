@@ -24,8 +24,9 @@ window expected_window(std::int64_t n, std::int64_t m, std::int64_t i) {
   return {begin.convert_to<std::int64_t>(), end.convert_to<std::int64_t>()};
 }
 
-std::vector<window> windows_of(std::vector<std::pair<std::int64_t, std::int64_t>> bounds) {
+std::vector<window> windows_of(const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds) {
   std::vector<window> result;
+  result.reserve(bounds.size());
   for (auto [begin, end] : bounds) result.push_back({begin, end});
   return result;
 }

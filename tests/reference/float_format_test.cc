@@ -13,6 +13,7 @@
 #include <vector>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -422,7 +423,7 @@ std::uint64_t random_double_bits(std::mt19937_64& random, int trial) {
     return bits;
   }
   // Unbiased exponents -160 .. 135 cover float's subnormals (-149 .. -127) and its overflow (128+).
-  const auto exponent = static_cast<std::uint64_t>(1023 - 160 + static_cast<int>(random() % 296));
+  const std::uint64_t exponent = std::uint64_t{1023 - 160} + random() % 296;
   return sign | (exponent << 52) | fraction;
 }
 
@@ -464,8 +465,8 @@ Float draw_float(std::mt19937_64& random, int spread) {
   constexpr int fraction_bits = std::numeric_limits<Float>::digits - 1;
   constexpr int bias = std::numeric_limits<Float>::max_exponent - 1;
   constexpr int width = 8 * sizeof(Bits);
-  const auto exponent = static_cast<Bits>(
-      bias - spread + static_cast<int>(random() % static_cast<std::uint64_t>(2 * spread)));
+  const auto exponent = static_cast<Bits>(static_cast<Bits>(bias - spread) +
+                                          random() % static_cast<std::uint64_t>(2 * spread));
   const auto sign = static_cast<Bits>(random() & 1) << (width - 1);
   const auto fraction = static_cast<Bits>(random() & ((std::uint64_t{1} << fraction_bits) - 1));
   return std::bit_cast<Float>(static_cast<Bits>(sign | (exponent << fraction_bits) | fraction));
@@ -514,14 +515,22 @@ TEST(FloatFormat, FloatToBfloat16MatchesBitRecipe) {
 
 #if defined(__x86_64__)
 __attribute__((target("f16c"))) std::uint16_t hardware_half(float x) {
-  return static_cast<std::uint16_t>(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
+  // _mm_cvtps_ph rather than _cvtss_sh: clang's _cvtss_sh is a C99 compound literal.
+  return static_cast<std::uint16_t>(
+      _mm_extract_epi16(_mm_cvtps_ph(_mm_set_ss(x), _MM_FROUND_TO_NEAREST_INT), 0));
+}
+
+// CPUID leaf 1, ECX bit 29; clang 14's __builtin_cpu_supports does not know "f16c".
+bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
 }
 #endif
 
 // F16C's float -> half conversion rounds to nearest even, subnormals included.
 TEST(FloatFormat, FloatToBinary16MatchesF16c) {
 #if defined(__x86_64__)
-  if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C on this CPU";
+  if (!cpu_has_f16c()) GTEST_SKIP() << "no F16C on this CPU";
   std::mt19937_64 random(9);
   for (int trial = 0; trial < 300000; ++trial) {
     // Half the draws land in binary16's range (exponents -30 .. 17), half anywhere.

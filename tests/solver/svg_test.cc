@@ -80,7 +80,7 @@ equivalence_report proven(std::vector<std::int64_t> in, std::vector<std::int64_t
 // picture falls back to the naive rule.
 equivalence_report refuted(std::int64_t n, std::int64_t m, std::string explanation = "refuted") {
   nd_verdict no;
-  no.axes = {not_equivalent{explanation, {}}};
+  no.axes = {not_equivalent{std::move(explanation), {}}};
   no.status = verdict_status::not_equivalent;
   return {{n}, {m}, no, no};
 }
@@ -169,7 +169,7 @@ TEST(SvgWindowPicture, DrawsTheRequestedAxisOfAnNdLayer) {
   equivalence_report report{{224, 5}, {7, 3}, {}, {}};
   report.avg.status = report.max.status = verdict_status::equivalent;
   for (const auto& [n, m] : {std::array<std::int64_t, 2>{224, 7}, {5, 3}}) {
-    report.avg.layer.push_back(equivalent{*closed_form(n, m, pool_kind::avg).witness});
+    report.avg.layer.emplace_back(equivalent{*closed_form(n, m, pool_kind::avg).witness});
   }
   report.max.layer = report.avg.layer;
   const std::string svg = window_picture_svg(report, 0);
