@@ -1,0 +1,127 @@
+#include "golden/check.h"
+
+#include <bit>
+#include <cmath>
+
+#include "golden/exact_values.h"
+#include "golden/npy.h"
+#include "reference/error.h"
+
+namespace poolproof::golden {
+namespace {
+
+bool is_backward(golden_op op) {
+  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
+}
+
+std::string shape_text(std::span<const std::int64_t> shape) {
+  std::string text = "[";
+  for (std::size_t k = 0; k < shape.size(); ++k)
+    text += (k == 0 ? "" : ", ") + std::to_string(shape[k]);
+  return text + "]";
+}
+
+npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
+                    const std::string& role, npy_element element,
+                    std::span<const std::int64_t> shape) {
+  const auto file = entry.files.find(role);
+  if (file == entry.files.end())
+    throw input_error("golden case '" + entry.name + "' has no " + role + " file");
+  const std::vector<std::byte> bytes = read_suite_file(dir, file->second);
+  npy_array array = parse_npy(bytes, file->second.path);
+  if (array.element != element || !std::ranges::equal(array.shape, shape)) {
+    throw input_error("golden file '" + file->second.path + "' holds " +
+                      std::string(npy_descr(array.element)) + " " + shape_text(array.shape) +
+                      ", the case needs " + std::string(npy_descr(element)) + " " +
+                      shape_text(shape));
+  }
+  return array;
+}
+
+exact_tensor decoded(float_format format, const npy_array& array) {
+  exact_tensor tensor{array.shape, {}};
+  tensor.values.reserve(array.words.size());
+  for (std::uint64_t word : array.words) tensor.values.push_back(decode(format, word));
+  return tensor;
+}
+
+// The stored exact values, rounded result and indices must be what the inputs imply.
+void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
+  const auto fail = [&](const std::string& why) {
+    throw input_error("golden case '" + c.entry.name + "': " + why);
+  };
+  const auto exact_file = c.entry.files.find("exact");
+  if (exact_file != c.entry.files.end()) {
+    const std::vector<std::byte> bytes = read_suite_file(dir, exact_file->second);
+    const std::vector<extended_rational> exact = parse_exact_values(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+        exact_file->second.path);
+    if (exact.size() != c.expected.elements.size()) fail("exact values have the wrong count");
+    for (std::size_t k = 0; k < exact.size(); ++k)
+      if (!(exact[k] == c.expected.elements[k].value))
+        fail("exact value " + std::to_string(k) + " disagrees with its inputs");
+  }
+  for (std::size_t k = 0; k < c.expected_bits.size(); ++k)
+    if (c.expected_bits[k] != round_to(c.problem.dtype, c.expected.elements[k].value))
+      fail("expected element " + std::to_string(k) + " is not the correctly rounded value");
+  if (c.entry.files.contains("indices")) {
+    const npy_array indices =
+        read_role(dir, c.entry, "indices", npy_element::i8, forward_output_shape(c.problem));
+    for (std::size_t k = 0; k < indices.words.size(); ++k)
+      if (static_cast<std::int64_t>(indices.words[k]) != c.expected.indices[k])
+        fail("index " + std::to_string(k) + " is not the first maximal element");
+  }
+}
+
+}  // namespace
+
+loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
+  loaded_case c;
+  c.entry = entry;
+  pooling_problem& p = c.problem;
+  p.op = entry.op;
+  p.spatial_dims = entry.spatial_dims;
+  p.dtype = entry.dtype;
+  p.output_size = entry.output_size;
+  const npy_element element = npy_element_for(entry.dtype);
+  p.input = decoded(entry.dtype, read_role(suite_dir, entry, "input", element, entry.input_shape));
+  const std::vector<std::int64_t> out_shape = forward_output_shape(p);
+  if (is_backward(entry.op))
+    p.grad_output =
+        decoded(entry.dtype, read_role(suite_dir, entry, "grad_output", element, out_shape));
+  c.expected = expect(p);
+  const std::string result_role = is_backward(entry.op) ? "expected_grad_input" : "expected";
+  c.expected_bits = read_role(suite_dir, entry, result_role, element, c.expected.shape).words;
+  verify_stored(suite_dir, c);
+  return c;
+}
+
+loaded_case load_case(const std::filesystem::path& suite_dir, std::string_view name) {
+  const golden_manifest manifest = load_manifest(suite_dir);
+  for (const golden_case& entry : manifest.cases)
+    if (entry.name == name) return load_case(suite_dir, entry);
+  throw input_error("no golden case '" + std::string(name) + "' in '" + suite_dir.string() + "'");
+}
+
+candidate_result candidate_from_floats(std::span<const float> values,
+                                       std::span<const std::int64_t> shape) {
+  candidate_result result{{shape.begin(), shape.end()}, {}, {}};
+  for (float x : values) result.bits.push_back(std::bit_cast<std::uint32_t>(x));
+  return result;
+}
+
+candidate_result candidate_from_doubles(std::span<const double> values,
+                                        std::span<const std::int64_t> shape) {
+  candidate_result result{{shape.begin(), shape.end()}, {}, {}};
+  for (double x : values) result.bits.push_back(std::bit_cast<std::uint64_t>(x));
+  return result;
+}
+
+std::vector<std::string> candidate_files(const golden_case& entry) {
+  if (is_backward(entry.op)) return {entry.name + ".grad_input.npy"};
+  if (entry.op == golden_op::adaptive_max_pool)
+    return {entry.name + ".output.npy", entry.name + ".indices.npy"};
+  return {entry.name + ".output.npy"};
+}
+
+}  // namespace poolproof::golden

@@ -1,0 +1,153 @@
+// check_result (golden/check.h): element by element, decided in exact arithmetic.
+#include <algorithm>
+#include <limits>
+
+#include "golden/check.h"
+#include "reference/error.h"
+
+namespace poolproof::golden {
+namespace {
+
+struct outcome {
+  bool passed = true;
+  double rank = 0;  // for choosing the element to report only, never for the verdict
+  element_report report;
+};
+
+double as_double(const rational& x) { return x.convert_to<double>(); }
+
+bool both_zero(const extended_rational& a, const extended_rational& b) {
+  return a.is_finite() && b.is_finite() && a.value == 0 && b.value == 0;
+}
+
+// Candidate value against the expected element: bits (exact ops, --strict, non-finite values) or
+// the element's bound.
+bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
+                  const check_options& options) {
+  const extended_rational& exact = g.expected.elements[k].value;
+  const extended_rational candidate = decode(g.problem.dtype, bits);
+  if (exact.is_nan() || candidate.is_nan()) return exact.is_nan() && candidate.is_nan();
+  const bool max_forward = g.problem.op == golden_op::adaptive_max_pool;
+  if (options.strict || max_forward || !exact.is_finite()) {
+    const extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
+    if (max_forward && options.ties == tie_rule::any && both_zero(candidate, rounded)) return true;
+    return bits == g.expected_bits[k];
+  }
+  const element_bound& bound = g.expected.bounds[k];
+  if (!candidate.is_finite()) return bound.overflow_possible;
+  return bound.bound && abs(candidate.value - exact.value) <= *bound.bound;
+}
+
+outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
+                      const check_options& options) {
+  const float_format format = g.problem.dtype;
+  const extended_rational& exact = g.expected.elements[k].value;
+  const extended_rational candidate = decode(format, bits);
+  const extended_rational rounded = decode(format, g.expected_bits[k]);
+  const element_bound& bound = g.expected.bounds[k];
+  outcome o;
+  o.passed = value_passes(g, k, bits, options);
+  element_report& r = o.report;
+  r = {static_cast<std::int64_t>(k), "value",      to_string(candidate), to_string(exact),
+       to_string(rounded),           std::nullopt, std::nullopt,         std::nullopt};
+  if (candidate == rounded || (candidate.is_nan() && rounded.is_nan())) r.error_ulps = 0;
+  if (candidate.is_finite() && rounded.is_finite()) {
+    const rational ulp = ulp_at(format, g.expected_bits[k]);
+    r.error_ulps = as_double(abs(candidate.value - rounded.value) / ulp);
+    if (bound.bound && exact.is_finite() && !options.strict && !bound.bound->is_zero()) {
+      r.bound_ulps = as_double(*bound.bound / ulp);
+      r.bound_used = as_double(abs(candidate.value - exact.value) / *bound.bound);
+    }
+  }
+  const double infinite = std::numeric_limits<double>::infinity();
+  o.rank =
+      o.passed ? r.bound_used.value_or(r.error_ulps.value_or(0)) : r.error_ulps.value_or(infinite);
+  return o;
+}
+
+// Whether input position `index` of output k's window holds a maximal element.
+bool is_maximal_index(const loaded_case& g, std::size_t k, std::int64_t index) {
+  const pooling_layout layout =
+      split_pooling_shape(g.problem.input.shape, g.problem.output_size.size());
+  const std::int64_t out_plane = element_count(g.problem.output_size);
+  const auto plane = static_cast<std::int64_t>(k) / out_plane;
+  std::int64_t rest = static_cast<std::int64_t>(k) % out_plane;
+  std::vector<std::int64_t> out_index(g.problem.output_size.size());
+  for (std::size_t axis = out_index.size(); axis-- > 0;) {
+    out_index[axis] = rest % g.problem.output_size[axis];
+    rest /= g.problem.output_size[axis];
+  }
+  const std::vector<std::int64_t> members = box_flat_indices(
+      adaptive_box(layout.spatial, g.problem.output_size, out_index), layout.spatial);
+  if (std::find(members.begin(), members.end(), index) == members.end()) return false;
+  const extended_rational& x =
+      g.problem.input.values[static_cast<std::size_t>(plane * layout.plane_size() + index)];
+  const extended_rational& best = g.expected.elements[k].value;
+  if (best.is_nan()) return x.is_nan();
+  return !x.is_nan() && !greater(x, best) && !greater(best, x);
+}
+
+outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
+                      const check_options& options) {
+  const std::int64_t expected = g.expected.indices[k];
+  outcome o;
+  o.passed = index == expected || (options.ties == tie_rule::any && is_maximal_index(g, k, index));
+  o.report = {
+      static_cast<std::int64_t>(k), "index",      std::to_string(index), std::to_string(expected),
+      std::to_string(expected),     std::nullopt, std::nullopt,          std::nullopt};
+  o.rank = o.passed ? 0 : std::numeric_limits<double>::infinity();
+  return o;
+}
+
+void require_shape(const loaded_case& g, const candidate_result& result) {
+  const auto fail = [&](const std::string& why) {
+    throw input_error("candidate for golden case '" + g.entry.name + "': " + why);
+  };
+  if (result.shape != g.expected.shape) fail("wrong shape");
+  if (result.bits.size() != g.expected_bits.size())
+    fail(std::to_string(result.bits.size()) + " values for " +
+         std::to_string(g.expected_bits.size()) + " elements");
+  const int width = layout_of(g.problem.dtype).width();
+  for (std::uint64_t bits : result.bits)
+    if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
+  if (g.problem.op == golden_op::adaptive_max_pool && result.indices.size() != result.bits.size())
+    fail(std::to_string(result.indices.size()) + " indices for " +
+         std::to_string(result.bits.size()) + " outputs");
+}
+
+// Failing beats passing; then the larger rank; the first such element wins ties.
+void consider(case_report& report, const outcome& o, double& best_rank) {
+  if (!o.passed) ++report.failed_elements;
+  const bool first_failure = !o.passed && report.passed;
+  if (first_failure) {
+    report.passed = false;
+    report.message = o.report.what + " at element " + std::to_string(o.report.index) + ": " +
+                     o.report.candidate + ", expected " + o.report.exact;
+  }
+  const bool worse =
+      first_failure || !report.worst || (o.passed == report.passed && o.rank > best_rank);
+  if (worse && (o.passed == report.passed)) {
+    report.worst = o.report;
+    best_rank = o.rank;
+  }
+}
+
+}  // namespace
+
+case_report check_result(const loaded_case& golden, const candidate_result& result,
+                         const check_options& options) {
+  require_shape(golden, result);
+  case_report report;
+  report.name = golden.entry.name;
+  report.passed = true;
+  report.elements = static_cast<std::int64_t>(result.bits.size());
+  double best_rank = -1;
+  for (std::size_t k = 0; k < result.bits.size(); ++k) {
+    consider(report, value_outcome(golden, k, result.bits[k], options), best_rank);
+    if (golden.problem.op == golden_op::adaptive_max_pool)
+      consider(report, index_outcome(golden, k, result.indices[k], options), best_rank);
+  }
+  return report;
+}
+
+}  // namespace poolproof::golden

@@ -1,0 +1,331 @@
+#include "golden/manifest.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
+
+#include "golden/npy.h"
+#include "reference/error.h"
+
+namespace poolproof::golden {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::int64_t max_size = std::int64_t{1} << 62;
+constexpr std::size_t max_name_length = 200;
+constexpr std::size_t max_path_length = 1000;
+constexpr std::size_t max_manifest_bytes = std::size_t{64} << 20;
+constexpr std::array<std::string_view, 6> known_roles = {
+    "input", "expected", "indices", "grad_output", "expected_grad_input", "exact"};
+constexpr std::array<golden_op, 4> all_ops = {
+    golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
+    golden_op::adaptive_avg_pool_backward, golden_op::adaptive_max_pool_backward};
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+/// Why `path` is not a safe relative path inside the suite, or nullopt when it is.
+std::optional<std::string> path_problem(std::string_view path) {
+  if (path.empty()) return "empty path";
+  if (path.size() > max_path_length) return "path longer than 1000 characters";
+  if (path.front() == '/') return "absolute path " + quote_for_message(path);
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    const std::size_t end = std::min(path.find('/', begin), path.size());
+    const std::string_view component = path.substr(begin, end - begin);
+    if (component == "..") return "path " + quote_for_message(path) + " escapes through '..'";
+    if (component.empty() || component == ".") {
+      return "path " + quote_for_message(path) + " has an empty or '.' component";
+    }
+    if (!std::all_of(component.begin(), component.end(), is_name_char)) {
+      return "path has a character outside [A-Za-z0-9_./-]";
+    }
+    begin = end + 1;
+  }
+  return std::nullopt;
+}
+
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+/// Reads one manifest, naming the JSON field of every complaint ("cases[2].files.input.path").
+class manifest_reader {
+ public:
+  explicit manifest_reader(std::string_view name) : name_(name) {}
+
+  golden_manifest read(const json& root) {
+    check_keys(root, "manifest", {"cases", "generator", "seed", "version"});
+    golden_manifest manifest;
+    const json& version = member(root, "version", "");
+    if (!version.is_number_integer()) fail("version", "not an integer");
+    if (version.is_number_unsigned() ? version.get<std::uint64_t>() != manifest_version
+                                     : version.get<std::int64_t>() != manifest_version) {
+      fail("version", "unsupported version " + version.dump() + " (this build reads 1)");
+    }
+    const json& seed = member(root, "seed", "");
+    if (!seed.is_number_unsigned()) fail("seed", "not a non-negative integer");
+    manifest.seed = seed.get<std::uint64_t>();
+    manifest.generator = string(member(root, "generator", ""), "generator");
+    const json& cases = member(root, "cases", "");
+    if (!cases.is_array()) fail("cases", "not an array");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const std::string field = "cases[" + std::to_string(i) + "]";
+      manifest.cases.push_back(read_case(cases[i], field));
+      if (!names.insert(manifest.cases.back().name).second) {
+        fail(field + ".name", "duplicate case name '" + manifest.cases.back().name + "'");
+      }
+    }
+    return manifest;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
+    throw input_error("cannot read manifest '" + std::string(name_) + "': " + field + ": " +
+                      reason);
+  }
+
+  const json& member(const json& object, const char* key, const std::string& prefix) const {
+    const auto it = object.find(key);
+    if (it == object.end()) fail(prefix + key, "missing");
+    return *it;
+  }
+
+  void check_keys(const json& object, const std::string& field,
+                  std::initializer_list<std::string_view> keys) const {
+    if (!object.is_object()) fail(field, "not an object");
+    for (const auto& item : object.items()) {
+      if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
+        fail(field, "unknown field " + quote_for_message(item.key()));
+      }
+    }
+  }
+
+  std::string string(const json& value, const std::string& field) const {
+    if (!value.is_string()) fail(field, "not a string");
+    return value.get<std::string>();
+  }
+
+  std::int64_t integer(const json& value, const std::string& field, std::int64_t low,
+                       std::int64_t high) const {
+    if (!value.is_number_integer()) fail(field, "not an integer");
+    const std::string past = high == max_size ? "2^62" : std::to_string(high);
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) {
+      fail(field, value.dump() + " is past " + past);
+    }
+    const auto result = value.get<std::int64_t>();
+    if (result > high) fail(field, value.dump() + " is past " + past);
+    if (result < low) fail(field, value.dump() + " is below " + std::to_string(low));
+    return result;
+  }
+
+  std::vector<std::int64_t> sizes(const json& value, const std::string& field, std::size_t min_rank,
+                                  std::size_t max_rank) const {
+    if (!value.is_array()) fail(field, "not an array");
+    if (value.size() < min_rank || value.size() > max_rank) {
+      fail(field, std::to_string(value.size()) + " entries, expected " + std::to_string(min_rank) +
+                      (min_rank == max_rank ? "" : " or " + std::to_string(max_rank)));
+    }
+    std::vector<std::int64_t> result;
+    std::int64_t product = 1;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      result.push_back(integer(value[i], field + "[" + std::to_string(i) + "]", 1, max_size));
+      if (result.back() > max_size / product) fail(field, "more than 2^62 elements");
+      product *= result.back();
+    }
+    return result;
+  }
+
+  golden_case read_case(const json& object, const std::string& field) const {
+    check_keys(
+        object, field,
+        {"dtype", "files", "input_shape", "name", "op", "output_size", "spatial_dims", "tier"});
+    const std::string prefix = field + ".";
+    golden_case result;
+    result.name = string(member(object, "name", prefix), prefix + "name");
+    if (result.name.empty() || result.name.size() > max_name_length ||
+        !std::all_of(result.name.begin(), result.name.end(), is_name_char)) {
+      fail(prefix + "name", "not 1-200 characters of [A-Za-z0-9_.-]");
+    }
+    const std::string op = string(member(object, "op", prefix), prefix + "op");
+    const auto parsed_op = parse_golden_op(op);
+    if (!parsed_op) fail(prefix + "op", "unknown op " + quote_for_message(op));
+    result.op = *parsed_op;
+    result.tier = string(member(object, "tier", prefix), prefix + "tier");
+    if (result.tier != "core" && result.tier != "special") {
+      fail(prefix + "tier",
+           "unknown tier " + quote_for_message(result.tier) + " (core or special)");
+    }
+    result.spatial_dims = static_cast<int>(
+        integer(member(object, "spatial_dims", prefix), prefix + "spatial_dims", 1, 3));
+    const auto dims = static_cast<std::size_t>(result.spatial_dims);
+    result.input_shape =
+        sizes(member(object, "input_shape", prefix), prefix + "input_shape", dims + 1, dims + 2);
+    result.output_size =
+        sizes(member(object, "output_size", prefix), prefix + "output_size", dims, dims);
+    const std::string dtype = string(member(object, "dtype", prefix), prefix + "dtype");
+    const auto format = parse_format(dtype);
+    if (!format) fail(prefix + "dtype", "unknown dtype " + quote_for_message(dtype));
+    result.dtype = *format;
+    result.files = read_files(member(object, "files", prefix), prefix + "files", result.op);
+    return result;
+  }
+
+  std::map<std::string, golden_file> read_files(const json& object, const std::string& field,
+                                                golden_op op) const {
+    if (!object.is_object()) fail(field, "not an object");
+    std::map<std::string, golden_file> files;
+    for (const auto& item : object.items()) {
+      if (std::find(known_roles.begin(), known_roles.end(), item.key()) == known_roles.end()) {
+        fail(field, "unknown role " + quote_for_message(item.key()));
+      }
+      const std::string role_field = field + "." + item.key();
+      const bool max_op =
+          op == golden_op::adaptive_max_pool || op == golden_op::adaptive_max_pool_backward;
+      if (item.key() == "indices" && !max_op) fail(role_field, "an avg op has no indices");
+      check_keys(item.value(), role_field, {"path", "sha256"});
+      golden_file file;
+      file.path = string(member(item.value(), "path", role_field + "."), role_field + ".path");
+      if (const auto problem = path_problem(file.path)) fail(role_field + ".path", *problem);
+      file.sha256 =
+          string(member(item.value(), "sha256", role_field + "."), role_field + ".sha256");
+      if (!is_sha256_hex(file.sha256)) fail(role_field + ".sha256", "not 64 lowercase hex digits");
+      files.emplace(item.key(), file);
+    }
+    const bool backward =
+        op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
+    const auto required =
+        backward ? std::vector<std::string>{"input", "grad_output", "expected_grad_input"}
+                 : std::vector<std::string>{"input", "expected"};
+    for (const std::string& role : required) {
+      if (!files.contains(role)) fail(field + "." + role, "missing");
+    }
+    return files;
+  }
+
+  std::string_view name_;
+};
+
+json file_json(const golden_file& file) { return {{"path", file.path}, {"sha256", file.sha256}}; }
+
+json case_json(const golden_case& c) {
+  json files = json::object();
+  for (const auto& [role, file] : c.files) files[role] = file_json(file);
+  return {{"name", c.name},
+          {"op", golden_op_name(c.op)},
+          {"tier", c.tier},
+          {"spatial_dims", c.spatial_dims},
+          {"input_shape", c.input_shape},
+          {"output_size", c.output_size},
+          {"dtype", format_name(c.dtype)},
+          {"files", files}};
+}
+
+}  // namespace
+
+std::string_view golden_op_name(golden_op op) {
+  switch (op) {
+    case golden_op::adaptive_avg_pool:
+      return "adaptive_avg_pool";
+    case golden_op::adaptive_max_pool:
+      return "adaptive_max_pool";
+    case golden_op::adaptive_avg_pool_backward:
+      return "adaptive_avg_pool_backward";
+    case golden_op::adaptive_max_pool_backward:
+      return "adaptive_max_pool_backward";
+  }
+  POOLPROOF_CHECK(false);
+}
+
+std::optional<golden_op> parse_golden_op(std::string_view name) {
+  for (golden_op op : all_ops) {
+    if (golden_op_name(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
+golden_manifest parse_manifest(std::string_view json_text, std::string_view name) {
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& error) {
+    throw input_error("cannot read manifest '" + std::string(name) + "': malformed JSON at byte " +
+                      std::to_string(error.byte));
+  } catch (const json::exception&) {
+    // nlohmann reports a number past double's range (1e400) as out_of_range, not parse_error.
+    throw input_error("cannot read manifest '" + std::string(name) +
+                      "': malformed JSON: a number out of range");
+  }
+  return manifest_reader(name).read(root);
+}
+
+std::string serialize_manifest(const golden_manifest& manifest) {
+  json cases = json::array();
+  for (const golden_case& c : manifest.cases) cases.push_back(case_json(c));
+  // nlohmann::json keeps object keys in a std::map: the output is sorted and deterministic.
+  const json root = {{"version", manifest.version},
+                     {"seed", manifest.seed},
+                     {"generator", manifest.generator},
+                     {"cases", cases}};
+  return root.dump(2) + "\n";
+}
+
+std::string sha256_hex(std::span<const std::byte> bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  POOLPROOF_CHECK(
+      EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1);
+  POOLPROOF_CHECK(length == 32);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string text;
+  for (unsigned int i = 0; i < length; ++i) {
+    text += hex[digest[i] >> 4];
+    text += hex[digest[i] & 0xf];
+  }
+  return text;
+}
+
+std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
+                                       const golden_file& file, std::size_t max_bytes) {
+  const std::string prefix = "cannot read golden file " + quote_for_message(file.path) + ": ";
+  if (const auto problem = path_problem(file.path)) throw input_error(prefix + *problem);
+  std::error_code error;
+  std::filesystem::path root = std::filesystem::weakly_canonical(suite_dir, error);
+  if (error) throw input_error(prefix + "suite directory: " + error.message());
+  if (root.filename().empty()) root = root.parent_path();
+  const auto target = std::filesystem::weakly_canonical(suite_dir / file.path, error);
+  if (error) throw input_error(prefix + error.message());
+  // Component-wise, so "/suite-other/x" is not taken to be inside "/suite".
+  const auto [root_end, target_at] =
+      std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+  if (root_end != root.end() || target_at == target.end()) {
+    throw input_error(prefix + "resolves outside the suite directory");
+  }
+  const std::vector<std::byte> bytes = read_file_bytes(target, max_bytes, "golden file");
+  const std::string actual = sha256_hex(bytes);
+  if (actual != file.sha256) {
+    throw input_error(prefix + "sha256 mismatch: file has " + actual + ", manifest says " +
+                      file.sha256);
+  }
+  return bytes;
+}
+
+golden_manifest load_manifest(const std::filesystem::path& suite_dir) {
+  const std::filesystem::path path = suite_dir / "manifest.json";
+  const std::vector<std::byte> bytes = read_file_bytes(path, max_manifest_bytes, "manifest");
+  return parse_manifest(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                        path.string());
+}
+
+}  // namespace poolproof::golden

@@ -1,0 +1,118 @@
+#include "golden/tolerance.h"
+
+#include <algorithm>
+
+#include "reference/error.h"
+
+namespace poolproof::golden {
+namespace {
+
+// 2^exponent as an exact rational, for any integer exponent.
+rational power_of_two(int exponent) {
+  integer magnitude = 1;
+  magnitude <<= static_cast<unsigned>(exponent < 0 ? -exponent : exponent);
+  return exponent >= 0 ? rational(magnitude) : rational(integer(1), magnitude);
+}
+
+// Whether 1/length is below the normal range, so a rounded reciprocal carries an absolute error.
+bool reciprocal_underflows(const format_constants& c, std::int64_t length) {
+  return rational(1, length) < power_of_two(c.min_exponent);
+}
+
+// Every partial sum of a bounded computation stays below (1 + gamma) * sum_abs (+ underflow);
+// past the overflow threshold some order may round to infinity.
+bool may_overflow(const format_constants& c, const std::optional<rational>& growth,
+                  const rational& magnitude) {
+  return !growth || (1 + *growth) * magnitude >= c.overflow;
+}
+
+}  // namespace
+
+format_constants constants_of(float_format format) {
+  const format_layout layout = layout_of(format);
+  format_constants c;
+  c.precision = layout.fraction_bits + 1;
+  c.min_exponent = 1 - layout.bias();
+  c.unit_roundoff = power_of_two(-c.precision);
+  c.underflow_half = power_of_two(c.min_exponent - c.precision);
+  c.overflow = power_of_two(layout.bias()) * (2 - c.unit_roundoff);
+  return c;
+}
+
+std::optional<rational> gamma(std::int64_t k, const rational& unit_roundoff) {
+  POOLPROOF_CHECK(k >= 0);
+  const rational ku = unit_roundoff * k;
+  if (ku >= 1) return std::nullopt;
+  return ku / (1 - ku);
+}
+
+std::int64_t division_roundings(int spatial_dims) { return std::max(2, spatial_dims); }
+
+element_bound exact_bound() { return {rational(0), false}; }
+
+element_bound avg_forward_bound(float_format format, int spatial_dims, std::int64_t length,
+                                const rational& sum_abs, const rational& mean) {
+  POOLPROOF_CHECK(length >= 1);
+  const format_constants c = constants_of(format);
+  const std::int64_t r = division_roundings(spatial_dims);
+  const auto g_sum = gamma(length - 1 + r, c.unit_roundoff);
+  const auto g_div = gamma(r, c.unit_roundoff);
+  const auto g_growth = gamma(length + r, c.unit_roundoff);
+  element_bound result;
+  result.overflow_possible = may_overflow(c, g_growth, sum_abs);
+  if (!g_sum || !g_div || !g_growth) return result;
+  rational bound =
+      *g_sum * sum_abs / length + *g_div * abs(mean) + r * c.underflow_half * (1 + *g_div);
+  if (reciprocal_underflows(c, length)) bound += (1 + *g_growth) * sum_abs * c.underflow_half;
+  result.bound = bound;
+  return result;
+}
+
+rational avg_backward_addend_underflow(float_format format, int spatial_dims, std::int64_t length,
+                                       const rational& g_abs) {
+  POOLPROOF_CHECK(length >= 1);
+  const format_constants c = constants_of(format);
+  const std::int64_t r = division_roundings(spatial_dims);
+  rational underflow = r * c.underflow_half * (1 + *gamma(r, c.unit_roundoff));
+  if (reciprocal_underflows(c, length))
+    underflow += (1 + c.unit_roundoff) * g_abs * c.underflow_half;
+  return underflow;
+}
+
+element_bound avg_backward_bound(float_format format, int spatial_dims, std::int64_t terms,
+                                 const rational& sum_abs, const rational& underflow) {
+  POOLPROOF_CHECK(terms >= 0);
+  if (terms == 0) return exact_bound();
+  const format_constants c = constants_of(format);
+  const std::int64_t r = division_roundings(spatial_dims);
+  const auto g_all = gamma(terms - 1 + r, c.unit_roundoff);
+  const auto g_sum = gamma(terms - 1, c.unit_roundoff);
+  element_bound result;
+  result.overflow_possible = may_overflow(c, g_all, sum_abs + underflow);
+  if (!g_all || !g_sum) return result;
+  result.bound = *g_all * sum_abs + (1 + *g_sum) * underflow;
+  return result;
+}
+
+element_bound max_backward_bound(float_format format, std::int64_t terms, const rational& sum_abs) {
+  POOLPROOF_CHECK(terms >= 0);
+  if (terms <= 1) return exact_bound();
+  const format_constants c = constants_of(format);
+  const auto g_sum = gamma(terms - 1, c.unit_roundoff);
+  element_bound result;
+  result.overflow_possible = may_overflow(c, g_sum, sum_abs);
+  if (!g_sum) return result;
+  result.bound = *g_sum * sum_abs + c.underflow_half;
+  return result;
+}
+
+rational ulp_at(float_format format, std::uint64_t bits) {
+  const format_layout layout = layout_of(format);
+  const format_constants c = constants_of(format);
+  const auto field = static_cast<int>((bits >> layout.fraction_bits) &
+                                      ((std::uint64_t{1} << layout.exponent_bits) - 1));
+  const int exponent = std::max(field - layout.bias(), c.min_exponent);
+  return power_of_two(exponent - c.precision + 1);
+}
+
+}  // namespace poolproof::golden

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make_cli_fixtures.sh SUITE WORK_DIR
+# The inputs of tests/golden/cli_cases.txt, under WORK_DIR/cli: candidates good and malformed,
+# and broken suites (a tampered file, a bad manifest), all built from the committed suite.
+set -euo pipefail
+suite=$1 dir=$2/cli
+python=/usr/bin/python3
+rm -rf "$dir" && mkdir -p "$dir"/{good,wrong_dtype,wrong_shape,truncated,off_by_one,empty,not_a_suite}
+echo "mine" >"$dir/not_a_suite/notes.txt"
+seed=seed_5_3_ramp_avg max=seed_5_3_ramp_max
+cp "$suite/$seed/expected.npy" "$dir/good/$seed.output.npy"
+"$python" - "$suite" "$dir" <<'PY'
+import numpy, sys
+suite, d = sys.argv[1], sys.argv[2]
+x = numpy.load(f"{suite}/seed_5_3_ramp_avg/expected.npy")
+numpy.save(f"{d}/wrong_dtype/seed_5_3_ramp_avg.output.npy", x.astype(numpy.float64))
+numpy.save(f"{d}/wrong_shape/seed_5_3_ramp_avg.output.npy", x.reshape(3, 1))
+open(f"{d}/truncated/seed_5_3_ramp_avg.output.npy", "wb").write(
+    open(f"{suite}/seed_5_3_ramp_avg/expected.npy", "rb").read()[:70])
+y = x.copy(); y[0, 2] = 3.0
+numpy.save(f"{d}/off_by_one/seed_5_3_ramp_avg.output.npy", y)
+PY
+cp -r "$suite" "$dir/tampered_suite"
+printf '\x01' | dd of="$dir/tampered_suite/$seed/input.npy" bs=1 seek=130 conv=notrunc status=none
+mkdir -p "$dir/bad_manifest_suite" && echo '{"version": 1,' >"$dir/bad_manifest_suite/manifest.json"
+cp -r "$suite" "$dir/wrong_exact_suite"
+# A consistent manifest (sha256 updated) over a wrong exact value: caught by recomputation.
+"$python" - "$dir/wrong_exact_suite" <<'PY'
+import hashlib, json, sys
+d = sys.argv[1]
+path = f"{d}/seed_5_3_ramp_avg/exact.json"
+text = open(path).read().replace('"7/2"', '"4"')
+open(path, "w").write(text)
+manifest = json.load(open(f"{d}/manifest.json"))
+for case in manifest["cases"]:
+    if case["name"] == "seed_5_3_ramp_avg":
+        case["files"]["exact"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+json.dump(manifest, open(f"{d}/manifest.json", "w"), indent=2, sort_keys=True)
+PY

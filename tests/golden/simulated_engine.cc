@@ -1,0 +1,158 @@
+#include "simulated_engine.h"
+
+#include <cmath>
+
+namespace poolproof::golden::test {
+namespace {
+
+extended_rational rounded(float_format format, const extended_rational& x) {
+  return decode(format, round_to(format, x));
+}
+
+window engine_window(window_rule rule, std::int64_t n, std::int64_t m, std::int64_t i) {
+  switch (rule) {
+    case window_rule::adaptive:
+      return adaptive_window(n, m, i);
+    case window_rule::float32_index: {
+      const auto f = [](std::int64_t v) { return static_cast<float>(v); };
+      const auto begin = static_cast<std::int64_t>(std::floor(f(i) * f(n) / f(m)));
+      const auto end = static_cast<std::int64_t>(std::ceil(f(i + 1) * f(n) / f(m)));
+      return {std::clamp<std::int64_t>(begin, 0, n), std::clamp<std::int64_t>(end, 0, n)};
+    }
+    case window_rule::floor_end:
+      return {i * n / m, (i + 1) * n / m};
+    case window_rule::naive_stride: {
+      const std::int64_t stride = n / m, kernel = n - (m - 1) * stride;
+      return stride == 0 ? window{0, n} : window{i * stride, i * stride + kernel};
+    }
+  }
+  return {};
+}
+
+// Sums `terms` as the configured hardware would, in `format` (float32 for the accumulator mode).
+extended_rational reduce(std::vector<extended_rational> terms, summation mode,
+                         float_format format) {
+  extended_rational total = extended_rational::finite(0);
+  if (mode == summation::exact) {
+    for (const auto& t : terms) total = add(total, t);
+    return total;
+  }
+  if (mode == summation::pairwise) {
+    if (terms.empty()) return total;
+    if (terms.size() == 1) return terms.front();
+    const auto middle = terms.begin() + static_cast<std::ptrdiff_t>(terms.size() / 2);
+    return rounded(format, add(reduce({terms.begin(), middle}, mode, format),
+                               reduce({middle, terms.end()}, mode, format)));
+  }
+  if (mode == summation::reversed) std::reverse(terms.begin(), terms.end());
+  for (const auto& t : terms) total = rounded(format, add(total, t));
+  return total;
+}
+
+struct engine {
+  const loaded_case& golden;
+  const engine_config& config;
+  pooling_layout layout;
+  float_format accumulator;
+
+  std::vector<std::int64_t> members(std::span<const std::int64_t> out_index) const {
+    window_box box;
+    for (std::size_t axis = 0; axis < out_index.size(); ++axis)
+      box.push_back(engine_window(config.windows, layout.spatial[axis],
+                                  golden.problem.output_size[axis], out_index[axis]));
+    for (const window& w : box)
+      if (w.length() <= 0) return {};
+    return box_flat_indices(box, layout.spatial);
+  }
+
+  // g / L (or g * fl(1/L)) in the accumulator format; exact when summing exactly.
+  extended_rational divided(const extended_rational& x, std::int64_t length) const {
+    if (length == 0) return extended_rational::not_a_number();
+    if (config.sum == summation::exact) return divide(x, length);
+    if (!config.multiply_by_reciprocal || !x.is_finite())
+      return rounded(accumulator, divide(x, length));
+    const extended_rational reciprocal =
+        rounded(accumulator, extended_rational::finite(rational(1, length)));
+    return rounded(accumulator, extended_rational::finite(x.value * reciprocal.value));
+  }
+
+  std::pair<extended_rational, std::int64_t> maximum(std::span<const extended_rational> plane,
+                                                     const std::vector<std::int64_t>& ids) const {
+    std::pair<extended_rational, std::int64_t> best{extended_rational::infinity(true),
+                                                    ids.empty() ? 0 : ids.front()};
+    for (std::int64_t id : ids) {
+      const extended_rational& x = plane[static_cast<std::size_t>(id)];
+      const bool tie =
+          config.last_tie && !x.is_nan() && !best.first.is_nan() && !greater(best.first, x);
+      if (greater(x, best.first) || x.is_nan() || tie) best = {x, id};
+    }
+    return best;
+  }
+};
+
+// The engine's outputs as exact values before the final rounding, plus gradient addends.
+struct engine_outputs {
+  std::vector<extended_rational> values;
+  std::vector<std::int64_t> indices;
+  std::vector<std::vector<extended_rational>> scattered;
+};
+
+// One output window of one plane: its value (forward) or its gradient addends (backward).
+void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_t> index,
+                std::int64_t flat, engine_outputs& out) {
+  const pooling_problem& p = e.golden.problem;
+  const auto plane_size = static_cast<std::size_t>(e.layout.plane_size());
+  const auto input =
+      std::span(p.input.values).subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
+  const std::vector<std::int64_t> ids = e.members(index);
+  const auto at = static_cast<std::size_t>(plane * element_count(p.output_size) + flat);
+  const bool avg =
+      p.op == golden_op::adaptive_avg_pool || p.op == golden_op::adaptive_avg_pool_backward;
+  const auto length = static_cast<std::int64_t>(ids.size());
+  if (!out.scattered.empty()) {
+    const extended_rational& g = p.grad_output.values[at];
+    const std::size_t base = static_cast<std::size_t>(plane) * plane_size;
+    if (!avg) {
+      out.scattered[base + static_cast<std::size_t>(e.maximum(input, ids).second)].push_back(g);
+      return;
+    }
+    for (std::int64_t id : ids)
+      out.scattered[base + static_cast<std::size_t>(id)].push_back(e.divided(g, length));
+  } else if (avg) {
+    std::vector<extended_rational> terms;
+    for (std::int64_t id : ids) terms.push_back(input[static_cast<std::size_t>(id)]);
+    out.values[at] = e.divided(reduce(terms, e.config.sum, e.accumulator), length);
+  } else {
+    std::tie(out.values[at], out.indices[at]) = e.maximum(input, ids);
+  }
+}
+
+}  // namespace
+
+candidate_result run_engine(const loaded_case& golden, const engine_config& config) {
+  const pooling_problem& p = golden.problem;
+  const bool narrow = p.dtype == float_format::binary16 || p.dtype == float_format::bfloat16;
+  const engine e{
+      golden, config, split_pooling_shape(p.input.shape, p.output_size.size()),
+      config.sum == summation::float32_accumulator && narrow ? float_format::binary32 : p.dtype};
+  const bool backward = !p.grad_output.values.empty();
+  candidate_result result;
+  result.shape = backward ? p.input.shape : forward_output_shape(p);
+  const auto count = static_cast<std::size_t>(element_count(result.shape));
+  engine_outputs out{std::vector<extended_rational>(count), {}, {}};
+  if (backward) out.scattered.resize(count);
+  if (p.op == golden_op::adaptive_max_pool) out.indices.resize(count);
+  for (std::int64_t plane = 0; plane < e.layout.planes; ++plane) {
+    for_each_multi_index(p.output_size,
+                         [&](std::span<const std::int64_t> index, std::int64_t flat) {
+                           run_window(e, plane, index, flat, out);
+                         });
+  }
+  for (std::size_t k = 0; k < out.scattered.size(); ++k)
+    out.values[k] = reduce(out.scattered[k], config.sum, e.accumulator);
+  for (const extended_rational& x : out.values) result.bits.push_back(round_to(p.dtype, x));
+  result.indices = std::move(out.indices);
+  return result;
+}
+
+}  // namespace poolproof::golden::test
