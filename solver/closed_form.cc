@@ -25,6 +25,8 @@ const char* branch_name(closed_form_branch branch) {
       return "n=1 mod m";
     case closed_form_branch::remainder_minus:
       return "n=-1 mod m";
+    case closed_form_branch::input_one:
+      return "n=1";
     case closed_form_branch::none:
       break;
   }
@@ -49,6 +51,63 @@ closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
             layer(stride + 1, stride, 1, kind == pool_kind::max)};
   }
   return {};
+}
+
+namespace {
+
+onnx_pool_params onnx_layer(std::int64_t kernel, std::int64_t stride, std::int64_t pad_begin,
+                            std::int64_t pad_end, bool ceil_mode) {
+  onnx_pool_params params;
+  params.kernel = kernel;
+  params.stride = stride;
+  params.pad_begin = pad_begin;
+  params.pad_end = pad_end;
+  params.ceil_mode = ceil_mode;
+  return params;
+}
+
+// ONNX: PyTorch's branches with pads (begin, end) and the n = 1 branch; never counting padding.
+family_closed_form_answer onnx_closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
+  const closed_form_answer pytorch = closed_form(n, m, kind);
+  if (pytorch.branch == closed_form_branch::none) {
+    if (n != 1) return {};
+    return {closed_form_branch::input_one, onnx_layer(m, 1, m - 1, m - 1, false)};
+  }
+  const fixed_pool_params& p = *pytorch.witness;
+  if (pytorch.branch != closed_form_branch::remainder_minus) {
+    return {pytorch.branch, onnx_layer(p.kernel, p.stride, 0, 0, false)};
+  }
+  // n = q*m - 1: with q >= 2 the last window's raw end n + 1 is one past n, so pads (1, 0) reach
+  // m outputs only by ceil_mode; with q = 1 (m = n + 1) the end pad is needed.
+  const bool q_is_one = p.stride == 1;
+  return {pytorch.branch, onnx_layer(p.kernel, p.stride, 1, q_is_one ? 1 : 0, !q_is_one)};
+}
+
+// TFLite: at most n outputs, so PyTorch's branches with m <= n: VALID, and SAME for n=-1 mod m.
+family_closed_form_answer tflite_closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
+  const closed_form_answer pytorch = closed_form(n, m, kind);
+  if (pytorch.branch == closed_form_branch::none || m > n) return {};
+  const fixed_pool_params& p = *pytorch.witness;
+  const bool same = pytorch.branch == closed_form_branch::remainder_minus;
+  return {pytorch.branch, tflite_pool_params{p.kernel, p.stride,
+                                             same ? tflite_padding::same : tflite_padding::valid}};
+}
+
+}  // namespace
+
+family_closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_family family,
+                                      pool_kind kind) {
+  switch (family) {
+    case pool_family::onnx:
+      return onnx_closed_form(n, m, kind);
+    case pool_family::tflite:
+      return tflite_closed_form(n, m, kind);
+    case pool_family::pytorch:
+      break;
+  }
+  const closed_form_answer answer = closed_form(n, m, kind);
+  if (!answer.witness) return {answer.branch, std::nullopt};
+  return {answer.branch, family_params{*answer.witness}};
 }
 
 }  // namespace poolproof

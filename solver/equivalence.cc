@@ -11,12 +11,24 @@
 namespace poolproof {
 namespace {
 
-std::string family_name(pool_kind kind) {
-  return kind == pool_kind::avg
-             ? "AvgPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, any ceil_mode and "
-               "count_include_pad)"
-             : "MaxPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, dilation >= 1, any "
-               "ceil_mode)";
+std::string family_description(pool_family family, pool_kind kind) {
+  const bool avg = kind == pool_kind::avg;
+  switch (family) {
+    case pool_family::onnx:
+      return std::string(avg ? "ONNX AveragePool" : "ONNX MaxPool") +
+             " (kernel >= 1, stride >= 1, pads 0 <= begin, end < kernel" +
+             (avg ? "" : ", dilation >= 1") + ", any ceil_mode" +
+             (avg ? " and count_include_pad" : "") + "; or auto_pad SAME_UPPER, SAME_LOWER, VALID)";
+    case pool_family::tflite:
+      return std::string(avg ? "TFLite AVERAGE_POOL_2D" : "TFLite MAX_POOL_2D") +
+             " (kernel >= 1, stride >= 1, padding SAME or VALID)";
+    case pool_family::pytorch:
+      break;
+  }
+  return avg ? "PyTorch AvgPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, any "
+               "ceil_mode and count_include_pad)"
+             : "PyTorch MaxPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, dilation >= "
+               "1, any ceil_mode)";
 }
 
 std::string flags_text(const shared_flags& flags) {
@@ -26,6 +38,7 @@ std::string flags_text(const shared_flags& flags) {
   if (flags.count_include_pad) {
     text += std::string(" and count_include_pad=") + (*flags.count_include_pad ? "True" : "False");
   }
+  if (flags.auto_pad) text += std::string(" and auto_pad=") + onnx_auto_pad_name(*flags.auto_pad);
   return text;
 }
 
@@ -47,55 +60,59 @@ std::vector<std::int64_t> recheck_sample(std::int64_t m,
 verdict checked_witness(std::int64_t n, std::int64_t m, pool_kind kind,
                         const detail::solve_outcome& outcome, const solver_options& options,
                         std::span<const std::int64_t> solver_outputs) {
-  fixed_pool_params witness = outcome.params;
-  if (kind == pool_kind::max) witness.count_include_pad = true;
-  require_valid_params(witness, kind);
+  const family_params& witness = outcome.params;
+  require_valid_family_params(witness, kind);
   std::optional<std::string> mismatch;
   std::int64_t rechecked = m;
   if (m <= options.max_rechecked_windows) {
-    mismatch = fixed_pool_mismatch(n, m, witness, kind);
+    mismatch = family_mismatch(n, m, witness, kind);
   } else {
     const std::vector<std::int64_t> sample = recheck_sample(m, solver_outputs);
-    mismatch = fixed_pool_mismatch_at(n, m, witness, kind, sample);
+    mismatch = family_mismatch(n, m, witness, kind, sample);
     rechecked = static_cast<std::int64_t>(sample.size());
   }
   if (mismatch) {
     return unknown{"internal error: the solver's witness failed the reference re-check: " +
                    *mismatch};
   }
-  return equivalent{witness, outcome.minimal, rechecked};
+  const auto* pytorch = std::get_if<fixed_pool_params>(&witness);
+  return equivalent{pytorch ? *pytorch : fixed_pool_params{}, outcome.minimal, rechecked, witness};
 }
 
-std::string refuted(std::int64_t n, std::int64_t m, pool_kind kind, const shared_flags& flags) {
-  return "no PyTorch " + family_name(kind) + flags_text(flags) + " reproduces adaptive pooling " +
-         std::to_string(n) + " -> " + std::to_string(m) + " (Z3: unsat)";
+std::string refuted(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
+                    const shared_flags& flags) {
+  return "no " + family_description(family, kind) + flags_text(flags) +
+         " reproduces adaptive pooling " + std::to_string(n) + " -> " + std::to_string(m) +
+         " (Z3: unsat)";
 }
 
 // Small m: every window at once.
-verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_kind kind,
+verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
                        const solver_options& options, const shared_flags& flags) {
   const std::vector<std::int64_t> outputs = detail::every_output(m);
-  const detail::solve_outcome outcome = detail::solve_minimal(n, m, kind, flags, options, outputs);
+  const detail::solve_outcome outcome =
+      detail::solve_minimal(n, m, family, kind, flags, options, outputs);
   if (outcome.status == detail::solve_status::sat)
     return checked_witness(n, m, kind, outcome, options, outputs);
   if (outcome.status == detail::solve_status::unsat)
-    return not_equivalent{refuted(n, m, kind, flags), {}};
+    return not_equivalent{refuted(n, m, family, kind, flags), {}};
   return unknown{"Z3 gave up: " + outcome.reason};
 }
 
 // Any m: the least layer fitting some windows either fits all (find_mismatch is unsat, and being
 // least for fewer constraints it is least for all) or fails at a window that joins the set.
-verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_kind kind,
+verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
                             const solver_options& options, const shared_flags& flags) {
   std::vector<std::int64_t> outputs = detail::telling_outputs(n, m);
   for (int round = 0; round < options.max_refinements; ++round) {
     const detail::solve_outcome outcome =
-        detail::solve_minimal(n, m, kind, flags, options, outputs);
+        detail::solve_minimal(n, m, family, kind, flags, options, outputs);
     if (outcome.status == detail::solve_status::unsat)
-      return not_equivalent{refuted(n, m, kind, flags), outputs};
+      return not_equivalent{refuted(n, m, family, kind, flags), outputs};
     if (outcome.status == detail::solve_status::unknown)
       return unknown{"Z3 gave up: " + outcome.reason};
-    if (outcome.params.dilation != 1 && outcome.params.kernel != 1) {
+    const pool_geometry candidate = family_geometry(n, outcome.params, kind);
+    if (candidate.dilation != 1 && candidate.kernel != 1) {
       return unknown{"refinement met a dilated candidate, which its window query cannot check"};
     }
     const detail::mismatch_search search =
@@ -110,26 +127,44 @@ verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_kind kind,
                  " refinement rounds"};
 }
 
-// The flag choices to try for a whole layer, most PyTorch-default first.
-std::vector<shared_flags> flag_choices(pool_kind kind) {
+// The flag choices to try for a whole layer, the family's defaults first.
+std::vector<shared_flags> flag_choices(pool_family family, pool_kind kind) {
+  using enum onnx_auto_pad;
   std::vector<shared_flags> choices;
+  if (family == pool_family::tflite) return {{false, false, valid}, {false, false, same_upper}};
+  if (family == pool_family::onnx) {
+    for (onnx_auto_pad auto_pad : {notset, same_upper, same_lower, valid}) {
+      for (bool ceil_mode : {false, true}) {
+        if (ceil_mode && auto_pad != notset) continue;
+        for (bool count_include_pad : {false, true}) {
+          if (kind == pool_kind::max && count_include_pad) continue;
+          choices.push_back({ceil_mode, count_include_pad, auto_pad});
+        }
+      }
+    }
+    return choices;
+  }
   for (bool ceil_mode : {false, true}) {
     if (kind == pool_kind::max) {
-      choices.push_back({ceil_mode, std::nullopt});
+      choices.push_back({ceil_mode, std::nullopt, std::nullopt});
       continue;
     }
-    for (bool count_include_pad : {true, false}) choices.push_back({ceil_mode, count_include_pad});
+    for (bool count_include_pad : {true, false}) {
+      choices.push_back({ceil_mode, count_include_pad, std::nullopt});
+    }
   }
   return choices;
 }
 
 // Every axis under one flag choice; the layer status is the weakest axis's.
 std::vector<verdict> solve_axes(std::span<const std::int64_t> in_sizes,
-                                std::span<const std::int64_t> out_sizes, pool_kind kind,
-                                const solver_options& options, const shared_flags& flags) {
+                                std::span<const std::int64_t> out_sizes, pool_family family,
+                                pool_kind kind, const solver_options& options,
+                                const shared_flags& flags) {
   std::vector<verdict> verdicts;
   for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
-    verdicts.push_back(prove_equivalence(in_sizes[axis], out_sizes[axis], kind, options, flags));
+    verdicts.push_back(
+        prove_equivalence(in_sizes[axis], out_sizes[axis], kind, options, flags, family));
   }
   return verdicts;
 }
@@ -145,11 +180,11 @@ verdict_status weakest(const std::vector<verdict>& verdicts) {
 
 // Whole-layer search: the first flag choice under which every axis is equivalent.
 void choose_layer_flags(std::span<const std::int64_t> in_sizes,
-                        std::span<const std::int64_t> out_sizes, pool_kind kind,
+                        std::span<const std::int64_t> out_sizes, pool_family family, pool_kind kind,
                         const solver_options& options, nd_verdict& result) {
   bool undecided = false;
-  for (const shared_flags& flags : flag_choices(kind)) {
-    std::vector<verdict> verdicts = solve_axes(in_sizes, out_sizes, kind, options, flags);
+  for (const shared_flags& flags : flag_choices(family, kind)) {
+    std::vector<verdict> verdicts = solve_axes(in_sizes, out_sizes, family, kind, options, flags);
     const verdict_status status = weakest(verdicts);
     if (status == verdict_status::equivalent) {
       result.layer = std::move(verdicts);
@@ -161,8 +196,9 @@ void choose_layer_flags(std::span<const std::int64_t> in_sizes,
   result.status = undecided ? verdict_status::unknown : verdict_status::not_equivalent;
   result.reason = undecided
                       ? "the solver could not decide a flag choice shared by all axes"
-                      : "every axis is equivalent alone, but they need different ceil_mode or "
-                        "count_include_pad, which one PyTorch layer shares across axes";
+                      : "every axis is equivalent alone, but they need different shared flags "
+                        "(ceil_mode, count_include_pad, auto_pad or padding), which one layer "
+                        "shares across axes";
 }
 
 }  // namespace
@@ -174,19 +210,20 @@ verdict_status status_of(const verdict& v) {
 }
 
 verdict prove_equivalence(std::int64_t n, std::int64_t m, pool_kind kind,
-                          const solver_options& options, const shared_flags& flags) {
+                          const solver_options& options, const shared_flags& flags,
+                          pool_family family) {
   require_valid_size(n, "input size");
   require_valid_size(m, "output size");
-  if (m <= options.max_unrolled_outputs) return solve_unrolled(n, m, kind, options, flags);
-  return solve_by_refinement(n, m, kind, options, flags);
+  if (m <= options.max_unrolled_outputs) return solve_unrolled(n, m, family, kind, options, flags);
+  return solve_by_refinement(n, m, family, kind, options, flags);
 }
 
 nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
                                 std::span<const std::int64_t> out_sizes, pool_kind kind,
-                                const solver_options& options) {
+                                const solver_options& options, pool_family family) {
   POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() && !in_sizes.empty());
   nd_verdict result;
-  result.axes = solve_axes(in_sizes, out_sizes, kind, options, {});
+  result.axes = solve_axes(in_sizes, out_sizes, family, kind, options, {});
   result.status = weakest(result.axes);
   if (result.status != verdict_status::equivalent) {
     result.reason = result.status == verdict_status::unknown ? "an axis is undecided"
@@ -197,25 +234,27 @@ nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
     result.layer = result.axes;
     return result;
   }
-  choose_layer_flags(in_sizes, out_sizes, kind, options, result);
+  choose_layer_flags(in_sizes, out_sizes, family, kind, options, result);
   return result;
 }
 
 smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, pool_kind kind, const verdict& answer,
-                            const solver_options& options) {
+                            const solver_options& options, pool_family family) {
   require_valid_size(n, "input size");
   require_valid_size(m, "output size");
   const bool small = m <= options.max_unrolled_outputs;
   if (const auto* no = std::get_if<not_equivalent>(&answer)) {
     const std::vector<std::int64_t> outputs =
         no->refuting_outputs.empty() ? detail::every_output(m) : no->refuting_outputs;
-    return {detail::feasibility_smt2(n, m, kind, {}, outputs), "unsat"};
+    return {detail::feasibility_smt2(n, m, family, kind, {}, outputs), "unsat"};
   }
   if (const auto* yes = std::get_if<equivalent>(&answer)) {
-    if (small) return {detail::feasibility_smt2(n, m, kind, {}, detail::every_output(m)), "sat"};
-    return {detail::mismatch_smt2(n, m, kind, yes->witness), "unsat"};
+    if (small) {
+      return {detail::feasibility_smt2(n, m, family, kind, {}, detail::every_output(m)), "sat"};
+    }
+    return {detail::mismatch_smt2(n, m, kind, yes->layer), "unsat"};
   }
-  return {detail::feasibility_smt2(n, m, kind, {},
+  return {detail::feasibility_smt2(n, m, family, kind, {},
                                    small ? detail::every_output(m) : detail::telling_outputs(n, m)),
           "unknown"};
 }

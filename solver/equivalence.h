@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reference/fixed_pool.h"
+#include "solver/family.h"
 
 namespace poolproof {
 
@@ -30,19 +31,23 @@ struct solver_options {
   std::int64_t max_rechecked_windows = 10'000'000;
 };
 
-/// Flags PyTorch shares across all axes of one N-D layer, fixed while solving one axis.
+/// Flags one N-D layer shares across all its axes, fixed while solving one axis: PyTorch's and
+/// ONNX's ceil_mode and count_include_pad, ONNX's auto_pad, TFLite's padding (same_upper stands
+/// for SAME, valid for VALID).
 struct shared_flags {
   std::optional<bool> ceil_mode;
   std::optional<bool> count_include_pad;
+  std::optional<onnx_auto_pad> auto_pad;
 };
 
 /// A fixed pooling proven to reproduce adaptive pooling; it was re-checked against the
 /// reference windows. `minimal` is false when the solver ran out of budget while minimising
 /// (kernel, then stride, then padding, then PyTorch's defaults).
 struct equivalent {
-  fixed_pool_params witness;
+  fixed_pool_params witness;  ///< the PyTorch family's layer (default-constructed for the others)
   bool minimal = true;
   std::int64_t rechecked_windows = 0;  ///< windows the reference re-checked (m: all of them)
+  family_params layer{};  ///< the witness in its family's own parameters (PyTorch: `witness`)
 };
 
 /// No fixed pooling of the family reproduces adaptive pooling (the solver's unsat).
@@ -61,10 +66,14 @@ using verdict = std::variant<equivalent, not_equivalent, unknown>;
 /// Decides with Z3 whether some PyTorch AvgPool1d (kind avg: kernel >= 1, stride >= 1,
 /// 0 <= padding <= kernel/2, ceil_mode, count_include_pad) or MaxPool1d (kind max: also
 /// dilation >= 1) has exactly adaptive pooling n -> m's output count and index sets, and for avg
-/// its divisors. Preconditions: 1 <= n, m <= 2^62.
+/// its divisors. With `family` onnx or tflite, the same for that family's layers (export_pool.h):
+/// ONNX AveragePool/MaxPool with explicit pads in [0, kernel), ceil_mode, count_include_pad,
+/// dilations (max) or an auto_pad; TFLite pooling with SAME or VALID padding. The witness is
+/// re-checked by the family's own reference model. Preconditions: 1 <= n, m <= 2^62.
 [[nodiscard]] verdict prove_equivalence(std::int64_t in_size, std::int64_t out_size, pool_kind kind,
                                         const solver_options& options,
-                                        const shared_flags& flags = {});
+                                        const shared_flags& flags = {},
+                                        pool_family family = pool_family::pytorch);
 
 /// Overall answer of a verdict or of a whole layer.
 enum class verdict_status { equivalent, not_equivalent, unknown };
@@ -82,11 +91,12 @@ struct nd_verdict {
   std::string reason;
 };
 
-/// prove_equivalence per axis, then a common choice of the shared flags.
+/// prove_equivalence per axis, then a common choice of the family's shared flags.
 /// Preconditions: the same number (1-3) of sizes on both sides, each in [1, 2^62].
 [[nodiscard]] nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
                                               std::span<const std::int64_t> out_sizes,
-                                              pool_kind kind, const solver_options& options);
+                                              pool_kind kind, const solver_options& options,
+                                              pool_family family = pool_family::pytorch);
 
 /// The query behind a verdict as a self-contained SMT-LIB2 script, so another solver (cvc5) can
 /// re-check it, and the answer that script must give: for not_equivalent the refuting
@@ -101,6 +111,7 @@ struct smt2_query {
 
 [[nodiscard]] smt2_query equivalence_smt2(std::int64_t in_size, std::int64_t out_size,
                                           pool_kind kind, const verdict& answer,
-                                          const solver_options& options);
+                                          const solver_options& options,
+                                          pool_family family = pool_family::pytorch);
 
 }  // namespace poolproof

@@ -13,8 +13,10 @@ namespace poolproof {
 /// next (a fixed pooling moves both by its stride, but where padding clips), and whether the
 /// output count or the dilated branch take part. Several lines, each indented by four spaces.
 /// Re-solves, so it is only as decided as the solver's budget allows.
+/// `family` names whose layers were refuted (p below is its pad_begin).
 [[nodiscard]] std::string explain_not_equivalent(std::int64_t in_size, std::int64_t out_size,
                                                  pool_kind kind, const not_equivalent& refutation,
-                                                 const solver_options& options);
+                                                 const solver_options& options,
+                                                 pool_family family = pool_family::pytorch);
 
 }  // namespace poolproof

@@ -20,7 +20,7 @@
 namespace {
 
 struct arguments {
-  std::string in_text, out_text, smt2_path, svg_path, map_path;
+  std::string in_text, out_text, smt2_path, svg_path, map_path, target = "pytorch";
   std::vector<std::string> sweep;
   bool json = false;
   bool explain = false;
@@ -28,6 +28,13 @@ struct arguments {
   unsigned threads = std::max(1U, std::thread::hardware_concurrency());
   poolproof::solver_options options;
 };
+
+// The families --target names: one, or all three for "all".
+std::vector<poolproof::pool_family> targets(const std::string& target) {
+  using poolproof::pool_family;
+  if (target == "all") return {pool_family::pytorch, pool_family::onnx, pool_family::tflite};
+  return {poolproof::parse_pool_family(target)};
+}
 
 // Raised by Ctrl-C during a sweep, which then stops and prints its partial counts.
 std::atomic<bool> stop_requested{false};
@@ -51,6 +58,11 @@ int run_sweep(const arguments& args) {
   options.out = {out_first, out_last};
   options.threads = args.threads;
   options.solver = args.options;
+  const std::vector<pool_family> families = targets(args.target);
+  if (families.size() != 1) throw input_error("--sweep takes one --target, not all");
+  options.family = families.front();
+  if (!args.map_path.empty() && options.family != pool_family::pytorch)
+    throw input_error("--map draws the PyTorch theorem only; use --target pytorch");
   std::signal(SIGINT, [](int) { stop_requested = true; });
   const auto branch_of = [](std::int64_t n, std::int64_t m) {
     return closed_form(n, m, pool_kind::avg).branch;
@@ -77,18 +89,42 @@ std::string explanations(const poolproof::equivalence_report& report,
                          const poolproof::solver_options& options) {
   using namespace poolproof;
   std::string text;
+  const std::string family = report.family == pool_family::pytorch
+                                 ? ""
+                                 : std::string(pool_family_name(report.family)) + " ";
   for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
     const nd_verdict& verdicts = kind == pool_kind::avg ? report.avg : report.max;
     for (std::size_t axis = 0; axis < verdicts.axes.size(); ++axis) {
       const auto* refuted = std::get_if<not_equivalent>(&verdicts.axes[axis]);
       if (refuted == nullptr) continue;
-      text += fmt::format("{} axis {} ({} -> {}):\n", pool_kind_name(kind), axis,
+      text += fmt::format("{}{} axis {} ({} -> {}):\n", family, pool_kind_name(kind), axis,
                           report.in_size[axis], report.out_size[axis]);
       text += explain_not_equivalent(report.in_size[axis], report.out_size[axis], kind, *refuted,
-                                     options);
+                                     options, report.family);
     }
   }
   return text;
+}
+
+// Both kinds' verdicts for one family.
+poolproof::equivalence_report solve_family(const std::vector<std::int64_t>& in,
+                                           const std::vector<std::int64_t>& out,
+                                           poolproof::pool_family family,
+                                           const poolproof::solver_options& options) {
+  using namespace poolproof;
+  return {in, out, prove_equivalence_nd(in, out, pool_kind::avg, options, family),
+          prove_equivalence_nd(in, out, pool_kind::max, options, family), family};
+}
+
+// The --smt2 script: each family's queries in turn.
+std::string smt2_scripts(const std::vector<poolproof::equivalence_report>& reports,
+                         const poolproof::solver_options& options) {
+  std::string script;
+  for (const poolproof::equivalence_report& r : reports) {
+    script += poolproof::equivalence_script(r.in_size, r.out_size, r.avg.axes, r.max.axes, options,
+                                            r.family);
+  }
+  return script;
 }
 
 int run(const arguments& args) {
@@ -96,31 +132,38 @@ int run(const arguments& args) {
   if (!args.sweep.empty()) return run_sweep(args);
   if (args.in_text.empty() || args.out_text.empty())
     throw input_error("IN and OUT are required (or --sweep)");
-  equivalence_report report{
-      parse_sizes(args.in_text, "input size"), parse_sizes(args.out_text, "output size"), {}, {}};
-  if (report.in_size.size() != report.out_size.size()) {
+  const std::vector<pool_family> families = targets(args.target);
+  const auto in = parse_sizes(args.in_text, "input size");
+  const auto out = parse_sizes(args.out_text, "output size");
+  if (in.size() != out.size()) {
     throw input_error("input size '" + args.in_text + "' and output size '" + args.out_text +
                       "' have different numbers of axes");
   }
-  report.avg = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::avg, args.options);
-  report.max = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::max, args.options);
-  for (std::size_t axis = 0; !args.svg_path.empty() && axis < report.in_size.size(); ++axis) {
-    write_file_atomically(axis_path(args.svg_path, axis, report.in_size.size()),
-                          window_picture_svg(report, axis));
+  if (!args.svg_path.empty() && families != std::vector{pool_family::pytorch})
+    throw input_error("--svg draws PyTorch windows only; use --target pytorch");
+  std::vector<equivalence_report> reports;
+  for (pool_family family : families)
+    reports.push_back(solve_family(in, out, family, args.options));
+  for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis) {
+    write_file_atomically(axis_path(args.svg_path, axis, in.size()),
+                          window_picture_svg(reports.front(), axis));
   }
-  if (!args.smt2_path.empty()) {
-    write_file_atomically(args.smt2_path,
-                          equivalence_script(report.in_size, report.out_size, report.avg.axes,
-                                             report.max.axes, args.options));
+  if (!args.smt2_path.empty())
+    write_file_atomically(args.smt2_path, smt2_scripts(reports, args.options));
+  const bool all = reports.size() > 1;
+  if (args.json) std::cout << (all ? json_report(reports) : json_report(reports.front()));
+  for (std::size_t i = 0; !args.json && i < reports.size(); ++i) {
+    std::cout << (i > 0 ? "\n" : "") << human_report(reports[i], args.max_rows, all);
+    if (args.explain) std::cout << explanations(reports[i], args.options);
   }
-  std::cout << (args.json ? json_report(report) : human_report(report, args.max_rows));
-  if (args.explain && !args.json) std::cout << explanations(report, args.options);
-  return exit_code(report);
+  return exit_code(reports);
 }
 
 void declare_options(CLI::App& app, arguments& args) {
   app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D");
   app.add_option("OUT", args.out_text, "output size, with as many axes as IN");
+  app.add_option("--target", args.target,
+                 "whose fixed pooling: pytorch (default), onnx, tflite, or all");
   app.add_flag("--json", args.json, "print one JSON object");
   app.add_flag("--explain", args.explain,
                "say why, from a minimal unsat core, where no layer fits");
@@ -149,7 +192,8 @@ void declare_options(CLI::App& app, arguments& args) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Decide whether a fixed PyTorch AvgPool/MaxPool reproduces adaptive pooling IN -> OUT.\n"
+      "Decide whether a fixed PyTorch AvgPool/MaxPool (or ONNX's, TFLite's: --target)\n"
+      "reproduces adaptive pooling IN -> OUT.\n"
       "Exit status: 0 equivalent (sweep: all agree), 1 not equivalent (sweep: a disagreement),\n"
       "2 bad arguments, 3 unknown, 130 sweep interrupted."};
   arguments args;

@@ -7,6 +7,7 @@
 
 #include "reference/adaptive_window.h"
 #include "reference/fixed_pool.h"
+#include "solver/family_text.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof {
@@ -41,20 +42,23 @@ std::string naive_verdict(std::int64_t n, std::int64_t m, const fixed_pool_param
   return mismatch ? "differs: " + *mismatch : "reproduces the adaptive windows";
 }
 
-const fixed_pool_params* witness_of(const nd_verdict& v, std::size_t axis) {
+std::optional<family_params> witness_of(const nd_verdict& v, std::size_t axis, pool_family family) {
   const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
   const auto* found = std::get_if<equivalent>(&source[axis]);
-  return found ? &found->witness : nullptr;
+  if (found == nullptr) return std::nullopt;
+  return family == pool_family::pytorch ? family_params{found->witness} : found->layer;
 }
 
-// One cell: the fixed window of output o, its divisor for avg, and a mark where it differs.
-std::string fixed_cell(std::int64_t n, std::int64_t o, const fixed_pool_params& params,
-                       pool_kind kind, const window& adaptive) {
-  const index_progression indices = fixed_pool_indices(n, params, o);
+// One cell: the fixed window of output o (the family's reference model), its divisor for avg,
+// and a mark where it differs.
+std::string fixed_cell(std::int64_t n, std::int64_t o, const family_params& params, pool_kind kind,
+                       const window& adaptive) {
+  const pool_geometry g = family_geometry(n, params, kind);
+  const index_progression indices = geometry_indices(n, g, o);
   std::string cell = to_string(indices);
   bool differs = !same_indices(indices, adaptive);
   if (kind == pool_kind::avg) {
-    const std::int64_t divisor = fixed_avg_divisor(n, params, o);
+    const std::int64_t divisor = geometry_avg_divisor(n, g, o);
     cell += fmt::format(" /{}", divisor);
     differs = differs || divisor != adaptive.length();
   }
@@ -91,13 +95,16 @@ std::string layer_text(const std::vector<fixed_pool_params>& axes, pool_kind kin
 
 std::string window_table(const equivalence_report& r, std::size_t axis, std::int64_t max_rows) {
   const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
-  const auto naive = naive_params(n, m);
-  const fixed_pool_params* avg = witness_of(r.avg, axis);
-  const fixed_pool_params* max = witness_of(r.max, axis);
+  // The naive rule is PyTorch's folklore; the other families' tables leave it out.
+  const bool pytorch = r.family == pool_family::pytorch;
+  const auto naive = pytorch ? naive_params(n, m) : std::nullopt;
+  const std::optional<family_params> avg = witness_of(r.avg, axis, r.family);
+  const std::optional<family_params> max = witness_of(r.max, axis, r.family);
   std::string out =
       fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", "out", "adaptive [begin,end)",
-                  naive ? fmt::format("naive k={} s={} p=0", naive->kernel, naive->stride)
-                        : "naive (stride n//m = 0)",
+                  naive     ? fmt::format("naive k={} s={} p=0", naive->kernel, naive->stride)
+                  : pytorch ? "naive (stride n//m = 0)"
+                            : "",
                   "avg witness /divisor", "max witness");
   const std::int64_t head = std::max<std::int64_t>(1, max_rows / 2);
   for (std::int64_t o = 0; o < m; ++o) {
@@ -108,7 +115,9 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
     const window w = adaptive_window(n, m, o);
     out += fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", o,
                        fmt::format("{} len {}", to_string(w), w.length()),
-                       naive ? fixed_cell(n, o, *naive, pool_kind::avg, w) : "-",
+                       naive     ? fixed_cell(n, o, *naive, pool_kind::avg, w)
+                       : pytorch ? "-"
+                                 : "",
                        avg ? fixed_cell(n, o, *avg, pool_kind::avg, w) : "-",
                        max ? fixed_cell(n, o, *max, pool_kind::max, w) : "-");
   }
@@ -119,17 +128,25 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
   return out;
 }
 
-std::string verdict_line(const nd_verdict& v, pool_kind kind) {
-  const char* name = pool_kind_name(kind);
+std::string verdict_line(const nd_verdict& v, pool_kind kind, pool_family family,
+                         bool name_family) {
+  const std::string name =
+      name_family || family != pool_family::pytorch
+          ? fmt::format("{} {}", pool_family_name(family), pool_kind_name(kind))
+          : pool_kind_name(kind);
   if (v.status == verdict_status::equivalent) {
     std::vector<fixed_pool_params> axes;
+    std::vector<family_params> layers;
     bool minimal = true;
     for (const verdict& axis : v.layer) {
       axes.push_back(std::get<equivalent>(axis).witness);
+      layers.push_back(std::get<equivalent>(axis).layer);
       minimal = minimal && std::get<equivalent>(axis).minimal;
     }
     return fmt::format(
-        "{}: EQUIVALENT  {}{}\n", name, layer_text(axes, kind),
+        "{}: EQUIVALENT  {}{}\n", name,
+        family == pool_family::pytorch ? layer_text(axes, kind)
+                                       : detail::export_layer_text(layers, kind),
         minimal ? "" : " (the solver's budget ran out before this was proven minimal)");
   }
   const char* status = v.status == verdict_status::unknown ? "UNKNOWN" : "NOT EQUIVALENT";
@@ -157,8 +174,11 @@ json witness_json(const fixed_pool_params& p, pool_kind kind) {
 
 json verdict_json(const verdict& v, pool_kind kind) {
   if (const auto* yes = std::get_if<equivalent>(&v)) {
+    const bool pytorch = !std::holds_alternative<onnx_pool_params>(yes->layer) &&
+                         !std::holds_alternative<tflite_pool_params>(yes->layer);
     return {{"equivalent", true},
-            {"witness", witness_json(yes->witness, kind)},
+            {"witness", pytorch ? witness_json(yes->witness, kind)
+                                : detail::export_layer_json({yes->layer}, kind)},
             {"minimal", yes->minimal},
             {"reference_rechecked_windows", yes->rechecked_windows}};
   }
@@ -172,6 +192,10 @@ json layer_json(const nd_verdict& v, pool_kind kind, const equivalence_report& r
   json result;
   if (v.layer.size() == 1) {
     result = verdict_json(v.layer.front(), kind);
+  } else if (v.status == verdict_status::equivalent && r.family != pool_family::pytorch) {
+    std::vector<family_params> layers;
+    for (const verdict& axis : v.layer) layers.push_back(std::get<equivalent>(axis).layer);
+    result = {{"equivalent", true}, {"witness", detail::export_layer_json(layers, kind)}};
   } else if (v.status == verdict_status::equivalent) {
     json witness = witness_json(std::get<equivalent>(v.layer.front()).witness, kind);
     for (const char* key : {"kernel", "stride", "padding", "dilation"}) {
@@ -206,35 +230,77 @@ int exit_code(const equivalence_report& report) {
   return 0;
 }
 
-std::string human_report(const equivalence_report& r, std::int64_t max_rows) {
+std::string human_report(const equivalence_report& r, std::int64_t max_rows, bool name_family) {
   std::string out;
   const std::size_t dims = r.in_size.size();
+  const std::string target = r.family == pool_family::pytorch && !name_family
+                                 ? ""
+                                 : fmt::format(", target {}", pool_family_name(r.family));
   for (std::size_t axis = 0; axis < dims; ++axis) {
-    out += fmt::format("{}adaptive pooling {} -> {} (PyTorch semantics)\n",
+    out += fmt::format("{}adaptive pooling {} -> {} (PyTorch semantics){}\n",
                        dims > 1 ? fmt::format("axis {}: ", axis) : "", r.in_size[axis],
-                       r.out_size[axis]);
+                       r.out_size[axis], target);
     out += window_table(r, axis, max_rows);
     out += "        (* = differs from the adaptive window or its divisor)\n\n";
   }
-  return out + verdict_line(r.avg, pool_kind::avg) + verdict_line(r.max, pool_kind::max);
+  return out + verdict_line(r.avg, pool_kind::avg, r.family, name_family) +
+         verdict_line(r.max, pool_kind::max, r.family, name_family);
 }
 
-std::string json_report(const equivalence_report& r) {
-  const json out = {{"target", "pytorch"},
-                    {"in_size", r.in_size},
-                    {"out_size", r.out_size},
-                    {"avg", layer_json(r.avg, pool_kind::avg, r)},
-                    {"max", layer_json(r.max, pool_kind::max, r)},
-                    {"exit_code", exit_code(r)}};
+namespace {
+
+json report_json(const equivalence_report& r) {
+  return {{"target", pool_family_name(r.family)},
+          {"in_size", r.in_size},
+          {"out_size", r.out_size},
+          {"avg", layer_json(r.avg, pool_kind::avg, r)},
+          {"max", layer_json(r.max, pool_kind::max, r)},
+          {"exit_code", exit_code(r)}};
+}
+
+}  // namespace
+
+std::string json_report(const equivalence_report& r) { return report_json(r).dump(2) + "\n"; }
+
+std::string json_report(const std::vector<equivalence_report>& reports) {
+  json families = json::object();
+  for (const equivalence_report& r : reports) families[pool_family_name(r.family)] = report_json(r);
+  const json out = {{"target", "all"}, {"families", families}, {"exit_code", exit_code(reports)}};
   return out.dump(2) + "\n";
 }
+
+int exit_code(const std::vector<equivalence_report>& reports) {
+  int worst = 0;
+  for (const equivalence_report& r : reports) {
+    const int code = exit_code(r);
+    if (code == 1 || (code == 3 && worst == 0)) worst = code;
+  }
+  return worst;
+}
+
+namespace {
+
+// "PyTorch", "ONNX", "TFLite": the family as the sweep's headline names it.
+const char* family_title(pool_family family) {
+  switch (family) {
+    case pool_family::onnx:
+      return "ONNX";
+    case pool_family::tflite:
+      return "TFLite";
+    case pool_family::pytorch:
+      break;
+  }
+  return "PyTorch";
+}
+
+}  // namespace
 
 std::string sweep_report(const sweep_result& r, const sweep_options& options, bool as_json) {
   const auto branch = [&](closed_form_branch b) {
     return r.per_branch[static_cast<std::size_t>(b)];
   };
   if (as_json) {
-    const json out = {{"target", "pytorch"},
+    const json out = {{"target", pool_family_name(options.family)},
                       {"in_range", {options.in.first, options.in.last}},
                       {"out_range", {options.out.first, options.out.last}},
                       {"total", r.total},
@@ -245,22 +311,26 @@ std::string sweep_report(const sweep_result& r, const sweep_options& options, bo
                       {"branches",
                        {{"divisible", branch(closed_form_branch::divisible)},
                         {"remainder_one", branch(closed_form_branch::remainder_one)},
-                        {"remainder_minus_one", branch(closed_form_branch::remainder_minus)}}},
+                        {"remainder_minus_one", branch(closed_form_branch::remainder_minus)},
+                        {"input_one", branch(closed_form_branch::input_one)}}},
                       {"disagreement", r.disagreement ? json(*r.disagreement) : json(nullptr)},
                       {"interrupted", r.interrupted},
                       {"exit_code", sweep_exit_code(r)}};
     return out.dump(2) + "\n";
   }
   return fmt::format(
-      "sweep: closed form vs Z3, PyTorch family, avg and max, n in [{}, {}], m in [{}, {}]\n"
+      "sweep: closed form vs Z3, {} family, avg and max, n in [{}, {}], m in [{}, {}]\n"
       "checked {} of {} on {} threads{}\n"
-      "agreed: {} equivalent (divisible {}, n=1 mod m {}, n=-1 mod m {}), {} not equivalent\n"
+      "agreed: {} equivalent (divisible {}, n=1 mod m {}, n=-1 mod m {}{}), {} not equivalent\n"
       "unknown: {}\ndisagreement: {}\n",
-      options.in.first, options.in.last, options.out.first, options.out.last, r.checked, r.total,
-      options.threads, r.interrupted ? " (interrupted)" : "", r.agreed_equivalent,
-      branch(closed_form_branch::divisible), branch(closed_form_branch::remainder_one),
-      branch(closed_form_branch::remainder_minus), r.agreed_not_equivalent, r.unknown,
-      r.disagreement.value_or("none"));
+      family_title(options.family), options.in.first, options.in.last, options.out.first,
+      options.out.last, r.checked, r.total, options.threads, r.interrupted ? " (interrupted)" : "",
+      r.agreed_equivalent, branch(closed_form_branch::divisible),
+      branch(closed_form_branch::remainder_one), branch(closed_form_branch::remainder_minus),
+      options.family == pool_family::onnx
+          ? fmt::format(", n=1 {}", branch(closed_form_branch::input_one))
+          : "",
+      r.agreed_not_equivalent, r.unknown, r.disagreement.value_or("none"));
 }
 
 int sweep_exit_code(const sweep_result& result) {

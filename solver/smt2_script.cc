@@ -20,7 +20,7 @@ std::string without_logic_line(const std::string& query) {
 std::string equivalence_script(std::span<const std::int64_t> in_sizes,
                                std::span<const std::int64_t> out_sizes,
                                std::span<const verdict> avg, std::span<const verdict> max,
-                               const solver_options& options) {
+                               const solver_options& options, pool_family family) {
   POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() && avg.size() == in_sizes.size() &&
                   max.size() == in_sizes.size());
   std::string script =
@@ -33,10 +33,14 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
     for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
       const verdict& answer = kind == pool_kind::avg ? avg[axis] : max[axis];
       const smt2_query query =
-          equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options);
+          equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options, family);
+      const std::string label =
+          family == pool_family::pytorch
+              ? pool_kind_name(kind)
+              : fmt::format("{} {}", pool_family_name(family), pool_kind_name(kind));
       script += fmt::format("(echo \"axis {} {}: {} -> {}, expect {}\")\n(push 1)\n{}(pop 1)\n",
-                            axis, pool_kind_name(kind), in_sizes[axis], out_sizes[axis],
-                            query.expected, without_logic_line(query.script));
+                            axis, label, in_sizes[axis], out_sizes[axis], query.expected,
+                            without_logic_line(query.script));
     }
   }
   return script;

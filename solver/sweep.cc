@@ -12,11 +12,16 @@
 namespace poolproof {
 namespace {
 
-// A bound above every layer of the family, so "a witness below it" is plain feasibility.
-fixed_pool_params above_every_layer() {
-  fixed_pool_params bound;
-  bound.kernel = max_size + 1;
-  return bound;
+// A bound above every layer of the family (its kernel, the first objective, is past 2^62), so
+// "a witness below it" is plain feasibility.
+family_params above_every_layer(pool_family family) {
+  const auto above = [](auto bound) -> family_params {
+    bound.kernel = max_size + 1;
+    return bound;
+  };
+  if (family == pool_family::onnx) return above(onnx_pool_params{});
+  if (family == pool_family::tflite) return above(tflite_pool_params{});
+  return above(fixed_pool_params{});
 }
 
 struct check_task {
@@ -37,17 +42,19 @@ std::vector<check_task> tasks_of(const sweep_options& options) {
 }  // namespace
 
 std::optional<std::string> check_closed_form(std::int64_t n, std::int64_t m, pool_kind kind,
-                                             const solver_options& options, bool& unknown) {
-  const closed_form_answer answer = closed_form(n, m, kind);
-  const std::string pair = fmt::format("{} -> {} {}", n, m, pool_kind_name(kind));
+                                             const solver_options& options, bool& unknown,
+                                             pool_family family) {
+  const family_closed_form_answer answer = closed_form(n, m, family, kind);
+  const std::string pair =
+      fmt::format("{} -> {} {} {}", n, m, pool_family_name(family), pool_kind_name(kind));
   if (answer.witness) {
-    if (auto mismatch = fixed_pool_mismatch(n, m, *answer.witness, kind)) {
+    if (auto mismatch = family_mismatch(n, m, *answer.witness, kind)) {
       return pair + ": the closed form's witness fails the reference: " + *mismatch;
     }
   }
   std::string reason;
   const detail::solve_status status = detail::witness_below_exists(
-      n, m, kind, answer.witness.value_or(above_every_layer()), options, reason);
+      n, m, kind, answer.witness.value_or(above_every_layer(family)), options, reason);
   unknown = status == detail::solve_status::unknown;
   if (status != detail::solve_status::sat) return std::nullopt;
   return pair + (answer.witness ? ": Z3 finds a witness before the closed form's (" +
@@ -70,8 +77,9 @@ sweep_result sweep(const sweep_options& options,
       const check_task& task = tasks[index];
       bool unknown = false;
       const auto disagreement =
-          check_closed_form(task.n, task.m, task.kind, options.solver, unknown);
-      const closed_form_branch branch = closed_form(task.n, task.m, task.kind).branch;
+          check_closed_form(task.n, task.m, task.kind, options.solver, unknown, options.family);
+      const closed_form_branch branch =
+          closed_form(task.n, task.m, options.family, task.kind).branch;
       const std::lock_guard lock(guard);
       ++result.checked;
       if (disagreement) {

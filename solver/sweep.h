@@ -24,6 +24,7 @@ struct sweep_options {
   size_range out{1, 1};
   unsigned threads = 1;
   solver_options solver;
+  pool_family family = pool_family::pytorch;  ///< whose theorem and layers are checked
 };
 
 /// Counts of a sweep over (n, m, kind) checks, kinds avg and max. A check agrees when Z3
@@ -36,7 +37,7 @@ struct sweep_result {
   std::int64_t agreed_equivalent = 0;
   std::int64_t agreed_not_equivalent = 0;
   std::int64_t unknown = 0;
-  std::array<std::int64_t, 4> per_branch{};  ///< agreed checks, indexed by closed_form_branch
+  std::array<std::int64_t, 5> per_branch{};  ///< agreed checks, indexed by closed_form_branch
   std::optional<std::string> disagreement;   ///< the first one found; the sweep stops there
   bool interrupted = false;                  ///< `stop` was raised before every check ran
 };
@@ -50,9 +51,8 @@ struct sweep_result {
 
 /// One check of a sweep: nullopt when Z3 agrees with the closed form (or, with `unknown` set,
 /// could not decide), else the disagreement in one line.
-[[nodiscard]] std::optional<std::string> check_closed_form(std::int64_t in_size,
-                                                           std::int64_t out_size, pool_kind kind,
-                                                           const solver_options& options,
-                                                           bool& unknown);
+[[nodiscard]] std::optional<std::string> check_closed_form(
+    std::int64_t in_size, std::int64_t out_size, pool_kind kind, const solver_options& options,
+    bool& unknown, pool_family family = pool_family::pytorch);
 
 }  // namespace poolproof

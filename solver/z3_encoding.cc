@@ -12,59 +12,12 @@
 #include "reference/adaptive_window.h"
 #include "reference/error.h"
 #include "reference/fixed_pool.h"
+#include "solver/z3_family.h"
 
 namespace poolproof::detail {
 namespace {
 
-// The parameters of one axis as Z3 unknowns. Int, not BitVec: sizes reach 2^62 and products
-// such as m*s must not wrap.
-struct unknowns {
-  z3::expr kernel, stride, padding, dilation, ceil_mode, count_include_pad;
-};
-
-unknowns declare(z3::context& ctx, pool_kind kind) {
-  return {ctx.int_const("kernel"),
-          ctx.int_const("stride"),
-          ctx.int_const("padding"),
-          kind == pool_kind::max ? ctx.int_const("dilation") : ctx.int_val(1),
-          ctx.bool_const("ceil_mode"),
-          ctx.bool_const("count_include_pad")};
-}
-
 z3::expr constant(z3::context& ctx, std::int64_t value) { return ctx.int_val(value); }
-
-// floor(numerator / s) == q for s >= 1; linear because q is a constant.
-z3::expr floor_div_is(const z3::expr& numerator, const z3::expr& s, std::int64_t q) {
-  z3::context& ctx = s.ctx();
-  return constant(ctx, q) * s <= numerator && numerator < constant(ctx, q) * s + s;
-}
-
-z3::expr parameter_ranges(const unknowns& u, const shared_flags& flags) {
-  z3::context& ctx = u.kernel.ctx();
-  const z3::expr top = constant(ctx, max_size);
-  z3::expr ranges = u.kernel >= 1 && u.kernel <= top && u.stride >= 1 && u.stride <= top &&
-                    u.padding >= 0 && 2 * u.padding <= u.kernel && u.dilation >= 1 &&
-                    u.dilation <= top;
-  if (flags.ceil_mode) ranges = ranges && u.ceil_mode == ctx.bool_val(*flags.ceil_mode);
-  if (flags.count_include_pad) {
-    ranges = ranges && u.count_include_pad == ctx.bool_val(*flags.count_include_pad);
-  }
-  return ranges;
-}
-
-// PyTorch's pooling_output_shape equals m, with ceil_mode's "last window starts inside" rule.
-z3::expr output_count_is(const unknowns& u, std::int64_t n, std::int64_t m) {
-  z3::context& ctx = u.kernel.ctx();
-  const z3::expr padded = constant(ctx, n) + 2 * u.padding;
-  const z3::expr span = padded - (u.kernel - 1) * u.dilation - 1;
-  const z3::expr left_reach = constant(ctx, n) + u.padding;
-  const z3::expr floor_mode = floor_div_is(span, u.stride, m - 1);
-  const z3::expr rounded_up = span + u.stride - 1;
-  const z3::expr ceil_mode =
-      (floor_div_is(rounded_up, u.stride, m - 1) && constant(ctx, m - 1) * u.stride < left_reach) ||
-      (floor_div_is(rounded_up, u.stride, m) && constant(ctx, m) * u.stride >= left_reach);
-  return z3::ite(u.ceil_mode, ceil_mode, floor_mode);
-}
 
 // With dilation 1 the taps clip to [max(x0, 0), min(x0 + k, n)).
 z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
@@ -96,7 +49,7 @@ z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_
     if (i != previous + 1) {
       tap = ctx.int_const(("tap_" + std::to_string(i)).c_str());
       all = all &&
-            tap * u.dilation == constant(ctx, w.begin) - constant(ctx, i) * u.stride + u.padding;
+            tap * u.dilation == constant(ctx, w.begin) - constant(ctx, i) * u.stride + u.pad_begin;
     } else {
       const std::int64_t gap = w.begin - previous_begin;
       auto step = steps.find(gap);
@@ -116,10 +69,10 @@ z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_
   return all;
 }
 
-// PyTorch's AvgPool divisor: with count_include_pad the window clipped to [-p, n + p).
+// The avg divisor: with count_include_pad the window clipped to [-pad_begin, n + pad_end).
 z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
   z3::context& ctx = u.kernel.ctx();
-  const z3::expr padded_end = constant(ctx, n) + u.padding;
+  const z3::expr padded_end = constant(ctx, n) + u.pad_end;
   const z3::expr padded_length = z3::ite(x0 + u.kernel <= padded_end, u.kernel, padded_end - x0);
   return z3::implies(u.count_include_pad, padded_length == constant(ctx, w.length()));
 }
@@ -131,21 +84,21 @@ z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool
   z3::expr all = ctx.bool_val(true);
   for (std::int64_t i : outputs) {
     const window w = adaptive_window(n, m, i);
-    const z3::expr x0 = constant(ctx, i) * u.stride - u.padding;
+    const z3::expr x0 = constant(ctx, i) * u.stride - u.pad_begin;
     all = all && interval_matches(u, x0, n, w);
     if (kind == pool_kind::avg) all = all && divisor_matches(u, x0, n, w);
   }
   return all;
 }
 
-// The query: the family's ranges, the output count, and the windows of `outputs` (increasing);
+// The query: the family's ranges and output count, and the windows of `outputs` (increasing);
 // with every output it is exact, with fewer a relaxation whose unsat still refutes. The index
 // rule comes from the reference, never re-derived here.
-z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind,
+z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m,
                             const shared_flags& flags, std::span<const std::int64_t> outputs) {
+  const pool_kind kind = u.kind;
   z3::expr_vector assertions(u.kernel.ctx());
-  assertions.push_back(parameter_ranges(u, flags));
-  assertions.push_back(output_count_is(u, n, m));
+  assertions.push_back(layer_is(u, n, m, flags));
   if (kind == pool_kind::avg) {
     assertions.push_back(intervals_match(u, n, m, kind, outputs));
   } else {
@@ -155,88 +108,59 @@ z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m, p
   return assertions;
 }
 
-// (kernel, stride, padding, ceil_mode, then !count_include_pad or dilation) is lexicographically
-// below the bound's: the solver's preference order, with false before true for ceil_mode and
-// true before false for count_include_pad.
-z3::expr lexicographically_below(const unknowns& u, const fixed_pool_params& bound,
-                                 pool_kind kind) {
+// The layer comes lexicographically before `bound` in the family's preference order.
+z3::expr lexicographically_below(const unknowns& u, const family_params& bound, std::int64_t n) {
   z3::context& ctx = u.kernel.ctx();
+  const std::vector<objective> order = preference_order(u);
+  const std::vector<std::int64_t> values = preference_values(bound, u.kind, n);
+  POOLPROOF_CHECK(order.size() == values.size());
   z3::expr tail = ctx.bool_val(false);
-  if (kind == pool_kind::avg) tail = u.count_include_pad && ctx.bool_val(!bound.count_include_pad);
-  if (kind == pool_kind::max) tail = u.dilation < constant(ctx, bound.dilation);
-  const z3::expr ceil_bound = ctx.bool_val(bound.ceil_mode);
-  tail = (!u.ceil_mode && ceil_bound) || (u.ceil_mode == ceil_bound && tail);
-  tail = u.padding < constant(ctx, bound.padding) ||
-         (u.padding == constant(ctx, bound.padding) && tail);
-  tail =
-      u.stride < constant(ctx, bound.stride) || (u.stride == constant(ctx, bound.stride) && tail);
-  return u.kernel < constant(ctx, bound.kernel) ||
-         (u.kernel == constant(ctx, bound.kernel) && tail);
+  for (std::size_t j = order.size(); j-- > 0;) {
+    const z3::expr value = constant(ctx, values[j]);
+    tail = order[j].value < value || (order[j].value == value && tail);
+  }
+  return tail;
 }
 
-// Some output i of a dilation-1 layer with constant parameters reads other inputs than adaptive
+// Some output i of a dilation-1 layer with constant geometry reads other inputs than adaptive
 // window i, or (avg) divides by another number. i is a variable, and a_i, b_i are pinned by
 // a*m <= i*n < (a+1)*m and (b-1)*m < (i+1)*n <= b*m: linear because n and m are constants, so
 // the query has the same size for every m.
 z3::expr some_window_differs(z3::context& ctx, std::int64_t n, std::int64_t m, pool_kind kind,
-                             const fixed_pool_params& layer) {
+                             const pool_geometry& g) {
   const z3::expr i = ctx.int_const("output"), a = ctx.int_const("adaptive_begin"),
                  b = ctx.int_const("adaptive_end");
-  const z3::expr n_ = constant(ctx, n), m_ = constant(ctx, m), k = constant(ctx, layer.kernel),
-                 p = constant(ctx, layer.padding);
-  const z3::expr x0 = i * constant(ctx, layer.stride) - p;
+  const z3::expr n_ = constant(ctx, n), m_ = constant(ctx, m), k = constant(ctx, g.kernel),
+                 padded_end = constant(ctx, n) + constant(ctx, g.pad_end);
+  const z3::expr x0 = i * constant(ctx, g.stride) - constant(ctx, g.pad_begin);
   const z3::expr begin = z3::ite(x0 >= 0, x0, ctx.int_val(0));
   const z3::expr end = z3::ite(x0 + k <= n_, x0 + k, n_);
   z3::expr differs = begin != a || end != b;
   if (kind == pool_kind::avg) {
-    const z3::expr padded = z3::ite(x0 + k <= n_ + p, k, n_ + p - x0);
-    const z3::expr divisor = layer.divisor_override    ? constant(ctx, *layer.divisor_override)
-                             : layer.count_include_pad ? padded
-                                                       : end - begin;
-    differs = differs || divisor != b - a;
+    const z3::expr padded = z3::ite(x0 + k <= padded_end, k, padded_end - x0);
+    differs = differs || (g.divide_by_padded ? padded : end - begin) != b - a;
   }
   return i >= 0 && i < m_ && a * m_ <= i * n_ && i * n_ < a * m_ + m_ &&
          (b - 1) * m_ < (i + 1) * n_ && (i + 1) * n_ <= b * m_ && differs;
-}
-
-std::int64_t int_value(const z3::model& model, const z3::expr& e) {
-  return model.eval(e, true).get_numeral_int64();
-}
-
-fixed_pool_params read_params(const z3::model& model, const unknowns& u, pool_kind kind) {
-  fixed_pool_params params;
-  params.kernel = int_value(model, u.kernel);
-  params.stride = int_value(model, u.stride);
-  params.padding = int_value(model, u.padding);
-  params.dilation = int_value(model, u.dilation);
-  params.ceil_mode = model.eval(u.ceil_mode, true).is_true();
-  params.count_include_pad =
-      kind == pool_kind::avg && model.eval(u.count_include_pad, true).is_true();
-  return params;
 }
 
 // Lexicographic minimisation by bisection with the plain solver, one objective at a time (Z3's
 // optimizer returned models that missed its own optimum with several objectives).
 class minimiser {
  public:
-  minimiser(z3::solver& solver, const unknowns& u, pool_kind kind, solve_outcome& outcome)
-      : solver_(solver), u_(u), kind_(kind), outcome_(outcome) {}
+  minimiser(z3::solver& solver, const unknowns& u, solve_outcome& outcome)
+      : solver_(solver), u_(u), outcome_(outcome) {}
 
-  void minimise(const z3::expr& objective, std::int64_t least, std::int64_t current) {
-    std::int64_t low = least, high = current;
+  // Bisects `objective` down from its value in the last model, then fixes it there.
+  void minimise(const objective& goal) {
+    std::int64_t low = goal.least, high = int_value(last_model_, goal.value);
     while (outcome_.minimal && low < high) {
       const std::int64_t middle = low + (high - low) / 2;
-      const z3::check_result result = check_with(objective <= constant(solver_.ctx(), middle));
-      if (result == z3::sat) high = int_value(last_model_, objective);
+      const z3::check_result result = check_with(goal.value <= constant(solver_.ctx(), middle));
+      if (result == z3::sat) high = int_value(last_model_, goal.value);
       if (result == z3::unsat) low = middle + 1;
     }
-    solver_.add(objective == constant(solver_.ctx(), high));
-  }
-
-  void prefer(const z3::expr& choice) {
-    if (!outcome_.minimal) return;
-    const z3::check_result result = check_with(choice);
-    solver_.add(result == z3::unsat ? !choice : choice);
+    solver_.add(goal.value == constant(solver_.ctx(), high));
   }
 
   // Runs one query under an extra assumption; keeps the model of every sat answer.
@@ -244,10 +168,7 @@ class minimiser {
     solver_.push();
     solver_.add(assumption);
     const z3::check_result result = solver_.check();
-    if (result == z3::sat) {
-      last_model_ = solver_.get_model();
-      outcome_.params = read_params(last_model_, u_, kind_);
-    }
+    if (result == z3::sat) set_model(solver_.get_model());
     if (result == z3::unknown) outcome_.minimal = false;
     solver_.pop();
     return result;
@@ -255,13 +176,16 @@ class minimiser {
 
   void set_model(const z3::model& model) {
     last_model_ = model;
-    outcome_.params = read_params(model, u_, kind_);
+    outcome_.params = read_layer(model, u_);
   }
 
  private:
+  static std::int64_t int_value(const z3::model& model, const z3::expr& e) {
+    return model.eval(e, true).get_numeral_int64();
+  }
+
   z3::solver& solver_;
   const unknowns& u_;
-  pool_kind kind_;
   solve_outcome& outcome_;
   z3::model last_model_{solver_.ctx()};
 };
@@ -287,41 +211,36 @@ void configure(z3::solver& solver, const solver_options& options) {
   solver.set(params);
 }
 
-solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
+solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
                              const shared_flags& flags, const solver_options& options,
                              std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
   configure(solver, options);
-  const unknowns u = declare(ctx, kind);
+  const unknowns u = declare(ctx, family, kind);
   // An opening scope puts Z3 4.8.12 on its incremental core: on the max queries (non-linear in
   // dilation) the one-shot tactic pipeline took 3.8 s where the incremental core takes 0.03 s.
   solver.push();
-  solver.add(feasibility(u, n, m, kind, flags, outputs));
+  solver.add(feasibility(u, n, m, flags, outputs));
   solve_outcome outcome;
   outcome.status = run_check(solver, outcome.reason);
   if (outcome.status != solve_status::sat) return outcome;
-  minimiser steps(solver, u, kind, outcome);
+  minimiser steps(solver, u, outcome);
   steps.set_model(solver.get_model());
-  steps.minimise(u.kernel, 1, outcome.params.kernel);
-  steps.minimise(u.stride, 1, outcome.params.stride);
-  steps.minimise(u.padding, 0, outcome.params.padding);
-  steps.prefer(!u.ceil_mode);
-  if (kind == pool_kind::avg) steps.prefer(u.count_include_pad);
-  if (kind == pool_kind::max) steps.minimise(u.dilation, 1, outcome.params.dilation);
+  for (const objective& goal : preference_order(u)) steps.minimise(goal);
   return outcome;
 }
 
-solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind,
-                         const fixed_pool_params& bound, const solver_options& options,
-                         std::span<const std::int64_t> outputs, std::string& reason) {
+solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind, const family_params& bound,
+                         const solver_options& options, std::span<const std::int64_t> outputs,
+                         std::string& reason) {
   z3::context ctx;
   z3::solver solver(ctx);
   configure(solver, options);
-  const unknowns u = declare(ctx, kind);
+  const unknowns u = declare(ctx, family_of(bound), kind);
   solver.push();
-  solver.add(feasibility(u, n, m, kind, {}, outputs));
-  solver.add(lexicographically_below(u, bound, kind));
+  solver.add(feasibility(u, n, m, {}, outputs));
+  solver.add(lexicographically_below(u, bound, n));
   return run_check(solver, reason);
 }
 
@@ -347,13 +266,14 @@ std::vector<std::int64_t> telling_outputs(std::int64_t n, std::int64_t m) {
 }
 
 mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
-                              const fixed_pool_params& layer, const solver_options& options) {
-  POOLPROOF_CHECK(layer.dilation == 1 || layer.kernel == 1);
+                              const family_params& layer, const solver_options& options) {
+  const pool_geometry g = family_geometry(n, layer, kind);
+  POOLPROOF_CHECK(g.dilation == 1 || g.kernel == 1);
   try {
     z3::context ctx;
     z3::solver solver(ctx);
     configure(solver, options);
-    solver.add(some_window_differs(ctx, n, m, kind, layer));
+    solver.add(some_window_differs(ctx, n, m, kind, g));
     mismatch_search search;
     search.status = run_check(solver, search.reason);
     if (search.status == solve_status::sat) {
@@ -366,15 +286,15 @@ mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
 }
 
 std::string mismatch_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
-                          const fixed_pool_params& layer) {
+                          const family_params& layer) {
   z3::context ctx;
   z3::solver solver(ctx);
-  solver.add(some_window_differs(ctx, n, m, kind, layer));
+  solver.add(some_window_differs(ctx, n, m, kind, family_geometry(n, layer, kind)));
   return "(set-logic QF_LIA)\n" + solver.to_smt2();
 }
 
 solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind,
-                                  const fixed_pool_params& bound, const solver_options& options,
+                                  const family_params& bound, const solver_options& options,
                                   std::string& reason) {
   try {
     // A few telling windows usually refute already (unsat of a relaxation is unsat of the
@@ -391,28 +311,28 @@ solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind
   }
 }
 
-solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_kind kind,
+solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
                             const shared_flags& flags, const solver_options& options,
                             std::span<const std::int64_t> outputs) {
   try {
-    return solve_or_throw(n, m, kind, flags, options, outputs);
+    return solve_or_throw(n, m, family, kind, flags, options, outputs);
   } catch (const z3::exception& e) {
     // Z3 reports exhausted memory and similar failures by exception: that is an unknown.
     return {solve_status::unknown, {}, false, std::string("Z3 error: ") + e.msg()};
   }
 }
 
-std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
+std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
                              const shared_flags& flags, std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
-  solver.add(feasibility(declare(ctx, kind), n, m, kind, flags, outputs));
+  solver.add(feasibility(declare(ctx, family, kind), n, m, flags, outputs));
   return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
          solver.to_smt2();
 }
 
-refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_kind kind,
-                                        std::span<const std::int64_t> outputs,
+refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_family family,
+                                        pool_kind kind, std::span<const std::int64_t> outputs,
                                         const solver_options& options) {
   try {
     z3::context ctx;
@@ -421,11 +341,12 @@ refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_kin
     z3::params minimise_core(ctx);
     minimise_core.set("core.minimize", true);
     solver.set(minimise_core);
-    const unknowns u = declare(ctx, kind);
-    solver.add(parameter_ranges(u, {}));
+    const unknowns u = declare(ctx, family, kind);
+    solver.add(layer_ranges(u));
     // Tracked one window at a time, so the core names windows; for max, each window's interval
-    // constraint holds under dilation 1 and the dilated branch is one tracked block.
-    solver.add(output_count_is(u, n, m), "output_count");
+    // constraint holds under dilation 1 and the dilated branch is one tracked block. The
+    // family's output count (with its derived pads) is one more block.
+    solver.add(layer_count_is(u, n, m), "output_count");
     for (std::int64_t i : outputs) {
       const std::int64_t one[] = {i};
       const z3::expr window = intervals_match(u, n, m, kind, one);

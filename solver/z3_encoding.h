@@ -15,18 +15,17 @@ enum class solve_status { sat, unsat, unknown };
 /// What solving the family's query gave: on sat the lexicographically least parameters found.
 struct solve_outcome {
   solve_status status = solve_status::unknown;
-  fixed_pool_params params;
+  family_params params;
   bool minimal = true;
   std::string reason;  ///< Z3's reason when unknown.
 };
 
 /// Solves the feasibility query restricted to the windows of `outputs` (increasing; all of them
-/// for the exact query, fewer for a relaxation whose unsat still refutes), then minimises
-/// kernel, stride, padding, then prefers ceil_mode=false, count_include_pad=true (avg) and the
-/// least dilation (max).
+/// for the exact query, fewer for a relaxation whose unsat still refutes), then minimises in the
+/// family's preference order (kernel, stride, pads, then its defaults; z3_family.h).
 [[nodiscard]] solve_outcome solve_minimal(std::int64_t in_size, std::int64_t out_size,
-                                          pool_kind kind, const shared_flags& flags,
-                                          const solver_options& options,
+                                          pool_family family, pool_kind kind,
+                                          const shared_flags& flags, const solver_options& options,
                                           std::span<const std::int64_t> outputs);
 
 /// 0, 1, ..., m-1.
@@ -45,26 +44,27 @@ struct mismatch_search {
   std::string reason;
 };
 
-/// One constant-size query (whatever m is): does some window of the dilation-1 `layer` differ
-/// from adaptive window i, or (avg) its divisor from the window's length?
+/// One constant-size query (whatever m is): does some window of the dilation-1 `layer` (any
+/// family, resolved by its reference model) differ from adaptive window i, or (avg) its divisor
+/// from the window's length?
 [[nodiscard]] mismatch_search find_mismatch(std::int64_t in_size, std::int64_t out_size,
-                                            pool_kind kind, const fixed_pool_params& layer,
+                                            pool_kind kind, const family_params& layer,
                                             const solver_options& options);
 
 /// The find_mismatch query as SMT-LIB2: unsat certifies the layer on every window.
 [[nodiscard]] std::string mismatch_smt2(std::int64_t in_size, std::int64_t out_size, pool_kind kind,
-                                        const fixed_pool_params& layer);
+                                        const family_params& layer);
 
-/// Whether some layer of the family reproduces adaptive n -> m and comes before `bound` in the
-/// solver's preference order (kernel, stride, padding, ceil_mode=false, count_include_pad=true or
-/// least dilation). unsat proves `bound`, if it is a witness, the least one. One query.
+/// Whether some layer of the bound's family reproduces adaptive n -> m and comes before `bound`
+/// in the family's preference order. unsat proves `bound`, if it is a witness, the least one.
 [[nodiscard]] solve_status witness_below_exists(std::int64_t in_size, std::int64_t out_size,
-                                                pool_kind kind, const fixed_pool_params& bound,
+                                                pool_kind kind, const family_params& bound,
                                                 const solver_options& options, std::string& reason);
 
 /// The feasibility query alone, as SMT-LIB2 without tracked names (so it can be re-checked).
 [[nodiscard]] std::string feasibility_smt2(std::int64_t in_size, std::int64_t out_size,
-                                           pool_kind kind, const shared_flags& flags,
+                                           pool_family family, pool_kind kind,
+                                           const shared_flags& flags,
                                            std::span<const std::int64_t> outputs);
 
 /// A minimal unsat core of the refutation over `outputs`: which windows (increasing) and whether
@@ -78,7 +78,7 @@ struct refutation_core {
 };
 
 [[nodiscard]] refutation_core minimal_refutation_core(std::int64_t in_size, std::int64_t out_size,
-                                                      pool_kind kind,
+                                                      pool_family family, pool_kind kind,
                                                       std::span<const std::int64_t> outputs,
                                                       const solver_options& options);
 

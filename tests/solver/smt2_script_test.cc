@@ -17,7 +17,9 @@ namespace {
 // Runs the packaged cvc5 binary on a script; returns (label, answer) per query, so its answers
 // re-check Z3's with a second solver.
 std::vector<std::pair<std::string, std::string>> cvc5_answers(const std::string& script) {
-  const std::string path = testing::TempDir() + "poolproof_cvc5_query.smt2";
+  // One file per test: ctest runs the tests of this binary in parallel processes.
+  const std::string path = testing::TempDir() + "poolproof_cvc5_" +
+                           testing::UnitTest::GetInstance()->current_test_info()->name() + ".smt2";
   std::ofstream(path) << script;
   FILE* pipe = popen(("cvc5 --incremental " + path + " 2>&1").c_str(), "r");
   EXPECT_NE(pipe, nullptr);
@@ -65,6 +67,35 @@ TEST(Smt2Script, Cvc5AgreesWithZ3OnASample) {
     checked += expect_cvc5_certifies(n, m, refining);
   }
   EXPECT_EQ(checked, 44);
+}
+
+// The same per export family: each family's queries, sat and unsat, unrolled and refined.
+TEST(Smt2Script, Cvc5AgreesWithZ3PerFamily) {
+  const std::vector<std::pair<std::int64_t, std::int64_t>> pairs = {{5, 3}, {10, 4}, {1, 4},
+                                                                    {3, 4}, {29, 7}, {6, 3}};
+  solver_options refining;
+  refining.max_unrolled_outputs = 0;
+  int checked = 0;
+  for (pool_family family : {pool_family::onnx, pool_family::tflite}) {
+    for (const auto& [n, m] : pairs) {
+      for (const solver_options& options : {solver_options{}, refining}) {
+        const std::vector<std::int64_t> in{n}, out{m};
+        const std::vector<verdict> avg{
+            prove_equivalence(n, m, pool_kind::avg, options, {}, family)};
+        const std::vector<verdict> max{
+            prove_equivalence(n, m, pool_kind::max, options, {}, family)};
+        const auto answers = cvc5_answers(equivalence_script(in, out, avg, max, options, family));
+        EXPECT_EQ(answers.size(), 2U) << n << " -> " << m;
+        for (const auto& [label, answer] : answers) {
+          EXPECT_NE(label.find(pool_family_name(family)), std::string::npos) << label;
+          EXPECT_NE(label.find("expect " + answer), std::string::npos)
+              << label << ": cvc5 says " << answer;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 48);
 }
 
 TEST(Smt2Script, Cvc5CertifiesHugeSizes) {
