@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Markdown tables for bench/RESULTS.md from one session's benchmark outputs.
+
+  compare.py POOL_JSON TORCH_JSON [SOLVER_JSON]
+
+POOL_JSON and SOLVER_JSON are Google Benchmark --benchmark_out files (run with repetitions, so
+medians exist); TORCH_JSON is torch_pool_bench.py's output. Ratios are poolproof / PyTorch time
+(below 1: poolproof is faster) and plain / fast.
+"""
+import json
+import sys
+
+
+def medians(path):
+    """{benchmark name without /real_time: (real ms, cpu ms)} from the median aggregates."""
+    with open(path) as f:
+        data = json.load(f)
+    result = {}
+    for b in data["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"].removesuffix("/real_time")
+        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
+        result[name] = (b["real_time"] * scale, b["cpu_time"] * scale, b)
+    return result, data["context"]
+
+
+def torch_table(pool, torch_data):
+    threads_all = torch_data["threads_all"]
+    by_key = {(r["name"], r["kind"], r["threads"]): r for r in torch_data["results"]}
+    rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | "
+            f"poolproof {threads_all}T ms | PyTorch {threads_all}T ms | ratio {threads_all}T |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for (name, kind, threads), r in by_key.items():
+        if threads != 1:
+            continue
+        ours1 = pool.get(f"fast_{kind}/{name}/threads:1")
+        oursn = pool.get(f"fast_{kind}/{name}/threads:{threads_all}")
+        theirs_n = by_key.get((name, kind, threads_all))
+        if not ours1 or not oursn or not theirs_n:
+            continue
+        rows.append(f"| {name} | {kind.replace('_', ' ')} | {ours1[0]:.3f} | {r['wall_ms']:.3f} | "
+                    f"{ours1[0] / r['wall_ms']:.2f} | {oursn[0]:.3f} | {theirs_n['wall_ms']:.3f} | "
+                    f"{oursn[0] / theirs_n['wall_ms']:.2f} |")
+    return "\n".join(rows)
+
+
+def plain_table(pool):
+    rows = ["| shape | pass | plain ms | fast ms (1T) | plain / fast |", "|---|---|---:|---:|---:|"]
+    for name, (real, _, _) in pool.items():
+        if not name.startswith("plain_"):
+            continue
+        fast = pool.get(name.replace("plain_", "fast_", 1))
+        if fast:
+            kind, shape = name.split("/")[0].removeprefix("plain_"), name.split("/")[1]
+            rows.append(f"| {shape} | {kind.replace('_', ' ')} | {real:.3f} | {fast[0]:.4f} | "
+                        f"{real / fast[0]:.0f}x |")
+    return "\n".join(rows)
+
+
+def solver_table(solver):
+    rows = ["| benchmark | median ms | checks/s |", "|---|---:|---:|"]
+    for name, (real, _, b) in solver.items():
+        rate = b.get("checks_per_second")
+        rows.append(f"| {name} | {real:.1f} | {'' if rate is None else f'{rate:.0f}'} |")
+    return "\n".join(rows)
+
+
+def main():
+    pool, context = medians(sys.argv[1])
+    with open(sys.argv[2]) as f:
+        torch_data = json.load(f)
+    print(f"machine: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
+          f"load average {context.get('load_avg')}, PyTorch {torch_data['torch']}\n")
+    print("### Exact poolproof vs PyTorch float32 (wall-time medians)\n")
+    print(torch_table(pool, torch_data))
+    print("\n### Fast engine vs plain rational reference (same small shapes, single thread)\n")
+    print(plain_table(pool))
+    if len(sys.argv) > 3:
+        solver, _ = medians(sys.argv[3])
+        print("\n### Solver\n")
+        print(solver_table(solver))
+
+
+if __name__ == "__main__":
+    main()

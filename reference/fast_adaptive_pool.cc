@@ -1,0 +1,344 @@
+#include "reference/fast_adaptive_pool.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+
+#include "reference/fast_pool_internal.h"
+#include "reference/tensor.h"
+
+namespace poolproof {
+namespace fast {
+namespace {
+
+template <fast_element T>
+void require_format(float_format format) {
+  const bool matches = std::same_as<T, float> ? format == float_format::binary32
+                       : std::same_as<T, double>
+                           ? format == float_format::binary64
+                           : format == float_format::binary16 || format == float_format::bfloat16;
+  if (!matches) {
+    throw input_error("fast pooling: element type does not hold " +
+                      std::string(format_name(format)));
+  }
+}
+
+void require_length(std::size_t got, std::span<const std::int64_t> shape, const char* what) {
+  const std::int64_t want = element_count(shape);
+  if (static_cast<std::int64_t>(got) != want) {
+    throw input_error(std::string(what) + " holds " + std::to_string(got) +
+                      " values but its shape has " + std::to_string(want));
+  }
+}
+
+// The exponent range of a window from two vectorisable reductions over the magnitudes: the
+// least non-zero one (magnitude - 1 wraps zero to the top) and the greatest.
+template <typename F>
+exponent_range scan_window(const geometry& g, const typename F::storage* plane, const box3& box) {
+  using bits = typename F::bits;
+  bits least = static_cast<bits>(~bits{0}), greatest = 0;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const typename F::storage* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      for (std::int64_t i = box.w2.begin; i < box.w2.end; ++i) {
+        const auto magnitude = static_cast<bits>(F::to_bits(row[i]) & ~F::sign_mask);
+        least = std::min(least, static_cast<bits>(magnitude - 1));
+        greatest = std::max(greatest, magnitude);
+      }
+    }
+  }
+  return magnitude_range<F>(least, greatest);
+}
+
+// A window sum in one fixed-point accumulator: exact while the window's spread fits Acc.
+template <typename F, typename Acc>
+Acc window_sum(const geometry& g, const typename F::storage* plane, const box3& box, int anchor) {
+  Acc sum = 0;
+  for_each_offset(
+      g, box, [&](std::int64_t at) { sum += fixed_point<F, Acc>(F::to_bits(plane[at]), anchor); });
+  return sum;
+}
+
+// The exact sum of a window of any spread in a GMP integer, in units of 2^unit.
+template <typename F>
+integer window_sum_wide(const geometry& g, const typename F::storage* plane, const box3& box,
+                        int anchor) {
+  integer sum = 0;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const std::uint64_t b = F::to_bits(plane[at]);
+    const integer term = integer(significand<F>(b))
+                         << static_cast<unsigned>(effective_exponent<F>(b) - anchor);
+    if ((b & F::sign_mask) != 0) {
+      sum -= term;
+    } else {
+      sum += term;
+    }
+  });
+  return sum;
+}
+
+// The mean of one window from its exact sum: specials first, then the narrowest exact
+// accumulator for its exponent range (int64, __int128, a GMP integer).
+template <typename F>
+std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box,
+                          const exponent_range& range) {
+  if (range.special) {
+    special_tally specials;
+    for_each_offset(g, box, [&](std::int64_t at) { specials.add<F>(F::to_bits(plane[at])); });
+    if (specials.any()) return specials.result<F>();
+  }
+  const auto count = static_cast<std::uint64_t>(box.volume());
+  const int anchor = range.anchor();
+  const int unit = range.unit_exponent<F>();
+  const int bits = range.sum_bits<F>(count);
+  if (bits <= 63)
+    return round_fixed<F>(window_sum<F, std::int64_t>(g, plane, box, anchor), unit, count);
+  if (bits <= 127)
+    return round_fixed<F>(window_sum<F, fast_int128>(g, plane, box, anchor), unit, count);
+  return round_wide_quotient<F>(window_sum_wide<F>(g, plane, box, anchor), unit, box.volume());
+}
+
+// binary32 first tries the one-pass double sum (the common case: spreads up to 53 bits).
+template <typename F>
+std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const double_pass pass =
+        box.w2.length() < 8 ? sum_and_scan_scalar(g, plane, box) : sum_and_scan(g, plane, box);
+    const auto count = static_cast<std::uint64_t>(box.volume());
+    if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53) {
+      if (const auto bits = round_quotient_binary32(pass.sum, 0, count)) return *bits;
+      const int unit = pass.range.unit_exponent<F>();
+      // 2^-unit is a normal double (-149 <= unit <= 104), built from its exponent field.
+      const double to_units = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - unit) << 52);
+      return round_fixed<F>(static_cast<std::int64_t>(pass.sum * to_units), unit, count);
+    }
+    return window_mean<F>(g, plane, box, pass.range);
+  } else {
+    return window_mean<F>(g, plane, box, scan_window<F>(g, plane, box));
+  }
+}
+
+template <typename F>
+void avg_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
+                std::int64_t first, std::int64_t end) {
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* plane = input + p * g.in_plane;
+    typename F::storage* out = output + p * g.out_plane;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      out[at] = F::from_bits(window_mean<F>(g, plane, box));
+    });
+  }
+}
+
+// PyTorch's scan: a NaN always wins (so the last one does), otherwise only a strictly greater
+// value; the running maximum starts at -inf on the first element. The output is read back from
+// the winner's position, so it is the winner's pattern (if nothing beat -inf, the first element
+// is -inf itself).
+template <typename F>
+std::int64_t argmax(const geometry& g, const typename F::storage* plane, const box3& box) {
+  std::int64_t best_at = (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
+  if constexpr (std::same_as<F, binary32_traits>) {
+    if (g.in_plane < (std::int64_t{1} << 31)) {
+      const window_argmax best = argmax_unless_nan(g, plane, box);
+      if (!best.nan) return best.at;
+    }
+  }
+  if constexpr (std::is_floating_point_v<typename F::storage>) {
+    auto best = -std::numeric_limits<typename F::storage>::infinity();
+    for_each_offset(g, box, [&](std::int64_t offset) {
+      const auto value = plane[offset];
+      if (value > best || value != value) {
+        best = value;
+        best_at = offset;
+      }
+    });
+  } else {
+    // 16-bit patterns: keys order non-NaN patterns like their values (-0 and +0 both map to 0).
+    auto best_key = -static_cast<std::int64_t>(F::infinity);
+    bool best_nan = false;
+    for_each_offset(g, box, [&](std::int64_t offset) {
+      const std::uint64_t bits = F::to_bits(plane[offset]);
+      const std::uint64_t magnitude = bits & ~F::sign_mask;
+      const bool nan = magnitude > F::infinity;
+      const auto key = (bits & F::sign_mask) != 0 ? -static_cast<std::int64_t>(magnitude)
+                                                  : static_cast<std::int64_t>(magnitude);
+      if (nan || (!best_nan && key > best_key)) {
+        best_key = key;
+        best_nan = nan;
+        best_at = offset;
+      }
+    });
+  }
+  return best_at;
+}
+
+template <typename F>
+void max_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
+                std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* plane = input + p * g.in_plane;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      const std::int64_t best_at = argmax<F>(g, plane, box);
+      output[p * g.out_plane + at] = F::from_bits(F::to_bits(plane[best_at]));
+      indices[p * g.out_plane + at] = best_at;
+    });
+  }
+}
+
+}  // namespace
+
+template <fast_element T>
+geometry checked_geometry(float_format format, std::span<const std::int64_t> input_shape,
+                          std::span<const std::int64_t> out_size, std::size_t in_count,
+                          std::size_t out_count) {
+  require_format<T>(format);
+  const std::vector<std::int64_t> out_shape = adaptive_output_shape(input_shape, out_size);
+  require_length(in_count, input_shape, "input");
+  require_length(out_count, out_shape, "output");
+  const pooling_layout layout = split_pooling_shape(input_shape, out_size.size());
+  geometry g;
+  g.planes = layout.planes;
+  const std::size_t skip = 3 - out_size.size();
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    if (axis >= skip) {
+      g.in[axis] = layout.spatial[axis - skip];
+      g.out[axis] = out_size[axis - skip];
+    }
+    g.windows[axis] = adaptive_windows(g.in[axis], g.out[axis]);
+  }
+  g.in_plane = g.in[0] * g.in[1] * g.in[2];
+  g.out_plane = g.out[0] * g.out[1] * g.out[2];
+  g.largest_window = 1;
+  for (const auto& axis_windows : g.windows) {
+    std::int64_t longest = 0;
+    for (const window& w : axis_windows) longest = std::max(longest, w.length());
+    g.largest_window *= longest;
+  }
+  return g;
+}
+
+void parallel_planes(std::int64_t planes, unsigned threads,
+                     const std::function<void(std::int64_t, std::int64_t)>& work) {
+  const auto workers = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(resolve_threads(threads), static_cast<std::uint64_t>(planes)));
+  if (workers <= 1) {
+    work(0, planes);
+    return;
+  }
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> pool;
+  for (std::int64_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      try {
+        work(planes * w / workers, planes * (w + 1) / workers);
+      } catch (...) {
+        const std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+template geometry checked_geometry<std::uint16_t>(float_format, std::span<const std::int64_t>,
+                                                  std::span<const std::int64_t>, std::size_t,
+                                                  std::size_t);
+template geometry checked_geometry<float>(float_format, std::span<const std::int64_t>,
+                                          std::span<const std::int64_t>, std::size_t, std::size_t);
+template geometry checked_geometry<double>(float_format, std::span<const std::int64_t>,
+                                           std::span<const std::int64_t>, std::size_t, std::size_t);
+
+}  // namespace fast
+
+std::vector<std::int64_t> adaptive_output_shape(std::span<const std::int64_t> input_shape,
+                                                std::span<const std::int64_t> out_size) {
+  (void)split_pooling_shape(input_shape, out_size.size());
+  for (std::int64_t size : out_size) require_valid_size(size, "output size");
+  std::vector<std::int64_t> shape(input_shape.begin(),
+                                  input_shape.end() - static_cast<std::ptrdiff_t>(out_size.size()));
+  shape.insert(shape.end(), out_size.begin(), out_size.end());
+  (void)element_count(shape);
+  return shape;
+}
+
+unsigned resolve_threads(unsigned threads) {
+  if (threads != 0) return threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::uint64_t round_scaled_quotient(float_format format, bool negative, fast_uint128 magnitude,
+                                    int exponent, std::uint64_t divisor) {
+  POOLPROOF_CHECK(divisor >= 1 && divisor < (std::uint64_t{1} << 62));
+  POOLPROOF_CHECK(magnitude < (fast_uint128{1} << 127));
+  std::uint64_t bits = 0;
+  auto round = [&](auto traits) {
+    using F = decltype(traits);
+    bits = fast::round_quotient<F>(negative, magnitude, exponent, divisor);
+  };
+  switch (format) {
+    case float_format::binary16:
+      round(fast::binary16_traits{});
+      break;
+    case float_format::bfloat16:
+      round(fast::bfloat16_traits{});
+      break;
+    case float_format::binary32:
+      round(fast::binary32_traits{});
+      break;
+    case float_format::binary64:
+      round(fast::binary64_traits{});
+      break;
+  }
+  return bits;
+}
+
+template <fast_element T>
+void fast_adaptive_avg_pool(float_format format, std::span<const std::int64_t> input_shape,
+                            std::span<const T> input, std::span<const std::int64_t> out_size,
+                            std::span<T> output, unsigned threads) {
+  const fast::geometry g =
+      fast::checked_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  fast::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      fast::avg_planes<F>(g, input.data(), output.data(), first, end);
+    });
+  });
+}
+
+template <fast_element T>
+void fast_adaptive_max_pool(float_format format, std::span<const std::int64_t> input_shape,
+                            std::span<const T> input, std::span<const std::int64_t> out_size,
+                            std::span<T> output, std::span<std::int64_t> indices,
+                            unsigned threads) {
+  const fast::geometry g =
+      fast::checked_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  if (indices.size() != output.size()) throw input_error("max pool indices and output differ");
+  fast::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      fast::max_planes<F>(g, input.data(), output.data(), indices.data(), first, end);
+    });
+  });
+}
+
+#define POOLPROOF_FAST_FORWARD(T)                                                            \
+  template void fast_adaptive_avg_pool<T>(float_format, std::span<const std::int64_t>,       \
+                                          std::span<const T>, std::span<const std::int64_t>, \
+                                          std::span<T>, unsigned);                           \
+  template void fast_adaptive_max_pool<T>(float_format, std::span<const std::int64_t>,       \
+                                          std::span<const T>, std::span<const std::int64_t>, \
+                                          std::span<T>, std::span<std::int64_t>, unsigned);
+POOLPROOF_FAST_FORWARD(std::uint16_t)
+POOLPROOF_FAST_FORWARD(float)
+POOLPROOF_FAST_FORWARD(double)
+#undef POOLPROOF_FAST_FORWARD
+
+}  // namespace poolproof

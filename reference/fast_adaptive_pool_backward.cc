@@ -1,0 +1,407 @@
+// The fast engine's backward passes. Avg: along one axis, the inputs covered by the same windows
+// form a segment (at most 2m + 1 of them), so the exact gradient is constant on each product of
+// segments (a cell): it is computed and rounded once per cell and plane, then filled.
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include "reference/fast_adaptive_pool.h"
+#include "reference/fast_pool_internal.h"
+
+namespace poolproof {
+namespace fast {
+namespace {
+
+// Inputs [begin, end) of one axis, covered by exactly the windows [first, last]. `denominator` is
+// the lcm of those windows' lengths (0 past 2^62), weights[o - first] = denominator / length(o).
+struct segment {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::int64_t denominator = 0;
+  std::vector<std::int64_t> weights;
+};
+
+constexpr std::int64_t too_big = std::int64_t{1} << 62;
+
+// lcm of the lengths of windows [first, last], or 0 when it reaches 2^62.
+std::int64_t common_length(const std::vector<window>& windows, std::int64_t first,
+                           std::int64_t last) {
+  std::int64_t result = 1;
+  for (std::int64_t o = first; o <= last; ++o) {
+    const std::int64_t length = windows[static_cast<std::size_t>(o)].length();
+    const fast_int128 next = fast_int128{result / std::gcd(result, length)} * length;
+    if (next >= too_big) return 0;
+    result = static_cast<std::int64_t>(next);
+  }
+  return result;
+}
+
+std::vector<segment> axis_segments(const std::vector<window>& windows, std::int64_t in_size) {
+  std::vector<std::int64_t> cuts{0, in_size};
+  for (const window& w : windows) {
+    cuts.push_back(w.begin);
+    cuts.push_back(w.end);
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<segment> segments;
+  for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+    segment s{cuts[c], cuts[c + 1], 0, 0, 0, {}};
+    // Window bounds never decrease with the output index, so the covering windows of any x in
+    // the segment are one contiguous run.
+    const auto ends_after = std::partition_point(windows.begin(), windows.end(),
+                                                 [&](const window& w) { return w.end <= s.begin; });
+    const auto begins_after = std::partition_point(
+        windows.begin(), windows.end(), [&](const window& w) { return w.begin <= s.begin; });
+    s.first = ends_after - windows.begin();
+    s.last = (begins_after - windows.begin()) - 1;
+    POOLPROOF_CHECK(s.first <= s.last);
+    s.denominator = common_length(windows, s.first, s.last);
+    for (std::int64_t o = s.first; o <= s.last && s.denominator != 0; ++o)
+      s.weights.push_back(s.denominator / windows[static_cast<std::size_t>(o)].length());
+    segments.push_back(std::move(s));
+  }
+  return segments;
+}
+
+struct cell {
+  const segment& s0;
+  const segment& s1;
+  const segment& s2;
+};
+
+// Calls visit(grad_offset, weight) for every output window covering the cell; the weight is
+// denominator / |W_o| (0 when some axis's denominator passed 2^62).
+template <typename Visit>
+void for_each_cover(const geometry& g, const cell& c, Visit visit) {
+  const bool weighted = c.s0.denominator != 0 && c.s1.denominator != 0 && c.s2.denominator != 0;
+  auto weight = [&](const segment& s, std::int64_t o) {
+    return weighted ? s.weights[static_cast<std::size_t>(o - s.first)] : 0;
+  };
+  for (std::int64_t o0 = c.s0.first; o0 <= c.s0.last; ++o0) {
+    for (std::int64_t o1 = c.s1.first; o1 <= c.s1.last; ++o1) {
+      const std::int64_t row = (o0 * g.out[1] + o1) * g.out[2];
+      const std::int64_t w01 = weight(c.s0, o0) * weight(c.s1, o1);
+      for (std::int64_t o2 = c.s2.first; o2 <= c.s2.last; ++o2)
+        visit(row + o2, w01 * weight(c.s2, o2));
+    }
+  }
+}
+
+// The exact gradient sum_o g_o / |W_o| of a cell as a rational: the rare path for spreads past
+// 127 bits or denominators past 2^62.
+template <typename F>
+std::uint64_t cell_gradient_wide(const geometry& g, const typename F::storage* grads,
+                                 const cell& c) {
+  rational total = 0;
+  for (std::int64_t o0 = c.s0.first; o0 <= c.s0.last; ++o0) {
+    for (std::int64_t o1 = c.s1.first; o1 <= c.s1.last; ++o1) {
+      for (std::int64_t o2 = c.s2.first; o2 <= c.s2.last; ++o2) {
+        const std::int64_t at = (o0 * g.out[1] + o1) * g.out[2] + o2;
+        const std::int64_t length = g.windows[0][static_cast<std::size_t>(o0)].length() *
+                                    g.windows[1][static_cast<std::size_t>(o1)].length() *
+                                    g.windows[2][static_cast<std::size_t>(o2)].length();
+        total += decode(F::format, F::to_bits(grads[at])).value / rational(length);
+      }
+    }
+  }
+  return round_to(F::format, extended_rational::finite(total));
+}
+
+// sum_o g_o * weight_o in fixed point, over the denominator D = d0 * d1 * d2.
+template <typename F, typename Acc>
+std::uint64_t cell_gradient_fixed(const geometry& g, const typename F::storage* grads,
+                                  const cell& c, const exponent_range& range,
+                                  std::uint64_t denominator) {
+  Acc sum = 0;
+  const int anchor = range.anchor();
+  for_each_cover(g, c, [&](std::int64_t at, std::int64_t weight) {
+    sum += fixed_point<F, Acc>(F::to_bits(grads[at]), anchor) * static_cast<Acc>(weight);
+  });
+  return round_fixed<F>(sum, range.unit_exponent<F>(), denominator);
+}
+
+template <typename F>
+std::uint64_t cell_gradient(const geometry& g, const typename F::storage* grads, const cell& c) {
+  exponent_range range;
+  special_tally specials;
+  std::uint64_t count = 0;
+  for_each_cover(g, c, [&](std::int64_t at, std::int64_t) {
+    const std::uint64_t bits = F::to_bits(grads[at]);
+    widen<F>(range, bits);
+    specials.add<F>(bits);
+    ++count;
+  });
+  if (specials.any()) return specials.result<F>();
+  const fast_int128 denominator =
+      fast_int128{c.s0.denominator} * c.s1.denominator * c.s2.denominator;
+  if (denominator == 0 || denominator >= too_big) return cell_gradient_wide<F>(g, grads, c);
+  const auto d = static_cast<std::uint64_t>(denominator);
+  const int bits = range.sum_bits<F>(count) + fast::bit_length(d);
+  if (bits <= 63) return cell_gradient_fixed<F, std::int64_t>(g, grads, c, range, d);
+  if (bits <= 127) return cell_gradient_fixed<F, fast_int128>(g, grads, c, range, d);
+  return cell_gradient_wide<F>(g, grads, c);
+}
+
+// The largest cell denominator and cover count over all cells (denominator 0: some lcm passed
+// 2^62), so one check per plane can clear the int64 path for every cell.
+struct cell_bounds {
+  std::int64_t denominator = 1;
+  std::int64_t covers = 1;
+};
+
+cell_bounds bounds_of(const std::array<std::vector<segment>, 3>& segments) {
+  cell_bounds bounds;
+  for (const std::vector<segment>& axis : segments) {
+    std::int64_t denominator = 0, covers = 0;
+    for (const segment& s : axis) {
+      if (s.denominator == 0) return {0, 0};
+      denominator = std::max(denominator, s.denominator);
+      covers = std::max(covers, s.last - s.first + 1);
+    }
+    const fast_int128 product = fast_int128{bounds.denominator} * denominator;
+    if (product >= too_big) return {0, 0};
+    bounds = {static_cast<std::int64_t>(product), bounds.covers * covers};
+  }
+  return bounds;
+}
+
+// The cell's gradient with the plane's anchor, when the plane check cleared int64.
+template <typename F>
+std::uint64_t cell_gradient_int64(const geometry& g, const typename F::storage* grads,
+                                  const cell& c, int anchor, int unit) {
+  std::int64_t sum = 0;
+  for_each_cover(g, c, [&](std::int64_t at, std::int64_t weight) {
+    sum += fixed_point<F, std::int64_t>(F::to_bits(grads[at]), anchor) * weight;
+  });
+  const auto denominator =
+      static_cast<std::uint64_t>(c.s0.denominator * c.s1.denominator * c.s2.denominator);
+  if constexpr (std::same_as<F, binary32_traits>) {
+    constexpr std::int64_t limit = std::int64_t{1} << 53;
+    if (sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit)) {
+      const auto bits = round_quotient_binary32(static_cast<double>(sum), unit, denominator);
+      if (bits) return *bits;
+    }
+  }
+  return round_fixed<F>(sum, unit, denominator);
+}
+
+// One plane: per block of rows sharing their axis-0 and axis-1 segments, the row of cell values
+// along axis 2 is computed once (one rounding per cell) and copied to the block's other rows.
+// A scan of the plane's gradients decides whether every cell fits the int64 path.
+template <typename F>
+void avg_backward_plane(const geometry& g, const std::array<std::vector<segment>, 3>& segments,
+                        const cell_bounds& bounds, const typename F::storage* grads,
+                        typename F::storage* plane) {
+  exponent_range range;
+  for (std::int64_t o = 0; o < g.out_plane; ++o) widen<F>(range, F::to_bits(grads[o]));
+  const bool narrow = !range.special && bounds.denominator != 0 &&
+                      range.sum_bits<F>(static_cast<std::uint64_t>(bounds.covers)) +
+                              bit_length(static_cast<std::uint64_t>(bounds.denominator)) <=
+                          63;
+  for (const segment& s0 : segments[0]) {
+    for (const segment& s1 : segments[1]) {
+      typename F::storage* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
+      for (const segment& s2 : segments[2]) {
+        const cell c{s0, s1, s2};
+        const std::uint64_t bits =
+            narrow ? cell_gradient_int64<F>(g, grads, c, range.anchor(), range.unit_exponent<F>())
+                   : cell_gradient<F>(g, grads, c);
+        std::fill(first_row + s2.begin, first_row + s2.end, F::from_bits(bits));
+      }
+      for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
+        for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
+          typename F::storage* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+          if (row != first_row) std::copy(first_row, first_row + g.in[2], row);
+        }
+      }
+    }
+  }
+}
+
+template <typename F>
+void avg_backward_planes(const geometry& g, const std::array<std::vector<segment>, 3>& segments,
+                         const typename F::storage* grad_output, typename F::storage* grad_input,
+                         std::int64_t first, std::int64_t end) {
+  const cell_bounds bounds = bounds_of(segments);
+  for (std::int64_t p = first; p < end; ++p) {
+    avg_backward_plane<F>(g, segments, bounds, grad_output + p * g.out_plane,
+                          grad_input + p * g.in_plane);
+  }
+}
+
+// The exact sum of the gradients one input received (count >= 1), rounded once; +0 for zero.
+template <typename F>
+std::uint64_t chosen_sum(const typename F::storage* grads, std::span<const std::int64_t> outputs) {
+  exponent_range range;
+  special_tally specials;
+  for (std::int64_t o : outputs) {
+    widen<F>(range, F::to_bits(grads[o]));
+    specials.add<F>(F::to_bits(grads[o]));
+  }
+  if (specials.any()) return specials.result<F>();
+  const int bits = range.sum_bits<F>(outputs.size());
+  if (bits > 127) {
+    rational total = 0;
+    for (std::int64_t o : outputs) total += decode(F::format, F::to_bits(grads[o])).value;
+    return round_to(F::format, extended_rational::finite(total));
+  }
+  fast_int128 sum = 0;
+  for (std::int64_t o : outputs)
+    sum += fixed_point<F, fast_int128>(F::to_bits(grads[o]), range.anchor());
+  return round_fixed<F>(sum, range.unit_exponent<F>(), 1);
+}
+
+// The gradient of an input chosen once: its own pattern, but +0 for -0 (the sum starts at +0)
+// and the quiet NaN for any NaN (round_to's).
+template <typename F>
+std::uint64_t chosen_once(std::uint64_t bits) {
+  const std::uint64_t magnitude = bits & ~F::sign_mask;
+  if (magnitude > F::infinity) return F::quiet_nan;
+  return magnitude == 0 ? 0 : bits;
+}
+
+// Where one plane's outputs put their gradients. The first chooser of an input writes it
+// directly (stamped with the plane's tag, so the arrays are never cleared); later choosers are
+// set aside and their inputs summed exactly once all are known.
+class chooser_table {
+ public:
+  explicit chooser_table(std::int64_t in_plane)
+      : stamp_(static_cast<std::size_t>(in_plane)), first_(static_cast<std::size_t>(in_plane)) {}
+
+  template <typename F>
+  void scatter(const typename F::storage* grads, const std::int64_t* indices,
+               std::int64_t out_plane, std::uint64_t tag, typename F::storage* plane) {
+    later_.clear();
+    for (std::int64_t o = 0; o < out_plane; ++o) {
+      const auto at = static_cast<std::size_t>(indices[o]);
+      if (stamp_[at] == tag) {
+        later_.emplace_back(indices[o], o);
+        continue;
+      }
+      stamp_[at] = tag;
+      first_[at] = o;
+      plane[at] = F::from_bits(chosen_once<F>(F::to_bits(grads[o])));
+    }
+    std::sort(later_.begin(), later_.end());
+    for (std::size_t i = 0; i < later_.size();) {
+      const std::int64_t target = later_[i].first;
+      outputs_.assign(1, first_[static_cast<std::size_t>(target)]);
+      for (; i < later_.size() && later_[i].first == target; ++i)
+        outputs_.push_back(later_[i].second);
+      plane[target] = F::from_bits(chosen_sum<F>(grads, outputs_));
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> stamp_;
+  std::vector<std::int64_t> first_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> later_;  // (input, output)
+  std::vector<std::int64_t> outputs_;
+};
+
+// Planes too large for a chooser_table (16 bytes per input): sort the (input, output) pairs.
+template <typename F>
+void scatter_sorted(const typename F::storage* grads, const std::int64_t* indices,
+                    std::int64_t out_plane, typename F::storage* plane) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> chosen;
+  for (std::int64_t o = 0; o < out_plane; ++o) chosen.emplace_back(indices[o], o);
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<std::int64_t> outputs;
+  for (std::size_t i = 0; i < chosen.size();) {
+    outputs.clear();
+    const std::int64_t target = chosen[i].first;
+    for (; i < chosen.size() && chosen[i].first == target; ++i) outputs.push_back(chosen[i].second);
+    plane[target] =
+        F::from_bits(outputs.size() == 1 ? chosen_once<F>(F::to_bits(grads[outputs.front()]))
+                                         : chosen_sum<F>(grads, outputs));
+  }
+}
+
+template <typename F>
+void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
+                         const std::int64_t* indices, typename F::storage* grad_input,
+                         std::int64_t first, std::int64_t end) {
+  constexpr std::int64_t table_limit = std::int64_t{1} << 20;
+  std::optional<chooser_table> table;
+  if (g.in_plane <= table_limit) table.emplace(g.in_plane);
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* grads = grad_output + p * g.out_plane;
+    typename F::storage* plane = grad_input + p * g.in_plane;
+    std::fill(plane, plane + g.in_plane, F::from_bits(0));
+    if (table) {
+      table->scatter<F>(grads, indices + p * g.out_plane, g.out_plane,
+                        static_cast<std::uint64_t>(p) + 1, plane);
+    } else {
+      scatter_sorted<F>(grads, indices + p * g.out_plane, g.out_plane, plane);
+    }
+  }
+}
+
+void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plane) {
+  for (std::int64_t index : indices) {
+    if (index < 0 || index >= in_plane) {
+      throw input_error("max pool index " + std::to_string(index) +
+                        " is outside the input plane of " + std::to_string(in_plane));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fast
+
+template <fast_element T>
+void fast_adaptive_avg_pool_backward(float_format format, std::span<const std::int64_t> input_shape,
+                                     std::span<const std::int64_t> out_size,
+                                     std::span<const T> grad_output, std::span<T> grad_input,
+                                     unsigned threads) {
+  const fast::geometry g = fast::checked_geometry<T>(format, input_shape, out_size,
+                                                     grad_input.size(), grad_output.size());
+  std::array<std::vector<fast::segment>, 3> segments;
+  for (std::size_t axis = 0; axis < 3; ++axis)
+    segments[axis] = fast::axis_segments(g.windows[axis], g.in[axis]);
+  fast::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      fast::avg_backward_planes<F>(g, segments, grad_output.data(), grad_input.data(), first, end);
+    });
+  });
+}
+
+template <fast_element T>
+void fast_adaptive_max_pool_backward(float_format format, std::span<const std::int64_t> input_shape,
+                                     std::span<const std::int64_t> out_size,
+                                     std::span<const T> grad_output,
+                                     std::span<const std::int64_t> indices, std::span<T> grad_input,
+                                     unsigned threads) {
+  const fast::geometry g = fast::checked_geometry<T>(format, input_shape, out_size,
+                                                     grad_input.size(), grad_output.size());
+  if (indices.size() != grad_output.size()) {
+    throw input_error("max pool backward got " + std::to_string(indices.size()) + " indices for " +
+                      std::to_string(grad_output.size()) + " output gradients");
+  }
+  fast::require_indices(indices, g.in_plane);
+  fast::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      fast::max_backward_planes<F>(g, grad_output.data(), indices.data(), grad_input.data(), first,
+                                   end);
+    });
+  });
+}
+
+#define POOLPROOF_FAST_BACKWARD(T)                                                              \
+  template void fast_adaptive_avg_pool_backward<T>(float_format, std::span<const std::int64_t>, \
+                                                   std::span<const std::int64_t>,               \
+                                                   std::span<const T>, std::span<T>, unsigned); \
+  template void fast_adaptive_max_pool_backward<T>(                                             \
+      float_format, std::span<const std::int64_t>, std::span<const std::int64_t>,               \
+      std::span<const T>, std::span<const std::int64_t>, std::span<T>, unsigned);
+POOLPROOF_FAST_BACKWARD(std::uint16_t)
+POOLPROOF_FAST_BACKWARD(float)
+POOLPROOF_FAST_BACKWARD(double)
+#undef POOLPROOF_FAST_BACKWARD
+
+}  // namespace poolproof
