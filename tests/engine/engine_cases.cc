@@ -1,20 +1,26 @@
 // engine_cases: the cases the engine tests run on real engines (ONNX Runtime, PyTorch). For every
 // n, m <= --max-size it records Z3's verdict for avg and max and, when equivalent, the PyTorch
-// witness and its reference-checked variants; for every n the input rows to pool. Everything the
-// engine scripts need is in the file.
+// witness and its reference-checked variants; for the ONNX family, the closed form's witness, the
+// auto_pad layers the reference says reproduce adaptive pooling, and one deliberately wrong layer;
+// for every n the input rows to pool. Everything the engine scripts need is in the file.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "reference/atomic_file.h"
 #include "reference/error.h"
+#include "reference/export_pool.h"
 #include "reference/fixed_pool.h"
+#include "solver/closed_form.h"
 #include "solver/equivalence.h"
+#include "solver/family.h"
 
 namespace {
 
@@ -110,6 +116,118 @@ json verdict_json(std::int64_t n, std::int64_t m, pool_kind kind) {
   return {{"equivalent", nullptr}, {"reason", std::get<poolproof::unknown>(v).reason}};
 }
 
+// --- The ONNX family -----------------------------------------------------------------------------
+
+json onnx_layer_json(const poolproof::onnx_pool_params& p, pool_kind kind) {
+  json w = {{"kernel", p.kernel},
+            {"stride", p.stride},
+            {"pads", {p.pad_begin, p.pad_end}},
+            {"auto_pad", poolproof::onnx_auto_pad_name(p.auto_pad)},
+            {"ceil_mode", p.ceil_mode}};
+  if (kind == pool_kind::avg) {
+    w["count_include_pad"] = p.count_include_pad;
+  } else {
+    w["dilation"] = p.dilation;
+  }
+  return w;
+}
+
+// Inside the family (ONNX Runtime accepts it) and at least one output, so ONNX Runtime runs it.
+bool runnable(std::int64_t n, const poolproof::onnx_pool_params& p, pool_kind kind) {
+  try {
+    poolproof::require_valid_onnx_params(p, kind);
+  } catch (const poolproof::input_error&) {
+    return false;
+  }
+  return poolproof::onnx_pool_geometry(n, p, kind).count >= 1;
+}
+
+// Every auto_pad layer (SAME_UPPER, SAME_LOWER, VALID) with kernel, stride <= n + 1 (and, for avg,
+// either count_include_pad) that the reference model says reproduces adaptive pooling n -> m: run
+// on ONNX Runtime, they test our model of auto_pad against the engine.
+json onnx_auto_pad_variants(std::int64_t n, std::int64_t m, pool_kind kind) {
+  json variants = json::array();
+  for (const poolproof::onnx_auto_pad auto_pad :
+       {poolproof::onnx_auto_pad::same_upper, poolproof::onnx_auto_pad::same_lower,
+        poolproof::onnx_auto_pad::valid}) {
+    for (std::int64_t k = 1; k <= n + 1; ++k) {
+      for (std::int64_t s = 1; s <= n + 1; ++s) {
+        for (const bool count_include_pad : {false, true}) {
+          if (kind == pool_kind::max && count_include_pad) continue;
+          poolproof::onnx_pool_params p;
+          p.kernel = k;
+          p.stride = s;
+          p.auto_pad = auto_pad;
+          p.count_include_pad = count_include_pad;
+          if (!runnable(n, p, kind) || poolproof::onnx_pool_mismatch(n, m, p, kind)) continue;
+          variants.push_back(onnx_layer_json(p, kind));
+        }
+      }
+    }
+  }
+  return variants;
+}
+
+// One layer near the witness that the reference says does NOT reproduce adaptive pooling n -> m
+// (pads swapped, ceil_mode or count_include_pad flipped, a pad, the kernel or the stride moved by
+// one, or a longer kernel with more padding: the first of those that ONNX Runtime can run), with
+// the reference's reason. Run on ONNX Runtime, it must fail the check: the check can say no.
+json onnx_wrong_layer(std::int64_t n, std::int64_t m, pool_kind kind,
+                      const poolproof::onnx_pool_params& witness) {
+  std::vector<poolproof::onnx_pool_params> candidates;
+  auto add = [&](auto&& edit) {
+    poolproof::onnx_pool_params p = witness;
+    edit(p);
+    candidates.push_back(p);
+  };
+  add([](auto& p) { std::swap(p.pad_begin, p.pad_end); });
+  add([](auto& p) { p.ceil_mode = !p.ceil_mode; });
+  add([](auto& p) { p.count_include_pad = !p.count_include_pad; });
+  add([](auto& p) { p.pad_end += 1; });
+  add([](auto& p) { p.pad_end -= 1; });
+  add([](auto& p) { p.pad_begin += 1; });
+  add([](auto& p) { p.pad_begin -= 1; });
+  add([](auto& p) { p.kernel += 1; });
+  add([](auto& p) { p.kernel -= 1; });
+  add([](auto& p) { p.stride += 1; });
+  add([](auto& p) {  // one more output at each end (n = m = 1, max: only the count can differ)
+    p.kernel += 1;
+    p.pad_begin += 1;
+    p.pad_end += 1;
+  });
+  for (const poolproof::onnx_pool_params& p : candidates) {
+    if (p == witness || (kind == pool_kind::max && p.count_include_pad) || !runnable(n, p, kind)) {
+      continue;
+    }
+    if (const std::optional<std::string> why = poolproof::onnx_pool_mismatch(n, m, p, kind)) {
+      json layer = onnx_layer_json(p, kind);
+      layer["differs"] = *why;
+      return layer;
+    }
+  }
+  throw poolproof::input_error("no wrong ONNX layer near the witness of " + std::to_string(n) +
+                               " -> " + std::to_string(m));
+}
+
+// The ONNX family's closed form: {"equivalent": true, "branch": ..., "witness": {...},
+// "auto_pad_variants": [...], "wrong": {...}} or {"equivalent": false}. The witness is re-checked
+// by the reference model (a mismatch is an error: the cases would be wrong).
+json onnx_verdict_json(std::int64_t n, std::int64_t m, pool_kind kind) {
+  const poolproof::family_closed_form_answer answer =
+      poolproof::closed_form(n, m, poolproof::pool_family::onnx, kind);
+  if (!answer.witness) return {{"equivalent", false}};
+  const auto& witness = std::get<poolproof::onnx_pool_params>(*answer.witness);
+  if (const std::optional<std::string> why = poolproof::onnx_pool_mismatch(n, m, witness, kind)) {
+    throw poolproof::input_error("the ONNX closed-form witness of " + std::to_string(n) + " -> " +
+                                 std::to_string(m) + " differs from adaptive pooling: " + *why);
+  }
+  return {{"equivalent", true},
+          {"branch", poolproof::branch_name(answer.branch)},
+          {"witness", onnx_layer_json(witness, kind)},
+          {"auto_pad_variants", onnx_auto_pad_variants(n, m, kind)},
+          {"wrong", onnx_wrong_layer(n, m, kind, witness)}};
+}
+
 json make_cases(std::int64_t max_size, std::int64_t window_max_size) {
   json out = {{"format", "poolproof-engine-cases"},
               {"version", 1},
@@ -123,7 +241,10 @@ json make_cases(std::int64_t max_size, std::int64_t window_max_size) {
       out["cases"].push_back({{"in_size", n},
                               {"out_size", m},
                               {"avg", verdict_json(n, m, pool_kind::avg)},
-                              {"max", verdict_json(n, m, pool_kind::max)}});
+                              {"max", verdict_json(n, m, pool_kind::max)},
+                              {"onnx",
+                               {{"avg", onnx_verdict_json(n, m, pool_kind::avg)},
+                                {"max", onnx_verdict_json(n, m, pool_kind::max)}}}});
     }
   }
   return out;

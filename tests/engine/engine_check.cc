@@ -18,6 +18,7 @@
 #include "reference/adaptive_window.h"
 #include "reference/error.h"
 #include "reference/exact_number.h"
+#include "reference/export_pool.h"
 #include "reference/fixed_pool.h"
 #include "reference/float_format.h"
 
@@ -56,6 +57,13 @@ rational gamma(std::int64_t k) {
 
 rational avg_error_bound(const rational& sum_abs, std::int64_t length, const rational& exact) {
   return gamma(length + 1) * sum_abs / length + gamma(2) * abs(exact);
+}
+
+// The same for a fixed pooling that sums `length` inputs and divides by `divisor` (which
+// count_include_pad may make larger): the argument above with S'/divisor in place of S'/L.
+rational avg_error_bound(const rational& sum_abs, std::int64_t length, std::int64_t divisor,
+                         const rational& exact) {
+  return gamma(std::max<std::int64_t>(length, 1) + 1) * sum_abs / divisor + gamma(2) * abs(exact);
 }
 
 // --- Reading the files --------------------------------------------------------------------------
@@ -126,6 +134,7 @@ struct tally {
 struct report {
   std::map<std::string, tally> groups;
   std::vector<std::string> failures;
+  std::map<std::string, std::string> detections;  ///< per group, the first wrong layer caught
 
   void fail(const std::string& group, const std::string& message) {
     ++groups[group].failed;
@@ -136,18 +145,33 @@ struct report {
 // --- Checking pooled outputs --------------------------------------------------------------------
 
 /// One engine run: adaptive pooling (witness -1), or fixed pooling with witness 0 (Z3's) or a
-/// variant (1, 2, ... in the order of the case's "variants").
+/// variant (1, 2, ... in the order of the case's "variants"). Family "onnx": the ONNX family's
+/// closed-form witness (0) or an auto_pad variant (1, 2, ... in the order of the case's
+/// "auto_pad_variants"), or (`wrong`) the case's deliberately wrong layer, which must fail.
 struct case_key {
   std::int64_t in_size, out_size;
   std::string kind, pooling;
   std::int64_t witness = -1;
+  std::string family = "pytorch";
+  bool wrong = false;
   // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   auto operator<=>(const case_key&) const = default;
 };
 
 std::string describe(const case_key& key) {
   std::string text = std::to_string(key.in_size) + " -> " + std::to_string(key.out_size);
-  return key.witness > 0 ? text + " variant " + std::to_string(key.witness) : text;
+  if (key.wrong) return text + " wrong layer";
+  if (key.witness <= 0) return text;
+  return text + (key.family == "onnx" ? " auto_pad variant " : " variant ") +
+         std::to_string(key.witness);
+}
+
+// The tally a run counts in: "fixed avg", "adaptive max"; for the ONNX family "onnx witness avg",
+// "onnx auto_pad max", "onnx wrong avg".
+std::string group_of(const case_key& key) {
+  if (key.family != "onnx") return key.pooling + " " + key.kind;
+  const char* layer = key.wrong ? "wrong" : key.witness > 0 ? "auto_pad" : "witness";
+  return "onnx " + std::string(layer) + " " + key.kind;
 }
 
 // An empty string when output i of a row agrees with the exact reference, else why not.
@@ -276,8 +300,31 @@ struct options {
 struct case_table {
   std::int64_t max_size = 0, window_max_size = 0;
   std::map<std::int64_t, poolproof::exact_tensor> inputs;
-  std::map<case_key, bool> expected;  ///< (n, m, kind, pooling) -> the engine must report it
+  std::map<case_key, bool> expected;     ///< (n, m, kind, pooling) -> the engine must report it
+  std::map<case_key, json> onnx_layers;  ///< the ONNX family's layers, named in messages
 };
+
+// The ONNX family's runs of one case: the witness, its auto_pad variants and the wrong layer.
+void expect_onnx(const json& c, std::int64_t n, std::int64_t m, case_table& table) {
+  const json& family = field(c, "onnx", "case (run engine_cases again)");
+  for (const char* kind : {"avg", "max"}) {
+    const json& verdict = field(family, kind, "case onnx");
+    if (!field(verdict, "equivalent", "case onnx").get<bool>()) continue;
+    if (!table.inputs.contains(n)) {
+      throw input_error("cases: no input rows for n = " + std::to_string(n));
+    }
+    std::vector<json> layers{field(verdict, "witness", "case onnx")};
+    for (const json& v : field(verdict, "auto_pad_variants", "case onnx")) layers.push_back(v);
+    for (std::size_t w = 0; w < layers.size(); ++w) {
+      const case_key key{n, m, kind, "fixed", static_cast<std::int64_t>(w), "onnx"};
+      table.expected[key] = true;
+      table.onnx_layers[key] = layers[w];
+    }
+    const case_key wrong{n, m, kind, "fixed", 0, "onnx", true};
+    table.expected[wrong] = true;
+    table.onnx_layers[wrong] = field(verdict, "wrong", "case onnx");
+  }
+}
 
 case_table read_cases(const json& cases, const std::vector<std::string>& required, report& out) {
   case_table table;
@@ -289,6 +336,9 @@ case_table read_cases(const json& cases, const std::vector<std::string>& require
   }
   for (const json& c : field(cases, "cases", "cases")) {
     const std::int64_t n = size_field(c, "in_size", "case"), m = size_field(c, "out_size", "case");
+    if (std::find(required.begin(), required.end(), "onnx") != required.end()) {
+      expect_onnx(c, n, m, table);
+    }
     for (const char* kind : {"avg", "max"}) {
       const json& verdict = field(field(c, kind, "case"), "equivalent", "case");
       const case_key key{n, m, kind, ""};
@@ -310,32 +360,162 @@ case_table read_cases(const json& cases, const std::vector<std::string>& require
   return table;
 }
 
+// --- The ONNX family's wrong layers
+// ----------------------------------------------------------------
+
+poolproof::onnx_pool_params onnx_params(const json& layer, poolproof::pool_kind kind) {
+  const std::string where = "onnx layer " + layer.dump();
+  poolproof::onnx_pool_params p;
+  p.kernel = field(layer, "kernel", where).get<std::int64_t>();
+  p.stride = field(layer, "stride", where).get<std::int64_t>();
+  const json& pads = field(layer, "pads", where);
+  if (!pads.is_array() || pads.size() != 2) throw input_error(where + ": pads is not [begin, end]");
+  p.pad_begin = pads[0].get<std::int64_t>();
+  p.pad_end = pads[1].get<std::int64_t>();
+  const std::string auto_pad = field(layer, "auto_pad", where).get<std::string>();
+  bool known = false;
+  for (const poolproof::onnx_auto_pad a :
+       {poolproof::onnx_auto_pad::notset, poolproof::onnx_auto_pad::same_upper,
+        poolproof::onnx_auto_pad::same_lower, poolproof::onnx_auto_pad::valid}) {
+    if (auto_pad == poolproof::onnx_auto_pad_name(a)) {
+      p.auto_pad = a;
+      known = true;
+    }
+  }
+  if (!known) throw input_error(where + ": unknown auto_pad");
+  p.ceil_mode = field(layer, "ceil_mode", where).get<bool>();
+  if (kind == poolproof::pool_kind::avg) {
+    p.count_include_pad = field(layer, "count_include_pad", where).get<bool>();
+  } else {
+    p.dilation = field(layer, "dilation", where).get<std::int64_t>();
+  }
+  poolproof::require_valid_onnx_params(p, kind);
+  return p;
+}
+
+// An empty string when the engine's outputs are those of the layer as the reference models ONNX
+// (onnx_pool_geometry: count, taps, divisor), exactly for max and within the float32 bound for
+// avg; else why not. This is the reference model, not adaptive pooling, so a wrong layer that the
+// engine runs differently from the model is reported as a disagreement.
+std::string check_model(const case_key& key, const json& bits, const json& layer,
+                        const poolproof::exact_tensor& input) {
+  const poolproof::pool_kind kind =
+      key.kind == "avg" ? poolproof::pool_kind::avg : poolproof::pool_kind::max;
+  const std::int64_t n = key.in_size;
+  const poolproof::pool_geometry g =
+      poolproof::onnx_pool_geometry(n, onnx_params(layer, kind), kind);
+  const std::int64_t rows = input.shape[0];
+  if (!bits.is_array() || static_cast<std::int64_t>(bits.size()) != rows) {
+    return "expected " + std::to_string(rows) + " output rows";
+  }
+  tally scratch;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const json& row = bits[static_cast<std::size_t>(r)];
+    if (!row.is_array() || static_cast<std::int64_t>(row.size()) != g.count) {
+      return "row " + std::to_string(r) + " has " + std::to_string(row.size()) +
+             " outputs, the model has " + std::to_string(g.count);
+    }
+    for (std::int64_t o = 0; o < g.count; ++o) {
+      const poolproof::index_progression taps = poolproof::geometry_indices(n, g, o);
+      if (taps.count == 0) {
+        return "output " + std::to_string(o) + " reads no input (the model leaves it undefined)";
+      }
+      rational sum = 0, sum_abs = 0, largest = 0;
+      for (std::int64_t j = 0; j < taps.count; ++j) {
+        const rational& x =
+            input.values[static_cast<std::size_t>(r * n + taps.first + j * taps.step)].value;
+        sum += x;
+        sum_abs += abs(x);
+        if (j == 0 || x > largest) largest = x;
+      }
+      const json& got = row[static_cast<std::size_t>(o)];
+      const std::uint32_t b = bits_of(got, describe(key));
+      const std::string at = "row " + std::to_string(r) + " output " + std::to_string(o) + ": ";
+      if (kind == poolproof::pool_kind::max) {
+        const std::string why =
+            check_output("max", b, extended_rational::finite(largest), 0, taps.count, scratch);
+        if (!why.empty()) return at + why;
+        continue;
+      }
+      const std::int64_t divisor = poolproof::geometry_avg_divisor(n, g, o);
+      const rational exact = sum / divisor;
+      const rational error =
+          abs(poolproof::decode(poolproof::float_format::binary32, b).value - exact);
+      const rational bound = avg_error_bound(sum_abs, taps.count, divisor, exact);
+      if (error > bound) {
+        return at + "got " + to_string(poolproof::decode(poolproof::float_format::binary32, b)) +
+               ", the model's exact " + to_string(extended_rational::finite(exact)) + " (divisor " +
+               std::to_string(divisor) + ") is farther than the float32 bound";
+      }
+    }
+  }
+  return "";
+}
+
+// A wrong layer passes when the engine runs it as the reference model says (so ONNX Runtime and
+// our ONNX model agree on it too) and the comparison with adaptive pooling fails on it (an engine
+// error is no such proof).
+void check_wrong(const case_key& key, const json& entry, const json& layer,
+                 const poolproof::exact_tensor& input, report& out) {
+  const std::string group = group_of(key);
+  const std::string name = describe(key) + " " + layer.dump();
+  if (entry.contains("error")) {
+    out.fail(group, name + ": engine error: " + entry.at("error").dump());
+    return;
+  }
+  const json& bits = field(entry, "bits", "output entry");
+  if (const std::string model = check_model(key, bits, layer, input); !model.empty()) {
+    out.fail(group,
+             name + ": the engine disagrees with the reference model of the layer: " + model);
+    return;
+  }
+  tally scratch;  // the wrong layer's errors must not count in the witnesses' statistics
+  const std::string why = check_pooled(key, bits, input, scratch);
+  if (why.empty()) {
+    out.fail(group, name + ": NOT detected: the engine's outputs match adaptive pooling, the " +
+                        "reference model says the layer differs");
+    return;
+  }
+  ++out.groups[group].passed;
+  out.detections.emplace(group, name + ": " + why);
+}
+
 void check_outputs(const json& results, case_table& table, report& out) {
   for (const json& entry : field(results, "outputs", "results")) {
     case_key key{size_field(entry, "in_size", "output entry"),
                  size_field(entry, "out_size", "output entry"),
                  field(entry, "kind", "output entry").get<std::string>(),
                  field(entry, "pooling", "output entry").get<std::string>(),
-                 entry.value("witness", std::int64_t{-1})};
-    const std::string group = key.pooling + " " + key.kind;
+                 entry.value("witness", std::int64_t{-1}),
+                 entry.value("family", std::string("pytorch")),
+                 entry.value("wrong", false)};
+    const std::string group = group_of(key);
     const auto wanted = table.expected.find(key);
     if (wanted == table.expected.end() || !wanted->second) {
       out.fail(group, describe(key) + ": not an expected case, or reported twice");
       continue;
     }
     wanted->second = false;
-    std::string why = entry.contains("error")
-                          ? "engine error: " + entry.at("error").dump()
-                          : check_pooled(key, field(entry, "bits", "output entry"),
-                                         table.inputs.at(key.in_size), out.groups[group]);
+    const poolproof::exact_tensor& input = table.inputs.at(key.in_size);
+    const auto layer = table.onnx_layers.find(key);
+    if (key.wrong) {
+      check_wrong(key, entry, layer->second, input, out);
+      continue;
+    }
+    std::string why =
+        entry.contains("error")
+            ? "engine error: " + entry.at("error").dump()
+            : check_pooled(key, field(entry, "bits", "output entry"), input, out.groups[group]);
     if (why.empty()) {
       ++out.groups[group].passed;
     } else {
-      out.fail(group, describe(key) + ": " + why);
+      std::string name = describe(key);
+      if (layer != table.onnx_layers.end()) name.append(" ").append(layer->second.dump());
+      out.fail(group, name.append(": ").append(why));
     }
   }
   for (const auto& [key, missing] : table.expected) {
-    if (missing) out.fail(key.pooling + " " + key.kind, describe(key) + ": not reported");
+    if (missing) out.fail(group_of(key), describe(key) + ": not reported");
   }
 }
 
@@ -347,6 +527,7 @@ void print(const json& results, const report& out) {
     std::cout << engine << ": " << group << ": " << t.passed << " passed, " << t.failed
               << " failed";
     if (t.outputs > 0) std::cout << " (" << t.outputs << " outputs";
+    if (group.starts_with("onnx wrong")) std::cout << " (passed = the comparison said no)";
     if (group.ends_with("avg") && t.outputs > 0) {
       std::cout << ", " << t.correctly_rounded << " correctly rounded, largest error "
                 << t.worst_ratio.convert_to<double>() << " of its bound";
@@ -354,6 +535,9 @@ void print(const json& results, const report& out) {
     std::cout << (t.outputs > 0 ? ")\n" : "\n");
     passed += t.passed;
     failed += t.failed;
+  }
+  for (const auto& [group, detection] : out.detections) {
+    std::cout << "caught wrong layer (" << group << "), e.g. " << detection << "\n";
   }
   for (std::size_t i = 0; i < out.failures.size() && i < 20; ++i) {
     std::cout << "FAIL " << out.failures[i] << "\n";
@@ -386,9 +570,10 @@ int main(int argc, char** argv) {
   app.add_option("RESULTS", opts.results_path, "results JSON written by an engine script")
       ->required();
   app.add_option("--require", opts.required,
-                 "what the results must cover: fixed, adaptive, windows")
+                 "what the results must cover: fixed, adaptive, windows, onnx (the ONNX "
+                 "family's witnesses, auto_pad variants and wrong layers)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"fixed", "adaptive", "windows"}));
+      ->check(CLI::IsMember({"fixed", "adaptive", "windows", "onnx"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,9 +1,12 @@
-// node run_onnxruntime.mjs CASES_JSON RESULTS_JSON
-// For every case whose adaptive pooling a fixed PyTorch pooling reproduces, and for each of its
-// witnesses (Z3's and the variants), builds a one-node ONNX model, AveragePool or MaxPool with the
-// witness parameters, runs it on ONNX Runtime
-// (CPU) over the case's input rows, and writes the outputs as float32 bit patterns (uint32), so no
-// decimal rounding stands between the engine and engine_check.
+// node run_onnxruntime.mjs CASES_JSON RESULTS_JSON [--family pytorch|onnx]
+// For every case whose adaptive pooling a fixed pooling of the family reproduces, and for each of
+// its layers, builds a one-node ONNX model, AveragePool or MaxPool with the layer's parameters,
+// runs it on ONNX Runtime (CPU) over the case's input rows, and writes the outputs as float32 bit
+// patterns (uint32), so no decimal rounding stands between the engine and engine_check.
+//  - pytorch (the default): Z3's PyTorch witness and its variants, translated to ONNX.
+//  - onnx: the ONNX family's closed-form witness (pads [begin, end], ceil_mode), the auto_pad
+//    layers the reference model says reproduce adaptive pooling, and the case's deliberately wrong
+//    layer (entry "wrong": true), which engine_check must reject.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -20,14 +23,21 @@ const IR_VERSION = 10;
 const ints = (name, values) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
 const int = (name, value) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
 
-// PyTorch's padding p is ONNX's pads [p, p] (begin, end); the flags are 0/1 integers.
+const str = (name, value) => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.STRING,
+  s: Buffer.from(value, 'utf8'),
+});
+
+// PyTorch's padding p is ONNX's pads [p, p]; an ONNX layer carries its own pads [begin, end]
+// (NOTSET only: with auto_pad the attribute is left out and ONNX Runtime derives the pads). The
+// flags are 0/1 integers.
 function poolNode(kind, w) {
-  const attribute = [
-    ints('kernel_shape', [w.kernel]),
-    ints('strides', [w.stride]),
-    ints('pads', [w.padding, w.padding]),
-    int('ceil_mode', w.ceil_mode ? 1 : 0),
-  ];
+  const autoPad = w.auto_pad ?? 'NOTSET';
+  const attribute = [ints('kernel_shape', [w.kernel]), ints('strides', [w.stride])];
+  if (autoPad === 'NOTSET') attribute.push(ints('pads', w.pads ?? [w.padding, w.padding]));
+  else attribute.push(str('auto_pad', autoPad));
+  attribute.push(int('ceil_mode', w.ceil_mode ? 1 : 0));
   if (kind === 'avg') attribute.push(int('count_include_pad', w.count_include_pad ? 1 : 0));
   else attribute.push(ints('dilations', [w.dilation]));
   return { opType: kind === 'avg' ? 'AveragePool' : 'MaxPool', input: ['x'], output: ['y'], attribute };
@@ -73,31 +83,57 @@ async function runCase(kind, witness, inputRows, n) {
   return Array.from({ length: rows }, (_, r) => Array.from(bits.subarray(r * width, (r + 1) * width)));
 }
 
-async function main([casesPath, resultsPath]) {
-  if (!casesPath || !resultsPath) throw new Error('usage: node run_onnxruntime.mjs CASES RESULTS');
+// The runs of one case and kind in the family: [extra entry fields, layer parameters].
+function layersOf(family, c, kind) {
+  if (family === 'pytorch') {
+    if (c[kind].equivalent !== true) return [];
+    // Index 0 is Z3's witness, the rest its reference-checked variants.
+    return [c[kind].witness, ...c[kind].variants].map((params, witness) => [{ witness }, params]);
+  }
+  const v = c.onnx[kind];
+  if (v.equivalent !== true) return [];
+  // Index 0 is the closed form's witness, the rest the auto_pad variants; then the wrong layer.
+  return [
+    ...[v.witness, ...v.auto_pad_variants].map((params, witness) => [{ family, witness }, params]),
+    [{ family, witness: 0, wrong: true }, v.wrong],
+  ];
+}
+
+async function main(argv) {
+  const familyAt = argv.indexOf('--family');
+  const family = familyAt >= 0 ? argv[familyAt + 1] : 'pytorch';
+  const [casesPath, resultsPath] = familyAt >= 0 ? argv.toSpliced(familyAt, 2) : argv;
+  if (!casesPath || !resultsPath || !['pytorch', 'onnx'].includes(family)) {
+    throw new Error('usage: node run_onnxruntime.mjs CASES RESULTS [--family pytorch|onnx]');
+  }
   const cases = JSON.parse(readFileSync(casesPath, 'utf8'));
   const inputs = new Map(cases.inputs.map((input) => [input.in_size, input.rows]));
   const outputs = [];
+  const counts = { witness: 0, variant: 0, wrong: 0 };
   for (const c of cases.cases) {
     if (c.in_size > cases.max_size || c.out_size > cases.max_size) continue;
     for (const kind of ['avg', 'max']) {
-      if (c[kind].equivalent !== true) continue;
-      // Index 0 is Z3's witness, the rest its reference-checked variants.
-      for (const [witness, params] of [c[kind].witness, ...c[kind].variants].entries()) {
-        const entry = { in_size: c.in_size, out_size: c.out_size, kind, pooling: 'fixed', witness };
+      for (const [fields, params] of layersOf(family, c, kind)) {
+        const entry = { in_size: c.in_size, out_size: c.out_size, kind, pooling: 'fixed', ...fields };
         try {
           entry.bits = await runCase(kind, params, inputs.get(c.in_size), c.in_size);
         } catch (e) {
           entry.error = String(e.message ?? e);  // engine_check reports it as a failure
         }
         outputs.push(entry);
+        counts[fields.wrong ? 'wrong' : fields.witness > 0 ? 'variant' : 'witness'] += 1;
       }
     }
   }
-  const results = { engine: 'onnxruntime', engine_version: ortVersion, opset: OPSET, outputs };
+  const results = { engine: 'onnxruntime', engine_version: ortVersion, opset: OPSET, family, outputs };
   writeFileSync(`${resultsPath}.tmp`, JSON.stringify(results) + '\n');
   renameSync(`${resultsPath}.tmp`, resultsPath);
-  console.log(`onnxruntime ${ortVersion}: ran ${outputs.length} fixed poolings of the equivalent cases (opset ${OPSET})`);
+  const what =
+    family === 'pytorch'
+      ? `${outputs.length} fixed poolings of the equivalent cases`
+      : `${outputs.length} ONNX-family layers of the equivalent cases: ${counts.witness} witnesses, ` +
+        `${counts.variant} auto_pad variants, ${counts.wrong} wrong layers`;
+  console.log(`onnxruntime ${ortVersion}: ran ${what} (opset ${OPSET})`);
 }
 
 await main(process.argv.slice(2));
