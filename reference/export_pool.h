@@ -1,5 +1,5 @@
 // ONNX's and TFLite's fixed pooling on one axis, in the adaptive window vocabulary of
-// fixed_pool.h: both resolve to a pool_geometry (count, taps, padded extent, divisor rule).
+// fixed_pool.h: both resolve to its pool_geometry (count, taps, padded extent, divisor rule).
 #pragma once
 
 #include <cstdint>
@@ -10,38 +10,6 @@
 #include "reference/fixed_pool.h"
 
 namespace poolproof {
-
-/// One axis of a fixed pooling resolved to numbers: `count` outputs; output o's taps are
-/// o*stride - pad_begin + j*dilation (0 <= j < kernel), of which those in [0, n) are read; the
-/// padded extent is [-pad_begin, n + pad_end). With `divide_by_padded` avg divides by the taps
-/// inside the padded extent (dilation 1 only), else by the inputs read.
-struct pool_geometry {
-  std::int64_t count = 0;
-  std::int64_t kernel = 1;
-  std::int64_t stride = 1;
-  std::int64_t dilation = 1;
-  std::int64_t pad_begin = 0;
-  std::int64_t pad_end = 0;
-  bool divide_by_padded = false;
-};
-
-/// The inputs output o reads: {o*s - pad_begin + j*d : 0 <= j < k} intersected with [0, n).
-/// Precondition: 0 <= o < g.count.
-[[nodiscard]] index_progression geometry_indices(std::int64_t in_size, const pool_geometry& g,
-                                                 std::int64_t o);
-
-/// The avg divisor of output o: with divide_by_padded, min(x0 + k, n + pad_end) - x0 where
-/// x0 = o*s - pad_begin (ONNX Runtime's pool_size, as PyTorch's); else the inputs read.
-[[nodiscard]] std::int64_t geometry_avg_divisor(std::int64_t in_size, const pool_geometry& g,
-                                                std::int64_t o);
-
-/// The first output at which the geometry differs from adaptive pooling n -> m (count, index
-/// set, or avg divisor), in one line; nullopt when it reproduces it. All m outputs when
-/// `outputs` is empty (O(m)), else the output count and the listed outputs (each in [0, m)).
-[[nodiscard]] std::optional<std::string> geometry_mismatch(std::int64_t in_size,
-                                                           std::int64_t out_size,
-                                                           const pool_geometry& g, pool_kind kind,
-                                                           std::span<const std::int64_t> outputs);
 
 /// ONNX's auto_pad attribute (AveragePool/MaxPool, opset 19-22).
 enum class onnx_auto_pad { notset, same_upper, same_lower, valid };

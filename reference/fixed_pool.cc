@@ -5,29 +5,16 @@
 #include <string>
 
 #include "reference/error.h"
+#include "reference/wide_int.h"
 
 namespace poolproof {
 namespace {
 
-// Parameters reach 2^62, so o*s and d*(k-1) need 128 bits before they are clipped back to [0, n].
-__extension__ using int128 = __int128;
-
-int128 wide(std::int64_t value) { return static_cast<int128>(value); }
-
-std::int64_t narrow(int128 value) {
-  POOLPROOF_CHECK(value >= wide(std::numeric_limits<std::int64_t>::min()) &&
-                  value <= wide(std::numeric_limits<std::int64_t>::max()));
-  return static_cast<std::int64_t>(value);
-}
-
-// Floor division for a positive divisor (PyTorch's div_rtn).
-int128 floor_div(int128 numerator, int128 divisor) {
-  POOLPROOF_CHECK(divisor > 0);
-  const int128 quotient = numerator / divisor;
-  return (numerator % divisor != 0 && numerator < 0) ? quotient - 1 : quotient;
-}
-
-int128 ceil_div(int128 numerator, int128 divisor) { return -floor_div(-numerator, divisor); }
+using detail::ceil_div;
+using detail::floor_div;
+using detail::int128;
+using detail::narrow;
+using detail::wide;
 
 void require_param(std::int64_t value, std::int64_t least, const char* name) {
   if (value < least || value > max_size) {
@@ -69,29 +56,55 @@ void require_valid_params(const fixed_pool_params& params, pool_kind kind) {
   if (params.divisor_override) require_param(*params.divisor_override, 1, "divisor_override");
 }
 
-std::int64_t fixed_pool_output_size(std::int64_t in_size, const fixed_pool_params& params) {
-  const int128 n = wide(in_size), s = wide(params.stride), p = wide(params.padding);
-  const int128 reach = wide(params.dilation) * wide(params.kernel - 1) + 1;
-  int128 count = floor_div(n + 2 * p - reach + (params.ceil_mode ? s - 1 : 0), s) + 1;
-  // PyTorch: "ensure that the last pooling starts inside the image".
-  if (params.ceil_mode && (count - 1) * s >= n + p) --count;
-  // d*(k-1) reaches 2^124, so the exact count can lie far below int64; PyTorch refuses every
-  // count <= 0 alike, so saturating keeps the sign without wrapping into a positive count.
+pool_geometry explicit_pads_geometry(std::int64_t in_size, std::int64_t kernel, std::int64_t stride,
+                                     std::int64_t dilation, std::int64_t pad_begin,
+                                     std::int64_t pad_end, bool ceil_mode) {
+  const int128 n = wide(in_size), s = wide(stride);
+  const int128 span = n + wide(pad_begin) + wide(pad_end) - wide(dilation) * wide(kernel - 1) - 1;
+  int128 count = (ceil_mode ? ceil_div(span, s) : floor_div(span, s)) + 1;
+  if (ceil_mode && (count - 1) * s >= n + wide(pad_begin)) --count;
+  // d*(k-1) reaches 2^124, so the exact count can lie far below int64; every count <= 0 is
+  // refused alike, so saturating keeps the sign without wrapping into a positive count.
   count = std::max(count, -wide(max_size));
-  return narrow(count);
+  return {narrow(count), kernel, stride, dilation, pad_begin, pad_end, false, std::nullopt};
 }
 
-index_progression fixed_pool_indices(std::int64_t in_size, const fixed_pool_params& params,
-                                     std::int64_t o) {
-  POOLPROOF_CHECK(o >= 0 && o < fixed_pool_output_size(in_size, params));
-  const int128 d = wide(params.dilation);
-  const int128 raw_first = wide(o) * wide(params.stride) - wide(params.padding);
-  const int128 raw_last = raw_first + (wide(params.kernel) - 1) * d;
+pool_geometry fixed_pool_geometry(std::int64_t in_size, const fixed_pool_params& params) {
+  pool_geometry g = explicit_pads_geometry(in_size, params.kernel, params.stride, params.dilation,
+                                           params.padding, params.padding, params.ceil_mode);
+  g.divide_by_padded = params.count_include_pad;
+  g.divisor_override = params.divisor_override;
+  return g;
+}
+
+index_progression geometry_indices(std::int64_t in_size, const pool_geometry& g, std::int64_t o) {
+  POOLPROOF_CHECK(o >= 0 && o < g.count);
+  const int128 d = wide(g.dilation);
+  const int128 raw_first = wide(o) * wide(g.stride) - wide(g.pad_begin);
+  const int128 raw_last = raw_first + (wide(g.kernel) - 1) * d;
   // Skip taps left of 0 whole dilation steps at a time, as PyTorch's `while (start < 0)` does.
   const int128 first = raw_first < 0 ? raw_first + ceil_div(-raw_first, d) * d : raw_first;
   const int128 last = std::min(raw_last, wide(in_size) - 1);
   const int128 count = first > last ? 0 : (last - first) / d + 1;
-  return {count == 0 ? 0 : narrow(first), narrow(count), params.dilation};
+  return {count == 0 ? 0 : narrow(first), narrow(count), g.dilation};
+}
+
+std::int64_t geometry_avg_divisor(std::int64_t in_size, const pool_geometry& g, std::int64_t o) {
+  if (g.divisor_override) return *g.divisor_override;
+  if (!g.divide_by_padded) return geometry_indices(in_size, g, o).count;
+  POOLPROOF_CHECK(g.dilation == 1);
+  const int128 begin = wide(o) * wide(g.stride) - wide(g.pad_begin);
+  const int128 end = std::min(begin + wide(g.kernel), wide(in_size) + wide(g.pad_end));
+  return narrow(end - begin);
+}
+
+std::int64_t fixed_pool_output_size(std::int64_t in_size, const fixed_pool_params& params) {
+  return fixed_pool_geometry(in_size, params).count;
+}
+
+index_progression fixed_pool_indices(std::int64_t in_size, const fixed_pool_params& params,
+                                     std::int64_t o) {
+  return geometry_indices(in_size, fixed_pool_geometry(in_size, params), o);
 }
 
 bool same_indices(const index_progression& indices, const window& target) {
@@ -102,33 +115,20 @@ bool same_indices(const index_progression& indices, const window& target) {
 
 std::int64_t fixed_avg_divisor(std::int64_t in_size, const fixed_pool_params& params,
                                std::int64_t o) {
-  if (params.divisor_override) return *params.divisor_override;
-  if (!params.count_include_pad) return fixed_pool_indices(in_size, params, o).count;
-  const int128 begin = wide(o) * wide(params.stride) - wide(params.padding);
-  const int128 end = std::min(begin + wide(params.kernel), wide(in_size) + wide(params.padding));
-  return narrow(end - begin);
+  return geometry_avg_divisor(in_size, fixed_pool_geometry(in_size, params), o);
 }
 
 namespace {
 
-std::optional<std::string> count_mismatch(std::int64_t in_size, std::int64_t out_size,
-                                          const fixed_pool_params& params) {
-  const std::int64_t count = fixed_pool_output_size(in_size, params);
-  if (count == out_size) return std::nullopt;
-  return "fixed pooling has " + std::to_string(count) + " outputs, adaptive has " +
-         std::to_string(out_size);
-}
-
 std::optional<std::string> output_mismatch(std::int64_t in_size, std::int64_t out_size,
-                                           const fixed_pool_params& params, pool_kind kind,
-                                           std::int64_t o) {
+                                           const pool_geometry& g, pool_kind kind, std::int64_t o) {
   const window target = adaptive_window(in_size, out_size, o);
-  const index_progression indices = fixed_pool_indices(in_size, params, o);
+  const index_progression indices = geometry_indices(in_size, g, o);
   if (!same_indices(indices, target)) {
     return "output " + std::to_string(o) + " reads " + to_string(indices) + ", adaptive reads " +
            to_string(target);
   }
-  const std::int64_t divisor = kind == pool_kind::avg ? fixed_avg_divisor(in_size, params, o) : 0;
+  const std::int64_t divisor = kind == pool_kind::avg ? geometry_avg_divisor(in_size, g, o) : 0;
   if (kind == pool_kind::avg && divisor != target.length()) {
     return "output " + std::to_string(o) + " divides by " + std::to_string(divisor) +
            ", adaptive by " + std::to_string(target.length());
@@ -138,24 +138,38 @@ std::optional<std::string> output_mismatch(std::int64_t in_size, std::int64_t ou
 
 }  // namespace
 
-std::optional<std::string> fixed_pool_mismatch(std::int64_t in_size, std::int64_t out_size,
-                                               const fixed_pool_params& params, pool_kind kind) {
-  if (auto mismatch = count_mismatch(in_size, out_size, params)) return mismatch;
-  for (std::int64_t o = 0; o < out_size; ++o) {
-    if (auto mismatch = output_mismatch(in_size, out_size, params, kind, o)) return mismatch;
+std::optional<std::string> geometry_mismatch(std::int64_t in_size, std::int64_t out_size,
+                                             const pool_geometry& g, pool_kind kind,
+                                             std::span<const std::int64_t> outputs) {
+  if (g.count != out_size) {
+    return "fixed pooling has " + std::to_string(g.count) + " outputs, adaptive has " +
+           std::to_string(out_size);
+  }
+  if (outputs.empty()) {
+    for (std::int64_t o = 0; o < out_size; ++o) {
+      if (auto mismatch = output_mismatch(in_size, out_size, g, kind, o)) return mismatch;
+    }
+    return std::nullopt;
+  }
+  for (std::int64_t o : outputs) {
+    POOLPROOF_CHECK(o >= 0 && o < out_size);
+    if (auto mismatch = output_mismatch(in_size, out_size, g, kind, o)) return mismatch;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> fixed_pool_mismatch(std::int64_t in_size, std::int64_t out_size,
+                                               const fixed_pool_params& params, pool_kind kind) {
+  return geometry_mismatch(in_size, out_size, fixed_pool_geometry(in_size, params), kind, {});
 }
 
 std::optional<std::string> fixed_pool_mismatch_at(std::int64_t in_size, std::int64_t out_size,
                                                   const fixed_pool_params& params, pool_kind kind,
                                                   std::span<const std::int64_t> outputs) {
-  if (auto mismatch = count_mismatch(in_size, out_size, params)) return mismatch;
-  for (std::int64_t o : outputs) {
-    POOLPROOF_CHECK(o >= 0 && o < out_size);
-    if (auto mismatch = output_mismatch(in_size, out_size, params, kind, o)) return mismatch;
-  }
-  return std::nullopt;
+  // An empty list checks the count only (geometry_mismatch would read it as "every output").
+  const pool_geometry g = fixed_pool_geometry(in_size, params);
+  if (outputs.empty() && g.count == out_size) return std::nullopt;
+  return geometry_mismatch(in_size, out_size, g, kind, outputs);
 }
 
 }  // namespace poolproof

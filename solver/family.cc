@@ -59,13 +59,9 @@ pool_geometry family_geometry(std::int64_t n, const family_params& params, pool_
   }
   const auto& p = std::get<fixed_pool_params>(params);
   POOLPROOF_CHECK(!p.divisor_override);
-  return {fixed_pool_output_size(n, p),
-          p.kernel,
-          p.stride,
-          p.dilation,
-          p.padding,
-          p.padding,
-          kind == pool_kind::avg && p.count_include_pad};
+  pool_geometry g = fixed_pool_geometry(n, p);
+  g.divide_by_padded = kind == pool_kind::avg && p.count_include_pad;
+  return g;
 }
 
 }  // namespace poolproof
