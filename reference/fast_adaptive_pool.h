@@ -8,8 +8,9 @@
 // remainder. Avg backward rounds once per group of inputs covered by the same windows (a cell);
 // max backward sums exactly where windows overlap. Planes (batch x channels) are split over
 // std::thread workers. Nothing is converted to a wider representation up front: memory beyond
-// the caller's input and output is O(output axes) (plus 16 bytes per plane element per worker
-// for max backward on planes up to 2^20 elements).
+// the caller's input and output is O(output axes), plus per worker 8 bytes per output-plane
+// element for avg backward (the plane's gradients in fixed point) and, for max backward on
+// planes up to 2^20 elements, 16 bytes per input-plane and 8 per output-plane element.
 #pragma once
 
 #include <concepts>

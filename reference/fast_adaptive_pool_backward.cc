@@ -168,16 +168,10 @@ cell_bounds bounds_of(const std::array<std::vector<segment>, 3>& segments) {
   return bounds;
 }
 
-// The cell's gradient with the plane's anchor, when the plane check cleared int64.
+// The cell value sum * 2^unit / denominator, rounded once: through doubles for binary32 when
+// they can vouch for it.
 template <typename F>
-std::uint64_t cell_gradient_int64(const geometry& g, const typename F::storage* grads,
-                                  const cell& c, int anchor, int unit) {
-  std::int64_t sum = 0;
-  for_each_cover(g, c, [&](std::int64_t at, std::int64_t weight) {
-    sum += fixed_point<F, std::int64_t>(F::to_bits(grads[at]), anchor) * weight;
-  });
-  const auto denominator =
-      static_cast<std::uint64_t>(c.s0.denominator * c.s1.denominator * c.s2.denominator);
+std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator) {
   if constexpr (std::same_as<F, binary32_traits>) {
     constexpr std::int64_t limit = std::int64_t{1} << 53;
     if (sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit)) {
@@ -188,28 +182,120 @@ std::uint64_t cell_gradient_int64(const geometry& g, const typename F::storage* 
   return round_fixed<F>(sum, unit, denominator);
 }
 
+// The cell's gradient from the plane's gradients in fixed point (`fixed`, anchored at the
+// plane's least exponent), when the plane check cleared int64.
+template <typename F>
+std::uint64_t cell_gradient_int64(const geometry& g, const std::int64_t* fixed, const cell& c,
+                                  int unit) {
+  std::int64_t sum = 0;
+  for (std::int64_t o0 = c.s0.first; o0 <= c.s0.last; ++o0) {
+    const std::int64_t w0 = c.s0.weights[static_cast<std::size_t>(o0 - c.s0.first)];
+    for (std::int64_t o1 = c.s1.first; o1 <= c.s1.last; ++o1) {
+      const std::int64_t* row = fixed + (o0 * g.out[1] + o1) * g.out[2];
+      const std::int64_t w01 = w0 * c.s1.weights[static_cast<std::size_t>(o1 - c.s1.first)];
+      std::int64_t partial = 0;
+      for (std::int64_t o2 = c.s2.first; o2 <= c.s2.last; ++o2)
+        partial += row[o2] * c.s2.weights[static_cast<std::size_t>(o2 - c.s2.first)];
+      sum += partial * w01;
+    }
+  }
+  return round_cell<F>(
+      sum, unit,
+      static_cast<std::uint64_t>(c.s0.denominator * c.s1.denominator * c.s2.denominator));
+}
+
+// Axis-2 segments covered by one or two windows (always so when the axis does not grow): the
+// cover is (a, wa) and (b, wb), with wb = 0 (and b = a) for one window.
+struct pair_cover {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+  std::int64_t wa = 0;
+  std::int64_t wb = 0;
+  std::int64_t denominator = 0;
+};
+
+// The pair covers of axis 2, or an empty list when some segment has more than two windows or
+// an lcm past 2^62.
+std::vector<pair_cover> pair_covers(const std::vector<segment>& axis) {
+  std::vector<pair_cover> covers;
+  for (const segment& s : axis) {
+    if (s.denominator == 0 || s.last - s.first > 1) return {};
+    const bool two = s.last > s.first;
+    covers.push_back(
+        {s.begin, s.end, s.first, s.last, s.weights[0], two ? s.weights[1] : 0, s.denominator});
+  }
+  return covers;
+}
+
+// One row block of the int64 path with pair covers along axis 2: the cells of segments s0, s1.
+template <typename F>
+void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const segment& s0,
+                const segment& s1, const std::int64_t* fixed, int unit,
+                typename F::storage* first_row) {
+  const std::int64_t d01 = s0.denominator * s1.denominator;
+  if (s0.first == s0.last && s1.first == s1.last) {
+    // One output row covers the block (always so for 1-D pooling).
+    const std::int64_t* row = fixed + (s0.first * g.out[1] + s1.first) * g.out[2];
+    const std::int64_t w01 = s0.weights[0] * s1.weights[0];
+    for (const pair_cover& pc : covers) {
+      const std::int64_t sum = (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01;
+      const std::uint64_t bits =
+          round_cell<F>(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator));
+      std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
+    }
+    return;
+  }
+  for (const pair_cover& pc : covers) {
+    std::int64_t sum = 0;
+    for (std::int64_t o0 = s0.first; o0 <= s0.last; ++o0) {
+      const std::int64_t w0 = s0.weights[static_cast<std::size_t>(o0 - s0.first)];
+      for (std::int64_t o1 = s1.first; o1 <= s1.last; ++o1) {
+        const std::int64_t* row = fixed + (o0 * g.out[1] + o1) * g.out[2];
+        const std::int64_t w01 = w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)];
+        sum += (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01;
+      }
+    }
+    const std::uint64_t bits =
+        round_cell<F>(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator));
+    std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
+  }
+}
+
 // One plane: per block of rows sharing their axis-0 and axis-1 segments, the row of cell values
 // along axis 2 is computed once (one rounding per cell) and copied to the block's other rows.
-// A scan of the plane's gradients decides whether every cell fits the int64 path.
+// A scan of the plane's gradients decides whether every cell fits the int64 path; then the
+// gradients are put in fixed point once per plane (into `fixed`, out_plane long).
 template <typename F>
 void avg_backward_plane(const geometry& g, const std::array<std::vector<segment>, 3>& segments,
                         const cell_bounds& bounds, const typename F::storage* grads,
-                        typename F::storage* plane) {
+                        const std::vector<pair_cover>& covers, typename F::storage* plane,
+                        std::int64_t* fixed) {
   exponent_range range;
   for (std::int64_t o = 0; o < g.out_plane; ++o) widen<F>(range, F::to_bits(grads[o]));
   const bool narrow = !range.special && bounds.denominator != 0 &&
                       range.sum_bits<F>(static_cast<std::uint64_t>(bounds.covers)) +
                               bit_length(static_cast<std::uint64_t>(bounds.denominator)) <=
                           63;
+  if (narrow) {
+    const int anchor = range.anchor();
+    for (std::int64_t o = 0; o < g.out_plane; ++o)
+      fixed[o] = fixed_point<F, std::int64_t>(F::to_bits(grads[o]), anchor);
+  }
+  const int unit = range.unit_exponent<F>();
   for (const segment& s0 : segments[0]) {
     for (const segment& s1 : segments[1]) {
       typename F::storage* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
-      for (const segment& s2 : segments[2]) {
-        const cell c{s0, s1, s2};
-        const std::uint64_t bits =
-            narrow ? cell_gradient_int64<F>(g, grads, c, range.anchor(), range.unit_exponent<F>())
-                   : cell_gradient<F>(g, grads, c);
-        std::fill(first_row + s2.begin, first_row + s2.end, F::from_bits(bits));
+      if (narrow && !covers.empty()) {
+        pair_cells<F>(g, covers, s0, s1, fixed, unit, first_row);
+      } else {
+        for (const segment& s2 : segments[2]) {
+          const cell c{s0, s1, s2};
+          const std::uint64_t bits =
+              narrow ? cell_gradient_int64<F>(g, fixed, c, unit) : cell_gradient<F>(g, grads, c);
+          std::fill(first_row + s2.begin, first_row + s2.end, F::from_bits(bits));
+        }
       }
       for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
         for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
@@ -226,15 +312,34 @@ void avg_backward_planes(const geometry& g, const std::array<std::vector<segment
                          const typename F::storage* grad_output, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
   const cell_bounds bounds = bounds_of(segments);
+  const std::vector<pair_cover> covers = pair_covers(segments[2]);
+  std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
   for (std::int64_t p = first; p < end; ++p) {
-    avg_backward_plane<F>(g, segments, bounds, grad_output + p * g.out_plane,
-                          grad_input + p * g.in_plane);
+    avg_backward_plane<F>(g, segments, bounds, grad_output + p * g.out_plane, covers,
+                          grad_input + p * g.in_plane, fixed.data());
   }
 }
 
 // The exact sum of the gradients one input received (count >= 1), rounded once; +0 for zero.
 template <typename F>
 std::uint64_t chosen_sum(const typename F::storage* grads, std::span<const std::int64_t> outputs) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    // One pass: the double sum and the exponent range. When every partial sum is a multiple of
+    // 2^unit below 2^(unit + 53) in magnitude each double addition is exact, and the conversion
+    // rounds the exact sum once (half to even, overflow to infinity, subnormals, as round_to
+    // does); a zero sum is +0.
+    std::uint32_t least = ~0u, greatest = 0;
+    double sum = 0;
+    for (std::int64_t o : outputs) {
+      const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(grads[o]) & 0x7FFFFFFFu;
+      least = std::min(least, magnitude - 1);
+      greatest = std::max(greatest, magnitude);
+      sum += static_cast<double>(grads[o]);
+    }
+    const exponent_range quick = magnitude_range<F>(least, greatest);
+    if (!quick.special && quick.sum_bits<F>(outputs.size()) <= 53)
+      return sum == 0 ? 0 : std::bit_cast<std::uint32_t>(static_cast<float>(sum));
+  }
   exponent_range range;
   special_tally specials;
   for (std::int64_t o : outputs) {
@@ -265,44 +370,52 @@ std::uint64_t chosen_once(std::uint64_t bits) {
 
 // Where one plane's outputs put their gradients. The first chooser of an input writes it
 // directly (stamped with the plane's tag, so the arrays are never cleared); later choosers are
-// set aside and their inputs summed exactly once all are known.
+// chained to it (newest first) and each input chosen more than once is summed exactly once all
+// its choosers are known.
 class chooser_table {
  public:
-  explicit chooser_table(std::int64_t in_plane)
-      : stamp_(static_cast<std::size_t>(in_plane)), first_(static_cast<std::size_t>(in_plane)) {}
+  chooser_table(std::int64_t in_plane, std::int64_t out_plane)
+      : stamp_(static_cast<std::size_t>(in_plane)),
+        head_(static_cast<std::size_t>(in_plane)),
+        next_(static_cast<std::size_t>(out_plane)) {}
 
   template <typename F>
   void scatter(const typename F::storage* grads, const std::int64_t* indices,
                std::int64_t out_plane, std::uint64_t tag, typename F::storage* plane) {
-    later_.clear();
+    shared_.clear();
     for (std::int64_t o = 0; o < out_plane; ++o) {
       const auto at = static_cast<std::size_t>(indices[o]);
+      std::int64_t& head = head_[at];
       if (stamp_[at] == tag) {
-        later_.emplace_back(indices[o], o);
+        if (next_[static_cast<std::size_t>(head)] < 0) shared_.push_back(indices[o]);
+        next_[static_cast<std::size_t>(o)] = head;
+        head = o;
         continue;
       }
       stamp_[at] = tag;
-      first_[at] = o;
+      head = o;
+      next_[static_cast<std::size_t>(o)] = -1;
       plane[at] = F::from_bits(chosen_once<F>(F::to_bits(grads[o])));
     }
-    std::sort(later_.begin(), later_.end());
-    for (std::size_t i = 0; i < later_.size();) {
-      const std::int64_t target = later_[i].first;
-      outputs_.assign(1, first_[static_cast<std::size_t>(target)]);
-      for (; i < later_.size() && later_[i].first == target; ++i)
-        outputs_.push_back(later_[i].second);
+    for (const std::int64_t target : shared_) {
+      outputs_.clear();
+      for (std::int64_t o = head_[static_cast<std::size_t>(target)]; o >= 0;
+           o = next_[static_cast<std::size_t>(o)])
+        outputs_.push_back(o);
       plane[target] = F::from_bits(chosen_sum<F>(grads, outputs_));
     }
   }
 
  private:
   std::vector<std::uint64_t> stamp_;
-  std::vector<std::int64_t> first_;
-  std::vector<std::pair<std::int64_t, std::int64_t>> later_;  // (input, output)
-  std::vector<std::int64_t> outputs_;
+  std::vector<std::int64_t> head_;     // per input: its latest chooser
+  std::vector<std::int64_t> next_;     // per output: the previous chooser of its input, or -1
+  std::vector<std::int64_t> shared_;   // inputs chosen more than once
+  std::vector<std::int64_t> outputs_;  // one shared input's choosers
 };
 
-// Planes too large for a chooser_table (16 bytes per input): sort the (input, output) pairs.
+// Planes too large for a chooser_table (16 bytes per input, 8 per output): sort the (input, output)
+// pairs.
 template <typename F>
 void scatter_sorted(const typename F::storage* grads, const std::int64_t* indices,
                     std::int64_t out_plane, typename F::storage* plane) {
@@ -326,7 +439,8 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
                          std::int64_t first, std::int64_t end) {
   constexpr std::int64_t table_limit = std::int64_t{1} << 20;
   std::optional<chooser_table> table;
-  if (g.in_plane <= table_limit) table.emplace(g.in_plane);
+  if (g.in_plane <= table_limit && g.out_plane <= table_limit)
+    table.emplace(g.in_plane, g.out_plane);
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
     typename F::storage* plane = grad_input + p * g.in_plane;
@@ -341,6 +455,11 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
 }
 
 void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plane) {
+  // One branch-free pass (negative indices wrap above in_plane), then the culprit for the error.
+  bool outside = false;
+  for (std::int64_t index : indices)
+    outside |= static_cast<std::uint64_t>(index) >= static_cast<std::uint64_t>(in_plane);
+  if (!outside) return;
   for (std::int64_t index : indices) {
     if (index < 0 || index >= in_plane) {
       throw input_error("max pool index " + std::to_string(index) +

@@ -192,24 +192,32 @@ inline std::uint64_t round_quotient(bool negative, fast_uint128 magnitude, int e
 /// RN24(q): the two roundings differ only when some binary32 midpoint lies between x and q, and
 /// every such midpoint is itself a double, so as q is the double nearest x that midpoint can
 /// only be q itself: hence the answer is RN24(q) unless q is exactly a binary32 midpoint.
+/// Where q is at least 2^-126 a binary32 ulp is 2^29 double ulps, so q is a midpoint exactly
+/// when the low 29 bits of its significand are 2^28, and then RN24(q) is still right if q is the
+/// exact quotient (a tie, rounded to even); smaller non-zero q (binary32 subnormals) go to the
+/// exact path, and q = 0 is exact.
 /// Preconditions: `sum` is the exact numerator, 1 <= divisor < 2^53, -1022 <= unit <= 1023, and
 /// sum / divisor * 2^unit is 0 or a normal double (so: |sum| < 2^53 with -160 <= unit <= 110, or
 /// unit = 0 with a binary32 window sum).
 inline std::optional<std::uint32_t> round_quotient_binary32(double sum, int unit,
                                                             std::uint64_t divisor) {
   const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + unit) << 52);
-  const double q = sum / static_cast<double>(divisor) * scale;  // the scaling is exact
-  const auto f = static_cast<float>(q);
-  const auto d = static_cast<double>(f);
-  if (std::isinf(f)) return std::nullopt;  // overflow: the exact path decides
-  if (d != q) {
-    // The binary32 neighbour of f on q's side; q is a midpoint when it sits halfway.
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(f);
-    const bool away = (q > d) == (f > 0 || (f == 0 && q > 0));
-    const std::uint32_t next = f == 0 ? (q > 0 ? 1u : 0x80000001u) : (away ? bits + 1 : bits - 1);
-    if (q - d == (static_cast<double>(std::bit_cast<float>(next)) - d) / 2) return std::nullopt;
-  }
-  return std::bit_cast<std::uint32_t>(f);
+  const double d = static_cast<double>(divisor);
+  const double quotient = sum / d;
+  const double q = quotient * scale;  // the scaling is exact
+  const auto q_bits = std::bit_cast<std::uint64_t>(q);
+  constexpr std::uint64_t least_normal = std::uint64_t{1023 - 126} << 52;  // 2^-126
+  constexpr std::uint64_t low_bits = (std::uint64_t{1} << 29) - 1;
+  const std::uint64_t q_magnitude = q_bits & ~(std::uint64_t{1} << 63);
+  if (q_magnitude < least_normal && q_magnitude != 0) return std::nullopt;  // too small to tell
+  // A midpoint q is still the answer's source when it is the exact quotient (x = q): exact
+  // sums meet ties often (a window sum of four floats over 4). The fused residual of a normal
+  // quotient is a multiple of 2^-1074, so it is zero exactly when quotient * d == sum.
+  if ((q_bits & low_bits) == (std::uint64_t{1} << 28) && std::fma(quotient, d, -sum) != 0)
+    return std::nullopt;  // a binary32 midpoint the exact quotient is not
+  const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(q));
+  if ((bits & 0x7FFFFFFFu) == 0x7F800000u) return std::nullopt;  // overflow: the exact path decides
+  return bits;
 }
 
 }  // namespace fast

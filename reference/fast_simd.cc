@@ -17,20 +17,20 @@ struct lanes;
 
 template <>
 struct lanes<4> {
-  typedef std::uint32_t u32 __attribute__((vector_size(16)));
-  typedef std::int32_t i32 __attribute__((vector_size(16)));
-  typedef float f32 __attribute__((vector_size(16)));
-  typedef float half_f32 __attribute__((vector_size(8)));
-  typedef double f64 __attribute__((vector_size(16)));
+  using u32 [[gnu::vector_size(16)]] = std::uint32_t;
+  using i32 [[gnu::vector_size(16)]] = std::int32_t;
+  using f32 [[gnu::vector_size(16)]] = float;
+  using half_f32 [[gnu::vector_size(8)]] = float;
+  using f64 [[gnu::vector_size(16)]] = double;
 };
 
 template <>
 struct lanes<8> {
-  typedef std::uint32_t u32 __attribute__((vector_size(32)));
-  typedef std::int32_t i32 __attribute__((vector_size(32)));
-  typedef float f32 __attribute__((vector_size(32)));
-  typedef float half_f32 __attribute__((vector_size(16)));
-  typedef double f64 __attribute__((vector_size(32)));
+  using u32 [[gnu::vector_size(32)]] = std::uint32_t;
+  using i32 [[gnu::vector_size(32)]] = std::int32_t;
+  using f32 [[gnu::vector_size(32)]] = float;
+  using half_f32 [[gnu::vector_size(16)]] = float;
+  using f64 [[gnu::vector_size(32)]] = double;
 };
 
 window_argmax argmax_scalar(const geometry& g, const float* plane, const box3& box) {
