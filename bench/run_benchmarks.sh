@@ -2,10 +2,10 @@
 # Runs every benchmark side by side in one session and prints the RESULTS.md tables.
 #   bash bench/run_benchmarks.sh [BUILD_DIR] [OUT_DIR]
 # BUILD_DIR: a Release build with pool_bench, solver_bench and stream_pool built
-# (default build/h-perf-release); OUT_DIR keeps the raw JSON and logs (default /tmp/poolproof-bench).
+# (default build/bench, the `bench` preset); OUT_DIR keeps the raw JSON and logs (default /tmp/poolproof-bench).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$root/build/h-perf-release}"
+build="${1:-$root/build/bench}"
 out="${2:-/tmp/poolproof-bench}"
 repetitions="${REPETITIONS:-5}"
 mkdir -p "$out"
