@@ -48,10 +48,7 @@ std::vector<std::vector<std::size_t>> choosers(const pooling_case& c,
 }  // namespace
 
 std::vector<std::int64_t> pooled_shape_of(const pooling_case& c) {
-  std::vector<std::int64_t> shape(c.input.shape.begin(),
-                                  c.input.shape.end() - std::ssize(c.out_size));
-  shape.insert(shape.end(), c.out_size.begin(), c.out_size.end());
-  return shape;
+  return adaptive_output_shape(c.input.shape, c.out_size);
 }
 
 void avg_backward_preserves_the_sum(const pooling_case& c, const exact_tensor& grad_output) {

@@ -7,18 +7,6 @@
 namespace poolproof {
 namespace {
 
-// Input and output shapes agree on the leading axes; the output's spatial axes are out_size.
-std::vector<std::int64_t> pooled_shape(std::span<const std::int64_t> input_shape,
-                                       std::span<const std::int64_t> out_size) {
-  (void)split_pooling_shape(input_shape, out_size.size());
-  for (std::int64_t size : out_size) require_valid_size(size, "output size");
-  std::vector<std::int64_t> shape(input_shape.begin(),
-                                  input_shape.end() - static_cast<std::ptrdiff_t>(out_size.size()));
-  shape.insert(shape.end(), out_size.begin(), out_size.end());
-  (void)element_count(shape);
-  return shape;
-}
-
 void require_value_count(const exact_tensor& tensor, const char* what) {
   if (static_cast<std::int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
     throw input_error(std::string(what) + " holds " + std::to_string(tensor.values.size()) +
@@ -50,7 +38,7 @@ pooling_geometry backward_geometry(const exact_tensor& grad_output,
                       ", the input rank " + std::to_string(input_shape.size()));
   }
   const auto out_size = std::span(grad_output.shape).last(spatial_dims);
-  if (pooled_shape(input_shape, out_size) != grad_output.shape) {
+  if (adaptive_output_shape(input_shape, out_size) != grad_output.shape) {
     throw input_error("grad_output's leading axes differ from the input's");
   }
   return geometry(input_shape, out_size);
@@ -80,7 +68,7 @@ std::size_t at(std::int64_t plane, std::int64_t plane_size, std::int64_t offset)
 }  // namespace
 
 exact_tensor adaptive_avg_pool(const exact_tensor& input, std::span<const std::int64_t> out_size) {
-  exact_tensor output{pooled_shape(input.shape, out_size), {}};
+  exact_tensor output{adaptive_output_shape(input.shape, out_size), {}};
   require_value_count(input, "input");
   const pooling_geometry g = geometry(input.shape, out_size);
   output.values.resize(static_cast<std::size_t>(element_count(output.shape)));
@@ -98,7 +86,7 @@ exact_tensor adaptive_avg_pool(const exact_tensor& input, std::span<const std::i
 
 max_pool_result adaptive_max_pool(const exact_tensor& input,
                                   std::span<const std::int64_t> out_size) {
-  max_pool_result result{{pooled_shape(input.shape, out_size), {}}, {}};
+  max_pool_result result{{adaptive_output_shape(input.shape, out_size), {}}, {}};
   require_value_count(input, "input");
   const pooling_geometry g = geometry(input.shape, out_size);
   const auto count = static_cast<std::size_t>(element_count(result.values.shape));

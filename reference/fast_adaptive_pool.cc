@@ -257,17 +257,6 @@ template geometry checked_geometry<double>(float_format, std::span<const std::in
 
 }  // namespace fast
 
-std::vector<std::int64_t> adaptive_output_shape(std::span<const std::int64_t> input_shape,
-                                                std::span<const std::int64_t> out_size) {
-  (void)split_pooling_shape(input_shape, out_size.size());
-  for (std::int64_t size : out_size) require_valid_size(size, "output size");
-  std::vector<std::int64_t> shape(input_shape.begin(),
-                                  input_shape.end() - static_cast<std::ptrdiff_t>(out_size.size()));
-  shape.insert(shape.end(), out_size.begin(), out_size.end());
-  (void)element_count(shape);
-  return shape;
-}
-
 unsigned resolve_threads(unsigned threads) {
   if (threads != 0) return threads;
   return std::max(1u, std::thread::hardware_concurrency());

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "reference/float_format.h"
+#include "reference/tensor.h"
 
 namespace poolproof {
 
@@ -27,11 +28,6 @@ namespace poolproof {
 template <typename T>
 concept fast_element =
     std::same_as<T, std::uint16_t> || std::same_as<T, float> || std::same_as<T, double>;
-
-/// Shape of adaptive pooling's output: the input's leading axes, then `out_size`. Throws
-/// input_error on bad shapes or sizes (split_pooling_shape's and require_valid_size's rules).
-[[nodiscard]] std::vector<std::int64_t> adaptive_output_shape(
-    std::span<const std::int64_t> input_shape, std::span<const std::int64_t> out_size);
 
 /// Worker threads for `threads` (0: std::thread::hardware_concurrency()), at least 1.
 [[nodiscard]] unsigned resolve_threads(unsigned threads);

@@ -31,6 +31,11 @@ struct pooling_layout {
 [[nodiscard]] pooling_layout split_pooling_shape(std::span<const std::int64_t> shape,
                                                  std::size_t spatial_dims);
 
+/// Shape of adaptive pooling's output: the input's leading axes, then `out_size`. Throws
+/// input_error on bad shapes or sizes (split_pooling_shape's and require_valid_size's rules).
+[[nodiscard]] std::vector<std::int64_t> adaptive_output_shape(
+    std::span<const std::int64_t> input_shape, std::span<const std::int64_t> out_size);
+
 /// Number of elements of a shape; throws input_error past 2^40 (not a tensor one can hold).
 [[nodiscard]] std::int64_t element_count(std::span<const std::int64_t> shape);
 
