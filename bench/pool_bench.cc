@@ -105,7 +105,7 @@ void fast_max_backward(const pool_data& d, unsigned threads) {
 
 // Registers `run`, timed after one untimed warm-up call (which also makes the inputs).
 void register_timed(const std::string& name, const std::shared_ptr<lazy_data>& lazy,
-                    std::function<void()> run) {
+                    const std::function<void()>& run) {
   benchmark::RegisterBenchmark(
       name.c_str(),
       [run, lazy](benchmark::State& state) {
@@ -156,7 +156,7 @@ void register_fast(const std::shared_ptr<lazy_data>& lazy) {
   for (const auto& [name, run] : kernels) {
     for (unsigned threads : {1u, resolve_threads(0)}) {
       register_timed(name + "/" + lazy->shape().name + "/threads:" + std::to_string(threads), lazy,
-                     [run, lazy, threads] { run(lazy->get(), threads); });
+                     [run = run, lazy, threads] { run(lazy->get(), threads); });
     }
   }
 }

@@ -209,7 +209,7 @@ class manifest_reader {
         backward ? std::vector<std::string>{"input", "grad_output", "expected_grad_input"}
                  : std::vector<std::string>{"input", "expected"};
     for (const std::string& role : required) {
-      if (!files.contains(role)) fail(field + "." + role, "missing");
+      if (!files.contains(role)) fail(std::string(field).append(".").append(role), "missing");
     }
     return files;
   }
@@ -312,7 +312,7 @@ std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
   if (root_end != root.end() || target_at == target.end()) {
     throw input_error(prefix + "resolves outside the suite directory");
   }
-  const std::vector<std::byte> bytes = read_file_bytes(target, max_bytes, "golden file");
+  std::vector<std::byte> bytes = read_file_bytes(target, max_bytes, "golden file");
   const std::string actual = sha256_hex(bytes);
   if (actual != file.sha256) {
     throw input_error(prefix + "sha256 mismatch: file has " + actual + ", manifest says " +

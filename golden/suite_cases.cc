@@ -1,4 +1,6 @@
 // The committed suite's case list (golden/cases.h).
+#include <fmt/format.h>
+
 #include <string>
 
 #include "golden/cases.h"
@@ -66,7 +68,7 @@ void add_seed_cases(std::vector<case_spec>& cases) {
     for (golden_op op : {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool}) {
       const std::string kind = short_name(op);
       // avg: one increasing ramp; max: increasing and decreasing ramps (starts show in the second).
-      cases.push_back({"seed_" + size + "_ramp_" + kind,
+      cases.push_back({fmt::format("seed_{}_ramp_{}", size, kind),
                        op,
                        "core",
                        {is_avg(op) ? 1 : 2, n},
@@ -74,7 +76,7 @@ void add_seed_cases(std::vector<case_spec>& cases) {
                        float_format::binary32,
                        input_pattern::ramp});
       if (n != 10) {
-        cases.push_back({"seed_" + size + "_onehot_" + kind,
+        cases.push_back({fmt::format("seed_{}_onehot_{}", size, kind),
                          op,
                          "core",
                          {n, n},

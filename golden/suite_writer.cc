@@ -1,10 +1,10 @@
 // generate_suite (golden/generate.h): the suite written beside its target, then swapped in.
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include "golden/generate.h"

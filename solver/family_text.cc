@@ -22,6 +22,7 @@ json per_axis(const std::vector<family_params>& axes, std::int64_t Params::*fiel
 // ONNX lists every axis's begin pad, then every axis's end pad.
 std::vector<std::int64_t> onnx_pads(const std::vector<family_params>& axes) {
   std::vector<std::int64_t> pads;
+  pads.reserve(2 * axes.size());
   for (const family_params& axis : axes) pads.push_back(std::get<onnx_pool_params>(axis).pad_begin);
   for (const family_params& axis : axes) pads.push_back(std::get<onnx_pool_params>(axis).pad_end);
   return pads;
@@ -30,6 +31,7 @@ std::vector<std::int64_t> onnx_pads(const std::vector<family_params>& axes) {
 template <typename Params>
 std::string list(const std::vector<family_params>& axes, std::int64_t Params::*field) {
   std::vector<std::int64_t> values;
+  values.reserve(axes.size());
   for (const family_params& axis : axes) values.push_back(std::get<Params>(axis).*field);
   return fmt::format("[{}]", fmt::join(values, ", "));
 }

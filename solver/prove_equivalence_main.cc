@@ -142,6 +142,7 @@ int run(const arguments& args) {
   if (!args.svg_path.empty() && families != std::vector{pool_family::pytorch})
     throw input_error("--svg draws PyTorch windows only; use --target pytorch");
   std::vector<equivalence_report> reports;
+  reports.reserve(families.size());
   for (pool_family family : families)
     reports.push_back(solve_family(in, out, family, args.options));
   for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis) {

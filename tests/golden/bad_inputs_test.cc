@@ -87,7 +87,7 @@ std::pair<npy_element, std::vector<std::int64_t>> layout(const std::string& text
 
 /// A scratch suite: see the suite_file kind in bad_inputs.txt.
 std::filesystem::path make_suite(const std::filesystem::path& root) {
-  const auto suite = root / "suite";
+  auto suite = root / "suite";
   std::filesystem::create_directories(suite / "data");
   std::filesystem::create_directories(root / "suite-other");
   write_bytes(suite / "data" / "a.npy", "abc");

@@ -120,6 +120,7 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
       out.scattered[base + static_cast<std::size_t>(id)].push_back(e.divided(g, length));
   } else if (avg) {
     std::vector<extended_rational> terms;
+    terms.reserve(ids.size());
     for (std::int64_t id : ids) terms.push_back(input[static_cast<std::size_t>(id)]);
     out.values[at] = e.divided(reduce(terms, e.config.sum, e.accumulator), length);
   } else {

@@ -45,6 +45,7 @@ std::vector<std::uint32_t> reference_avg(const sizes& shape, const std::vector<f
 
 std::vector<std::uint32_t> patterns(const std::vector<float>& xs) {
   std::vector<std::uint32_t> result;
+  result.reserve(xs.size());
   for (float x : xs) result.push_back(bits(x));
   return result;
 }
@@ -98,7 +99,7 @@ TEST(FastAdaptivePool, WideExponentRangesMatchTheReference) {
 
 TEST(FastAdaptivePool, ThreadCountDoesNotChangeTheResult) {
   const sizes shape{3, 5, 40, 37}, out{7, 9};
-  const std::vector<float> input = random_floats(3 * 5 * 40 * 37, 1, 30);
+  const std::vector<float> input = random_floats(std::size_t{3} * 5 * 40 * 37, 1, 30);
   const std::vector<float> one = avg(shape, input, out, 1);
   EXPECT_EQ(patterns(avg(shape, input, out, 4)), patterns(one));
   EXPECT_EQ(patterns(one), reference_avg(shape, input, out));
