@@ -3,7 +3,6 @@
 // `--small` runs only the small shapes (the ctest smoke run); other flags go to Google Benchmark.
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_main.h"
 #include "bench/bench_shapes.h"
 #include "reference/adaptive_pool.h"
 #include "reference/fast_adaptive_pool.h"
@@ -166,27 +166,15 @@ void register_fast(const std::shared_ptr<lazy_data>& lazy) {
 
 int main(int argc, char** argv) {
   using namespace poolproof::bench;
-  bool small_only = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--small") == 0) {
-      small_only = true;
-    } else {
-      args.push_back(argv[i]);
+  return run_benchmark_main(argc, argv, [](bool small_only) {
+    if (!small_only) {
+      for (const pool_shape& shape : full_shapes())
+        register_fast(std::make_shared<lazy_data>(shape));
     }
-  }
-  if (!small_only) {
-    for (const pool_shape& shape : full_shapes()) register_fast(std::make_shared<lazy_data>(shape));
-  }
-  for (const pool_shape& shape : small_shapes()) {
-    const auto lazy = std::make_shared<lazy_data>(shape);
-    register_fast(lazy);
-    register_plain(lazy);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+    for (const pool_shape& shape : small_shapes()) {
+      const auto lazy = std::make_shared<lazy_data>(shape);
+      register_fast(lazy);
+      register_plain(lazy);
+    }
+  });
 }

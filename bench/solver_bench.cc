@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/bench_main.h"
 #include "solver/equivalence.h"
 #include "solver/sweep.h"
 
@@ -88,22 +88,9 @@ void register_sweep(std::int64_t limit, unsigned threads) {
 
 int main(int argc, char** argv) {
   using namespace poolproof::bench;
-  bool small_only = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--small") == 0) {
-      small_only = true;
-    } else {
-      args.push_back(argv[i]);
-    }
-  }
-  register_proofs();
-  register_sweep(small_only ? 4 : 16, 1);
-  if (!small_only) register_sweep(16, std::max(1u, std::thread::hardware_concurrency()));
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmark_main(argc, argv, [](bool small_only) {
+    register_proofs();
+    register_sweep(small_only ? 4 : 16, 1);
+    if (!small_only) register_sweep(16, std::max(1u, std::thread::hardware_concurrency()));
+  });
 }

@@ -1,0 +1,31 @@
+# A CLI case table (one "name | arguments | exit code | output pattern" per line, # comments) as
+# ctest entries `<prefix>.<name>` that run `program` through run_case.cmake.
+function(poolproof_add_case_table table prefix program work_dir names_out)
+  cmake_parse_arguments(PARSE_ARGV 5 case "" "" "SUBSTITUTE")
+  file(STRINGS ${table} lines)
+  set(names)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^#" OR line STREQUAL "")
+      continue()
+    endif()
+    string(REGEX MATCH "^([^|]+)\\|([^|]*)\\|([^|]+)\\|(.*)$" parsed "${line}")
+    if(NOT parsed)
+      message(FATAL_ERROR "${table}: malformed line: ${line}")
+    endif()
+    string(STRIP "${CMAKE_MATCH_1}" name)
+    string(STRIP "${CMAKE_MATCH_2}" arguments)
+    string(STRIP "${CMAKE_MATCH_3}" exit_code)
+    string(STRIP "${CMAKE_MATCH_4}" pattern)
+    if(case_SUBSTITUTE)
+      list(GET case_SUBSTITUTE 0 placeholder)
+      list(GET case_SUBSTITUTE 1 replacement)
+      string(REPLACE "${placeholder}" "${replacement}" arguments "${arguments}")
+    endif()
+    add_test(NAME ${prefix}.${name}
+             COMMAND ${CMAKE_COMMAND} -DPROGRAM=${program} "-DARGUMENTS=${arguments}"
+                     -DEXIT_CODE=${exit_code} "-DPATTERN=${pattern}" -DWORK_DIR=${work_dir}
+                     -P ${PROJECT_SOURCE_DIR}/tests/cli/run_case.cmake)
+    list(APPEND names ${prefix}.${name})
+  endforeach()
+  set(${names_out} ${names} PARENT_SCOPE)
+endfunction()
