@@ -57,6 +57,8 @@ struct mismatch_search {
 
 /// Whether some layer of the bound's family reproduces adaptive n -> m and comes before `bound`
 /// in the family's preference order. unsat proves `bound`, if it is a witness, the least one.
+/// For sweeps, each thread reuses one solver across calls, one push/pop scope per query (rebuilt
+/// every 250 queries, on other budgets and after an unknown); the answer is as a fresh solver's.
 [[nodiscard]] solve_status witness_below_exists(std::int64_t in_size, std::int64_t out_size,
                                                 pool_kind kind, const family_params& bound,
                                                 const solver_options& options, std::string& reason);

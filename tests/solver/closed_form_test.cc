@@ -73,6 +73,25 @@ TEST(WitnessBelow, FindsSmallerWitnessAndProvesTheLeastOne) {
             detail::solve_status::unsat);
 }
 
+// The sweep's queries share one solver per thread, rebuilt every 250 queries and after an
+// unknown: an answer must not depend on what was asked before.
+TEST(WitnessBelow, AnswersDoNotDependOnEarlierQueries) {
+  std::string reason;
+  const fixed_pool_params least = *closed_form(5, 3, pool_kind::avg).witness;
+  fixed_pool_params later = least;
+  later.kernel += 1;
+  solver_options starved;
+  starved.resource_limit = 1;
+  EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, later, starved, reason),
+            detail::solve_status::unknown);
+  for (int round = 0; round < 300; ++round) {
+    ASSERT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, later, {}, reason),
+              detail::solve_status::sat);
+    ASSERT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, least, {}, reason),
+              detail::solve_status::unsat);
+  }
+}
+
 TEST(Sweep, AgreesOnASmallRangeWithCounts) {
   sweep_options options;
   options.in = {1, 12};
