@@ -116,6 +116,10 @@ std::size_t pooled_count(const fast_pool_case& c) {
   return static_cast<std::size_t>(element_count(adaptive_output_shape(c.shape, c.out_size)));
 }
 
+std::int64_t in_plane_count(const fast_pool_case& c) {
+  return element_count(std::span(c.shape).last(c.out_size.size()));
+}
+
 }  // namespace
 
 rc::Gen<std::vector<std::uint64_t>> gen_spread_bits(float_format format, std::size_t count,
@@ -179,8 +183,7 @@ void fast_max_matches_reference(const fast_pool_case& c) {
     RC_ASSERT(indices == expected.indices);
     const std::vector<std::uint64_t> bits = to_bits(output);
     const auto out_plane = static_cast<std::int64_t>(element_count(c.out_size));
-    const auto in_plane =
-        static_cast<std::int64_t>(element_count(std::span(c.shape).last(c.out_size.size())));
+    const std::int64_t in_plane = in_plane_count(c);
     for (std::size_t i = 0; i < bits.size(); ++i) {
       RC_ASSERT(decode(c.format, bits[i]) == expected.values.values[i]);
       // The winner itself: its pattern, NaN payload and sign included.
@@ -207,9 +210,14 @@ void fast_avg_backward_matches_reference(const fast_pool_case& c,
 
 void fast_max_backward_matches_reference(const fast_pool_case& c,
                                          const std::vector<std::uint64_t>& grad_output) {
+  fast_max_backward_on_indices_matches_reference(
+      c, grad_output, adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size).indices);
+}
+
+void fast_max_backward_on_indices_matches_reference(const fast_pool_case& c,
+                                                    const std::vector<std::uint64_t>& grad_output,
+                                                    const std::vector<std::int64_t>& indices) {
   const std::vector<std::int64_t> out_shape = adaptive_output_shape(c.shape, c.out_size);
-  const std::vector<std::int64_t> indices =
-      adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size).indices;
   const auto expected =
       rounded(c.format, adaptive_max_pool_backward(decoded(c.format, out_shape, grad_output),
                                                    indices, c.shape, c.out_size.size()));
@@ -220,6 +228,27 @@ void fast_max_backward_matches_reference(const fast_pool_case& c,
     fast_adaptive_max_pool_backward<T>(c.format, c.shape, c.out_size, grads, indices, grad_input,
                                        c.threads);
     RC_ASSERT(to_bits(grad_input) == expected);
+  });
+}
+
+rc::Gen<std::vector<std::int64_t>> gen_any_indices(const fast_pool_case& c) {
+  return rc::gen::exec([c] {
+    const std::int64_t in_plane = in_plane_count(c);
+    const auto out_plane = static_cast<std::size_t>(element_count(c.out_size));
+    const auto any_input = rc::gen::inRange<std::int64_t>(0, in_plane);
+    std::vector<std::int64_t> indices;
+    for (std::size_t done = 0; done < pooled_count(c); done += out_plane) {
+      std::vector<std::int64_t> favourites;
+      if (*rc::gen::inRange(0, 3) != 0) {
+        favourites = *rc::gen::container<std::vector<std::int64_t>>(
+            static_cast<std::size_t>(*rc::gen::inRange(1, 4)), any_input);
+      }
+      for (std::size_t o = 0; o < out_plane; ++o) {
+        const bool favourite = !favourites.empty() && *rc::gen::inRange(0, 4) != 0;
+        indices.push_back(favourite ? *rc::gen::elementOf(favourites) : *any_input);
+      }
+    }
+    return indices;
   });
 }
 

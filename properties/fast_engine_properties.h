@@ -58,6 +58,17 @@ void fast_avg_backward_matches_reference(const fast_pool_case& c,
 void fast_max_backward_matches_reference(const fast_pool_case& c,
                                          const std::vector<std::uint64_t>& grad_output);
 
+/// Max-pool indices for a case's grad_output, not the argmax: per plane, each output picks any
+/// input of the plane, or (in crowded planes) mostly one of 1-3 favourites, so inputs get 0, 1,
+/// 2 or many choosers.
+[[nodiscard]] rc::Gen<std::vector<std::int64_t>> gen_any_indices(const fast_pool_case& c);
+
+/// fast_adaptive_max_pool_backward on any in-plane `indices` (one per grad_output element)
+/// equals the reference after round_to.
+void fast_max_backward_on_indices_matches_reference(const fast_pool_case& c,
+                                                    const std::vector<std::uint64_t>& grad_output,
+                                                    const std::vector<std::int64_t>& indices);
+
 /// round_scaled_quotient equals round_to of the exact rational (-1)^negative * m * 2^e / d.
 void scaled_quotient_rounds_like_round_to(float_format format, bool negative,
                                           fast_uint128 magnitude, int exponent,

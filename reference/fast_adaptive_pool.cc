@@ -8,7 +8,9 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
+#include "reference/fast_double_sums.h"
 #include "reference/fast_pool_internal.h"
 #include "reference/tensor.h"
 
@@ -34,25 +36,6 @@ void require_length(std::size_t got, std::span<const std::int64_t> shape, const 
     throw input_error(std::string(what) + " holds " + std::to_string(got) +
                       " values but its shape has " + std::to_string(want));
   }
-}
-
-// The exponent range of a window from two vectorisable reductions over the magnitudes: the
-// least non-zero one (magnitude - 1 wraps zero to the top) and the greatest.
-template <typename F>
-exponent_range scan_window(const geometry& g, const typename F::storage* plane, const box3& box) {
-  using bits = typename F::bits;
-  bits least = static_cast<bits>(~bits{0}), greatest = 0;
-  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
-    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
-      const typename F::storage* row = plane + (i0 * g.in[1] + i1) * g.in[2];
-      for (std::int64_t i = box.w2.begin; i < box.w2.end; ++i) {
-        const auto magnitude = static_cast<bits>(F::to_bits(row[i]) & ~F::sign_mask);
-        least = std::min(least, static_cast<bits>(magnitude - 1));
-        greatest = std::max(greatest, magnitude);
-      }
-    }
-  }
-  return magnitude_range<F>(least, greatest);
 }
 
 // A window sum in one fixed-point accumulator: exact while the window's spread fits Acc.
@@ -106,20 +89,24 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
 // binary32 first tries the one-pass double sum (the common case: spreads up to 53 bits).
 template <typename F>
 std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box) {
+  const auto count = static_cast<std::uint64_t>(box.volume());
   if constexpr (std::same_as<F, binary32_traits>) {
     const double_pass pass =
         box.w2.length() < 8 ? sum_and_scan_scalar(g, plane, box) : sum_and_scan(g, plane, box);
-    const auto count = static_cast<std::uint64_t>(box.volume());
     if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53) {
       if (const auto bits = round_quotient_binary32(pass.sum, 0, count)) return *bits;
-      const int unit = pass.range.unit_exponent<F>();
-      // 2^-unit is a normal double (-149 <= unit <= 104), built from its exponent field.
-      const double to_units = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - unit) << 52);
-      return round_fixed<F>(static_cast<std::int64_t>(pass.sum * to_units), unit, count);
+      return round_double_sum<F>(pass.sum, pass.range, count);
     }
     return window_mean<F>(g, plane, box, pass.range);
+  } else if constexpr (std::same_as<F, binary64_traits>) {
+    const binary64_pass pass = sum_and_scan_binary64(g, plane, box);
+    if (pass.sum) return round_fixed<F>(*pass.sum, pass.range.unit_exponent<F>(), count);
+    return window_mean<F>(g, plane, box, pass.range);
   } else {
-    return window_mean<F>(g, plane, box, scan_window<F>(g, plane, box));
+    const double_pass pass = sum_and_scan_16_simd<F>(g, plane, box);
+    if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53)
+      return round_double_sum<F>(pass.sum, pass.range, count);
+    return window_mean<F>(g, plane, box, pass.range);
   }
 }
 
@@ -142,12 +129,6 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
 template <typename F>
 std::int64_t argmax(const geometry& g, const typename F::storage* plane, const box3& box) {
   std::int64_t best_at = (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
-  if constexpr (std::same_as<F, binary32_traits>) {
-    if (g.in_plane < (std::int64_t{1} << 31)) {
-      const window_argmax best = argmax_unless_nan(g, plane, box);
-      if (!best.nan) return best.at;
-    }
-  }
   if constexpr (std::is_floating_point_v<typename F::storage>) {
     auto best = -std::numeric_limits<typename F::storage>::infinity();
     for_each_offset(g, box, [&](std::int64_t offset) {
@@ -180,6 +161,10 @@ std::int64_t argmax(const geometry& g, const typename F::storage* plane, const b
 template <typename F>
 void max_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
                 std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    if (g.in_plane < (std::int64_t{1} << 31))
+      return max_planes_binary32(g, input, output, indices, first, end);
+  }
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     for_each_output(g, [&](std::int64_t at, const box3& box) {
@@ -188,6 +173,36 @@ void max_planes(const geometry& g, const typename F::storage* input, typename F:
       indices[p * g.out_plane + at] = best_at;
     });
   }
+}
+
+// checked_geometry of the calling thread's last arguments, kept while they repeat (a model
+// pools the same shapes call after call): the checks and windows cost more than a small pooling.
+// The geometry is a function of exactly these arguments, so reusing it checks and builds the same.
+template <fast_element T>
+const geometry& remembered_geometry(float_format format, std::span<const std::int64_t> input_shape,
+                                    std::span<const std::int64_t> out_size, std::size_t in_count,
+                                    std::size_t out_count) {
+  struct memo {
+    bool valid = false;
+    float_format format{};
+    std::vector<std::int64_t> input_shape, out_size;
+    std::size_t in_count = 0, out_count = 0;
+    geometry g;
+  };
+  thread_local memo last;
+  if (!last.valid || last.format != format || last.in_count != in_count ||
+      last.out_count != out_count || !std::ranges::equal(last.input_shape, input_shape) ||
+      !std::ranges::equal(last.out_size, out_size)) {
+    geometry g = checked_geometry<T>(format, input_shape, out_size, in_count, out_count);
+    last = {true,
+            format,
+            {input_shape.begin(), input_shape.end()},
+            {out_size.begin(), out_size.end()},
+            in_count,
+            out_count,
+            std::move(g)};
+  }
+  return last.g;
 }
 
 }  // namespace
@@ -307,8 +322,8 @@ void fast_adaptive_max_pool(float_format format, std::span<const std::int64_t> i
                             std::span<const T> input, std::span<const std::int64_t> out_size,
                             std::span<T> output, std::span<std::int64_t> indices,
                             unsigned threads) {
-  const fast::geometry g =
-      fast::checked_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  const fast::geometry& g =
+      fast::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   if (indices.size() != output.size()) throw input_error("max pool indices and output differ");
   fast::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);

@@ -3,14 +3,16 @@
 //
 // Binary floats are dyadic rationals, so a window sum is an exact fixed-point integer anchored at
 // the window's least exponent. A scan of the window's exponent range picks the narrowest exact
-// accumulator: for binary32 a double's 53-bit significand (one SIMD pass sums and scans), else
-// int64, __int128, or a GMP integer; the mean is then rounded once from the exact quotient and
-// remainder. Avg backward rounds once per group of inputs covered by the same windows (a cell);
-// max backward sums exactly where windows overlap. Planes (batch x channels) are split over
-// std::thread workers. Nothing is converted to a wider representation up front: memory beyond
-// the caller's input and output is O(output axes), plus per worker 8 bytes per output-plane
-// element for avg backward (the plane's gradients in fixed point) and, for max backward on
-// planes up to 2^20 elements, 16 bytes per input-plane and 8 per output-plane element.
+// accumulator: hardware doubles where every partial sum is provably exact (binary32 and the
+// 16-bit formats: one SIMD pass sums and scans; binary64: each value split into two doubles on a
+// grid, fast_double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
+// once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
+// by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
+// channels) are split over std::thread workers. Nothing is converted to a wider representation up
+// front: memory beyond the caller's input and output is O(output axes), plus per worker 8 bytes per
+// output-plane element for avg backward (the plane's gradients in fixed point) and, for max
+// backward on planes up to 2^20 elements, 16 bytes per input-plane and 8 per output-plane element
+// (4 more per input-plane element in binary32 and binary64: the chooser counts).
 #pragma once
 
 #include <concepts>

@@ -1,6 +1,8 @@
 // The fast engine's backward passes. Avg: along one axis, the inputs covered by the same windows
 // form a segment (at most 2m + 1 of them), so the exact gradient is constant on each product of
-// segments (a cell): it is computed and rounded once per cell and plane, then filled.
+// segments (a cell): it is computed and rounded once per cell and plane, then filled. Max: a
+// binary32 or binary64 plane whose inputs have at most two choosers each is summed by hardware
+// additions, which are then exact (add_in_hardware); other planes chain each input's choosers.
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -433,33 +435,83 @@ void scatter_sorted(const typename F::storage* grads, const std::int64_t* indice
   }
 }
 
+// Whether every pattern is finite: the exponent field plus one reaches the sign bit only for
+// an infinity or a NaN. One branch-free pass that vectorizes.
+template <typename F>
+bool all_finite(const typename F::storage* values, std::int64_t count) {
+  constexpr std::uint64_t field_unit = std::uint64_t{1} << F::fraction_bits;
+  typename F::bits fields = 0;
+  for (std::int64_t i = 0; i < count; ++i)
+    fields |= static_cast<typename F::bits>((F::to_bits(values[i]) & F::infinity) + field_unit);
+  return (fields & F::sign_mask) == 0;
+}
+
+// binary32 and binary64, finite gradients: adds each gradient at its input in hardware, on a
+// plane of +0, and tells whether that gave round_to of every exact sum: so when no input has
+// three or more choosers. Then an input gets +0 (no chooser), +0 + a, or (+0 + a) + b. +0 + a
+// is exact (-0 becoming +0, round_to's zero), and IEEE addition in the default environment
+// (round to nearest even, no flush to zero, no excess precision) is the correctly rounded exact
+// sum: half to even, overflow to infinity, an exact zero as +0; a sum of two finite values is a
+// multiple of the least subnormal, so it never rounds to a signed zero. On false the plane
+// holds garbage at the chosen inputs only, which chooser_table::scatter overwrites.
+// Branch-free: `choosers` (in_plane counts, left all 0) counts, and a count before the
+// increment is 2 or more exactly when it has a bit above the lowest.
+template <typename F>
+bool add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
+                     std::int64_t out_plane, std::uint32_t* choosers, typename F::storage* plane) {
+  std::uint32_t counts = 0;
+  for (std::int64_t o = 0; o < out_plane; ++o) {
+    const std::int64_t at = indices[o];
+    counts |= choosers[at]++;
+    plane[at] += grads[o];
+  }
+  for (std::int64_t o = 0; o < out_plane; ++o) choosers[indices[o]] = 0;
+  return counts <= 1;
+}
+
 template <typename F>
 void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
                          const std::int64_t* indices, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
   constexpr std::int64_t table_limit = std::int64_t{1} << 20;
-  std::optional<chooser_table> table;
-  if (g.in_plane <= table_limit && g.out_plane <= table_limit)
-    table.emplace(g.in_plane, g.out_plane);
+  constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
+  const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
+  std::vector<std::uint32_t> choosers(hardware && small ? static_cast<std::size_t>(g.in_plane) : 0);
+  std::optional<chooser_table> table;  // built for the first plane that needs it
+  // An infinity or NaN anywhere in the worker's gradients leaves the hardware path out.
+  const bool finite =
+      hardware && all_finite<F>(grad_output + first * g.out_plane, (end - first) * g.out_plane);
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
+    const std::int64_t* chosen = indices + p * g.out_plane;
     typename F::storage* plane = grad_input + p * g.in_plane;
     std::fill(plane, plane + g.in_plane, F::from_bits(0));
-    if (table) {
-      table->scatter<F>(grads, indices + p * g.out_plane, g.out_plane,
-                        static_cast<std::uint64_t>(p) + 1, plane);
-    } else {
-      scatter_sorted<F>(grads, indices + p * g.out_plane, g.out_plane, plane);
+    if (!small) {
+      scatter_sorted<F>(grads, chosen, g.out_plane, plane);
+      continue;
     }
+    if constexpr (hardware) {
+      if (finite && add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane))
+        continue;
+    }
+    if (!table) table.emplace(g.in_plane, g.out_plane);
+    table->scatter<F>(grads, chosen, g.out_plane, static_cast<std::uint64_t>(p) + 1, plane);
   }
 }
 
 void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plane) {
-  // One branch-free pass (negative indices wrap above in_plane), then the culprit for the error.
-  bool outside = false;
-  for (std::int64_t index : indices)
-    outside |= static_cast<std::uint64_t>(index) >= static_cast<std::uint64_t>(in_plane);
-  if (!outside) return;
+  // One branch-free pass, then the culprit for the error. With last = in_plane - 1 < 2^63,
+  // 0 <= index <= last exactly when neither index nor last - index (mod 2^64) has its top bit
+  // set: a negative index has it, and for index > last the difference wraps to 2^64 - k with
+  // 0 < k < 2^63. Or and subtract in 64-bit lanes vectorize with SSE2 (an unsigned compare
+  // would not).
+  const auto last = static_cast<std::uint64_t>(in_plane - 1);
+  std::uint64_t tops = 0;
+  for (std::int64_t index : indices) {
+    const auto bits = static_cast<std::uint64_t>(index);
+    tops |= bits | (last - bits);
+  }
+  if ((tops >> 63) == 0) return;
   for (std::int64_t index : indices) {
     if (index < 0 || index >= in_plane) {
       throw input_error("max pool index " + std::to_string(index) +

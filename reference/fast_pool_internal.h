@@ -117,17 +117,23 @@ inline double_pass sum_and_scan_scalar(const geometry& g, const float* plane, co
 [[nodiscard]] double_pass sum_and_scan(const geometry& g, const float* plane, const box3& box,
                                        bool baseline = false);
 
-/// The flat offset PyTorch's scan picks in a binary32 window, valid when `nan` is false (with a
-/// NaN the caller scans again: the last NaN wins).
-struct window_argmax {
-  std::int32_t at;
-  bool nan;
+/// The binary32 max-forward kernels (fast_max_simd.cc); each gives PyTorch's argmax on any
+/// geometry. `automatic` picks by shape: across_planes for at least one vector of planes of at
+/// most 1024 inputs and 4096 outputs, else separable for rows of at least one SIMD vector, else
+/// windows.
+enum class max_kernel {
+  automatic,
+  across_planes,  ///< SIMD lanes are planes: a transposed block of planes, the scan rule as is
+  separable,      ///< each band of rows reduced column-wise, then each window's columns
+  windows,        ///< each window on its own (one SIMD pass, a scalar scan after a NaN)
 };
 
-/// One SIMD pass for the argmax of a binary32 window (`baseline` as for sum_and_scan).
+/// fast_adaptive_max_pool on binary32 planes [first, end): values and flat indices of PyTorch's
+/// scan (see fast_adaptive_pool.cc's argmax). `baseline` as for sum_and_scan.
 /// Precondition: the input plane has fewer than 2^31 elements.
-[[nodiscard]] window_argmax argmax_unless_nan(const geometry& g, const float* plane,
-                                              const box3& box, bool baseline = false);
+void max_planes_binary32(const geometry& g, const float* input, float* output,
+                         std::int64_t* indices, std::int64_t first, std::int64_t end,
+                         max_kernel kernel = max_kernel::automatic, bool baseline = false);
 
 /// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
 /// windows whose exponent spread exceeds 127 bits).

@@ -27,6 +27,12 @@ RC_GTEST_PROP(FastEngineProperties, FastMaxBackwardMatchesReference, ()) {
   fast_max_backward_matches_reference(c, *gen_grad_output_bits(c));
 }
 
+RC_GTEST_PROP(FastEngineProperties, FastMaxBackwardOnAnyIndicesMatchesReference, ()) {
+  const fast_pool_case c = *gen_fast_pool_case();
+  const std::vector<std::uint64_t> grad_output = *gen_grad_output_bits(c);
+  fast_max_backward_on_indices_matches_reference(c, grad_output, *gen_any_indices(c));
+}
+
 // A magnitude below 2^127: uniform of a random length, or a short odd significand shifted up,
 // which lands on exact ties between neighbours.
 rc::Gen<fast_uint128> gen_magnitude(int precision) {

@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "reference/adaptive_pool.h"
@@ -107,7 +110,8 @@ TEST(FastAdaptivePool, ThreadCountDoesNotChangeTheResult) {
 
 TEST(FastAdaptivePool, BaselineLanesAgreeWithTheBestLanes) {
   // 1-3 D windows over a plane of normal and widely scaled values, with rows longer and shorter
-  // than the SIMD width; both lane widths must give the same exact sum, range and argmax.
+  // than the SIMD width; both lane widths must give the same exact sum and range (the max
+  // kernels' lanes are compared with the reference below).
   for (const auto& [in, out] : std::vector<std::pair<sizes, sizes>>{
            {{40}, {3}}, {{9, 23}, {4, 5}}, {{5, 6, 17}, {2, 3, 4}}, {{3, 50}, {2, 7}}}) {
     const std::vector<float> input =
@@ -126,10 +130,83 @@ TEST(FastAdaptivePool, BaselineLanesAgreeWithTheBestLanes) {
           53) {
         EXPECT_EQ(best.sum, baseline.sum);
       }
-      EXPECT_EQ(fast::argmax_unless_nan(g, input.data(), box).at,
-                fast::argmax_unless_nan(g, input.data(), box, true).at);
     });
   }
+}
+
+// `planes` planes of `in` inputs; in each, the o-th grad of the plane goes to its indices[o].
+template <typename T>
+std::vector<T> max_backward(std::int64_t planes, std::int64_t in, const std::vector<T>& grads,
+                            const std::vector<std::int64_t>& indices) {
+  const float_format format =
+      std::same_as<T, float> ? float_format::binary32 : float_format::binary64;
+  std::vector<T> grad_input(static_cast<std::size_t>(planes * in));
+  const auto out = static_cast<std::int64_t>(grads.size()) / planes;
+  fast_adaptive_max_pool_backward<T>(format, sizes{planes, in}, sizes{out}, grads, indices,
+                                     grad_input);
+  return grad_input;
+}
+
+// The reference's max backward on the same planes, rounded, as binary32 patterns.
+std::vector<std::uint32_t> reference_max_backward(std::int64_t planes, std::int64_t in,
+                                                  const std::vector<float>& grads,
+                                                  const std::vector<std::int64_t>& indices) {
+  exact_tensor tensor{sizes{planes, static_cast<std::int64_t>(grads.size()) / planes}, {}};
+  for (float g : grads) tensor.values.push_back(decode(float_format::binary32, bits(g)));
+  std::vector<std::uint32_t> result;
+  for (const extended_rational& x :
+       adaptive_max_pool_backward(tensor, indices, sizes{planes, in}, 1).values)
+    result.push_back(static_cast<std::uint32_t>(round_to(float_format::binary32, x)));
+  return result;
+}
+
+TEST(FastAdaptivePool, MaxBackwardRoundsEachSumOnce) {
+  const float half_ulp = std::ldexp(1.0f, -24);  // half an ulp of 1
+  const float next = std::nextafter(1.0f, 2.0f);
+  const float big = std::numeric_limits<float>::max();
+  // Plane 0 (at most two choosers each, hardware sums): ties to even (down, then up), two
+  // overflows, -0 alone and twice, an input nobody chose. Plane 1: the same and one input with
+  // three choosers, where left-to-right float sums would lose both halves (exact chains).
+  const std::vector<float> plane{1.0f, half_ulp, next,  half_ulp, big,  big,  -big,
+                                 -big, -0.0f,    -0.0f, -0.0f,    0.0f, 0.0f, 0.0f};
+  const std::vector<std::int64_t> plane_indices{0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6, 7};
+  std::vector<float> grads = plane;
+  std::vector<std::int64_t> indices = plane_indices;
+  grads.insert(grads.end(), plane.begin(), plane.end() - 3);
+  grads.insert(grads.end(), {1.0f, half_ulp, half_ulp});
+  indices.insert(indices.end(), plane_indices.begin(), plane_indices.end() - 3);
+  indices.insert(indices.end(), {6, 6, 6});
+  const float after_next = std::nextafter(next, 2.0f);
+  const std::vector<float> expected{1.0f, after_next, inf, -inf, 0.0f, 0.0f, 0.0f, 0.0f,
+                                    1.0f, after_next, inf, -inf, 0.0f, 0.0f, next, 0.0f};
+  const std::vector<float> got = max_backward<float>(2, 8, grads, indices);
+  EXPECT_EQ(patterns(got), patterns(expected));
+  EXPECT_EQ(patterns(got), reference_max_backward(2, 8, grads, indices));
+}
+
+TEST(FastAdaptivePool, MaxBackwardGivesTheQuietNanForSpecials) {
+  const float payload_nan = std::bit_cast<float>(0xFFA00001u);  // negative, signalling, payload
+  const std::vector<float> grads{payload_nan, inf, -inf, inf, 2.0f, -inf, 1.0f};
+  const std::vector<std::int64_t> indices{0, 1, 1, 2, 2, 3, 4};
+  const std::vector<std::uint32_t> got = patterns(max_backward<float>(1, 5, grads, indices));
+  EXPECT_EQ(got, (std::vector<std::uint32_t>{0x7FC00000u, 0x7FC00000u, bits(inf), bits(-inf),
+                                             bits(1.0f)}));
+  EXPECT_EQ(got, reference_max_backward(1, 5, grads, indices));
+}
+
+TEST(FastAdaptivePool, Binary64MaxBackwardRoundsEachSumOnce) {
+  const double half_ulp = std::ldexp(1.0, -53);
+  const double next = std::nextafter(1.0, 2.0);
+  const double big = std::numeric_limits<double>::max();
+  // Plane 0 in hardware: a tie to even, an overflow, -0 alone. Plane 1: three choosers.
+  const std::vector<double> got =
+      max_backward<double>(2, 3, {1.0, half_ulp, big, big, -0.0, 1.0, half_ulp, half_ulp, 0.0, 0.0},
+                           {0, 0, 1, 1, 2, 1, 1, 1, 0, 0});
+  const std::vector<double> expected{1.0, std::numeric_limits<double>::infinity(), 0.0, 0.0, next,
+                                     0.0};
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(expected[i]));
 }
 
 TEST(FastAdaptivePool, RejectsBadArguments) {
@@ -145,6 +222,179 @@ TEST(FastAdaptivePool, RejectsBadArguments) {
                                                       std::vector<float>(2),
                                                       std::vector<std::int64_t>{0, 4}, grad_input),
                input_error);
+}
+
+// The reference's max pooling of binary32 values: flat indices, and the winners' patterns.
+struct max_answer {
+  std::vector<std::int64_t> indices;
+  std::vector<std::uint32_t> values;
+  friend bool operator==(const max_answer&, const max_answer&) = default;
+};
+
+max_answer reference_max(const sizes& shape, const std::vector<float>& input, const sizes& out) {
+  exact_tensor tensor{shape, {}};
+  for (float x : input) tensor.values.push_back(decode(float_format::binary32, bits(x)));
+  const max_pool_result result = adaptive_max_pool(tensor, out);
+  const std::int64_t in_plane = element_count(std::span(shape).last(out.size()));
+  const std::int64_t out_plane = element_count(out);
+  max_answer answer{result.indices, {}};
+  for (std::size_t i = 0; i < result.indices.size(); ++i) {
+    const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
+    answer.values.push_back(bits(input[static_cast<std::size_t>(plane * in_plane) +
+                                       static_cast<std::size_t>(result.indices[i])]));
+  }
+  return answer;
+}
+
+// One binary32 max-forward kernel on planes [first, end) of a zero-filled answer.
+max_answer kernel_max(const sizes& shape, const std::vector<float>& input, const sizes& out,
+                      fast::max_kernel kernel, bool baseline, std::int64_t first = 0,
+                      std::int64_t end = -1) {
+  const auto out_count = static_cast<std::size_t>(element_count(adaptive_output_shape(shape, out)));
+  const fast::geometry g =
+      fast::checked_geometry<float>(float_format::binary32, shape, out, input.size(), out_count);
+  std::vector<float> values(out_count);
+  max_answer answer{std::vector<std::int64_t>(out_count), {}};
+  fast::max_planes_binary32(g, input.data(), values.data(), answer.indices.data(), first,
+                            end < 0 ? g.planes : end, kernel, baseline);
+  answer.values = patterns(values);
+  return answer;
+}
+
+constexpr std::array<fast::max_kernel, 4> all_max_kernels{
+    fast::max_kernel::automatic, fast::max_kernel::across_planes, fast::max_kernel::separable,
+    fast::max_kernel::windows};
+
+// Every kernel, with the best and the baseline lanes, against the reference.
+void expect_kernels_match(const sizes& shape, const std::vector<float>& input, const sizes& out) {
+  const max_answer expected = reference_max(shape, input, out);
+  for (const fast::max_kernel kernel : all_max_kernels) {
+    for (const bool baseline : {false, true}) {
+      EXPECT_EQ(kernel_max(shape, input, out, kernel, baseline), expected)
+          << "kernel " << static_cast<int>(kernel) << " baseline " << baseline;
+    }
+  }
+}
+
+// Values that make ties, NaNs (of any payload and sign), infinities and signed zeros common.
+std::vector<float> max_stress_values(std::size_t count, std::mt19937& engine, int nan_weight) {
+  const std::array<float, 9> pool{-inf, -2, -1, -0.0f, 0, 1, 2, inf, tiny};
+  std::uniform_int_distribution<int> pick(0, 99);
+  std::uniform_int_distribution<std::size_t> element(0, pool.size() - 1);
+  std::uniform_int_distribution<std::uint32_t> payload(1, 0x7FFFFF);
+  std::normal_distribution<float> normal;
+  std::vector<float> values(count);
+  for (float& x : values) {
+    const int roll = pick(engine);
+    if (roll < nan_weight) {
+      x = std::bit_cast<float>(0x7F800000u | payload(engine) | (roll % 2 != 0 ? 0x80000000u : 0));
+    } else {
+      x = roll < 60 ? pool[element(engine)] : normal(engine);
+    }
+  }
+  return values;
+}
+
+TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnHandPickedShapes) {
+  std::mt19937 engine(11);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{3, 7, 45}, {3, 6}},        // wide rows: separable, NaN columns
+           {{2, 5, 11}, {9, 20}},       // output above input: overlapping windows
+           {{3, 7, 13}, {5}},           // 21 planes: across planes with a remainder
+           {{2, 4, 6, 19}, {3, 4, 5}},  // 3-D
+           {{1, 2, 3, 37}, {2, 6}},     // rows of 37: vector groups, then an overlapping one
+           {{9, 1, 1, 1}, {2, 1, 3}},   // single elements
+           {{2, 3, 70}, {1, 4}},        // groups of four vectors
+       }) {
+    for (const int nan_weight : {0, 2, 20}) {
+      const std::vector<float> input =
+          max_stress_values(static_cast<std::size_t>(element_count(shape)), engine, nan_weight);
+      expect_kernels_match(shape, input, out);
+    }
+  }
+}
+
+TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnRandomShapes) {
+  std::mt19937 engine(2026);
+  std::uniform_int_distribution<int> dims(1, 3), nan_weight(0, 8);
+  for (int round = 0; round < 300; ++round) {
+    const int d = dims(engine);
+    sizes shape{std::uniform_int_distribution<std::int64_t>(1, 19)(engine)}, out;
+    for (int axis = 0; axis < d; ++axis) {
+      const std::int64_t top = axis + 1 == d ? 40 : d == 2 ? 7 : 4;
+      const std::int64_t n = std::uniform_int_distribution<std::int64_t>(1, top)(engine);
+      shape.push_back(n);
+      out.push_back(std::uniform_int_distribution<std::int64_t>(1, 2 * n + 1)(engine));
+    }
+    const std::vector<float> input = max_stress_values(
+        static_cast<std::size_t>(element_count(shape)), engine, nan_weight(engine));
+    expect_kernels_match(shape, input, out);
+  }
+}
+
+TEST(FastAdaptivePool, MaxSeparableTiesGoToTheEarliestRowNotTheEarliestColumn) {
+  // One window over two rows of 10: the maximum 5 sits at row 1 column 0 and row 0 column 9;
+  // PyTorch's row-major scan meets row 0 first, so offset 9 wins. -0 then ties +0 (first wins).
+  std::vector<float> input(20, -1);
+  input[10] = 5;
+  input[9] = 5;
+  for (const bool baseline : {false, true}) {
+    const max_answer got =
+        kernel_max({1, 2, 10}, input, {1, 1}, fast::max_kernel::separable, baseline);
+    EXPECT_EQ(got.indices, std::vector<std::int64_t>{9});
+  }
+  std::vector<float> zeros(20, -inf);
+  zeros[12] = -0.0f;
+  zeros[3] = 0.0f;
+  zeros[17] = 0.0f;
+  EXPECT_EQ(kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, false).indices,
+            std::vector<std::int64_t>{3});
+  zeros[3] = -inf;
+  EXPECT_EQ(kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, false).values,
+            std::vector<std::uint32_t>{bits(-0.0f)});
+}
+
+TEST(FastAdaptivePool, MaxKernelsGiveTheFirstElementOfAllMinusInfinityWindows) {
+  const std::vector<float> input(std::size_t{16} * 3 * 24, -inf);
+  for (const fast::max_kernel kernel : all_max_kernels) {
+    const max_answer got = kernel_max({16, 3, 24}, input, {2, 5}, kernel, false);
+    EXPECT_EQ(got, reference_max({16, 3, 24}, input, {2, 5}));
+    EXPECT_EQ(got.indices[1], 4);  // window (0, 1): rows [0, 2), columns [4, 10)
+  }
+}
+
+TEST(FastAdaptivePool, MaxKernelsTakeTheLastNaNOfAWindow) {
+  std::vector<float> input(std::size_t{9} * 2 * 16, 1);
+  const float first_nan = std::bit_cast<float>(0x7FC00001u);
+  const float last_nan = std::bit_cast<float>(0xFFC00002u);
+  for (std::size_t plane = 0; plane < 9; ++plane) {
+    input[plane * 32 + 3] = first_nan;
+    input[plane * 32 + 17] = last_nan;  // row 1, column 1: later in the scan than column 3
+    input[plane * 32 + 20] = 7;
+  }
+  for (const fast::max_kernel kernel : all_max_kernels) {
+    for (const bool baseline : {false, true}) {
+      const max_answer got = kernel_max({9, 2, 16}, input, {1, 1}, kernel, baseline);
+      EXPECT_EQ(got.indices, std::vector<std::int64_t>(9, 17));
+      EXPECT_EQ(got.values, std::vector<std::uint32_t>(9, bits(last_nan)));
+    }
+  }
+}
+
+TEST(FastAdaptivePool, MaxKernelsWriteOnlyTheirPlanes) {
+  // Workers get plane ranges; an across-planes block must not write past its range's end.
+  std::mt19937 engine(5);
+  const sizes shape{13, 9}, out{4};
+  const std::vector<float> input = max_stress_values(13 * 9, engine, 3);
+  const max_answer expected = reference_max(shape, input, out);
+  for (const fast::max_kernel kernel : all_max_kernels) {
+    const max_answer got = kernel_max(shape, input, out, kernel, false, 2, 11);
+    for (std::size_t i = 0; i < got.indices.size(); ++i) {
+      const bool inside = i >= 2 * 4 && i < 11 * 4;
+      EXPECT_EQ(got.indices[i], inside ? expected.indices[i] : 0) << i;
+      EXPECT_EQ(got.values[i], inside ? expected.values[i] : 0u) << i;
+    }
+  }
 }
 
 }  // namespace

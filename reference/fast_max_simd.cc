@@ -1,0 +1,489 @@
+// The binary32 max-forward kernels of the fast engine (max_planes_binary32): PyTorch's scan
+// rule in SIMD lanes (8 with AVX2 when the CPU has it, else 4), across planes, separably by
+// columns, or window by window; a window holding a NaN is rescanned by the rule as written.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "reference/fast_pool_internal.h"
+#include "reference/fast_simd.h"
+
+// The 8-lane helpers have internal linkage and are reached only from this file's avx2 entry
+// points, so clang's warning about passing their vectors across an ABI boundary does not apply.
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#endif
+
+namespace poolproof::fast {
+namespace {
+
+constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
+
+std::int64_t first_offset(const geometry& g, const box3& box) {
+  return (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
+}
+
+// The flat offset PyTorch's scan picks in a window, valid when `nan` is false (with a NaN the
+// caller scans again: the last NaN wins).
+struct window_argmax {
+  std::int32_t at;
+  bool nan;
+};
+
+window_argmax argmax_scalar(const geometry& g, const float* plane, const box3& box) {
+  float best = minus_infinity;
+  auto best_at = static_cast<std::int32_t>(first_offset(g, box));
+  bool nan = false;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    if (plane[at] > best) {
+      best = plane[at];
+      best_at = static_cast<std::int32_t>(at);
+    }
+    nan |= plane[at] != plane[at];
+  });
+  return {best_at, nan};
+}
+
+// The argmax of a window from its lanes' first maxima and the row tails' (`tail`, of value
+// `tail_best`): the least offset among those holding the overall maximum.
+template <int Width>
+[[gnu::always_inline]] inline window_argmax merge_lanes(const geometry& g, const box3& box,
+                                                        typename lanes<Width>::f32 best,
+                                                        typename lanes<Width>::i32 best_at,
+                                                        typename lanes<Width>::i32 nan,
+                                                        window_argmax tail, float tail_best) {
+  for (int k = 0; k < Width; ++k) {
+    tail.nan |= nan[k] != 0;
+    if (best[k] > tail_best ||
+        (best[k] == tail_best && best[k] > minus_infinity && best_at[k] < tail.at)) {
+      tail_best = best[k];
+      tail.at = best_at[k];
+    }
+  }
+  if (tail_best == minus_infinity) {
+    tail.at = static_cast<std::int32_t>(first_offset(g, box));
+  }
+  return tail;
+}
+
+// PyTorch's argmax of a NaN-free window in one pass: each lane keeps its first strict maximum
+// and where it was; the winner is the least offset among the lanes holding the overall maximum
+// (offsets grow in scan order; -0 == +0), or the first element if nothing beat -inf. A NaN
+// lane never compares greater; x != x flags it for the caller's scalar scan.
+template <int Width>
+[[gnu::always_inline]] inline window_argmax argmax_lanes(const geometry& g, const float* plane,
+                                                         const box3& box) {
+  if (box.w2.length() < Width) return argmax_scalar(g, plane, box);
+  using L = lanes<Width>;
+  typename L::i32 iota{};
+  for (int k = 0; k < Width; ++k) iota[k] = k;
+  typename L::f32 best = typename L::f32{} + minus_infinity;
+  typename L::i32 best_at{}, nan{};
+  float best_tail = minus_infinity;
+  std::int32_t best_tail_at = 0;
+  bool nan_tail = false;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const auto row = static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]);
+      std::int32_t i = static_cast<std::int32_t>(box.w2.begin);
+      for (; i + Width <= box.w2.end; i += Width) {
+        typename L::f32 x;
+        std::memcpy(&x, plane + row + i, sizeof x);
+        const typename L::i32 greater = x > best;
+        best = greater ? x : best;
+        best_at = greater ? iota + (row + i) : best_at;
+        nan |= x != x;
+      }
+      for (; i < box.w2.end; ++i) {
+        const float x = plane[row + i];
+        if (x > best_tail) {
+          best_tail = x;
+          best_tail_at = row + i;
+        }
+        nan_tail |= x != x;
+      }
+    }
+  }
+  return merge_lanes<Width>(g, box, best, best_at, nan, {best_tail_at, nan_tail}, best_tail);
+}
+
+// Explicit loops below, no lambdas on vectors: a lambda would not inherit the avx2 target of
+// its caller.
+
+// PyTorch's scan as it is written (aten adaptive_max_pool: `val > maxval || isnan(val)`), for
+// the windows the SIMD kernels hand back because they hold a NaN.
+std::int64_t argmax_exact(const geometry& g, const float* plane, const box3& box) {
+  float best = minus_infinity;
+  std::int64_t best_at = first_offset(g, box);
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const float x = plane[at];
+    if (x > best || x != x) {
+      best = x;
+      best_at = at;
+    }
+  });
+  return best_at;
+}
+
+template <int Width>
+[[gnu::always_inline]] inline void max_windows(const geometry& g, const float* input, float* output,
+                                               std::int64_t* indices, std::int64_t first,
+                                               std::int64_t end) {
+  for (std::int64_t p = first; p < end; ++p) {
+    const float* plane = input + p * g.in_plane;
+    std::int64_t out_at = p * g.out_plane;
+    for (const window& w0 : g.windows[0]) {
+      for (const window& w1 : g.windows[1]) {
+        for (const window& w2 : g.windows[2]) {
+          const box3 box{w0, w1, w2};
+          const window_argmax best = argmax_lanes<Width>(g, plane, box);
+          const std::int64_t winner = best.nan ? argmax_exact(g, plane, box) : best.at;
+          output[out_at] = plane[winner];
+          indices[out_at++] = winner;
+        }
+      }
+    }
+  }
+}
+
+// Within each 2h x 2h block of a Width x Width matrix, swaps the upper right and the lower left
+// h x h blocks: top row gets bottom[c - h] where c & h, bottom row gets top[c + h] where not.
+template <int Width, int H, int... C>
+[[gnu::always_inline]] inline void swap_blocks(typename lanes<Width>::f32& top,
+                                               typename lanes<Width>::f32& bottom,
+                                               std::integer_sequence<int, C...> /*columns*/) {
+  const typename lanes<Width>::f32 upper =
+      __builtin_shufflevector(top, bottom, ((C & H) != 0 ? Width + C - H : C)...);
+  bottom = __builtin_shufflevector(top, bottom, ((C & H) != 0 ? Width + C : C + H)...);
+  top = upper;
+}
+
+// Transposes Width rows of Width lanes in place: block swaps for h = Width/2, ..., 1.
+template <int Width, int H = Width / 2>
+[[gnu::always_inline]] inline void transpose(
+    typename lanes<Width>::f32 (&rows)[std::size_t{Width}]) {
+  for (int i = 0; i < Width; ++i) {
+    if ((i & H) == 0)
+      swap_blocks<Width, H>(rows[i], rows[i + H], std::make_integer_sequence<int, Width>{});
+  }
+  if constexpr (H > 1) transpose<Width, H / 2>(rows);
+}
+
+// Copies a Width x Width tile: row j of `to` (stride to_stride) is column j of the rows of
+// `from` (row k at from[k]).
+template <int Width>
+[[gnu::always_inline]] inline void transpose_tile(const float* const* from, float* to,
+                                                  std::int64_t to_stride) {
+  typename lanes<Width>::f32 rows[std::size_t{Width}];
+  for (std::size_t k = 0; k < std::size_t{Width}; ++k)
+    std::memcpy(&rows[k], from[k], sizeof rows[k]);
+  transpose<Width>(rows);
+  for (std::size_t j = 0; j < std::size_t{Width}; ++j)
+    std::memcpy(to + static_cast<std::int64_t>(j) * to_stride, &rows[j], sizeof rows[j]);
+}
+
+// Writes the lane-minor results of a plane block (lane k of output o at o * all + k) to the
+// first `active` lanes' planes: Width x Width tiles transposed, offsets widened to int64.
+template <int Width>
+[[gnu::always_inline]] inline void store_plane_block(std::int64_t out_plane, std::int64_t p0,
+                                                     int active, int all, const float* values,
+                                                     const std::int32_t* at_lanes, float* output,
+                                                     std::int64_t* indices) {
+  using L = lanes<Width>;
+  const std::int64_t whole = out_plane / Width * Width;
+  float tile[std::size_t{Width * Width}], at_tile[std::size_t{Width * Width}];
+  for (int b = 0; b * Width < active; ++b) {
+    const int lanes_here = std::min(Width, active - b * Width);
+    for (std::int64_t o = 0; o < whole; o += Width) {
+      const float* from[std::size_t{Width}];
+      const float* at_from[std::size_t{Width}];
+      for (int j = 0; j < Width; ++j) {
+        from[j] = values + (o + j) * all + b * Width;
+        at_from[j] = reinterpret_cast<const float*>(at_lanes + (o + j) * all + b * Width);
+      }
+      transpose_tile<Width>(from, tile, Width);
+      transpose_tile<Width>(at_from, at_tile, Width);
+      for (int k = 0; k < lanes_here; ++k) {
+        const std::int64_t to = (p0 + b * Width + k) * out_plane + o;
+        std::memcpy(output + to, tile + k * Width, sizeof(float) * Width);
+        typename L::half_i32 low, high;
+        std::memcpy(&low, at_tile + k * Width, sizeof low);
+        std::memcpy(&high, at_tile + k * Width + Width / 2, sizeof high);
+        const auto wide_low = __builtin_convertvector(low, typename L::half_i64);
+        const auto wide_high = __builtin_convertvector(high, typename L::half_i64);
+        std::memcpy(indices + to, &wide_low, sizeof wide_low);
+        std::memcpy(indices + to + Width / 2, &wide_high, sizeof wide_high);
+      }
+    }
+    for (std::int64_t o = whole; o < out_plane; ++o) {
+      for (int k = 0; k < lanes_here; ++k) {
+        const std::int64_t to = (p0 + b * Width + k) * out_plane + o;
+        output[to] = values[o * all + b * Width + k];
+        indices[to] = at_lanes[o * all + b * Width + k];
+      }
+    }
+  }
+}
+
+// Lanes are planes: B * Width planes from p0 (`active` of them real; the lanes past the last
+// repeat it and their results are dropped) are transposed into `block` (element i of lane k at
+// i * B * Width + k), and every window is scanned by the rule itself, NaN included, in all lanes
+// at once, in B independent chains; the results (value patterns and offsets, lane-minor in
+// `values` and `at`) are transposed back into the planes' outputs.
+template <int Width, std::size_t B>
+[[gnu::always_inline]] inline void max_plane_block(const geometry& g, const float* input,
+                                                   float* output, std::int64_t* indices,
+                                                   std::int64_t p0, int active, float* block,
+                                                   float* values, std::int32_t* at_lanes) {
+  using L = lanes<Width>;
+  constexpr int all = static_cast<int>(B) * Width;
+  const float* planes[std::size_t{all}];
+  for (int k = 0; k < all; ++k) planes[k] = input + (p0 + std::min(k, active - 1)) * g.in_plane;
+  const std::int64_t whole = g.in_plane / Width * Width;
+  for (std::int64_t i = 0; i < whole; i += Width) {
+    for (int b = 0; b < static_cast<int>(B); ++b) {
+      const float* from[std::size_t{Width}];
+      for (int k = 0; k < Width; ++k) from[k] = planes[b * Width + k] + i;
+      transpose_tile<Width>(from, block + i * all + b * Width, all);
+    }
+  }
+  for (std::int64_t i = whole; i < g.in_plane; ++i) {
+    for (int k = 0; k < all; ++k) block[i * all + k] = planes[k][i];
+  }
+  std::int64_t out_at = 0;
+  for (const window& w0 : g.windows[0]) {
+    for (const window& w1 : g.windows[1]) {
+      for (const window& w2 : g.windows[2]) {
+        typename L::f32 best[B];
+        typename L::i32 best_at[B];
+        const auto start = static_cast<std::int32_t>(first_offset(g, {w0, w1, w2}));
+        for (std::size_t b = 0; b < B; ++b) {
+          best[b] = typename L::f32{} + minus_infinity;
+          best_at[b] = typename L::i32{} + start;
+        }
+        for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+          for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1) {
+            const auto row = static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]);
+            for (auto at = static_cast<std::int32_t>(row + w2.begin); at < row + w2.end; ++at) {
+              for (std::size_t b = 0; b < B; ++b) {
+                typename L::f32 x;
+                std::memcpy(&x, block + static_cast<std::ptrdiff_t>(at) * all + b * Width,
+                            sizeof x);
+                const typename L::i32 take = (x > best[b]) | (x != x);
+                best[b] = take ? x : best[b];
+                best_at[b] = take ? typename L::i32{} + at : best_at[b];
+              }
+            }
+          }
+        }
+        for (std::size_t b = 0; b < B; ++b) {
+          std::memcpy(values + out_at * all + b * Width, &best[b], sizeof best[b]);
+          std::memcpy(at_lanes + out_at * all + b * Width, &best_at[b], sizeof best_at[b]);
+        }
+        ++out_at;
+      }
+    }
+  }
+  store_plane_block<Width>(g.out_plane, p0, active, all, values, at_lanes, output, indices);
+}
+
+template <int Width>
+[[gnu::always_inline]] inline void max_across_planes(const geometry& g, const float* input,
+                                                     float* output, std::int64_t* indices,
+                                                     std::int64_t first, std::int64_t end) {
+  const auto all = static_cast<std::size_t>(2 * Width);
+  std::vector<float> block(static_cast<std::size_t>(g.in_plane) * all);
+  std::vector<float> values(static_cast<std::size_t>(g.out_plane) * all);
+  std::vector<std::int32_t> at_lanes(values.size());
+  std::int64_t p0 = first;
+  for (; end - p0 > Width; p0 += 2 * Width) {
+    const auto active = static_cast<int>(std::min<std::int64_t>(2 * Width, end - p0));
+    max_plane_block<Width, 2>(g, input, output, indices, p0, active, block.data(), values.data(),
+                              at_lanes.data());
+  }
+  if (p0 < end) {
+    max_plane_block<Width, 1>(g, input, output, indices, p0, static_cast<int>(end - p0),
+                              block.data(), values.data(), at_lanes.data());
+  }
+}
+
+// K vectors of columns of one band of rows (flat offsets `rows`, in scan order), the k-th at
+// column(k): per column its first strict maximum as a key that orders like (value, then the
+// least flat offset): the value's ordered bits (after -0 + 0 = +0, so -0 ties +0) above the
+// complemented offset. A column of -inf keeps the band's first row. `nan_columns` flags columns
+// holding a NaN (their windows are rescanned); returns whether any did.
+template <int Width, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns(const float* plane,
+                                                const std::vector<std::int32_t>& rows,
+                                                Column column, std::uint64_t* keys,
+                                                std::int32_t* nan_columns) {
+  using L = lanes<Width>;
+  typename L::f32 best[K];
+  typename L::i32 best_row[K], nan[K];
+  for (std::size_t k = 0; k < K; ++k) {
+    best[k] = typename L::f32{} + minus_infinity;
+    best_row[k] = typename L::i32{} + rows.front();
+    nan[k] = typename L::i32{};
+  }
+  for (const std::int32_t row : rows) {
+    for (std::size_t k = 0; k < K; ++k) {
+      typename L::f32 x;
+      std::memcpy(&x, plane + row + column(k), sizeof x);
+      const typename L::i32 greater = x > best[k];
+      best[k] = greater ? x : best[k];
+      best_row[k] = greater ? typename L::i32{} + row : best_row[k];
+      nan[k] |= x != x;
+    }
+  }
+  typename L::i32 iota{}, any{};
+  for (int j = 0; j < Width; ++j) iota[j] = j;
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::int32_t c = column(k);
+    const auto bits = reinterpret_cast<typename L::u32>(best[k] + 0.0f);
+    const auto sign =
+        reinterpret_cast<typename L::u32>(reinterpret_cast<typename L::i32>(bits) >> 31);
+    const typename L::u32 ordered = bits ^ (sign | 0x80000000u);
+    const auto offset = reinterpret_cast<typename L::u32>(best_row[k] + iota + c);
+    for (int j = 0; j < Width; ++j)
+      keys[c + j] = (std::uint64_t{ordered[j]} << 32) | static_cast<std::uint32_t>(~offset[j]);
+    std::memcpy(nan_columns + c, &nan[k], sizeof nan[k]);
+    any |= nan[k];
+  }
+  bool result = false;
+  for (int j = 0; j < Width; ++j) result |= any[j] != 0;
+  return result;
+}
+
+// band_columns over the whole width (at least Width) in ceil(width / Width) vectors, four at a
+// time (independent chains), the last at width - Width: a column reduced twice gets the same
+// key, so the overlap, and the repeats that fill a last group of three, change nothing.
+template <int Width>
+[[gnu::always_inline]] inline bool band_keys(const float* plane,
+                                             const std::vector<std::int32_t>& rows,
+                                             std::int32_t width, std::uint64_t* keys,
+                                             std::int32_t* nan_columns) {
+  const std::int32_t vectors = (width + Width - 1) / Width;
+  bool nan = false;
+  for (std::int32_t first = 0; first < vectors;) {
+    const auto column = [first, width](std::size_t k) {
+      return std::min((first + static_cast<std::int32_t>(k)) * Width, width - Width);
+    };
+    const std::int32_t left = vectors - first;
+    if (left >= 3) {
+      nan |= band_columns<Width, 4>(plane, rows, column, keys, nan_columns);
+      first += 4;
+    } else if (left == 2) {
+      nan |= band_columns<Width, 2>(plane, rows, column, keys, nan_columns);
+      first += 2;
+    } else {
+      nan |= band_columns<Width, 1>(plane, rows, column, keys, nan_columns);
+      first += 1;
+    }
+  }
+  return nan;
+}
+
+// The flat offset of the greatest key in the window's columns (two chains for the latency).
+std::int64_t best_key_offset(const std::uint64_t* keys, const window& w) {
+  std::uint64_t a = 0, b = 0;
+  std::int64_t c = w.begin;
+  for (; c + 1 < w.end; c += 2) {
+    a = std::max(a, keys[c]);
+    b = std::max(b, keys[c + 1]);
+  }
+  if (c < w.end) a = std::max(a, keys[c]);
+  return ~static_cast<std::uint32_t>(std::max(a, b));
+}
+
+bool any_nan_column(const std::int32_t* nan_columns, const window& w) {
+  std::int32_t any = 0;
+  for (std::int64_t c = w.begin; c < w.end; ++c) any |= nan_columns[c];
+  return any != 0;
+}
+
+// PyTorch's winner is the first element in scan order equal to the window's maximum (-0 == +0),
+// or the first element when nothing beats -inf. Per column, band_columns keeps the first row
+// holding the column's maximum; among columns, the greatest key is the greatest value at the
+// least flat offset, which is the earliest in scan order. A NaN anywhere in a window's columns
+// sends it to argmax_exact.
+template <int Width>
+[[gnu::always_inline]] inline void max_separable(const geometry& g, const float* input,
+                                                 float* output, std::int64_t* indices,
+                                                 std::int64_t first, std::int64_t end) {
+  const auto width = static_cast<std::int32_t>(g.in[2]);
+  if (width < Width) return max_windows<Width>(g, input, output, indices, first, end);
+  std::vector<std::uint64_t> keys(static_cast<std::size_t>(width));
+  std::vector<std::int32_t> nan_columns(static_cast<std::size_t>(width));
+  std::vector<std::int32_t> rows;
+  for (std::int64_t p = first; p < end; ++p) {
+    const float* plane = input + p * g.in_plane;
+    std::int64_t out_at = p * g.out_plane;
+    for (const window& w0 : g.windows[0]) {
+      for (const window& w1 : g.windows[1]) {
+        rows.clear();
+        for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+          for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
+            rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
+        }
+        const bool nan = band_keys<Width>(plane, rows, width, keys.data(), nan_columns.data());
+        for (const window& w2 : g.windows[2]) {
+          const std::int64_t winner = nan && any_nan_column(nan_columns.data(), w2)
+                                          ? argmax_exact(g, plane, {w0, w1, w2})
+                                          : best_key_offset(keys.data(), w2);
+          output[out_at] = plane[winner];
+          indices[out_at++] = winner;
+        }
+      }
+    }
+  }
+}
+
+template <int Width>
+[[gnu::always_inline]] inline void max_planes_lanes(const geometry& g, const float* input,
+                                                    float* output, std::int64_t* indices,
+                                                    std::int64_t first, std::int64_t end,
+                                                    max_kernel kernel) {
+  if (kernel == max_kernel::automatic) {
+    const bool small_planes = end - first >= Width && g.in_plane <= 1024 && g.out_plane <= 4096;
+    kernel = small_planes       ? max_kernel::across_planes
+             : g.in[2] >= Width ? max_kernel::separable
+                                : max_kernel::windows;
+  }
+  switch (kernel) {
+    case max_kernel::across_planes:
+      return max_across_planes<Width>(g, input, output, indices, first, end);
+    case max_kernel::separable:
+      return max_separable<Width>(g, input, output, indices, first, end);
+    default:
+      return max_windows<Width>(g, input, output, indices, first, end);
+  }
+}
+
+[[gnu::target("avx2")]] void max_planes_avx2(const geometry& g, const float* input, float* output,
+                                             std::int64_t* indices, std::int64_t first,
+                                             std::int64_t end, max_kernel kernel) {
+  max_planes_lanes<8>(g, input, output, indices, first, end, kernel);
+}
+
+void max_planes_baseline(const geometry& g, const float* input, float* output,
+                         std::int64_t* indices, std::int64_t first, std::int64_t end,
+                         max_kernel kernel) {
+  max_planes_lanes<4>(g, input, output, indices, first, end, kernel);
+}
+
+}  // namespace
+
+void max_planes_binary32(const geometry& g, const float* input, float* output,
+                         std::int64_t* indices, std::int64_t first, std::int64_t end,
+                         max_kernel kernel, bool baseline) {
+  POOLPROOF_CHECK(g.in_plane < (std::int64_t{1} << 31));
+  if (cpu_has_avx2() && !baseline) {
+    max_planes_avx2(g, input, output, indices, first, end, kernel);
+  } else {
+    max_planes_baseline(g, input, output, indices, first, end, kernel);
+  }
+}
+
+}  // namespace poolproof::fast
