@@ -27,7 +27,8 @@ def medians(path):
 
 def torch_table(pool, torch_data):
     threads_all = torch_data["threads_all"]
-    by_key = {(r["name"], r["kind"], r["threads"]): r for r in torch_data["results"]}
+    by_key = {(r["name"], r["kind"], r["threads"]): r for r in torch_data["results"]
+              if r.get("dtype", "float32") == "float32"}
     rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | "
             f"poolproof {threads_all}T ms | PyTorch {threads_all}T ms | ratio {threads_all}T |",
             "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -58,6 +59,22 @@ def plain_table(pool):
     return "\n".join(rows)
 
 
+def dtype_table(pool, torch_data):
+    """Single-thread rows of the formats other than float32 (PyTorch: "none" without a kernel)."""
+    rows = ["| dtype | shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T |",
+            "|---|---|---|---:|---:|---:|"]
+    for r in torch_data["results"]:
+        dtype = r.get("dtype", "float32")
+        ours = pool.get(f"fast_{dtype}_{r['kind']}/{r['name']}/threads:1")
+        if dtype == "float32" or r["threads"] != 1 or not ours:
+            continue
+        theirs = "none" if r["wall_ms"] is None else f"{r['wall_ms']:.3f}"
+        ratio = "" if r["wall_ms"] is None else f"{ours[0] / r['wall_ms']:.2f}"
+        rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {ours[0]:.3f} | "
+                    f"{theirs} | {ratio} |")
+    return "\n".join(rows)
+
+
 def solver_table(solver):
     rows = ["| benchmark | median ms | checks/s |", "|---|---:|---:|"]
     for name, (real, _, b) in solver.items():
@@ -74,6 +91,8 @@ def main():
           f"load average {context.get('load_avg')}, PyTorch {torch_data['torch']}\n")
     print("### Exact poolproof vs PyTorch float32 (wall-time medians)\n")
     print(torch_table(pool, torch_data))
+    print("\n### Other formats, single thread (the same shapes)\n")
+    print(dtype_table(pool, torch_data))
     print("\n### Fast engine vs plain rational reference (same small shapes, single thread)\n")
     print(plain_table(pool))
     if len(sys.argv) > 3:

@@ -1,8 +1,10 @@
 // Google Benchmark of exact adaptive pooling: the fast engine (single thread and all cores) on
-// the shapes, and the plain rational reference beside it on small shapes.
+// the shapes in float32, single thread in float64, bfloat16 and float16, and the plain
+// rational reference beside it on small shapes.
 // `--small` runs only the small shapes (the ctest smoke run); other flags go to Google Benchmark.
 #include <benchmark/benchmark.h>
 
+#include <bit>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,40 +22,72 @@
 namespace poolproof::bench {
 namespace {
 
-// Inputs of one shape, shared by every benchmark of it and made on first use (so a filtered
-// run only pays for the shapes it runs).
+// Inputs of one shape in one format (T is the fast engine's element type for it), shared by
+// every benchmark of that shape and format.
+template <typename T>
 struct pool_data {
   pool_shape shape;
+  float_format format;
   std::vector<std::int64_t> out_shape;
-  std::vector<float> input;
-  std::vector<float> grad_output;
+  std::vector<T> input;
+  std::vector<T> grad_output;
   std::vector<std::int64_t> indices;
 };
 
-pool_data make_data(const pool_shape& shape) {
-  pool_data d{shape, adaptive_output_shape(shape.input, shape.out_size), {}, {}, {}};
-  d.input = normal_floats(count_of(shape.input));
-  d.grad_output = normal_floats(count_of(d.out_shape), 7);
+// Normal float32 values in another format: float64 exactly; the 16-bit formats by truncating
+// the significand (any pattern serves as a benchmark input; flushing the rare tiny values of
+// float16 to zero and saturating to infinity keeps the conversion three lines).
+template <typename T>
+T converted(float x, float_format format) {
+  if constexpr (!std::same_as<T, std::uint16_t>) {
+    return static_cast<T>(x);
+  } else {
+    const auto bits = std::bit_cast<std::uint32_t>(x);
+    if (format == float_format::bfloat16) return static_cast<std::uint16_t>(bits >> 16);
+    const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
+    const int exponent = static_cast<int>((bits >> 23) & 0xFFu) - 127 + 15;
+    if (exponent <= 0) return sign;
+    if (exponent >= 31) return static_cast<std::uint16_t>(sign | 0x7C00u);
+    return static_cast<std::uint16_t>(sign | (static_cast<unsigned>(exponent) << 10) |
+                                      ((bits >> 13) & 0x3FFu));
+  }
+}
+
+template <typename T>
+std::vector<T> converted(const std::vector<float>& values, float_format format) {
+  std::vector<T> result;
+  result.reserve(values.size());
+  for (float x : values) result.push_back(converted<T>(x, format));
+  return result;
+}
+
+template <typename T>
+pool_data<T> make_data(const pool_shape& shape, float_format format) {
+  pool_data<T> d{shape, format, adaptive_output_shape(shape.input, shape.out_size), {}, {}, {}};
+  d.input = converted<T>(normal_floats(count_of(shape.input)), format);
+  d.grad_output = converted<T>(normal_floats(count_of(d.out_shape), 7), format);
   d.indices.resize(d.grad_output.size());
-  std::vector<float> values(d.grad_output.size());
-  fast_adaptive_max_pool<float>(float_format::binary32, shape.input, d.input, shape.out_size,
-                                values, d.indices, 0);
+  std::vector<T> values(d.grad_output.size());
+  fast_adaptive_max_pool<T>(format, shape.input, d.input, shape.out_size, values, d.indices, 0);
   return d;
 }
 
+template <typename T>
 class lazy_data {
  public:
-  explicit lazy_data(pool_shape shape) : shape_(std::move(shape)) {}
+  lazy_data(pool_shape shape, float_format format) : shape_(std::move(shape)), format_(format) {}
   const pool_shape& shape() const { return shape_; }
-  const pool_data& get() {
-    std::call_once(once_, [this] { data_ = std::make_unique<pool_data>(make_data(shape_)); });
+  const pool_data<T>& get() {
+    std::call_once(
+        once_, [this] { data_ = std::make_unique<pool_data<T>>(make_data<T>(shape_, format_)); });
     return *data_;
   }
 
  private:
   pool_shape shape_;
+  float_format format_;
   std::once_flag once_;
-  std::unique_ptr<pool_data> data_;
+  std::unique_ptr<pool_data<T>> data_;
 };
 
 exact_tensor exact_of(const std::vector<std::int64_t>& shape, const std::vector<float>& values) {
@@ -62,8 +96,6 @@ exact_tensor exact_of(const std::vector<std::int64_t>& shape, const std::vector<
     tensor.values.push_back(decode(float_format::binary32, std::bit_cast<std::uint32_t>(x)));
   return tensor;
 }
-
-using kernel = std::function<void(const pool_data&, unsigned threads)>;
 
 // An output buffer allocated per call without initialisation, as PyTorch allocates its outputs
 // per call (the engine writes every element).
@@ -74,91 +106,106 @@ struct buffer {
   std::span<T> span;
 };
 
-void fast_avg_forward(const pool_data& d, unsigned threads) {
-  buffer<float> out(d.grad_output.size());
-  fast_adaptive_avg_pool<float>(float_format::binary32, d.shape.input, d.input, d.shape.out_size,
-                                out.span, threads);
+template <typename T>
+void fast_avg_forward(const pool_data<T>& d, unsigned threads) {
+  buffer<T> out(d.grad_output.size());
+  fast_adaptive_avg_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span, threads);
   benchmark::DoNotOptimize(out.data.get());
 }
 
-void fast_max_forward(const pool_data& d, unsigned threads) {
-  buffer<float> out(d.grad_output.size());
+template <typename T>
+void fast_max_forward(const pool_data<T>& d, unsigned threads) {
+  buffer<T> out(d.grad_output.size());
   buffer<std::int64_t> indices(d.grad_output.size());
-  fast_adaptive_max_pool<float>(float_format::binary32, d.shape.input, d.input, d.shape.out_size,
-                                out.span, indices.span, threads);
+  fast_adaptive_max_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
+                            indices.span, threads);
   benchmark::DoNotOptimize(out.data.get());
 }
 
-void fast_avg_backward(const pool_data& d, unsigned threads) {
-  buffer<float> grad_input(d.input.size());
-  fast_adaptive_avg_pool_backward<float>(float_format::binary32, d.shape.input, d.shape.out_size,
-                                         d.grad_output, grad_input.span, threads);
+template <typename T>
+void fast_avg_backward(const pool_data<T>& d, unsigned threads) {
+  buffer<T> grad_input(d.input.size());
+  fast_adaptive_avg_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
+                                     grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());
 }
 
-void fast_max_backward(const pool_data& d, unsigned threads) {
-  buffer<float> grad_input(d.input.size());
-  fast_adaptive_max_pool_backward<float>(float_format::binary32, d.shape.input, d.shape.out_size,
-                                         d.grad_output, d.indices, grad_input.span, threads);
+template <typename T>
+void fast_max_backward(const pool_data<T>& d, unsigned threads) {
+  buffer<T> grad_input(d.input.size());
+  fast_adaptive_max_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
+                                     d.indices, grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());
 }
 
 // Registers `run`, timed after one untimed warm-up call (which also makes the inputs).
-void register_timed(const std::string& name, const std::shared_ptr<lazy_data>& lazy,
-                    const std::function<void()>& run) {
-  benchmark::RegisterBenchmark(
-      name.c_str(),
-      [run, lazy](benchmark::State& state) {
-        run();
-        for (auto _ : state) run();
-        state.SetItemsProcessed(state.iterations() * count_of(lazy->shape().input));
-      })
+void register_timed(const std::string& name, std::int64_t items, const std::function<void()>& run) {
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [run, items](benchmark::State& state) {
+                                 run();
+                                 for (auto _ : state) run();
+                                 state.SetItemsProcessed(state.iterations() * items);
+                               })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }
 
 // The plain reference: exact rationals; the conversion of the inputs is done once, untimed.
-void register_plain(const std::shared_ptr<lazy_data>& lazy) {
+void register_plain(const std::shared_ptr<lazy_data<float>>& lazy) {
   struct exact_data {
     exact_tensor input, grads;
   };
   auto exact = std::make_shared<std::optional<exact_data>>();
   auto get = [lazy, exact]() -> const exact_data& {
     if (!*exact) {
-      const pool_data& d = lazy->get();
+      const pool_data<float>& d = lazy->get();
       exact->emplace(
           exact_data{exact_of(d.shape.input, d.input), exact_of(d.out_shape, d.grad_output)});
     }
     return **exact;
   };
   const std::string suffix = "/" + lazy->shape().name + "/threads:1";
+  const std::int64_t items = count_of(lazy->shape().input);
   const std::size_t dims = lazy->shape().out_size.size();
   const std::vector<std::int64_t> in = lazy->shape().input, out = lazy->shape().out_size;
-  register_timed("plain_avg_forward" + suffix, lazy,
+  register_timed("plain_avg_forward" + suffix, items,
                  [get, out] { benchmark::DoNotOptimize(adaptive_avg_pool(get().input, out)); });
-  register_timed("plain_max_forward" + suffix, lazy,
+  register_timed("plain_max_forward" + suffix, items,
                  [get, out] { benchmark::DoNotOptimize(adaptive_max_pool(get().input, out)); });
-  register_timed("plain_avg_backward" + suffix, lazy, [get, in, dims] {
+  register_timed("plain_avg_backward" + suffix, items, [get, in, dims] {
     benchmark::DoNotOptimize(adaptive_avg_pool_backward(get().grads, in, dims));
   });
-  register_timed("plain_max_backward" + suffix, lazy, [get, lazy, in, dims] {
+  register_timed("plain_max_backward" + suffix, items, [get, lazy, in, dims] {
     benchmark::DoNotOptimize(
         adaptive_max_pool_backward(get().grads, lazy->get().indices, in, dims));
   });
 }
 
-void register_fast(const std::shared_ptr<lazy_data>& lazy) {
-  const std::vector<std::pair<std::string, kernel>> kernels{
-      {"fast_avg_forward", fast_avg_forward},
-      {"fast_max_forward", fast_max_forward},
-      {"fast_avg_backward", fast_avg_backward},
-      {"fast_max_backward", fast_max_backward}};
-  for (const auto& [name, run] : kernels) {
-    for (unsigned threads : {1u, resolve_threads(0)}) {
-      register_timed(name + "/" + lazy->shape().name + "/threads:" + std::to_string(threads), lazy,
-                     [run = run, lazy, threads] { run(lazy->get(), threads); });
+// `fast_<kind>/<shape>/threads:<t>` for float32 (compare.py's names), `fast_<dtype>_<kind>/...`
+// for the other formats.
+template <typename T>
+void register_fast(const std::shared_ptr<lazy_data<T>>& lazy, float_format format,
+                   const std::vector<unsigned>& thread_counts) {
+  using kernel = void (*)(const pool_data<T>&, unsigned);
+  const std::vector<std::pair<std::string, kernel>> kernels{{"avg_forward", fast_avg_forward<T>},
+                                                            {"max_forward", fast_max_forward<T>},
+                                                            {"avg_backward", fast_avg_backward<T>},
+                                                            {"max_backward", fast_max_backward<T>}};
+  const std::string prefix =
+      format == float_format::binary32 ? "fast_" : "fast_" + std::string(format_name(format)) + "_";
+  for (const auto& [kind, run] : kernels) {
+    for (unsigned threads : thread_counts) {
+      register_timed(
+          prefix + kind + "/" + lazy->shape().name + "/threads:" + std::to_string(threads),
+          count_of(lazy->shape().input), [run = run, lazy, threads] { run(lazy->get(), threads); });
     }
   }
+}
+
+template <typename T>
+void register_format(const std::vector<pool_shape>& shapes, float_format format) {
+  for (const pool_shape& shape : shapes)
+    register_fast(std::make_shared<lazy_data<T>>(shape, format), format, {1u});
 }
 
 }  // namespace
@@ -166,15 +213,22 @@ void register_fast(const std::shared_ptr<lazy_data>& lazy) {
 
 int main(int argc, char** argv) {
   using namespace poolproof::bench;
+  using poolproof::float_format;
   return run_benchmark_main(argc, argv, [](bool small_only) {
+    const std::vector<pool_shape> shapes = small_only ? small_shapes() : full_shapes();
     if (!small_only) {
-      for (const pool_shape& shape : full_shapes())
-        register_fast(std::make_shared<lazy_data>(shape));
+      for (const pool_shape& shape : shapes) {
+        register_fast(std::make_shared<lazy_data<float>>(shape, float_format::binary32),
+                      float_format::binary32, {1u, poolproof::resolve_threads(0)});
+      }
     }
     for (const pool_shape& shape : small_shapes()) {
-      const auto lazy = std::make_shared<lazy_data>(shape);
-      register_fast(lazy);
+      const auto lazy = std::make_shared<lazy_data<float>>(shape, float_format::binary32);
+      register_fast(lazy, float_format::binary32, {1u, poolproof::resolve_threads(0)});
       register_plain(lazy);
     }
+    register_format<double>(shapes, float_format::binary64);
+    register_format<std::uint16_t>(shapes, float_format::bfloat16);
+    register_format<std::uint16_t>(shapes, float_format::binary16);
   });
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark side by side in one session and prints the RESULTS.md tables.
 #   bash bench/run_benchmarks.sh [BUILD_DIR] [OUT_DIR]
-# BUILD_DIR: a Release build with pool_bench, solver_bench and stream_pool built
+# BUILD_DIR: a Release build with pool_bench, solver_bench, stream_pool, prove_equivalence and
+# golden built
 # (default build/bench, the `bench` preset); OUT_DIR keeps the raw JSON and logs (default /tmp/poolproof-bench).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,13 +14,37 @@ mkdir -p "$out"
 "$build/bench/pool_bench" --benchmark_repetitions="$repetitions" --benchmark_min_time=0.2 \
   --benchmark_report_aggregates_only=true --benchmark_out="$out/pool.json" \
   --benchmark_out_format=json > "$out/pool.txt"
-/usr/bin/python3 "$root/bench/torch_pool_bench.py" --repetitions 15 > "$out/torch.json"
+/usr/bin/python3 "$root/bench/torch_pool_bench.py" --repetitions 15 \
+  --dtypes float32,float64,bfloat16,float16 > "$out/torch.json"
 "$build/bench/solver_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/solver.json" --benchmark_out_format=json > "$out/solver.txt"
 /usr/bin/time -v "$build/bench/stream_pool" --mib 1024 > "$out/stream.txt" 2> "$out/stream.time"
+
+# Sweep throughput per family on one thread (1152 pairs, avg and max: 2304 Z3 checks each), and
+# the golden suite's generation, verification and check of PyTorch's candidates: wall s, peak KB.
+# (GNU time writes "Command exited with non-zero status" first when it did: golden check does,
+# for the cases PyTorch has no kernel for.)
+timed() { /usr/bin/time -f "%e %M" -o "$out/time.tmp" "$@" > /dev/null 2>&1; tail -n 1 "$out/time.tmp"; }
+for target in pytorch onnx tflite; do
+  echo "sweep $target $(timed "$build/solver/prove_equivalence" --sweep 120:128 1:128 \
+    --target "$target" --threads 1)"
+done > "$out/sweeps.txt"
+rm -rf "$out/suite" "$out/candidate"
+/usr/bin/python3 "$root/golden/adapters/pytorch_adapter.py" --golden "$root/golden/suite" \
+  --out "$out/candidate" > /dev/null 2>&1
+{
+  echo "generate $(timed "$build/golden/golden" generate --out "$out/suite")"
+  echo "identical $(diff -r -q "$out/suite" "$root/golden/suite" > /dev/null && echo yes || echo no)"
+  echo "verify $(timed "$build/golden/golden" verify --golden "$out/suite")"
+  echo "check $(timed "$build/golden/golden" check --golden "$root/golden/suite" \
+    --candidate "$out/candidate")"
+} > "$out/golden.txt"
 
 python3 "$root/bench/compare.py" "$out/pool.json" "$out/torch.json" "$out/solver.json"
 echo
 echo "### 1 GiB streaming (stream_pool --mib 1024)"
 cat "$out/stream.txt"
 grep -E "Maximum resident set size|Elapsed \(wall" "$out/stream.time"
+echo
+echo "### Sweeps (wall s, peak KB) and golden suite (wall s, peak KB)"
+cat "$out/sweeps.txt" "$out/golden.txt"

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch CPU float32 adaptive pooling on the shapes of bench_shapes.h, forward and backward.
+"""PyTorch CPU adaptive pooling on the shapes of bench_shapes.h, forward and backward.
 
 Run with Debian's interpreter (/usr/bin/python3 has python3-torch 1.13). Prints one JSON object:
-{"torch": version, "threads_all": n, "results": [{"name", "kind", "threads", "wall_ms",
-"cpu_ms"}]}, medians over --repetitions runs after a warm-up. The backward kernels are called
+{"torch": version, "threads_all": n, "results": [{"name", "kind", "threads", "dtype", "wall_ms",
+"cpu_ms"}]}, medians over --repetitions runs after a warm-up; wall_ms and cpu_ms are null where
+PyTorch has no CPU kernel for the dtype. The backward kernels are called
 directly (aten::*_backward), without autograd's bookkeeping, like the C++ benchmark.
 """
 import argparse
@@ -27,16 +28,17 @@ F = torch.nn.functional
 ATEN = torch.ops.aten
 
 
-def kernels(shape, out_size):
+def kernels(shape, out_size, dtype=torch.float32):
     """The four timed calls of one shape; 1-D runs through the 2-D kernels, as PyTorch does."""
-    x = torch.randn(*shape)
+    x = torch.randn(*shape).to(dtype)
     dims = len(out_size)
     if dims == 1:
         x, out_size, dims = x.unsqueeze(-2), (1,) + tuple(out_size), 2
     avg = F.adaptive_avg_pool2d if dims == 2 else F.adaptive_avg_pool3d
     mx = F.adaptive_max_pool2d if dims == 2 else F.adaptive_max_pool3d
-    values, indices = mx(x, out_size, return_indices=True)
-    grad = torch.randn_like(values)
+    # The gradient and indices come from float32 (some dtypes have no forward kernel).
+    values, indices = mx(x.float(), out_size, return_indices=True)
+    grad = torch.randn_like(values).to(dtype)
     avg_backward = ATEN._adaptive_avg_pool2d_backward if dims == 2 else ATEN._adaptive_avg_pool3d_backward
     max_backward = ATEN.adaptive_max_pool2d_backward if dims == 2 else ATEN.adaptive_max_pool3d_backward
     return {
@@ -48,6 +50,11 @@ def kernels(shape, out_size):
 
 
 def measure(run, repetitions):
+    """Median wall and CPU ms of `run`, or None when PyTorch has no kernel for it."""
+    try:
+        run()
+    except RuntimeError:
+        return None
     run()
     run()
     walls, cpus = [], []
@@ -63,20 +70,25 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repetitions", type=int, default=15)
     parser.add_argument("--filter", default="", help="only shapes whose name contains this")
+    parser.add_argument("--dtypes", default="float32",
+                        help="comma-separated; float32 runs on 1 and all threads, others on 1")
     args = parser.parse_args()
     all_threads = os.cpu_count() or 1
     torch.manual_seed(20261125)
     results = []
-    for name, shape, out_size in SHAPES:
-        if args.filter not in name:
-            continue
-        calls = kernels(shape, out_size)
-        for threads in sorted({1, all_threads}):
-            torch.set_num_threads(threads)
-            for kind, run in calls.items():
-                wall, cpu = measure(run, args.repetitions)
-                results.append({"name": name, "kind": kind, "threads": threads,
-                                "wall_ms": wall, "cpu_ms": cpu})
+    for dtype_name in args.dtypes.split(","):
+        dtype = getattr(torch, dtype_name)
+        for name, shape, out_size in SHAPES:
+            if args.filter not in name:
+                continue
+            calls = kernels(shape, out_size, dtype)
+            for threads in sorted({1, all_threads}) if dtype_name == "float32" else [1]:
+                torch.set_num_threads(threads)
+                for kind, run in calls.items():
+                    timing = measure(run, args.repetitions)
+                    results.append({"name": name, "kind": kind, "threads": threads,
+                                    "dtype": dtype_name,
+                                    "wall_ms": timing and timing[0], "cpu_ms": timing and timing[1]})
     print(json.dumps({"torch": torch.__version__, "threads_all": all_threads,
                       "results": results}, indent=1))
 

@@ -1,11 +1,12 @@
 #include "reference/fast_adaptive_pool.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -245,21 +246,15 @@ void parallel_planes(std::int64_t planes, unsigned threads,
     work(0, planes);
     return;
   }
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::vector<std::thread> pool;
-  for (std::int64_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      try {
-        work(planes * w / workers, planes * (w + 1) / workers);
-      } catch (...) {
-        const std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  // One task per worker's range, so at most `workers` run at once; the caller takes part. TBB
+  // rethrows the first exception a task threw once the others have finished.
+  tbb::parallel_for(
+      tbb::blocked_range<std::int64_t>(0, workers, 1),
+      [&](const tbb::blocked_range<std::int64_t>& range) {
+        for (std::int64_t w = range.begin(); w < range.end(); ++w)
+          work(planes * w / workers, planes * (w + 1) / workers);
+      },
+      tbb::static_partitioner());
 }
 
 template geometry checked_geometry<std::uint16_t>(float_format, std::span<const std::int64_t>,

@@ -8,11 +8,12 @@
 // grid, fast_double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
 // once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
 // by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
-// channels) are split over std::thread workers. Nothing is converted to a wider representation up
-// front: memory beyond the caller's input and output is O(output axes), plus per worker 8 bytes per
-// output-plane element for avg backward (the plane's gradients in fixed point) and, for max
-// backward on planes up to 2^20 elements, 16 bytes per input-plane and 8 per output-plane element
-// (4 more per input-plane element in binary32 and binary64: the chooser counts).
+// channels) are split into up to `threads` ranges run by oneTBB's worker pool. Nothing is converted
+// to a wider representation up front: memory beyond the caller's input and output is O(output
+// axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's gradients
+// in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
+// 8 per output-plane element (4 more per input-plane element in binary32 and binary64: the chooser
+// counts).
 #pragma once
 
 #include <concepts>

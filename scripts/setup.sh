@@ -7,7 +7,7 @@ packages=(
   libboost-dev libgmp-dev libz3-dev z3 cvc5
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  libssl-dev libbenchmark-dev clang-tidy
+  libssl-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
 )
 
