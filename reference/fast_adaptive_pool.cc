@@ -2,6 +2,7 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -92,8 +93,12 @@ template <typename F>
 std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box) {
   const auto count = static_cast<std::uint64_t>(box.volume());
   if constexpr (std::same_as<F, binary32_traits>) {
+    const bool one_row = box.w0.length() == 1 && box.w1.length() == 1;
     const double_pass pass =
-        box.w2.length() < 8 ? sum_and_scan_scalar(g, plane, box) : sum_and_scan(g, plane, box);
+        box.w2.length() >= 8 ? sum_and_scan(g, plane, box)
+        : one_row ? sum_and_scan_row(plane + (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2],
+                                     box.w2.begin, box.w2.end)
+                  : sum_and_scan_scalar(g, plane, box);
     if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53) {
       if (const auto bits = round_quotient_binary32(pass.sum, 0, count)) return *bits;
       return round_double_sum<F>(pass.sum, pass.range, count);
@@ -176,36 +181,6 @@ void max_planes(const geometry& g, const typename F::storage* input, typename F:
   }
 }
 
-// checked_geometry of the calling thread's last arguments, kept while they repeat (a model
-// pools the same shapes call after call): the checks and windows cost more than a small pooling.
-// The geometry is a function of exactly these arguments, so reusing it checks and builds the same.
-template <fast_element T>
-const geometry& remembered_geometry(float_format format, std::span<const std::int64_t> input_shape,
-                                    std::span<const std::int64_t> out_size, std::size_t in_count,
-                                    std::size_t out_count) {
-  struct memo {
-    bool valid = false;
-    float_format format{};
-    std::vector<std::int64_t> input_shape, out_size;
-    std::size_t in_count = 0, out_count = 0;
-    geometry g;
-  };
-  thread_local memo last;
-  if (!last.valid || last.format != format || last.in_count != in_count ||
-      last.out_count != out_count || !std::ranges::equal(last.input_shape, input_shape) ||
-      !std::ranges::equal(last.out_size, out_size)) {
-    geometry g = checked_geometry<T>(format, input_shape, out_size, in_count, out_count);
-    last = {true,
-            format,
-            {input_shape.begin(), input_shape.end()},
-            {out_size.begin(), out_size.end()},
-            in_count,
-            out_count,
-            std::move(g)};
-  }
-  return last.g;
-}
-
 }  // namespace
 
 template <fast_element T>
@@ -247,14 +222,18 @@ void parallel_planes(std::int64_t planes, unsigned threads,
     return;
   }
   // One task per worker's range, so at most `workers` run at once; the caller takes part. TBB
-  // rethrows the first exception a task threw once the others have finished.
-  tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(0, workers, 1),
-      [&](const tbb::blocked_range<std::int64_t>& range) {
-        for (std::int64_t w = range.begin(); w < range.end(); ++w)
-          work(planes * w / workers, planes * (w + 1) / workers);
-      },
-      tbb::static_partitioner());
+  // rethrows the first exception a task threw once the others have finished. Isolated: while it
+  // waits, the calling thread must not pick up a task of the caller's own parallel loop (which
+  // could pool again on this thread and replace its remembered geometry under this call).
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::int64_t>(0, workers, 1),
+        [&](const tbb::blocked_range<std::int64_t>& range) {
+          for (std::int64_t w = range.begin(); w < range.end(); ++w)
+            work(planes * w / workers, planes * (w + 1) / workers);
+        },
+        tbb::static_partitioner());
+  });
 }
 
 template geometry checked_geometry<std::uint16_t>(float_format, std::span<const std::int64_t>,
@@ -264,6 +243,45 @@ template geometry checked_geometry<float>(float_format, std::span<const std::int
                                           std::span<const std::int64_t>, std::size_t, std::size_t);
 template geometry checked_geometry<double>(float_format, std::span<const std::int64_t>,
                                            std::span<const std::int64_t>, std::size_t, std::size_t);
+
+// The geometry is a function of exactly these arguments, so reusing it checks and builds the same.
+template <fast_element T>
+const geometry& remembered_geometry(float_format format, std::span<const std::int64_t> input_shape,
+                                    std::span<const std::int64_t> out_size, std::size_t in_count,
+                                    std::size_t out_count) {
+  struct memo {
+    bool valid = false;
+    float_format format{};
+    std::vector<std::int64_t> input_shape, out_size;
+    std::size_t in_count = 0, out_count = 0;
+    geometry g;
+  };
+  thread_local memo last;
+  if (!last.valid || last.format != format || last.in_count != in_count ||
+      last.out_count != out_count || !std::ranges::equal(last.input_shape, input_shape) ||
+      !std::ranges::equal(last.out_size, out_size)) {
+    geometry g = checked_geometry<T>(format, input_shape, out_size, in_count, out_count);
+    last = {true,
+            format,
+            {input_shape.begin(), input_shape.end()},
+            {out_size.begin(), out_size.end()},
+            in_count,
+            out_count,
+            std::move(g)};
+  }
+  return last.g;
+}
+
+template const geometry& remembered_geometry<std::uint16_t>(float_format,
+                                                            std::span<const std::int64_t>,
+                                                            std::span<const std::int64_t>,
+                                                            std::size_t, std::size_t);
+template const geometry& remembered_geometry<float>(float_format, std::span<const std::int64_t>,
+                                                    std::span<const std::int64_t>, std::size_t,
+                                                    std::size_t);
+template const geometry& remembered_geometry<double>(float_format, std::span<const std::int64_t>,
+                                                     std::span<const std::int64_t>, std::size_t,
+                                                     std::size_t);
 
 }  // namespace fast
 
@@ -302,8 +320,8 @@ template <fast_element T>
 void fast_adaptive_avg_pool(float_format format, std::span<const std::int64_t> input_shape,
                             std::span<const T> input, std::span<const std::int64_t> out_size,
                             std::span<T> output, unsigned threads) {
-  const fast::geometry g =
-      fast::checked_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  const fast::geometry& g =
+      fast::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   fast::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {

@@ -231,6 +231,31 @@ std::vector<pair_cover> pair_covers(const std::vector<segment>& axis) {
   return covers;
 }
 
+// Everything avg backward derives from the windows alone: segments per axis, the bounds over
+// all cells and the pair covers of axis 2.
+struct cell_plan {
+  std::array<std::vector<window>, 3> windows;
+  std::array<std::int64_t, 3> in{};
+  std::array<std::vector<segment>, 3> segments;
+  cell_bounds bounds;
+  std::vector<pair_cover> covers;
+};
+
+// The calling thread's last cell plan, rebuilt when the windows change (they repeat call after
+// call in a model; building the segments costs more than a small backward pass).
+const cell_plan& remembered_plan(const geometry& g) {
+  thread_local cell_plan plan;
+  if (plan.windows != g.windows || plan.in != g.in) {
+    plan.windows = g.windows;
+    plan.in = g.in;
+    for (std::size_t axis = 0; axis < 3; ++axis)
+      plan.segments[axis] = axis_segments(g.windows[axis], g.in[axis]);
+    plan.bounds = bounds_of(plan.segments);
+    plan.covers = pair_covers(plan.segments[2]);
+  }
+  return plan;
+}
+
 // One row block of the int64 path with pair covers along axis 2: the cells of segments s0, s1.
 template <typename F>
 void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const segment& s0,
@@ -310,14 +335,12 @@ void avg_backward_plane(const geometry& g, const std::array<std::vector<segment>
 }
 
 template <typename F>
-void avg_backward_planes(const geometry& g, const std::array<std::vector<segment>, 3>& segments,
+void avg_backward_planes(const geometry& g, const cell_plan& plan,
                          const typename F::storage* grad_output, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
-  const cell_bounds bounds = bounds_of(segments);
-  const std::vector<pair_cover> covers = pair_covers(segments[2]);
   std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
   for (std::int64_t p = first; p < end; ++p) {
-    avg_backward_plane<F>(g, segments, bounds, grad_output + p * g.out_plane, covers,
+    avg_backward_plane<F>(g, plan.segments, plan.bounds, grad_output + p * g.out_plane, plan.covers,
                           grad_input + p * g.in_plane, fixed.data());
   }
 }
@@ -528,15 +551,13 @@ void fast_adaptive_avg_pool_backward(float_format format, std::span<const std::i
                                      std::span<const std::int64_t> out_size,
                                      std::span<const T> grad_output, std::span<T> grad_input,
                                      unsigned threads) {
-  const fast::geometry g = fast::checked_geometry<T>(format, input_shape, out_size,
-                                                     grad_input.size(), grad_output.size());
-  std::array<std::vector<fast::segment>, 3> segments;
-  for (std::size_t axis = 0; axis < 3; ++axis)
-    segments[axis] = fast::axis_segments(g.windows[axis], g.in[axis]);
+  const fast::geometry& g = fast::remembered_geometry<T>(format, input_shape, out_size,
+                                                         grad_input.size(), grad_output.size());
+  const fast::cell_plan& plan = fast::remembered_plan(g);
   fast::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
-      fast::avg_backward_planes<F>(g, segments, grad_output.data(), grad_input.data(), first, end);
+      fast::avg_backward_planes<F>(g, plan, grad_output.data(), grad_input.data(), first, end);
     });
   });
 }
@@ -547,8 +568,8 @@ void fast_adaptive_max_pool_backward(float_format format, std::span<const std::i
                                      std::span<const T> grad_output,
                                      std::span<const std::int64_t> indices, std::span<T> grad_input,
                                      unsigned threads) {
-  const fast::geometry g = fast::checked_geometry<T>(format, input_shape, out_size,
-                                                     grad_input.size(), grad_output.size());
+  const fast::geometry& g = fast::remembered_geometry<T>(format, input_shape, out_size,
+                                                         grad_input.size(), grad_output.size());
   if (indices.size() != grad_output.size()) {
     throw input_error("max pool backward got " + std::to_string(indices.size()) + " indices for " +
                       std::to_string(grad_output.size()) + " output gradients");

@@ -112,6 +112,29 @@ template <int Width>
 // Explicit loops below, no lambdas on vectors: a lambda would not inherit the avx2 target of
 // its caller.
 
+// The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
+// pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
+// are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs; separable: rows of
+// at most separable_width), so at most about 1.3 MB stays per thread.
+struct max_scratch {
+  std::vector<float> block, values;
+  std::vector<std::int32_t> at_lanes, nan_columns, rows;
+  std::vector<std::uint64_t> keys;
+};
+
+constexpr std::int64_t separable_width = std::int64_t{1} << 16;
+
+max_scratch& thread_scratch() {
+  thread_local max_scratch scratch;
+  return scratch;
+}
+
+template <typename T>
+T* at_least(std::vector<T>& buffer, std::size_t count) {
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
 // PyTorch's scan as it is written (aten adaptive_max_pool: `val > maxval || isnan(val)`), for
 // the windows the SIMD kernels hand back because they hold a NaN.
 std::int64_t argmax_exact(const geometry& g, const float* plane, const box3& box) {
@@ -193,20 +216,21 @@ template <int Width>
                                                      std::int64_t* indices) {
   using L = lanes<Width>;
   const std::int64_t whole = out_plane / Width * Width;
-  float tile[std::size_t{Width * Width}], at_tile[std::size_t{Width * Width}];
+  float tile[std::size_t{Width} * Width], at_tile[std::size_t{Width} * Width];
   for (int b = 0; b * Width < active; ++b) {
     const int lanes_here = std::min(Width, active - b * Width);
     for (std::int64_t o = 0; o < whole; o += Width) {
       const float* from[std::size_t{Width}];
       const float* at_from[std::size_t{Width}];
       for (int j = 0; j < Width; ++j) {
-        from[j] = values + (o + j) * all + b * Width;
-        at_from[j] = reinterpret_cast<const float*>(at_lanes + (o + j) * all + b * Width);
+        from[j] = values + (o + j) * all + std::int64_t{b} * Width;
+        at_from[j] =
+            reinterpret_cast<const float*>(at_lanes + (o + j) * all + std::int64_t{b} * Width);
       }
       transpose_tile<Width>(from, tile, Width);
       transpose_tile<Width>(at_from, at_tile, Width);
       for (int k = 0; k < lanes_here; ++k) {
-        const std::int64_t to = (p0 + b * Width + k) * out_plane + o;
+        const std::int64_t to = (p0 + std::int64_t{b} * Width + k) * out_plane + o;
         std::memcpy(output + to, tile + k * Width, sizeof(float) * Width);
         typename L::half_i32 low, high;
         std::memcpy(&low, at_tile + k * Width, sizeof low);
@@ -219,9 +243,9 @@ template <int Width>
     }
     for (std::int64_t o = whole; o < out_plane; ++o) {
       for (int k = 0; k < lanes_here; ++k) {
-        const std::int64_t to = (p0 + b * Width + k) * out_plane + o;
-        output[to] = values[o * all + b * Width + k];
-        indices[to] = at_lanes[o * all + b * Width + k];
+        const std::int64_t to = (p0 + std::int64_t{b} * Width + k) * out_plane + o;
+        output[to] = values[o * all + std::int64_t{b} * Width + k];
+        indices[to] = at_lanes[o * all + std::int64_t{b} * Width + k];
       }
     }
   }
@@ -246,7 +270,7 @@ template <int Width, std::size_t B>
     for (int b = 0; b < static_cast<int>(B); ++b) {
       const float* from[std::size_t{Width}];
       for (int k = 0; k < Width; ++k) from[k] = planes[b * Width + k] + i;
-      transpose_tile<Width>(from, block + i * all + b * Width, all);
+      transpose_tile<Width>(from, block + i * all + std::int64_t{b} * Width, all);
     }
   }
   for (std::int64_t i = whole; i < g.in_plane; ++i) {
@@ -294,18 +318,18 @@ template <int Width>
                                                      float* output, std::int64_t* indices,
                                                      std::int64_t first, std::int64_t end) {
   const auto all = static_cast<std::size_t>(2 * Width);
-  std::vector<float> block(static_cast<std::size_t>(g.in_plane) * all);
-  std::vector<float> values(static_cast<std::size_t>(g.out_plane) * all);
-  std::vector<std::int32_t> at_lanes(values.size());
+  max_scratch& scratch = thread_scratch();
+  float* block = at_least(scratch.block, static_cast<std::size_t>(g.in_plane) * all);
+  float* values = at_least(scratch.values, static_cast<std::size_t>(g.out_plane) * all);
+  std::int32_t* at_lanes = at_least(scratch.at_lanes, static_cast<std::size_t>(g.out_plane) * all);
   std::int64_t p0 = first;
-  for (; end - p0 > Width; p0 += 2 * Width) {
-    const auto active = static_cast<int>(std::min<std::int64_t>(2 * Width, end - p0));
-    max_plane_block<Width, 2>(g, input, output, indices, p0, active, block.data(), values.data(),
-                              at_lanes.data());
+  for (; end - p0 > Width; p0 += std::int64_t{2} * Width) {
+    const auto active = static_cast<int>(std::min<std::int64_t>(std::int64_t{2} * Width, end - p0));
+    max_plane_block<Width, 2>(g, input, output, indices, p0, active, block, values, at_lanes);
   }
   if (p0 < end) {
-    max_plane_block<Width, 1>(g, input, output, indices, p0, static_cast<int>(end - p0),
-                              block.data(), values.data(), at_lanes.data());
+    max_plane_block<Width, 1>(g, input, output, indices, p0, static_cast<int>(end - p0), block,
+                              values, at_lanes);
   }
 }
 
@@ -413,10 +437,12 @@ template <int Width>
                                                  float* output, std::int64_t* indices,
                                                  std::int64_t first, std::int64_t end) {
   const auto width = static_cast<std::int32_t>(g.in[2]);
-  if (width < Width) return max_windows<Width>(g, input, output, indices, first, end);
-  std::vector<std::uint64_t> keys(static_cast<std::size_t>(width));
-  std::vector<std::int32_t> nan_columns(static_cast<std::size_t>(width));
-  std::vector<std::int32_t> rows;
+  if (width < Width || width > separable_width)
+    return max_windows<Width>(g, input, output, indices, first, end);
+  max_scratch& scratch = thread_scratch();
+  std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
+  std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
+  std::vector<std::int32_t>& rows = scratch.rows;
   for (std::int64_t p = first; p < end; ++p) {
     const float* plane = input + p * g.in_plane;
     std::int64_t out_at = p * g.out_plane;
@@ -427,11 +453,11 @@ template <int Width>
           for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
             rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
         }
-        const bool nan = band_keys<Width>(plane, rows, width, keys.data(), nan_columns.data());
+        const bool nan = band_keys<Width>(plane, rows, width, keys, nan_columns);
         for (const window& w2 : g.windows[2]) {
-          const std::int64_t winner = nan && any_nan_column(nan_columns.data(), w2)
+          const std::int64_t winner = nan && any_nan_column(nan_columns, w2)
                                           ? argmax_exact(g, plane, {w0, w1, w2})
-                                          : best_key_offset(keys.data(), w2);
+                                          : best_key_offset(keys, w2);
           output[out_at] = plane[winner];
           indices[out_at++] = winner;
         }
@@ -447,9 +473,11 @@ template <int Width>
                                                     max_kernel kernel) {
   if (kernel == max_kernel::automatic) {
     const bool small_planes = end - first >= Width && g.in_plane <= 1024 && g.out_plane <= 4096;
-    kernel = small_planes       ? max_kernel::across_planes
-             : g.in[2] >= Width ? max_kernel::separable
-                                : max_kernel::windows;
+    // Separable needs bands of several rows to pay off, and keeps 12 bytes per column.
+    const bool bands = g.in[0] * g.in[1] > 1 && g.in[2] >= Width && g.in[2] <= separable_width;
+    kernel = small_planes ? max_kernel::across_planes
+             : bands      ? max_kernel::separable
+                          : max_kernel::windows;
   }
   switch (kernel) {
     case max_kernel::across_planes:

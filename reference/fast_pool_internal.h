@@ -38,6 +38,14 @@ geometry checked_geometry(float_format format, std::span<const std::int64_t> inp
                           std::span<const std::int64_t> out_size, std::size_t in_count,
                           std::size_t out_count);
 
+/// checked_geometry of the calling thread's last arguments, kept while they repeat (a model
+/// pools the same shapes call after call, and the checks and windows cost more than a small
+/// pooling). The reference stays valid until this thread asks for another geometry.
+template <fast_element T>
+const geometry& remembered_geometry(float_format format, std::span<const std::int64_t> input_shape,
+                                    std::span<const std::int64_t> out_size, std::size_t in_count,
+                                    std::size_t out_count);
+
 /// Calls work(first_plane, end_plane) on up to `threads` workers (0: all cores) over contiguous
 /// plane ranges; rethrows the first exception a worker threw.
 void parallel_planes(std::int64_t planes, unsigned threads,
@@ -112,6 +120,30 @@ inline double_pass sum_and_scan_scalar(const geometry& g, const float* plane, co
   return {sum, magnitude_range<binary32_traits>(least, greatest)};
 }
 
+/// sum_and_scan_scalar of a window within one row, [begin, end) of `row`: every 1-D window, without
+/// the nested loops (two chains, for the latency of the double additions).
+inline double_pass sum_and_scan_row(const float* row, std::int64_t begin, std::int64_t end) {
+  double sum_even = 0, sum_odd = 0;
+  std::uint32_t least = ~0u, greatest = 0;
+  auto scan = [&](float x) {
+    const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
+    least = std::min(least, magnitude - 1);
+    greatest = std::max(greatest, magnitude);
+  };
+  std::int64_t i = begin;
+  for (; i + 2 <= end; i += 2) {
+    scan(row[i]);
+    scan(row[i + 1]);
+    sum_even += static_cast<double>(row[i]);
+    sum_odd += static_cast<double>(row[i + 1]);
+  }
+  if (i < end) {
+    scan(row[i]);
+    sum_even += static_cast<double>(row[i]);
+  }
+  return {sum_even + sum_odd, magnitude_range<binary32_traits>(least, greatest)};
+}
+
 /// One SIMD pass over a binary32 window: AVX2 when the CPU has it, unless `baseline` asks for
 /// the x86-64 baseline lanes (tests compare the two); fast_simd.cc.
 [[nodiscard]] double_pass sum_and_scan(const geometry& g, const float* plane, const box3& box,
@@ -119,8 +151,9 @@ inline double_pass sum_and_scan_scalar(const geometry& g, const float* plane, co
 
 /// The binary32 max-forward kernels (fast_max_simd.cc); each gives PyTorch's argmax on any
 /// geometry. `automatic` picks by shape: across_planes for at least one vector of planes of at
-/// most 1024 inputs and 4096 outputs, else separable for rows of at least one SIMD vector, else
-/// windows.
+/// most 1024 inputs and 4096 outputs, else separable for bands of several rows at least one SIMD
+/// vector and at most 2^16 wide, else windows (which separable also falls back to outside those
+/// widths).
 enum class max_kernel {
   automatic,
   across_planes,  ///< SIMD lanes are planes: a transposed block of planes, the scan rule as is

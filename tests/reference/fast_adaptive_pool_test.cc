@@ -385,12 +385,12 @@ TEST(FastAdaptivePool, MaxKernelsWriteOnlyTheirPlanes) {
   // Workers get plane ranges; an across-planes block must not write past its range's end.
   std::mt19937 engine(5);
   const sizes shape{13, 9}, out{4};
-  const std::vector<float> input = max_stress_values(13 * 9, engine, 3);
+  const std::vector<float> input = max_stress_values(std::size_t{13} * 9, engine, 3);
   const max_answer expected = reference_max(shape, input, out);
   for (const fast::max_kernel kernel : all_max_kernels) {
     const max_answer got = kernel_max(shape, input, out, kernel, false, 2, 11);
     for (std::size_t i = 0; i < got.indices.size(); ++i) {
-      const bool inside = i >= 2 * 4 && i < 11 * 4;
+      const bool inside = i >= std::size_t{2} * 4 && i < std::size_t{11} * 4;
       EXPECT_EQ(got.indices[i], inside ? expected.indices[i] : 0) << i;
       EXPECT_EQ(got.values[i], inside ? expected.values[i] : 0u) << i;
     }
