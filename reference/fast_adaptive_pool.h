@@ -13,7 +13,8 @@
 // axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's gradients
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
 // 8 per output-plane element (4 more per input-plane element in binary32 and binary64: the chooser
-// counts).
+// counts). Each thread keeps its last geometry and avg backward plan (O(input and output axes))
+// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call.
 #pragma once
 
 #include <concepts>

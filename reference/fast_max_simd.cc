@@ -114,8 +114,9 @@ template <int Width>
 
 // The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
 // pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
-// are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs; separable: rows of
-// at most separable_width), so at most about 1.3 MB stays per thread.
+// kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs; separable: rows
+// of at most separable_width, bands of at most max_kept_rows), so at most about 1.4 MB stays per
+// thread.
 struct max_scratch {
   std::vector<float> block, values;
   std::vector<std::int32_t> at_lanes, nan_columns, rows;
@@ -123,6 +124,7 @@ struct max_scratch {
 };
 
 constexpr std::int64_t separable_width = std::int64_t{1} << 16;
+constexpr std::size_t max_kept_rows = std::size_t{1} << 14;
 
 max_scratch& thread_scratch() {
   thread_local max_scratch scratch;
@@ -464,6 +466,8 @@ template <int Width>
       }
     }
   }
+  // The row list grows with the band (windows of many rows): a long one is not kept.
+  if (rows.capacity() > max_kept_rows) std::vector<std::int32_t>().swap(rows);
 }
 
 template <int Width>
