@@ -116,12 +116,57 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
   }
 }
 
+// A binary32 window's sum in doubles, without an exponent scan (the caller vouches that every
+// partial sum is exact); one-row windows skip the nested loops.
+double window_sum_in_doubles(const geometry& g, const float* plane, const box3& box) {
+  if (box.w0.length() == 1 && box.w1.length() == 1) {
+    return sum_and_scan_row(plane + (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2], box.w2.begin,
+                            box.w2.end)
+        .sum;
+  }
+  double sum = 0;
+  for_each_offset(g, box, [&](std::int64_t at) { sum += static_cast<double>(plane[at]); });
+  return sum;
+}
+
+// A binary32 plane of small windows (each would take the scalar pass): one scan of the whole
+// plane bounds every window's exponent range. When it shows every double sum of up to
+// largest_window values exact (see double_pass: each window's values are multiples of the
+// plane's unit, and its partial sums stay below 2^(unit + 53)), each window is summed without a
+// scan of its own and rounded once. Returns false, writing nothing, when the plane needs the
+// per-window path (an infinity or NaN, or too wide a spread).
+bool avg_plane_in_doubles(const geometry& g, const float* plane, float* out) {
+  const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
+  const exponent_range range = sum_and_scan(g, plane, whole).range;
+  const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  if (range.special || range.sum_bits<binary32_traits>(largest) > 53) return false;
+  for_each_output(g, [&](std::int64_t at, const box3& box) {
+    const double sum = window_sum_in_doubles(g, plane, box);
+    const auto count = static_cast<std::uint64_t>(box.volume());
+    const auto bits = round_quotient_binary32(sum, 0, count);
+    out[at] = binary32_traits::from_bits(
+        bits ? *bits : round_double_sum<binary32_traits>(sum, range, count));
+  });
+  return true;
+}
+
+// Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
+bool small_windows(const geometry& g) {
+  return g.largest_window <= 64 &&
+         std::ranges::all_of(g.windows[2], [](const window& w) { return w.length() < 8; });
+}
+
 template <typename F>
 void avg_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
                 std::int64_t first, std::int64_t end) {
+  [[maybe_unused]] const bool whole_plane_scan =
+      std::same_as<F, binary32_traits> && small_windows(g);
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     typename F::storage* out = output + p * g.out_plane;
+    if constexpr (std::same_as<F, binary32_traits>) {
+      if (whole_plane_scan && avg_plane_in_doubles(g, plane, out)) continue;
+    }
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = F::from_bits(window_mean<F>(g, plane, box));
     });

@@ -100,6 +100,30 @@ TEST(FastAdaptivePool, WideExponentRangesMatchTheReference) {
   EXPECT_EQ(patterns(avg(shape, input, {1})), reference_avg(shape, input, {1}));
 }
 
+TEST(FastAdaptivePool, SmallWindowsMatchTheReferenceThroughThePlaneScan) {
+  // Small windows are summed without their own scan when the plane's exponent range vouches for
+  // every sum: exact ties (quarters of small integers), -0 sums, and planes that must fall back
+  // (an infinity, a NaN, or a spread too wide for doubles) beside ones that need not.
+  std::mt19937 engine(17);
+  std::uniform_int_distribution<int> small(-8, 8);
+  const sizes shape{6, 33}, out{10};
+  std::vector<float> input(std::size_t{6} * 33);
+  for (float& x : input) x = static_cast<float>(small(engine)) / 4;
+  for (std::size_t i = 33; i < 66; ++i) input[i] = -0.0f;
+  input[70] = inf;
+  input[110] = nan;
+  input[140] = 1e30f;
+  input[141] = 1e-30f;
+  EXPECT_EQ(patterns(avg(shape, input, out)), reference_avg(shape, input, out));
+  // A sum that doubles cannot hold: exactly 1 + 2^-24 + 2^-102 on average, just above a binary32
+  // midpoint; a double sum drops the 2^-100 and rounds the tie to even, 1.0 instead of 1 + 2^-23.
+  const std::vector<float> past_doubles{2.0f, 1.0f + 0x1p-22f, 1.0f, 0x1p-100f};
+  EXPECT_EQ(patterns(avg({1, 4}, past_doubles, {1})), reference_avg({1, 4}, past_doubles, {1}));
+  EXPECT_EQ(avg({1, 4}, past_doubles, {1})[0], 1.0f + 0x1p-23f);
+  const std::vector<float> normal = random_floats(std::size_t{4} * 9 * 9, 3, 4);
+  EXPECT_EQ(patterns(avg({4, 9, 9}, normal, {4, 4})), reference_avg({4, 9, 9}, normal, {4, 4}));
+}
+
 TEST(FastAdaptivePool, ThreadCountDoesNotChangeTheResult) {
   const sizes shape{3, 5, 40, 37}, out{7, 9};
   const std::vector<float> input = random_floats(std::size_t{3} * 5 * 40 * 37, 1, 30);
