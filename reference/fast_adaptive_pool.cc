@@ -96,9 +96,8 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
     const bool one_row = box.w0.length() == 1 && box.w1.length() == 1;
     const double_pass pass =
         box.w2.length() >= 8 ? sum_and_scan(g, plane, box)
-        : one_row ? sum_and_scan_row(plane + (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2],
-                                     box.w2.begin, box.w2.end)
-                  : sum_and_scan_scalar(g, plane, box);
+        : one_row            ? sum_and_scan_row(plane + first_offset(g, box), 0, box.w2.length())
+                             : sum_and_scan_scalar(g, plane, box);
     if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53) {
       if (const auto bits = round_quotient_binary32(pass.sum, 0, count)) return *bits;
       return round_double_sum<F>(pass.sum, pass.range, count);
@@ -120,9 +119,7 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
 // partial sum is exact); one-row windows skip the nested loops.
 double window_sum_in_doubles(const geometry& g, const float* plane, const box3& box) {
   if (box.w0.length() == 1 && box.w1.length() == 1) {
-    return sum_and_scan_row(plane + (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2], box.w2.begin,
-                            box.w2.end)
-        .sum;
+    return sum_and_scan_row(plane + first_offset(g, box), 0, box.w2.length()).sum;
   }
   double sum = 0;
   for_each_offset(g, box, [&](std::int64_t at) { sum += static_cast<double>(plane[at]); });
@@ -179,7 +176,7 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
 // is -inf itself).
 template <typename F>
 std::int64_t argmax(const geometry& g, const typename F::storage* plane, const box3& box) {
-  std::int64_t best_at = (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
+  std::int64_t best_at = first_offset(g, box);
   if constexpr (std::is_floating_point_v<typename F::storage>) {
     auto best = -std::numeric_limits<typename F::storage>::infinity();
     for_each_offset(g, box, [&](std::int64_t offset) {

@@ -21,10 +21,6 @@ namespace {
 
 constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
 
-std::int64_t first_offset(const geometry& g, const box3& box) {
-  return (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
-}
-
 // The flat offset PyTorch's scan picks in a window, valid when `nan` is false (with a NaN the
 // caller scans again: the last NaN wins).
 struct window_argmax {

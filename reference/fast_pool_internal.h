@@ -86,6 +86,11 @@ inline void for_each_offset(const geometry& g, const box3& box, Visit visit) {
   }
 }
 
+/// The flat offset of a window's first element, the first in scan order.
+inline std::int64_t first_offset(const geometry& g, const box3& box) {
+  return (box.w0.begin * g.in[1] + box.w1.begin) * g.in[2] + box.w2.begin;
+}
+
 /// Calls visit(out_offset, box) for every output of a plane, in row-major order.
 template <typename Visit>
 inline void for_each_output(const geometry& g, Visit visit) {
@@ -120,8 +125,8 @@ inline double_pass sum_and_scan_scalar(const geometry& g, const float* plane, co
   return {sum, magnitude_range<binary32_traits>(least, greatest)};
 }
 
-/// sum_and_scan_scalar of a window within one row, [begin, end) of `row`: every 1-D window, without
-/// the nested loops (two chains, for the latency of the double additions).
+/// sum_and_scan_scalar of a window within one row, [begin, end) of `row`: every 1-D window,
+/// without the nested loops (two chains, for the latency of the double additions).
 inline double_pass sum_and_scan_row(const float* row, std::int64_t begin, std::int64_t end) {
   double sum_even = 0, sum_odd = 0;
   std::uint32_t least = ~0u, greatest = 0;
