@@ -1,6 +1,7 @@
 // The binary32 max-forward kernels of the fast engine (max_planes_binary32): PyTorch's scan
-// rule in SIMD lanes (8 with AVX2 when the CPU has it, else 4), across planes, separably by
-// columns, or window by window; a window holding a NaN is rescanned by the rule as written.
+// rule in SIMD lanes (16 with AVX-512 when the CPU has it, 8 with AVX2, else 4), across planes,
+// separably by columns, or window by window; a window holding a NaN is rescanned by the rule as
+// written.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -10,8 +11,9 @@
 #include "reference/fast_pool_internal.h"
 #include "reference/fast_simd.h"
 
-// The 8-lane helpers have internal linkage and are reached only from this file's avx2 entry
-// points, so clang's warning about passing their vectors across an ABI boundary does not apply.
+// The 8- and 16-lane helpers have internal linkage and are reached only from this file's avx2 and
+// avx512 entry points, so clang's warning about passing their vectors across an ABI boundary does
+// not apply.
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wpsabi"
 #endif
@@ -249,6 +251,10 @@ template <int Width>
   }
 }
 
+// The transposes' tile: GCC's code for 16 x 16 tiles is poor, two 8 x 8 do better.
+template <int Width>
+constexpr int transpose_width = Width < 8 ? Width : 8;
+
 // Lanes are planes: B * Width planes from p0 (`active` of them real; the lanes past the last
 // repeat it and their results are dropped) are transposed into `block` (element i of lane k at
 // i * B * Width + k), and every window is scanned by the rule itself, NaN included, in all lanes
@@ -261,30 +267,33 @@ template <int Width, std::size_t B>
                                                    float* values, std::int32_t* at_lanes) {
   using L = lanes<Width>;
   constexpr int all = static_cast<int>(B) * Width;
+  constexpr int Tile = transpose_width<Width>;
   const float* planes[std::size_t{all}];
   for (int k = 0; k < all; ++k) planes[k] = input + (p0 + std::min(k, active - 1)) * g.in_plane;
-  const std::int64_t whole = g.in_plane / Width * Width;
-  for (std::int64_t i = 0; i < whole; i += Width) {
-    for (int b = 0; b < static_cast<int>(B); ++b) {
-      const float* from[std::size_t{Width}];
-      for (int k = 0; k < Width; ++k) from[k] = planes[b * Width + k] + i;
-      transpose_tile<Width>(from, block + i * all + std::int64_t{b} * Width, all);
+  const std::int64_t whole = g.in_plane / Tile * Tile;
+  for (std::int64_t i = 0; i < whole; i += Tile) {
+    for (int b = 0; b < all / Tile; ++b) {
+      const float* from[std::size_t{Tile}];
+      for (int k = 0; k < Tile; ++k) from[k] = planes[b * Tile + k] + i;
+      transpose_tile<Tile>(from, block + i * all + std::int64_t{b} * Tile, all);
     }
   }
   for (std::int64_t i = whole; i < g.in_plane; ++i) {
     for (int k = 0; k < all; ++k) block[i * all + k] = planes[k][i];
   }
   std::int64_t out_at = 0;
+  typename L::i32 nan_seen{};  // nonzero in a lane once a window of its plane held a NaN
   for (const window& w0 : g.windows[0]) {
     for (const window& w1 : g.windows[1]) {
       for (const window& w2 : g.windows[2]) {
-        typename L::f32 best[B];
-        typename L::i32 best_at[B];
+        // Offsets from the window's first element, so that the scan starts from constants (GCC
+        // builds a splat of a variable lane by lane here).
         const auto start = static_cast<std::int32_t>(first_offset(g, {w0, w1, w2}));
-        for (std::size_t b = 0; b < B; ++b) {
-          best[b] = typename L::f32{} + minus_infinity;
-          best_at[b] = typename L::i32{} + start;
-        }
+        typename L::f32 best[B];
+        typename L::i32 best_at[B], nan_at[B];
+        std::ranges::fill(best, typename L::f32{} + minus_infinity);
+        std::ranges::fill(best_at, typename L::i32{});
+        std::ranges::fill(nan_at, typename L::i32{} - 1);
         for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
           for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1) {
             const auto row = static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]);
@@ -293,14 +302,19 @@ template <int Width, std::size_t B>
                 typename L::f32 x;
                 std::memcpy(&x, block + static_cast<std::ptrdiff_t>(at) * all + b * Width,
                             sizeof x);
-                const typename L::i32 take = (x > best[b]) | (x != x);
-                best[b] = take ? x : best[b];
-                best_at[b] = take ? typename L::i32{} + at : best_at[b];
+                // One comparison per select (GCC turns an OR of two into scalar code for 16
+                // lanes): a NaN never compares greater, and the last NaN is kept apart.
+                const typename L::i32 greater = x > best[b];
+                best[b] = greater ? x : best[b];
+                best_at[b] = greater ? typename L::i32{} + (at - start) : best_at[b];
+                nan_at[b] = x != x ? typename L::i32{} + (at - start) : nan_at[b];
               }
             }
           }
         }
         for (std::size_t b = 0; b < B; ++b) {
+          best_at[b] = (nan_at[b] >= 0 ? nan_at[b] : best_at[b]) + start;
+          nan_seen |= nan_at[b] + 1;
           std::memcpy(values + out_at * all + b * Width, &best[b], sizeof best[b]);
           std::memcpy(at_lanes + out_at * all + b * Width, &best_at[b], sizeof best_at[b]);
         }
@@ -308,7 +322,16 @@ template <int Width, std::size_t B>
       }
     }
   }
-  store_plane_block<Width>(g.out_plane, p0, active, all, values, at_lanes, output, indices);
+  // A NaN won somewhere: every value is read back from its winner, the NaN's own pattern.
+  bool nan = false;
+  for (int k = 0; k < Width; ++k) nan |= nan_seen[k] != 0;
+  if (nan) {
+    for (std::int64_t o = 0; o < g.out_plane; ++o) {
+      for (int k = 0; k < all; ++k)
+        values[o * all + k] = block[std::int64_t{at_lanes[o * all + k]} * all + k];
+    }
+  }
+  store_plane_block<Tile>(g.out_plane, p0, active, all, values, at_lanes, output, indices);
 }
 
 template <int Width>
@@ -342,20 +365,21 @@ template <int Width, std::size_t K, typename Column>
                                                 Column column, std::uint64_t* keys,
                                                 std::int32_t* nan_columns) {
   using L = lanes<Width>;
+  // Rows from the band's first, so that the scan starts from constants (GCC builds a splat of
+  // a variable lane by lane here).
+  const std::int32_t first_row = rows.front();
   typename L::f32 best[K];
   typename L::i32 best_row[K], nan[K];
-  for (std::size_t k = 0; k < K; ++k) {
-    best[k] = typename L::f32{} + minus_infinity;
-    best_row[k] = typename L::i32{} + rows.front();
-    nan[k] = typename L::i32{};
-  }
+  std::ranges::fill(best, typename L::f32{} + minus_infinity);
+  std::ranges::fill(best_row, typename L::i32{});
+  std::ranges::fill(nan, typename L::i32{});
   for (const std::int32_t row : rows) {
     for (std::size_t k = 0; k < K; ++k) {
       typename L::f32 x;
       std::memcpy(&x, plane + row + column(k), sizeof x);
       const typename L::i32 greater = x > best[k];
       best[k] = greater ? x : best[k];
-      best_row[k] = greater ? typename L::i32{} + row : best_row[k];
+      best_row[k] = greater ? typename L::i32{} + (row - first_row) : best_row[k];
       nan[k] |= x != x;
     }
   }
@@ -367,7 +391,7 @@ template <int Width, std::size_t K, typename Column>
     const auto sign =
         reinterpret_cast<typename L::u32>(reinterpret_cast<typename L::i32>(bits) >> 31);
     const typename L::u32 ordered = bits ^ (sign | 0x80000000u);
-    const auto offset = reinterpret_cast<typename L::u32>(best_row[k] + iota + c);
+    const auto offset = reinterpret_cast<typename L::u32>(best_row[k] + iota + (first_row + c));
     for (int j = 0; j < Width; ++j)
       keys[c + j] = (std::uint64_t{ordered[j]} << 32) | static_cast<std::uint32_t>(~offset[j]);
     std::memcpy(nan_columns + c, &nan[k], sizeof nan[k]);
@@ -472,12 +496,18 @@ template <int Width>
                                                     std::int64_t first, std::int64_t end,
                                                     max_kernel kernel) {
   if (kernel == max_kernel::automatic) {
-    const bool small_planes = end - first >= Width && g.in_plane <= 1024 && g.out_plane <= 4096;
+    const bool small_planes =
+        end - first >= transpose_width<Width> && g.in_plane <= 1024 && g.out_plane <= 4096;
     // Separable needs bands of several rows to pay off, and keeps 12 bytes per column.
     const bool bands = g.in[0] * g.in[1] > 1 && g.in[2] >= Width && g.in[2] <= separable_width;
     kernel = small_planes ? max_kernel::across_planes
              : bands      ? max_kernel::separable
                           : max_kernel::windows;
+  }
+  // Rows narrower than 16 lanes run on 8 (the row kernels take at least one vector of a row).
+  if constexpr (Width > 8) {
+    if (kernel != max_kernel::across_planes && g.in[2] < Width)
+      return max_planes_lanes<8>(g, input, output, indices, first, end, kernel);
   }
   switch (kernel) {
     case max_kernel::across_planes:
@@ -495,6 +525,12 @@ template <int Width>
   max_planes_lanes<8>(g, input, output, indices, first, end, kernel);
 }
 
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void max_planes_avx512(
+    const geometry& g, const float* input, float* output, std::int64_t* indices, std::int64_t first,
+    std::int64_t end, max_kernel kernel) {
+  max_planes_lanes<16>(g, input, output, indices, first, end, kernel);
+}
+
 void max_planes_baseline(const geometry& g, const float* input, float* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
                          max_kernel kernel) {
@@ -505,12 +541,15 @@ void max_planes_baseline(const geometry& g, const float* input, float* output,
 
 void max_planes_binary32(const geometry& g, const float* input, float* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
-                         max_kernel kernel, bool baseline) {
+                         max_kernel kernel, simd_level ceiling) {
   POOLPROOF_CHECK(g.in_plane < (std::int64_t{1} << 31));
-  if (cpu_has_avx2() && !baseline) {
-    max_planes_avx2(g, input, output, indices, first, end, kernel);
-  } else {
-    max_planes_baseline(g, input, output, indices, first, end, kernel);
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return max_planes_avx512(g, input, output, indices, first, end, kernel);
+    case simd_level::avx2:
+      return max_planes_avx2(g, input, output, indices, first, end, kernel);
+    default:
+      return max_planes_baseline(g, input, output, indices, first, end, kernel);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "reference/exact_number.h"
 #include "reference/fast_adaptive_pool.h"
 #include "reference/fast_float.h"
+#include "reference/fast_simd.h"
 
 namespace poolproof::fast {
 
@@ -167,11 +168,12 @@ enum class max_kernel {
 };
 
 /// fast_adaptive_max_pool on binary32 planes [first, end): values and flat indices of PyTorch's
-/// scan (see fast_adaptive_pool.cc's argmax). `baseline` as for sum_and_scan.
-/// Precondition: the input plane has fewer than 2^31 elements.
+/// scan (see fast_adaptive_pool.cc's argmax), on the CPU's best lanes up to `ceiling` (tests
+/// compare the levels). Precondition: the input plane has fewer than 2^31 elements.
 void max_planes_binary32(const geometry& g, const float* input, float* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
-                         max_kernel kernel = max_kernel::automatic, bool baseline = false);
+                         max_kernel kernel = max_kernel::automatic,
+                         simd_level ceiling = simd_level::avx512);
 
 /// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
 /// windows whose exponent spread exceeds 127 bits).

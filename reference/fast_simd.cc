@@ -74,10 +74,19 @@ double_pass sum_and_scan_baseline(const geometry& g, const float* plane, const b
 
 }  // namespace
 
-bool cpu_has_avx2() {
-  // __builtin_cpu_init first: this may run before libgcc's own initialiser.
-  static const bool avx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return avx2;
+bool cpu_has_avx2() { return usable_simd_level() >= simd_level::avx2; }
+
+simd_level usable_simd_level(simd_level ceiling) {
+  // __builtin_cpu_init first: this may run before libgcc's own initialiser. libgcc's checks
+  // include the OS's XCR0 bits for the AVX and AVX-512 register state.
+  static const simd_level cpu = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+      return simd_level::avx512;
+    return __builtin_cpu_supports("avx2") ? simd_level::avx2 : simd_level::baseline;
+  }();
+  return std::min(cpu, ceiling);
 }
 
 double_pass sum_and_scan(const geometry& g, const float* plane, const box3& box, bool baseline) {

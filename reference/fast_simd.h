@@ -1,5 +1,5 @@
 // SIMD vocabulary of the fast engine's vectorised files (not a public interface): GCC/Clang
-// vector types and the one CPU check that picks AVX2 lanes over the x86-64 baseline.
+// vector types and the CPU checks that pick AVX-512 or AVX2 lanes over the x86-64 baseline.
 #pragma once
 
 #include <cstddef>
@@ -34,5 +34,13 @@ struct lanes {
 /// Whether the CPU runs AVX2 (cpuid, once); the `[[gnu::target("avx2")]]` entry points are
 /// called only when it does.
 [[nodiscard]] bool cpu_has_avx2();
+
+/// The lanes a kernel runs on: the x86-64 baseline, AVX2, or AVX-512 (F, VL, BW and DQ, whose
+/// mask registers make a select one instruction where AVX2's blends take three).
+enum class simd_level { baseline, avx2, avx512 };
+
+/// The best level the CPU (and the OS, which must save the wider registers) runs, at most
+/// `ceiling`: tests ask for each level in turn, the engine for the best.
+[[nodiscard]] simd_level usable_simd_level(simd_level ceiling = simd_level::avx512);
 
 }  // namespace poolproof::fast

@@ -272,7 +272,7 @@ max_answer reference_max(const sizes& shape, const std::vector<float>& input, co
 
 // One binary32 max-forward kernel on planes [first, end) of a zero-filled answer.
 max_answer kernel_max(const sizes& shape, const std::vector<float>& input, const sizes& out,
-                      fast::max_kernel kernel, bool baseline, std::int64_t first = 0,
+                      fast::max_kernel kernel, fast::simd_level lanes, std::int64_t first = 0,
                       std::int64_t end = -1) {
   const auto out_count = static_cast<std::size_t>(element_count(adaptive_output_shape(shape, out)));
   const fast::geometry g =
@@ -280,7 +280,7 @@ max_answer kernel_max(const sizes& shape, const std::vector<float>& input, const
   std::vector<float> values(out_count);
   max_answer answer{std::vector<std::int64_t>(out_count), {}};
   fast::max_planes_binary32(g, input.data(), values.data(), answer.indices.data(), first,
-                            end < 0 ? g.planes : end, kernel, baseline);
+                            end < 0 ? g.planes : end, kernel, lanes);
   answer.values = patterns(values);
   return answer;
 }
@@ -289,13 +289,17 @@ constexpr std::array<fast::max_kernel, 4> all_max_kernels{
     fast::max_kernel::automatic, fast::max_kernel::across_planes, fast::max_kernel::separable,
     fast::max_kernel::windows};
 
-// Every kernel, with the best and the baseline lanes, against the reference.
+// The lanes of every level (a level the CPU lacks runs on the best it has).
+constexpr std::array<fast::simd_level, 3> all_simd_levels{
+    fast::simd_level::baseline, fast::simd_level::avx2, fast::simd_level::avx512};
+
+// Every kernel, on every level's lanes, against the reference.
 void expect_kernels_match(const sizes& shape, const std::vector<float>& input, const sizes& out) {
   const max_answer expected = reference_max(shape, input, out);
   for (const fast::max_kernel kernel : all_max_kernels) {
-    for (const bool baseline : {false, true}) {
-      EXPECT_EQ(kernel_max(shape, input, out, kernel, baseline), expected)
-          << "kernel " << static_cast<int>(kernel) << " baseline " << baseline;
+    for (const fast::simd_level lanes : all_simd_levels) {
+      EXPECT_EQ(kernel_max(shape, input, out, kernel, lanes), expected)
+          << "kernel " << static_cast<int>(kernel) << " lanes " << static_cast<int>(lanes);
     }
   }
 }
@@ -329,6 +333,10 @@ TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnHandPickedShapes) {
            {{1, 2, 3, 37}, {2, 6}},     // rows of 37: vector groups, then an overlapping one
            {{9, 1, 1, 1}, {2, 1, 3}},   // single elements
            {{2, 3, 70}, {1, 4}},        // groups of four vectors
+           {{3, 25, 7}, {3}},           // 75 planes: blocks of 32 across planes, then 11
+           {{70, 3, 5}, {2, 4}},        // 70 planes of 2-D windows
+           {{3, 50}, {2}},              // one row, windows of 25: lanes within a window
+           {{1, 3, 20}, {2, 3}},        // rows of 20: one vector of 16 and an overlapping one
        }) {
     for (const int nan_weight : {0, 2, 20}) {
       const std::vector<float> input =
@@ -362,26 +370,30 @@ TEST(FastAdaptivePool, MaxSeparableTiesGoToTheEarliestRowNotTheEarliestColumn) {
   std::vector<float> input(20, -1);
   input[10] = 5;
   input[9] = 5;
-  for (const bool baseline : {false, true}) {
+  for (const fast::simd_level lanes : all_simd_levels) {
     const max_answer got =
-        kernel_max({1, 2, 10}, input, {1, 1}, fast::max_kernel::separable, baseline);
+        kernel_max({1, 2, 10}, input, {1, 1}, fast::max_kernel::separable, lanes);
     EXPECT_EQ(got.indices, std::vector<std::int64_t>{9});
   }
   std::vector<float> zeros(20, -inf);
   zeros[12] = -0.0f;
   zeros[3] = 0.0f;
   zeros[17] = 0.0f;
-  EXPECT_EQ(kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, false).indices,
-            std::vector<std::int64_t>{3});
+  EXPECT_EQ(
+      kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, fast::simd_level::avx512)
+          .indices,
+      std::vector<std::int64_t>{3});
   zeros[3] = -inf;
-  EXPECT_EQ(kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, false).values,
-            std::vector<std::uint32_t>{bits(-0.0f)});
+  EXPECT_EQ(
+      kernel_max({1, 2, 10}, zeros, {1, 1}, fast::max_kernel::separable, fast::simd_level::avx512)
+          .values,
+      std::vector<std::uint32_t>{bits(-0.0f)});
 }
 
 TEST(FastAdaptivePool, MaxKernelsGiveTheFirstElementOfAllMinusInfinityWindows) {
   const std::vector<float> input(std::size_t{16} * 3 * 24, -inf);
   for (const fast::max_kernel kernel : all_max_kernels) {
-    const max_answer got = kernel_max({16, 3, 24}, input, {2, 5}, kernel, false);
+    const max_answer got = kernel_max({16, 3, 24}, input, {2, 5}, kernel, fast::simd_level::avx512);
     EXPECT_EQ(got, reference_max({16, 3, 24}, input, {2, 5}));
     EXPECT_EQ(got.indices[1], 4);  // window (0, 1): rows [0, 2), columns [4, 10)
   }
@@ -397,8 +409,8 @@ TEST(FastAdaptivePool, MaxKernelsTakeTheLastNaNOfAWindow) {
     input[plane * 32 + 20] = 7;
   }
   for (const fast::max_kernel kernel : all_max_kernels) {
-    for (const bool baseline : {false, true}) {
-      const max_answer got = kernel_max({9, 2, 16}, input, {1, 1}, kernel, baseline);
+    for (const fast::simd_level lanes : all_simd_levels) {
+      const max_answer got = kernel_max({9, 2, 16}, input, {1, 1}, kernel, lanes);
       EXPECT_EQ(got.indices, std::vector<std::int64_t>(9, 17));
       EXPECT_EQ(got.values, std::vector<std::uint32_t>(9, bits(last_nan)));
     }
@@ -412,7 +424,7 @@ TEST(FastAdaptivePool, MaxKernelsWriteOnlyTheirPlanes) {
   const std::vector<float> input = max_stress_values(std::size_t{13} * 9, engine, 3);
   const max_answer expected = reference_max(shape, input, out);
   for (const fast::max_kernel kernel : all_max_kernels) {
-    const max_answer got = kernel_max(shape, input, out, kernel, false, 2, 11);
+    const max_answer got = kernel_max(shape, input, out, kernel, fast::simd_level::avx512, 2, 11);
     for (std::size_t i = 0; i < got.indices.size(); ++i) {
       const bool inside = i >= std::size_t{2} * 4 && i < std::size_t{11} * 4;
       EXPECT_EQ(got.indices[i], inside ? expected.indices[i] : 0) << i;
