@@ -280,6 +280,19 @@ void double_quotient_rounds_like_round_to(bool negative, std::uint64_t magnitude
     RC_ASSERT((*fast & 0x7FFFFFFFu) == 0u);
     return;
   }
+  // The multiplication route, with 1 / divisor rounded once, and three times through a split
+  // divisor = d1 * d2 (as avg backward forms a cell's reciprocal).
+  std::uint64_t d1 = 2;
+  while (d1 < 1000 && divisor % d1 != 0) ++d1;
+  if (divisor % d1 != 0) d1 = divisor;
+  const std::uint64_t d2 = divisor / d1;
+  for (const double reciprocal :
+       {1.0 / static_cast<double>(divisor),
+        (1.0 / static_cast<double>(d1)) * (1.0 / static_cast<double>(d2))}) {
+    const auto product = fast::round_product_binary32(sum, unit, reciprocal);
+    if (product) RC_ASSERT(static_cast<std::uint64_t>(*product) == exact);
+    RC_TAG(product ? "product route" : "product route declined");
+  }
   if (!fast) {
     RC_TAG("declined");
     return;

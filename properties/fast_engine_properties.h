@@ -76,7 +76,9 @@ void scaled_quotient_rounds_like_round_to(float_format format, bool negative,
 
 /// fast::round_quotient_binary32 (the hardware-double route) equals round_to of the exact
 /// (-1)^negative * m * 2^unit / d whenever it gives an answer, and declines only on a binary32
-/// midpoint that is not the exact quotient, a non-zero result below 2^-126, or an overflow.
+/// midpoint that is not the exact quotient, a non-zero result below 2^-126, or an overflow; so
+/// does fast::round_product_binary32 (the multiplication route) with 1 / d rounded once, and
+/// with the rounded reciprocals of a split d = d1 * d2 multiplied.
 void double_quotient_rounds_like_round_to(bool negative, std::uint64_t magnitude, int unit,
                                           std::uint64_t divisor);
 

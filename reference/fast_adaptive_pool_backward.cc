@@ -184,6 +184,21 @@ std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator) 
   return round_fixed<F>(sum, unit, denominator);
 }
 
+// round_cell given also the denominator's reciprocal (see round_product_binary32: at most three
+// roundings from 1 / denominator), so that binary32 cells cost a multiplication, not a division;
+// the division route decides what the product cannot vouch for.
+template <typename F>
+std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator, double reciprocal) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    constexpr std::int64_t limit = std::int64_t{1} << 53;
+    if (sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit)) {
+      const auto bits = round_product_binary32(static_cast<double>(sum), unit, reciprocal);
+      if (bits) return *bits;
+    }
+  }
+  return round_cell<F>(sum, unit, denominator);
+}
+
 // The cell's gradient from the plane's gradients in fixed point (`fixed`, anchored at the
 // plane's least exponent), when the plane check cleared int64.
 template <typename F>
@@ -216,6 +231,7 @@ struct pair_cover {
   std::int64_t wa = 0;
   std::int64_t wb = 0;
   std::int64_t denominator = 0;
+  double reciprocal = 0;  ///< 1 / denominator, rounded once
 };
 
 // The pair covers of axis 2, or an empty list when some segment has more than two windows or
@@ -225,8 +241,8 @@ std::vector<pair_cover> pair_covers(const std::vector<segment>& axis) {
   for (const segment& s : axis) {
     if (s.denominator == 0 || s.last - s.first > 1) return {};
     const bool two = s.last > s.first;
-    covers.push_back(
-        {s.begin, s.end, s.first, s.last, s.weights[0], two ? s.weights[1] : 0, s.denominator});
+    covers.push_back({s.begin, s.end, s.first, s.last, s.weights[0], two ? s.weights[1] : 0,
+                      s.denominator, 1.0 / static_cast<double>(s.denominator)});
   }
   return covers;
 }
@@ -239,6 +255,7 @@ struct cell_plan {
   std::array<std::vector<segment>, 3> segments;
   cell_bounds bounds;
   std::vector<pair_cover> covers;
+  bool one_row_blocks = false;  ///< every axis-0 and axis-1 segment has one window (so 1-D)
 };
 
 // The calling thread's last cell plan, rebuilt when the windows change (they repeat call after
@@ -252,41 +269,74 @@ const cell_plan& remembered_plan(const geometry& g) {
       plan.segments[axis] = axis_segments(g.windows[axis], g.in[axis]);
     plan.bounds = bounds_of(plan.segments);
     plan.covers = pair_covers(plan.segments[2]);
+    const auto one_window = [](const segment& s) { return s.first == s.last; };
+    plan.one_row_blocks = std::ranges::all_of(plan.segments[0], one_window) &&
+                          std::ranges::all_of(plan.segments[1], one_window);
   }
   return plan;
 }
 
-// One row block of the int64 path with pair covers along axis 2: the cells of segments s0, s1.
-template <typename F>
+// A binary32 cell whose sum doubles hold exactly (a multiple of 2^unit below 2^(unit + 53)):
+// through the reciprocal, else in fixed point from the same exact sum.
+std::uint64_t round_double_cell(double sum, int unit, std::uint64_t denominator,
+                                double reciprocal) {
+  // An exact zero is +0 (round_to's), but products of -0 add up to -0: -0 + +0 is +0.
+  sum += 0.0;
+  if (const auto bits = round_product_binary32(sum, 0, reciprocal)) return *bits;
+  return round_cell<binary32_traits>(static_cast<std::int64_t>(std::ldexp(sum, -unit)), unit,
+                                     denominator);
+}
+
+// One row block with pair covers along axis 2: the cells of segments s0, s1. Sum is the exact
+// arithmetic of the plane's check: int64 on fixed point, or doubles on binary32 gradients;
+// read(o) is output o's gradient in it and round(sum, denominator, reciprocal) the cell's
+// pattern.
+template <typename F, typename Sum, typename Read, typename Round>
 void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const segment& s0,
-                const segment& s1, const std::int64_t* fixed, int unit,
-                typename F::storage* first_row) {
+                const segment& s1, Read read, Round round, typename F::storage* first_row) {
   const std::int64_t d01 = s0.denominator * s1.denominator;
+  const double reciprocal01 = 1.0 / static_cast<double>(d01);
+  auto write = [&](const pair_cover& pc, Sum sum) {
+    const auto denominator = static_cast<std::uint64_t>(d01 * pc.denominator);
+    const std::uint64_t bits = round(sum, denominator, pc.reciprocal * reciprocal01);
+    std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
+  };
   if (s0.first == s0.last && s1.first == s1.last) {
     // One output row covers the block (always so for 1-D pooling).
-    const std::int64_t* row = fixed + (s0.first * g.out[1] + s1.first) * g.out[2];
-    const std::int64_t w01 = s0.weights[0] * s1.weights[0];
+    const std::int64_t row = (s0.first * g.out[1] + s1.first) * g.out[2];
+    const auto w01 = static_cast<Sum>(s0.weights[0] * s1.weights[0]);
     for (const pair_cover& pc : covers) {
-      const std::int64_t sum = (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01;
-      const std::uint64_t bits =
-          round_cell<F>(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator));
-      std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
+      write(pc, (read(row + pc.a) * static_cast<Sum>(pc.wa) +
+                 read(row + pc.b) * static_cast<Sum>(pc.wb)) *
+                    w01);
     }
     return;
   }
   for (const pair_cover& pc : covers) {
-    std::int64_t sum = 0;
+    Sum sum = 0;
     for (std::int64_t o0 = s0.first; o0 <= s0.last; ++o0) {
       const std::int64_t w0 = s0.weights[static_cast<std::size_t>(o0 - s0.first)];
       for (std::int64_t o1 = s1.first; o1 <= s1.last; ++o1) {
-        const std::int64_t* row = fixed + (o0 * g.out[1] + o1) * g.out[2];
-        const std::int64_t w01 = w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)];
-        sum += (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01;
+        const std::int64_t row = (o0 * g.out[1] + o1) * g.out[2];
+        const auto w01 = static_cast<Sum>(w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)]);
+        sum += (read(row + pc.a) * static_cast<Sum>(pc.wa) +
+                read(row + pc.b) * static_cast<Sum>(pc.wb)) *
+               w01;
       }
     }
-    const std::uint64_t bits =
-        round_cell<F>(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator));
-    std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
+    write(pc, sum);
+  }
+}
+
+// Copies a row block's first row (its cell values) to the block's other rows.
+template <typename T>
+void copy_first_row(const geometry& g, const segment& s0, const segment& s1, T* plane,
+                    const T* first_row) {
+  for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
+    for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
+      T* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      if (row != first_row) std::copy(first_row, first_row + g.in[2], row);
+    }
   }
 }
 
@@ -295,27 +345,51 @@ void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const 
 // A scan of the plane's gradients decides whether every cell fits the int64 path; then the
 // gradients are put in fixed point once per plane (into `fixed`, out_plane long).
 template <typename F>
-void avg_backward_plane(const geometry& g, const std::array<std::vector<segment>, 3>& segments,
-                        const cell_bounds& bounds, const typename F::storage* grads,
-                        const std::vector<pair_cover>& covers, typename F::storage* plane,
-                        std::int64_t* fixed) {
+void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename F::storage* grads,
+                        typename F::storage* plane, std::int64_t* fixed) {
+  const auto& [segments, bounds, covers] = std::tie(plan.segments, plan.bounds, plan.covers);
   exponent_range range;
   for (std::int64_t o = 0; o < g.out_plane; ++o) widen<F>(range, F::to_bits(grads[o]));
-  const bool narrow = !range.special && bounds.denominator != 0 &&
-                      range.sum_bits<F>(static_cast<std::uint64_t>(bounds.covers)) +
-                              bit_length(static_cast<std::uint64_t>(bounds.denominator)) <=
-                          63;
+  // Every cell's exact sum sum_o g_o * weight_o is a multiple of 2^unit below 2^(unit + spread).
+  const int spread = range.special || bounds.denominator == 0
+                         ? 128
+                         : range.sum_bits<F>(static_cast<std::uint64_t>(bounds.covers)) +
+                               bit_length(static_cast<std::uint64_t>(bounds.denominator));
+  const bool narrow = spread <= 63;
+  const int unit = range.unit_exponent<F>();
+  if constexpr (std::same_as<F, binary32_traits>) {
+    if (spread <= 53 && !covers.empty() && plan.one_row_blocks) {
+      // Doubles hold every partial sum: the gradients need no fixed point.
+      for (const segment& s0 : segments[0]) {
+        for (const segment& s1 : segments[1]) {
+          float* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
+          pair_cells<F, double>(
+              g, covers, s0, s1, [grads](std::int64_t o) { return static_cast<double>(grads[o]); },
+              [unit](double sum, std::uint64_t denominator, double reciprocal) {
+                return round_double_cell(sum, unit, denominator, reciprocal);
+              },
+              first_row);
+          copy_first_row(g, s0, s1, plane, first_row);
+        }
+      }
+      return;
+    }
+  }
   if (narrow) {
     const int anchor = range.anchor();
     for (std::int64_t o = 0; o < g.out_plane; ++o)
       fixed[o] = fixed_point<F, std::int64_t>(F::to_bits(grads[o]), anchor);
   }
-  const int unit = range.unit_exponent<F>();
   for (const segment& s0 : segments[0]) {
     for (const segment& s1 : segments[1]) {
       typename F::storage* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
       if (narrow && !covers.empty()) {
-        pair_cells<F>(g, covers, s0, s1, fixed, unit, first_row);
+        pair_cells<F, std::int64_t>(
+            g, covers, s0, s1, [fixed](std::int64_t o) { return fixed[o]; },
+            [unit](std::int64_t sum, std::uint64_t denominator, double reciprocal) {
+              return round_cell<F>(sum, unit, denominator, reciprocal);
+            },
+            first_row);
       } else {
         for (const segment& s2 : segments[2]) {
           const cell c{s0, s1, s2};
@@ -324,12 +398,7 @@ void avg_backward_plane(const geometry& g, const std::array<std::vector<segment>
           std::fill(first_row + s2.begin, first_row + s2.end, F::from_bits(bits));
         }
       }
-      for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
-        for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
-          typename F::storage* row = plane + (i0 * g.in[1] + i1) * g.in[2];
-          if (row != first_row) std::copy(first_row, first_row + g.in[2], row);
-        }
-      }
+      copy_first_row(g, s0, s1, plane, first_row);
     }
   }
 }
@@ -340,8 +409,8 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
                          std::int64_t first, std::int64_t end) {
   std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
   for (std::int64_t p = first; p < end; ++p) {
-    avg_backward_plane<F>(g, plan.segments, plan.bounds, grad_output + p * g.out_plane, plan.covers,
-                          grad_input + p * g.in_plane, fixed.data());
+    avg_backward_plane<F>(g, plan, grad_output + p * g.out_plane, grad_input + p * g.in_plane,
+                          fixed.data());
   }
 }
 

@@ -220,5 +220,28 @@ inline std::optional<std::uint32_t> round_quotient_binary32(double sum, int unit
   return bits;
 }
 
+/// round_quotient_binary32 with a multiplication for the division: `reciprocal` is 1 / divisor
+/// after at most three roundings (r = (1 / divisor)(1 + e), |e| <= 3u + O(u^2), u = 2^-53), so
+/// q = RN53(sum * r * 2^unit) is within (4u + O(u^2)) |x| of the exact x, less than 4 double ulps
+/// of q. RN24(q) is then RN24(x) unless a binary32 midpoint lies within those 4 ulps of q (every
+/// such midpoint's low 29 bits are 2^28), so a q whose low bits are within 16 of 2^28 goes to the
+/// caller's exact path (nullopt), as do q below 2^-126 (binary32 subnormals) and overflow.
+/// Preconditions as for round_quotient_binary32.
+inline std::optional<std::uint32_t> round_product_binary32(double sum, int unit,
+                                                           double reciprocal) {
+  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + unit) << 52);
+  const double q = sum * reciprocal * scale;  // the scaling is exact
+  const auto q_bits = std::bit_cast<std::uint64_t>(q);
+  constexpr std::uint64_t least_normal = std::uint64_t{1023 - 126} << 52;  // 2^-126
+  constexpr std::uint64_t low_bits = (std::uint64_t{1} << 29) - 1;
+  constexpr std::uint64_t midpoint = std::uint64_t{1} << 28, guard = 16;
+  const std::uint64_t q_magnitude = q_bits & ~(std::uint64_t{1} << 63);
+  if (q_magnitude < least_normal && q_magnitude != 0) return std::nullopt;
+  if ((q_bits & low_bits) - (midpoint - guard) <= 2 * guard) return std::nullopt;
+  const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(q));
+  if ((bits & 0x7FFFFFFFu) == 0x7F800000u) return std::nullopt;
+  return bits;
+}
+
 }  // namespace fast
 }  // namespace poolproof

@@ -233,6 +233,25 @@ TEST(FastAdaptivePool, Binary64MaxBackwardRoundsEachSumOnce) {
     EXPECT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(expected[i]));
 }
 
+TEST(FastAdaptivePool, AvgBackwardCellsOnBinary32MidpointsTieToEven) {
+  // 33 -> 10: input 3 is covered by windows 0 and 1, both of length 4, so its gradient is
+  // (g0 + g1) / 4: a binary32 midpoint for g0 = 1 + 2^-23, g1 = 2^-24, which the multiplication
+  // route must leave to the exact one (ties to even: (1 + 2^-22) / 4). Other cells divide by 20.
+  std::vector<float> grads(10, 0.375f);
+  grads[0] = 1 + 0x1p-23f;
+  grads[1] = 0x1p-24f;
+  std::vector<float> got(33);
+  fast_adaptive_avg_pool_backward<float>(float_format::binary32, sizes{1, 33}, sizes{10}, grads,
+                                         got, 1);
+  EXPECT_EQ(bits(got[3]), bits((1 + 0x1p-22f) / 4));
+  exact_tensor tensor{sizes{1, 10}, {}};
+  for (float g : grads) tensor.values.push_back(decode(float_format::binary32, bits(g)));
+  std::vector<std::uint32_t> expected;
+  for (const extended_rational& x : adaptive_avg_pool_backward(tensor, sizes{1, 33}, 1).values)
+    expected.push_back(static_cast<std::uint32_t>(round_to(float_format::binary32, x)));
+  EXPECT_EQ(patterns(got), expected);
+}
+
 TEST(FastAdaptivePool, RejectsBadArguments) {
   std::vector<float> output(2);
   EXPECT_THROW(fast_adaptive_avg_pool<float>(float_format::binary64, sizes{1, 4},
