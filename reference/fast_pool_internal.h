@@ -156,12 +156,14 @@ inline double_pass sum_and_scan_row(const float* row, std::int64_t begin, std::i
                                        bool baseline = false);
 
 /// The binary32 max-forward kernels (fast_max_simd.cc); each gives PyTorch's argmax on any
-/// geometry. `automatic` picks by shape: across_planes for at least one vector of planes of at
-/// most 1024 inputs and 4096 outputs, else separable for bands of several rows at least one SIMD
-/// vector and at most 2^16 wide, else windows (which separable also falls back to outside those
-/// widths).
+/// geometry. `automatic` picks by shape: with AVX-512, short_rows for planes of one row of at
+/// most 64 inputs (windows of at most 16, at most 1024 outputs); then across_planes for at least
+/// one vector of planes of at most 1024 inputs and 4096 outputs, else separable for bands of
+/// several rows at least one SIMD vector and at most 2^16 wide, else windows (which separable
+/// also falls back to outside those widths). short_rows elsewhere is automatic.
 enum class max_kernel {
   automatic,
+  short_rows,     ///< AVX-512: a row in registers, each step fetching an element of 16 windows
   across_planes,  ///< SIMD lanes are planes: a transposed block of planes, the scan rule as is
   separable,      ///< each band of rows reduced column-wise, then each window's columns
   windows,        ///< each window on its own (one SIMD pass, a scalar scan after a NaN)

@@ -304,9 +304,9 @@ max_answer kernel_max(const sizes& shape, const std::vector<float>& input, const
   return answer;
 }
 
-constexpr std::array<fast::max_kernel, 4> all_max_kernels{
-    fast::max_kernel::automatic, fast::max_kernel::across_planes, fast::max_kernel::separable,
-    fast::max_kernel::windows};
+constexpr std::array<fast::max_kernel, 5> all_max_kernels{
+    fast::max_kernel::automatic, fast::max_kernel::short_rows, fast::max_kernel::across_planes,
+    fast::max_kernel::separable, fast::max_kernel::windows};
 
 // The lanes of every level (a level the CPU lacks runs on the best it has).
 constexpr std::array<fast::simd_level, 3> all_simd_levels{
@@ -356,6 +356,11 @@ TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnHandPickedShapes) {
            {{70, 3, 5}, {2, 4}},        // 70 planes of 2-D windows
            {{3, 50}, {2}},              // one row, windows of 25: lanes within a window
            {{1, 3, 20}, {2, 3}},        // rows of 20: one vector of 16 and an overlapping one
+           {{5, 61}, {23}},             // short rows past 32: chunks of 16 and 7 windows
+           {{4, 64}, {9}},              // short rows of 64, 9 windows
+           {{3, 40}, {50}},             // more windows than inputs: four chunks
+           {{2, 1, 1, 29}, {1, 1, 4}},  // 3-D planes of one row
+           {{2, 1, 1}, {2, 1}},         // one input row, two rows of windows
        }) {
     for (const int nan_weight : {0, 2, 20}) {
       const std::vector<float> input =
