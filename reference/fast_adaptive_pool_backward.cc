@@ -255,7 +255,8 @@ struct cell_plan {
   std::array<std::vector<segment>, 3> segments;
   cell_bounds bounds;
   std::vector<pair_cover> covers;
-  bool one_row_blocks = false;  ///< every axis-0 and axis-1 segment has one window (so 1-D)
+  bool one_row_blocks = false;         ///< every axis-0 and axis-1 segment has one window (so 1-D)
+  std::vector<std::int32_t> cover_of;  ///< per axis-2 input, its pair cover (when there are covers)
 };
 
 // The calling thread's last cell plan, rebuilt when the windows change (they repeat call after
@@ -272,8 +273,21 @@ const cell_plan& remembered_plan(const geometry& g) {
     const auto one_window = [](const segment& s) { return s.first == s.last; };
     plan.one_row_blocks = std::ranges::all_of(plan.segments[0], one_window) &&
                           std::ranges::all_of(plan.segments[1], one_window);
+    plan.cover_of.assign(plan.covers.empty() ? 0 : static_cast<std::size_t>(g.in[2]), 0);
+    for (std::size_t k = 0; k < plan.covers.size(); ++k) {
+      for (std::int64_t i = plan.covers[k].begin; i < plan.covers[k].end; ++i)
+        plan.cover_of[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(k);
+    }
   }
   return plan;
+}
+
+// round_double_cell's rare cells: through the division, else in fixed point.
+[[gnu::noinline]] std::uint64_t round_double_cell_exactly(double sum, int unit,
+                                                          std::uint64_t denominator) {
+  if (const auto bits = round_quotient_binary32(sum, 0, denominator)) return *bits;
+  return round_cell<binary32_traits>(static_cast<std::int64_t>(std::ldexp(sum, -unit)), unit,
+                                     denominator);
 }
 
 // A binary32 cell whose sum doubles hold exactly (a multiple of 2^unit below 2^(unit + 53)):
@@ -282,9 +296,36 @@ std::uint64_t round_double_cell(double sum, int unit, std::uint64_t denominator,
                                 double reciprocal) {
   // An exact zero is +0 (round_to's), but products of -0 add up to -0: -0 + +0 is +0.
   sum += 0.0;
+  // A power-of-two denominator has an exact reciprocal, so the quotient is exact in doubles and
+  // its one IEEE rounding is round_to's (subnormal results included). Its sums of two windows
+  // meet binary32 midpoints often, which the other routes would decline.
+  if ((denominator & (denominator - 1)) == 0)
+    return std::bit_cast<std::uint32_t>(static_cast<float>(sum * reciprocal));
   if (const auto bits = round_product_binary32(sum, 0, reciprocal)) return *bits;
-  return round_cell<binary32_traits>(static_cast<std::int64_t>(std::ldexp(sum, -unit)), unit,
-                                     denominator);
+  return round_double_cell_exactly(sum, unit, denominator);
+}
+
+// The doubles path of a one-row block (binary32, every cell sum exact in doubles, one output
+// row over the block): each pair cover's value into `cells`, then the block's first row from
+// them, input by input (cells are short: filling them one by one costs more).
+void double_cells_row(const geometry& g, const cell_plan& plan, const segment& s0,
+                      const segment& s1, const float* grads, int unit, float* first_row,
+                      float* cells) {
+  const std::int64_t row = (s0.first * g.out[1] + s1.first) * g.out[2];
+  const auto w01 = static_cast<double>(s0.weights[0] * s1.weights[0]);
+  const std::int64_t d01 = s0.denominator * s1.denominator;
+  const double reciprocal01 = 1.0 / static_cast<double>(d01);
+  for (std::size_t k = 0; k < plan.covers.size(); ++k) {
+    const pair_cover& pc = plan.covers[k];
+    const double sum = (static_cast<double>(grads[row + pc.a]) * static_cast<double>(pc.wa) +
+                        static_cast<double>(grads[row + pc.b]) * static_cast<double>(pc.wb)) *
+                       w01;
+    cells[k] = std::bit_cast<float>(static_cast<std::uint32_t>(
+        round_double_cell(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator),
+                          pc.reciprocal * reciprocal01)));
+  }
+  for (std::int64_t i = 0; i < g.in[2]; ++i)
+    first_row[i] = cells[plan.cover_of[static_cast<std::size_t>(i)]];
 }
 
 // One row block with pair covers along axis 2: the cells of segments s0, s1. Sum is the exact
@@ -346,7 +387,8 @@ void copy_first_row(const geometry& g, const segment& s0, const segment& s1, T* 
 // gradients are put in fixed point once per plane (into `fixed`, out_plane long).
 template <typename F>
 void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename F::storage* grads,
-                        typename F::storage* plane, std::int64_t* fixed) {
+                        typename F::storage* plane, std::int64_t* fixed,
+                        [[maybe_unused]] float* cells) {
   const auto& [segments, bounds, covers] = std::tie(plan.segments, plan.bounds, plan.covers);
   exponent_range range;
   for (std::int64_t o = 0; o < g.out_plane; ++o) widen<F>(range, F::to_bits(grads[o]));
@@ -363,12 +405,7 @@ void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename
       for (const segment& s0 : segments[0]) {
         for (const segment& s1 : segments[1]) {
           float* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
-          pair_cells<F, double>(
-              g, covers, s0, s1, [grads](std::int64_t o) { return static_cast<double>(grads[o]); },
-              [unit](double sum, std::uint64_t denominator, double reciprocal) {
-                return round_double_cell(sum, unit, denominator, reciprocal);
-              },
-              first_row);
+          double_cells_row(g, plan, s0, s1, grads, unit, first_row, cells);
           copy_first_row(g, s0, s1, plane, first_row);
         }
       }
@@ -408,9 +445,10 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
                          const typename F::storage* grad_output, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
   std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
+  std::vector<float> cells(plan.covers.size());
   for (std::int64_t p = first; p < end; ++p) {
     avg_backward_plane<F>(g, plan, grad_output + p * g.out_plane, grad_input + p * g.in_plane,
-                          fixed.data());
+                          fixed.data(), cells.data());
   }
 }
 

@@ -236,11 +236,13 @@ inline std::optional<std::uint32_t> round_product_binary32(double sum, int unit,
   constexpr std::uint64_t low_bits = (std::uint64_t{1} << 29) - 1;
   constexpr std::uint64_t midpoint = std::uint64_t{1} << 28, guard = 16;
   const std::uint64_t q_magnitude = q_bits & ~(std::uint64_t{1} << 63);
-  if (q_magnitude < least_normal && q_magnitude != 0) return std::nullopt;
-  if ((q_bits & low_bits) - (midpoint - guard) <= 2 * guard) return std::nullopt;
   const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(q));
-  if ((bits & 0x7FFFFFFFu) == 0x7F800000u) return std::nullopt;
-  return bits;
+  // One branch, on the rare decline: callers round many cells in a row.
+  const bool normal_or_zero = q_magnitude >= least_normal || q_magnitude == 0;
+  const bool clear_of_midpoints = (q_bits & low_bits) - (midpoint - guard) > 2 * guard;
+  const bool finite = (bits & 0x7FFFFFFFu) != 0x7F800000u;
+  if (normal_or_zero & clear_of_midpoints & finite) return bits;
+  return std::nullopt;
 }
 
 }  // namespace fast

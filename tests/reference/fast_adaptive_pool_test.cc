@@ -252,6 +252,25 @@ TEST(FastAdaptivePool, AvgBackwardCellsOnBinary32MidpointsTieToEven) {
   EXPECT_EQ(patterns(got), expected);
 }
 
+TEST(FastAdaptivePool, AvgBackwardRoundsSubnormalCellsOnce) {
+  // 8 -> 4: windows of two, so each gradient is halved; halves of odd subnormals are ties
+  // (to even), and -2^-149 / 2 rounds to -0. 12 -> 5 adds windows of three (no power of two).
+  for (const auto& [in, out] :
+       std::vector<std::pair<std::int64_t, std::int64_t>>{{8, 4}, {12, 5}}) {
+    std::vector<float> grads{tiny, 3 * tiny, -tiny, 0x1p-126f, 5 * tiny};
+    grads.resize(static_cast<std::size_t>(out));
+    std::vector<float> got(static_cast<std::size_t>(in));
+    fast_adaptive_avg_pool_backward<float>(float_format::binary32, sizes{1, in}, sizes{out}, grads,
+                                           got, 1);
+    exact_tensor tensor{sizes{1, out}, {}};
+    for (float g : grads) tensor.values.push_back(decode(float_format::binary32, bits(g)));
+    std::vector<std::uint32_t> expected;
+    for (const extended_rational& x : adaptive_avg_pool_backward(tensor, sizes{1, in}, 1).values)
+      expected.push_back(static_cast<std::uint32_t>(round_to(float_format::binary32, x)));
+    EXPECT_EQ(patterns(got), expected) << in << " -> " << out;
+  }
+}
+
 TEST(FastAdaptivePool, RejectsBadArguments) {
   std::vector<float> output(2);
   EXPECT_THROW(fast_adaptive_avg_pool<float>(float_format::binary64, sizes{1, 4},
