@@ -599,36 +599,6 @@ bool add_in_hardware(const typename F::storage* grads, const std::int64_t* indic
   return counts <= 1;
 }
 
-template <typename F>
-void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
-                         const std::int64_t* indices, typename F::storage* grad_input,
-                         std::int64_t first, std::int64_t end) {
-  constexpr std::int64_t table_limit = std::int64_t{1} << 20;
-  constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
-  const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
-  std::vector<std::uint32_t> choosers(hardware && small ? static_cast<std::size_t>(g.in_plane) : 0);
-  std::optional<chooser_table> table;  // built for the first plane that needs it
-  // An infinity or NaN anywhere in the worker's gradients leaves the hardware path out.
-  const bool finite =
-      hardware && all_finite<F>(grad_output + first * g.out_plane, (end - first) * g.out_plane);
-  for (std::int64_t p = first; p < end; ++p) {
-    const typename F::storage* grads = grad_output + p * g.out_plane;
-    const std::int64_t* chosen = indices + p * g.out_plane;
-    typename F::storage* plane = grad_input + p * g.in_plane;
-    std::fill(plane, plane + g.in_plane, F::from_bits(0));
-    if (!small) {
-      scatter_sorted<F>(grads, chosen, g.out_plane, plane);
-      continue;
-    }
-    if constexpr (hardware) {
-      if (finite && add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane))
-        continue;
-    }
-    if (!table) table.emplace(g.in_plane, g.out_plane);
-    table->scatter<F>(grads, chosen, g.out_plane, static_cast<std::uint64_t>(p) + 1, plane);
-  }
-}
-
 void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plane) {
   // One branch-free pass, then the culprit for the error. With last = in_plane - 1 < 2^63,
   // 0 <= index <= last exactly when neither index nor last - index (mod 2^64) has its top bit
@@ -647,6 +617,62 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
       throw input_error("max pool index " + std::to_string(index) +
                         " is outside the input plane of " + std::to_string(in_plane));
     }
+  }
+}
+
+// Whether no index of a plane's can have three choosers because they ascend (never decrease)
+// and none equals the one two places on, so no value appears three times. Argmaxes of one row of
+// windows usually ascend; checking so is branch-free and vectorizes, where counting choosers
+// goes through memory index by index.
+bool ascending_without_triples(const std::int64_t* indices, std::int64_t count) {
+  bool descends = false, triple = false;
+  for (std::int64_t o = 1; o < count; ++o) descends |= indices[o] < indices[o - 1];
+  for (std::int64_t o = 2; o < count; ++o) triple |= indices[o] == indices[o - 2];
+  return !descends && !triple;
+}
+
+// add_in_hardware's additions once ascending_without_triples vouched for them.
+template <typename F>
+void add_ascending(const typename F::storage* grads, const std::int64_t* indices,
+                   std::int64_t out_plane, typename F::storage* plane) {
+  for (std::int64_t o = 0; o < out_plane; ++o) plane[indices[o]] += grads[o];
+}
+
+template <typename F>
+void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
+                         const std::int64_t* indices, typename F::storage* grad_input,
+                         std::int64_t first, std::int64_t end) {
+  constexpr std::int64_t table_limit = std::int64_t{1} << 20;
+  constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
+  const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
+  std::vector<std::uint32_t> choosers(hardware && small ? static_cast<std::size_t>(g.in_plane) : 0);
+  std::optional<chooser_table> table;  // built for the first plane that needs it
+  // An infinity or NaN anywhere in the worker's gradients leaves the hardware path out.
+  const bool finite =
+      hardware && all_finite<F>(grad_output + first * g.out_plane, (end - first) * g.out_plane);
+  const bool one_row = g.out_plane == g.out[2];  // one row of windows
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* grads = grad_output + p * g.out_plane;
+    const std::int64_t* chosen = indices + p * g.out_plane;
+    // Checked plane by plane while the indices are in cache (a bad one throws; earlier planes
+    // are written by then).
+    require_indices({chosen, static_cast<std::size_t>(g.out_plane)}, g.in_plane);
+    typename F::storage* plane = grad_input + p * g.in_plane;
+    std::fill(plane, plane + g.in_plane, F::from_bits(0));
+    if (!small) {
+      scatter_sorted<F>(grads, chosen, g.out_plane, plane);
+      continue;
+    }
+    if constexpr (hardware) {
+      if (finite && one_row && ascending_without_triples(chosen, g.out_plane)) {
+        add_ascending<F>(grads, chosen, g.out_plane, plane);
+        continue;
+      }
+      if (finite && add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane))
+        continue;
+    }
+    if (!table) table.emplace(g.in_plane, g.out_plane);
+    table->scatter<F>(grads, chosen, g.out_plane, static_cast<std::uint64_t>(p) + 1, plane);
   }
 }
 
@@ -681,7 +707,6 @@ void fast_adaptive_max_pool_backward(float_format format, std::span<const std::i
     throw input_error("max pool backward got " + std::to_string(indices.size()) + " indices for " +
                       std::to_string(grad_output.size()) + " output gradients");
   }
-  fast::require_indices(indices, g.in_plane);
   fast::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     fast::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
