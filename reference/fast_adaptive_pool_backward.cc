@@ -170,13 +170,18 @@ cell_bounds bounds_of(const std::array<std::vector<segment>, 3>& segments) {
   return bounds;
 }
 
+// Whether doubles hold a cell's sum and denominator exactly (the double routes' precondition).
+bool in_doubles(std::int64_t sum, std::uint64_t denominator) {
+  constexpr std::int64_t limit = std::int64_t{1} << 53;
+  return sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit);
+}
+
 // The cell value sum * 2^unit / denominator, rounded once: through doubles for binary32 when
 // they can vouch for it.
 template <typename F>
 std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator) {
   if constexpr (std::same_as<F, binary32_traits>) {
-    constexpr std::int64_t limit = std::int64_t{1} << 53;
-    if (sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit)) {
+    if (in_doubles(sum, denominator)) {
       const auto bits = round_quotient_binary32(static_cast<double>(sum), unit, denominator);
       if (bits) return *bits;
     }
@@ -190,8 +195,7 @@ std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator) 
 template <typename F>
 std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator, double reciprocal) {
   if constexpr (std::same_as<F, binary32_traits>) {
-    constexpr std::int64_t limit = std::int64_t{1} << 53;
-    if (sum > -limit && sum < limit && denominator < static_cast<std::uint64_t>(limit)) {
+    if (in_doubles(sum, denominator)) {
       const auto bits = round_product_binary32(static_cast<double>(sum), unit, reciprocal);
       if (bits) return *bits;
     }
