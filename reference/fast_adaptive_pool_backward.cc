@@ -332,41 +332,33 @@ void double_cells_row(const geometry& g, const cell_plan& plan, const segment& s
     first_row[i] = cells[plan.cover_of[static_cast<std::size_t>(i)]];
 }
 
-// One row block with pair covers along axis 2: the cells of segments s0, s1. Sum is the exact
-// arithmetic of the plane's check: int64 on fixed point, or doubles on binary32 gradients;
-// read(o) is output o's gradient in it and round(sum, denominator, reciprocal) the cell's
-// pattern.
-template <typename F, typename Sum, typename Read, typename Round>
+// One row block of the int64 path with pair covers along axis 2: the cells of segments s0, s1.
+template <typename F>
 void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const segment& s0,
-                const segment& s1, Read read, Round round, typename F::storage* first_row) {
+                const segment& s1, const std::int64_t* fixed, int unit,
+                typename F::storage* first_row) {
   const std::int64_t d01 = s0.denominator * s1.denominator;
   const double reciprocal01 = 1.0 / static_cast<double>(d01);
-  auto write = [&](const pair_cover& pc, Sum sum) {
-    const auto denominator = static_cast<std::uint64_t>(d01 * pc.denominator);
-    const std::uint64_t bits = round(sum, denominator, pc.reciprocal * reciprocal01);
+  auto write = [&](const pair_cover& pc, std::int64_t sum) {
+    const std::uint64_t bits = round_cell<F>(
+        sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator), pc.reciprocal * reciprocal01);
     std::fill(first_row + pc.begin, first_row + pc.end, F::from_bits(bits));
   };
   if (s0.first == s0.last && s1.first == s1.last) {
     // One output row covers the block (always so for 1-D pooling).
-    const std::int64_t row = (s0.first * g.out[1] + s1.first) * g.out[2];
-    const auto w01 = static_cast<Sum>(s0.weights[0] * s1.weights[0]);
-    for (const pair_cover& pc : covers) {
-      write(pc, (read(row + pc.a) * static_cast<Sum>(pc.wa) +
-                 read(row + pc.b) * static_cast<Sum>(pc.wb)) *
-                    w01);
-    }
+    const std::int64_t* row = fixed + (s0.first * g.out[1] + s1.first) * g.out[2];
+    const std::int64_t w01 = s0.weights[0] * s1.weights[0];
+    for (const pair_cover& pc : covers) write(pc, (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01);
     return;
   }
   for (const pair_cover& pc : covers) {
-    Sum sum = 0;
+    std::int64_t sum = 0;
     for (std::int64_t o0 = s0.first; o0 <= s0.last; ++o0) {
       const std::int64_t w0 = s0.weights[static_cast<std::size_t>(o0 - s0.first)];
       for (std::int64_t o1 = s1.first; o1 <= s1.last; ++o1) {
-        const std::int64_t row = (o0 * g.out[1] + o1) * g.out[2];
-        const auto w01 = static_cast<Sum>(w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)]);
-        sum += (read(row + pc.a) * static_cast<Sum>(pc.wa) +
-                read(row + pc.b) * static_cast<Sum>(pc.wb)) *
-               w01;
+        const std::int64_t* row = fixed + (o0 * g.out[1] + o1) * g.out[2];
+        const std::int64_t w01 = w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)];
+        sum += (row[pc.a] * pc.wa + row[pc.b] * pc.wb) * w01;
       }
     }
     write(pc, sum);
@@ -393,14 +385,15 @@ template <typename F>
 void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename F::storage* grads,
                         typename F::storage* plane, std::int64_t* fixed,
                         [[maybe_unused]] float* cells) {
-  const auto& [segments, bounds, covers] = std::tie(plan.segments, plan.bounds, plan.covers);
+  const auto& segments = plan.segments;
+  const auto& covers = plan.covers;
   exponent_range range;
   for (std::int64_t o = 0; o < g.out_plane; ++o) widen<F>(range, F::to_bits(grads[o]));
   // Every cell's exact sum sum_o g_o * weight_o is a multiple of 2^unit below 2^(unit + spread).
-  const int spread = range.special || bounds.denominator == 0
+  const int spread = range.special || plan.bounds.denominator == 0
                          ? 128
-                         : range.sum_bits<F>(static_cast<std::uint64_t>(bounds.covers)) +
-                               bit_length(static_cast<std::uint64_t>(bounds.denominator));
+                         : range.sum_bits<F>(static_cast<std::uint64_t>(plan.bounds.covers)) +
+                               bit_length(static_cast<std::uint64_t>(plan.bounds.denominator));
   const bool narrow = spread <= 63;
   const int unit = range.unit_exponent<F>();
   if constexpr (std::same_as<F, binary32_traits>) {
@@ -425,12 +418,7 @@ void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename
     for (const segment& s1 : segments[1]) {
       typename F::storage* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
       if (narrow && !covers.empty()) {
-        pair_cells<F, std::int64_t>(
-            g, covers, s0, s1, [fixed](std::int64_t o) { return fixed[o]; },
-            [unit](std::int64_t sum, std::uint64_t denominator, double reciprocal) {
-              return round_cell<F>(sum, unit, denominator, reciprocal);
-            },
-            first_row);
+        pair_cells<F>(g, covers, s0, s1, fixed, unit, first_row);
       } else {
         for (const segment& s2 : segments[2]) {
           const cell c{s0, s1, s2};
