@@ -3,6 +3,9 @@
 // rational reference beside it on small shapes.
 // `--small` runs only the small shapes (the ctest smoke run); other flags go to Google Benchmark.
 #include <benchmark/benchmark.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+#include <poolproof/reference/float_format.h>
 
 #include <bit>
 #include <functional>
@@ -15,9 +18,6 @@
 
 #include "bench/bench_main.h"
 #include "bench/bench_shapes.h"
-#include "reference/adaptive_pool.h"
-#include "reference/fast_adaptive_pool.h"
-#include "reference/float_format.h"
 
 namespace poolproof::bench {
 namespace {
@@ -27,7 +27,7 @@ namespace {
 template <typename T>
 struct pool_data {
   pool_shape shape;
-  float_format format;
+  reference::float_format format;
   std::vector<std::int64_t> out_shape;
   std::vector<T> input;
   std::vector<T> grad_output;
@@ -38,12 +38,12 @@ struct pool_data {
 // the significand (any pattern serves as a benchmark input; flushing the rare tiny values of
 // float16 to zero and saturating to infinity keeps the conversion three lines).
 template <typename T>
-T converted(float x, float_format format) {
+T converted(float x, reference::float_format format) {
   if constexpr (!std::same_as<T, std::uint16_t>) {
     return static_cast<T>(x);
   } else {
     const auto bits = std::bit_cast<std::uint32_t>(x);
-    if (format == float_format::bfloat16) return static_cast<std::uint16_t>(bits >> 16);
+    if (format == reference::float_format::bfloat16) return static_cast<std::uint16_t>(bits >> 16);
     const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
     const int exponent = static_cast<int>((bits >> 23) & 0xFFu) - 127 + 15;
     if (exponent <= 0) return sign;
@@ -54,7 +54,7 @@ T converted(float x, float_format format) {
 }
 
 template <typename T>
-std::vector<T> converted(const std::vector<float>& values, float_format format) {
+std::vector<T> converted(const std::vector<float>& values, reference::float_format format) {
   std::vector<T> result;
   result.reserve(values.size());
   for (float x : values) result.push_back(converted<T>(x, format));
@@ -62,20 +62,22 @@ std::vector<T> converted(const std::vector<float>& values, float_format format) 
 }
 
 template <typename T>
-pool_data<T> make_data(const pool_shape& shape, float_format format) {
-  pool_data<T> d{shape, format, adaptive_output_shape(shape.input, shape.out_size), {}, {}, {}};
+pool_data<T> make_data(const pool_shape& shape, reference::float_format format) {
+  pool_data<T> d{shape, format, reference::adaptive_output_shape(shape.input, shape.out_size),
+                 {},    {},     {}};
   d.input = converted<T>(normal_floats(count_of(shape.input)), format);
   d.grad_output = converted<T>(normal_floats(count_of(d.out_shape), 7), format);
   d.indices.resize(d.grad_output.size());
   std::vector<T> values(d.grad_output.size());
-  fast_adaptive_max_pool<T>(format, shape.input, d.input, shape.out_size, values, d.indices, 0);
+  engine::adaptive_max_pool<T>(format, shape.input, d.input, shape.out_size, values, d.indices, 0);
   return d;
 }
 
 template <typename T>
 class lazy_data {
  public:
-  lazy_data(pool_shape shape, float_format format) : shape_(std::move(shape)), format_(format) {}
+  lazy_data(pool_shape shape, reference::float_format format)
+      : shape_(std::move(shape)), format_(format) {}
   const pool_shape& shape() const { return shape_; }
   const pool_data<T>& get() {
     std::call_once(
@@ -85,15 +87,17 @@ class lazy_data {
 
  private:
   pool_shape shape_;
-  float_format format_;
+  reference::float_format format_;
   std::once_flag once_;
   std::unique_ptr<pool_data<T>> data_;
 };
 
-exact_tensor exact_of(const std::vector<std::int64_t>& shape, const std::vector<float>& values) {
-  exact_tensor tensor{shape, {}};
+reference::exact_tensor exact_of(const std::vector<std::int64_t>& shape,
+                                 const std::vector<float>& values) {
+  reference::exact_tensor tensor{shape, {}};
   for (float x : values)
-    tensor.values.push_back(decode(float_format::binary32, std::bit_cast<std::uint32_t>(x)));
+    tensor.values.push_back(
+        decode(reference::float_format::binary32, std::bit_cast<std::uint32_t>(x)));
   return tensor;
 }
 
@@ -109,7 +113,8 @@ struct buffer {
 template <typename T>
 void fast_avg_forward(const pool_data<T>& d, unsigned threads) {
   buffer<T> out(d.grad_output.size());
-  fast_adaptive_avg_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span, threads);
+  engine::adaptive_avg_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
+                               threads);
   benchmark::DoNotOptimize(out.data.get());
 }
 
@@ -117,24 +122,24 @@ template <typename T>
 void fast_max_forward(const pool_data<T>& d, unsigned threads) {
   buffer<T> out(d.grad_output.size());
   buffer<std::int64_t> indices(d.grad_output.size());
-  fast_adaptive_max_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
-                            indices.span, threads);
+  engine::adaptive_max_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
+                               indices.span, threads);
   benchmark::DoNotOptimize(out.data.get());
 }
 
 template <typename T>
 void fast_avg_backward(const pool_data<T>& d, unsigned threads) {
   buffer<T> grad_input(d.input.size());
-  fast_adaptive_avg_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
-                                     grad_input.span, threads);
+  engine::adaptive_avg_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
+                                        grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());
 }
 
 template <typename T>
 void fast_max_backward(const pool_data<T>& d, unsigned threads) {
   buffer<T> grad_input(d.input.size());
-  fast_adaptive_max_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
-                                     d.indices, grad_input.span, threads);
+  engine::adaptive_max_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
+                                        d.indices, grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());
 }
 
@@ -153,7 +158,7 @@ void register_timed(const std::string& name, std::int64_t items, const std::func
 // The plain reference: exact rationals; the conversion of the inputs is done once, untimed.
 void register_plain(const std::shared_ptr<lazy_data<float>>& lazy) {
   struct exact_data {
-    exact_tensor input, grads;
+    reference::exact_tensor input, grads;
   };
   auto exact = std::make_shared<std::optional<exact_data>>();
   auto get = [lazy, exact]() -> const exact_data& {
@@ -168,31 +173,34 @@ void register_plain(const std::shared_ptr<lazy_data<float>>& lazy) {
   const std::int64_t items = count_of(lazy->shape().input);
   const std::size_t dims = lazy->shape().out_size.size();
   const std::vector<std::int64_t> in = lazy->shape().input, out = lazy->shape().out_size;
-  register_timed("plain_avg_forward" + suffix, items,
-                 [get, out] { benchmark::DoNotOptimize(adaptive_avg_pool(get().input, out)); });
-  register_timed("plain_max_forward" + suffix, items,
-                 [get, out] { benchmark::DoNotOptimize(adaptive_max_pool(get().input, out)); });
+  register_timed("plain_avg_forward" + suffix, items, [get, out] {
+    benchmark::DoNotOptimize(reference::adaptive_avg_pool(get().input, out));
+  });
+  register_timed("plain_max_forward" + suffix, items, [get, out] {
+    benchmark::DoNotOptimize(reference::adaptive_max_pool(get().input, out));
+  });
   register_timed("plain_avg_backward" + suffix, items, [get, in, dims] {
-    benchmark::DoNotOptimize(adaptive_avg_pool_backward(get().grads, in, dims));
+    benchmark::DoNotOptimize(reference::adaptive_avg_pool_backward(get().grads, in, dims));
   });
   register_timed("plain_max_backward" + suffix, items, [get, lazy, in, dims] {
     benchmark::DoNotOptimize(
-        adaptive_max_pool_backward(get().grads, lazy->get().indices, in, dims));
+        reference::adaptive_max_pool_backward(get().grads, lazy->get().indices, in, dims));
   });
 }
 
 // `fast_<kind>/<shape>/threads:<t>` for float32 (compare.py's names), `fast_<dtype>_<kind>/...`
 // for the other formats.
 template <typename T>
-void register_fast(const std::shared_ptr<lazy_data<T>>& lazy, float_format format,
+void register_fast(const std::shared_ptr<lazy_data<T>>& lazy, reference::float_format format,
                    const std::vector<unsigned>& thread_counts) {
   using kernel = void (*)(const pool_data<T>&, unsigned);
   const std::vector<std::pair<std::string, kernel>> kernels{{"avg_forward", fast_avg_forward<T>},
                                                             {"max_forward", fast_max_forward<T>},
                                                             {"avg_backward", fast_avg_backward<T>},
                                                             {"max_backward", fast_max_backward<T>}};
-  const std::string prefix =
-      format == float_format::binary32 ? "fast_" : "fast_" + std::string(format_name(format)) + "_";
+  const std::string prefix = format == reference::float_format::binary32
+                                 ? "fast_"
+                                 : "fast_" + std::string(reference::format_name(format)) + "_";
   for (const auto& [kind, run] : kernels) {
     for (unsigned threads : thread_counts) {
       register_timed(
@@ -203,7 +211,7 @@ void register_fast(const std::shared_ptr<lazy_data<T>>& lazy, float_format forma
 }
 
 template <typename T>
-void register_format(const std::vector<pool_shape>& shapes, float_format format) {
+void register_format(const std::vector<pool_shape>& shapes, reference::float_format format) {
   for (const pool_shape& shape : shapes)
     register_fast(std::make_shared<lazy_data<T>>(shape, format), format, {1u});
 }
@@ -213,22 +221,25 @@ void register_format(const std::vector<pool_shape>& shapes, float_format format)
 
 int main(int argc, char** argv) {
   using namespace poolproof::bench;
-  using poolproof::float_format;
+  namespace reference = poolproof::reference;
   return run_benchmark_main(argc, argv, [](bool small_only) {
     const std::vector<pool_shape> shapes = small_only ? small_shapes() : full_shapes();
     if (!small_only) {
       for (const pool_shape& shape : shapes) {
-        register_fast(std::make_shared<lazy_data<float>>(shape, float_format::binary32),
-                      float_format::binary32, {1u, poolproof::resolve_threads(0)});
+        register_fast(std::make_shared<lazy_data<float>>(shape, reference::float_format::binary32),
+                      reference::float_format::binary32,
+                      {1u, poolproof::engine::resolve_threads(0)});
       }
     }
     for (const pool_shape& shape : small_shapes()) {
-      const auto lazy = std::make_shared<lazy_data<float>>(shape, float_format::binary32);
-      register_fast(lazy, float_format::binary32, {1u, poolproof::resolve_threads(0)});
+      const auto lazy =
+          std::make_shared<lazy_data<float>>(shape, reference::float_format::binary32);
+      register_fast(lazy, reference::float_format::binary32,
+                    {1u, poolproof::engine::resolve_threads(0)});
       register_plain(lazy);
     }
-    register_format<double>(shapes, float_format::binary64);
-    register_format<std::uint16_t>(shapes, float_format::bfloat16);
-    register_format<std::uint16_t>(shapes, float_format::binary16);
+    register_format<double>(shapes, reference::float_format::binary64);
+    register_format<std::uint16_t>(shapes, reference::float_format::bfloat16);
+    register_format<std::uint16_t>(shapes, reference::float_format::binary16);
   });
 }

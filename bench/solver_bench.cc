@@ -2,6 +2,8 @@
 // sweep throughput (checked pairs per second). Default family; add a family by adding a row.
 // `--small` runs a reduced sweep (the ctest smoke run); other flags go to Google Benchmark.
 #include <benchmark/benchmark.h>
+#include <poolproof/solver/equivalence.h>
+#include <poolproof/solver/sweep.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,8 +12,6 @@
 #include <vector>
 
 #include "bench/bench_main.h"
-#include "solver/equivalence.h"
-#include "solver/sweep.h"
 
 namespace poolproof::bench {
 namespace {
@@ -33,20 +33,21 @@ std::vector<proof_case> proof_cases() {
           {"16x56x56->5x7x7", {16, 56, 56}, {5, 7, 7}}};
 }
 
-void prove(const proof_case& c, pool_kind kind) {
-  const solver_options options;
+void prove(const proof_case& c, reference::pool_kind kind) {
+  const solver::solver_options options;
   if (c.in_sizes.size() == 1) {
-    benchmark::DoNotOptimize(prove_equivalence(c.in_sizes[0], c.out_sizes[0], kind, options));
+    benchmark::DoNotOptimize(
+        solver::prove_equivalence(c.in_sizes[0], c.out_sizes[0], kind, options));
   } else {
-    benchmark::DoNotOptimize(prove_equivalence_nd(c.in_sizes, c.out_sizes, kind, options));
+    benchmark::DoNotOptimize(solver::prove_equivalence_nd(c.in_sizes, c.out_sizes, kind, options));
   }
 }
 
 void register_proofs() {
   for (const proof_case& c : proof_cases()) {
-    for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
-      const std::string name =
-          std::string("prove_equivalence/") + (kind == pool_kind::avg ? "avg/" : "max/") + c.name;
+    for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
+      const std::string name = std::string("prove_equivalence/") +
+                               (kind == reference::pool_kind::avg ? "avg/" : "max/") + c.name;
       benchmark::RegisterBenchmark(name.c_str(),
                                    [c, kind](benchmark::State& state) {
                                      for (auto _ : state) prove(c, kind);
@@ -64,14 +65,14 @@ void register_sweep(std::int64_t limit, unsigned threads) {
       "sweep/n,m<=" + std::to_string(limit) + "/threads:" + std::to_string(threads);
   benchmark::RegisterBenchmark(name.c_str(),
                                [limit, threads](benchmark::State& state) {
-                                 sweep_options options;
+                                 solver::sweep_options options;
                                  options.in = {1, limit};
                                  options.out = {1, limit};
                                  options.threads = threads;
                                  const std::atomic<bool> stop{false};
                                  std::int64_t checked = 0;
                                  for (auto _ : state) {
-                                   const sweep_result result = sweep(
+                                   const solver::sweep_result result = sweep(
                                        options, [](std::int64_t, std::int64_t) {}, stop);
                                    if (result.disagreement) state.SkipWithError("disagreement");
                                    checked += result.checked;

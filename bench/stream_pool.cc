@@ -3,6 +3,7 @@
 // The input ([1, mib, 512, 512], one MiB per plane) is an anonymous mapping filled in place;
 // the engine reads it plane by plane and writes a 7x7 output per plane, so the peak resident
 // set should be the input plus a few MiB (bench/RESULTS.md records the measured figure).
+#include <poolproof/engine/adaptive_pool.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
@@ -13,8 +14,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include "reference/fast_adaptive_pool.h"
 
 namespace {
 
@@ -70,8 +69,8 @@ int main(int argc, char** argv) {
   const double fill_seconds = seconds_since(start);
   std::vector<float> output(static_cast<std::size_t>(args.mib) * 49);
   start = std::chrono::steady_clock::now();
-  poolproof::fast_adaptive_avg_pool<float>(poolproof::float_format::binary32, shape, input,
-                                           out_size, output, args.threads);
+  poolproof::engine::adaptive_avg_pool<float>(poolproof::reference::float_format::binary32, shape,
+                                              input, out_size, output, args.threads);
   const double pool_seconds = seconds_since(start);
   double checksum = 0;
   for (float x : output) checksum += x;
@@ -79,7 +78,7 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   std::printf("input %lld MiB float32 [1, %lld, 512, 512] -> 7x7, %u threads\n",
               static_cast<long long>(args.mib), static_cast<long long>(args.mib),
-              poolproof::resolve_threads(args.threads));
+              poolproof::engine::resolve_threads(args.threads));
   std::printf("fill %.3f s, exact avg pool %.3f s (%.2f GB/s), checksum %.6g\n", fill_seconds,
               pool_seconds, static_cast<double>(count * sizeof(float)) / pool_seconds / 1e9,
               checksum);

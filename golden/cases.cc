@@ -1,9 +1,8 @@
-#include "golden/cases.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/cases.h>
 
 #include <array>
 #include <string_view>
-
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -18,7 +17,9 @@ struct splitmix64 {
     return z ^ (z >> 31);
   }
   // Uniform in [0, 1) on the grid k / 2^53, exactly.
-  rational unit() { return rational(integer(next() >> 11), integer(1) << 53); }
+  reference::rational unit() {
+    return reference::rational(reference::integer(next() >> 11), reference::integer(1) << 53);
+  }
   std::uint64_t below(std::uint64_t bound) { return next() % bound; }
 };
 
@@ -28,35 +29,38 @@ std::uint64_t case_seed(std::uint64_t seed, std::string_view name) {
   return seed ^ hash;
 }
 
-extended_rational in_format(float_format format, const rational& x) {
-  return decode(format, round_to(format, extended_rational::finite(x)));
+reference::extended_rational in_format(reference::float_format format,
+                                       const reference::rational& x) {
+  return decode(format, round_to(format, reference::extended_rational::finite(x)));
 }
 
-rational power_of_two(int exponent) {
-  const integer magnitude = integer(1) << (exponent < 0 ? -exponent : exponent);
-  return exponent >= 0 ? rational(magnitude) : rational(integer(1), magnitude);
+reference::rational power_of_two(int exponent) {
+  const reference::integer magnitude = reference::integer(1)
+                                       << (exponent < 0 ? -exponent : exponent);
+  return exponent >= 0 ? reference::rational(magnitude)
+                       : reference::rational(reference::integer(1), magnitude);
 }
 
 // The positive finite values of a format are its bit patterns 1 .. largest_finite in order.
-std::uint64_t largest_finite(float_format format) {
-  const format_layout l = layout_of(format);
+std::uint64_t largest_finite(reference::float_format format) {
+  const reference::format_layout l = reference::layout_of(format);
   return (((std::uint64_t{1} << l.exponent_bits) - 1) << l.fraction_bits) - 1;
 }
 
-std::uint64_t one_bits(float_format format) {
-  const format_layout l = layout_of(format);
+std::uint64_t one_bits(reference::float_format format) {
+  const reference::format_layout l = reference::layout_of(format);
   return static_cast<std::uint64_t>(l.bias()) << l.fraction_bits;
 }
 
 // "nan", "inf", "-0", "smin"/"smax" (subnormal extremes), "nmin" (least normal), "max", or an
 // integer; a leading '-' negates.
-extended_rational special_value(float_format format, std::string_view token) {
+reference::extended_rational special_value(reference::float_format format, std::string_view token) {
   const bool negative = token.starts_with('-');
   if (negative) token.remove_prefix(1);
-  if (token == "nan") return extended_rational::not_a_number();
-  if (token == "inf") return extended_rational::infinity(negative);
-  const std::uint64_t fraction_top = std::uint64_t{1} << layout_of(format).fraction_bits;
-  extended_rational x;
+  if (token == "nan") return reference::extended_rational::not_a_number();
+  if (token == "inf") return reference::extended_rational::infinity(negative);
+  const std::uint64_t fraction_top = std::uint64_t{1} << reference::layout_of(format).fraction_bits;
+  reference::extended_rational x;
   if (token == "smin")
     x = decode(format, 1);
   else if (token == "smax")
@@ -66,9 +70,10 @@ extended_rational special_value(float_format format, std::string_view token) {
   else if (token == "max")
     x = decode(format, largest_finite(format));
   else
-    x = in_format(format, rational(std::stoll(std::string(token))));
+    x = in_format(format, reference::rational(std::stoll(std::string(token))));
   if (!negative) return x;
-  return x.value == 0 ? extended_rational::negative_zero() : extended_rational::finite(-x.value);
+  return x.value == 0 ? reference::extended_rational::negative_zero()
+                      : reference::extended_rational::finite(-x.value);
 }
 
 // Windows of 3 (input n = 3k, output k), each testing one rule of the value semantics.
@@ -107,11 +112,11 @@ constexpr std::array<std::string_view, 5> max_backward_special = {"smax", "-smin
 
 struct drawing {
   const case_spec& spec;
-  pooling_layout layout;
+  reference::pooling_layout layout;
   splitmix64 rng;
-  std::vector<extended_rational> values;
+  std::vector<reference::extended_rational> values;
 
-  void put(std::int64_t plane, std::int64_t offset, const extended_rational& x) {
+  void put(std::int64_t plane, std::int64_t offset, const reference::extended_rational& x) {
     values[static_cast<std::size_t>(plane * layout.plane_size() + offset)] = x;
   }
 };
@@ -120,32 +125,32 @@ void draw_ramp(drawing& d) {
   const std::int64_t size = d.layout.plane_size();
   for (std::int64_t p = 0; p < d.layout.planes; ++p)
     for (std::int64_t j = 0; j < size; ++j)
-      d.put(p, j, in_format(d.spec.dtype, rational(p % 2 == 0 ? j : size - 1 - j)));
+      d.put(p, j, in_format(d.spec.dtype, reference::rational(p % 2 == 0 ? j : size - 1 - j)));
 }
 
 void draw_one_hot(drawing& d) {
-  if (d.layout.planes != d.layout.plane_size()) throw input_error("one_hot needs [n, n]");
+  if (d.layout.planes != d.layout.plane_size()) throw common::input_error("one_hot needs [n, n]");
   for (std::int64_t p = 0; p < d.layout.planes; ++p)
     for (std::int64_t j = 0; j < d.layout.plane_size(); ++j)
-      d.put(p, j, in_format(d.spec.dtype, rational(p == j ? 1 : 0)));
+      d.put(p, j, in_format(d.spec.dtype, reference::rational(p == j ? 1 : 0)));
 }
 
 void draw_alternating(drawing& d) {
-  std::vector<std::vector<rational>> axis_terms;
+  std::vector<std::vector<reference::rational>> axis_terms;
   for (std::int64_t size : d.layout.spatial) {
     axis_terms.emplace_back();
     for (std::int64_t i = 0; i < size; ++i)
       axis_terms.back().push_back((i % 2 == 0 ? 1 : -1) * (1 + d.rng.unit() / 2));
   }
   for (std::int64_t p = 0; p < d.layout.planes; ++p) {
-    const rational scale = power_of_two(static_cast<int>(p % 5) - 2);
-    for_each_multi_index(d.layout.spatial,
-                         [&](std::span<const std::int64_t> index, std::int64_t flat) {
-                           rational x = (d.rng.unit() - rational(1, 2)) / 8;
-                           for (std::size_t axis = 0; axis < index.size(); ++axis)
-                             x += axis_terms[axis][static_cast<std::size_t>(index[axis])];
-                           d.put(p, flat, in_format(d.spec.dtype, scale * x));
-                         });
+    const reference::rational scale = power_of_two(static_cast<int>(p % 5) - 2);
+    reference::for_each_multi_index(
+        d.layout.spatial, [&](std::span<const std::int64_t> index, std::int64_t flat) {
+          reference::rational x = (d.rng.unit() - reference::rational(1, 2)) / 8;
+          for (std::size_t axis = 0; axis < index.size(); ++axis)
+            x += axis_terms[axis][static_cast<std::size_t>(index[axis])];
+          d.put(p, flat, in_format(d.spec.dtype, scale * x));
+        });
   }
 }
 
@@ -154,18 +159,20 @@ void draw_monotone(drawing& d) {
   const std::uint64_t room = largest_finite(d.spec.dtype) - one_bits(d.spec.dtype);
   const std::uint64_t stride =
       std::min<std::uint64_t>(1 + d.rng.below(3), room / static_cast<std::uint64_t>(size));
-  if (stride == 0) throw input_error("case '" + d.spec.name + "': too many distinct values");
-  std::vector<extended_rational> increasing;
+  if (stride == 0)
+    throw common::input_error("case '" + d.spec.name + "': too many distinct values");
+  std::vector<reference::extended_rational> increasing;
   for (std::int64_t j = 0; j < size; ++j) {
     increasing.push_back(
         decode(d.spec.dtype, one_bits(d.spec.dtype) + static_cast<std::uint64_t>(j) * stride));
   }
   for (std::int64_t p = 0; p < d.layout.planes; ++p) {
-    std::vector<extended_rational> plane = increasing;
+    std::vector<reference::extended_rational> plane = increasing;
     if (p == 1) std::reverse(plane.begin(), plane.end());
     for (std::size_t j = plane.size(); p >= 2 && j > 1; --j) {
       std::swap(plane[j - 1], plane[d.rng.below(j)]);
-      if (d.rng.below(2) == 1) plane[j - 1] = extended_rational::finite(-plane[j - 1].value);
+      if (d.rng.below(2) == 1)
+        plane[j - 1] = reference::extended_rational::finite(-plane[j - 1].value);
     }
     for (std::int64_t j = 0; j < size; ++j) d.put(p, j, plane[static_cast<std::size_t>(j)]);
   }
@@ -175,8 +182,8 @@ void draw_special_1d(drawing& d) {
   const bool avg = d.spec.op == golden_op::adaptive_avg_pool;
   const std::size_t count = avg ? avg_special.size() : max_special.size();
   if (d.layout.spatial.size() != 1 || d.layout.plane_size() != 3 * static_cast<std::int64_t>(count))
-    throw input_error("case '" + d.spec.name + "': special_1d needs [C, " +
-                      std::to_string(3 * count) + "]");
+    throw common::input_error("case '" + d.spec.name + "': special_1d needs [C, " +
+                              std::to_string(3 * count) + "]");
   for (std::int64_t p = 0; p < d.layout.planes; ++p) {
     for (std::size_t w = 0; w < count; ++w) {
       // Plane p rotates the windows' contents, so every plane differs.
@@ -194,7 +201,7 @@ void draw_special_ties(drawing& d) {
   for (std::int64_t p = 0; p < d.layout.planes; ++p)
     for (std::int64_t j = 0; j < d.layout.plane_size(); ++j)
       d.put(p, j, special_value(d.spec.dtype, pool[d.rng.below(pool.size())]));
-  d.put(0, d.layout.plane_size() / 2, extended_rational::not_a_number());
+  d.put(0, d.layout.plane_size() / 2, reference::extended_rational::not_a_number());
 }
 
 void draw_input(drawing& d, input_pattern pattern) {
@@ -215,9 +222,9 @@ void draw_input(drawing& d, input_pattern pattern) {
 }
 
 // Backward output gradients: +-(1/2 + r) for core cases, tiny and signed zeros for special ones.
-std::vector<extended_rational> draw_grad_output(const case_spec& spec, splitmix64& rng,
-                                                std::int64_t count) {
-  std::vector<extended_rational> grads;
+std::vector<reference::extended_rational> draw_grad_output(const case_spec& spec, splitmix64& rng,
+                                                           std::int64_t count) {
+  std::vector<reference::extended_rational> grads;
   const bool avg = spec.op == golden_op::adaptive_avg_pool_backward;
   for (std::int64_t k = 0; k < count; ++k) {
     const auto slot = static_cast<std::size_t>(k) % avg_backward_special.size();
@@ -225,7 +232,7 @@ std::vector<extended_rational> draw_grad_output(const case_spec& spec, splitmix6
       grads.push_back(
           special_value(spec.dtype, avg ? avg_backward_special[slot] : max_backward_special[slot]));
     } else {
-      const rational g = rational(1, 2) + rng.unit();
+      const reference::rational g = reference::rational(1, 2) + rng.unit();
       grads.push_back(in_format(spec.dtype, rng.below(2) == 1 ? -g : g));
     }
   }
@@ -240,11 +247,11 @@ pooling_problem draw_problem(const case_spec& spec, std::uint64_t seed) {
   problem.spatial_dims = spec.spatial_dims();
   problem.dtype = spec.dtype;
   problem.output_size = spec.output_size;
-  drawing d{
-      spec,
-      split_pooling_shape(spec.input_shape, spec.output_size.size()),
-      {case_seed(seed, spec.name)},
-      std::vector<extended_rational>(static_cast<std::size_t>(element_count(spec.input_shape)))};
+  drawing d{spec,
+            reference::split_pooling_shape(spec.input_shape, spec.output_size.size()),
+            {case_seed(seed, spec.name)},
+            std::vector<reference::extended_rational>(
+                static_cast<std::size_t>(reference::element_count(spec.input_shape)))};
   const bool backward = spec.op == golden_op::adaptive_avg_pool_backward ||
                         spec.op == golden_op::adaptive_max_pool_backward;
   input_pattern pattern = spec.pattern;
@@ -257,7 +264,7 @@ pooling_problem draw_problem(const case_spec& spec, std::uint64_t seed) {
   if (backward) {
     problem.grad_output.shape = forward_output_shape(problem);
     problem.grad_output.values =
-        draw_grad_output(spec, d.rng, element_count(problem.grad_output.shape));
+        draw_grad_output(spec, d.rng, reference::element_count(problem.grad_output.shape));
   }
   return problem;
 }

@@ -1,11 +1,10 @@
-#include "golden/check.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/check.h>
+#include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/npy.h>
 
 #include <bit>
 #include <cmath>
-
-#include "golden/exact_values.h"
-#include "golden/npy.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -26,20 +25,20 @@ npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
                     std::span<const std::int64_t> shape) {
   const auto file = entry.files.find(role);
   if (file == entry.files.end())
-    throw input_error("golden case '" + entry.name + "' has no " + role + " file");
+    throw common::input_error("golden case '" + entry.name + "' has no " + role + " file");
   const std::vector<std::byte> bytes = read_suite_file(dir, file->second);
   npy_array array = parse_npy(bytes, file->second.path);
   if (array.element != element || !std::ranges::equal(array.shape, shape)) {
-    throw input_error("golden file '" + file->second.path + "' holds " +
-                      std::string(npy_descr(array.element)) + " " + shape_text(array.shape) +
-                      ", the case needs " + std::string(npy_descr(element)) + " " +
-                      shape_text(shape));
+    throw common::input_error("golden file '" + file->second.path + "' holds " +
+                              std::string(npy_descr(array.element)) + " " +
+                              shape_text(array.shape) + ", the case needs " +
+                              std::string(npy_descr(element)) + " " + shape_text(shape));
   }
   return array;
 }
 
-exact_tensor decoded(float_format format, const npy_array& array) {
-  exact_tensor tensor{array.shape, {}};
+reference::exact_tensor decoded(reference::float_format format, const npy_array& array) {
+  reference::exact_tensor tensor{array.shape, {}};
   tensor.values.reserve(array.words.size());
   for (std::uint64_t word : array.words) tensor.values.push_back(decode(format, word));
   return tensor;
@@ -48,12 +47,12 @@ exact_tensor decoded(float_format format, const npy_array& array) {
 // The stored exact values, rounded result and indices must be what the inputs imply.
 void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
   const auto fail = [&](const std::string& why) {
-    throw input_error("golden case '" + c.entry.name + "': " + why);
+    throw common::input_error("golden case '" + c.entry.name + "': " + why);
   };
   const auto exact_file = c.entry.files.find("exact");
   if (exact_file != c.entry.files.end()) {
     const std::vector<std::byte> bytes = read_suite_file(dir, exact_file->second);
-    const std::vector<extended_rational> exact = parse_exact_values(
+    const std::vector<reference::extended_rational> exact = parse_exact_values(
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
         exact_file->second.path);
     if (exact.size() != c.expected.elements.size()) fail("exact values have the wrong count");
@@ -100,7 +99,8 @@ loaded_case load_case(const std::filesystem::path& suite_dir, std::string_view n
   const golden_manifest manifest = load_manifest(suite_dir);
   for (const golden_case& entry : manifest.cases)
     if (entry.name == name) return load_case(suite_dir, entry);
-  throw input_error("no golden case '" + std::string(name) + "' in '" + suite_dir.string() + "'");
+  throw common::input_error("no golden case '" + std::string(name) + "' in '" + suite_dir.string() +
+                            "'");
 }
 
 candidate_result candidate_from_floats(std::span<const float> values,

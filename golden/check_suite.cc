@@ -1,11 +1,10 @@
 // check_suite and its report (golden/check.h): candidate files against a golden directory.
 #include <fmt/format.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/check.h>
+#include <poolproof/golden/npy.h>
 
 #include <nlohmann/json.hpp>
-
-#include "golden/check.h"
-#include "golden/npy.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -26,14 +25,14 @@ npy_array read_checked(const std::filesystem::path& path, npy_element element,
                        const std::vector<std::int64_t>& shape) {
   npy_array array = read_npy(path);
   if (array.element != element) {
-    throw input_error("candidate '" + path.string() + "' has dtype " +
-                      std::string(npy_descr(array.element)) + ", the case needs " +
-                      std::string(npy_descr(element)));
+    throw common::input_error("candidate '" + path.string() + "' has dtype " +
+                              std::string(npy_descr(array.element)) + ", the case needs " +
+                              std::string(npy_descr(element)));
   }
   if (array.shape != shape) {
-    throw input_error("candidate '" + path.string() + "' has shape " +
-                      fmt::format("[{}]", fmt::join(array.shape, ", ")) + ", the case needs " +
-                      fmt::format("[{}]", fmt::join(shape, ", ")));
+    throw common::input_error("candidate '" + path.string() + "' has shape " +
+                              fmt::format("[{}]", fmt::join(array.shape, ", ")) +
+                              ", the case needs " + fmt::format("[{}]", fmt::join(shape, ", ")));
   }
   return array;
 }
@@ -97,7 +96,7 @@ suite_report check_suite(const std::filesystem::path& golden_dir,
                          const std::filesystem::path& candidate_dir, const check_options& options,
                          const suite_selection& selection) {
   if (!std::filesystem::is_directory(candidate_dir))
-    throw input_error("no candidate directory '" + candidate_dir.string() + "'");
+    throw common::input_error("no candidate directory '" + candidate_dir.string() + "'");
   const golden_manifest manifest = load_manifest(golden_dir);
   suite_report report;
   for (const golden_case& entry : manifest.cases) {
@@ -119,7 +118,7 @@ suite_report check_suite(const std::filesystem::path& golden_dir,
     report.cases.push_back(std::move(c));
   }
   if (report.cases.size() < selection.names.size() || report.cases.empty())
-    throw input_error("no golden case matches the selection (--tier, --case)");
+    throw common::input_error("no golden case matches the selection (--tier, --case)");
   return report;
 }
 

@@ -1,9 +1,9 @@
 // check_result (golden/check.h): element by element, decided in exact arithmetic.
+#include <poolproof/common/error.h>
+#include <poolproof/golden/check.h>
+
 #include <algorithm>
 #include <limits>
-
-#include "golden/check.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -14,9 +14,9 @@ struct outcome {
   element_report report;
 };
 
-double as_double(const rational& x) { return x.convert_to<double>(); }
+double as_double(const reference::rational& x) { return x.convert_to<double>(); }
 
-bool both_zero(const extended_rational& a, const extended_rational& b) {
+bool both_zero(const reference::extended_rational& a, const reference::extended_rational& b) {
   return a.is_finite() && b.is_finite() && a.value == 0 && b.value == 0;
 }
 
@@ -24,12 +24,12 @@ bool both_zero(const extended_rational& a, const extended_rational& b) {
 // the element's bound.
 bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
                   const check_options& options) {
-  const extended_rational& exact = g.expected.elements[k].value;
-  const extended_rational candidate = decode(g.problem.dtype, bits);
+  const reference::extended_rational& exact = g.expected.elements[k].value;
+  const reference::extended_rational candidate = decode(g.problem.dtype, bits);
   if (exact.is_nan() || candidate.is_nan()) return exact.is_nan() && candidate.is_nan();
   const bool max_forward = g.problem.op == golden_op::adaptive_max_pool;
   if (options.strict || max_forward || !exact.is_finite()) {
-    const extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
+    const reference::extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
     if (max_forward && options.ties == tie_rule::any && both_zero(candidate, rounded)) return true;
     return bits == g.expected_bits[k];
   }
@@ -40,10 +40,10 @@ bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
 
 outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
                       const check_options& options) {
-  const float_format format = g.problem.dtype;
-  const extended_rational& exact = g.expected.elements[k].value;
-  const extended_rational candidate = decode(format, bits);
-  const extended_rational rounded = decode(format, g.expected_bits[k]);
+  const reference::float_format format = g.problem.dtype;
+  const reference::extended_rational& exact = g.expected.elements[k].value;
+  const reference::extended_rational candidate = decode(format, bits);
+  const reference::extended_rational rounded = decode(format, g.expected_bits[k]);
   const element_bound& bound = g.expected.bounds[k];
   outcome o;
   o.passed = value_passes(g, k, bits, options);
@@ -52,7 +52,7 @@ outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
        to_string(rounded),           std::nullopt, std::nullopt,         std::nullopt};
   if (candidate == rounded || (candidate.is_nan() && rounded.is_nan())) r.error_ulps = 0;
   if (candidate.is_finite() && rounded.is_finite()) {
-    const rational ulp = ulp_at(format, g.expected_bits[k]);
+    const reference::rational ulp = ulp_at(format, g.expected_bits[k]);
     r.error_ulps = as_double(abs(candidate.value - rounded.value) / ulp);
     if (bound.bound && exact.is_finite() && !options.strict && !bound.bound->is_zero()) {
       r.bound_ulps = as_double(*bound.bound / ulp);
@@ -67,9 +67,9 @@ outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
 
 // Whether input position `index` of output k's window holds a maximal element.
 bool is_maximal_index(const loaded_case& g, std::size_t k, std::int64_t index) {
-  const pooling_layout layout =
-      split_pooling_shape(g.problem.input.shape, g.problem.output_size.size());
-  const std::int64_t out_plane = element_count(g.problem.output_size);
+  const reference::pooling_layout layout =
+      reference::split_pooling_shape(g.problem.input.shape, g.problem.output_size.size());
+  const std::int64_t out_plane = reference::element_count(g.problem.output_size);
   const auto plane = static_cast<std::int64_t>(k) / out_plane;
   std::int64_t rest = static_cast<std::int64_t>(k) % out_plane;
   std::vector<std::int64_t> out_index(g.problem.output_size.size());
@@ -77,12 +77,12 @@ bool is_maximal_index(const loaded_case& g, std::size_t k, std::int64_t index) {
     out_index[axis] = rest % g.problem.output_size[axis];
     rest /= g.problem.output_size[axis];
   }
-  const std::vector<std::int64_t> members = box_flat_indices(
-      adaptive_box(layout.spatial, g.problem.output_size, out_index), layout.spatial);
+  const std::vector<std::int64_t> members = reference::box_flat_indices(
+      reference::adaptive_box(layout.spatial, g.problem.output_size, out_index), layout.spatial);
   if (std::find(members.begin(), members.end(), index) == members.end()) return false;
-  const extended_rational& x =
+  const reference::extended_rational& x =
       g.problem.input.values[static_cast<std::size_t>(plane * layout.plane_size() + index)];
-  const extended_rational& best = g.expected.elements[k].value;
+  const reference::extended_rational& best = g.expected.elements[k].value;
   if (best.is_nan()) return x.is_nan();
   return !x.is_nan() && !greater(x, best) && !greater(best, x);
 }
@@ -101,13 +101,13 @@ outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
 
 void require_shape(const loaded_case& g, const candidate_result& result) {
   const auto fail = [&](const std::string& why) {
-    throw input_error("candidate for golden case '" + g.entry.name + "': " + why);
+    throw common::input_error("candidate for golden case '" + g.entry.name + "': " + why);
   };
   if (result.shape != g.expected.shape) fail("wrong shape");
   if (result.bits.size() != g.expected_bits.size())
     fail(std::to_string(result.bits.size()) + " values for " +
          std::to_string(g.expected_bits.size()) + " elements");
-  const int width = layout_of(g.problem.dtype).width();
+  const int width = reference::layout_of(g.problem.dtype).width();
   for (std::uint64_t bits : result.bits)
     if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
   if (g.problem.op == golden_op::adaptive_max_pool && result.indices.size() != result.bits.size())

@@ -1,8 +1,7 @@
-#include "golden/discrimination.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/discrimination.h>
 
 #include <map>
-
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -23,7 +22,7 @@ bool exposed(const pooling_problem& problem, const accumulation& before, const e
 
 bool forward_exposes(const pooling_problem& problem, const expectation& expected,
                      const window_change& change) {
-  const std::int64_t out_plane = element_count(problem.output_size);
+  const std::int64_t out_plane = reference::element_count(problem.output_size);
   bool seen = false;
   for_each_forward(
       problem, change, [&](std::int64_t plane, std::int64_t out_flat, const forward_element& f) {
@@ -56,7 +55,7 @@ bool backward_exposes(const pooling_problem& problem, const expectation& expecte
 }  // namespace
 
 std::string describe(const undetected_shift& shift) {
-  const auto text = [](const window& w) {
+  const auto text = [](const reference::window& w) {
     return "[" + std::to_string(w.begin) + "," + std::to_string(w.end) + ")";
   };
   return "axis " + std::to_string(shift.axis) + " window " + std::to_string(shift.index) + " " +
@@ -65,14 +64,15 @@ std::string describe(const undetected_shift& shift) {
 
 std::optional<undetected_shift> find_undetected_shift(const pooling_problem& problem,
                                                       const expectation& expected) {
-  const pooling_layout layout =
-      split_pooling_shape(problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
   for (std::size_t axis = 0; axis < problem.output_size.size(); ++axis) {
     const std::int64_t n = layout.spatial[axis];
     for (std::int64_t i = 0; i < problem.output_size[axis]; ++i) {
-      const window w = adaptive_window(n, problem.output_size[axis], i);
-      for (const window s : {window{w.begin - 1, w.end}, window{w.begin + 1, w.end},
-                             window{w.begin, w.end - 1}, window{w.begin, w.end + 1}}) {
+      const reference::window w = reference::adaptive_window(n, problem.output_size[axis], i);
+      for (const reference::window s :
+           {reference::window{w.begin - 1, w.end}, reference::window{w.begin + 1, w.end},
+            reference::window{w.begin, w.end - 1}, reference::window{w.begin, w.end + 1}}) {
         if (s.begin < 0 || s.end > n || s.length() < 1) continue;
         const window_change change{axis, i, s};
         const bool seen = is_backward(problem.op)

@@ -1,13 +1,11 @@
-#include "golden/exact_values.h"
-
 #include <gmp.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/npy.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
-
-#include "golden/npy.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -17,26 +15,27 @@ using json = nlohmann::json;
 constexpr std::size_t max_digits = std::size_t{1} << 20;
 
 [[noreturn]] void fail(std::string_view name, const std::string& reason) {
-  throw input_error("cannot read exact values '" + std::string(name) + "': " + reason);
+  throw common::input_error("cannot read exact values '" + std::string(name) + "': " + reason);
 }
 
 /// A non-empty run of at most 2^20 decimal digits, or nullopt.
-std::optional<integer> decimal(std::string_view digits) {
+std::optional<reference::integer> decimal(std::string_view digits) {
   if (digits.empty() || digits.size() > max_digits ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
-  integer value;
+  reference::integer value;
   // Base 10 explicitly: the string constructor's base 0 would read "010" as octal.
   const std::string text(digits);
   POOLPROOF_CHECK(mpz_set_str(value.backend().data(), text.c_str(), 10) == 0);
   return value;
 }
 
-extended_rational parse_value(std::string_view text, std::size_t index, std::string_view name) {
-  if (text == "nan") return extended_rational::not_a_number();
-  if (text == "inf") return extended_rational::infinity(false);
-  if (text == "-inf") return extended_rational::infinity(true);
+reference::extended_rational parse_value(std::string_view text, std::size_t index,
+                                         std::string_view name) {
+  if (text == "nan") return reference::extended_rational::not_a_number();
+  if (text == "inf") return reference::extended_rational::infinity(false);
+  if (text == "-inf") return reference::extended_rational::infinity(true);
   const std::string where = "element " + std::to_string(index) + ": ";
   const bool negative = text.starts_with('-');
   if (negative) text.remove_prefix(1);
@@ -52,22 +51,23 @@ extended_rational parse_value(std::string_view text, std::size_t index, std::str
   if (!numerator || !denominator) fail(name, where + "not a number: " + quote_for_message(text));
   if (*denominator == 0) fail(name, where + "zero denominator");
   if (*numerator == 0) {
-    return negative ? extended_rational::negative_zero() : extended_rational::finite(0);
+    return negative ? reference::extended_rational::negative_zero()
+                    : reference::extended_rational::finite(0);
   }
-  const rational value(*numerator, *denominator);
-  return extended_rational::finite(negative ? rational(-value) : value);
+  const reference::rational value(*numerator, *denominator);
+  return reference::extended_rational::finite(negative ? reference::rational(-value) : value);
 }
 
 }  // namespace
 
-std::string serialize_exact_values(const std::vector<extended_rational>& values) {
+std::string serialize_exact_values(const std::vector<reference::extended_rational>& values) {
   json array = json::array();
-  for (const extended_rational& value : values) array.push_back(to_string(value));
+  for (const reference::extended_rational& value : values) array.push_back(to_string(value));
   return array.dump(1) + "\n";
 }
 
-std::vector<extended_rational> parse_exact_values(std::string_view json_text,
-                                                  std::string_view name) {
+std::vector<reference::extended_rational> parse_exact_values(std::string_view json_text,
+                                                             std::string_view name) {
   json root;
   try {
     root = json::parse(json_text);
@@ -78,7 +78,7 @@ std::vector<extended_rational> parse_exact_values(std::string_view json_text,
     fail(name, "malformed JSON: a number out of range");
   }
   if (!root.is_array()) fail(name, "not a JSON array");
-  std::vector<extended_rational> values;
+  std::vector<reference::extended_rational> values;
   values.reserve(root.size());
   for (std::size_t i = 0; i < root.size(); ++i) {
     if (!root[i].is_string()) fail(name, "element " + std::to_string(i) + ": not a string");

@@ -1,6 +1,5 @@
-#include "golden/expectation.h"
-
-#include "reference/error.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/expectation.h>
 
 namespace poolproof::golden {
 namespace {
@@ -13,40 +12,40 @@ bool is_avg(golden_op op) {
   return op == golden_op::adaptive_avg_pool || op == golden_op::adaptive_avg_pool_backward;
 }
 
-rational magnitude(const extended_rational& x) {
-  return x.is_finite() ? rational(abs(x.value)) : rational(0);
+reference::rational magnitude(const reference::extended_rational& x) {
+  return x.is_finite() ? reference::rational(abs(x.value)) : reference::rational(0);
 }
 
 // Calls visit(out_index, out_flat, members) for every output window (or the changed ones), with
 // members the row-major flat indices of its box within one input plane.
 template <typename Visit>
-void for_each_window(const pooling_problem& problem, const pooling_layout& layout,
+void for_each_window(const pooling_problem& problem, const reference::pooling_layout& layout,
                      const std::optional<window_change>& change, Visit visit) {
   const std::vector<std::int64_t>& out_size = problem.output_size;
   std::vector<std::int64_t> iterated = out_size;
   if (change) iterated[change->axis] = 1;
-  for_each_multi_index(iterated, [&](std::span<const std::int64_t> index, std::int64_t) {
+  reference::for_each_multi_index(iterated, [&](std::span<const std::int64_t> index, std::int64_t) {
     std::vector<std::int64_t> out_index(index.begin(), index.end());
     if (change) out_index[change->axis] = change->index;
-    window_box box;
+    reference::window_box box;
     std::int64_t out_flat = 0;
     for (std::size_t axis = 0; axis < out_size.size(); ++axis) {
       out_flat = out_flat * out_size[axis] + out_index[axis];
       const bool changed = change && change->axis == axis;
-      box.push_back(changed
-                        ? change->replacement
-                        : adaptive_window(layout.spatial[axis], out_size[axis], out_index[axis]));
+      box.push_back(changed ? change->replacement
+                            : reference::adaptive_window(layout.spatial[axis], out_size[axis],
+                                                         out_index[axis]));
     }
-    visit(out_flat, box_flat_indices(box, layout.spatial));
+    visit(out_flat, reference::box_flat_indices(box, layout.spatial));
   });
 }
 
 // The exact mean (IEEE's rules for infinities and NaN, as the reference) and its bound inputs.
-accumulation window_mean(std::span<const extended_rational> plane,
+accumulation window_mean(std::span<const reference::extended_rational> plane,
                          const std::vector<std::int64_t>& members) {
   accumulation sum;
   for (std::int64_t member : members) {
-    const extended_rational& x = plane[static_cast<std::size_t>(member)];
+    const reference::extended_rational& x = plane[static_cast<std::size_t>(member)];
     sum.value = add(sum.value, x);
     sum.sum_abs += magnitude(x);
   }
@@ -57,11 +56,11 @@ accumulation window_mean(std::span<const extended_rational> plane,
 
 // PyTorch's scan: greater than the running maximum (from -inf) or NaN wins, so ties keep the
 // first and the last NaN wins.
-forward_element window_max(std::span<const extended_rational> plane,
+forward_element window_max(std::span<const reference::extended_rational> plane,
                            const std::vector<std::int64_t>& members) {
-  forward_element best{{extended_rational::infinity(true), 0, 1, 0}, members.front()};
+  forward_element best{{reference::extended_rational::infinity(true), 0, 1, 0}, members.front()};
   for (std::int64_t member : members) {
-    const extended_rational& x = plane[static_cast<std::size_t>(member)];
+    const reference::extended_rational& x = plane[static_cast<std::size_t>(member)];
     if (greater(x, best.element.value) || x.is_nan()) best = {{x, 0, 1, 0}, member};
   }
   return best;
@@ -86,7 +85,7 @@ void add_to(accumulation& total, const accumulation& part) {
 
 void subtract_from(accumulation& total, const accumulation& part) {
   POOLPROOF_CHECK(total.value.is_finite() && part.value.is_finite());
-  total.value = extended_rational::finite(total.value.value - part.value.value);
+  total.value = reference::extended_rational::finite(total.value.value - part.value.value);
   total.sum_abs -= part.sum_abs;
   total.terms -= part.terms;
   total.underflow -= part.underflow;
@@ -112,9 +111,9 @@ element_bound bound_of(const pooling_problem& problem, const accumulation& eleme
 void for_each_forward(
     const pooling_problem& problem, const std::optional<window_change>& change,
     const std::function<void(std::int64_t, std::int64_t, const forward_element&)>& visit) {
-  const pooling_layout layout =
-      split_pooling_shape(problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
-  const std::span<const extended_rational> all(problem.input.values);
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  const std::span<const reference::extended_rational> all(problem.input.values);
   const auto plane_size = static_cast<std::size_t>(layout.plane_size());
   for_each_window(problem, layout, change, [&](std::int64_t out_flat, const auto& members) {
     for (std::int64_t plane = 0; plane < layout.planes; ++plane) {
@@ -130,26 +129,27 @@ void for_each_backward_addend(const pooling_problem& problem,
                               const std::optional<window_change>& change,
                               const std::function<void(std::int64_t, const accumulation&)>& add) {
   if (!is_backward(problem.op)) return;
-  const pooling_layout layout =
-      split_pooling_shape(problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
-  const std::int64_t out_plane = element_count(problem.output_size);
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  const std::int64_t out_plane = reference::element_count(problem.output_size);
   POOLPROOF_CHECK(problem.grad_output.values.size() ==
                   static_cast<std::size_t>(out_plane * layout.planes));
   if (!is_avg(problem.op)) {
     for_each_forward(
         problem, change,
         [&](std::int64_t plane, std::int64_t out_flat, const forward_element& forward) {
-          const extended_rational& g =
+          const reference::extended_rational& g =
               problem.grad_output.values[static_cast<std::size_t>(plane * out_plane + out_flat)];
           add(plane * layout.plane_size() + forward.argmax, {g, magnitude(g), 1, 0});
         });
     return;
   }
-  const std::span<const extended_rational> grads(problem.grad_output.values);
+  const std::span<const reference::extended_rational> grads(problem.grad_output.values);
   for_each_window(problem, layout, change, [&](std::int64_t out_flat, const auto& members) {
     const auto length = static_cast<std::int64_t>(members.size());
     for (std::int64_t plane = 0; plane < layout.planes; ++plane) {
-      const extended_rational& g = grads[static_cast<std::size_t>(plane * out_plane + out_flat)];
+      const reference::extended_rational& g =
+          grads[static_cast<std::size_t>(plane * out_plane + out_flat)];
       const accumulation share{
           divide(g, length), magnitude(divide(g, length)), 1,
           avg_backward_addend_underflow(problem.dtype, problem.spatial_dims, length, magnitude(g))};
@@ -162,11 +162,11 @@ expectation expect(const pooling_problem& problem) {
   expectation result;
   const bool max_op = !is_avg(problem.op);
   const std::vector<std::int64_t> out_shape = forward_output_shape(problem);
-  if (max_op) result.indices.resize(static_cast<std::size_t>(element_count(out_shape)));
-  const std::int64_t out_plane = element_count(problem.output_size);
+  if (max_op) result.indices.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
+  const std::int64_t out_plane = reference::element_count(problem.output_size);
   if (!is_backward(problem.op)) {
     result.shape = out_shape;
-    result.elements.resize(static_cast<std::size_t>(element_count(out_shape)));
+    result.elements.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
   }
   for_each_forward(problem, std::nullopt,
                    [&](std::int64_t plane, std::int64_t out_flat, const forward_element& f) {

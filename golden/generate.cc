@@ -1,12 +1,11 @@
-#include "golden/generate.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/discrimination.h>
+#include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/generate.h>
+#include <poolproof/golden/npy.h>
+#include <poolproof/reference/adaptive_pool.h>
 
 #include <stdexcept>
-
-#include "golden/discrimination.h"
-#include "golden/exact_values.h"
-#include "golden/npy.h"
-#include "reference/adaptive_pool.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -16,18 +15,19 @@ bool is_backward(golden_op op) {
 }
 
 // The reference's own answer: the expectation must agree with it value for value.
-std::vector<extended_rational> reference_values(const pooling_problem& p,
-                                                std::span<const std::int64_t> indices) {
+std::vector<reference::extended_rational> reference_values(const pooling_problem& p,
+                                                           std::span<const std::int64_t> indices) {
   const auto dims = static_cast<std::size_t>(p.spatial_dims);
   switch (p.op) {
     case golden_op::adaptive_avg_pool:
-      return adaptive_avg_pool(p.input, p.output_size).values;
+      return reference::adaptive_avg_pool(p.input, p.output_size).values;
     case golden_op::adaptive_max_pool:
-      return adaptive_max_pool(p.input, p.output_size).values.values;
+      return reference::adaptive_max_pool(p.input, p.output_size).values.values;
     case golden_op::adaptive_avg_pool_backward:
-      return adaptive_avg_pool_backward(p.grad_output, p.input.shape, dims).values;
+      return reference::adaptive_avg_pool_backward(p.grad_output, p.input.shape, dims).values;
     case golden_op::adaptive_max_pool_backward:
-      return adaptive_max_pool_backward(p.grad_output, indices, p.input.shape, dims).values;
+      return reference::adaptive_max_pool_backward(p.grad_output, indices, p.input.shape, dims)
+          .values;
   }
   return {};
 }
@@ -36,14 +36,14 @@ void verify(const case_spec& spec, const pooling_problem& problem, const expecta
   const auto fail = [&](const std::string& why) {
     throw std::runtime_error("golden case '" + spec.name + "': " + why);
   };
-  const std::vector<extended_rational> reference = reference_values(problem, e.indices);
+  const std::vector<reference::extended_rational> reference = reference_values(problem, e.indices);
   if (reference.size() != e.elements.size()) fail("expectation and reference differ in size");
   for (std::size_t k = 0; k < reference.size(); ++k) {
     if (!(reference[k] == e.elements[k].value)) fail("expectation and reference differ");
     if (!e.bounds[k].bound) fail("element " + std::to_string(k) + " has no error bound");
   }
   if (problem.op == golden_op::adaptive_max_pool &&
-      adaptive_max_pool(problem.input, problem.output_size).indices != e.indices) {
+      reference::adaptive_max_pool(problem.input, problem.output_size).indices != e.indices) {
     fail("argmax and reference differ");
   }
   if (spec.tier != "core") return;
@@ -51,11 +51,11 @@ void verify(const case_spec& spec, const pooling_problem& problem, const expecta
     fail("inputs do not discriminate: " + describe(*shift) + " goes unnoticed");
 }
 
-std::vector<std::uint64_t> bit_patterns(float_format format,
-                                        const std::vector<extended_rational>& values) {
+std::vector<std::uint64_t> bit_patterns(reference::float_format format,
+                                        const std::vector<reference::extended_rational>& values) {
   std::vector<std::uint64_t> bits;
   bits.reserve(values.size());
-  for (const extended_rational& x : values) bits.push_back(round_to(format, x));
+  for (const reference::extended_rational& x : values) bits.push_back(round_to(format, x));
   return bits;
 }
 
@@ -85,7 +85,7 @@ built_case build_case(const case_spec& spec, std::uint64_t seed) {
     built.entry.files[role] = {path, sha256_hex(bytes)};
     built.files.emplace_back(path, std::move(bytes));
   };
-  std::vector<extended_rational> exact;
+  std::vector<reference::extended_rational> exact;
   for (const accumulation& a : e.elements) exact.push_back(a.value);
   add("input", "input.npy",
       npy_bytes(element, problem.input.shape, bit_patterns(spec.dtype, problem.input.values)));

@@ -1,12 +1,12 @@
 // golden generate | check: write the golden suite, or check an implementation's files against it.
+#include <poolproof/common/error.h>
+#include <poolproof/golden/check.h>
+#include <poolproof/golden/generate.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
-
-#include "golden/check.h"
-#include "golden/generate.h"
-#include "reference/error.h"
 
 namespace {
 
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("generate")) return run_generate(args);
     return app.got_subcommand("verify") ? run_verify(args) : run_check(args);
-  } catch (const poolproof::input_error& e) {
+  } catch (const poolproof::common::input_error& e) {
     std::cerr << "golden: " << e.what() << "\n";
     return 2;
   } catch (const std::filesystem::filesystem_error& e) {

@@ -1,15 +1,13 @@
-#include "golden/manifest.h"
-
 #include <openssl/evp.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/manifest.h>
+#include <poolproof/golden/npy.h>
 
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
-
-#include "golden/npy.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -91,8 +89,8 @@ class manifest_reader {
 
  private:
   [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
-    throw input_error("cannot read manifest '" + std::string(name_) + "': " + field + ": " +
-                      reason);
+    throw common::input_error("cannot read manifest '" + std::string(name_) + "': " + field + ": " +
+                              reason);
   }
 
   const json& member(const json& object, const char* key, const std::string& prefix) const {
@@ -175,7 +173,7 @@ class manifest_reader {
     result.output_size =
         sizes(member(object, "output_size", prefix), prefix + "output_size", dims, dims);
     const std::string dtype = string(member(object, "dtype", prefix), prefix + "dtype");
-    const auto format = parse_format(dtype);
+    const auto format = reference::parse_format(dtype);
     if (!format) fail(prefix + "dtype", "unknown dtype " + quote_for_message(dtype));
     result.dtype = *format;
     result.files = read_files(member(object, "files", prefix), prefix + "files", result.op);
@@ -228,7 +226,7 @@ json case_json(const golden_case& c) {
           {"spatial_dims", c.spatial_dims},
           {"input_shape", c.input_shape},
           {"output_size", c.output_size},
-          {"dtype", format_name(c.dtype)},
+          {"dtype", reference::format_name(c.dtype)},
           {"files", files}};
 }
 
@@ -260,12 +258,12 @@ golden_manifest parse_manifest(std::string_view json_text, std::string_view name
   try {
     root = json::parse(json_text);
   } catch (const json::parse_error& error) {
-    throw input_error("cannot read manifest '" + std::string(name) + "': malformed JSON at byte " +
-                      std::to_string(error.byte));
+    throw common::input_error("cannot read manifest '" + std::string(name) +
+                              "': malformed JSON at byte " + std::to_string(error.byte));
   } catch (const json::exception&) {
     // nlohmann reports a number past double's range (1e400) as out_of_range, not parse_error.
-    throw input_error("cannot read manifest '" + std::string(name) +
-                      "': malformed JSON: a number out of range");
+    throw common::input_error("cannot read manifest '" + std::string(name) +
+                              "': malformed JSON: a number out of range");
   }
   return manifest_reader(name).read(root);
 }
@@ -299,24 +297,24 @@ std::string sha256_hex(std::span<const std::byte> bytes) {
 std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
                                        const golden_file& file, std::size_t max_bytes) {
   const std::string prefix = "cannot read golden file " + quote_for_message(file.path) + ": ";
-  if (const auto problem = path_problem(file.path)) throw input_error(prefix + *problem);
+  if (const auto problem = path_problem(file.path)) throw common::input_error(prefix + *problem);
   std::error_code error;
   std::filesystem::path root = std::filesystem::weakly_canonical(suite_dir, error);
-  if (error) throw input_error(prefix + "suite directory: " + error.message());
+  if (error) throw common::input_error(prefix + "suite directory: " + error.message());
   if (root.filename().empty()) root = root.parent_path();
   const auto target = std::filesystem::weakly_canonical(suite_dir / file.path, error);
-  if (error) throw input_error(prefix + error.message());
+  if (error) throw common::input_error(prefix + error.message());
   // Component-wise, so "/suite-other/x" is not taken to be inside "/suite".
   const auto [root_end, target_at] =
       std::mismatch(root.begin(), root.end(), target.begin(), target.end());
   if (root_end != root.end() || target_at == target.end()) {
-    throw input_error(prefix + "resolves outside the suite directory");
+    throw common::input_error(prefix + "resolves outside the suite directory");
   }
   std::vector<std::byte> bytes = read_file_bytes(target, max_bytes, "golden file");
   const std::string actual = sha256_hex(bytes);
   if (actual != file.sha256) {
-    throw input_error(prefix + "sha256 mismatch: file has " + actual + ", manifest says " +
-                      file.sha256);
+    throw common::input_error(prefix + "sha256 mismatch: file has " + actual + ", manifest says " +
+                              file.sha256);
   }
   return bytes;
 }

@@ -1,4 +1,6 @@
-#include "golden/npy.h"
+#include <poolproof/common/atomic_file.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/npy.h>
 
 #include <algorithm>
 #include <array>
@@ -6,9 +8,6 @@
 #include <limits>
 #include <optional>
 #include <system_error>
-
-#include "reference/atomic_file.h"
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
@@ -24,7 +23,7 @@ constexpr std::array<npy_element, 5> all_elements = {
     npy_element::f2, npy_element::u2, npy_element::f4, npy_element::f8, npy_element::i8};
 
 [[noreturn]] void fail(std::string_view name, const std::string& reason) {
-  throw input_error("cannot read npy '" + std::string(name) + "': " + reason);
+  throw common::input_error("cannot read npy '" + std::string(name) + "': " + reason);
 }
 
 std::size_t element_bytes(npy_element element) {
@@ -261,15 +260,15 @@ std::string_view npy_descr(npy_element element) {
   POOLPROOF_CHECK(false);
 }
 
-npy_element npy_element_for(float_format format) {
+npy_element npy_element_for(reference::float_format format) {
   switch (format) {
-    case float_format::binary16:
+    case reference::float_format::binary16:
       return npy_element::f2;
-    case float_format::bfloat16:
+    case reference::float_format::bfloat16:
       return npy_element::u2;
-    case float_format::binary32:
+    case reference::float_format::binary32:
       return npy_element::f4;
-    case float_format::binary64:
+    case reference::float_format::binary64:
       return npy_element::f8;
   }
   POOLPROOF_CHECK(false);
@@ -332,22 +331,23 @@ std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::s
   std::error_code error;
   // A FIFO or device would block or never end: only regular files are read.
   const auto status = std::filesystem::status(path, error);
-  if (error) throw input_error(prefix + error.message());
-  if (!std::filesystem::is_regular_file(status)) throw input_error(prefix + "not a regular file");
+  if (error) throw common::input_error(prefix + error.message());
+  if (!std::filesystem::is_regular_file(status))
+    throw common::input_error(prefix + "not a regular file");
   const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) throw input_error(prefix + error.message());
+  if (error) throw common::input_error(prefix + error.message());
   if (size > max_bytes) {
-    throw input_error(prefix + "size " + std::to_string(size) + " bytes is past the limit of " +
-                      std::to_string(max_bytes));
+    throw common::input_error(prefix + "size " + std::to_string(size) +
+                              " bytes is past the limit of " + std::to_string(max_bytes));
   }
   std::ifstream stream(path, std::ios::binary);
-  if (!stream) throw input_error(prefix + "cannot open");
+  if (!stream) throw common::input_error(prefix + "cannot open");
   // Read one byte more than the size seen, so a file that grew meanwhile is caught.
   std::vector<std::byte> bytes(static_cast<std::size_t>(size) + 1);
   stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (stream.bad()) throw input_error(prefix + "read error");
+  if (stream.bad()) throw common::input_error(prefix + "read error");
   const auto got = static_cast<std::size_t>(stream.gcount());
-  if (got != size) throw input_error(prefix + "file changed while being read");
+  if (got != size) throw common::input_error(prefix + "file changed while being read");
   bytes.resize(got);
   return bytes;
 }
@@ -400,7 +400,7 @@ std::vector<std::byte> serialize_npy(const npy_array& array) {
 
 void write_npy(const std::filesystem::path& path, const npy_array& array) {
   const std::vector<std::byte> bytes = serialize_npy(array);
-  write_file_atomically(
+  common::write_file_atomically(
       path.string(), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 

@@ -1,9 +1,8 @@
 // The committed suite's case list (golden/cases.h).
 #include <fmt/format.h>
+#include <poolproof/golden/cases.h>
 
 #include <string>
-
-#include "golden/cases.h"
 
 namespace poolproof::golden {
 namespace {
@@ -58,8 +57,9 @@ bool is_avg(golden_op op) {
 constexpr golden_op all_ops[] = {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
                                  golden_op::adaptive_avg_pool_backward,
                                  golden_op::adaptive_max_pool_backward};
-constexpr float_format all_formats[] = {float_format::binary16, float_format::bfloat16,
-                                        float_format::binary32, float_format::binary64};
+constexpr reference::float_format all_formats[] = {
+    reference::float_format::binary16, reference::float_format::bfloat16,
+    reference::float_format::binary32, reference::float_format::binary64};
 
 // The seed issue's examples, in float32: 5 -> 3 on [0, 1, 2, 3, 4] gives [1/2, 2, 7/2].
 void add_seed_cases(std::vector<case_spec>& cases) {
@@ -73,7 +73,7 @@ void add_seed_cases(std::vector<case_spec>& cases) {
                        "core",
                        {is_avg(op) ? 1 : 2, n},
                        {m},
-                       float_format::binary32,
+                       reference::float_format::binary32,
                        input_pattern::ramp});
       if (n != 10) {
         cases.push_back({fmt::format("seed_{}_onehot_{}", size, kind),
@@ -81,7 +81,7 @@ void add_seed_cases(std::vector<case_spec>& cases) {
                          "core",
                          {n, n},
                          {m},
-                         float_format::binary32,
+                         reference::float_format::binary32,
                          input_pattern::one_hot});
       }
     }
@@ -89,12 +89,12 @@ void add_seed_cases(std::vector<case_spec>& cases) {
 }
 
 void add_core_cases(std::vector<case_spec>& cases) {
-  for (float_format format : all_formats) {
+  for (reference::float_format format : all_formats) {
     for (int dims = 1; dims <= 3; ++dims) {
       for (const size_config& config : size_configs(dims)) {
         for (golden_op op : all_ops) {
           cases.push_back({short_name(op) + "_" + std::to_string(dims) + "d_" + config.name + "_" +
-                               std::string(format_name(format)),
+                               std::string(reference::format_name(format)),
                            op, "core", config.input_shape, config.output_size, format,
                            is_avg(op) ? input_pattern::alternating : input_pattern::monotone});
         }
@@ -105,7 +105,7 @@ void add_core_cases(std::vector<case_spec>& cases) {
 
 // One long axis, where float32 index arithmetic goes wrong (windows 249 and 748 of 100003 -> 997).
 void add_large_cases(std::vector<case_spec>& cases) {
-  const auto f32 = float_format::binary32;
+  const auto f32 = reference::float_format::binary32;
   cases.push_back({"large_avg_1d_100003_997_float32",
                    golden_op::adaptive_avg_pool,
                    "core",
@@ -137,8 +137,8 @@ void add_large_cases(std::vector<case_spec>& cases) {
 }
 
 void add_special_cases(std::vector<case_spec>& cases) {  // five per dtype
-  for (float_format format : all_formats) {
-    const std::string suffix = "_" + std::string(format_name(format));
+  for (reference::float_format format : all_formats) {
+    const std::string suffix = "_" + std::string(reference::format_name(format));
     cases.push_back({"special_avg_1d" + suffix,
                      golden_op::adaptive_avg_pool,
                      "special",

@@ -1,5 +1,7 @@
 // generate_suite (golden/generate.h): the suite written beside its target, then swapped in.
 #include <fcntl.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/generate.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,16 +9,14 @@
 #include <cstdio>
 #include <cstring>
 
-#include "golden/generate.h"
-#include "reference/error.h"
-
 namespace poolproof::golden {
 namespace {
 
 namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const fs::path& path, const char* step) {
-  throw input_error("cannot write '" + path.string() + "': " + step + ": " + std::strerror(errno));
+  throw common::input_error("cannot write '" + path.string() + "': " + step + ": " +
+                            std::strerror(errno));
 }
 
 // Written, not yet synced: sync_tree flushes the whole tree at once before it is renamed.
@@ -95,10 +95,12 @@ void move_into_place(const fs::path& temporary, const fs::path& out) {
 
 void require_replaceable(const fs::path& out) {
   if (!fs::exists(out)) return;
-  if (!fs::is_directory(out)) throw input_error("'" + out.string() + "' is not a directory");
+  if (!fs::is_directory(out))
+    throw common::input_error("'" + out.string() + "' is not a directory");
   if (!fs::is_empty(out) && !fs::exists(out / "manifest.json")) {
-    throw input_error("'" + out.string() +
-                      "' is a non-empty directory without manifest.json; refusing to replace it");
+    throw common::input_error(
+        "'" + out.string() +
+        "' is a non-empty directory without manifest.json; refusing to replace it");
   }
 }
 
@@ -117,7 +119,8 @@ generate_summary generate_suite(const fs::path& out_argument, std::uint64_t seed
     manifest.cases.push_back(cases.back().entry);
   }
   const fs::path parent = target.parent_path();
-  if (!fs::is_directory(parent)) throw input_error("no directory '" + parent.string() + "'");
+  if (!fs::is_directory(parent))
+    throw common::input_error("no directory '" + parent.string() + "'");
   remove_dead_leftovers(parent, temporary_prefix(target));
   const fs::path temporary = parent / (temporary_prefix(target) + std::to_string(::getpid()));
   fs::remove_all(temporary);

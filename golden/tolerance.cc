@@ -1,35 +1,35 @@
-#include "golden/tolerance.h"
+#include <poolproof/common/error.h>
+#include <poolproof/golden/tolerance.h>
 
 #include <algorithm>
-
-#include "reference/error.h"
 
 namespace poolproof::golden {
 namespace {
 
 // 2^exponent as an exact rational, for any integer exponent.
-rational power_of_two(int exponent) {
-  integer magnitude = 1;
+reference::rational power_of_two(int exponent) {
+  reference::integer magnitude = 1;
   magnitude <<= static_cast<unsigned>(exponent < 0 ? -exponent : exponent);
-  return exponent >= 0 ? rational(magnitude) : rational(integer(1), magnitude);
+  return exponent >= 0 ? reference::rational(magnitude)
+                       : reference::rational(reference::integer(1), magnitude);
 }
 
 // Whether 1/length is below the normal range, so a rounded reciprocal carries an absolute error.
 bool reciprocal_underflows(const format_constants& c, std::int64_t length) {
-  return rational(1, length) < power_of_two(c.min_exponent);
+  return reference::rational(1, length) < power_of_two(c.min_exponent);
 }
 
 // Every partial sum of a bounded computation stays below (1 + gamma) * sum_abs (+ underflow);
 // past the overflow threshold some order may round to infinity.
-bool may_overflow(const format_constants& c, const std::optional<rational>& growth,
-                  const rational& magnitude) {
+bool may_overflow(const format_constants& c, const std::optional<reference::rational>& growth,
+                  const reference::rational& magnitude) {
   return !growth || (1 + *growth) * magnitude >= c.overflow;
 }
 
 }  // namespace
 
-format_constants constants_of(float_format format) {
-  const format_layout layout = layout_of(format);
+format_constants constants_of(reference::float_format format) {
+  const reference::format_layout layout = reference::layout_of(format);
   format_constants c;
   c.precision = layout.fraction_bits + 1;
   c.min_exponent = 1 - layout.bias();
@@ -39,19 +39,20 @@ format_constants constants_of(float_format format) {
   return c;
 }
 
-std::optional<rational> gamma(std::int64_t k, const rational& unit_roundoff) {
+std::optional<reference::rational> gamma(std::int64_t k, const reference::rational& unit_roundoff) {
   POOLPROOF_CHECK(k >= 0);
-  const rational ku = unit_roundoff * k;
+  const reference::rational ku = unit_roundoff * k;
   if (ku >= 1) return std::nullopt;
   return ku / (1 - ku);
 }
 
 std::int64_t division_roundings(int spatial_dims) { return std::max(2, spatial_dims); }
 
-element_bound exact_bound() { return {rational(0), false}; }
+element_bound exact_bound() { return {reference::rational(0), false}; }
 
-element_bound avg_forward_bound(float_format format, int spatial_dims, std::int64_t length,
-                                const rational& sum_abs, const rational& mean) {
+element_bound avg_forward_bound(reference::float_format format, int spatial_dims,
+                                std::int64_t length, const reference::rational& sum_abs,
+                                const reference::rational& mean) {
   POOLPROOF_CHECK(length >= 1);
   const format_constants c = constants_of(format);
   const std::int64_t r = division_roundings(spatial_dims);
@@ -61,26 +62,28 @@ element_bound avg_forward_bound(float_format format, int spatial_dims, std::int6
   element_bound result;
   result.overflow_possible = may_overflow(c, g_growth, sum_abs);
   if (!g_sum || !g_div || !g_growth) return result;
-  rational bound =
+  reference::rational bound =
       *g_sum * sum_abs / length + *g_div * abs(mean) + r * c.underflow_half * (1 + *g_div);
   if (reciprocal_underflows(c, length)) bound += (1 + *g_growth) * sum_abs * c.underflow_half;
   result.bound = bound;
   return result;
 }
 
-rational avg_backward_addend_underflow(float_format format, int spatial_dims, std::int64_t length,
-                                       const rational& g_abs) {
+reference::rational avg_backward_addend_underflow(reference::float_format format, int spatial_dims,
+                                                  std::int64_t length,
+                                                  const reference::rational& g_abs) {
   POOLPROOF_CHECK(length >= 1);
   const format_constants c = constants_of(format);
   const std::int64_t r = division_roundings(spatial_dims);
-  rational underflow = r * c.underflow_half * (1 + *gamma(r, c.unit_roundoff));
+  reference::rational underflow = r * c.underflow_half * (1 + *gamma(r, c.unit_roundoff));
   if (reciprocal_underflows(c, length))
     underflow += (1 + c.unit_roundoff) * g_abs * c.underflow_half;
   return underflow;
 }
 
-element_bound avg_backward_bound(float_format format, int spatial_dims, std::int64_t terms,
-                                 const rational& sum_abs, const rational& underflow) {
+element_bound avg_backward_bound(reference::float_format format, int spatial_dims,
+                                 std::int64_t terms, const reference::rational& sum_abs,
+                                 const reference::rational& underflow) {
   POOLPROOF_CHECK(terms >= 0);
   if (terms == 0) return exact_bound();
   const format_constants c = constants_of(format);
@@ -94,7 +97,8 @@ element_bound avg_backward_bound(float_format format, int spatial_dims, std::int
   return result;
 }
 
-element_bound max_backward_bound(float_format format, std::int64_t terms, const rational& sum_abs) {
+element_bound max_backward_bound(reference::float_format format, std::int64_t terms,
+                                 const reference::rational& sum_abs) {
   POOLPROOF_CHECK(terms >= 0);
   if (terms <= 1) return exact_bound();
   const format_constants c = constants_of(format);
@@ -106,8 +110,8 @@ element_bound max_backward_bound(float_format format, std::int64_t terms, const 
   return result;
 }
 
-rational ulp_at(float_format format, std::uint64_t bits) {
-  const format_layout layout = layout_of(format);
+reference::rational ulp_at(reference::float_format format, std::uint64_t bits) {
+  const reference::format_layout layout = reference::layout_of(format);
   const format_constants c = constants_of(format);
   const auto field = static_cast<int>((bits >> layout.fraction_bits) &
                                       ((std::uint64_t{1} << layout.exponent_bits) - 1));

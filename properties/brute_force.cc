@@ -1,9 +1,8 @@
-#include "properties/brute_force.h"
+#include <poolproof/common/error.h>
+#include <poolproof/properties/brute_force.h>
+#include <poolproof/reference/exact_number.h>
 
-#include "reference/error.h"
-#include "reference/exact_number.h"
-
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 // The leading (batch, channel) axes flatten into planes; the last `dims` axes are spatial.
@@ -26,20 +25,21 @@ std::int64_t product(std::span<const std::int64_t> sizes) {
   return result;
 }
 
-extended_rational window_average(const std::vector<extended_rational>& plane_values,
-                                 const std::vector<std::int64_t>& members, std::int64_t divisor) {
-  extended_rational sum = extended_rational::finite(0);
+reference::extended_rational window_average(
+    const std::vector<reference::extended_rational>& plane_values,
+    const std::vector<std::int64_t>& members, std::int64_t divisor) {
+  reference::extended_rational sum = reference::extended_rational::finite(0);
   for (std::int64_t member : members)
     sum = add(sum, plane_values[static_cast<std::size_t>(member)]);
   return divide(sum, divisor);
 }
 
-std::int64_t window_argmax(const std::vector<extended_rational>& plane_values,
+std::int64_t window_argmax(const std::vector<reference::extended_rational>& plane_values,
                            const std::vector<std::int64_t>& members) {
   std::int64_t best = members.front();
-  extended_rational running = extended_rational::infinity(true);
+  reference::extended_rational running = reference::extended_rational::infinity(true);
   for (std::int64_t member : members) {
-    const extended_rational& value = plane_values[static_cast<std::size_t>(member)];
+    const reference::extended_rational& value = plane_values[static_cast<std::size_t>(member)];
     if (greater(value, running) || value.is_nan()) {
       running = value;
       best = member;
@@ -49,13 +49,14 @@ std::int64_t window_argmax(const std::vector<extended_rational>& plane_values,
 }
 
 // Among the flag variants of one (kernel, stride, padding), the first that reproduces n -> m.
-std::optional<fixed_pool_params> witness_with_flags(std::int64_t n, std::int64_t m,
-                                                    fixed_pool_params params, pool_kind kind) {
-  const std::int64_t max_dilation = kind == pool_kind::max ? n + 1 : 1;
+std::optional<reference::fixed_pool_params> witness_with_flags(std::int64_t n, std::int64_t m,
+                                                               reference::fixed_pool_params params,
+                                                               reference::pool_kind kind) {
+  const std::int64_t max_dilation = kind == reference::pool_kind::max ? n + 1 : 1;
   for (params.dilation = 1; params.dilation <= max_dilation; ++params.dilation) {
     for (bool ceil_mode : {false, true}) {
       for (bool count_include_pad : {true, false}) {
-        if (kind == pool_kind::max && !count_include_pad) continue;
+        if (kind == reference::pool_kind::max && !count_include_pad) continue;
         params.ceil_mode = ceil_mode;
         params.count_include_pad = count_include_pad;
         if (!first_fixed_difference(n, m, params, kind)) return params;
@@ -110,8 +111,8 @@ void for_each_adaptive_window(const std::vector<std::int64_t>& input_shape,
     for_each_index(out_size, [&](const std::vector<std::int64_t>& out_index) {
       std::vector<std::vector<std::int64_t>> per_axis;
       for (std::size_t axis = 0; axis < out_size.size(); ++axis) {
-        per_axis.push_back(
-            window_indices(adaptive_window(in.spatial[axis], out_size[axis], out_index[axis])));
+        per_axis.push_back(window_indices(
+            reference::adaptive_window(in.spatial[axis], out_size[axis], out_index[axis])));
       }
       pooled_window w;
       w.output = static_cast<std::size_t>(plane * out_plane + flat_index(out_index, out_size));
@@ -123,14 +124,14 @@ void for_each_adaptive_window(const std::vector<std::int64_t>& input_shape,
   }
 }
 
-std::vector<std::int64_t> window_indices(const window& w) {
+std::vector<std::int64_t> window_indices(const reference::window& w) {
   std::vector<std::int64_t> indices;
   for (std::int64_t i = w.begin; i < w.end; ++i) indices.push_back(i);
   return indices;
 }
 
-std::vector<std::int64_t> fixed_taps(std::int64_t in_size, const fixed_pool_params& params,
-                                     std::int64_t o) {
+std::vector<std::int64_t> fixed_taps(std::int64_t in_size,
+                                     const reference::fixed_pool_params& params, std::int64_t o) {
   std::vector<std::int64_t> taps;
   for (std::int64_t j = 0; j < params.kernel; ++j) {
     const std::int64_t tap = o * params.stride - params.padding + j * params.dilation;
@@ -139,7 +140,8 @@ std::vector<std::int64_t> fixed_taps(std::int64_t in_size, const fixed_pool_para
   return taps;
 }
 
-std::int64_t fixed_output_count_by_search(std::int64_t in_size, const fixed_pool_params& params) {
+std::int64_t fixed_output_count_by_search(std::int64_t in_size,
+                                          const reference::fixed_pool_params& params) {
   const std::int64_t s = params.stride, p = params.padding;
   const std::int64_t reach = params.dilation * (params.kernel - 1) + 1;
   const std::int64_t last_start = in_size + 2 * p - reach + (params.ceil_mode ? s - 1 : 0);
@@ -148,8 +150,8 @@ std::int64_t fixed_output_count_by_search(std::int64_t in_size, const fixed_pool
   return count;
 }
 
-std::int64_t fixed_divisor_by_counting(std::int64_t in_size, const fixed_pool_params& params,
-                                       std::int64_t o) {
+std::int64_t fixed_divisor_by_counting(std::int64_t in_size,
+                                       const reference::fixed_pool_params& params, std::int64_t o) {
   if (params.divisor_override) return *params.divisor_override;
   if (!params.count_include_pad)
     return static_cast<std::int64_t>(fixed_taps(in_size, params, o).size());
@@ -162,25 +164,27 @@ std::int64_t fixed_divisor_by_counting(std::int64_t in_size, const fixed_pool_pa
 }
 
 std::optional<std::int64_t> first_fixed_difference(std::int64_t in_size, std::int64_t out_size,
-                                                   const fixed_pool_params& params,
-                                                   pool_kind kind) {
+                                                   const reference::fixed_pool_params& params,
+                                                   reference::pool_kind kind) {
   if (fixed_output_count_by_search(in_size, params) != out_size) return -1;
   for (std::int64_t o = 0; o < out_size; ++o) {
-    const window target = adaptive_window(in_size, out_size, o);
+    const reference::window target = reference::adaptive_window(in_size, out_size, o);
     if (fixed_taps(in_size, params, o) != window_indices(target)) return o;
-    if (kind == pool_kind::avg && fixed_divisor_by_counting(in_size, params, o) != target.length())
+    if (kind == reference::pool_kind::avg &&
+        fixed_divisor_by_counting(in_size, params, o) != target.length())
       return o;
   }
   return std::nullopt;
 }
 
-std::optional<fixed_pool_params> least_witness_in_box(std::int64_t in_size, std::int64_t out_size,
-                                                      pool_kind kind) {
+std::optional<reference::fixed_pool_params> least_witness_in_box(std::int64_t in_size,
+                                                                 std::int64_t out_size,
+                                                                 reference::pool_kind kind) {
   // The loops run in lexicographic (kernel, stride, padding) order, so the first hit is least.
   for (std::int64_t kernel = 1; kernel <= 2 * in_size + 2; ++kernel) {
     for (std::int64_t stride = 1; stride <= in_size + kernel + 1; ++stride) {
       for (std::int64_t padding = 0; padding <= kernel / 2; ++padding) {
-        fixed_pool_params params;
+        reference::fixed_pool_params params;
         params.kernel = kernel;
         params.stride = stride;
         params.padding = padding;
@@ -191,9 +195,9 @@ std::optional<fixed_pool_params> least_witness_in_box(std::int64_t in_size, std:
   return std::nullopt;
 }
 
-fixed_pool_output fixed_pool_evaluate(const exact_tensor& input,
-                                      const std::vector<fixed_pool_params>& layers,
-                                      pool_kind kind) {
+fixed_pool_output fixed_pool_evaluate(const reference::exact_tensor& input,
+                                      const std::vector<reference::fixed_pool_params>& layers,
+                                      reference::pool_kind kind) {
   const plane_split in = split(input.shape, layers.size());
   std::vector<std::int64_t> out_spatial;
   for (std::size_t axis = 0; axis < layers.size(); ++axis)
@@ -204,7 +208,7 @@ fixed_pool_output fixed_pool_evaluate(const exact_tensor& input,
   const std::int64_t in_plane = product(in.spatial);
   for (std::int64_t plane = 0; plane < in.planes; ++plane) {
     const auto first = input.values.begin() + plane * in_plane;
-    const std::vector<extended_rational> plane_values(first, first + in_plane);
+    const std::vector<reference::extended_rational> plane_values(first, first + in_plane);
     for_each_index(out_spatial, [&](const std::vector<std::int64_t>& out_index) {
       std::vector<std::vector<std::int64_t>> per_axis;
       std::int64_t divisor = 1;
@@ -215,7 +219,7 @@ fixed_pool_output fixed_pool_evaluate(const exact_tensor& input,
       const std::vector<std::int64_t> members = product_members(per_axis, in.spatial);
       const std::int64_t argmax = window_argmax(plane_values, members);
       result.indices.push_back(argmax);
-      result.values.values.push_back(kind == pool_kind::avg
+      result.values.values.push_back(kind == reference::pool_kind::avg
                                          ? window_average(plane_values, members, divisor)
                                          : plane_values[static_cast<std::size_t>(argmax)]);
     });
@@ -223,4 +227,4 @@ fixed_pool_output fixed_pool_evaluate(const exact_tensor& input,
   return result;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::properties

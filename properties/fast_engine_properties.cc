@@ -1,22 +1,23 @@
-#include "properties/fast_engine_properties.h"
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/properties/fast_engine_properties.h>
+#include <poolproof/reference/adaptive_pool.h>
 
 #include <algorithm>
 #include <bit>
 #include <span>
 
-#include "reference/adaptive_pool.h"
-#include "reference/fast_adaptive_pool.h"
+#include "engine/float_bits.h"
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 std::uint64_t ones(int count) { return (std::uint64_t{1} << count) - 1; }
 
 // A pattern whose exponent field lies in [lowest, lowest + width] (clamped below infinity's),
 // of random sign and fraction; zero now and then.
-rc::Gen<std::uint64_t> gen_banded_bits(float_format format, std::uint64_t lowest,
+rc::Gen<std::uint64_t> gen_banded_bits(reference::float_format format, std::uint64_t lowest,
                                        std::uint64_t width) {
-  const format_layout layout = layout_of(format);
+  const reference::format_layout layout = reference::layout_of(format);
   const std::uint64_t top = std::min(lowest + width, ones(layout.exponent_bits) - 1);
   const auto nonzero = rc::gen::apply(
       [layout](bool negative, std::uint64_t field, std::uint64_t fraction) {
@@ -31,8 +32,8 @@ rc::Gen<std::uint64_t> gen_banded_bits(float_format format, std::uint64_t lowest
        {1, rc::gen::element<std::uint64_t>(0, std::uint64_t{1} << (layout.width() - 1))}});
 }
 
-rc::Gen<std::uint64_t> gen_spread_element(float_format format, exponent_spread spread) {
-  const std::uint64_t field_top = ones(layout_of(format).exponent_bits) - 1;
+rc::Gen<std::uint64_t> gen_spread_element(reference::float_format format, exponent_spread spread) {
+  const std::uint64_t field_top = ones(reference::layout_of(format).exponent_bits) - 1;
   switch (spread) {
     case exponent_spread::any:
       return gen_float_bits(format, value_mix::finite);
@@ -57,25 +58,27 @@ rc::Gen<std::uint64_t> gen_spread_element(float_format format, exponent_spread s
   return gen_float_bits(format, value_mix::finite);
 }
 
-exact_tensor decoded(float_format format, const std::vector<std::int64_t>& shape,
-                     const std::vector<std::uint64_t>& bits) {
-  exact_tensor tensor{shape, {}};
+reference::exact_tensor decoded(reference::float_format format,
+                                const std::vector<std::int64_t>& shape,
+                                const std::vector<std::uint64_t>& bits) {
+  reference::exact_tensor tensor{shape, {}};
   for (std::uint64_t b : bits) tensor.values.push_back(decode(format, b));
   return tensor;
 }
 
-std::vector<std::uint64_t> rounded(float_format format, const exact_tensor& tensor) {
+std::vector<std::uint64_t> rounded(reference::float_format format,
+                                   const reference::exact_tensor& tensor) {
   std::vector<std::uint64_t> bits;
-  for (const extended_rational& x : tensor.values) bits.push_back(round_to(format, x));
+  for (const reference::extended_rational& x : tensor.values) bits.push_back(round_to(format, x));
   return bits;
 }
 
 // Runs `run` on the patterns converted to the engine's element type of `format`.
 template <typename Run>
-void with_elements(float_format format, Run run) {
-  if (format == float_format::binary32) {
+void with_elements(reference::float_format format, Run run) {
+  if (format == reference::float_format::binary32) {
     run(float{});
-  } else if (format == float_format::binary64) {
+  } else if (format == reference::float_format::binary64) {
     run(double{});
   } else {
     run(std::uint16_t{});
@@ -113,17 +116,18 @@ std::vector<std::uint64_t> to_bits(const std::vector<T>& elements) {
 }
 
 std::size_t pooled_count(const fast_pool_case& c) {
-  return static_cast<std::size_t>(element_count(adaptive_output_shape(c.shape, c.out_size)));
+  return static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(c.shape, c.out_size)));
 }
 
 std::int64_t in_plane_count(const fast_pool_case& c) {
-  return element_count(std::span(c.shape).last(c.out_size.size()));
+  return reference::element_count(std::span(c.shape).last(c.out_size.size()));
 }
 
 }  // namespace
 
-rc::Gen<std::vector<std::uint64_t>> gen_spread_bits(float_format format, std::size_t count,
-                                                    exponent_spread spread) {
+rc::Gen<std::vector<std::uint64_t>> gen_spread_bits(reference::float_format format,
+                                                    std::size_t count, exponent_spread spread) {
   return rc::gen::exec([=] {
     return *rc::gen::container<std::vector<std::uint64_t>>(count,
                                                            gen_spread_element(format, spread));
@@ -149,7 +153,8 @@ rc::Gen<fast_pool_case> gen_fast_pool_case() {
           {{3, rc::gen::inRange<std::int64_t>(1, n + 1)},
            {1, rc::gen::inRange<std::int64_t>(n, 2 * n + 2)}}));
     }
-    c.bits = *gen_spread_bits(c.format, static_cast<std::size_t>(element_count(c.shape)), c.spread);
+    c.bits = *gen_spread_bits(c.format, static_cast<std::size_t>(reference::element_count(c.shape)),
+                              c.spread);
     c.threads = *rc::gen::inRange(1u, 5u);
     return c;
   });
@@ -160,29 +165,29 @@ rc::Gen<std::vector<std::uint64_t>> gen_grad_output_bits(const fast_pool_case& c
 }
 
 void fast_avg_matches_reference(const fast_pool_case& c) {
-  const auto expected =
-      rounded(c.format, adaptive_avg_pool(decoded(c.format, c.shape, c.bits), c.out_size));
+  const auto expected = rounded(
+      c.format, reference::adaptive_avg_pool(decoded(c.format, c.shape, c.bits), c.out_size));
   with_elements(c.format, [&](auto element) {
     using T = decltype(element);
     const std::vector<T> input = to_elements<T>(c.bits);
     std::vector<T> output(pooled_count(c));
-    fast_adaptive_avg_pool<T>(c.format, c.shape, input, c.out_size, output, c.threads);
+    engine::adaptive_avg_pool<T>(c.format, c.shape, input, c.out_size, output, c.threads);
     RC_ASSERT(to_bits(output) == expected);
   });
 }
 
 void fast_max_matches_reference(const fast_pool_case& c) {
-  const max_pool_result expected =
-      adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size);
+  const reference::max_pool_result expected =
+      reference::adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size);
   with_elements(c.format, [&](auto element) {
     using T = decltype(element);
     const std::vector<T> input = to_elements<T>(c.bits);
     std::vector<T> output(pooled_count(c));
     std::vector<std::int64_t> indices(output.size());
-    fast_adaptive_max_pool<T>(c.format, c.shape, input, c.out_size, output, indices, c.threads);
+    engine::adaptive_max_pool<T>(c.format, c.shape, input, c.out_size, output, indices, c.threads);
     RC_ASSERT(indices == expected.indices);
     const std::vector<std::uint64_t> bits = to_bits(output);
-    const auto out_plane = static_cast<std::int64_t>(element_count(c.out_size));
+    const auto out_plane = static_cast<std::int64_t>(reference::element_count(c.out_size));
     const std::int64_t in_plane = in_plane_count(c);
     for (std::size_t i = 0; i < bits.size(); ++i) {
       RC_ASSERT(decode(c.format, bits[i]) == expected.values.values[i]);
@@ -195,15 +200,16 @@ void fast_max_matches_reference(const fast_pool_case& c) {
 
 void fast_avg_backward_matches_reference(const fast_pool_case& c,
                                          const std::vector<std::uint64_t>& grad_output) {
-  const std::vector<std::int64_t> out_shape = adaptive_output_shape(c.shape, c.out_size);
+  const std::vector<std::int64_t> out_shape = reference::adaptive_output_shape(c.shape, c.out_size);
   const auto expected =
-      rounded(c.format, adaptive_avg_pool_backward(decoded(c.format, out_shape, grad_output),
-                                                   c.shape, c.out_size.size()));
+      rounded(c.format, reference::adaptive_avg_pool_backward(
+                            decoded(c.format, out_shape, grad_output), c.shape, c.out_size.size()));
   with_elements(c.format, [&](auto element) {
     using T = decltype(element);
     const std::vector<T> grads = to_elements<T>(grad_output);
     std::vector<T> grad_input(c.bits.size());
-    fast_adaptive_avg_pool_backward<T>(c.format, c.shape, c.out_size, grads, grad_input, c.threads);
+    engine::adaptive_avg_pool_backward<T>(c.format, c.shape, c.out_size, grads, grad_input,
+                                          c.threads);
     RC_ASSERT(to_bits(grad_input) == expected);
   });
 }
@@ -211,22 +217,23 @@ void fast_avg_backward_matches_reference(const fast_pool_case& c,
 void fast_max_backward_matches_reference(const fast_pool_case& c,
                                          const std::vector<std::uint64_t>& grad_output) {
   fast_max_backward_on_indices_matches_reference(
-      c, grad_output, adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size).indices);
+      c, grad_output,
+      reference::adaptive_max_pool(decoded(c.format, c.shape, c.bits), c.out_size).indices);
 }
 
 void fast_max_backward_on_indices_matches_reference(const fast_pool_case& c,
                                                     const std::vector<std::uint64_t>& grad_output,
                                                     const std::vector<std::int64_t>& indices) {
-  const std::vector<std::int64_t> out_shape = adaptive_output_shape(c.shape, c.out_size);
-  const auto expected =
-      rounded(c.format, adaptive_max_pool_backward(decoded(c.format, out_shape, grad_output),
-                                                   indices, c.shape, c.out_size.size()));
+  const std::vector<std::int64_t> out_shape = reference::adaptive_output_shape(c.shape, c.out_size);
+  const auto expected = rounded(
+      c.format, reference::adaptive_max_pool_backward(decoded(c.format, out_shape, grad_output),
+                                                      indices, c.shape, c.out_size.size()));
   with_elements(c.format, [&](auto element) {
     using T = decltype(element);
     const std::vector<T> grads = to_elements<T>(grad_output);
     std::vector<T> grad_input(c.bits.size());
-    fast_adaptive_max_pool_backward<T>(c.format, c.shape, c.out_size, grads, indices, grad_input,
-                                       c.threads);
+    engine::adaptive_max_pool_backward<T>(c.format, c.shape, c.out_size, grads, indices, grad_input,
+                                          c.threads);
     RC_ASSERT(to_bits(grad_input) == expected);
   });
 }
@@ -234,7 +241,7 @@ void fast_max_backward_on_indices_matches_reference(const fast_pool_case& c,
 rc::Gen<std::vector<std::int64_t>> gen_any_indices(const fast_pool_case& c) {
   return rc::gen::exec([c] {
     const std::int64_t in_plane = in_plane_count(c);
-    const auto out_plane = static_cast<std::size_t>(element_count(c.out_size));
+    const auto out_plane = static_cast<std::size_t>(reference::element_count(c.out_size));
     const auto any_input = rc::gen::inRange<std::int64_t>(0, in_plane);
     std::vector<std::int64_t> indices;
     for (std::size_t done = 0; done < pooled_count(c); done += out_plane) {
@@ -252,29 +259,30 @@ rc::Gen<std::vector<std::int64_t>> gen_any_indices(const fast_pool_case& c) {
   });
 }
 
-void scaled_quotient_rounds_like_round_to(float_format format, bool negative,
-                                          fast_uint128 magnitude, int exponent,
+void scaled_quotient_rounds_like_round_to(reference::float_format format, bool negative,
+                                          common::uint128 magnitude, int exponent,
                                           std::uint64_t divisor) {
-  integer m = static_cast<std::uint64_t>(magnitude >> 64);
+  reference::integer m = static_cast<std::uint64_t>(magnitude >> 64);
   m = (m << 64) + static_cast<std::uint64_t>(magnitude);
-  integer numerator = m, denominator = divisor;
+  reference::integer numerator = m, denominator = divisor;
   if (exponent >= 0) {
     numerator <<= static_cast<unsigned>(exponent);
   } else {
     denominator <<= static_cast<unsigned>(-exponent);
   }
-  rational value(numerator, denominator);
+  reference::rational value(numerator, denominator);
   if (negative) value = -value;
-  const std::uint64_t expected = round_to(format, extended_rational::finite(value));
-  RC_ASSERT(round_scaled_quotient(format, negative, magnitude, exponent, divisor) == expected);
+  const std::uint64_t expected = round_to(format, reference::extended_rational::finite(value));
+  RC_ASSERT(engine::round_scaled_quotient(format, negative, magnitude, exponent, divisor) ==
+            expected);
 }
 
 void double_quotient_rounds_like_round_to(bool negative, std::uint64_t magnitude, int unit,
                                           std::uint64_t divisor) {
   const double sum = negative ? -static_cast<double>(magnitude) : static_cast<double>(magnitude);
-  const auto fast = fast::round_quotient_binary32(sum, unit, divisor);
-  const std::uint64_t exact =
-      round_scaled_quotient(float_format::binary32, negative, magnitude, unit, divisor);
+  const auto fast = engine::detail::round_quotient_binary32(sum, unit, divisor);
+  const std::uint64_t exact = engine::round_scaled_quotient(reference::float_format::binary32,
+                                                            negative, magnitude, unit, divisor);
   if (magnitude == 0) {
     RC_ASSERT(fast.has_value());
     RC_ASSERT((*fast & 0x7FFFFFFFu) == 0u);
@@ -289,7 +297,7 @@ void double_quotient_rounds_like_round_to(bool negative, std::uint64_t magnitude
   for (const double reciprocal :
        {1.0 / static_cast<double>(divisor),
         (1.0 / static_cast<double>(d1)) * (1.0 / static_cast<double>(d2))}) {
-    const auto product = fast::round_product_binary32(sum, unit, reciprocal);
+    const auto product = engine::detail::round_product_binary32(sum, unit, reciprocal);
     if (product) RC_ASSERT(static_cast<std::uint64_t>(*product) == exact);
     RC_TAG(product ? "product route" : "product route declined");
   }
@@ -301,7 +309,7 @@ void double_quotient_rounds_like_round_to(bool negative, std::uint64_t magnitude
 }
 
 void showValue(const fast_pool_case& c, std::ostream& os) {
-  os << format_name(c.format) << " spread " << static_cast<int>(c.spread) << " threads "
+  os << reference::format_name(c.format) << " spread " << static_cast<int>(c.spread) << " threads "
      << c.threads << " shape [";
   for (std::int64_t size : c.shape) os << ' ' << size;
   os << " ] -> [";
@@ -310,4 +318,4 @@ void showValue(const fast_pool_case& c, std::ostream& os) {
   for (std::uint64_t b : c.bits) os << ' ' << std::hex << b << std::dec;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::properties

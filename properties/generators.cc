@@ -1,9 +1,9 @@
-#include "properties/generators.h"
+#include <poolproof/properties/generators.h>
 
 #include <algorithm>
 #include <string>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 // RapidCheck's size runs from 0 to 100 over a run and scales inRange; generators that must reach
@@ -29,14 +29,15 @@ size_pair pair_of(std::int64_t in_size, std::int64_t out_size) { return {in_size
 rc::Gen<std::int64_t> near_power_of_two() {
   return rc::gen::apply(
       [](int exponent, int offset) {
-        return std::clamp<std::int64_t>((std::int64_t{1} << exponent) + offset, 1, max_size);
+        return std::clamp<std::int64_t>((std::int64_t{1} << exponent) + offset, 1,
+                                        reference::max_size);
       },
       uniform_in(0, 62), in_closed_range(-3, 3));
 }
 
 rc::Gen<std::int64_t> near_max_size() {
   return rc::gen::map(in_closed_range<std::int64_t>(0, std::int64_t{1} << 16),
-                      [](std::int64_t offset) { return max_size - offset; });
+                      [](std::int64_t offset) { return reference::max_size - offset; });
 }
 
 // A remainder r in [0, m), weighted toward the boundary cases 0, 1, 2 and m - 1.
@@ -53,7 +54,7 @@ rc::Gen<size_pair> gen_related_pair() {
   return rc::gen::exec([] {
     const std::int64_t m = *gen_size();
     const std::int64_t r = *gen_remainder(m);
-    const std::int64_t q_min = r == 0 ? 1 : 0, q_max = (max_size - r) / m;
+    const std::int64_t q_min = r == 0 ? 1 : 0, q_max = (reference::max_size - r) / m;
     const std::int64_t q = *rc::gen::weightedOneOf<std::int64_t>(
         {{2, in_closed_range(q_min, std::min<std::int64_t>(q_max, 64))},
          {1, uniform_in(q_min, q_max)}});
@@ -67,13 +68,13 @@ rc::Gen<size_pair> gen_related_pair() {
 rc::Gen<size_pair> gen_close_pair() {
   return rc::gen::apply(
       [](std::int64_t m, std::int64_t d) {
-        return size_pair{std::clamp<std::int64_t>(m + d, 1, max_size), m};
+        return size_pair{std::clamp<std::int64_t>(m + d, 1, reference::max_size), m};
       },
       gen_size(), in_closed_range<std::int64_t>(-3, 3));
 }
 
 // Exact patterns of the integers 0..4 (precision is at least 8 bits in every format).
-std::uint64_t small_integer_bits(const format_layout& layout, std::uint64_t k) {
+std::uint64_t small_integer_bits(const reference::format_layout& layout, std::uint64_t k) {
   if (k == 0) return 0;
   const int exponent = k >= 4 ? 2 : k >= 2 ? 1 : 0;
   const std::uint64_t biased =
@@ -83,16 +84,17 @@ std::uint64_t small_integer_bits(const format_layout& layout, std::uint64_t k) {
   return (biased << layout.fraction_bits) | fraction;
 }
 
-std::uint64_t compose(const format_layout& layout, std::uint64_t biased, std::uint64_t fraction) {
+std::uint64_t compose(const reference::format_layout& layout, std::uint64_t biased,
+                      std::uint64_t fraction) {
   return (biased << layout.fraction_bits) | fraction;
 }
 
-std::uint64_t largest_finite(const format_layout& layout) {
+std::uint64_t largest_finite(const reference::format_layout& layout) {
   return compose(layout, ones(layout.exponent_bits) - 1, ones(layout.fraction_bits));
 }
 
-rc::Gen<std::uint64_t> gen_normal_magnitude(const format_layout& layout, std::uint64_t lo,
-                                            std::uint64_t hi) {
+rc::Gen<std::uint64_t> gen_normal_magnitude(const reference::format_layout& layout,
+                                            std::uint64_t lo, std::uint64_t hi) {
   return rc::gen::apply(
       [layout](std::uint64_t biased, std::uint64_t fraction) {
         return compose(layout, biased, fraction);
@@ -100,13 +102,14 @@ rc::Gen<std::uint64_t> gen_normal_magnitude(const format_layout& layout, std::ui
       uniform_in<std::uint64_t>(lo, hi), uniform_in<std::uint64_t>(0, ones(layout.fraction_bits)));
 }
 
-rc::Gen<std::uint64_t> gen_edge_magnitude(const format_layout& layout) {
+rc::Gen<std::uint64_t> gen_edge_magnitude(const reference::format_layout& layout) {
   const std::uint64_t min_normal = std::uint64_t{1} << layout.fraction_bits;
   return rc::gen::elementOf(std::vector<std::uint64_t>{
       0, 1, min_normal - 1, min_normal, largest_finite(layout), largest_finite(layout) - 1});
 }
 
-rc::Gen<std::uint64_t> with_random_sign(const format_layout& layout, rc::Gen<std::uint64_t> gen) {
+rc::Gen<std::uint64_t> with_random_sign(const reference::format_layout& layout,
+                                        rc::Gen<std::uint64_t> gen) {
   return rc::gen::apply(
       [layout](bool negative, std::uint64_t magnitude) {
         return magnitude | (negative ? std::uint64_t{1} << (layout.width() - 1) : 0);
@@ -114,7 +117,7 @@ rc::Gen<std::uint64_t> with_random_sign(const format_layout& layout, rc::Gen<std
       rc::gen::arbitrary<bool>(), std::move(gen));
 }
 
-rc::Gen<std::uint64_t> gen_special_bits(const format_layout& layout) {
+rc::Gen<std::uint64_t> gen_special_bits(const reference::format_layout& layout) {
   const std::uint64_t infinity = compose(layout, ones(layout.exponent_bits), 0);
   const rc::Gen<std::uint64_t> nan =
       rc::gen::map(uniform_in<std::uint64_t>(1, ones(layout.fraction_bits)),
@@ -123,7 +126,7 @@ rc::Gen<std::uint64_t> gen_special_bits(const format_layout& layout) {
                           rc::gen::oneOf(rc::gen::just(infinity), rc::gen::just(infinity), nan));
 }
 
-rc::Gen<std::uint64_t> gen_tie_bits(const format_layout& layout) {
+rc::Gen<std::uint64_t> gen_tie_bits(const reference::format_layout& layout) {
   const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
   const std::uint64_t one = small_integer_bits(layout, 1);
   const std::uint64_t infinity = compose(layout, ones(layout.exponent_bits), 0);
@@ -137,33 +140,36 @@ rc::Gen<std::uint64_t> gen_tie_bits(const format_layout& layout) {
                                                   {1, infinity | 1}});
 }
 
-rc::Gen<rational> gen_fraction_in_unit_interval() {
-  return rc::gen::weightedOneOf<rational>(
-      {{3, rc::gen::just(rational(1, 2))},
-       {1, rc::gen::element(rational(0), rational(1))},
-       {3, rc::gen::apply([](std::int64_t q, std::int64_t p) { return rational(p % (q + 1), q); },
-                          uniform_in<std::int64_t>(2, std::int64_t{1} << 40),
-                          uniform_in<std::int64_t>(0, std::int64_t{1} << 40))}});
+rc::Gen<reference::rational> gen_fraction_in_unit_interval() {
+  return rc::gen::weightedOneOf<reference::rational>(
+      {{3, rc::gen::just(reference::rational(1, 2))},
+       {1, rc::gen::element(reference::rational(0), reference::rational(1))},
+       {3, rc::gen::apply(
+               [](std::int64_t q, std::int64_t p) { return reference::rational(p % (q + 1), q); },
+               uniform_in<std::int64_t>(2, std::int64_t{1} << 40),
+               uniform_in<std::int64_t>(0, std::int64_t{1} << 40))}});
 }
 
 // decode(bits) + t*(next - decode(bits)) where next is the following representable value (or
 // 2^(emax+1) past the largest finite one): midpoints, neighbours and values in between.
-rational between_neighbours(float_format format, std::uint64_t bits, const rational& t) {
-  const format_layout layout = layout_of(format);
-  const rational low = decode(format, bits).value;
-  const rational high = bits == largest_finite(layout)
-                            ? rational(2 * low - decode(format, bits - 1).value)
-                            : decode(format, bits + 1).value;
+reference::rational between_neighbours(reference::float_format format, std::uint64_t bits,
+                                       const reference::rational& t) {
+  const reference::format_layout layout = reference::layout_of(format);
+  const reference::rational low = decode(format, bits).value;
+  const reference::rational high =
+      bits == largest_finite(layout) ? reference::rational(2 * low - decode(format, bits - 1).value)
+                                     : decode(format, bits + 1).value;
   return low + t * (high - low);
 }
 
-rc::Gen<rational> gen_beyond_range(float_format format) {
-  const rational largest = decode(format, largest_finite(layout_of(format))).value;
-  const rational smallest = decode(format, 1).value;
+rc::Gen<reference::rational> gen_beyond_range(reference::float_format format) {
+  const reference::rational largest =
+      decode(format, largest_finite(reference::layout_of(format))).value;
+  const reference::rational smallest = decode(format, 1).value;
   return rc::gen::apply(
-      [largest, smallest](bool huge, const rational& t, int shift) {
-        if (huge) return rational(largest * (1 + t) * (integer(1) << shift));
-        return rational(smallest * t / (integer(1) << shift));
+      [largest, smallest](bool huge, const reference::rational& t, int shift) {
+        if (huge) return reference::rational(largest * (1 + t) * (reference::integer(1) << shift));
+        return reference::rational(smallest * t / (reference::integer(1) << shift));
       },
       rc::gen::arbitrary<bool>(), gen_fraction_in_unit_interval(), in_closed_range(0, 3));
 }
@@ -201,11 +207,12 @@ pooling_case make_case(const std::vector<std::int64_t>& spatial, std::vector<std
 }  // namespace
 
 rc::Gen<std::int64_t> gen_size() {
-  return rc::gen::weightedOneOf<std::int64_t>({{4, in_closed_range<std::int64_t>(1, 64)},
-                                               {2, in_closed_range<std::int64_t>(1, 1 << 20)},
-                                               {2, near_power_of_two()},
-                                               {2, near_max_size()},
-                                               {2, uniform_in<std::int64_t>(1, max_size)}});
+  return rc::gen::weightedOneOf<std::int64_t>(
+      {{4, in_closed_range<std::int64_t>(1, 64)},
+       {2, in_closed_range<std::int64_t>(1, 1 << 20)},
+       {2, near_power_of_two()},
+       {2, near_max_size()},
+       {2, uniform_in<std::int64_t>(1, reference::max_size)}});
 }
 
 rc::Gen<size_pair> gen_size_pair() {
@@ -218,7 +225,7 @@ rc::Gen<size_pair> gen_few_outputs_pair() {
   return rc::gen::exec([] {
     const std::int64_t m = *in_closed_range<std::int64_t>(1, 512);
     const std::int64_t r = *gen_remainder(m);
-    const std::int64_t q_max = (max_size - r) / m;
+    const std::int64_t q_max = (reference::max_size - r) / m;
     const std::int64_t q = *rc::gen::weightedOneOf<std::int64_t>(
         {{1, rc::gen::just<std::int64_t>(r == 0 ? 1 : 0)},
          {2, in_closed_range<std::int64_t>(1, std::min<std::int64_t>(q_max, 64))},
@@ -254,24 +261,24 @@ rc::Gen<std::vector<std::int64_t>> gen_probe_indices(std::int64_t count) {
       });
 }
 
-rc::Gen<rational> gen_small_rational() {
-  return rc::gen::apply([](std::int64_t p, std::int64_t q) { return rational(p, q); },
+rc::Gen<reference::rational> gen_small_rational() {
+  return rc::gen::apply([](std::int64_t p, std::int64_t q) { return reference::rational(p, q); },
                         in_closed_range<std::int64_t>(-8, 8), in_closed_range<std::int64_t>(1, 8));
 }
 
-rc::Gen<float_format> gen_format() {
-  return rc::gen::element(float_format::binary16, float_format::bfloat16, float_format::binary32,
-                          float_format::binary64);
+rc::Gen<reference::float_format> gen_format() {
+  return rc::gen::element(reference::float_format::binary16, reference::float_format::bfloat16,
+                          reference::float_format::binary32, reference::float_format::binary64);
 }
 
-rc::Gen<std::uint64_t> gen_any_bits(float_format format) {
+rc::Gen<std::uint64_t> gen_any_bits(reference::float_format format) {
   return rc::gen::map(
       rc::gen::resize(full_size, rc::gen::arbitrary<std::uint64_t>()),
-      [format](std::uint64_t bits) { return bits & ones(layout_of(format).width()); });
+      [format](std::uint64_t bits) { return bits & ones(reference::layout_of(format).width()); });
 }
 
-rc::Gen<std::uint64_t> gen_finite_magnitude_bits(float_format format) {
-  const format_layout layout = layout_of(format);
+rc::Gen<std::uint64_t> gen_finite_magnitude_bits(reference::float_format format) {
+  const reference::format_layout layout = reference::layout_of(format);
   const auto bias = static_cast<std::uint64_t>(layout.bias());
   return rc::gen::weightedOneOf<std::uint64_t>(
       {{3, gen_normal_magnitude(layout, 1, ones(layout.exponent_bits) - 1)},
@@ -282,8 +289,8 @@ rc::Gen<std::uint64_t> gen_finite_magnitude_bits(float_format format) {
                         [layout](std::uint64_t k) { return small_integer_bits(layout, k); })}});
 }
 
-rc::Gen<std::uint64_t> gen_float_bits(float_format format, value_mix mix) {
-  const format_layout layout = layout_of(format);
+rc::Gen<std::uint64_t> gen_float_bits(reference::float_format format, value_mix mix) {
+  const reference::format_layout layout = reference::layout_of(format);
   rc::Gen<std::uint64_t> finite = with_random_sign(layout, gen_finite_magnitude_bits(format));
   switch (mix) {
     case value_mix::finite:
@@ -296,28 +303,29 @@ rc::Gen<std::uint64_t> gen_float_bits(float_format format, value_mix mix) {
   return finite;
 }
 
-rc::Gen<extended_rational> gen_value(float_format format, value_mix mix) {
+rc::Gen<reference::extended_rational> gen_value(reference::float_format format, value_mix mix) {
   return rc::gen::map(gen_float_bits(format, mix),
                       [format](std::uint64_t bits) { return decode(format, bits); });
 }
 
-rc::Gen<rational> gen_rational_near(float_format format) {
-  const rc::Gen<rational> inside =
-      rc::gen::apply([format](std::uint64_t bits,
-                              const rational& t) { return between_neighbours(format, bits, t); },
-                     gen_finite_magnitude_bits(format), gen_fraction_in_unit_interval());
+rc::Gen<reference::rational> gen_rational_near(reference::float_format format) {
+  const rc::Gen<reference::rational> inside = rc::gen::apply(
+      [format](std::uint64_t bits, const reference::rational& t) {
+        return between_neighbours(format, bits, t);
+      },
+      gen_finite_magnitude_bits(format), gen_fraction_in_unit_interval());
   return rc::gen::apply(
-      [](bool negative, const rational& x) { return negative ? -x : x; },
+      [](bool negative, const reference::rational& x) { return negative ? -x : x; },
       rc::gen::arbitrary<bool>(),
-      rc::gen::weightedOneOf<rational>({{6, inside}, {1, gen_beyond_range(format)}}));
+      rc::gen::weightedOneOf<reference::rational>({{6, inside}, {1, gen_beyond_range(format)}}));
 }
 
-rc::Gen<exact_tensor> gen_tensor(const std::vector<std::int64_t>& shape, float_format format,
-                                 value_mix mix) {
+rc::Gen<reference::exact_tensor> gen_tensor(const std::vector<std::int64_t>& shape,
+                                            reference::float_format format, value_mix mix) {
   return rc::gen::map(rc::gen::container<std::vector<std::uint64_t>>(
                           static_cast<std::size_t>(product(shape)), gen_float_bits(format, mix)),
                       [shape, format](const std::vector<std::uint64_t>& patterns) {
-                        exact_tensor tensor{shape, {}};
+                        reference::exact_tensor tensor{shape, {}};
                         for (std::uint64_t bits : patterns)
                           tensor.values.push_back(decode(format, bits));
                         return tensor;
@@ -357,13 +365,13 @@ rc::Gen<pooling_case> gen_divisible_pooling_case(value_mix mix) {
 rc::Gen<fixed_pool_case> gen_fixed_pool_case() {
   return rc::gen::exec([] {
     fixed_pool_case c;
-    c.kind = *rc::gen::element(pool_kind::avg, pool_kind::max);
+    c.kind = *rc::gen::element(reference::pool_kind::avg, reference::pool_kind::max);
     c.in_size = *in_closed_range<std::int64_t>(1, 24);
     c.params.kernel = *in_closed_range<std::int64_t>(1, c.in_size + 4);
     c.params.padding = *in_closed_range<std::int64_t>(0, c.params.kernel / 2);
     c.params.stride = *in_closed_range<std::int64_t>(1, c.in_size + 2);
     c.params.ceil_mode = *rc::gen::arbitrary<bool>();
-    if (c.kind == pool_kind::max) {
+    if (c.kind == reference::pool_kind::max) {
       c.params.dilation = *rc::gen::weightedOneOf<std::int64_t>(
           {{3, rc::gen::just<std::int64_t>(1)}, {1, in_closed_range<std::int64_t>(2, 4)}});
       return c;
@@ -379,9 +387,9 @@ void showValue(const size_pair& sizes, std::ostream& os) {
   os << "n=" << sizes.in_size << " m=" << sizes.out_size;
 }
 
-void showValue(const extended_rational& x, std::ostream& os) { os << to_string(x); }
+void showValue(const reference::extended_rational& x, std::ostream& os) { os << to_string(x); }
 
-void showValue(const exact_tensor& tensor, std::ostream& os) {
+void showValue(const reference::exact_tensor& tensor, std::ostream& os) {
   os << "shape ";
   show_sizes(tensor.shape, os);
   os << " values [";
@@ -391,13 +399,13 @@ void showValue(const exact_tensor& tensor, std::ostream& os) {
 }
 
 void showValue(const pooling_case& c, std::ostream& os) {
-  os << format_name(c.format) << " out_size ";
+  os << reference::format_name(c.format) << " out_size ";
   show_sizes(c.out_size, os);
   os << " input ";
   showValue(c.input, os);
 }
 
-void showValue(const fixed_pool_params& params, std::ostream& os) {
+void showValue(const reference::fixed_pool_params& params, std::ostream& os) {
   os << "kernel=" << params.kernel << " stride=" << params.stride << " padding=" << params.padding
      << " dilation=" << params.dilation << " ceil_mode=" << params.ceil_mode
      << " count_include_pad=" << params.count_include_pad << " divisor_override="
@@ -405,12 +413,16 @@ void showValue(const fixed_pool_params& params, std::ostream& os) {
 }
 
 void showValue(const fixed_pool_case& c, std::ostream& os) {
-  os << pool_kind_name(c.kind) << " n=" << c.in_size << " ";
+  os << reference::pool_kind_name(c.kind) << " n=" << c.in_size << " ";
   showValue(c.params, os);
 }
 
-void showValue(float_format format, std::ostream& os) { os << format_name(format); }
+void showValue(reference::float_format format, std::ostream& os) {
+  os << reference::format_name(format);
+}
 
-void showValue(pool_kind kind, std::ostream& os) { os << pool_kind_name(kind); }
+void showValue(reference::pool_kind kind, std::ostream& os) {
+  os << reference::pool_kind_name(kind);
+}
 
-}  // namespace poolproof
+}  // namespace poolproof::properties

@@ -1,37 +1,38 @@
-#include "properties/rounding_properties.h"
+#include <poolproof/properties/rounding_properties.h>
 
 #include <bit>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 std::uint64_t ones(int count) {
   return count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
 }
 
-std::uint64_t sign_mask(float_format format) {
-  return std::uint64_t{1} << (layout_of(format).width() - 1);
+std::uint64_t sign_mask(reference::float_format format) {
+  return std::uint64_t{1} << (reference::layout_of(format).width() - 1);
 }
 
-std::uint64_t infinity_magnitude(float_format format) {
-  const format_layout layout = layout_of(format);
+std::uint64_t infinity_magnitude(reference::float_format format) {
+  const reference::format_layout layout = reference::layout_of(format);
   return ones(layout.exponent_bits) << layout.fraction_bits;
 }
 
 // The value of a magnitude pattern up to and including infinity's, which stands for 2^(emax+1):
 // the next value up a format would have past its largest finite one.
-rational magnitude_value(float_format format, std::uint64_t magnitude) {
+reference::rational magnitude_value(reference::float_format format, std::uint64_t magnitude) {
   if (magnitude != infinity_magnitude(format)) return decode(format, magnitude).value;
-  const rational largest = decode(format, magnitude - 1).value;
+  const reference::rational largest = decode(format, magnitude - 1).value;
   return 2 * largest - decode(format, magnitude - 2).value;
 }
 
-rational distance(const rational& a, const rational& b) {
-  return a > b ? rational(a - b) : rational(b - a);
+reference::rational distance(const reference::rational& a, const reference::rational& b) {
+  return a > b ? reference::rational(a - b) : reference::rational(b - a);
 }
 
-std::uint64_t hardware_quotient(float_format format, std::uint64_t a_bits, std::uint64_t b_bits) {
-  if (format == float_format::binary64) {
+std::uint64_t hardware_quotient(reference::float_format format, std::uint64_t a_bits,
+                                std::uint64_t b_bits) {
+  if (format == reference::float_format::binary64) {
     return std::bit_cast<std::uint64_t>(std::bit_cast<double>(a_bits) /
                                         std::bit_cast<double>(b_bits));
   }
@@ -40,26 +41,30 @@ std::uint64_t hardware_quotient(float_format format, std::uint64_t a_bits, std::
   return std::bit_cast<std::uint32_t>(a / b);
 }
 
-bool finite_non_zero(const extended_rational& x) { return x.is_finite() && x.value != 0; }
+bool finite_non_zero(const reference::extended_rational& x) {
+  return x.is_finite() && x.value != 0;
+}
 
 // A neighbour at `neighbour` (a magnitude pattern) is no closer to |x| than the chosen one, and
 // when equally close the chosen one is the even pattern.
-void chosen_beats_neighbour(float_format format, const rational& magnitude, std::uint64_t chosen,
-                            std::uint64_t neighbour) {
-  const rational chosen_distance = distance(magnitude, magnitude_value(format, chosen));
-  const rational other_distance = distance(magnitude, magnitude_value(format, neighbour));
+void chosen_beats_neighbour(reference::float_format format, const reference::rational& magnitude,
+                            std::uint64_t chosen, std::uint64_t neighbour) {
+  const reference::rational chosen_distance = distance(magnitude, magnitude_value(format, chosen));
+  const reference::rational other_distance =
+      distance(magnitude, magnitude_value(format, neighbour));
   RC_ASSERT(chosen_distance <= other_distance);
   if (chosen_distance == other_distance) RC_ASSERT((chosen & 1) == 0);
 }
 
 }  // namespace
 
-std::uint64_t expected_round_trip(float_format format, std::uint64_t bits) {
+std::uint64_t expected_round_trip(reference::float_format format, std::uint64_t bits) {
   if (!decode(format, bits).is_nan()) return bits;
-  return infinity_magnitude(format) | (std::uint64_t{1} << (layout_of(format).fraction_bits - 1));
+  return infinity_magnitude(format) |
+         (std::uint64_t{1} << (reference::layout_of(format).fraction_bits - 1));
 }
 
-std::vector<std::uint64_t> round_trip_failures(float_format format, std::uint64_t first,
+std::vector<std::uint64_t> round_trip_failures(reference::float_format format, std::uint64_t first,
                                                std::uint64_t last) {
   std::vector<std::uint64_t> failures;
   for (std::uint64_t bits = first; bits <= last; ++bits) {
@@ -70,52 +75,58 @@ std::vector<std::uint64_t> round_trip_failures(float_format format, std::uint64_
   return failures;
 }
 
-void pattern_round_trips(float_format format, std::uint64_t bits) {
+void pattern_round_trips(reference::float_format format, std::uint64_t bits) {
   RC_ASSERT(round_to(format, decode(format, bits)) == expected_round_trip(format, bits));
 }
 
-void rounding_matches_hardware_division(float_format format, std::uint64_t a_bits,
+void rounding_matches_hardware_division(reference::float_format format, std::uint64_t a_bits,
                                         std::uint64_t b_bits) {
-  RC_PRE(format == float_format::binary32 || format == float_format::binary64);
-  const extended_rational a = decode(format, a_bits), b = decode(format, b_bits);
+  RC_PRE(format == reference::float_format::binary32 ||
+         format == reference::float_format::binary64);
+  const reference::extended_rational a = decode(format, a_bits), b = decode(format, b_bits);
   RC_PRE(finite_non_zero(a) && finite_non_zero(b));
-  const extended_rational quotient = extended_rational::finite(a.value / b.value);
+  const reference::extended_rational quotient =
+      reference::extended_rational::finite(a.value / b.value);
   RC_ASSERT(round_to(format, quotient) == hardware_quotient(format, a_bits, b_bits));
 }
 
 void rounding_matches_hardware_narrowing(std::uint64_t double_bits) {
-  const extended_rational x = decode(float_format::binary64, double_bits);
+  const reference::extended_rational x = decode(reference::float_format::binary64, double_bits);
   RC_PRE(!x.is_nan());
   const auto narrowed = static_cast<float>(std::bit_cast<double>(double_bits));
-  RC_ASSERT(round_to(float_format::binary32, x) == std::bit_cast<std::uint32_t>(narrowed));
+  RC_ASSERT(round_to(reference::float_format::binary32, x) ==
+            std::bit_cast<std::uint32_t>(narrowed));
 }
 
-void rounding_is_monotone(float_format format, const rational& x, const rational& y) {
-  const rational low = x < y ? x : y, high = x < y ? y : x;
-  const extended_rational rounded_low =
-      decode(format, round_to(format, extended_rational::finite(low)));
-  const extended_rational rounded_high =
-      decode(format, round_to(format, extended_rational::finite(high)));
+void rounding_is_monotone(reference::float_format format, const reference::rational& x,
+                          const reference::rational& y) {
+  const reference::rational low = x < y ? x : y, high = x < y ? y : x;
+  const reference::extended_rational rounded_low =
+      decode(format, round_to(format, reference::extended_rational::finite(low)));
+  const reference::extended_rational rounded_high =
+      decode(format, round_to(format, reference::extended_rational::finite(high)));
   RC_ASSERT(!greater(rounded_low, rounded_high));
 }
 
-void ties_round_to_even(float_format format, std::uint64_t magnitude_bits, bool negative) {
+void ties_round_to_even(reference::float_format format, std::uint64_t magnitude_bits,
+                        bool negative) {
   RC_PRE(magnitude_bits < infinity_magnitude(format));
-  const rational midpoint =
+  const reference::rational midpoint =
       (magnitude_value(format, magnitude_bits) + magnitude_value(format, magnitude_bits + 1)) / 2;
   const std::uint64_t even = (magnitude_bits & 1) == 0 ? magnitude_bits : magnitude_bits + 1;
-  const extended_rational x = negative
-                                  ? extended_rational{value_kind::finite, true, rational(-midpoint)}
-                                  : extended_rational::finite(midpoint);
+  const reference::extended_rational x =
+      negative ? reference::extended_rational{reference::value_kind::finite, true,
+                                              reference::rational(-midpoint)}
+               : reference::extended_rational::finite(midpoint);
   RC_ASSERT(round_to(format, x) == (even | (negative ? sign_mask(format) : 0)));
 }
 
-void rounding_is_nearest(float_format format, const rational& x) {
+void rounding_is_nearest(reference::float_format format, const reference::rational& x) {
   RC_PRE(x != 0);
-  const std::uint64_t rounded = round_to(format, extended_rational::finite(x));
+  const std::uint64_t rounded = round_to(format, reference::extended_rational::finite(x));
   RC_ASSERT(((rounded & sign_mask(format)) != 0) == (x < 0));
   const std::uint64_t chosen = rounded & ~sign_mask(format);
-  const rational magnitude = x < 0 ? rational(-x) : x;
+  const reference::rational magnitude = x < 0 ? reference::rational(-x) : x;
   RC_ASSERT(chosen <= infinity_magnitude(format));
   if (chosen > 0) chosen_beats_neighbour(format, magnitude, chosen, chosen - 1);
   if (chosen < infinity_magnitude(format)) {
@@ -123,4 +134,4 @@ void rounding_is_nearest(float_format format, const rational& x) {
   }
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::properties

@@ -1,41 +1,42 @@
-#include "properties/value_properties.h"
+#include <poolproof/properties/brute_force.h>
+#include <poolproof/properties/value_properties.h>
+#include <poolproof/reference/adaptive_pool.h>
 
 #include <algorithm>
 
-#include "properties/brute_force.h"
-#include "reference/adaptive_pool.h"
-
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
-std::vector<extended_rational> members_of(const exact_tensor& tensor, const pooled_window& w) {
-  std::vector<extended_rational> members;
+std::vector<reference::extended_rational> members_of(const reference::exact_tensor& tensor,
+                                                     const pooled_window& w) {
+  std::vector<reference::extended_rational> members;
   for (std::size_t position : w.inputs) members.push_back(tensor.values[position]);
   return members;
 }
 
-bool holds_nan(const std::vector<extended_rational>& values) {
+bool holds_nan(const std::vector<reference::extended_rational>& values) {
   return std::any_of(values.begin(), values.end(), [](const auto& x) { return x.is_nan(); });
 }
 
-bool holds_infinity(const std::vector<extended_rational>& values, bool negative) {
+bool holds_infinity(const std::vector<reference::extended_rational>& values, bool negative) {
   return std::any_of(values.begin(), values.end(), [negative](const auto& x) {
     return x.is_infinite() && x.negative == negative;
   });
 }
 
-rational exact_mean(const std::vector<extended_rational>& values) {
-  rational sum = 0;
-  for (const extended_rational& x : values) sum += x.value;
+reference::rational exact_mean(const std::vector<reference::extended_rational>& values) {
+  reference::rational sum = 0;
+  for (const reference::extended_rational& x : values) sum += x.value;
   return sum / static_cast<long>(values.size());
 }
 
 // IEEE's answer for the mean of a window, computed by classifying the window first.
-extended_rational expected_mean(const std::vector<extended_rational>& values) {
+reference::extended_rational expected_mean(
+    const std::vector<reference::extended_rational>& values) {
   const bool plus = holds_infinity(values, false), minus = holds_infinity(values, true);
-  if (holds_nan(values) || (plus && minus)) return extended_rational::not_a_number();
-  if (plus || minus) return extended_rational::infinity(minus);
-  return extended_rational::finite(exact_mean(values));
+  if (holds_nan(values) || (plus && minus)) return reference::extended_rational::not_a_number();
+  if (plus || minus) return reference::extended_rational::infinity(minus);
+  return reference::extended_rational::finite(exact_mean(values));
 }
 
 std::ptrdiff_t size_of(std::span<const std::int64_t> sizes) {
@@ -44,20 +45,20 @@ std::ptrdiff_t size_of(std::span<const std::int64_t> sizes) {
   return count;
 }
 
-bool all_finite(const exact_tensor& tensor) {
+bool all_finite(const reference::exact_tensor& tensor) {
   return std::all_of(tensor.values.begin(), tensor.values.end(),
                      [](const auto& x) { return x.is_finite(); });
 }
 
-exact_tensor reshaped(exact_tensor tensor, std::vector<std::int64_t> shape) {
+reference::exact_tensor reshaped(reference::exact_tensor tensor, std::vector<std::int64_t> shape) {
   tensor.shape = std::move(shape);
   return tensor;
 }
 
 // [P, A, B] -> [P, B, A].
-exact_tensor transposed(const exact_tensor& tensor) {
+reference::exact_tensor transposed(const reference::exact_tensor& tensor) {
   const std::int64_t planes = tensor.shape[0], a = tensor.shape[1], b = tensor.shape[2];
-  exact_tensor result{{planes, b, a}, tensor.values};
+  reference::exact_tensor result{{planes, b, a}, tensor.values};
   for_each_index(tensor.shape, [&](const std::vector<std::int64_t>& index) {
     result.values[static_cast<std::size_t>((index[0] * b + index[2]) * a + index[1])] =
         tensor.values[static_cast<std::size_t>(flat_index(index, tensor.shape))];
@@ -66,31 +67,35 @@ exact_tensor transposed(const exact_tensor& tensor) {
 }
 
 // The [P, H, W] view of a tensor with two spatial axes.
-exact_tensor as_planes(const pooling_case& c) {
+reference::exact_tensor as_planes(const pooling_case& c) {
   const auto& shape = c.input.shape;
   const std::int64_t h = shape[shape.size() - 2], w = shape.back();
   return reshaped(c.input, {static_cast<std::int64_t>(c.input.values.size()) / (h * w), h, w});
 }
 
 void separable_avg_agrees(const pooling_case& c) {
-  const exact_tensor x = as_planes(c);
+  const reference::exact_tensor x = as_planes(c);
   const std::int64_t p = x.shape[0], h = x.shape[1], w = x.shape[2];
   const std::int64_t oh = c.out_size[0], ow = c.out_size[1];
-  const exact_tensor rows = adaptive_avg_pool(reshaped(x, {p * h, w}), std::vector{ow});
-  const exact_tensor columns = transposed(reshaped(rows, {p, h, ow}));
-  const exact_tensor both = adaptive_avg_pool(reshaped(columns, {p * ow, h}), std::vector{oh});
-  const exact_tensor expected = transposed(reshaped(both, {p, ow, oh}));
-  RC_ASSERT(adaptive_avg_pool(x, c.out_size).values == expected.values);
+  const reference::exact_tensor rows =
+      reference::adaptive_avg_pool(reshaped(x, {p * h, w}), std::vector{ow});
+  const reference::exact_tensor columns = transposed(reshaped(rows, {p, h, ow}));
+  const reference::exact_tensor both =
+      reference::adaptive_avg_pool(reshaped(columns, {p * ow, h}), std::vector{oh});
+  const reference::exact_tensor expected = transposed(reshaped(both, {p, ow, oh}));
+  RC_ASSERT(reference::adaptive_avg_pool(x, c.out_size).values == expected.values);
 }
 
 void separable_max_agrees(const pooling_case& c) {
-  const exact_tensor x = as_planes(c);
+  const reference::exact_tensor x = as_planes(c);
   const std::int64_t p = x.shape[0], h = x.shape[1], w = x.shape[2];
   const std::int64_t oh = c.out_size[0], ow = c.out_size[1];
-  const max_pool_result rows = adaptive_max_pool(reshaped(x, {p * h, w}), std::vector{ow});
-  const exact_tensor columns = transposed(reshaped(rows.values, {p, h, ow}));
-  const max_pool_result both = adaptive_max_pool(reshaped(columns, {p * ow, h}), std::vector{oh});
-  const max_pool_result joint = adaptive_max_pool(x, c.out_size);
+  const reference::max_pool_result rows =
+      reference::adaptive_max_pool(reshaped(x, {p * h, w}), std::vector{ow});
+  const reference::exact_tensor columns = transposed(reshaped(rows.values, {p, h, ow}));
+  const reference::max_pool_result both =
+      reference::adaptive_max_pool(reshaped(columns, {p * ow, h}), std::vector{oh});
+  const reference::max_pool_result joint = reference::adaptive_max_pool(x, c.out_size);
   RC_ASSERT(joint.values.values == transposed(reshaped(both.values, {p, ow, oh})).values);
   for_each_index(joint.values.shape, [&](const std::vector<std::int64_t>& index) {
     const std::int64_t row =
@@ -106,46 +111,48 @@ void separable_max_agrees(const pooling_case& c) {
 
 void avg_lies_between_window_extremes(const pooling_case& c) {
   RC_PRE(all_finite(c.input));
-  const exact_tensor output = adaptive_avg_pool(c.input, c.out_size);
+  const reference::exact_tensor output = reference::adaptive_avg_pool(c.input, c.out_size);
   for_each_adaptive_window(c.input.shape, c.out_size, [&](const pooled_window& w) {
-    const std::vector<extended_rational> members = members_of(c.input, w);
+    const std::vector<reference::extended_rational> members = members_of(c.input, w);
     const auto [low, high] =
         std::minmax_element(members.begin(), members.end(),
                             [](const auto& a, const auto& b) { return a.value < b.value; });
-    const extended_rational& mean = output.values[w.output];
+    const reference::extended_rational& mean = output.values[w.output];
     RC_ASSERT(mean.is_finite());
     RC_ASSERT(low->value <= mean.value);
     RC_ASSERT(mean.value <= high->value);
   });
 }
 
-void avg_is_linear(const pooling_case& c, const exact_tensor& y, const rational& a,
-                   const rational& b) {
+void avg_is_linear(const pooling_case& c, const reference::exact_tensor& y,
+                   const reference::rational& a, const reference::rational& b) {
   RC_PRE(all_finite(c.input) && all_finite(y));
-  exact_tensor combined{c.input.shape, {}};
+  reference::exact_tensor combined{c.input.shape, {}};
   for (std::size_t i = 0; i < y.values.size(); ++i) {
     combined.values.push_back(
-        extended_rational::finite(a * c.input.values[i].value + b * y.values[i].value));
+        reference::extended_rational::finite(a * c.input.values[i].value + b * y.values[i].value));
   }
-  const exact_tensor pooled = adaptive_avg_pool(combined, c.out_size);
-  const exact_tensor pooled_x = adaptive_avg_pool(c.input, c.out_size);
-  const exact_tensor pooled_y = adaptive_avg_pool(y, c.out_size);
+  const reference::exact_tensor pooled = reference::adaptive_avg_pool(combined, c.out_size);
+  const reference::exact_tensor pooled_x = reference::adaptive_avg_pool(c.input, c.out_size);
+  const reference::exact_tensor pooled_y = reference::adaptive_avg_pool(y, c.out_size);
   for (std::size_t o = 0; o < pooled.values.size(); ++o) {
     RC_ASSERT(pooled.values[o].value ==
-              rational(a * pooled_x.values[o].value + b * pooled_y.values[o].value));
+              reference::rational(a * pooled_x.values[o].value + b * pooled_y.values[o].value));
   }
 }
 
-void avg_preserves_constants(const pooling_case& c, const extended_rational& constant) {
-  exact_tensor input{c.input.shape, std::vector(c.input.values.size(), constant)};
+void avg_preserves_constants(const pooling_case& c, const reference::extended_rational& constant) {
+  reference::exact_tensor input{c.input.shape, std::vector(c.input.values.size(), constant)};
   const bool zero = constant.is_finite() && constant.value == 0;
-  const extended_rational expected = zero ? extended_rational::finite(0) : constant;
-  for (const extended_rational& x : adaptive_avg_pool(input, c.out_size).values)
+  const reference::extended_rational expected =
+      zero ? reference::extended_rational::finite(0) : constant;
+  for (const reference::extended_rational& x :
+       reference::adaptive_avg_pool(input, c.out_size).values)
     RC_ASSERT(x == expected);
 }
 
 void avg_follows_ieee_special_rules(const pooling_case& c) {
-  const exact_tensor output = adaptive_avg_pool(c.input, c.out_size);
+  const reference::exact_tensor output = reference::adaptive_avg_pool(c.input, c.out_size);
   for_each_adaptive_window(c.input.shape, c.out_size, [&](const pooled_window& w) {
     RC_ASSERT(output.values[w.output] == expected_mean(members_of(c.input, w)));
   });
@@ -156,7 +163,7 @@ void divisible_avg_preserves_the_mean(const pooling_case& c) {
   const auto spatial = std::span(c.input.shape).last(c.spatial_dims());
   for (std::size_t axis = 0; axis < c.spatial_dims(); ++axis)
     RC_PRE(spatial[axis] % c.out_size[axis] == 0);
-  const exact_tensor output = adaptive_avg_pool(c.input, c.out_size);
+  const reference::exact_tensor output = reference::adaptive_avg_pool(c.input, c.out_size);
   const std::ptrdiff_t in_plane = size_of(spatial), out_plane = size_of(c.out_size);
   for (std::ptrdiff_t plane = 0; plane * in_plane < std::ssize(c.input.values); ++plane) {
     const auto in_first = c.input.values.begin() + plane * in_plane;
@@ -167,30 +174,30 @@ void divisible_avg_preserves_the_mean(const pooling_case& c) {
 }
 
 void max_is_an_element_at_the_reported_index(const pooling_case& c) {
-  const max_pool_result result = adaptive_max_pool(c.input, c.out_size);
+  const reference::max_pool_result result = reference::adaptive_max_pool(c.input, c.out_size);
   for_each_adaptive_window(c.input.shape, c.out_size, [&](const pooled_window& w) {
     const auto at =
         std::find(w.spatial_inputs.begin(), w.spatial_inputs.end(), result.indices[w.output]);
     RC_ASSERT(at != w.spatial_inputs.end());
     const std::size_t position = w.inputs[static_cast<std::size_t>(at - w.spatial_inputs.begin())];
-    const extended_rational& maximum = result.values.values[w.output];
+    const reference::extended_rational& maximum = result.values.values[w.output];
     RC_ASSERT(maximum == c.input.values[position]);
-    const std::vector<extended_rational> members = members_of(c.input, w);
+    const std::vector<reference::extended_rational> members = members_of(c.input, w);
     if (holds_nan(members)) return;
-    for (const extended_rational& member : members) RC_ASSERT(!greater(member, maximum));
+    for (const reference::extended_rational& member : members) RC_ASSERT(!greater(member, maximum));
   });
 }
 
 void max_index_follows_the_tie_and_nan_rule(const pooling_case& c) {
-  const max_pool_result result = adaptive_max_pool(c.input, c.out_size);
+  const reference::max_pool_result result = reference::adaptive_max_pool(c.input, c.out_size);
   for_each_adaptive_window(c.input.shape, c.out_size, [&](const pooled_window& w) {
-    const std::vector<extended_rational> members = members_of(c.input, w);
+    const std::vector<reference::extended_rational> members = members_of(c.input, w);
     std::size_t expected = 0;
     if (holds_nan(members)) {
       for (std::size_t k = 0; k < members.size(); ++k)
         if (members[k].is_nan()) expected = k;
     } else {
-      const auto is_maximal = [&](const extended_rational& x) {
+      const auto is_maximal = [&](const reference::extended_rational& x) {
         return std::none_of(members.begin(), members.end(),
                             [&](const auto& other) { return greater(other, x); });
       };
@@ -207,4 +214,4 @@ void pooling_is_separable(const pooling_case& c) {
   separable_max_agrees(c);
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::properties

@@ -1,16 +1,16 @@
-#include "reference/adaptive_pool.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_pool.h>
 
 #include <string>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 void require_value_count(const exact_tensor& tensor, const char* what) {
   if (static_cast<std::int64_t>(tensor.values.size()) != element_count(tensor.shape)) {
-    throw input_error(std::string(what) + " holds " + std::to_string(tensor.values.size()) +
-                      " values but its shape has " + std::to_string(element_count(tensor.shape)));
+    throw common::input_error(std::string(what) + " holds " + std::to_string(tensor.values.size()) +
+                              " values but its shape has " +
+                              std::to_string(element_count(tensor.shape)));
   }
 }
 
@@ -34,12 +34,12 @@ pooling_geometry backward_geometry(const exact_tensor& grad_output,
                                    std::size_t spatial_dims) {
   require_value_count(grad_output, "grad_output");
   if (grad_output.shape.size() != input_shape.size() || spatial_dims > input_shape.size()) {
-    throw input_error("grad_output has rank " + std::to_string(grad_output.shape.size()) +
-                      ", the input rank " + std::to_string(input_shape.size()));
+    throw common::input_error("grad_output has rank " + std::to_string(grad_output.shape.size()) +
+                              ", the input rank " + std::to_string(input_shape.size()));
   }
   const auto out_size = std::span(grad_output.shape).last(spatial_dims);
   if (adaptive_output_shape(input_shape, out_size) != grad_output.shape) {
-    throw input_error("grad_output's leading axes differ from the input's");
+    throw common::input_error("grad_output's leading axes differ from the input's");
   }
   return geometry(input_shape, out_size);
 }
@@ -134,16 +134,18 @@ exact_tensor adaptive_max_pool_backward(const exact_tensor& grad_output,
                                         std::size_t spatial_dims) {
   const pooling_geometry g = backward_geometry(grad_output, input_shape, spatial_dims);
   if (indices.size() != grad_output.values.size()) {
-    throw input_error("max pool backward got " + std::to_string(indices.size()) + " indices for " +
-                      std::to_string(grad_output.values.size()) + " output gradients");
+    throw common::input_error("max pool backward got " + std::to_string(indices.size()) +
+                              " indices for " + std::to_string(grad_output.values.size()) +
+                              " output gradients");
   }
   exact_tensor grad_input = zeros(input_shape);
   for (std::int64_t plane = 0; plane < g.input.planes; ++plane) {
     for (std::int64_t out_flat = 0; out_flat < g.out_plane_size; ++out_flat) {
       const std::size_t position = at(plane, g.out_plane_size, out_flat);
       if (indices[position] < 0 || indices[position] >= g.input.plane_size()) {
-        throw input_error("max pool index " + std::to_string(indices[position]) +
-                          " is outside the input plane of " + std::to_string(g.input.plane_size()));
+        throw common::input_error("max pool index " + std::to_string(indices[position]) +
+                                  " is outside the input plane of " +
+                                  std::to_string(g.input.plane_size()));
       }
       extended_rational& target =
           grad_input.values[at(plane, g.input.plane_size(), indices[position])];
@@ -153,4 +155,4 @@ exact_tensor adaptive_max_pool_backward(const exact_tensor& grad_output,
   return grad_input;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

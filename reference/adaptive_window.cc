@@ -1,10 +1,9 @@
-#include "reference/adaptive_window.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
 
 #include <string>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 // i*n reaches 2^124 for sizes up to 2^62: 128-bit products keep the rule exact without the
@@ -27,10 +26,12 @@ void require_window_index(std::int64_t i, std::int64_t in_size, std::int64_t out
 
 void require_valid_size(std::int64_t size, std::string_view what) {
   if (size < 1) {
-    throw input_error(std::string(what) + " must be at least 1, got " + std::to_string(size));
+    throw common::input_error(std::string(what) + " must be at least 1, got " +
+                              std::to_string(size));
   }
   if (size > max_size) {
-    throw input_error(std::string(what) + " must be at most 2^62, got " + std::to_string(size));
+    throw common::input_error(std::string(what) + " must be at most 2^62, got " +
+                              std::to_string(size));
   }
 }
 
@@ -70,4 +71,4 @@ window_box adaptive_box(std::span<const std::int64_t> in_sizes,
   return box;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

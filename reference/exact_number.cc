@@ -1,8 +1,7 @@
-#include "reference/exact_number.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/exact_number.h>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 
 extended_rational extended_rational::finite(const rational& value) {
   return {value_kind::finite, value < 0, value};
@@ -48,4 +47,4 @@ std::string to_string(const extended_rational& x) {
   return x.value.str();
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

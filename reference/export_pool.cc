@@ -1,26 +1,25 @@
-#include "reference/export_pool.h"
+#include <poolproof/common/error.h>
+#include <poolproof/common/wide_int.h>
+#include <poolproof/reference/export_pool.h>
 
 #include <algorithm>
 #include <limits>
 #include <string>
 
-#include "reference/error.h"
-#include "reference/wide_int.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
-using detail::ceil_div;
-using detail::floor_div;
-using detail::int128;
-using detail::narrow;
-using detail::wide;
+using common::ceil_div;
+using common::floor_div;
+using common::int128;
+using common::narrow;
+using common::wide;
 
 void require_in_range(std::int64_t value, std::int64_t least, std::int64_t most, const char* name) {
   if (value < least || value > most) {
-    throw input_error(std::string(name) + " must be in [" + std::to_string(least) + ", " +
-                      (most == max_size ? std::string("2^62") : std::to_string(most)) + "], got " +
-                      std::to_string(value));
+    throw common::input_error(std::string(name) + " must be in [" + std::to_string(least) + ", " +
+                              (most == max_size ? std::string("2^62") : std::to_string(most)) +
+                              "], got " + std::to_string(value));
   }
 }
 
@@ -56,8 +55,8 @@ void require_valid_onnx_params(const onnx_pool_params& p, pool_kind kind) {
   require_in_range(p.stride, 1, max_size, "stride");
   require_in_range(p.dilation, 1, max_size, "dilation");
   if (kind == pool_kind::avg && p.dilation != 1) {
-    throw input_error("ONNX avg pooling is searched without dilation, got " +
-                      std::to_string(p.dilation));
+    throw common::input_error("ONNX avg pooling is searched without dilation, got " +
+                              std::to_string(p.dilation));
   }
   if (p.auto_pad == onnx_auto_pad::notset) {
     require_in_range(p.pad_begin, 0, p.kernel - 1, "pad_begin");
@@ -65,8 +64,8 @@ void require_valid_onnx_params(const onnx_pool_params& p, pool_kind kind) {
     return;
   }
   if (p.pad_begin != 0 || p.pad_end != 0 || p.ceil_mode || p.dilation != 1) {
-    throw input_error(std::string("auto_pad ") + onnx_auto_pad_name(p.auto_pad) +
-                      " takes no pads, ceil_mode or dilation");
+    throw common::input_error(std::string("auto_pad ") + onnx_auto_pad_name(p.auto_pad) +
+                              " takes no pads, ceil_mode or dilation");
   }
 }
 
@@ -118,4 +117,4 @@ std::optional<std::string> tflite_pool_mismatch(std::int64_t n, std::int64_t m,
   return geometry_mismatch(n, m, tflite_pool_geometry(n, params), kind, outputs);
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,25 +1,24 @@
-#include "reference/fixed_pool.h"
+#include <poolproof/common/error.h>
+#include <poolproof/common/wide_int.h>
+#include <poolproof/reference/fixed_pool.h>
 
 #include <algorithm>
 #include <limits>
 #include <string>
 
-#include "reference/error.h"
-#include "reference/wide_int.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
-using detail::ceil_div;
-using detail::floor_div;
-using detail::int128;
-using detail::narrow;
-using detail::wide;
+using common::ceil_div;
+using common::floor_div;
+using common::int128;
+using common::narrow;
+using common::wide;
 
 void require_param(std::int64_t value, std::int64_t least, const char* name) {
   if (value < least || value > max_size) {
-    throw input_error(std::string(name) + " must be in [" + std::to_string(least) +
-                      ", 2^62], got " + std::to_string(value));
+    throw common::input_error(std::string(name) + " must be in [" + std::to_string(least) +
+                              ", 2^62], got " + std::to_string(value));
   }
 }
 
@@ -47,11 +46,13 @@ void require_valid_params(const fixed_pool_params& params, pool_kind kind) {
   require_param(params.dilation, 1, "dilation");
   require_param(params.padding, 0, "padding");
   if (params.padding > params.kernel / 2) {
-    throw input_error("padding must be at most kernel/2 = " + std::to_string(params.kernel / 2) +
-                      ", got " + std::to_string(params.padding));
+    throw common::input_error(
+        "padding must be at most kernel/2 = " + std::to_string(params.kernel / 2) + ", got " +
+        std::to_string(params.padding));
   }
   if (kind == pool_kind::avg && params.dilation != 1) {
-    throw input_error("avg pooling has no dilation, got " + std::to_string(params.dilation));
+    throw common::input_error("avg pooling has no dilation, got " +
+                              std::to_string(params.dilation));
   }
   if (params.divisor_override) require_param(*params.divisor_override, 1, "divisor_override");
 }
@@ -172,4 +173,4 @@ std::optional<std::string> fixed_pool_mismatch_at(std::int64_t in_size, std::int
   return geometry_mismatch(in_size, out_size, g, kind, outputs);
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,10 +1,9 @@
-#include "reference/float_format.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/float_format.h>
 
 #include <algorithm>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 std::uint64_t ones(int count) {
@@ -135,4 +134,4 @@ std::uint64_t round_to(float_format format, const extended_rational& x) {
   return sign_bit(layout, x.negative) | round_magnitude(layout, abs(x.value));
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

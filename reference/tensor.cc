@@ -1,10 +1,9 @@
-#include "reference/tensor.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/tensor.h>
 
 #include <string>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 constexpr std::int64_t max_elements = std::int64_t{1} << 40;
@@ -16,8 +15,10 @@ std::int64_t pooling_layout::plane_size() const { return element_count(spatial);
 std::int64_t element_count(std::span<const std::int64_t> shape) {
   std::int64_t count = 1;
   for (std::int64_t size : shape) {
-    if (size < 1) throw input_error("tensor sizes must be at least 1, got " + std::to_string(size));
-    if (size > max_elements / count) throw input_error("tensor has more than 2^40 elements");
+    if (size < 1)
+      throw common::input_error("tensor sizes must be at least 1, got " + std::to_string(size));
+    if (size > max_elements / count)
+      throw common::input_error("tensor has more than 2^40 elements");
     count *= size;
   }
   return count;
@@ -25,13 +26,14 @@ std::int64_t element_count(std::span<const std::int64_t> shape) {
 
 pooling_layout split_pooling_shape(std::span<const std::int64_t> shape, std::size_t spatial_dims) {
   if (spatial_dims < 1 || spatial_dims > 3) {
-    throw input_error("pooling needs 1 to 3 spatial axes, got " + std::to_string(spatial_dims));
+    throw common::input_error("pooling needs 1 to 3 spatial axes, got " +
+                              std::to_string(spatial_dims));
   }
   if (shape.size() != spatial_dims + 1 && shape.size() != spatial_dims + 2) {
-    throw input_error("input of rank " + std::to_string(shape.size()) + " cannot be pooled over " +
-                      std::to_string(spatial_dims) + " spatial axes (want rank " +
-                      std::to_string(spatial_dims + 1) + " or " + std::to_string(spatial_dims + 2) +
-                      ")");
+    throw common::input_error("input of rank " + std::to_string(shape.size()) +
+                              " cannot be pooled over " + std::to_string(spatial_dims) +
+                              " spatial axes (want rank " + std::to_string(spatial_dims + 1) +
+                              " or " + std::to_string(spatial_dims + 2) + ")");
   }
   const std::size_t leading = shape.size() - spatial_dims;
   pooling_layout layout;
@@ -82,4 +84,4 @@ std::vector<std::int64_t> adaptive_output_shape(std::span<const std::int64_t> in
   return shape;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

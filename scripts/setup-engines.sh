@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real engines the `engine` tests run against: PyTorch (Debian's python3-torch, run
-# with /usr/bin/python3) and ONNX Runtime (npm's onnxruntime-node, pinned in tests/engine/). Safe
+# with /usr/bin/python3) and ONNX Runtime (npm's onnxruntime-node, pinned in tests/runtimes/). Safe
 # to run twice: it installs only what is missing.
 set -euo pipefail
 
-engine_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/engine" && pwd)"
+runtimes_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/runtimes" && pwd)"
 sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 
@@ -27,7 +27,7 @@ fi
 
 # --ignore-scripts: onnxruntime-node's install script downloads extra binaries, which cannot be
 # fetched here; the CPU library it needs is inside the package itself.
-cd "$engine_dir"
+cd "$runtimes_dir"
 # node_modules/.poolproof-lock records the lock file it was installed from, so a second run with
 # an unchanged lock does nothing.
 if [[ ! -f package-lock.json ]]; then

@@ -1,13 +1,12 @@
-#include "solver/closed_form.h"
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/solver/closed_form.h>
 
-#include "reference/adaptive_window.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
-fixed_pool_params layer(std::int64_t kernel, std::int64_t stride, std::int64_t padding,
-                        bool count_include_pad) {
-  fixed_pool_params params;
+reference::fixed_pool_params layer(std::int64_t kernel, std::int64_t stride, std::int64_t padding,
+                                   bool count_include_pad) {
+  reference::fixed_pool_params params;
   params.kernel = kernel;
   params.stride = stride;
   params.padding = padding;
@@ -33,9 +32,9 @@ const char* branch_name(closed_form_branch branch) {
   return "none";
 }
 
-closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
-  require_valid_size(n, "input size");
-  require_valid_size(m, "output size");
+closed_form_answer closed_form(std::int64_t n, std::int64_t m, reference::pool_kind kind) {
+  reference::require_valid_size(n, "input size");
+  reference::require_valid_size(m, "output size");
   if (n % m == 0) {
     // With one output the stride is never used, so the least one, 1, is the witness's.
     const std::int64_t stride = m == 1 ? 1 : n / m;
@@ -48,16 +47,17 @@ closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
     // Both end windows lose one padded tap, so avg must not count the padding.
     const std::int64_t stride = n / m + 1;
     return {closed_form_branch::remainder_minus,
-            layer(stride + 1, stride, 1, kind == pool_kind::max)};
+            layer(stride + 1, stride, 1, kind == reference::pool_kind::max)};
   }
   return {};
 }
 
 namespace {
 
-onnx_pool_params onnx_layer(std::int64_t kernel, std::int64_t stride, std::int64_t pad_begin,
-                            std::int64_t pad_end, bool ceil_mode) {
-  onnx_pool_params params;
+reference::onnx_pool_params onnx_layer(std::int64_t kernel, std::int64_t stride,
+                                       std::int64_t pad_begin, std::int64_t pad_end,
+                                       bool ceil_mode) {
+  reference::onnx_pool_params params;
   params.kernel = kernel;
   params.stride = stride;
   params.pad_begin = pad_begin;
@@ -67,13 +67,14 @@ onnx_pool_params onnx_layer(std::int64_t kernel, std::int64_t stride, std::int64
 }
 
 // ONNX: PyTorch's branches with pads (begin, end) and the n = 1 branch; never counting padding.
-family_closed_form_answer onnx_closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
+family_closed_form_answer onnx_closed_form(std::int64_t n, std::int64_t m,
+                                           reference::pool_kind kind) {
   const closed_form_answer pytorch = closed_form(n, m, kind);
   if (pytorch.branch == closed_form_branch::none) {
     if (n != 1) return {};
     return {closed_form_branch::input_one, onnx_layer(m, 1, m - 1, m - 1, false)};
   }
-  const fixed_pool_params& p = *pytorch.witness;
+  const reference::fixed_pool_params& p = *pytorch.witness;
   if (pytorch.branch != closed_form_branch::remainder_minus) {
     return {pytorch.branch, onnx_layer(p.kernel, p.stride, 0, 0, false)};
   }
@@ -84,19 +85,21 @@ family_closed_form_answer onnx_closed_form(std::int64_t n, std::int64_t m, pool_
 }
 
 // TFLite: at most n outputs, so PyTorch's branches with m <= n: VALID, and SAME for n=-1 mod m.
-family_closed_form_answer tflite_closed_form(std::int64_t n, std::int64_t m, pool_kind kind) {
+family_closed_form_answer tflite_closed_form(std::int64_t n, std::int64_t m,
+                                             reference::pool_kind kind) {
   const closed_form_answer pytorch = closed_form(n, m, kind);
   if (pytorch.branch == closed_form_branch::none || m > n) return {};
-  const fixed_pool_params& p = *pytorch.witness;
+  const reference::fixed_pool_params& p = *pytorch.witness;
   const bool same = pytorch.branch == closed_form_branch::remainder_minus;
-  return {pytorch.branch, tflite_pool_params{p.kernel, p.stride,
-                                             same ? tflite_padding::same : tflite_padding::valid}};
+  return {pytorch.branch, reference::tflite_pool_params{p.kernel, p.stride,
+                                                        same ? reference::tflite_padding::same
+                                                             : reference::tflite_padding::valid}};
 }
 
 }  // namespace
 
 family_closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_family family,
-                                      pool_kind kind) {
+                                      reference::pool_kind kind) {
   switch (family) {
     case pool_family::onnx:
       return onnx_closed_form(n, m, kind);
@@ -110,4 +113,4 @@ family_closed_form_answer closed_form(std::int64_t n, std::int64_t m, pool_famil
   return {answer.branch, family_params{*answer.witness}};
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

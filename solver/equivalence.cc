@@ -1,18 +1,18 @@
-#include "solver/equivalence.h"
+#include <poolproof/common/error.h>
+#include <poolproof/solver/equivalence.h>
 
 #include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "reference/error.h"
 #include "solver/z3_encoding.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
-std::string family_description(pool_family family, pool_kind kind) {
-  const bool avg = kind == pool_kind::avg;
+std::string family_description(pool_family family, reference::pool_kind kind) {
+  const bool avg = kind == reference::pool_kind::avg;
   switch (family) {
     case pool_family::onnx:
       return std::string(avg ? "ONNX AveragePool" : "ONNX MaxPool") +
@@ -38,7 +38,8 @@ std::string flags_text(const shared_flags& flags) {
   if (flags.count_include_pad) {
     text += std::string(" and count_include_pad=") + (*flags.count_include_pad ? "True" : "False");
   }
-  if (flags.auto_pad) text += std::string(" and auto_pad=") + onnx_auto_pad_name(*flags.auto_pad);
+  if (flags.auto_pad)
+    text += std::string(" and auto_pad=") + reference::onnx_auto_pad_name(*flags.auto_pad);
   return text;
 }
 
@@ -57,7 +58,7 @@ std::vector<std::int64_t> recheck_sample(std::int64_t m,
 // A witness is only reported after the reference itself agrees: on every window when m is
 // within options.max_rechecked_windows, else (the rest being certified by find_mismatch's
 // unsat) on a sample.
-verdict checked_witness(std::int64_t n, std::int64_t m, pool_kind kind,
+verdict checked_witness(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                         const detail::solve_outcome& outcome, const solver_options& options,
                         std::span<const std::int64_t> solver_outputs) {
   const family_params& witness = outcome.params;
@@ -75,11 +76,12 @@ verdict checked_witness(std::int64_t n, std::int64_t m, pool_kind kind,
     return unknown{"internal error: the solver's witness failed the reference re-check: " +
                    *mismatch};
   }
-  const auto* pytorch = std::get_if<fixed_pool_params>(&witness);
-  return equivalent{pytorch ? *pytorch : fixed_pool_params{}, outcome.minimal, rechecked, witness};
+  const auto* pytorch = std::get_if<reference::fixed_pool_params>(&witness);
+  return equivalent{pytorch ? *pytorch : reference::fixed_pool_params{}, outcome.minimal, rechecked,
+                    witness};
 }
 
-std::string refuted(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
+std::string refuted(std::int64_t n, std::int64_t m, pool_family family, reference::pool_kind kind,
                     const shared_flags& flags) {
   return "no " + family_description(family, kind) + flags_text(flags) +
          " reproduces adaptive pooling " + std::to_string(n) + " -> " + std::to_string(m) +
@@ -87,8 +89,9 @@ std::string refuted(std::int64_t n, std::int64_t m, pool_family family, pool_kin
 }
 
 // Small m: every window at once.
-verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
-                       const solver_options& options, const shared_flags& flags) {
+verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_family family,
+                       reference::pool_kind kind, const solver_options& options,
+                       const shared_flags& flags) {
   const std::vector<std::int64_t> outputs = detail::every_output(m);
   const detail::solve_outcome outcome =
       detail::solve_minimal(n, m, family, kind, flags, options, outputs);
@@ -101,8 +104,9 @@ verdict solve_unrolled(std::int64_t n, std::int64_t m, pool_family family, pool_
 
 // Any m: the least layer fitting some windows either fits all (find_mismatch is unsat, and being
 // least for fewer constraints it is least for all) or fails at a window that joins the set.
-verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
-                            const solver_options& options, const shared_flags& flags) {
+verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family,
+                            reference::pool_kind kind, const solver_options& options,
+                            const shared_flags& flags) {
   std::vector<std::int64_t> outputs = detail::telling_outputs(n, m);
   for (int round = 0; round < options.max_refinements; ++round) {
     const detail::solve_outcome outcome =
@@ -111,7 +115,7 @@ verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family, 
       return not_equivalent{refuted(n, m, family, kind, flags), outputs};
     if (outcome.status == detail::solve_status::unknown)
       return unknown{"Z3 gave up: " + outcome.reason};
-    const pool_geometry candidate = family_geometry(n, outcome.params, kind);
+    const reference::pool_geometry candidate = family_geometry(n, outcome.params, kind);
     if (candidate.dilation != 1 && candidate.kernel != 1) {
       return unknown{"refinement met a dilated candidate, which its window query cannot check"};
     }
@@ -128,16 +132,16 @@ verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family, 
 }
 
 // The flag choices to try for a whole layer, the family's defaults first.
-std::vector<shared_flags> flag_choices(pool_family family, pool_kind kind) {
-  using enum onnx_auto_pad;
+std::vector<shared_flags> flag_choices(pool_family family, reference::pool_kind kind) {
+  using enum reference::onnx_auto_pad;
   std::vector<shared_flags> choices;
   if (family == pool_family::tflite) return {{false, false, valid}, {false, false, same_upper}};
   if (family == pool_family::onnx) {
-    for (onnx_auto_pad auto_pad : {notset, same_upper, same_lower, valid}) {
+    for (reference::onnx_auto_pad auto_pad : {notset, same_upper, same_lower, valid}) {
       for (bool ceil_mode : {false, true}) {
         if (ceil_mode && auto_pad != notset) continue;
         for (bool count_include_pad : {false, true}) {
-          if (kind == pool_kind::max && count_include_pad) continue;
+          if (kind == reference::pool_kind::max && count_include_pad) continue;
           choices.push_back({ceil_mode, count_include_pad, auto_pad});
         }
       }
@@ -145,7 +149,7 @@ std::vector<shared_flags> flag_choices(pool_family family, pool_kind kind) {
     return choices;
   }
   for (bool ceil_mode : {false, true}) {
-    if (kind == pool_kind::max) {
+    if (kind == reference::pool_kind::max) {
       choices.push_back({ceil_mode, std::nullopt, std::nullopt});
       continue;
     }
@@ -159,7 +163,7 @@ std::vector<shared_flags> flag_choices(pool_family family, pool_kind kind) {
 // Every axis under one flag choice; the layer status is the weakest axis's.
 std::vector<verdict> solve_axes(std::span<const std::int64_t> in_sizes,
                                 std::span<const std::int64_t> out_sizes, pool_family family,
-                                pool_kind kind, const solver_options& options,
+                                reference::pool_kind kind, const solver_options& options,
                                 const shared_flags& flags) {
   std::vector<verdict> verdicts;
   for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
@@ -180,8 +184,9 @@ verdict_status weakest(const std::vector<verdict>& verdicts) {
 
 // Whole-layer search: the first flag choice under which every axis is equivalent.
 void choose_layer_flags(std::span<const std::int64_t> in_sizes,
-                        std::span<const std::int64_t> out_sizes, pool_family family, pool_kind kind,
-                        const solver_options& options, nd_verdict& result) {
+                        std::span<const std::int64_t> out_sizes, pool_family family,
+                        reference::pool_kind kind, const solver_options& options,
+                        nd_verdict& result) {
   bool undecided = false;
   for (const shared_flags& flags : flag_choices(family, kind)) {
     std::vector<verdict> verdicts = solve_axes(in_sizes, out_sizes, family, kind, options, flags);
@@ -209,17 +214,17 @@ verdict_status status_of(const verdict& v) {
   return verdict_status::unknown;
 }
 
-verdict prove_equivalence(std::int64_t n, std::int64_t m, pool_kind kind,
+verdict prove_equivalence(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                           const solver_options& options, const shared_flags& flags,
                           pool_family family) {
-  require_valid_size(n, "input size");
-  require_valid_size(m, "output size");
+  reference::require_valid_size(n, "input size");
+  reference::require_valid_size(m, "output size");
   if (m <= options.max_unrolled_outputs) return solve_unrolled(n, m, family, kind, options, flags);
   return solve_by_refinement(n, m, family, kind, options, flags);
 }
 
 nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
-                                std::span<const std::int64_t> out_sizes, pool_kind kind,
+                                std::span<const std::int64_t> out_sizes, reference::pool_kind kind,
                                 const solver_options& options, pool_family family) {
   POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() && !in_sizes.empty());
   nd_verdict result;
@@ -238,10 +243,11 @@ nd_verdict prove_equivalence_nd(std::span<const std::int64_t> in_sizes,
   return result;
 }
 
-smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, pool_kind kind, const verdict& answer,
-                            const solver_options& options, pool_family family) {
-  require_valid_size(n, "input size");
-  require_valid_size(m, "output size");
+smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, reference::pool_kind kind,
+                            const verdict& answer, const solver_options& options,
+                            pool_family family) {
+  reference::require_valid_size(n, "input size");
+  reference::require_valid_size(m, "output size");
   const bool small = m <= options.max_unrolled_outputs;
   if (const auto* no = std::get_if<not_equivalent>(&answer)) {
     const std::vector<std::int64_t> outputs =
@@ -259,4 +265,4 @@ smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, pool_kind kind, cons
           "unknown"};
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,21 +1,20 @@
-#include "solver/explain.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/fixed_pool.h>
+#include <poolproof/solver/explain.h>
 
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "reference/fixed_pool.h"
 #include "solver/z3_encoding.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // What window i demands of a dilation-1 layer, which reads [i*s - p, i*s - p + k) clipped to
 // [0, n): an equation where the adaptive window is not clipped, an inequality where it is.
 std::string demands(std::int64_t n, std::int64_t m, std::int64_t i) {
-  const window w = adaptive_window(n, m, i);
+  const reference::window w = reference::adaptive_window(n, m, i);
   const std::string start = i == 0 ? "-p" : fmt::format("{}*s - p", i);
   const std::string begin = w.begin == 0 ? start + " <= 0" : fmt::format("{} = {}", start, w.begin);
   const std::string end =
@@ -27,11 +26,12 @@ std::string demands(std::int64_t n, std::int64_t m, std::int64_t i) {
 std::string consequence(std::int64_t n, std::int64_t m, const std::vector<std::int64_t>& windows) {
   std::vector<std::int64_t> unclipped;
   for (std::int64_t i : windows) {
-    if (adaptive_window(n, m, i).begin > 0) unclipped.push_back(i);
+    if (reference::adaptive_window(n, m, i).begin > 0) unclipped.push_back(i);
   }
   if (unclipped.size() < 2) return "";
   const std::int64_t i = unclipped[0], j = unclipped[1];
-  const std::int64_t a = adaptive_window(n, m, i).begin, b = adaptive_window(n, m, j).begin;
+  const std::int64_t a = reference::adaptive_window(n, m, i).begin,
+                     b = reference::adaptive_window(n, m, j).begin;
   if ((b - a) % (j - i) != 0) {
     return fmt::format("    so the stride would be ({} - {})/{}, not a whole number\n", b, a,
                        j - i);
@@ -56,7 +56,7 @@ const char* family_ranges(pool_family family) {
 
 }  // namespace
 
-std::string explain_not_equivalent(std::int64_t n, std::int64_t m, pool_kind kind,
+std::string explain_not_equivalent(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                                    const not_equivalent& refutation, const solver_options& options,
                                    pool_family family) {
   const std::vector<std::int64_t> outputs =
@@ -83,4 +83,4 @@ std::string explain_not_equivalent(std::int64_t n, std::int64_t m, pool_kind kin
   return text;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <poolproof/common/error.h>
 
-#include "reference/error.h"
-
-namespace poolproof::detail {
+namespace poolproof::solver::detail {
 namespace {
 
 using json = nlohmann::json;
@@ -23,8 +22,10 @@ json per_axis(const std::vector<family_params>& axes, std::int64_t Params::*fiel
 std::vector<std::int64_t> onnx_pads(const std::vector<family_params>& axes) {
   std::vector<std::int64_t> pads;
   pads.reserve(2 * axes.size());
-  for (const family_params& axis : axes) pads.push_back(std::get<onnx_pool_params>(axis).pad_begin);
-  for (const family_params& axis : axes) pads.push_back(std::get<onnx_pool_params>(axis).pad_end);
+  for (const family_params& axis : axes)
+    pads.push_back(std::get<reference::onnx_pool_params>(axis).pad_begin);
+  for (const family_params& axis : axes)
+    pads.push_back(std::get<reference::onnx_pool_params>(axis).pad_end);
   return pads;
 }
 
@@ -36,54 +37,57 @@ std::string list(const std::vector<family_params>& axes, std::int64_t Params::*f
   return fmt::format("[{}]", fmt::join(values, ", "));
 }
 
-std::string onnx_text(const std::vector<family_params>& axes, pool_kind kind) {
-  const auto& shared = std::get<onnx_pool_params>(axes.front());
-  std::string text = fmt::format(
-      "{}(kernel_shape={}, strides={}", kind == pool_kind::avg ? "AveragePool" : "MaxPool",
-      list(axes, &onnx_pool_params::kernel), list(axes, &onnx_pool_params::stride));
-  if (shared.auto_pad == onnx_auto_pad::notset) {
+std::string onnx_text(const std::vector<family_params>& axes, reference::pool_kind kind) {
+  const auto& shared = std::get<reference::onnx_pool_params>(axes.front());
+  std::string text = fmt::format("{}(kernel_shape={}, strides={}",
+                                 kind == reference::pool_kind::avg ? "AveragePool" : "MaxPool",
+                                 list(axes, &reference::onnx_pool_params::kernel),
+                                 list(axes, &reference::onnx_pool_params::stride));
+  if (shared.auto_pad == reference::onnx_auto_pad::notset) {
     text += fmt::format(", pads=[{}], ceil_mode={}", fmt::join(onnx_pads(axes), ", "),
                         shared.ceil_mode ? 1 : 0);
   } else {
-    text += fmt::format(", auto_pad={}", onnx_auto_pad_name(shared.auto_pad));
+    text += fmt::format(", auto_pad={}", reference::onnx_auto_pad_name(shared.auto_pad));
   }
-  if (kind == pool_kind::avg) {
+  if (kind == reference::pool_kind::avg) {
     return text + fmt::format(", count_include_pad={})", shared.count_include_pad ? 1 : 0);
   }
-  return text + fmt::format(", dilations={})", list(axes, &onnx_pool_params::dilation));
+  return text + fmt::format(", dilations={})", list(axes, &reference::onnx_pool_params::dilation));
 }
 
 }  // namespace
 
-std::string export_layer_text(const std::vector<family_params>& axes, pool_kind kind) {
+std::string export_layer_text(const std::vector<family_params>& axes, reference::pool_kind kind) {
   POOLPROOF_CHECK(!axes.empty());
   if (family_of(axes.front()) == pool_family::onnx) return onnx_text(axes, kind);
-  const auto& shared = std::get<tflite_pool_params>(axes.front());
+  const auto& shared = std::get<reference::tflite_pool_params>(axes.front());
   return fmt::format("tf.nn.{}(ksize={}, strides={}, padding='{}')",
-                     kind == pool_kind::avg ? "avg_pool" : "max_pool",
-                     list(axes, &tflite_pool_params::kernel),
-                     list(axes, &tflite_pool_params::stride), tflite_padding_name(shared.padding));
+                     kind == reference::pool_kind::avg ? "avg_pool" : "max_pool",
+                     list(axes, &reference::tflite_pool_params::kernel),
+                     list(axes, &reference::tflite_pool_params::stride),
+                     reference::tflite_padding_name(shared.padding));
 }
 
-json export_layer_json(const std::vector<family_params>& axes, pool_kind kind) {
+json export_layer_json(const std::vector<family_params>& axes, reference::pool_kind kind) {
   POOLPROOF_CHECK(!axes.empty());
   if (family_of(axes.front()) == pool_family::tflite) {
-    return {{"kernel", per_axis(axes, &tflite_pool_params::kernel)},
-            {"stride", per_axis(axes, &tflite_pool_params::stride)},
-            {"padding", tflite_padding_name(std::get<tflite_pool_params>(axes.front()).padding)}};
+    return {{"kernel", per_axis(axes, &reference::tflite_pool_params::kernel)},
+            {"stride", per_axis(axes, &reference::tflite_pool_params::stride)},
+            {"padding", reference::tflite_padding_name(
+                            std::get<reference::tflite_pool_params>(axes.front()).padding)}};
   }
-  const auto& shared = std::get<onnx_pool_params>(axes.front());
-  json w = {{"kernel", per_axis(axes, &onnx_pool_params::kernel)},
-            {"stride", per_axis(axes, &onnx_pool_params::stride)},
+  const auto& shared = std::get<reference::onnx_pool_params>(axes.front());
+  json w = {{"kernel", per_axis(axes, &reference::onnx_pool_params::kernel)},
+            {"stride", per_axis(axes, &reference::onnx_pool_params::stride)},
             {"pads", onnx_pads(axes)},
-            {"auto_pad", onnx_auto_pad_name(shared.auto_pad)},
+            {"auto_pad", reference::onnx_auto_pad_name(shared.auto_pad)},
             {"ceil_mode", shared.ceil_mode}};
-  if (kind == pool_kind::avg) {
+  if (kind == reference::pool_kind::avg) {
     w["count_include_pad"] = shared.count_include_pad;
   } else {
-    w["dilation"] = per_axis(axes, &onnx_pool_params::dilation);
+    w["dilation"] = per_axis(axes, &reference::onnx_pool_params::dilation);
   }
   return w;
 }
 
-}  // namespace poolproof::detail
+}  // namespace poolproof::solver::detail

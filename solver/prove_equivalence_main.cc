@@ -1,5 +1,13 @@
 // prove_equivalence IN OUT: can a fixed PyTorch pooling layer replace adaptive pooling IN -> OUT?
 #include <fmt/format.h>
+#include <poolproof/common/atomic_file.h>
+#include <poolproof/common/error.h>
+#include <poolproof/solver/equivalence.h>
+#include <poolproof/solver/explain.h>
+#include <poolproof/solver/report.h>
+#include <poolproof/solver/size_arguments.h>
+#include <poolproof/solver/smt2_script.h>
+#include <poolproof/solver/svg.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,15 +15,6 @@
 #include <iostream>
 #include <string>
 #include <thread>
-
-#include "reference/atomic_file.h"
-#include "reference/error.h"
-#include "solver/equivalence.h"
-#include "solver/explain.h"
-#include "solver/report.h"
-#include "solver/size_arguments.h"
-#include "solver/smt2_script.h"
-#include "solver/svg.h"
 
 namespace {
 
@@ -26,14 +25,14 @@ struct arguments {
   bool explain = false;
   std::int64_t max_rows = 16;
   unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-  poolproof::solver_options options;
+  poolproof::solver::solver_options options;
 };
 
 // The families --target names: one, or all three for "all".
-std::vector<poolproof::pool_family> targets(const std::string& target) {
-  using poolproof::pool_family;
+std::vector<poolproof::solver::pool_family> targets(const std::string& target) {
+  using poolproof::solver::pool_family;
   if (target == "all") return {pool_family::pytorch, pool_family::onnx, pool_family::tflite};
-  return {poolproof::parse_pool_family(target)};
+  return {poolproof::solver::parse_pool_family(target)};
 }
 
 // Raised by Ctrl-C during a sweep, which then stops and prints its partial counts.
@@ -50,7 +49,9 @@ void print_progress(std::int64_t checked, std::int64_t total) {
 }
 
 int run_sweep(const arguments& args) {
-  using namespace poolproof;
+  using namespace poolproof::solver;
+  namespace reference = poolproof::reference;
+  namespace common = poolproof::common;
   sweep_options options;
   const auto [in_first, in_last] = parse_range(args.sweep.front(), "sweep range");
   const auto [out_first, out_last] = parse_range(args.sweep.back(), "sweep range");
@@ -59,20 +60,20 @@ int run_sweep(const arguments& args) {
   options.threads = args.threads;
   options.solver = args.options;
   const std::vector<pool_family> families = targets(args.target);
-  if (families.size() != 1) throw input_error("--sweep takes one --target, not all");
+  if (families.size() != 1) throw common::input_error("--sweep takes one --target, not all");
   options.family = families.front();
   if (!args.map_path.empty() && options.family != pool_family::pytorch)
-    throw input_error("--map draws the PyTorch theorem only; use --target pytorch");
+    throw common::input_error("--map draws the PyTorch theorem only; use --target pytorch");
   std::signal(SIGINT, [](int) { stop_requested = true; });
   const auto branch_of = [](std::int64_t n, std::int64_t m) {
-    return closed_form(n, m, pool_kind::avg).branch;
+    return closed_form(n, m, reference::pool_kind::avg).branch;
   };
   if (!args.map_path.empty())
     (void)equivalence_map_svg(options, branch_of);  // refuse a bad map before sweeping
   const sweep_result result = sweep(options, print_progress, stop_requested);
   std::cout << sweep_report(result, options, args.json);
   if (!args.map_path.empty())
-    write_file_atomically(args.map_path, equivalence_map_svg(options, branch_of));
+    common::write_file_atomically(args.map_path, equivalence_map_svg(options, branch_of));
   return sweep_exit_code(result);
 }
 
@@ -85,20 +86,22 @@ std::string axis_path(const std::string& path, std::size_t axis, std::size_t axe
 }
 
 // For each refuted axis and kind, why: from a minimal unsat core, in windows and strides.
-std::string explanations(const poolproof::equivalence_report& report,
-                         const poolproof::solver_options& options) {
-  using namespace poolproof;
+std::string explanations(const poolproof::solver::equivalence_report& report,
+                         const poolproof::solver::solver_options& options) {
+  using namespace poolproof::solver;
+  namespace reference = poolproof::reference;
+  namespace common = poolproof::common;
   std::string text;
   const std::string family = report.family == pool_family::pytorch
                                  ? ""
                                  : std::string(pool_family_name(report.family)) + " ";
-  for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
-    const nd_verdict& verdicts = kind == pool_kind::avg ? report.avg : report.max;
+  for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
+    const nd_verdict& verdicts = kind == reference::pool_kind::avg ? report.avg : report.max;
     for (std::size_t axis = 0; axis < verdicts.axes.size(); ++axis) {
       const auto* refuted = std::get_if<not_equivalent>(&verdicts.axes[axis]);
       if (refuted == nullptr) continue;
-      text += fmt::format("{}{} axis {} ({} -> {}):\n", family, pool_kind_name(kind), axis,
-                          report.in_size[axis], report.out_size[axis]);
+      text += fmt::format("{}{} axis {} ({} -> {}):\n", family, reference::pool_kind_name(kind),
+                          axis, report.in_size[axis], report.out_size[axis]);
       text += explain_not_equivalent(report.in_size[axis], report.out_size[axis], kind, *refuted,
                                      options, report.family);
     }
@@ -107,50 +110,53 @@ std::string explanations(const poolproof::equivalence_report& report,
 }
 
 // Both kinds' verdicts for one family.
-poolproof::equivalence_report solve_family(const std::vector<std::int64_t>& in,
-                                           const std::vector<std::int64_t>& out,
-                                           poolproof::pool_family family,
-                                           const poolproof::solver_options& options) {
-  using namespace poolproof;
-  return {in, out, prove_equivalence_nd(in, out, pool_kind::avg, options, family),
-          prove_equivalence_nd(in, out, pool_kind::max, options, family), family};
+poolproof::solver::equivalence_report solve_family(
+    const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& out,
+    poolproof::solver::pool_family family, const poolproof::solver::solver_options& options) {
+  using namespace poolproof::solver;
+  namespace reference = poolproof::reference;
+  namespace common = poolproof::common;
+  return {in, out, prove_equivalence_nd(in, out, reference::pool_kind::avg, options, family),
+          prove_equivalence_nd(in, out, reference::pool_kind::max, options, family), family};
 }
 
 // The --smt2 script: each family's queries in turn.
-std::string smt2_scripts(const std::vector<poolproof::equivalence_report>& reports,
-                         const poolproof::solver_options& options) {
+std::string smt2_scripts(const std::vector<poolproof::solver::equivalence_report>& reports,
+                         const poolproof::solver::solver_options& options) {
   std::string script;
-  for (const poolproof::equivalence_report& r : reports) {
-    script += poolproof::equivalence_script(r.in_size, r.out_size, r.avg.axes, r.max.axes, options,
-                                            r.family);
+  for (const poolproof::solver::equivalence_report& r : reports) {
+    script += poolproof::solver::equivalence_script(r.in_size, r.out_size, r.avg.axes, r.max.axes,
+                                                    options, r.family);
   }
   return script;
 }
 
 int run(const arguments& args) {
-  using namespace poolproof;
+  using namespace poolproof::solver;
+  namespace reference = poolproof::reference;
+  namespace common = poolproof::common;
   if (!args.sweep.empty()) return run_sweep(args);
   if (args.in_text.empty() || args.out_text.empty())
-    throw input_error("IN and OUT are required (or --sweep)");
+    throw common::input_error("IN and OUT are required (or --sweep)");
   const std::vector<pool_family> families = targets(args.target);
   const auto in = parse_sizes(args.in_text, "input size");
   const auto out = parse_sizes(args.out_text, "output size");
   if (in.size() != out.size()) {
-    throw input_error("input size '" + args.in_text + "' and output size '" + args.out_text +
-                      "' have different numbers of axes");
+    throw common::input_error("input size '" + args.in_text + "' and output size '" +
+                              args.out_text + "' have different numbers of axes");
   }
   if (!args.svg_path.empty() && families != std::vector{pool_family::pytorch})
-    throw input_error("--svg draws PyTorch windows only; use --target pytorch");
+    throw common::input_error("--svg draws PyTorch windows only; use --target pytorch");
   std::vector<equivalence_report> reports;
   reports.reserve(families.size());
   for (pool_family family : families)
     reports.push_back(solve_family(in, out, family, args.options));
   for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis) {
-    write_file_atomically(axis_path(args.svg_path, axis, in.size()),
-                          window_picture_svg(reports.front(), axis));
+    common::write_file_atomically(axis_path(args.svg_path, axis, in.size()),
+                                  window_picture_svg(reports.front(), axis));
   }
   if (!args.smt2_path.empty())
-    write_file_atomically(args.smt2_path, smt2_scripts(reports, args.options));
+    common::write_file_atomically(args.smt2_path, smt2_scripts(reports, args.options));
   const bool all = reports.size() > 1;
   if (args.json) std::cout << (all ? json_report(reports) : json_report(reports.front()));
   for (std::size_t i = 0; !args.json && i < reports.size(); ++i) {
@@ -209,7 +215,7 @@ int main(int argc, char** argv) {
   }
   try {
     return run(args);
-  } catch (const poolproof::input_error& e) {
+  } catch (const poolproof::common::input_error& e) {
     std::cerr << "prove_equivalence: " << e.what() << "\n";
     return 2;
   }

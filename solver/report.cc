@@ -1,24 +1,23 @@
-#include "solver/report.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/fixed_pool.h>
+#include <poolproof/solver/report.h>
 
 #include <nlohmann/json.hpp>
 
-#include "reference/adaptive_window.h"
-#include "reference/fixed_pool.h"
 #include "solver/family_text.h"
 #include "solver/z3_encoding.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 using json = nlohmann::json;
 
 // The rule people assume: stride = n//m, kernel = n-(m-1)*stride, padding 0 (undefined for m > n).
-std::optional<fixed_pool_params> naive_params(std::int64_t n, std::int64_t m) {
+std::optional<reference::fixed_pool_params> naive_params(std::int64_t n, std::int64_t m) {
   if (n / m == 0) return std::nullopt;
-  fixed_pool_params params;
+  reference::fixed_pool_params params;
   params.stride = n / m;
   params.kernel = n - (m - 1) * params.stride;
   return params;
@@ -26,17 +25,20 @@ std::optional<fixed_pool_params> naive_params(std::int64_t n, std::int64_t m) {
 
 // Where the naive rule first goes wrong: window by window when m is small, else at the output a
 // constant-size Z3 query names, described by the reference.
-std::string naive_verdict(std::int64_t n, std::int64_t m, const fixed_pool_params& naive) {
+std::string naive_verdict(std::int64_t n, std::int64_t m,
+                          const reference::fixed_pool_params& naive) {
   constexpr std::int64_t visited_windows = 1'000'000;
   std::optional<std::string> mismatch;
   if (m <= visited_windows) {
-    mismatch = fixed_pool_mismatch(n, m, naive, pool_kind::avg);
+    mismatch = reference::fixed_pool_mismatch(n, m, naive, reference::pool_kind::avg);
   } else {
-    const detail::mismatch_search search = detail::find_mismatch(n, m, pool_kind::avg, naive, {});
+    const detail::mismatch_search search =
+        detail::find_mismatch(n, m, reference::pool_kind::avg, naive, {});
     if (search.status == detail::solve_status::unknown) return "undecided (" + search.reason + ")";
     if (search.status == detail::solve_status::sat) {
       const std::int64_t output = search.output;
-      mismatch = fixed_pool_mismatch_at(n, m, naive, pool_kind::avg, std::span(&output, 1));
+      mismatch = reference::fixed_pool_mismatch_at(n, m, naive, reference::pool_kind::avg,
+                                                   std::span(&output, 1));
     }
   }
   return mismatch ? "differs: " + *mismatch : "reproduces the adaptive windows";
@@ -51,14 +53,14 @@ std::optional<family_params> witness_of(const nd_verdict& v, std::size_t axis, p
 
 // One cell: the fixed window of output o (the family's reference model), its divisor for avg,
 // and a mark where it differs.
-std::string fixed_cell(std::int64_t n, std::int64_t o, const family_params& params, pool_kind kind,
-                       const window& adaptive) {
-  const pool_geometry g = family_geometry(n, params, kind);
-  const index_progression indices = geometry_indices(n, g, o);
+std::string fixed_cell(std::int64_t n, std::int64_t o, const family_params& params,
+                       reference::pool_kind kind, const reference::window& adaptive) {
+  const reference::pool_geometry g = family_geometry(n, params, kind);
+  const reference::index_progression indices = reference::geometry_indices(n, g, o);
   std::string cell = to_string(indices);
   bool differs = !same_indices(indices, adaptive);
-  if (kind == pool_kind::avg) {
-    const std::int64_t divisor = geometry_avg_divisor(n, g, o);
+  if (kind == reference::pool_kind::avg) {
+    const std::int64_t divisor = reference::geometry_avg_divisor(n, g, o);
     cell += fmt::format(" /{}", divisor);
     differs = differs || divisor != adaptive.length();
   }
@@ -66,31 +68,34 @@ std::string fixed_cell(std::int64_t n, std::int64_t o, const family_params& para
 }
 
 // One value per axis: a bare number for 1-D, a tuple "(a, b)" for N-D, as PyTorch takes them.
-std::string per_axis(const std::vector<fixed_pool_params>& axes,
-                     std::int64_t fixed_pool_params::*field) {
+std::string per_axis(const std::vector<reference::fixed_pool_params>& axes,
+                     std::int64_t reference::fixed_pool_params::*field) {
   if (axes.size() == 1) return std::to_string(axes.front().*field);
   std::vector<std::int64_t> values;
   values.reserve(axes.size());
-  for (const fixed_pool_params& axis : axes) values.push_back(axis.*field);
+  for (const reference::fixed_pool_params& axis : axes) values.push_back(axis.*field);
   return fmt::format("({})", fmt::join(values, ", "));
 }
 
 // The layer as PyTorch code, ready to paste; ceil_mode and count_include_pad are one per layer.
-std::string layer_text(const std::vector<fixed_pool_params>& axes, pool_kind kind) {
+std::string layer_text(const std::vector<reference::fixed_pool_params>& axes,
+                       reference::pool_kind kind) {
   const auto flag = [](bool value) { return value ? "True" : "False"; };
-  const fixed_pool_params& shared = axes.front();
-  if (kind == pool_kind::avg) {
+  const reference::fixed_pool_params& shared = axes.front();
+  if (kind == reference::pool_kind::avg) {
     return fmt::format(
         "AvgPool{}d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={})",
-        axes.size(), per_axis(axes, &fixed_pool_params::kernel),
-        per_axis(axes, &fixed_pool_params::stride), per_axis(axes, &fixed_pool_params::padding),
-        flag(shared.ceil_mode), flag(shared.count_include_pad));
+        axes.size(), per_axis(axes, &reference::fixed_pool_params::kernel),
+        per_axis(axes, &reference::fixed_pool_params::stride),
+        per_axis(axes, &reference::fixed_pool_params::padding), flag(shared.ceil_mode),
+        flag(shared.count_include_pad));
   }
   return fmt::format("MaxPool{}d(kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={})",
-                     axes.size(), per_axis(axes, &fixed_pool_params::kernel),
-                     per_axis(axes, &fixed_pool_params::stride),
-                     per_axis(axes, &fixed_pool_params::padding),
-                     per_axis(axes, &fixed_pool_params::dilation), flag(shared.ceil_mode));
+                     axes.size(), per_axis(axes, &reference::fixed_pool_params::kernel),
+                     per_axis(axes, &reference::fixed_pool_params::stride),
+                     per_axis(axes, &reference::fixed_pool_params::padding),
+                     per_axis(axes, &reference::fixed_pool_params::dilation),
+                     flag(shared.ceil_mode));
 }
 
 std::string window_table(const equivalence_report& r, std::size_t axis, std::int64_t max_rows) {
@@ -112,14 +117,14 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
       out += fmt::format("{:>6}  ({} more windows)\n", "...", m - 2 * head);
       o = m - head;
     }
-    const window w = adaptive_window(n, m, o);
+    const reference::window w = reference::adaptive_window(n, m, o);
     out += fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", o,
                        fmt::format("{} len {}", to_string(w), w.length()),
-                       naive     ? fixed_cell(n, o, *naive, pool_kind::avg, w)
+                       naive     ? fixed_cell(n, o, *naive, reference::pool_kind::avg, w)
                        : pytorch ? "-"
                                  : "",
-                       avg ? fixed_cell(n, o, *avg, pool_kind::avg, w) : "-",
-                       max ? fixed_cell(n, o, *max, pool_kind::max, w) : "-");
+                       avg ? fixed_cell(n, o, *avg, reference::pool_kind::avg, w) : "-",
+                       max ? fixed_cell(n, o, *max, reference::pool_kind::max, w) : "-");
   }
   if (naive) {
     out += fmt::format("        naive rule (count_include_pad=True): {}\n",
@@ -128,14 +133,14 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
   return out;
 }
 
-std::string verdict_line(const nd_verdict& v, pool_kind kind, pool_family family,
+std::string verdict_line(const nd_verdict& v, reference::pool_kind kind, pool_family family,
                          bool name_family) {
   const std::string name =
       name_family || family != pool_family::pytorch
-          ? fmt::format("{} {}", pool_family_name(family), pool_kind_name(kind))
-          : pool_kind_name(kind);
+          ? fmt::format("{} {}", pool_family_name(family), reference::pool_kind_name(kind))
+          : reference::pool_kind_name(kind);
   if (v.status == verdict_status::equivalent) {
-    std::vector<fixed_pool_params> axes;
+    std::vector<reference::fixed_pool_params> axes;
     std::vector<family_params> layers;
     bool minimal = true;
     for (const verdict& axis : v.layer) {
@@ -162,20 +167,20 @@ std::string verdict_line(const nd_verdict& v, pool_kind kind, pool_family family
   return fmt::format("{}: {}  {}\n", name, status, fmt::join(reasons, "\n    "));
 }
 
-json witness_json(const fixed_pool_params& p, pool_kind kind) {
+json witness_json(const reference::fixed_pool_params& p, reference::pool_kind kind) {
   json w = {{"kernel", p.kernel},
             {"stride", p.stride},
             {"padding", p.padding},
             {"ceil_mode", p.ceil_mode}};
-  if (kind == pool_kind::avg) w["count_include_pad"] = p.count_include_pad;
-  if (kind == pool_kind::max) w["dilation"] = p.dilation;
+  if (kind == reference::pool_kind::avg) w["count_include_pad"] = p.count_include_pad;
+  if (kind == reference::pool_kind::max) w["dilation"] = p.dilation;
   return w;
 }
 
-json verdict_json(const verdict& v, pool_kind kind) {
+json verdict_json(const verdict& v, reference::pool_kind kind) {
   if (const auto* yes = std::get_if<equivalent>(&v)) {
-    const bool pytorch = !std::holds_alternative<onnx_pool_params>(yes->layer) &&
-                         !std::holds_alternative<tflite_pool_params>(yes->layer);
+    const bool pytorch = !std::holds_alternative<reference::onnx_pool_params>(yes->layer) &&
+                         !std::holds_alternative<reference::tflite_pool_params>(yes->layer);
     return {{"equivalent", true},
             {"witness", pytorch ? witness_json(yes->witness, kind)
                                 : detail::export_layer_json({yes->layer}, kind)},
@@ -188,7 +193,7 @@ json verdict_json(const verdict& v, pool_kind kind) {
 }
 
 // A layer's witness: per-axis numbers gathered into arrays for N-D, shared flags kept scalar.
-json layer_json(const nd_verdict& v, pool_kind kind, const equivalence_report& r) {
+json layer_json(const nd_verdict& v, reference::pool_kind kind, const equivalence_report& r) {
   json result;
   if (v.layer.size() == 1) {
     result = verdict_json(v.layer.front(), kind);
@@ -243,8 +248,8 @@ std::string human_report(const equivalence_report& r, std::int64_t max_rows, boo
     out += window_table(r, axis, max_rows);
     out += "        (* = differs from the adaptive window or its divisor)\n\n";
   }
-  return out + verdict_line(r.avg, pool_kind::avg, r.family, name_family) +
-         verdict_line(r.max, pool_kind::max, r.family, name_family);
+  return out + verdict_line(r.avg, reference::pool_kind::avg, r.family, name_family) +
+         verdict_line(r.max, reference::pool_kind::max, r.family, name_family);
 }
 
 namespace {
@@ -253,8 +258,8 @@ json report_json(const equivalence_report& r) {
   return {{"target", pool_family_name(r.family)},
           {"in_size", r.in_size},
           {"out_size", r.out_size},
-          {"avg", layer_json(r.avg, pool_kind::avg, r)},
-          {"max", layer_json(r.max, pool_kind::max, r)},
+          {"avg", layer_json(r.avg, reference::pool_kind::avg, r)},
+          {"max", layer_json(r.max, reference::pool_kind::max, r)},
           {"exit_code", exit_code(r)}};
 }
 
@@ -339,4 +344,4 @@ int sweep_exit_code(const sweep_result& result) {
   return result.unknown > 0 ? 3 : 0;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,15 +1,14 @@
-#include "solver/size_arguments.h"
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/solver/size_arguments.h>
 
 #include <string>
 
-#include "reference/adaptive_window.h"
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 [[noreturn]] void refuse(std::string_view what, std::string_view text, const std::string& why) {
-  throw input_error(std::string(what) + " '" + std::string(text) + "' " + why);
+  throw common::input_error(std::string(what) + " '" + std::string(text) + "' " + why);
 }
 
 std::int64_t parse_one(std::string_view part, std::string_view what, std::string_view text) {
@@ -22,10 +21,10 @@ std::int64_t parse_one(std::string_view part, std::string_view what, std::string
   std::int64_t value = 0;
   for (char c : part) {
     // value * 10 would pass 2^62 (and could overflow int64): refuse before computing it.
-    if (value > max_size / 10) refuse(what, text, "is past 2^62");
+    if (value > reference::max_size / 10) refuse(what, text, "is past 2^62");
     value = value * 10 + (c - '0');
   }
-  if (value > max_size) refuse(what, text, "is past 2^62");
+  if (value > reference::max_size) refuse(what, text, "is past 2^62");
   if (value < 1) refuse(what, text, "must be at least 1");
   return value;
 }
@@ -54,4 +53,4 @@ std::pair<std::int64_t, std::int64_t> parse_range(std::string_view text, std::st
   return {first, last};
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,11 +1,9 @@
-#include "solver/smt2_script.h"
-
 #include <fmt/format.h>
+#include <poolproof/common/error.h>
+#include <poolproof/solver/equivalence.h>
+#include <poolproof/solver/smt2_script.h>
 
-#include "reference/error.h"
-#include "solver/equivalence.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // Each query carries its own (set-logic ...) line for standalone use; a multi-query script may
@@ -30,14 +28,14 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
       "; fits these windows, or the witness differs from no window).\n"
       "(set-logic ALL)\n";
   for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
-    for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
-      const verdict& answer = kind == pool_kind::avg ? avg[axis] : max[axis];
+    for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
+      const verdict& answer = kind == reference::pool_kind::avg ? avg[axis] : max[axis];
       const smt2_query query =
           equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options, family);
       const std::string label =
           family == pool_family::pytorch
-              ? pool_kind_name(kind)
-              : fmt::format("{} {}", pool_family_name(family), pool_kind_name(kind));
+              ? reference::pool_kind_name(kind)
+              : fmt::format("{} {}", pool_family_name(family), reference::pool_kind_name(kind));
       script += fmt::format("(echo \"axis {} {}: {} -> {}, expect {}\")\n(push 1)\n{}(pop 1)\n",
                             axis, label, in_sizes[axis], out_sizes[axis], query.expected,
                             without_logic_line(query.script));
@@ -46,4 +44,4 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
   return script;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

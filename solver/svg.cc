@@ -1,7 +1,9 @@
-#include "solver/svg.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/fixed_pool.h>
+#include <poolproof/solver/svg.h>
 
 #include <algorithm>
 #include <array>
@@ -12,12 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "reference/error.h"
-#include "reference/fixed_pool.h"
 #include "solver/svg_primitives.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 using namespace svg_detail;
@@ -37,7 +36,7 @@ constexpr std::string_view differs_fill = "#D55E00";  // Okabe-Ito vermillion
 // The fixed layer drawn against the adaptive windows, with the line that describes it.
 struct fixed_layer {
   std::string description;
-  fixed_pool_params params;
+  reference::fixed_pool_params params;
   std::int64_t outputs = 0;
 };
 
@@ -47,21 +46,21 @@ std::optional<fixed_layer> drawn_layer(const equivalence_report& r, std::size_t 
   const auto* found = axis < source.size() ? std::get_if<equivalent>(&source[axis]) : nullptr;
   const auto flag = [](bool value) { return value ? "True" : "False"; };
   if (found) {
-    const fixed_pool_params& p = found->witness;
+    const reference::fixed_pool_params& p = found->witness;
     return fixed_layer{
         fmt::format("fixed windows: avg witness kernel={} stride={} padding={} ceil_mode={} "
                     "count_include_pad={}",
                     p.kernel, p.stride, p.padding, flag(p.ceil_mode), flag(p.count_include_pad)),
-        p, fixed_pool_output_size(n, p)};
+        p, reference::fixed_pool_output_size(n, p)};
   }
   if (n / m == 0) return std::nullopt;
-  fixed_pool_params naive;
+  reference::fixed_pool_params naive;
   naive.stride = n / m;
   naive.kernel = n - (m - 1) * naive.stride;
   return fixed_layer{fmt::format("fixed windows: naive rule stride = n//m = {}, kernel = "
                                  "n-(m-1)*stride = {}, padding = 0 (count_include_pad=True)",
                                  naive.stride, naive.kernel),
-                     naive, fixed_pool_output_size(n, naive)};
+                     naive, reference::fixed_pool_output_size(n, naive)};
 }
 
 // The inputs [first, last) that one group of drawn outputs reads, across the axis width: one
@@ -85,11 +84,11 @@ struct input_axis {
 };
 
 // The inputs output o's adaptive window and, when there is one, its fixed window read.
-window span_of(std::int64_t n, std::int64_t m, std::int64_t o,
-               const std::optional<fixed_layer>& fixed) {
-  window span = adaptive_window(n, m, o);
+reference::window span_of(std::int64_t n, std::int64_t m, std::int64_t o,
+                          const std::optional<fixed_layer>& fixed) {
+  reference::window span = reference::adaptive_window(n, m, o);
   if (!fixed || o >= fixed->outputs) return span;
-  const index_progression indices = fixed_pool_indices(n, fixed->params, o);
+  const reference::index_progression indices = reference::fixed_pool_indices(n, fixed->params, o);
   if (indices.count == 0) return span;
   span.begin = std::min(span.begin, indices.first);
   span.end = std::max(span.end, indices.first + (indices.count - 1) * indices.step + 1);
@@ -100,7 +99,7 @@ input_axis make_axis(std::int64_t n, std::int64_t m, const std::vector<std::int6
                      const std::optional<fixed_layer>& fixed) {
   input_axis a{.n = n, .first = n, .last = 0};
   for (const std::int64_t o : outputs) {
-    const window span = span_of(n, m, o, fixed);
+    const reference::window span = span_of(n, m, o, fixed);
     a.first = std::min(a.first, span.begin);
     a.last = std::max(a.last, span.end);
   }
@@ -183,7 +182,7 @@ struct drawn_row {
 // Output o: the adaptive bar, the fixed bar under it, and both index sets in the text column.
 drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
                      const std::optional<fixed_layer>& fixed, double y, double text_x) {
-  const window w = adaptive_window(a.n, m, o);
+  const reference::window w = reference::adaptive_window(a.n, m, o);
   const double fixed_y = y + bar_height + 3;
   drawn_row row;
   row.svg = text(a.left - 8, fixed_y + 2, fmt::format("out {}", o), {.size = 11, .anchor = "end"});
@@ -198,8 +197,8 @@ drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
                     {.size = 11, .fill = differs_fill, .family = mono});
     return row;
   }
-  const index_progression indices = fixed_pool_indices(a.n, fixed->params, o);
-  const std::int64_t divisor = fixed_avg_divisor(a.n, fixed->params, o);
+  const reference::index_progression indices = reference::fixed_pool_indices(a.n, fixed->params, o);
+  const std::int64_t divisor = reference::fixed_avg_divisor(a.n, fixed->params, o);
   row.differs = !same_indices(indices, w) || divisor != w.length();
   if (indices.count > 0) {
     row.svg +=
@@ -395,4 +394,4 @@ std::string window_picture_svg(const equivalence_report& report, std::size_t axi
   return document(width, head.height + body.height + 16, picture_title(report, axis), svg);
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,5 +1,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/fixed_pool.h>
+#include <poolproof/solver/svg.h>
 
 #include <algorithm>
 #include <array>
@@ -10,13 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "reference/error.h"
-#include "reference/fixed_pool.h"
-#include "solver/svg.h"
 #include "solver/svg_primitives.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 using namespace svg_detail;
@@ -33,9 +33,9 @@ constexpr std::array<std::string_view, 4> branch_rule{
 using branch_function = std::function<closed_form_branch(std::int64_t, std::int64_t)>;
 
 std::int64_t map_side(const size_range& range, std::string_view what) {
-  if (range.first < 1 || range.last < range.first || range.last > max_size) {
-    throw input_error(fmt::format("map range of {} {}:{} is empty or outside [1, 2^62]", what,
-                                  range.first, range.last));
+  if (range.first < 1 || range.last < range.first || range.last > reference::max_size) {
+    throw common::input_error(fmt::format("map range of {} {}:{} is empty or outside [1, 2^62]",
+                                          what, range.first, range.last));
   }
   return range.last - range.first + 1;
 }
@@ -160,8 +160,8 @@ std::string map_legend(const branch_paths& paths, std::size_t columns, double to
 std::string equivalence_map_svg(const sweep_options& options, const branch_function& branch_of) {
   const std::int64_t columns = map_side(options.in, "n"), rows = map_side(options.out, "m");
   if (columns > max_map_side || rows > max_map_side) {
-    throw input_error(fmt::format("map of {}x{} pairs is larger than {}x{}", columns, rows,
-                                  max_map_side, max_map_side));
+    throw common::input_error(fmt::format("map of {}x{} pairs is larger than {}x{}", columns, rows,
+                                          max_map_side, max_map_side));
   }
   map_grid g{options.in, options.out};
   g.cell = std::clamp<std::int64_t>(1024 / std::max(columns, rows), 1, 24);
@@ -192,4 +192,4 @@ std::string equivalence_map_svg(const sweep_options& options, const branch_funct
   return document(width, static_cast<double>(g.bottom()) + 50, title, svg);
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <utility>
 
-namespace poolproof::svg_detail {
+namespace poolproof::solver::svg_detail {
 
 std::string xml_escape(std::string_view text) {
   static constexpr std::array<std::pair<char, std::string_view>, 5> entities{
@@ -78,4 +78,4 @@ std::vector<std::string> wrap(std::string_view text, std::size_t width) {
   return lines;
 }
 
-}  // namespace poolproof::svg_detail
+}  // namespace poolproof::solver::svg_detail

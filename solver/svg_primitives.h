@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace poolproof::svg_detail {
+namespace poolproof::solver::svg_detail {
 
 inline constexpr std::string_view ink = "#222222";
 inline constexpr std::string_view grey_ink = "#666666";
@@ -41,4 +41,4 @@ struct text_style {
 /// Greedy word wrap at `width` characters.
 [[nodiscard]] std::vector<std::string> wrap(std::string_view text, std::size_t width);
 
-}  // namespace poolproof::svg_detail
+}  // namespace poolproof::solver::svg_detail

@@ -1,39 +1,39 @@
-#include "solver/sweep.h"
-
 #include <fmt/format.h>
+#include <poolproof/common/error.h>
+#include <poolproof/solver/sweep.h>
 
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "reference/error.h"
 #include "solver/z3_encoding.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // A bound above every layer of the family (its kernel, the first objective, is past 2^62), so
 // "a witness below it" is plain feasibility.
 family_params above_every_layer(pool_family family) {
   const auto above = [](auto bound) -> family_params {
-    bound.kernel = max_size + 1;
+    bound.kernel = reference::max_size + 1;
     return bound;
   };
-  if (family == pool_family::onnx) return above(onnx_pool_params{});
-  if (family == pool_family::tflite) return above(tflite_pool_params{});
-  return above(fixed_pool_params{});
+  if (family == pool_family::onnx) return above(reference::onnx_pool_params{});
+  if (family == pool_family::tflite) return above(reference::tflite_pool_params{});
+  return above(reference::fixed_pool_params{});
 }
 
 struct check_task {
   std::int64_t n, m;
-  pool_kind kind;
+  reference::pool_kind kind;
 };
 
 std::vector<check_task> tasks_of(const sweep_options& options) {
   std::vector<check_task> tasks;
   for (std::int64_t n = options.in.first; n <= options.in.last; ++n) {
     for (std::int64_t m = options.out.first; m <= options.out.last; ++m) {
-      for (pool_kind kind : {pool_kind::avg, pool_kind::max}) tasks.push_back({n, m, kind});
+      for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max})
+        tasks.push_back({n, m, kind});
     }
   }
   return tasks;
@@ -41,12 +41,13 @@ std::vector<check_task> tasks_of(const sweep_options& options) {
 
 }  // namespace
 
-std::optional<std::string> check_closed_form(std::int64_t n, std::int64_t m, pool_kind kind,
+std::optional<std::string> check_closed_form(std::int64_t n, std::int64_t m,
+                                             reference::pool_kind kind,
                                              const solver_options& options, bool& unknown,
                                              pool_family family) {
   const family_closed_form_answer answer = closed_form(n, m, family, kind);
-  const std::string pair =
-      fmt::format("{} -> {} {} {}", n, m, pool_family_name(family), pool_kind_name(kind));
+  const std::string pair = fmt::format("{} -> {} {} {}", n, m, pool_family_name(family),
+                                       reference::pool_kind_name(kind));
   if (answer.witness) {
     if (auto mismatch = family_mismatch(n, m, *answer.witness, kind)) {
       return pair + ": the closed form's witness fails the reference: " + *mismatch;
@@ -102,4 +103,4 @@ sweep_result sweep(const sweep_options& options,
   return result;
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::solver

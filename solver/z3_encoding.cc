@@ -1,5 +1,8 @@
 #include "solver/z3_encoding.h"
 
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/fixed_pool.h>
 #include <z3++.h>
 
 #include <algorithm>
@@ -10,18 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "reference/error.h"
-#include "reference/fixed_pool.h"
 #include "solver/z3_family.h"
 
-namespace poolproof::detail {
+namespace poolproof::solver::detail {
 namespace {
 
 z3::expr constant(z3::context& ctx, std::int64_t value) { return ctx.int_val(value); }
 
 // With dilation 1 the taps clip to [max(x0, 0), min(x0 + k, n)).
-z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
+z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n,
+                          const reference::window& w) {
   z3::context& ctx = u.kernel.ctx();
   const z3::expr begin_ok =
       z3::ite(x0 >= 0, x0 == constant(ctx, w.begin), ctx.bool_val(w.begin == 0));
@@ -45,7 +46,7 @@ z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_
   z3::expr tap = ctx.int_val(0);
   std::int64_t previous = -2, previous_begin = 0;
   for (std::int64_t i : outputs) {
-    const window w = adaptive_window(n, m, i);
+    const reference::window w = reference::adaptive_window(n, m, i);
     if (w.length() != 1) return ctx.bool_val(false);
     if (i != previous + 1) {
       tap = ctx.int_const(("tap_" + std::to_string(i)).c_str());
@@ -71,7 +72,8 @@ z3::expr dilated_singletons_match(const unknowns& u, std::int64_t n, std::int64_
 }
 
 // The avg divisor: with count_include_pad the window clipped to [-pad_begin, n + pad_end).
-z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, const window& w) {
+z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n,
+                         const reference::window& w) {
   z3::context& ctx = u.kernel.ctx();
   const z3::expr padded_end = constant(ctx, n) + u.pad_end;
   const z3::expr padded_length = z3::ite(x0 + u.kernel <= padded_end, u.kernel, padded_end - x0);
@@ -79,15 +81,15 @@ z3::expr divisor_matches(const unknowns& u, const z3::expr& x0, std::int64_t n, 
 }
 
 // Every window with dilation 1 (avg always; its divisor too).
-z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool_kind kind,
-                         std::span<const std::int64_t> outputs) {
+z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m,
+                         reference::pool_kind kind, std::span<const std::int64_t> outputs) {
   z3::context& ctx = u.kernel.ctx();
   z3::expr all = ctx.bool_val(true);
   for (std::int64_t i : outputs) {
-    const window w = adaptive_window(n, m, i);
+    const reference::window w = reference::adaptive_window(n, m, i);
     const z3::expr x0 = constant(ctx, i) * u.stride - u.pad_begin;
     all = all && interval_matches(u, x0, n, w);
-    if (kind == pool_kind::avg) all = all && divisor_matches(u, x0, n, w);
+    if (kind == reference::pool_kind::avg) all = all && divisor_matches(u, x0, n, w);
   }
   return all;
 }
@@ -97,10 +99,10 @@ z3::expr intervals_match(const unknowns& u, std::int64_t n, std::int64_t m, pool
 // rule comes from the reference, never re-derived here.
 z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m,
                             const shared_flags& flags, std::span<const std::int64_t> outputs) {
-  const pool_kind kind = u.kind;
+  const reference::pool_kind kind = u.kind;
   z3::expr_vector assertions(u.kernel.ctx());
   assertions.push_back(layer_is(u, n, m, flags));
-  if (kind == pool_kind::avg) {
+  if (kind == reference::pool_kind::avg) {
     assertions.push_back(intervals_match(u, n, m, kind, outputs));
   } else {
     assertions.push_back(z3::ite(u.dilation == 1, intervals_match(u, n, m, kind, outputs),
@@ -127,8 +129,8 @@ z3::expr lexicographically_below(const unknowns& u, const family_params& bound, 
 // window i, or (avg) divides by another number. i is a variable, and a_i, b_i are pinned by
 // a*m <= i*n < (a+1)*m and (b-1)*m < (i+1)*n <= b*m: linear because n and m are constants, so
 // the query has the same size for every m.
-z3::expr some_window_differs(z3::context& ctx, std::int64_t n, std::int64_t m, pool_kind kind,
-                             const pool_geometry& g) {
+z3::expr some_window_differs(z3::context& ctx, std::int64_t n, std::int64_t m,
+                             reference::pool_kind kind, const reference::pool_geometry& g) {
   const z3::expr i = ctx.int_const("output"), a = ctx.int_const("adaptive_begin"),
                  b = ctx.int_const("adaptive_end");
   const z3::expr n_ = constant(ctx, n), m_ = constant(ctx, m), k = constant(ctx, g.kernel),
@@ -137,7 +139,7 @@ z3::expr some_window_differs(z3::context& ctx, std::int64_t n, std::int64_t m, p
   const z3::expr begin = z3::ite(x0 >= 0, x0, ctx.int_val(0));
   const z3::expr end = z3::ite(x0 + k <= n_, x0 + k, n_);
   z3::expr differs = begin != a || end != b;
-  if (kind == pool_kind::avg) {
+  if (kind == reference::pool_kind::avg) {
     const z3::expr padded = z3::ite(x0 + k <= padded_end, k, padded_end - x0);
     differs = differs || (g.divide_by_padded ? padded : end - begin) != b - a;
   }
@@ -212,9 +214,9 @@ void configure(z3::solver& solver, const solver_options& options) {
   solver.set(params);
 }
 
-solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
-                             const shared_flags& flags, const solver_options& options,
-                             std::span<const std::int64_t> outputs) {
+solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_family family,
+                             reference::pool_kind kind, const shared_flags& flags,
+                             const solver_options& options, std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
   configure(solver, options);
@@ -268,9 +270,9 @@ reused_solver& solver_for(const solver_options& options) {
   return *thread_solver;
 }
 
-solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind, const family_params& bound,
-                         const solver_options& options, std::span<const std::int64_t> outputs,
-                         std::string& reason) {
+solve_status check_below(std::int64_t n, std::int64_t m, reference::pool_kind kind,
+                         const family_params& bound, const solver_options& options,
+                         std::span<const std::int64_t> outputs, std::string& reason) {
   reused_solver& reused = solver_for(options);
   z3::solver& solver = reused.solver;
   const unknowns u = declare(reused.ctx, family_of(bound), kind);
@@ -282,7 +284,7 @@ solve_status check_below(std::int64_t n, std::int64_t m, pool_kind kind, const f
   return status;
 }
 
-solve_status below_exists_or_throw(std::int64_t n, std::int64_t m, pool_kind kind,
+solve_status below_exists_or_throw(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                                    const family_params& bound, const solver_options& options,
                                    std::string& reason) {
   // A few telling windows usually refute already (unsat of a relaxation is unsat of the
@@ -316,9 +318,9 @@ std::vector<std::int64_t> telling_outputs(std::int64_t n, std::int64_t m) {
   return {picked.begin(), picked.end()};
 }
 
-mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
+mismatch_search find_mismatch(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                               const family_params& layer, const solver_options& options) {
-  const pool_geometry g = family_geometry(n, layer, kind);
+  const reference::pool_geometry g = family_geometry(n, layer, kind);
   POOLPROOF_CHECK(g.dilation == 1 || g.kernel == 1);
   try {
     z3::context ctx;
@@ -336,7 +338,7 @@ mismatch_search find_mismatch(std::int64_t n, std::int64_t m, pool_kind kind,
   }
 }
 
-std::string mismatch_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
+std::string mismatch_smt2(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                           const family_params& layer) {
   z3::context ctx;
   z3::solver solver(ctx);
@@ -344,7 +346,7 @@ std::string mismatch_smt2(std::int64_t n, std::int64_t m, pool_kind kind,
   return "(set-logic QF_LIA)\n" + solver.to_smt2();
 }
 
-solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind,
+solve_status witness_below_exists(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                                   const family_params& bound, const solver_options& options,
                                   std::string& reason) {
   try {
@@ -360,9 +362,9 @@ solve_status witness_below_exists(std::int64_t n, std::int64_t m, pool_kind kind
   }
 }
 
-solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
-                            const shared_flags& flags, const solver_options& options,
-                            std::span<const std::int64_t> outputs) {
+solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_family family,
+                            reference::pool_kind kind, const shared_flags& flags,
+                            const solver_options& options, std::span<const std::int64_t> outputs) {
   try {
     return solve_or_throw(n, m, family, kind, flags, options, outputs);
   } catch (const z3::exception& e) {
@@ -371,17 +373,19 @@ solve_outcome solve_minimal(std::int64_t n, std::int64_t m, pool_family family, 
   }
 }
 
-std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_family family, pool_kind kind,
-                             const shared_flags& flags, std::span<const std::int64_t> outputs) {
+std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_family family,
+                             reference::pool_kind kind, const shared_flags& flags,
+                             std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
   solver.add(feasibility(declare(ctx, family, kind), n, m, flags, outputs));
-  return "(set-logic " + std::string(kind == pool_kind::avg ? "QF_LIA" : "QF_NIA") + ")\n" +
-         solver.to_smt2();
+  return "(set-logic " + std::string(kind == reference::pool_kind::avg ? "QF_LIA" : "QF_NIA") +
+         ")\n" + solver.to_smt2();
 }
 
 refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_family family,
-                                        pool_kind kind, std::span<const std::int64_t> outputs,
+                                        reference::pool_kind kind,
+                                        std::span<const std::int64_t> outputs,
                                         const solver_options& options) {
   try {
     z3::context ctx;
@@ -399,10 +403,10 @@ refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_fam
     for (std::int64_t i : outputs) {
       const std::int64_t one[] = {i};
       const z3::expr window = intervals_match(u, n, m, kind, one);
-      solver.add(kind == pool_kind::avg ? window : z3::implies(u.dilation == 1, window),
+      solver.add(kind == reference::pool_kind::avg ? window : z3::implies(u.dilation == 1, window),
                  ("window_" + std::to_string(i)).c_str());
     }
-    if (kind == pool_kind::max) {
+    if (kind == reference::pool_kind::max) {
       solver.add(z3::implies(u.dilation != 1, dilated_singletons_match(u, n, m, outputs)),
                  "dilated");
     }
@@ -423,4 +427,4 @@ refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_fam
   }
 }
 
-}  // namespace poolproof::detail
+}  // namespace poolproof::solver::detail

@@ -1,14 +1,14 @@
 // Private to solver/: the Z3 encoding of "a fixed pooling reproduces adaptive n -> m on one axis".
 #pragma once
 
+#include <poolproof/solver/equivalence.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "solver/equivalence.h"
-
-namespace poolproof::detail {
+namespace poolproof::solver::detail {
 
 enum class solve_status { sat, unsat, unknown };
 
@@ -24,7 +24,7 @@ struct solve_outcome {
 /// for the exact query, fewer for a relaxation whose unsat still refutes), then minimises in the
 /// family's preference order (kernel, stride, pads, then its defaults; z3_family.h).
 [[nodiscard]] solve_outcome solve_minimal(std::int64_t in_size, std::int64_t out_size,
-                                          pool_family family, pool_kind kind,
+                                          pool_family family, reference::pool_kind kind,
                                           const shared_flags& flags, const solver_options& options,
                                           std::span<const std::int64_t> outputs);
 
@@ -48,24 +48,25 @@ struct mismatch_search {
 /// family, resolved by its reference model) differ from adaptive window i, or (avg) its divisor
 /// from the window's length?
 [[nodiscard]] mismatch_search find_mismatch(std::int64_t in_size, std::int64_t out_size,
-                                            pool_kind kind, const family_params& layer,
+                                            reference::pool_kind kind, const family_params& layer,
                                             const solver_options& options);
 
 /// The find_mismatch query as SMT-LIB2: unsat certifies the layer on every window.
-[[nodiscard]] std::string mismatch_smt2(std::int64_t in_size, std::int64_t out_size, pool_kind kind,
-                                        const family_params& layer);
+[[nodiscard]] std::string mismatch_smt2(std::int64_t in_size, std::int64_t out_size,
+                                        reference::pool_kind kind, const family_params& layer);
 
 /// Whether some layer of the bound's family reproduces adaptive n -> m and comes before `bound`
 /// in the family's preference order. unsat proves `bound`, if it is a witness, the least one.
 /// For sweeps, each thread reuses one solver across calls, one push/pop scope per query (rebuilt
 /// every 250 queries, on other budgets and after an unknown); the answer is as a fresh solver's.
 [[nodiscard]] solve_status witness_below_exists(std::int64_t in_size, std::int64_t out_size,
-                                                pool_kind kind, const family_params& bound,
+                                                reference::pool_kind kind,
+                                                const family_params& bound,
                                                 const solver_options& options, std::string& reason);
 
 /// The feasibility query alone, as SMT-LIB2 without tracked names (so it can be re-checked).
 [[nodiscard]] std::string feasibility_smt2(std::int64_t in_size, std::int64_t out_size,
-                                           pool_family family, pool_kind kind,
+                                           pool_family family, reference::pool_kind kind,
                                            const shared_flags& flags,
                                            std::span<const std::int64_t> outputs);
 
@@ -80,8 +81,8 @@ struct refutation_core {
 };
 
 [[nodiscard]] refutation_core minimal_refutation_core(std::int64_t in_size, std::int64_t out_size,
-                                                      pool_family family, pool_kind kind,
+                                                      pool_family family, reference::pool_kind kind,
                                                       std::span<const std::int64_t> outputs,
                                                       const solver_options& options);
 
-}  // namespace poolproof::detail
+}  // namespace poolproof::solver::detail

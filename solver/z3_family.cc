@@ -1,14 +1,14 @@
 #include "solver/z3_family.h"
 
-#include "reference/adaptive_window.h"
+#include <poolproof/reference/adaptive_window.h>
 
-namespace poolproof::detail {
+namespace poolproof::solver::detail {
 namespace {
 
-constexpr int notset = static_cast<int>(onnx_auto_pad::notset);
-constexpr int same_upper = static_cast<int>(onnx_auto_pad::same_upper);
-constexpr int same_lower = static_cast<int>(onnx_auto_pad::same_lower);
-constexpr int valid = static_cast<int>(onnx_auto_pad::valid);
+constexpr int notset = static_cast<int>(reference::onnx_auto_pad::notset);
+constexpr int same_upper = static_cast<int>(reference::onnx_auto_pad::same_upper);
+constexpr int same_lower = static_cast<int>(reference::onnx_auto_pad::same_lower);
+constexpr int valid = static_cast<int>(reference::onnx_auto_pad::valid);
 
 z3::expr constant(z3::context& ctx, std::int64_t value) { return ctx.int_val(value); }
 
@@ -71,7 +71,7 @@ z3::expr export_layer(const unknowns& u, std::int64_t n, std::int64_t m) {
 
 }  // namespace
 
-unknowns declare(z3::context& ctx, pool_family family, pool_kind kind) {
+unknowns declare(z3::context& ctx, pool_family family, reference::pool_kind kind) {
   const bool tflite = family == pool_family::tflite;
   // Declared in this order (kernel, stride, padding, ...): Z3's unsat cores depend on it.
   const z3::expr kernel = ctx.int_const("kernel");
@@ -82,7 +82,7 @@ unknowns declare(z3::context& ctx, pool_family family, pool_kind kind) {
           stride,
           pad_begin,
           family == pool_family::pytorch ? pad_begin : ctx.int_const("pad_end"),
-          kind == pool_kind::max && !tflite ? ctx.int_const("dilation") : ctx.int_val(1),
+          kind == reference::pool_kind::max && !tflite ? ctx.int_const("dilation") : ctx.int_val(1),
           tflite ? ctx.bool_val(false) : ctx.bool_const("ceil_mode"),
           tflite ? ctx.bool_val(false) : ctx.bool_const("count_include_pad"),
           family == pool_family::pytorch ? ctx.int_val(notset) : ctx.int_const("auto_pad"),
@@ -91,7 +91,7 @@ unknowns declare(z3::context& ctx, pool_family family, pool_kind kind) {
 }
 
 z3::expr layer_ranges(const unknowns& u) {
-  const z3::expr top = constant(u.kernel.ctx(), max_size);
+  const z3::expr top = constant(u.kernel.ctx(), reference::max_size);
   if (u.family == pool_family::pytorch) {
     // This order of terms keeps Z3's unsat cores (--explain) as they were before families.
     return u.kernel >= 1 && u.kernel <= top && u.stride >= 1 && u.stride <= top &&
@@ -137,7 +137,7 @@ std::vector<objective> preference_order(const unknowns& u) {
   if (u.family == pool_family::onnx) order.push_back({u.pad_end, 0});
   order.push_back({flag(u.ceil_mode), 0});
   if (u.family == pool_family::onnx) order.push_back({u.auto_pad, 0});
-  if (u.kind == pool_kind::max) {
+  if (u.kind == reference::pool_kind::max) {
     order.push_back({u.dilation, 1});
   } else {
     // Each framework's default first: PyTorch counts the padding, ONNX does not.
@@ -147,21 +147,22 @@ std::vector<objective> preference_order(const unknowns& u) {
   return order;
 }
 
-std::vector<std::int64_t> preference_values(const family_params& layer, pool_kind kind,
+std::vector<std::int64_t> preference_values(const family_params& layer, reference::pool_kind kind,
                                             std::int64_t n) {
-  if (const auto* t = std::get_if<tflite_pool_params>(&layer)) {
-    return {t->kernel, t->stride, t->padding == tflite_padding::same ? 1 : 0};
+  if (const auto* t = std::get_if<reference::tflite_pool_params>(&layer)) {
+    return {t->kernel, t->stride, t->padding == reference::tflite_padding::same ? 1 : 0};
   }
-  const bool max = kind == pool_kind::max;
-  if (const auto* p = std::get_if<fixed_pool_params>(&layer)) {
+  const bool max = kind == reference::pool_kind::max;
+  if (const auto* p = std::get_if<reference::fixed_pool_params>(&layer)) {
     return {p->kernel, p->stride, p->padding, p->ceil_mode ? 1 : 0,
             max ? p->dilation : (p->count_include_pad ? 0 : 1)};
   }
-  const auto& o = std::get<onnx_pool_params>(layer);
+  const auto& o = std::get<reference::onnx_pool_params>(layer);
   // The bound's pads as its geometry has them (auto_pad derives them from n); a kernel past
   // 2^62 marks "above every layer" and has no geometry.
-  const bool real = o.kernel <= max_size;
-  const pool_geometry g = real ? onnx_pool_geometry(n, o, kind) : pool_geometry{};
+  const bool real = o.kernel <= reference::max_size;
+  const reference::pool_geometry g =
+      real ? reference::onnx_pool_geometry(n, o, kind) : reference::pool_geometry{};
   return {o.kernel,
           o.stride,
           real ? g.pad_begin : 0,
@@ -174,32 +175,33 @@ std::vector<std::int64_t> preference_values(const family_params& layer, pool_kin
 family_params read_layer(const z3::model& model, const unknowns& u) {
   const auto value = [&](const z3::expr& e) { return model.eval(e, true).get_numeral_int64(); };
   const auto truth = [&](const z3::expr& e) { return model.eval(e, true).is_true(); };
-  const bool avg = u.kind == pool_kind::avg;
-  const auto auto_pad = static_cast<onnx_auto_pad>(value(u.auto_pad));
+  const bool avg = u.kind == reference::pool_kind::avg;
+  const auto auto_pad = static_cast<reference::onnx_auto_pad>(value(u.auto_pad));
   switch (u.family) {
     case pool_family::pytorch:
       // Max has no count_include_pad: report PyTorch's default.
-      return fixed_pool_params{value(u.kernel),    value(u.stride),
-                               value(u.pad_begin), value(u.dilation),
-                               truth(u.ceil_mode), !avg || truth(u.count_include_pad),
-                               std::nullopt};
+      return reference::fixed_pool_params{value(u.kernel),    value(u.stride),
+                                          value(u.pad_begin), value(u.dilation),
+                                          truth(u.ceil_mode), !avg || truth(u.count_include_pad),
+                                          std::nullopt};
     case pool_family::onnx: {
-      const bool explicit_pads = auto_pad == onnx_auto_pad::notset;
-      return onnx_pool_params{value(u.kernel),
-                              value(u.stride),
-                              explicit_pads ? value(u.pad_begin) : 0,
-                              explicit_pads ? value(u.pad_end) : 0,
-                              value(u.dilation),
-                              auto_pad,
-                              truth(u.ceil_mode),
-                              avg && truth(u.count_include_pad)};
+      const bool explicit_pads = auto_pad == reference::onnx_auto_pad::notset;
+      return reference::onnx_pool_params{value(u.kernel),
+                                         value(u.stride),
+                                         explicit_pads ? value(u.pad_begin) : 0,
+                                         explicit_pads ? value(u.pad_end) : 0,
+                                         value(u.dilation),
+                                         auto_pad,
+                                         truth(u.ceil_mode),
+                                         avg && truth(u.count_include_pad)};
     }
     case pool_family::tflite:
       break;
   }
-  return tflite_pool_params{
-      value(u.kernel), value(u.stride),
-      auto_pad == onnx_auto_pad::same_upper ? tflite_padding::same : tflite_padding::valid};
+  return reference::tflite_pool_params{value(u.kernel), value(u.stride),
+                                       auto_pad == reference::onnx_auto_pad::same_upper
+                                           ? reference::tflite_padding::same
+                                           : reference::tflite_padding::valid};
 }
 
-}  // namespace poolproof::detail
+}  // namespace poolproof::solver::detail

@@ -3,14 +3,13 @@
 // order; the windows and divisors are encoded once, in z3_encoding.cc, from pad_begin/pad_end.
 #pragma once
 
+#include <poolproof/solver/equivalence.h>
 #include <z3++.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "solver/equivalence.h"
-
-namespace poolproof::detail {
+namespace poolproof::solver::detail {
 
 /// One axis's parameters as Z3 terms. Int, not BitVec: sizes reach 2^62 and products such as
 /// m*s must not wrap. Window i's first tap is i*stride - pad_begin; the padded extent ends at
@@ -18,12 +17,12 @@ namespace poolproof::detail {
 struct unknowns {
   z3::expr kernel, stride, pad_begin, pad_end, dilation, ceil_mode, count_include_pad, auto_pad;
   pool_family family;
-  pool_kind kind;
+  reference::pool_kind kind;
 };
 
 /// Fresh unknowns of the family; what the family lacks is a constant (PyTorch: pad_end is
 /// pad_begin; TFLite: dilation 1, no ceil_mode, no count_include_pad).
-[[nodiscard]] unknowns declare(z3::context& ctx, pool_family family, pool_kind kind);
+[[nodiscard]] unknowns declare(z3::context& ctx, pool_family family, reference::pool_kind kind);
 
 /// The family's parameter ranges alone (kernel, stride, dilation, explicit pads).
 [[nodiscard]] z3::expr layer_ranges(const unknowns& u);
@@ -47,9 +46,10 @@ struct objective {
 /// The same objectives' values for a concrete layer of the family on input size n (the bound of
 /// a query); a kernel past 2^62 stands for "above every layer".
 [[nodiscard]] std::vector<std::int64_t> preference_values(const family_params& layer,
-                                                          pool_kind kind, std::int64_t in_size);
+                                                          reference::pool_kind kind,
+                                                          std::int64_t in_size);
 
 /// The layer a model assigns, in the family's own parameters.
 [[nodiscard]] family_params read_layer(const z3::model& model, const unknowns& u);
 
-}  // namespace poolproof::detail
+}  // namespace poolproof::solver::detail

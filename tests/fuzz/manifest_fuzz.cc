@@ -1,18 +1,18 @@
 // libFuzzer target for the manifest reader: any text gives a valid manifest or input_error, and an
 // accepted manifest survives serialize_manifest -> parse_manifest unchanged.
+#include <poolproof/common/error.h>
+#include <poolproof/golden/manifest.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "golden/manifest.h"
-#include "reference/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   poolproof::golden::golden_manifest manifest;
   try {
     manifest = poolproof::golden::parse_manifest(text, "fuzz.json");
-  } catch (const poolproof::input_error& error) {
+  } catch (const poolproof::common::input_error& error) {
     // A hostile file must still get a short one-line message.
     const std::string_view message = error.what();
     POOLPROOF_CHECK(message.find('\n') == std::string_view::npos && message.size() < 1000);

@@ -1,19 +1,19 @@
 // libFuzzer target for the .npy reader: any bytes give a consistent array or a one-line
 // input_error, and an accepted array survives serialize_npy -> parse_npy unchanged.
+#include <poolproof/common/error.h>
+#include <poolproof/golden/npy.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
-
-#include "golden/npy.h"
-#include "reference/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   poolproof::golden::npy_array array;
   try {
     array = poolproof::golden::parse_npy(bytes, "fuzz.npy");
-  } catch (const poolproof::input_error& error) {
+  } catch (const poolproof::common::input_error& error) {
     // A hostile file must still get a short one-line message.
     const std::string_view message = error.what();
     POOLPROOF_CHECK(message.find('\n') == std::string_view::npos && message.size() < 1000);

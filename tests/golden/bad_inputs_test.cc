@@ -1,6 +1,9 @@
 // The bad-input matrix of the file readers: each row of bad_inputs.txt builds one bad input in a
 // scratch directory and must get input_error with the row's one-line message.
 #include <gtest/gtest.h>
+#include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/manifest.h>
+#include <poolproof/golden/npy.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -9,9 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include "golden/exact_values.h"
-#include "golden/manifest.h"
-#include "golden/npy.h"
 #include "tests/golden/io_test_util.h"
 
 namespace poolproof::golden {
@@ -111,14 +111,14 @@ void read_npy_both_ways(const std::string& bytes, const std::filesystem::path& d
   std::string message;
   try {
     (void)parse_npy(to_bytes(bytes), "bad.npy");
-  } catch (const input_error& error) {
+  } catch (const common::input_error& error) {
     message = error.what();
   }
   if (message.empty()) return;
   write_bytes(dir / "bad.npy", bytes);
   expect_input_error([&] { (void)read_npy(dir / "bad.npy"); },
                      message.substr(message.find("': ") + 3));
-  throw input_error(message);
+  throw common::input_error(message);
 }
 
 void read_manifest_row(const bad_input_row& row) {

@@ -1,11 +1,9 @@
-#include "golden/cases.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/golden/cases.h>
+#include <poolproof/golden/discrimination.h>
 
 #include <map>
 #include <set>
-
-#include "golden/discrimination.h"
 
 namespace poolproof::golden {
 namespace {
@@ -22,21 +20,23 @@ TEST(Cases, SuiteCoversDtypesRanksOpsAndTiers) {
   std::map<std::string, int> per_key;
   for (const case_spec& c : cases) {
     EXPECT_TRUE(names.insert(c.name).second) << c.name;
-    ++per_key[std::string(format_name(c.dtype)) + "/" + std::to_string(c.spatial_dims()) + "/" +
-              std::string(golden_op_name(c.op)) + "/" + c.tier];
+    ++per_key[std::string(reference::format_name(c.dtype)) + "/" +
+              std::to_string(c.spatial_dims()) + "/" + std::string(golden_op_name(c.op)) + "/" +
+              c.tier];
   }
-  for (float_format f : {float_format::binary16, float_format::bfloat16, float_format::binary32,
-                         float_format::binary64}) {
+  for (reference::float_format f :
+       {reference::float_format::binary16, reference::float_format::bfloat16,
+        reference::float_format::binary32, reference::float_format::binary64}) {
     for (int dims = 1; dims <= 3; ++dims) {
       for (golden_op op :
            {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
             golden_op::adaptive_avg_pool_backward, golden_op::adaptive_max_pool_backward}) {
-        EXPECT_GE((per_key[std::string(format_name(f)) + "/" + std::to_string(dims) + "/" +
-                           std::string(golden_op_name(op)) + "/core"]),
+        EXPECT_GE((per_key[std::string(reference::format_name(f)) + "/" + std::to_string(dims) +
+                           "/" + std::string(golden_op_name(op)) + "/core"]),
                   4);
       }
     }
-    EXPECT_GE(per_key[std::string(format_name(f)) + "/1/adaptive_max_pool/special"], 1);
+    EXPECT_GE(per_key[std::string(reference::format_name(f)) + "/1/adaptive_max_pool/special"], 1);
   }
 }
 
@@ -70,7 +70,7 @@ TEST(Discrimination, EveryCoreCaseDiscriminates) {
 
 TEST(Discrimination, ConstantInputsHideWindowBugs) {
   pooling_problem p = draw_problem(find(suite_cases(), "avg_1d_nd_float32"), default_seed);
-  for (auto& x : p.input.values) x = extended_rational::finite(3);
+  for (auto& x : p.input.values) x = reference::extended_rational::finite(3);
   const auto shift = find_undetected_shift(p, expect(p));
   ASSERT_TRUE(shift.has_value());
   EXPECT_EQ(describe(*shift), "axis 0 window 0 [0,3) -> [1,3)");
@@ -92,7 +92,7 @@ TEST(Discrimination, LongBfloat16WindowsCannotDiscriminate) {
                  "core",
                  {2, 64},
                  {1},
-                 float_format::bfloat16,
+                 reference::float_format::bfloat16,
                  input_pattern::alternating};
   const pooling_problem p = draw_problem(spec, default_seed);
   EXPECT_TRUE(find_undetected_shift(p, expect(p)).has_value());
@@ -101,7 +101,7 @@ TEST(Discrimination, LongBfloat16WindowsCannotDiscriminate) {
 TEST(Discrimination, BackwardShiftsAreSeenThroughTheGradient) {
   pooling_problem p = draw_problem(find(suite_cases(), "avg_backward_1d_nd_float64"), default_seed);
   EXPECT_FALSE(find_undetected_shift(p, expect(p)).has_value());
-  for (auto& g : p.grad_output.values) g = extended_rational::finite(0);
+  for (auto& g : p.grad_output.values) g = reference::extended_rational::finite(0);
   EXPECT_TRUE(find_undetected_shift(p, expect(p)).has_value());
 }
 

@@ -1,9 +1,8 @@
 // The in-memory checker (poolproof::golden's C++ API) on the committed suite.
-#include "golden/check.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/check.h>
 
-#include "reference/error.h"
 #include "simulated_engine.h"
 
 namespace poolproof::golden {
@@ -37,7 +36,7 @@ TEST(Check, InMemoryFloatsFromAKernel) {
 TEST(Check, TheBoundIsTheEdge) {
   const loaded_case g = load("avg_1d_nd_bfloat16");
   const std::size_t k = 5;
-  const rational edge = g.expected.elements[k].value.value + *g.expected.bounds[k].bound;
+  const reference::rational edge = g.expected.elements[k].value.value + *g.expected.bounds[k].bound;
   std::uint64_t bits = g.expected_bits[k];
   const auto value = [&](std::uint64_t b) { return decode(g.problem.dtype, b); };
   const int step = value(bits).negative ? -1 : 1;  // walk towards larger values
@@ -95,13 +94,15 @@ TEST(Check, WrongShapesAreMalformedInput) {
   const loaded_case g = load("avg_backward_2d_up_float32");
   candidate_result r = correct(g);
   r.shape.back() += 1;
-  EXPECT_THROW((void)check_result(g, r), input_error);
+  EXPECT_THROW((void)check_result(g, r), common::input_error);
   r = correct(g);
   r.bits.pop_back();
-  EXPECT_THROW((void)check_result(g, r), input_error);
+  EXPECT_THROW((void)check_result(g, r), common::input_error);
 }
 
-TEST(Check, UnknownCaseIsMalformedInput) { EXPECT_THROW((void)load("no_such_case"), input_error); }
+TEST(Check, UnknownCaseIsMalformedInput) {
+  EXPECT_THROW((void)load("no_such_case"), common::input_error);
+}
 
 }  // namespace
 }  // namespace poolproof::golden

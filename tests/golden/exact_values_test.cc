@@ -1,6 +1,5 @@
-#include "golden/exact_values.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/golden/exact_values.h>
 
 #include "tests/golden/io_test_util.h"
 
@@ -9,15 +8,16 @@ namespace {
 
 using io_test::expect_input_error;
 
-std::vector<extended_rational> sample_values() {
-  return {extended_rational::finite(rational(7, 2)),
-          extended_rational::finite(-3),
-          extended_rational::finite(0),
-          extended_rational::negative_zero(),
-          extended_rational::infinity(false),
-          extended_rational::infinity(true),
-          extended_rational::not_a_number(),
-          extended_rational::finite(rational(integer(1) << 200, 3))};
+std::vector<reference::extended_rational> sample_values() {
+  return {
+      reference::extended_rational::finite(reference::rational(7, 2)),
+      reference::extended_rational::finite(-3),
+      reference::extended_rational::finite(0),
+      reference::extended_rational::negative_zero(),
+      reference::extended_rational::infinity(false),
+      reference::extended_rational::infinity(true),
+      reference::extended_rational::not_a_number(),
+      reference::extended_rational::finite(reference::rational(reference::integer(1) << 200, 3))};
 }
 
 TEST(ExactValues, SerializesTheDocumentedStrings) {
@@ -37,11 +37,11 @@ TEST(ExactValues, RoundTrips) {
 TEST(ExactValues, AcceptsNonReducedAndReducesThem) {
   const auto values = parse_exact_values(R"(["6/4", "-10/5", "-0/7", "010", "0/3"])", "e.json");
   ASSERT_EQ(values.size(), 5u);
-  EXPECT_EQ(values[0], extended_rational::finite(rational(3, 2)));
-  EXPECT_EQ(values[1], extended_rational::finite(-2));
-  EXPECT_EQ(values[2], extended_rational::negative_zero());
-  EXPECT_EQ(values[3], extended_rational::finite(10));  // decimal, not octal
-  EXPECT_EQ(values[4], extended_rational::finite(0));
+  EXPECT_EQ(values[0], reference::extended_rational::finite(reference::rational(3, 2)));
+  EXPECT_EQ(values[1], reference::extended_rational::finite(-2));
+  EXPECT_EQ(values[2], reference::extended_rational::negative_zero());
+  EXPECT_EQ(values[3], reference::extended_rational::finite(10));  // decimal, not octal
+  EXPECT_EQ(values[4], reference::extended_rational::finite(0));
 }
 
 TEST(ExactValues, Rejections) {

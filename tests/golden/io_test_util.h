@@ -2,6 +2,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/manifest.h>
 
 #include <cstddef>
 #include <cstdlib>
@@ -11,9 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "golden/manifest.h"
-#include "reference/error.h"
 
 namespace poolproof::golden::io_test {
 
@@ -72,8 +71,8 @@ inline std::vector<std::byte> npy_file(int version, std::string header, std::str
 /// A valid manifest of two cases (a forward avg and a backward max) with placeholder sums.
 inline golden_manifest sample_manifest() {
   const std::string sum(64, 'a');
-  golden_case avg{"avg_1d_5_3", golden_op::adaptive_avg_pool, "core", 1, {2, 5},
-                  {3},          float_format::binary32,       {}};
+  golden_case avg{"avg_1d_5_3", golden_op::adaptive_avg_pool,      "core", 1, {2, 5},
+                  {3},          reference::float_format::binary32, {}};
   avg.files = {{"input", {"avg_1d_5_3/input.npy", sum}},
                {"expected", {"avg_1d_5_3/expected.npy", sum}},
                {"exact", {"avg_1d_5_3/exact.json", sum}}};
@@ -83,7 +82,7 @@ inline golden_manifest sample_manifest() {
                   2,
                   {1, 2, 7, 6},
                   {3, 4},
-                  float_format::bfloat16,
+                  reference::float_format::bfloat16,
                   {}};
   max.files = {{"input", {"max/input.npy", sum}},
                {"grad_output", {"max/grad_output.npy", sum}},
@@ -98,7 +97,7 @@ void expect_input_error(Action action, std::string_view expected) {
   try {
     action();
     ADD_FAILURE() << "no input_error; expected '" << expected << "'";
-  } catch (const input_error& error) {
+  } catch (const common::input_error& error) {
     const std::string message = error.what();
     EXPECT_NE(message.find(expected), std::string::npos)
         << "message: " << message << "\nexpected to contain: " << expected;

@@ -1,6 +1,5 @@
-#include "golden/manifest.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/golden/manifest.h>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>

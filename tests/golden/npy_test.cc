@@ -1,13 +1,12 @@
-#include "golden/npy.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/golden/npy.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
-#include "reference/error.h"
 #include "tests/golden/io_test_util.h"
 
 namespace poolproof::golden {
@@ -24,16 +23,16 @@ npy_array arange(npy_element element, std::vector<std::int64_t> shape) {
   std::int64_t count = 1;
   for (std::int64_t size : array.shape) count *= size;
   for (std::int64_t i = 0; i < count; ++i) {
-    const auto value = extended_rational::finite(rational(i));
+    const auto value = reference::extended_rational::finite(reference::rational(i));
     switch (element) {
       case npy_element::f2:
-        array.words.push_back(round_to(float_format::binary16, value));
+        array.words.push_back(round_to(reference::float_format::binary16, value));
         break;
       case npy_element::f4:
-        array.words.push_back(round_to(float_format::binary32, value));
+        array.words.push_back(round_to(reference::float_format::binary32, value));
         break;
       case npy_element::f8:
-        array.words.push_back(round_to(float_format::binary64, value));
+        array.words.push_back(round_to(reference::float_format::binary64, value));
         break;
       case npy_element::u2:
       case npy_element::i8:
@@ -76,10 +75,10 @@ TEST(Npy, DescrsAndFormats) {
   EXPECT_EQ(npy_descr(npy_element::f2), "<f2");
   EXPECT_EQ(npy_descr(npy_element::u2), "<u2");
   EXPECT_EQ(npy_descr(npy_element::i8), "<i8");
-  EXPECT_EQ(npy_element_for(float_format::bfloat16), npy_element::u2);
-  EXPECT_EQ(npy_element_for(float_format::binary16), npy_element::f2);
-  EXPECT_EQ(npy_element_for(float_format::binary32), npy_element::f4);
-  EXPECT_EQ(npy_element_for(float_format::binary64), npy_element::f8);
+  EXPECT_EQ(npy_element_for(reference::float_format::bfloat16), npy_element::u2);
+  EXPECT_EQ(npy_element_for(reference::float_format::binary16), npy_element::f2);
+  EXPECT_EQ(npy_element_for(reference::float_format::binary32), npy_element::f4);
+  EXPECT_EQ(npy_element_for(reference::float_format::binary64), npy_element::f8);
 }
 
 TEST(Npy, RoundTripsEveryElementAndShape) {

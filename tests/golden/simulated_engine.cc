@@ -5,14 +5,15 @@
 namespace poolproof::golden::test {
 namespace {
 
-extended_rational rounded(float_format format, const extended_rational& x) {
+reference::extended_rational rounded(reference::float_format format,
+                                     const reference::extended_rational& x) {
   return decode(format, round_to(format, x));
 }
 
-window engine_window(window_rule rule, std::int64_t n, std::int64_t m, std::int64_t i) {
+reference::window engine_window(window_rule rule, std::int64_t n, std::int64_t m, std::int64_t i) {
   switch (rule) {
     case window_rule::adaptive:
-      return adaptive_window(n, m, i);
+      return reference::adaptive_window(n, m, i);
     case window_rule::float32_index: {
       const auto f = [](std::int64_t v) { return static_cast<float>(v); };
       const auto begin = static_cast<std::int64_t>(std::floor(f(i) * f(n) / f(m)));
@@ -23,16 +24,17 @@ window engine_window(window_rule rule, std::int64_t n, std::int64_t m, std::int6
       return {i * n / m, (i + 1) * n / m};
     case window_rule::naive_stride: {
       const std::int64_t stride = n / m, kernel = n - (m - 1) * stride;
-      return stride == 0 ? window{0, n} : window{i * stride, i * stride + kernel};
+      return stride == 0 ? reference::window{0, n}
+                         : reference::window{i * stride, i * stride + kernel};
     }
   }
   return {};
 }
 
 // Sums `terms` as the configured hardware would, in `format` (float32 for the accumulator mode).
-extended_rational reduce(std::vector<extended_rational> terms, summation mode,
-                         float_format format) {
-  extended_rational total = extended_rational::finite(0);
+reference::extended_rational reduce(std::vector<reference::extended_rational> terms, summation mode,
+                                    reference::float_format format) {
+  reference::extended_rational total = reference::extended_rational::finite(0);
   if (mode == summation::exact) {
     for (const auto& t : terms) total = add(total, t);
     return total;
@@ -52,36 +54,38 @@ extended_rational reduce(std::vector<extended_rational> terms, summation mode,
 struct engine {
   const loaded_case& golden;
   const engine_config& config;
-  pooling_layout layout;
-  float_format accumulator;
+  reference::pooling_layout layout;
+  reference::float_format accumulator;
 
   std::vector<std::int64_t> members(std::span<const std::int64_t> out_index) const {
-    window_box box;
+    reference::window_box box;
     for (std::size_t axis = 0; axis < out_index.size(); ++axis)
       box.push_back(engine_window(config.windows, layout.spatial[axis],
                                   golden.problem.output_size[axis], out_index[axis]));
-    for (const window& w : box)
+    for (const reference::window& w : box)
       if (w.length() <= 0) return {};
-    return box_flat_indices(box, layout.spatial);
+    return reference::box_flat_indices(box, layout.spatial);
   }
 
   // g / L (or g * fl(1/L)) in the accumulator format; exact when summing exactly.
-  extended_rational divided(const extended_rational& x, std::int64_t length) const {
-    if (length == 0) return extended_rational::not_a_number();
+  reference::extended_rational divided(const reference::extended_rational& x,
+                                       std::int64_t length) const {
+    if (length == 0) return reference::extended_rational::not_a_number();
     if (config.sum == summation::exact) return divide(x, length);
     if (!config.multiply_by_reciprocal || !x.is_finite())
       return rounded(accumulator, divide(x, length));
-    const extended_rational reciprocal =
-        rounded(accumulator, extended_rational::finite(rational(1, length)));
-    return rounded(accumulator, extended_rational::finite(x.value * reciprocal.value));
+    const reference::extended_rational reciprocal =
+        rounded(accumulator, reference::extended_rational::finite(reference::rational(1, length)));
+    return rounded(accumulator, reference::extended_rational::finite(x.value * reciprocal.value));
   }
 
-  std::pair<extended_rational, std::int64_t> maximum(std::span<const extended_rational> plane,
-                                                     const std::vector<std::int64_t>& ids) const {
-    std::pair<extended_rational, std::int64_t> best{extended_rational::infinity(true),
-                                                    ids.empty() ? 0 : ids.front()};
+  std::pair<reference::extended_rational, std::int64_t> maximum(
+      std::span<const reference::extended_rational> plane,
+      const std::vector<std::int64_t>& ids) const {
+    std::pair<reference::extended_rational, std::int64_t> best{
+        reference::extended_rational::infinity(true), ids.empty() ? 0 : ids.front()};
     for (std::int64_t id : ids) {
-      const extended_rational& x = plane[static_cast<std::size_t>(id)];
+      const reference::extended_rational& x = plane[static_cast<std::size_t>(id)];
       const bool tie =
           config.last_tie && !x.is_nan() && !best.first.is_nan() && !greater(best.first, x);
       if (greater(x, best.first) || x.is_nan() || tie) best = {x, id};
@@ -92,9 +96,9 @@ struct engine {
 
 // The engine's outputs as exact values before the final rounding, plus gradient addends.
 struct engine_outputs {
-  std::vector<extended_rational> values;
+  std::vector<reference::extended_rational> values;
   std::vector<std::int64_t> indices;
-  std::vector<std::vector<extended_rational>> scattered;
+  std::vector<std::vector<reference::extended_rational>> scattered;
 };
 
 // One output window of one plane: its value (forward) or its gradient addends (backward).
@@ -105,12 +109,12 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
   const auto input =
       std::span(p.input.values).subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
   const std::vector<std::int64_t> ids = e.members(index);
-  const auto at = static_cast<std::size_t>(plane * element_count(p.output_size) + flat);
+  const auto at = static_cast<std::size_t>(plane * reference::element_count(p.output_size) + flat);
   const bool avg =
       p.op == golden_op::adaptive_avg_pool || p.op == golden_op::adaptive_avg_pool_backward;
   const auto length = static_cast<std::int64_t>(ids.size());
   if (!out.scattered.empty()) {
-    const extended_rational& g = p.grad_output.values[at];
+    const reference::extended_rational& g = p.grad_output.values[at];
     const std::size_t base = static_cast<std::size_t>(plane) * plane_size;
     if (!avg) {
       out.scattered[base + static_cast<std::size_t>(e.maximum(input, ids).second)].push_back(g);
@@ -119,7 +123,7 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
     for (std::int64_t id : ids)
       out.scattered[base + static_cast<std::size_t>(id)].push_back(e.divided(g, length));
   } else if (avg) {
-    std::vector<extended_rational> terms;
+    std::vector<reference::extended_rational> terms;
     terms.reserve(ids.size());
     for (std::int64_t id : ids) terms.push_back(input[static_cast<std::size_t>(id)]);
     out.values[at] = e.divided(reduce(terms, e.config.sum, e.accumulator), length);
@@ -132,26 +136,29 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
 
 candidate_result run_engine(const loaded_case& golden, const engine_config& config) {
   const pooling_problem& p = golden.problem;
-  const bool narrow = p.dtype == float_format::binary16 || p.dtype == float_format::bfloat16;
+  const bool narrow =
+      p.dtype == reference::float_format::binary16 || p.dtype == reference::float_format::bfloat16;
   const engine e{
-      golden, config, split_pooling_shape(p.input.shape, p.output_size.size()),
-      config.sum == summation::float32_accumulator && narrow ? float_format::binary32 : p.dtype};
+      golden, config, reference::split_pooling_shape(p.input.shape, p.output_size.size()),
+      config.sum == summation::float32_accumulator && narrow ? reference::float_format::binary32
+                                                             : p.dtype};
   const bool backward = !p.grad_output.values.empty();
   candidate_result result;
   result.shape = backward ? p.input.shape : forward_output_shape(p);
-  const auto count = static_cast<std::size_t>(element_count(result.shape));
-  engine_outputs out{std::vector<extended_rational>(count), {}, {}};
+  const auto count = static_cast<std::size_t>(reference::element_count(result.shape));
+  engine_outputs out{std::vector<reference::extended_rational>(count), {}, {}};
   if (backward) out.scattered.resize(count);
   if (p.op == golden_op::adaptive_max_pool) out.indices.resize(count);
   for (std::int64_t plane = 0; plane < e.layout.planes; ++plane) {
-    for_each_multi_index(p.output_size,
-                         [&](std::span<const std::int64_t> index, std::int64_t flat) {
-                           run_window(e, plane, index, flat, out);
-                         });
+    reference::for_each_multi_index(p.output_size,
+                                    [&](std::span<const std::int64_t> index, std::int64_t flat) {
+                                      run_window(e, plane, index, flat, out);
+                                    });
   }
   for (std::size_t k = 0; k < out.scattered.size(); ++k)
     out.values[k] = reduce(out.scattered[k], config.sum, e.accumulator);
-  for (const extended_rational& x : out.values) result.bits.push_back(round_to(p.dtype, x));
+  for (const reference::extended_rational& x : out.values)
+    result.bits.push_back(round_to(p.dtype, x));
   result.indices = std::move(out.indices);
   return result;
 }

@@ -2,10 +2,10 @@
 // operation correctly rounded to a chosen format): the candidates the checker must pass or fail.
 #pragma once
 
+#include <poolproof/golden/check.h>
+
 #include <cstdint>
 #include <functional>
-
-#include "golden/check.h"
 
 namespace poolproof::golden::test {
 

@@ -1,6 +1,5 @@
-#include "golden/tolerance.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/golden/tolerance.h>
 
 #include <algorithm>
 #include <random>
@@ -8,31 +7,31 @@
 namespace poolproof::golden {
 namespace {
 
-rational two_to(int e) {
-  const integer m = integer(1) << (e < 0 ? -e : e);
-  return e >= 0 ? rational(m) : rational(integer(1), m);
+reference::rational two_to(int e) {
+  const reference::integer m = reference::integer(1) << (e < 0 ? -e : e);
+  return e >= 0 ? reference::rational(m) : reference::rational(reference::integer(1), m);
 }
 
-extended_rational rounded(float_format f, const rational& x) {
-  return decode(f, round_to(f, extended_rational::finite(x)));
+reference::extended_rational rounded(reference::float_format f, const reference::rational& x) {
+  return decode(f, round_to(f, reference::extended_rational::finite(x)));
 }
 
 TEST(Tolerance, FormatConstants) {
-  const format_constants f32 = constants_of(float_format::binary32);
+  const format_constants f32 = constants_of(reference::float_format::binary32);
   EXPECT_EQ(f32.precision, 24);
   EXPECT_EQ(f32.unit_roundoff, two_to(-24));
   EXPECT_EQ(f32.underflow_half, two_to(-150));  // half of the least subnormal 2^-149
   EXPECT_EQ(f32.overflow, two_to(127) * (2 - two_to(-24)));
-  const format_constants bf16 = constants_of(float_format::bfloat16);
+  const format_constants bf16 = constants_of(reference::float_format::bfloat16);
   EXPECT_EQ(bf16.unit_roundoff, two_to(-8));
   EXPECT_EQ(bf16.min_exponent, -126);
-  EXPECT_EQ(constants_of(float_format::binary16).underflow_half, two_to(-25));
+  EXPECT_EQ(constants_of(reference::float_format::binary16).underflow_half, two_to(-25));
 }
 
 TEST(Tolerance, GammaAndItsDomain) {
-  const rational u = two_to(-8);
+  const reference::rational u = two_to(-8);
   EXPECT_EQ(*gamma(0, u), 0);
-  EXPECT_EQ(*gamma(2, u), rational(2, 254));
+  EXPECT_EQ(*gamma(2, u), reference::rational(2, 254));
   EXPECT_TRUE(gamma(255, u).has_value());
   EXPECT_FALSE(gamma(256, u).has_value());
   EXPECT_EQ(division_roundings(1), 2);
@@ -40,39 +39,43 @@ TEST(Tolerance, GammaAndItsDomain) {
 }
 
 TEST(Tolerance, UlpOfABitPattern) {
-  EXPECT_EQ(ulp_at(float_format::binary32, 0x3f800000), two_to(-23));  // 1.0
-  EXPECT_EQ(ulp_at(float_format::binary32, 0), two_to(-149));
-  EXPECT_EQ(ulp_at(float_format::binary16, 0x0001), two_to(-24));
-  EXPECT_EQ(ulp_at(float_format::bfloat16, 0x4000), two_to(-6));  // 2.0
+  EXPECT_EQ(ulp_at(reference::float_format::binary32, 0x3f800000), two_to(-23));  // 1.0
+  EXPECT_EQ(ulp_at(reference::float_format::binary32, 0), two_to(-149));
+  EXPECT_EQ(ulp_at(reference::float_format::binary16, 0x0001), two_to(-24));
+  EXPECT_EQ(ulp_at(reference::float_format::bfloat16, 0x4000), two_to(-6));  // 2.0
 }
 
 TEST(Tolerance, ExactAndTrivialCases) {
   EXPECT_EQ(*exact_bound().bound, 0);
-  EXPECT_EQ(*max_backward_bound(float_format::binary32, 1, 5).bound, 0);
-  EXPECT_EQ(*avg_backward_bound(float_format::binary32, 1, 0, 0, 0).bound, 0);
+  EXPECT_EQ(*max_backward_bound(reference::float_format::binary32, 1, 5).bound, 0);
+  EXPECT_EQ(*avg_backward_bound(reference::float_format::binary32, 1, 0, 0, 0).bound, 0);
 }
 
 TEST(Tolerance, OverflowIsAdmittedOnlyWhenPossible) {
-  const rational big = decode(float_format::binary16, 0x7bff).value;  // 65504
-  EXPECT_TRUE(avg_forward_bound(float_format::binary16, 1, 3, 3 * big, big).overflow_possible);
-  EXPECT_FALSE(avg_forward_bound(float_format::binary16, 1, 3, 3, 1).overflow_possible);
-  EXPECT_FALSE(avg_forward_bound(float_format::bfloat16, 1, 300, 300, 1).bound.has_value());
+  const reference::rational big = decode(reference::float_format::binary16, 0x7bff).value;  // 65504
+  EXPECT_TRUE(
+      avg_forward_bound(reference::float_format::binary16, 1, 3, 3 * big, big).overflow_possible);
+  EXPECT_FALSE(avg_forward_bound(reference::float_format::binary16, 1, 3, 3, 1).overflow_possible);
+  EXPECT_FALSE(
+      avg_forward_bound(reference::float_format::bfloat16, 1, 300, 300, 1).bound.has_value());
 }
 
 // A window's mean summed in every order the tests can enumerate, each rounding to the format,
 // then divided or multiplied by the rounded reciprocal: every result must be inside the bound.
-rational worst_error(float_format f, const std::vector<rational>& xs, bool reciprocal) {
+reference::rational worst_error(reference::float_format f,
+                                const std::vector<reference::rational>& xs, bool reciprocal) {
   std::vector<std::size_t> order(xs.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  rational exact_sum = 0, worst = 0;
-  for (const rational& x : xs) exact_sum += x;
+  reference::rational exact_sum = 0, worst = 0;
+  for (const reference::rational& x : xs) exact_sum += x;
   const auto length = static_cast<std::int64_t>(xs.size());
   do {
-    rational sum = 0;
+    reference::rational sum = 0;
     for (std::size_t k : order) sum = rounded(f, sum + xs[k]).value;
-    const rational mean = reciprocal ? rounded(f, sum * rounded(f, rational(1, length)).value).value
-                                     : rounded(f, sum / length).value;
-    worst = std::max(worst, rational(abs(mean - exact_sum / length)));
+    const reference::rational mean =
+        reciprocal ? rounded(f, sum * rounded(f, reference::rational(1, length)).value).value
+                   : rounded(f, sum / length).value;
+    worst = std::max(worst, reference::rational(abs(mean - exact_sum / length)));
   } while (std::next_permutation(order.begin(), order.end()));
   return worst;
 }
@@ -80,15 +83,16 @@ rational worst_error(float_format f, const std::vector<rational>& xs, bool recip
 TEST(Tolerance, AvgBoundHoldsForEverySummationOrder) {
   std::mt19937_64 rng(20261125);
   std::int64_t tight = 0;
-  for (float_format f : {float_format::binary16, float_format::bfloat16}) {
+  for (reference::float_format f :
+       {reference::float_format::binary16, reference::float_format::bfloat16}) {
     for (int trial = 0; trial < 60; ++trial) {
       const std::size_t length = 2 + rng() % 5;
       const int scale = trial % 3 == 0 ? -20 : 0;  // some windows in the subnormal range
-      std::vector<rational> xs;
-      rational sum = 0, sum_abs = 0;
+      std::vector<reference::rational> xs;
+      reference::rational sum = 0, sum_abs = 0;
       for (std::size_t k = 0; k < length; ++k) {
         const auto numerator = static_cast<std::int64_t>(rng() % 2001) - 1000;
-        xs.push_back(rounded(f, rational(numerator, 97) * two_to(scale)).value);
+        xs.push_back(rounded(f, reference::rational(numerator, 97) * two_to(scale)).value);
         sum += xs.back();
         sum_abs += abs(xs.back());
       }
@@ -96,7 +100,7 @@ TEST(Tolerance, AvgBoundHoldsForEverySummationOrder) {
       const element_bound b = avg_forward_bound(f, 1, n, sum_abs, sum / n);
       ASSERT_TRUE(b.bound);
       for (bool reciprocal : {false, true}) {
-        const rational error = worst_error(f, xs, reciprocal);
+        const reference::rational error = worst_error(f, xs, reciprocal);
         EXPECT_LE(error, *b.bound) << "trial " << trial;
         if (error * 8 > *b.bound) ++tight;
       }
@@ -107,8 +111,9 @@ TEST(Tolerance, AvgBoundHoldsForEverySummationOrder) {
 
 TEST(Tolerance, UnderflowTermsMatterForSubnormalMeans) {
   // smin/3 rounds to 0: an error of smin/3, which no relative term can cover.
-  const rational smin = two_to(-24);
-  const element_bound b = avg_forward_bound(float_format::binary16, 1, 3, smin, smin / 3);
+  const reference::rational smin = two_to(-24);
+  const element_bound b =
+      avg_forward_bound(reference::float_format::binary16, 1, 3, smin, smin / 3);
   ASSERT_TRUE(b.bound);
   EXPECT_GE(*b.bound, smin / 3);
   EXPECT_LT(*b.bound, smin * 2);

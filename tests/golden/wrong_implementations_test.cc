@@ -1,8 +1,8 @@
 // The checker against candidates from deliberately wrong (and right) engines, on the committed
 // suite: every wrong one must fail the cases that expose it, every right one must pass.
 #include <gtest/gtest.h>
+#include <poolproof/golden/check.h>
 
-#include "golden/check.h"
 #include "simulated_engine.h"
 
 namespace poolproof::golden::test {
@@ -20,7 +20,7 @@ case_report run(const std::string& name, const engine_config& config,
 }
 
 // Every core case whose name contains `part` and is of dtype `dtype`.
-std::vector<std::string> core_cases(const std::string& part, float_format dtype) {
+std::vector<std::string> core_cases(const std::string& part, reference::float_format dtype) {
   std::vector<std::string> names;
   for (const golden_case& c : manifest().cases)
     if (c.tier == "core" && c.dtype == dtype && c.name.find(part) != std::string::npos)
@@ -71,7 +71,7 @@ TEST(WrongImplementations, LastElementTieRuleFailsUnlessAnyTieIsAccepted) {
 
 TEST(WrongImplementations, PairwiseFloat16AccumulationPasses) {
   const engine_config pairwise{window_rule::adaptive, summation::pairwise, false, false};
-  const auto names = core_cases("avg", float_format::binary16);
+  const auto names = core_cases("avg", reference::float_format::binary16);
   ASSERT_GE(names.size(), 20U);
   for (const std::string& name : names) {
     const case_report report = run(name, pairwise);
@@ -80,8 +80,9 @@ TEST(WrongImplementations, PairwiseFloat16AccumulationPasses) {
 }
 
 TEST(RightImplementations, EverySummationOrderAndDivisionPassesTheCoreAvgCases) {
-  for (float_format dtype : {float_format::binary16, float_format::bfloat16, float_format::binary32,
-                             float_format::binary64}) {
+  for (reference::float_format dtype :
+       {reference::float_format::binary16, reference::float_format::bfloat16,
+        reference::float_format::binary32, reference::float_format::binary64}) {
     for (summation sum : {summation::sequential, summation::reversed, summation::pairwise,
                           summation::float32_accumulator}) {
       for (bool reciprocal : {false, true}) {
@@ -105,7 +106,7 @@ TEST(RightImplementations, TheCorrectlyRoundedEnginePassesEveryCaseStrictly) {
 TEST(RightImplementations, RoundingEveryAdditionFailsStrictModeSomewhere) {
   // --strict demands 0 ulp: a correct but not correctly rounded float16 engine must fail it.
   std::int64_t failed = 0;
-  for (const std::string& name : core_cases("avg_", float_format::binary16))
+  for (const std::string& name : core_cases("avg_", reference::float_format::binary16))
     failed += run(name, {window_rule::adaptive, summation::sequential, false, false},
                   {true, tie_rule::first})
                       .passed

@@ -1,14 +1,13 @@
 // RapidCheck runs of the backward properties: sums, adjointness, argmax placement.
-#include "properties/backward_properties.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/properties/backward_properties.h>
 #include <rapidcheck/gtest.h>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 // A finite output gradient for pooling case `c`, in the same format as its input.
-exact_tensor gradient_for(const pooling_case& c) {
+reference::exact_tensor gradient_for(const pooling_case& c) {
   return *gen_tensor(pooled_shape_of(c), c.format, value_mix::finite);
 }
 
@@ -39,4 +38,4 @@ RC_GTEST_PROP(BackwardProperties, MaxBackwardIsTheAdjointOfSelection, ()) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::properties

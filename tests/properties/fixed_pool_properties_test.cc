@@ -1,12 +1,11 @@
 // RapidCheck runs of the fixed pooling properties, the seed's naive rule among them.
-#include "properties/fixed_pool_properties.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/properties/fixed_pool_properties.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 RC_GTEST_PROP(FixedPoolProperties, NaiveRuleMatchesExactlyWhenRemainderIsBelowTwo, ()) {
@@ -16,7 +15,7 @@ RC_GTEST_PROP(FixedPoolProperties, NaiveRuleMatchesExactlyWhenRemainderIsBelowTw
 RC_GTEST_PROP(FixedPoolProperties, NaiveRuleIsInvalidWhenOutputExceedsInput, ()) {
   const std::int64_t n = *gen_size();
   const std::int64_t extra = *gen_size();
-  naive_rule_is_invalid_when_output_exceeds_input({n, std::min(n + extra, max_size)});
+  naive_rule_is_invalid_when_output_exceeds_input({n, std::min(n + extra, reference::max_size)});
 }
 
 RC_GTEST_PROP(FixedPoolProperties, DivisibleFixedPoolingGivesAdaptiveValues, ()) {
@@ -38,11 +37,12 @@ RC_GTEST_PROP(FixedPoolProperties, FixedAvgDivisorCountsThePaddedExtent,
 }
 
 RC_GTEST_PROP(FixedPoolProperties, FixedPoolMismatchAgreesWithTheTaps, (const fixed_pool_case& c)) {
-  const std::int64_t count = std::max<std::int64_t>(fixed_pool_output_size(c.in_size, c.params), 1);
+  const std::int64_t count =
+      std::max<std::int64_t>(reference::fixed_pool_output_size(c.in_size, c.params), 1);
   const std::int64_t out_size = *rc::gen::weightedOneOf<std::int64_t>(
       {{3, rc::gen::just(count)}, {1, rc::gen::inRange<std::int64_t>(1, 2 * c.in_size + 2)}});
   fixed_pool_mismatch_agrees_with_the_taps(c, out_size);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::properties

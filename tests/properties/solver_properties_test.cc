@@ -1,13 +1,14 @@
 // RapidCheck runs of the solver properties, kept to small sizes (each solver call costs ms).
-#include "properties/solver_properties.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/properties/solver_properties.h>
 #include <rapidcheck/gtest.h>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
-rc::Gen<pool_kind> gen_kind() { return rc::gen::element(pool_kind::avg, pool_kind::max); }
+rc::Gen<reference::pool_kind> gen_kind() {
+  return rc::gen::element(reference::pool_kind::avg, reference::pool_kind::max);
+}
 
 RC_GTEST_PROP(SolverProperties, WitnessReproducesTheWindows, ()) {
   solver_witness_reproduces_the_windows(*gen_small_size_pair(40), *gen_kind());
@@ -43,4 +44,4 @@ RC_GTEST_PROP(SolverProperties, ClosedFormIsTheLeastLayerInTheBox, ()) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::properties

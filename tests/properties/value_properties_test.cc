@@ -1,10 +1,9 @@
 // RapidCheck runs of the forward value properties on exact tensors of float bit patterns.
-#include "properties/value_properties.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/properties/value_properties.h>
 #include <rapidcheck/gtest.h>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 RC_GTEST_PROP(ValueProperties, AvgLiesBetweenWindowExtremes, ()) {
@@ -13,7 +12,7 @@ RC_GTEST_PROP(ValueProperties, AvgLiesBetweenWindowExtremes, ()) {
 
 RC_GTEST_PROP(ValueProperties, AvgIsLinear, ()) {
   const pooling_case c = *gen_pooling_case(value_mix::finite);
-  const exact_tensor y = *gen_tensor(c.input.shape, c.format, value_mix::finite);
+  const reference::exact_tensor y = *gen_tensor(c.input.shape, c.format, value_mix::finite);
   avg_is_linear(c, y, *gen_small_rational(), *gen_small_rational());
 }
 
@@ -46,4 +45,4 @@ RC_GTEST_PROP(ValueProperties, PoolingIsSeparable, ()) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::properties

@@ -1,10 +1,9 @@
 // RapidCheck runs of the window properties, sizes up to 2^62.
-#include "properties/window_properties.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/properties/window_properties.h>
 #include <rapidcheck/gtest.h>
 
-namespace poolproof {
+namespace poolproof::properties {
 namespace {
 
 RC_GTEST_PROP(WindowProperties, BoundsMatchTheFormula, (const size_pair& sizes)) {
@@ -52,4 +51,4 @@ RC_GTEST_PROP(WindowProperties, NdWindowsAreProducts, ()) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::properties

@@ -1,16 +1,15 @@
-#include "reference/adaptive_pool.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_pool.h>
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
-#include "reference/error.h"
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 using sizes = std::vector<std::int64_t>;
@@ -263,36 +262,41 @@ TEST(AdaptivePool, MaxBackwardPerPlane) {
 }
 
 TEST(AdaptivePool, RejectsBadShapes) {
-  EXPECT_THROW((void)adaptive_avg_pool(tensor({1, 5}, {1, 2, 3, 4}), sizes{3}), input_error);
-  EXPECT_THROW((void)adaptive_max_pool(tensor({1, 5}, {1, 2, 3, 4, 5, 6}), sizes{3}), input_error);
-  EXPECT_THROW((void)adaptive_avg_pool(tensor({1, 5}, {1, 2, 3, 4, 5}), sizes{0}), input_error);
-  EXPECT_THROW((void)adaptive_avg_pool(tensor({5}, {1, 2, 3, 4, 5}), sizes{2, 2}), input_error);
+  EXPECT_THROW((void)adaptive_avg_pool(tensor({1, 5}, {1, 2, 3, 4}), sizes{3}),
+               common::input_error);
+  EXPECT_THROW((void)adaptive_max_pool(tensor({1, 5}, {1, 2, 3, 4, 5, 6}), sizes{3}),
+               common::input_error);
+  EXPECT_THROW((void)adaptive_avg_pool(tensor({1, 5}, {1, 2, 3, 4, 5}), sizes{0}),
+               common::input_error);
+  EXPECT_THROW((void)adaptive_avg_pool(tensor({5}, {1, 2, 3, 4, 5}), sizes{2, 2}),
+               common::input_error);
   EXPECT_THROW((void)adaptive_max_pool(tensor({1, 1, 1, 1, 5}, {1, 2, 3, 4, 5}), sizes{3}),
-               input_error);
-  EXPECT_THROW((void)adaptive_avg_pool(tensor({0, 5}, {}), sizes{3}), input_error);
+               common::input_error);
+  EXPECT_THROW((void)adaptive_avg_pool(tensor({0, 5}, {}), sizes{3}), common::input_error);
 }
 
 TEST(AdaptivePool, BackwardRejectsMismatchedShapes) {
   // Leading axes must match the input's: [2, 3, 2] cannot come from [2, 4, 5].
-  EXPECT_THROW((void)adaptive_avg_pool_backward(iota({2, 3, 2}), sizes{2, 4, 5}, 1), input_error);
+  EXPECT_THROW((void)adaptive_avg_pool_backward(iota({2, 3, 2}), sizes{2, 4, 5}, 1),
+               common::input_error);
   EXPECT_THROW((void)adaptive_avg_pool_backward(tensor({2, 3}, {1, 1, 1, 1, 1, 1}), sizes{1, 5}, 1),
-               input_error);
+               common::input_error);
   EXPECT_THROW((void)adaptive_avg_pool_backward(tensor({3}, {1, 1, 1}), sizes{1, 5}, 1),
-               input_error);
+               common::input_error);
   EXPECT_THROW((void)adaptive_avg_pool_backward(tensor({1, 3}, {1, 1}), sizes{1, 5}, 1),
-               input_error);
+               common::input_error);
   EXPECT_THROW((void)adaptive_avg_pool_backward(tensor({1, 3}, {1, 1, 1}), sizes{1, 5}, 3),
-               input_error);
+               common::input_error);
   EXPECT_THROW(
       (void)adaptive_max_pool_backward(tensor({1, 3}, {1, 1, 1}), sizes{0, 1}, sizes{1, 5}, 1),
-      input_error);
+      common::input_error);
   EXPECT_THROW(
       (void)adaptive_max_pool_backward(tensor({1, 2}, {1, 1}), sizes{0, 5}, sizes{1, 5}, 1),
-      input_error);
+      common::input_error);
   EXPECT_THROW(
       (void)adaptive_max_pool_backward(tensor({1, 2}, {1, 1}), sizes{0, -1}, sizes{1, 5}, 1),
-      input_error);
+      common::input_error);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,16 +1,15 @@
-#include "reference/adaptive_window.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
 
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cstdint>
 #include <random>
 #include <vector>
 
-#include "reference/error.h"
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 using boost::multiprecision::cpp_int;
@@ -133,11 +132,11 @@ TEST(AdaptiveWindow, MatchesBigIntegerModelOnRandomTriples) {
 }
 
 TEST(AdaptiveWindow, RequireValidSizeBounds) {
-  EXPECT_THROW(require_valid_size(0, "size"), input_error);
-  EXPECT_THROW(require_valid_size(-1, "size"), input_error);
-  EXPECT_THROW(require_valid_size(INT64_MIN, "size"), input_error);
-  EXPECT_THROW(require_valid_size(two62 + 1, "size"), input_error);
-  EXPECT_THROW(require_valid_size(INT64_MAX, "size"), input_error);
+  EXPECT_THROW(require_valid_size(0, "size"), common::input_error);
+  EXPECT_THROW(require_valid_size(-1, "size"), common::input_error);
+  EXPECT_THROW(require_valid_size(INT64_MIN, "size"), common::input_error);
+  EXPECT_THROW(require_valid_size(two62 + 1, "size"), common::input_error);
+  EXPECT_THROW(require_valid_size(INT64_MAX, "size"), common::input_error);
   EXPECT_NO_THROW(require_valid_size(1, "size"));
   EXPECT_NO_THROW(require_valid_size(two62, "size"));
   EXPECT_EQ(max_size, two62);
@@ -147,7 +146,7 @@ TEST(AdaptiveWindow, RequireValidSizeNamesTheSize) {
   try {
     require_valid_size(0, "output height");
     FAIL() << "no throw";
-  } catch (const input_error& error) {
+  } catch (const common::input_error& error) {
     EXPECT_NE(std::string(error.what()).find("output height"), std::string::npos) << error.what();
   }
 }
@@ -176,4 +175,4 @@ TEST(AdaptiveWindow, BoxIsProductOfAxisWindows) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

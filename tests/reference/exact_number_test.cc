@@ -1,12 +1,11 @@
-#include "reference/exact_number.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/reference/exact_number.h>
 
 #include <vector>
 
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 const extended_rational nan = extended_rational::not_a_number();
@@ -135,4 +134,4 @@ TEST(ExactNumber, ToString) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,12 +1,10 @@
-#include "reference/export_pool.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/export_pool.h>
 
 #include <cstdint>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 onnx_pool_params onnx(std::int64_t k, std::int64_t s, std::int64_t pad_begin, std::int64_t pad_end,
@@ -117,14 +115,14 @@ TEST(OnnxPool, MismatchFindsTheFirstDifference) {
 
 TEST(OnnxPool, RejectsLayersOutsideTheFamily) {
   EXPECT_NO_THROW(require_valid_onnx_params(onnx(3, 1, 2, 2), pool_kind::avg));
-  EXPECT_THROW(require_valid_onnx_params(onnx(2, 1, 2, 0), pool_kind::max), input_error);
-  EXPECT_THROW(require_valid_onnx_params(onnx(0, 1, 0, 0), pool_kind::max), input_error);
+  EXPECT_THROW(require_valid_onnx_params(onnx(2, 1, 2, 0), pool_kind::max), common::input_error);
+  EXPECT_THROW(require_valid_onnx_params(onnx(0, 1, 0, 0), pool_kind::max), common::input_error);
   onnx_pool_params same_ceil = onnx_auto(2, 1, onnx_auto_pad::same_upper);
   same_ceil.ceil_mode = true;
-  EXPECT_THROW(require_valid_onnx_params(same_ceil, pool_kind::max), input_error);
+  EXPECT_THROW(require_valid_onnx_params(same_ceil, pool_kind::max), common::input_error);
   onnx_pool_params dilated_avg = onnx(2, 1, 0, 0);
   dilated_avg.dilation = 2;
-  EXPECT_THROW(require_valid_onnx_params(dilated_avg, pool_kind::avg), input_error);
+  EXPECT_THROW(require_valid_onnx_params(dilated_avg, pool_kind::avg), common::input_error);
   EXPECT_NO_THROW(require_valid_onnx_params(dilated_avg, pool_kind::max));
 }
 
@@ -166,8 +164,8 @@ TEST(TflitePool, SameAveragesOverValidInputsOnly) {
   // 3 -> 4 needs 4 outputs; SAME gives at most ceil(3/1) = 3.
   EXPECT_EQ(tflite_pool_mismatch(3, 4, {2, 1, tflite_padding::same}, pool_kind::max),
             "fixed pooling has 3 outputs, adaptive has 4");
-  EXPECT_THROW(require_valid_tflite_params({1, 0, tflite_padding::same}), input_error);
+  EXPECT_THROW(require_valid_tflite_params({1, 0, tflite_padding::same}), common::input_error);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

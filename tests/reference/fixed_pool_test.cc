@@ -1,15 +1,14 @@
-#include "reference/fixed_pool.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/fixed_pool.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "reference/error.h"
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 fixed_pool_params params(std::int64_t kernel, std::int64_t stride, std::int64_t padding,
@@ -175,20 +174,23 @@ TEST(FixedPool, RequireValidParamsAcceptsPyTorchLayers) {
 }
 
 TEST(FixedPool, RequireValidParamsRejects) {
-  EXPECT_THROW(require_valid_params(params(3, 1, 2), pool_kind::avg), input_error);  // p > k/2
-  EXPECT_THROW(require_valid_params(params(3, 1, 2), pool_kind::max), input_error);
-  EXPECT_THROW(require_valid_params(params(1, 1, 1), pool_kind::max), input_error);
-  EXPECT_THROW(require_valid_params(params(0, 1, 0), pool_kind::avg), input_error);
-  EXPECT_THROW(require_valid_params(params(2, 0, 0), pool_kind::max), input_error);
-  EXPECT_THROW(require_valid_params(params(2, -1, 0), pool_kind::max), input_error);
-  EXPECT_THROW(require_valid_params(params(2, 1, -1), pool_kind::avg), input_error);
-  EXPECT_THROW(require_valid_params(params(3, 1, 1, false, 2), pool_kind::avg), input_error);
-  EXPECT_THROW(require_valid_params(params(3, 1, 1, false, 0), pool_kind::max), input_error);
+  EXPECT_THROW(require_valid_params(params(3, 1, 2), pool_kind::avg),
+               common::input_error);  // p > k/2
+  EXPECT_THROW(require_valid_params(params(3, 1, 2), pool_kind::max), common::input_error);
+  EXPECT_THROW(require_valid_params(params(1, 1, 1), pool_kind::max), common::input_error);
+  EXPECT_THROW(require_valid_params(params(0, 1, 0), pool_kind::avg), common::input_error);
+  EXPECT_THROW(require_valid_params(params(2, 0, 0), pool_kind::max), common::input_error);
+  EXPECT_THROW(require_valid_params(params(2, -1, 0), pool_kind::max), common::input_error);
+  EXPECT_THROW(require_valid_params(params(2, 1, -1), pool_kind::avg), common::input_error);
+  EXPECT_THROW(require_valid_params(params(3, 1, 1, false, 2), pool_kind::avg),
+               common::input_error);
+  EXPECT_THROW(require_valid_params(params(3, 1, 1, false, 0), pool_kind::max),
+               common::input_error);
   EXPECT_THROW(require_valid_params(params((std::int64_t{1} << 62) + 1, 1, 0), pool_kind::max),
-               input_error);
+               common::input_error);
   fixed_pool_params p = params(2, 2, 0);
   p.divisor_override = 0;
-  EXPECT_THROW(require_valid_params(p, pool_kind::avg), input_error);
+  EXPECT_THROW(require_valid_params(p, pool_kind::avg), common::input_error);
 }
 
 TEST(FixedPool, PoolKindName) {
@@ -242,4 +244,4 @@ TEST(FixedPool, MismatchForDilationGaps) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

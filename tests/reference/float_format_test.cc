@@ -1,6 +1,5 @@
-#include "reference/float_format.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/reference/float_format.h>
 
 #include <bit>
 #include <cmath>
@@ -19,7 +18,7 @@
 
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 // The formats' field widths, written out here rather than taken from layout_of.
@@ -551,4 +550,4 @@ TEST(FloatFormat, FloatToBinary16MatchesF16c) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,12 +1,12 @@
 // gtest printers for reference types, so failed assertions show values rather than raw bytes.
 #pragma once
 
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/exact_number.h>
+
 #include <ostream>
 
-#include "reference/adaptive_window.h"
-#include "reference/exact_number.h"
-
-namespace poolproof {
+namespace poolproof::reference {
 
 inline void PrintTo(const extended_rational& x, std::ostream* os) { *os << to_string(x); }
 
@@ -14,4 +14,4 @@ inline void PrintTo(const window& w, std::ostream* os) {
   *os << "[" << w.begin << "," << w.end << ")";
 }
 
-}  // namespace poolproof
+}  // namespace poolproof::reference

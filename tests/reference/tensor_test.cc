@@ -1,14 +1,13 @@
-#include "reference/tensor.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/tensor.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "reference/error.h"
 #include "tests/reference/printers.h"
 
-namespace poolproof {
+namespace poolproof::reference {
 namespace {
 
 using sizes = std::vector<std::int64_t>;
@@ -38,34 +37,34 @@ TEST(Tensor, SplitOneAndThreeSpatialAxes) {
 }
 
 TEST(Tensor, SplitRejectsBadRanks) {
-  EXPECT_THROW((void)split_pooling_shape(sizes{4, 5}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{1, 2, 3, 4, 5}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{5}, 1), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{}, 1), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{2, 3}, 0), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{1, 2, 3, 4, 5, 6}, 4), input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{4, 5}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{1, 2, 3, 4, 5}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{5}, 1), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{}, 1), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{2, 3}, 0), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{1, 2, 3, 4, 5, 6}, 4), common::input_error);
 }
 
 TEST(Tensor, SplitRejectsZeroAndNegativeSizes) {
-  EXPECT_THROW((void)split_pooling_shape(sizes{0, 3, 4, 5}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{2, 0, 4, 5}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{2, 3, 0, 5}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{3, 4, 0}, 2), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{3, -4, 5}, 2), input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{0, 3, 4, 5}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{2, 0, 4, 5}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{2, 3, 0, 5}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{3, 4, 0}, 2), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{3, -4, 5}, 2), common::input_error);
 }
 
 TEST(Tensor, SplitRejectsTooManyElements) {
-  EXPECT_THROW((void)split_pooling_shape(sizes{1 << 21, 1 << 20}, 1), input_error);
-  EXPECT_THROW((void)split_pooling_shape(sizes{1, std::int64_t{1} << 41}, 1), input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{1 << 21, 1 << 20}, 1), common::input_error);
+  EXPECT_THROW((void)split_pooling_shape(sizes{1, std::int64_t{1} << 41}, 1), common::input_error);
 }
 
 TEST(Tensor, ElementCount) {
   EXPECT_EQ(element_count(sizes{}), 1);
   EXPECT_EQ(element_count(sizes{2, 3, 4}), 24);
   EXPECT_EQ(element_count(sizes{std::int64_t{1} << 40}), std::int64_t{1} << 40);
-  EXPECT_THROW((void)element_count(sizes{(std::int64_t{1} << 40) + 1}), input_error);
-  EXPECT_THROW((void)element_count(sizes{1 << 20, 1 << 20, 2}), input_error);
-  EXPECT_THROW((void)element_count(sizes{2, 0}), input_error);
+  EXPECT_THROW((void)element_count(sizes{(std::int64_t{1} << 40) + 1}), common::input_error);
+  EXPECT_THROW((void)element_count(sizes{1 << 20, 1 << 20, 2}), common::input_error);
+  EXPECT_THROW((void)element_count(sizes{2, 0}), common::input_error);
 }
 
 TEST(Tensor, BoxFlatIndicesRowMajor) {
@@ -112,4 +111,4 @@ TEST(Tensor, ForEachMultiIndexOfScalarVisitsOnce) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::reference

@@ -1,34 +1,33 @@
-#include "solver/equivalence.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/fixed_pool.h>
+#include <poolproof/solver/equivalence.h>
 
 #include <optional>
 #include <vector>
 
-#include "reference/error.h"
-#include "reference/fixed_pool.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // The lexicographically least layer of the family (kernel, stride, padding, then ceil_mode=false
 // before true, then count_include_pad=true before false or the least dilation) that the
 // reference judges identical to adaptive pooling, searched exhaustively within bounds. Z3's
 // answer must match it; a witness outside the bounds would show up as a disagreement.
-std::optional<fixed_pool_params> brute_force(std::int64_t n, std::int64_t m, pool_kind kind) {
+std::optional<reference::fixed_pool_params> brute_force(std::int64_t n, std::int64_t m,
+                                                        reference::pool_kind kind) {
   const std::int64_t bound = 2 * n + 2;
-  const std::int64_t max_dilation = kind == pool_kind::max ? n + 1 : 1;
+  const std::int64_t max_dilation = kind == reference::pool_kind::max ? n + 1 : 1;
   for (std::int64_t k = 1; k <= bound; ++k) {
     for (std::int64_t s = 1; s <= bound; ++s) {
       for (std::int64_t p = 0; p <= k / 2; ++p) {
         for (bool ceil_mode : {false, true}) {
           for (bool count_include_pad : {true, false}) {
-            if (kind == pool_kind::max && !count_include_pad) continue;
+            if (kind == reference::pool_kind::max && !count_include_pad) continue;
             for (std::int64_t d = 1; d <= max_dilation; ++d) {
-              const fixed_pool_params params{k,           s, p, d, ceil_mode, count_include_pad,
-                                             std::nullopt};
-              if (fixed_pool_output_size(n, params) != m) continue;
-              if (!fixed_pool_mismatch(n, m, params, kind)) return params;
+              const reference::fixed_pool_params params{
+                  k, s, p, d, ceil_mode, count_include_pad, std::nullopt};
+              if (reference::fixed_pool_output_size(n, params) != m) continue;
+              if (!reference::fixed_pool_mismatch(n, m, params, kind)) return params;
             }
           }
         }
@@ -40,32 +39,35 @@ std::optional<fixed_pool_params> brute_force(std::int64_t n, std::int64_t m, poo
 
 const solver_options default_options{};
 
-void expect_brute_force_agrees(std::int64_t n, std::int64_t m, pool_kind kind,
+void expect_brute_force_agrees(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                                const solver_options& options = default_options) {
   const verdict answer = prove_equivalence(n, m, kind, options);
-  const std::optional<fixed_pool_params> expected = brute_force(n, m, kind);
+  const std::optional<reference::fixed_pool_params> expected = brute_force(n, m, kind);
   if (expected) {
     const auto* found = std::get_if<equivalent>(&answer);
-    ASSERT_NE(found, nullptr) << n << " -> " << m << " " << pool_kind_name(kind);
+    ASSERT_NE(found, nullptr) << n << " -> " << m << " " << reference::pool_kind_name(kind);
     EXPECT_TRUE(found->minimal);
     EXPECT_EQ(found->witness, *expected)
-        << n << " -> " << m << " " << pool_kind_name(kind) << ": solver k=" << found->witness.kernel
-        << " s=" << found->witness.stride << " p=" << found->witness.padding;
+        << n << " -> " << m << " " << reference::pool_kind_name(kind)
+        << ": solver k=" << found->witness.kernel << " s=" << found->witness.stride
+        << " p=" << found->witness.padding;
   } else {
     EXPECT_TRUE(std::holds_alternative<not_equivalent>(answer))
-        << n << " -> " << m << " " << pool_kind_name(kind);
+        << n << " -> " << m << " " << reference::pool_kind_name(kind);
   }
 }
 
 TEST(ProveEquivalence, AgreesWithBruteForceUpTo32Avg) {
   for (std::int64_t n = 1; n <= 32; ++n) {
-    for (std::int64_t m = 1; m <= 32; ++m) expect_brute_force_agrees(n, m, pool_kind::avg);
+    for (std::int64_t m = 1; m <= 32; ++m)
+      expect_brute_force_agrees(n, m, reference::pool_kind::avg);
   }
 }
 
 TEST(ProveEquivalence, AgreesWithBruteForceUpTo32Max) {
   for (std::int64_t n = 1; n <= 32; ++n) {
-    for (std::int64_t m = 1; m <= 32; ++m) expect_brute_force_agrees(n, m, pool_kind::max);
+    for (std::int64_t m = 1; m <= 32; ++m)
+      expect_brute_force_agrees(n, m, reference::pool_kind::max);
   }
 }
 
@@ -76,8 +78,8 @@ TEST(ProveEquivalence, RefinementAgreesWithBruteForceUpTo24) {
   refining.max_unrolled_outputs = 0;
   for (std::int64_t n = 1; n <= 24; ++n) {
     for (std::int64_t m = 1; m <= 24; ++m) {
-      expect_brute_force_agrees(n, m, pool_kind::avg, refining);
-      expect_brute_force_agrees(n, m, pool_kind::max, refining);
+      expect_brute_force_agrees(n, m, reference::pool_kind::avg, refining);
+      expect_brute_force_agrees(n, m, reference::pool_kind::max, refining);
     }
   }
 }
@@ -85,33 +87,37 @@ TEST(ProveEquivalence, RefinementAgreesWithBruteForceUpTo24) {
 TEST(ProveEquivalence, RefinementRefutesWithTheWindowsItUsed) {
   solver_options refining;
   refining.max_unrolled_outputs = 0;
-  const auto refuted = std::get<not_equivalent>(prove_equivalence(10, 4, pool_kind::avg, refining));
+  const auto refuted =
+      std::get<not_equivalent>(prove_equivalence(10, 4, reference::pool_kind::avg, refining));
   EXPECT_FALSE(refuted.refuting_outputs.empty());
   EXPECT_LE(refuted.refuting_outputs.size(), 4U);
 }
 
 TEST(ProveEquivalence, HugeOutputCountsAreDecidedWithSampledRecheck) {
-  const std::int64_t m = max_size - 1;
-  const auto found =
-      std::get<equivalent>(prove_equivalence(max_size, m, pool_kind::avg, default_options));
-  EXPECT_EQ(found.witness, (fixed_pool_params{2, 1, 0, 1, false, true, std::nullopt}));
+  const std::int64_t m = reference::max_size - 1;
+  const auto found = std::get<equivalent>(
+      prove_equivalence(reference::max_size, m, reference::pool_kind::avg, default_options));
+  EXPECT_EQ(found.witness, (reference::fixed_pool_params{2, 1, 0, 1, false, true, std::nullopt}));
   EXPECT_GT(found.rechecked_windows, 4000);
   EXPECT_LT(found.rechecked_windows, m);
-  const auto small = std::get<equivalent>(prove_equivalence(5, 3, pool_kind::avg, default_options));
+  const auto small =
+      std::get<equivalent>(prove_equivalence(5, 3, reference::pool_kind::avg, default_options));
   EXPECT_EQ(small.rechecked_windows, 3);
-  EXPECT_TRUE(std::holds_alternative<not_equivalent>(
-      prove_equivalence(max_size, 1'000'000'007, pool_kind::max, default_options)));
+  EXPECT_TRUE(std::holds_alternative<not_equivalent>(prove_equivalence(
+      reference::max_size, 1'000'000'007, reference::pool_kind::max, default_options)));
 }
 
 TEST(ProveEquivalence, FiveToThreeNeedsPaddingWithoutCountingIt) {
-  const auto avg = std::get<equivalent>(prove_equivalence(5, 3, pool_kind::avg, default_options));
-  EXPECT_EQ(avg.witness, (fixed_pool_params{3, 2, 1, 1, false, false, std::nullopt}));
-  const auto max = std::get<equivalent>(prove_equivalence(5, 3, pool_kind::max, default_options));
-  EXPECT_EQ(max.witness, (fixed_pool_params{3, 2, 1, 1, false, true, std::nullopt}));
+  const auto avg =
+      std::get<equivalent>(prove_equivalence(5, 3, reference::pool_kind::avg, default_options));
+  EXPECT_EQ(avg.witness, (reference::fixed_pool_params{3, 2, 1, 1, false, false, std::nullopt}));
+  const auto max =
+      std::get<equivalent>(prove_equivalence(5, 3, reference::pool_kind::max, default_options));
+  EXPECT_EQ(max.witness, (reference::fixed_pool_params{3, 2, 1, 1, false, true, std::nullopt}));
 }
 
 TEST(ProveEquivalence, SixToThreeIsThePlainStride) {
-  for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+  for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
     const auto found = std::get<equivalent>(prove_equivalence(6, 3, kind, default_options));
     EXPECT_EQ(found.witness.kernel, 2);
     EXPECT_EQ(found.witness.stride, 2);
@@ -121,37 +127,38 @@ TEST(ProveEquivalence, SixToThreeIsThePlainStride) {
 }
 
 TEST(ProveEquivalence, TenToFourHasNoFixedPooling) {
-  for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+  for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
     EXPECT_TRUE(
         std::holds_alternative<not_equivalent>(prove_equivalence(10, 4, kind, default_options)));
   }
 }
 
 TEST(ProveEquivalence, LargestSizesStayExact) {
-  const std::int64_t n = max_size;
-  const auto found = std::get<equivalent>(prove_equivalence(n, 4, pool_kind::avg, default_options));
+  const std::int64_t n = reference::max_size;
+  const auto found =
+      std::get<equivalent>(prove_equivalence(n, 4, reference::pool_kind::avg, default_options));
   EXPECT_EQ(found.witness.kernel, n / 4);
   EXPECT_EQ(found.witness.stride, n / 4);
-  EXPECT_FALSE(fixed_pool_mismatch(n, 4, found.witness, pool_kind::avg));
+  EXPECT_FALSE(reference::fixed_pool_mismatch(n, 4, found.witness, reference::pool_kind::avg));
   // 2^62 - 1 = 3 * 1537228672809129301: divisible, so stride = kernel = n/3.
   const auto odd =
-      std::get<equivalent>(prove_equivalence(n - 1, 3, pool_kind::max, default_options));
+      std::get<equivalent>(prove_equivalence(n - 1, 3, reference::pool_kind::max, default_options));
   EXPECT_EQ(odd.witness.kernel, (n - 1) / 3);
   // 2^62 = 3 * 1537228672809129301 + 1: kernel one longer than the stride.
   const auto plus_one =
-      std::get<equivalent>(prove_equivalence(n, 3, pool_kind::max, default_options));
+      std::get<equivalent>(prove_equivalence(n, 3, reference::pool_kind::max, default_options));
   EXPECT_EQ(plus_one.witness.kernel, plus_one.witness.stride + 1);
 }
 
 TEST(ProveEquivalence, LargeNonDivisibleSizeIsRefuted) {
   EXPECT_TRUE(std::holds_alternative<not_equivalent>(
-      prove_equivalence(1000000007, 999, pool_kind::avg, default_options)));
+      prove_equivalence(1000000007, 999, reference::pool_kind::avg, default_options)));
 }
 
 TEST(ProveEquivalence, ExhaustedBudgetIsUnknownNotAGuess) {
   solver_options starved;
   starved.resource_limit = 1;
-  const verdict answer = prove_equivalence(100003, 997, pool_kind::max, starved);
+  const verdict answer = prove_equivalence(100003, 997, reference::pool_kind::max, starved);
   ASSERT_TRUE(std::holds_alternative<unknown>(answer));
   EXPECT_NE(std::get<unknown>(answer).reason.find("Z3"), std::string::npos);
 }
@@ -160,21 +167,24 @@ TEST(ProveEquivalence, RefinementOutOfRoundsIsUnknown) {
   solver_options no_rounds;
   no_rounds.max_unrolled_outputs = 0;
   no_rounds.max_refinements = 0;
-  EXPECT_TRUE(
-      std::holds_alternative<unknown>(prove_equivalence(22, 11, pool_kind::avg, no_rounds)));
+  EXPECT_TRUE(std::holds_alternative<unknown>(
+      prove_equivalence(22, 11, reference::pool_kind::avg, no_rounds)));
 }
 
 TEST(ProveEquivalence, RejectsInvalidSizes) {
-  EXPECT_THROW((void)prove_equivalence(0, 3, pool_kind::avg, default_options), input_error);
-  EXPECT_THROW((void)prove_equivalence(5, max_size + 1, pool_kind::avg, default_options),
-               input_error);
+  EXPECT_THROW((void)prove_equivalence(0, 3, reference::pool_kind::avg, default_options),
+               common::input_error);
+  EXPECT_THROW((void)prove_equivalence(5, reference::max_size + 1, reference::pool_kind::avg,
+                                       default_options),
+               common::input_error);
 }
 
 TEST(ProveEquivalenceNd, AxesShareOneCountIncludePad) {
   // Axis 0 (5 -> 3) needs count_include_pad=False; axis 1 (6 -> 3) would take the default True
   // alone, so the layer must fall back to False for both.
   const std::vector<std::int64_t> in{5, 6}, out{3, 3};
-  const nd_verdict result = prove_equivalence_nd(in, out, pool_kind::avg, default_options);
+  const nd_verdict result =
+      prove_equivalence_nd(in, out, reference::pool_kind::avg, default_options);
   ASSERT_EQ(result.status, verdict_status::equivalent);
   EXPECT_TRUE(std::get<equivalent>(result.axes[1]).witness.count_include_pad);
   for (const verdict& axis : result.layer) {
@@ -184,11 +194,12 @@ TEST(ProveEquivalenceNd, AxesShareOneCountIncludePad) {
 
 TEST(ProveEquivalenceNd, OneRefutedAxisRefutesTheLayer) {
   const std::vector<std::int64_t> in{224, 10}, out{7, 4};
-  const nd_verdict result = prove_equivalence_nd(in, out, pool_kind::max, default_options);
+  const nd_verdict result =
+      prove_equivalence_nd(in, out, reference::pool_kind::max, default_options);
   EXPECT_EQ(result.status, verdict_status::not_equivalent);
   EXPECT_EQ(status_of(result.axes[0]), verdict_status::equivalent);
   EXPECT_EQ(status_of(result.axes[1]), verdict_status::not_equivalent);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

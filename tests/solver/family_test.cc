@@ -1,43 +1,50 @@
 // The ONNX and TFLite families: Z3 against an exhaustive search over each family's parameters,
 // the closed form against its reference models, and the CLI's family plumbing.
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/export_pool.h>
+#include <poolproof/solver/closed_form.h>
+#include <poolproof/solver/equivalence.h>
 
 #include <optional>
 #include <vector>
 
-#include "reference/error.h"
-#include "reference/export_pool.h"
-#include "solver/closed_form.h"
-#include "solver/equivalence.h"
 #include "solver/z3_encoding.h"
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // Every ONNX layer within bounds, in the solver's preference order: kernel, stride, pad_begin,
 // pad_end (auto_pad layers by their derived pads), ceil_mode, auto_pad, count_include_pad
 // (false first) or dilation.
-std::optional<onnx_pool_params> onnx_brute_force(std::int64_t n, std::int64_t m, pool_kind kind) {
+std::optional<reference::onnx_pool_params> onnx_brute_force(std::int64_t n, std::int64_t m,
+                                                            reference::pool_kind kind) {
   // n = 1 -> m needs kernel m (docs/theorem.md), so the kernel bound grows with m too.
-  const std::int64_t max_dilation = kind == pool_kind::max ? n + 1 : 1;
-  std::optional<onnx_pool_params> best;
+  const std::int64_t max_dilation = kind == reference::pool_kind::max ? n + 1 : 1;
+  std::optional<reference::onnx_pool_params> best;
   std::vector<std::int64_t> best_key;
   for (std::int64_t k = 1; k <= n + m + 1; ++k) {
     for (std::int64_t s = 1; s <= 2 * n + 2 && !best; ++s) {
       for (int a = 0; a < 4; ++a) {
-        const auto auto_pad = static_cast<onnx_auto_pad>(a);
-        const bool notset = auto_pad == onnx_auto_pad::notset;
+        const auto auto_pad = static_cast<reference::onnx_auto_pad>(a);
+        const bool notset = auto_pad == reference::onnx_auto_pad::notset;
         for (std::int64_t pb = 0; pb < (notset ? k : 1); ++pb) {
           for (std::int64_t pe = 0; pe < (notset ? k : 1); ++pe) {
             for (bool ceil_mode : {false, true}) {
               for (bool cip : {false, true}) {
                 for (std::int64_t d = 1; d <= (notset ? max_dilation : 1); ++d) {
-                  if ((ceil_mode && !notset) || (cip && kind == pool_kind::max)) continue;
-                  const onnx_pool_params p{k, s, pb, pe, d, auto_pad, ceil_mode, cip};
-                  if (onnx_pool_mismatch(n, m, p, kind)) continue;
-                  const pool_geometry g = onnx_pool_geometry(n, p, kind);
-                  const std::vector<std::int64_t> key{
-                      k, s, g.pad_begin, g.pad_end, ceil_mode, a, kind == pool_kind::max ? d : cip};
+                  if ((ceil_mode && !notset) || (cip && kind == reference::pool_kind::max))
+                    continue;
+                  const reference::onnx_pool_params p{k, s, pb, pe, d, auto_pad, ceil_mode, cip};
+                  if (reference::onnx_pool_mismatch(n, m, p, kind)) continue;
+                  const reference::pool_geometry g = reference::onnx_pool_geometry(n, p, kind);
+                  const std::vector<std::int64_t> key{k,
+                                                      s,
+                                                      g.pad_begin,
+                                                      g.pad_end,
+                                                      ceil_mode,
+                                                      a,
+                                                      kind == reference::pool_kind::max ? d : cip};
                   if (!best || key < best_key) best = p, best_key = key;
                 }
               }
@@ -51,13 +58,14 @@ std::optional<onnx_pool_params> onnx_brute_force(std::int64_t n, std::int64_t m,
   return best;
 }
 
-std::optional<tflite_pool_params> tflite_brute_force(std::int64_t n, std::int64_t m,
-                                                     pool_kind kind) {
+std::optional<reference::tflite_pool_params> tflite_brute_force(std::int64_t n, std::int64_t m,
+                                                                reference::pool_kind kind) {
   for (std::int64_t k = 1; k <= 2 * n + 2; ++k) {
     for (std::int64_t s = 1; s <= 2 * n + 2; ++s) {
-      for (tflite_padding padding : {tflite_padding::valid, tflite_padding::same}) {
-        const tflite_pool_params p{k, s, padding};
-        if (!tflite_pool_mismatch(n, m, p, kind)) return p;
+      for (reference::tflite_padding padding :
+           {reference::tflite_padding::valid, reference::tflite_padding::same}) {
+        const reference::tflite_pool_params p{k, s, padding};
+        if (!reference::tflite_pool_mismatch(n, m, p, kind)) return p;
       }
     }
   }
@@ -65,25 +73,25 @@ std::optional<tflite_pool_params> tflite_brute_force(std::int64_t n, std::int64_
 }
 
 template <typename Params>
-void expect_agrees(std::int64_t n, std::int64_t m, pool_kind kind, pool_family family,
+void expect_agrees(std::int64_t n, std::int64_t m, reference::pool_kind kind, pool_family family,
                    const std::optional<Params>& expected, const solver_options& options = {}) {
   const verdict answer = prove_equivalence(n, m, kind, options, {}, family);
   if (!expected) {
     EXPECT_TRUE(std::holds_alternative<not_equivalent>(answer))
-        << n << " -> " << m << " " << pool_kind_name(kind);
+        << n << " -> " << m << " " << reference::pool_kind_name(kind);
     return;
   }
   const auto* found = std::get_if<equivalent>(&answer);
-  ASSERT_NE(found, nullptr) << n << " -> " << m << " " << pool_kind_name(kind);
+  ASSERT_NE(found, nullptr) << n << " -> " << m << " " << reference::pool_kind_name(kind);
   EXPECT_TRUE(found->minimal);
   EXPECT_EQ(std::get<Params>(found->layer), *expected)
-      << n << " -> " << m << " " << pool_kind_name(kind);
+      << n << " -> " << m << " " << reference::pool_kind_name(kind);
 }
 
 TEST(OnnxFamily, AgreesWithBruteForceUpTo12) {
   for (std::int64_t n = 1; n <= 12; ++n) {
     for (std::int64_t m = 1; m <= 12; ++m) {
-      for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+      for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
         expect_agrees(n, m, kind, pool_family::onnx, onnx_brute_force(n, m, kind));
       }
     }
@@ -93,7 +101,7 @@ TEST(OnnxFamily, AgreesWithBruteForceUpTo12) {
 TEST(TfliteFamily, AgreesWithBruteForceUpTo24) {
   for (std::int64_t n = 1; n <= 24; ++n) {
     for (std::int64_t m = 1; m <= 24; ++m) {
-      for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+      for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
         expect_agrees(n, m, kind, pool_family::tflite, tflite_brute_force(n, m, kind));
       }
     }
@@ -106,10 +114,10 @@ TEST(ExportFamilies, RefinementAgreesWithBruteForceUpTo12) {
   refining.max_unrolled_outputs = 0;
   for (std::int64_t n = 1; n <= 12; ++n) {
     for (std::int64_t m = 1; m <= 12; ++m) {
-      expect_agrees(n, m, pool_kind::avg, pool_family::onnx, onnx_brute_force(n, m, pool_kind::avg),
-                    refining);
-      expect_agrees(n, m, pool_kind::max, pool_family::tflite,
-                    tflite_brute_force(n, m, pool_kind::max), refining);
+      expect_agrees(n, m, reference::pool_kind::avg, pool_family::onnx,
+                    onnx_brute_force(n, m, reference::pool_kind::avg), refining);
+      expect_agrees(n, m, reference::pool_kind::max, pool_family::tflite,
+                    tflite_brute_force(n, m, reference::pool_kind::max), refining);
     }
   }
 }
@@ -118,7 +126,7 @@ TEST(ExportFamilies, ClosedFormWitnessesPassTheirReferenceAtLargeSizes) {
   const std::int64_t n = 1'000'003;
   for (std::int64_t m : {1'000'002, 1'000'004, 500'001, 333'334, 1'000'003, 7, 997, 1}) {
     for (pool_family family : {pool_family::onnx, pool_family::tflite}) {
-      for (pool_kind kind : {pool_kind::avg, pool_kind::max}) {
+      for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
         const family_closed_form_answer answer = closed_form(n, m, family, kind);
         if (answer.witness) {
           EXPECT_FALSE(family_mismatch(n, m, *answer.witness, kind)) << m;
@@ -126,39 +134,43 @@ TEST(ExportFamilies, ClosedFormWitnessesPassTheirReferenceAtLargeSizes) {
       }
     }
   }
-  const auto one = closed_form(1, 1000, pool_family::onnx, pool_kind::avg);
+  const auto one = closed_form(1, 1000, pool_family::onnx, reference::pool_kind::avg);
   EXPECT_EQ(one.branch, closed_form_branch::input_one);
-  EXPECT_FALSE(family_mismatch(1, 1000, *one.witness, pool_kind::avg));
-  EXPECT_EQ(closed_form(1, 1000, pool_family::tflite, pool_kind::avg).branch,
+  EXPECT_FALSE(family_mismatch(1, 1000, *one.witness, reference::pool_kind::avg));
+  EXPECT_EQ(closed_form(1, 1000, pool_family::tflite, reference::pool_kind::avg).branch,
             closed_form_branch::none);
-  EXPECT_EQ(closed_form(3, 4, pool_family::tflite, pool_kind::max).branch,
+  EXPECT_EQ(closed_form(3, 4, pool_family::tflite, reference::pool_kind::max).branch,
             closed_form_branch::none);
-  const auto huge = closed_form(max_size, 3, pool_family::onnx, pool_kind::max);
+  const auto huge =
+      closed_form(reference::max_size, 3, pool_family::onnx, reference::pool_kind::max);
   EXPECT_EQ(huge.branch, closed_form_branch::remainder_one);
-  EXPECT_FALSE(family_mismatch(max_size, 3, *huge.witness, pool_kind::max));
+  EXPECT_FALSE(family_mismatch(reference::max_size, 3, *huge.witness, reference::pool_kind::max));
 }
 
 TEST(ExportFamilies, FiveToThreeWitnesses) {
-  const auto onnx = std::get<onnx_pool_params>(
-      std::get<equivalent>(prove_equivalence(5, 3, pool_kind::avg, {}, {}, pool_family::onnx))
+  const auto onnx = std::get<reference::onnx_pool_params>(
+      std::get<equivalent>(
+          prove_equivalence(5, 3, reference::pool_kind::avg, {}, {}, pool_family::onnx))
           .layer);
-  EXPECT_EQ(onnx, (onnx_pool_params{3, 2, 1, 0, 1, onnx_auto_pad::notset, true, false}));
-  const auto tflite = std::get<tflite_pool_params>(
-      std::get<equivalent>(prove_equivalence(5, 3, pool_kind::max, {}, {}, pool_family::tflite))
+  EXPECT_EQ(onnx, (reference::onnx_pool_params{3, 2, 1, 0, 1, reference::onnx_auto_pad::notset,
+                                               true, false}));
+  const auto tflite = std::get<reference::tflite_pool_params>(
+      std::get<equivalent>(
+          prove_equivalence(5, 3, reference::pool_kind::max, {}, {}, pool_family::tflite))
           .layer);
-  EXPECT_EQ(tflite, (tflite_pool_params{3, 2, tflite_padding::same}));
+  EXPECT_EQ(tflite, (reference::tflite_pool_params{3, 2, reference::tflite_padding::same}));
 }
 
 // The sweep's check can say no for every family: a bound past the least witness has one below.
 TEST(ExportFamilies, WitnessBelowFindsSmallerAndProvesTheLeast) {
   for (pool_family family : {pool_family::onnx, pool_family::tflite}) {
-    const family_params least = *closed_form(5, 3, family, pool_kind::avg).witness;
+    const family_params least = *closed_form(5, 3, family, reference::pool_kind::avg).witness;
     std::string reason;
-    EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, least, {}, reason),
+    EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, least, {}, reason),
               detail::solve_status::unsat);
     family_params later = least;
     std::visit([](auto& p) { p.kernel += 1; }, later);
-    EXPECT_EQ(detail::witness_below_exists(5, 3, pool_kind::avg, later, {}, reason),
+    EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, later, {}, reason),
               detail::solve_status::sat);
   }
 }
@@ -167,29 +179,35 @@ TEST(ExportFamilies, NdLayerSharesAutoPadAndFlags) {
   // Axis 0 (5 -> 3) alone takes pads (1, 0) with ceil_mode; the layer tries ceil_mode=0 first,
   // under which axis 0 takes pads (1, 1).
   const std::vector<std::int64_t> in{5, 6}, out{3, 3};
-  const nd_verdict onnx = prove_equivalence_nd(in, out, pool_kind::avg, {}, pool_family::onnx);
+  const nd_verdict onnx =
+      prove_equivalence_nd(in, out, reference::pool_kind::avg, {}, pool_family::onnx);
   ASSERT_EQ(onnx.status, verdict_status::equivalent);
-  EXPECT_TRUE(std::get<onnx_pool_params>(std::get<equivalent>(onnx.axes[0]).layer).ceil_mode);
-  const auto axis0 = std::get<onnx_pool_params>(std::get<equivalent>(onnx.layer[0]).layer);
+  EXPECT_TRUE(
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.axes[0]).layer).ceil_mode);
+  const auto axis0 =
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[0]).layer);
   EXPECT_FALSE(axis0.ceil_mode);
   EXPECT_EQ(axis0.pad_end, 1);
-  EXPECT_FALSE(std::get<onnx_pool_params>(std::get<equivalent>(onnx.layer[1]).layer).ceil_mode);
+  EXPECT_FALSE(
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[1]).layer).ceil_mode);
   // TFLite: 5 -> 3 needs SAME, 6 -> 3 alone takes VALID; one layer has one padding.
-  const nd_verdict tflite = prove_equivalence_nd(in, out, pool_kind::max, {}, pool_family::tflite);
+  const nd_verdict tflite =
+      prove_equivalence_nd(in, out, reference::pool_kind::max, {}, pool_family::tflite);
   ASSERT_EQ(tflite.status, verdict_status::equivalent);
-  EXPECT_EQ(std::get<tflite_pool_params>(std::get<equivalent>(tflite.axes[1]).layer).padding,
-            tflite_padding::valid);
+  EXPECT_EQ(
+      std::get<reference::tflite_pool_params>(std::get<equivalent>(tflite.axes[1]).layer).padding,
+      reference::tflite_padding::valid);
   for (const verdict& axis : tflite.layer) {
-    EXPECT_EQ(std::get<tflite_pool_params>(std::get<equivalent>(axis).layer).padding,
-              tflite_padding::same);
+    EXPECT_EQ(std::get<reference::tflite_pool_params>(std::get<equivalent>(axis).layer).padding,
+              reference::tflite_padding::same);
   }
 }
 
 TEST(ExportFamilies, ParsesTargetNames) {
   EXPECT_EQ(parse_pool_family("onnx"), pool_family::onnx);
   EXPECT_EQ(parse_pool_family("tflite"), pool_family::tflite);
-  EXPECT_THROW((void)parse_pool_family("tensorflow"), input_error);
+  EXPECT_THROW((void)parse_pool_family("tensorflow"), common::input_error);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

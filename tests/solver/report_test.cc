@@ -1,16 +1,15 @@
-#include "solver/report.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/solver/report.h>
 
 #include <nlohmann/json.hpp>
 
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 equivalence_report report_for(std::vector<std::int64_t> in, std::vector<std::int64_t> out) {
   equivalence_report report{in, out, {}, {}};
-  report.avg = prove_equivalence_nd(in, out, pool_kind::avg, {});
-  report.max = prove_equivalence_nd(in, out, pool_kind::max, {});
+  report.avg = prove_equivalence_nd(in, out, reference::pool_kind::avg, {});
+  report.max = prove_equivalence_nd(in, out, reference::pool_kind::max, {});
   return report;
 }
 
@@ -46,8 +45,9 @@ TEST(JsonReport, UnknownIsNullWithExitThree) {
   equivalence_report report{{5}, {3}, {}, {}};
   solver_options starved;
   starved.resource_limit = 1;
-  report.avg = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::avg, starved);
-  report.max = prove_equivalence_nd(report.in_size, report.out_size, pool_kind::max, {});
+  report.avg =
+      prove_equivalence_nd(report.in_size, report.out_size, reference::pool_kind::avg, starved);
+  report.max = prove_equivalence_nd(report.in_size, report.out_size, reference::pool_kind::max, {});
   const auto json = nlohmann::json::parse(json_report(report));
   EXPECT_TRUE(json["avg"]["equivalent"].is_null());
   EXPECT_EQ(exit_code(report), 3);
@@ -71,4 +71,4 @@ TEST(HumanReport, ElidesWindowsPastMaxRows) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

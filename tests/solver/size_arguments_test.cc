@@ -1,14 +1,12 @@
-#include "solver/size_arguments.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/solver/size_arguments.h>
 
 #include <string>
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 using sizes = std::vector<std::int64_t>;
@@ -17,13 +15,13 @@ TEST(ParseSizes, AcceptsOneToThreeAxes) {
   EXPECT_EQ(parse_sizes("5", "input size"), sizes{5});
   EXPECT_EQ(parse_sizes("224x224", "input size"), (sizes{224, 224}));
   EXPECT_EQ(parse_sizes("8x16x32", "input size"), (sizes{8, 16, 32}));
-  EXPECT_EQ(parse_sizes("4611686018427387904", "input size"), sizes{max_size});
+  EXPECT_EQ(parse_sizes("4611686018427387904", "input size"), sizes{reference::max_size});
 }
 
 std::string message_of(const std::string& text) {
   try {
     (void)parse_sizes(text, "input size");
-  } catch (const input_error& e) {
+  } catch (const common::input_error& e) {
     return e.what();
   }
   return "accepted";
@@ -54,4 +52,4 @@ TEST(ParseSizes, RefusesMalformedSizesWithOneLine) {
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,6 +1,7 @@
-#include "solver/smt2_script.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/solver/equivalence.h>
+#include <poolproof/solver/smt2_script.h>
 
 #include <array>
 #include <cstdio>
@@ -8,10 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "reference/adaptive_window.h"
-#include "solver/equivalence.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // Runs the packaged cvc5 binary on a script; returns (label, answer) per query, so its answers
@@ -42,8 +40,8 @@ std::vector<std::pair<std::string, std::string>> cvc5_answers(const std::string&
 // Every query's cvc5 answer must be the one its label says certifies the verdict.
 int expect_cvc5_certifies(std::int64_t n, std::int64_t m, const solver_options& options) {
   const std::vector<std::int64_t> in{n}, out{m};
-  const std::vector<verdict> avg{prove_equivalence(n, m, pool_kind::avg, options)};
-  const std::vector<verdict> max{prove_equivalence(n, m, pool_kind::max, options)};
+  const std::vector<verdict> avg{prove_equivalence(n, m, reference::pool_kind::avg, options)};
+  const std::vector<verdict> max{prove_equivalence(n, m, reference::pool_kind::max, options)};
   const auto answers = cvc5_answers(equivalence_script(in, out, avg, max, options));
   EXPECT_EQ(answers.size(), 2U) << n << " -> " << m;
   for (const auto& [label, answer] : answers) {
@@ -81,9 +79,9 @@ TEST(Smt2Script, Cvc5AgreesWithZ3PerFamily) {
       for (const solver_options& options : {solver_options{}, refining}) {
         const std::vector<std::int64_t> in{n}, out{m};
         const std::vector<verdict> avg{
-            prove_equivalence(n, m, pool_kind::avg, options, {}, family)};
+            prove_equivalence(n, m, reference::pool_kind::avg, options, {}, family)};
         const std::vector<verdict> max{
-            prove_equivalence(n, m, pool_kind::max, options, {}, family)};
+            prove_equivalence(n, m, reference::pool_kind::max, options, {}, family)};
         const auto answers = cvc5_answers(equivalence_script(in, out, avg, max, options, family));
         EXPECT_EQ(answers.size(), 2U) << n << " -> " << m;
         for (const auto& [label, answer] : answers) {
@@ -99,19 +97,19 @@ TEST(Smt2Script, Cvc5AgreesWithZ3PerFamily) {
 }
 
 TEST(Smt2Script, Cvc5CertifiesHugeSizes) {
-  EXPECT_EQ(expect_cvc5_certifies(max_size, max_size - 1, {}), 2);
+  EXPECT_EQ(expect_cvc5_certifies(reference::max_size, reference::max_size - 1, {}), 2);
   EXPECT_EQ(expect_cvc5_certifies(1'000'000'007, 999, {}), 2);
-  EXPECT_EQ(expect_cvc5_certifies(max_size - 2, 3, {}), 2);
+  EXPECT_EQ(expect_cvc5_certifies(reference::max_size - 2, 3, {}), 2);
 }
 
 TEST(Smt2Script, LabelsEveryQuery) {
   const std::vector<std::int64_t> in{5, 6}, out{3, 3};
-  const nd_verdict avg = prove_equivalence_nd(in, out, pool_kind::avg, {});
-  const nd_verdict max = prove_equivalence_nd(in, out, pool_kind::max, {});
+  const nd_verdict avg = prove_equivalence_nd(in, out, reference::pool_kind::avg, {});
+  const nd_verdict max = prove_equivalence_nd(in, out, reference::pool_kind::max, {});
   const std::string script = equivalence_script(in, out, avg.axes, max.axes, {});
   EXPECT_EQ(script.find("(set-logic ALL)"), script.rfind("(set-logic"));
   EXPECT_NE(script.find("(echo \"axis 1 max: 6 -> 3, expect sat\")"), std::string::npos);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

@@ -1,6 +1,6 @@
-#include "solver/svg.h"
-
 #include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/solver/svg.h>
 
 #include <algorithm>
 #include <array>
@@ -12,9 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "reference/error.h"
-
-namespace poolproof {
+namespace poolproof::solver {
 namespace {
 
 // Whether tags nest and close in order under one <svg> root, and every '&' starts an entity:
@@ -71,8 +69,8 @@ std::set<std::int64_t> fixed_outputs(const std::string& svg, const std::string& 
 
 equivalence_report proven(std::vector<std::int64_t> in, std::vector<std::int64_t> out) {
   equivalence_report report{in, out, {}, {}};
-  report.avg = prove_equivalence_nd(in, out, pool_kind::avg, {});
-  report.max = prove_equivalence_nd(in, out, pool_kind::max, {});
+  report.avg = prove_equivalence_nd(in, out, reference::pool_kind::avg, {});
+  report.max = prove_equivalence_nd(in, out, reference::pool_kind::max, {});
   return report;
 }
 
@@ -153,10 +151,11 @@ TEST(SvgWindowPicture, LargeSizesDrawTwoRulersAndSixtyFourOutputs) {
 }
 
 TEST(SvgWindowPicture, TheLargestSizesStaySmall) {
-  for (const auto& [n, m] : {std::array<std::int64_t, 2>{max_size, max_size - 1},
-                             {max_size, 3},
-                             {3, max_size},
-                             {max_size - 1, max_size}}) {
+  for (const auto& [n, m] :
+       {std::array<std::int64_t, 2>{reference::max_size, reference::max_size - 1},
+        {reference::max_size, 3},
+        {3, reference::max_size},
+        {reference::max_size - 1, reference::max_size}}) {
     const std::string svg = window_picture_svg(refuted(n, m), 0);
     EXPECT_TRUE(well_formed(svg)) << n << " -> " << m;
     EXPECT_LT(svg.size(), 200'000U) << n << " -> " << m;
@@ -169,7 +168,8 @@ TEST(SvgWindowPicture, DrawsTheRequestedAxisOfAnNdLayer) {
   equivalence_report report{{224, 5}, {7, 3}, {}, {}};
   report.avg.status = report.max.status = verdict_status::equivalent;
   for (const auto& [n, m] : {std::array<std::int64_t, 2>{224, 7}, {5, 3}}) {
-    report.avg.layer.emplace_back(equivalent{*closed_form(n, m, pool_kind::avg).witness});
+    report.avg.layer.emplace_back(
+        equivalent{*closed_form(n, m, reference::pool_kind::avg).witness});
   }
   report.max.layer = report.avg.layer;
   const std::string svg = window_picture_svg(report, 0);
@@ -181,7 +181,7 @@ TEST(SvgWindowPicture, DrawsTheRequestedAxisOfAnNdLayer) {
 }
 
 closed_form_branch branch_of(std::int64_t n, std::int64_t m) {
-  return closed_form(n, m, pool_kind::avg).branch;
+  return closed_form(n, m, reference::pool_kind::avg).branch;
 }
 
 // Cells per path class, read back from the drawing: each run "M x,y h<width>v<cell>h-<width>z"
@@ -250,21 +250,21 @@ TEST(SvgEquivalenceMap, RefusesMoreThan512ValuesPerSide) {
   try {
     (void)equivalence_map_svg(options, branch_of);
     FAIL() << "600x600 was drawn";
-  } catch (const input_error& error) {
+  } catch (const common::input_error& error) {
     EXPECT_STREQ(error.what(), "map of 600x600 pairs is larger than 512x512");
   }
   options.in = {1, 12};
   options.out = {40, 552};  // 513 values of m
-  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), input_error);
+  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), common::input_error);
 }
 
 TEST(SvgEquivalenceMap, RefusesAnEmptyRange) {
   sweep_options options;
   options.in = {5, 4};
-  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), input_error);
+  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), common::input_error);
   options.in = {0, 4};
-  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), input_error);
+  EXPECT_THROW((void)equivalence_map_svg(options, branch_of), common::input_error);
 }
 
 }  // namespace
-}  // namespace poolproof
+}  // namespace poolproof::solver

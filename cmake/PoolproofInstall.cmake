@@ -1,0 +1,51 @@
+# `cmake --install`: the libraries, their public headers (<poolproof/LIBRARY/...>), the two
+# programs, a CMake package (find_package(poolproof) gives poolproof::common, ::reference,
+# ::engine, ::solver, ::golden) and one pkg-config file per library.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(poolproof_installed common reference engine solver golden)
+set(poolproof_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/poolproof)
+list(TRANSFORM poolproof_installed PREPEND poolproof_ OUTPUT_VARIABLE poolproof_installed_targets)
+
+install(TARGETS ${poolproof_installed_targets} EXPORT poolproofTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS prove_equivalence golden RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(EXPORT poolproofTargets NAMESPACE poolproof:: DESTINATION ${poolproof_cmake_dir})
+
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/poolproofConfig.cmake.in
+                              ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
+                              INSTALL_DESTINATION ${poolproof_cmake_dir})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/poolproofConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+# Debian ships GMP and Z3 with pkg-config only: the package carries our two find modules.
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfigVersion.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/FindGMP.cmake ${CMAKE_CURRENT_LIST_DIR}/FindZ3.cmake
+        DESTINATION ${poolproof_cmake_dir})
+
+# pkg-config: Requires names our own libraries and the system packages that ship .pc files;
+# Libs.private lists what a static link needs beyond them.
+function(poolproof_pkg_config name description requires libs_private)
+  set(PC_NAME poolproof-${name})
+  set(PC_DESCRIPTION "${description}")
+  set(PC_REQUIRES "${requires}")
+  set(PC_LIB poolproof_${name})
+  set(PC_LIBS_PRIVATE "${libs_private}")
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/poolproof.pc.in
+                 ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/poolproof-${name}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/poolproof-${name}.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endfunction()
+poolproof_pkg_config(common "poolproof shared utilities: errors, atomic files, 128-bit integers"
+                     "" "")
+poolproof_pkg_config(reference "poolproof exact specification of adaptive pooling"
+                     "poolproof-common, gmp" "")
+poolproof_pkg_config(engine "poolproof fast exact adaptive pooling engine"
+                     "poolproof-reference" "-ltbb")
+poolproof_pkg_config(solver "poolproof equivalence prover (Z3)"
+                     "poolproof-reference" "-lz3 -lfmt -lpthread")
+poolproof_pkg_config(golden "poolproof golden suite reader, generator and checker"
+                     "poolproof-reference, libcrypto" "-lfmt")

@@ -1,0 +1,24 @@
+// Error channels shared by every poolproof library: bad input throws, broken invariants abort.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace poolproof::common {
+
+/// Bad input at a boundary (an argument, a size, a file). The message is one line that names the
+/// offending thing; only a program's `main` catches it and maps it to an exit code.
+class input_error : public std::runtime_error {
+ public:
+  explicit input_error(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Aborts with file and line when an invariant is broken. Stays on in every build type, because
+/// an oracle that silently continues past a broken invariant would report wrong verdicts.
+[[noreturn]] void check_failed(const char* condition, const char* file, int line);
+
+}  // namespace poolproof::common
+
+#define POOLPROOF_CHECK(condition)    \
+  ((condition) ? static_cast<void>(0) \
+               : ::poolproof::common::check_failed(#condition, __FILE__, __LINE__))

@@ -1,0 +1,231 @@
+// Exact binary64 window sums in doubles. Every value of the window is a multiple of the unit
+// 2^u (u: the least exponent's ulp). Each x is split exactly into hi = x rounded to a multiple
+// of 2^T (by adding and subtracting C = 1.5 * 2^(T + 52)) and lo = x - hi, |lo| <= 2^(T - 1).
+// With T = u + 53 - c (c: bit length of the count), every partial sum of the lo parts is a
+// multiple of 2^u below 2^(u + 52) and every partial sum of the hi parts a multiple of 2^T below
+// 2^(T + 53) when the spread is small enough, so both double sums are exact in any order, and
+// sum_hi + sum_lo is the window's exact sum.
+#include "engine/double_sums.h"
+
+#include <algorithm>
+#include <bit>
+#include <concepts>
+#include <cstring>
+#include <limits>
+
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+using binary64 = binary64_traits;
+
+// The grid exponent T for a window of `count` values, or nullopt when the split is not exact:
+// |x| < 2^(u + spread + 53) must stay below 2^(T + 51) (so x + C keeps C's binade) and the hi
+// sum below 2^(T + 53); C's exponent T + 52 must stay finite.
+std::optional<int> split_grid(const exponent_range& range, std::uint64_t count) {
+  const int c = bit_length(count);
+  const int spread = range.highest - range.lowest;
+  const int unit = range.unit_exponent<binary64>();
+  const int grid = unit + 53 - c;
+  if (spread > std::min(53 - 2 * c, 51 - c) || grid + 53 > 1023) return std::nullopt;
+  return grid;
+}
+
+// A double that is a multiple of 2^unit, in units of 2^unit (exact: |d| / 2^unit < 2^126).
+fast_int128 in_units(double d, int unit) {
+  const auto bits = std::bit_cast<std::uint64_t>(d);
+  const std::uint64_t magnitude = significand<binary64>(bits);
+  if (magnitude == 0) return 0;
+  const int shift = effective_exponent<binary64>(bits) - binary64::bias - 52 - unit;
+  const fast_int128 value =
+      shift >= 0 ? static_cast<fast_int128>(static_cast<fast_uint128>(magnitude) << shift)
+                 : static_cast<fast_int128>(magnitude >> -shift);
+  return (bits & binary64::sign_mask) != 0 ? -value : value;
+}
+
+// The least non-zero magnitude and the greatest magnitude of the window (magnitudes are below
+// 2^63, so signed lanes compare them; zeros become the largest int64 for the least).
+template <int Width>
+[[gnu::always_inline]] inline exponent_range scan_lanes(const geometry& g, const double* plane,
+                                                        const box3& box) {
+  using i64 = vec<std::int64_t, Width>;
+  constexpr std::int64_t none = std::numeric_limits<std::int64_t>::max();
+  i64 least = i64{} + none, greatest{};
+  std::int64_t least_tail = none, greatest_tail = 0;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const double* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      std::int64_t i = box.w2.begin;
+      for (; i + Width <= box.w2.end; i += Width) {
+        // The scan is the window's first touch; the rows below are next.
+        __builtin_prefetch(row + 4 * g.in[2] + i);
+        i64 bits;
+        std::memcpy(&bits, row + i, sizeof bits);
+        const i64 magnitude = bits & std::numeric_limits<std::int64_t>::max();
+        const i64 nonzero = magnitude == 0 ? none : magnitude;
+        least = nonzero < least ? nonzero : least;
+        greatest = magnitude > greatest ? magnitude : greatest;
+      }
+      for (; i < box.w2.end; ++i) {
+        const auto magnitude =
+            static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(row[i]) & ~binary64::sign_mask);
+        least_tail = std::min(least_tail, magnitude == 0 ? none : magnitude);
+        greatest_tail = std::max(greatest_tail, magnitude);
+      }
+    }
+  }
+  for (int k = 0; k < Width; ++k) {
+    least_tail = std::min<std::int64_t>(least_tail, least[k]);
+    greatest_tail = std::max<std::int64_t>(greatest_tail, greatest[k]);
+  }
+  // magnitude_range takes the least magnitude minus one (zeros wrap out of it).
+  return magnitude_range<binary64>(static_cast<std::uint64_t>(least_tail) - 1,
+                                   static_cast<std::uint64_t>(greatest_tail));
+}
+
+// sum_hi + sum_lo of the split at grid 2^T, in units of 2^unit.
+template <int Width>
+[[gnu::always_inline]] inline fast_int128 split_sum_lanes(const geometry& g, const double* plane,
+                                                          const box3& box, int grid, int unit) {
+  using f64 = vec<double, Width>;
+  // C = 1.5 * 2^(grid + 52): adding it rounds x to a multiple of 2^grid (x stays in C's binade).
+  const double c = std::bit_cast<double>((static_cast<std::uint64_t>(grid + 52 + 1023) << 52) |
+                                         (std::uint64_t{1} << 51));
+  f64 high{}, low{};
+  double high_tail = 0, low_tail = 0;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const double* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      std::int64_t i = box.w2.begin;
+      for (; i + Width <= box.w2.end; i += Width) {
+        f64 x;
+        std::memcpy(&x, row + i, sizeof x);
+        const f64 hi = (x + c) - c;
+        high += hi;
+        low += x - hi;
+      }
+      for (; i < box.w2.end; ++i) {
+        const double hi = (row[i] + c) - c;
+        high_tail += hi;
+        low_tail += row[i] - hi;
+      }
+    }
+  }
+  for (int k = 0; k < Width; ++k) {
+    high_tail += high[k];
+    low_tail += low[k];
+  }
+  return in_units(high_tail, unit) + in_units(low_tail, unit);
+}
+
+template <int Width>
+[[gnu::always_inline]] inline binary64_pass pass_lanes(const geometry& g, const double* plane,
+                                                       const box3& box) {
+  binary64_pass pass{std::nullopt, scan_lanes<Width>(g, plane, box)};
+  if (pass.range.special || pass.range.lowest > pass.range.highest) return pass;
+  const auto grid = split_grid(pass.range, static_cast<std::uint64_t>(box.volume()));
+  if (grid) {
+    pass.sum = split_sum_lanes<Width>(g, plane, box, *grid, pass.range.unit_exponent<binary64>());
+  }
+  return pass;
+}
+
+[[gnu::target("avx2")]] binary64_pass pass_avx2(const geometry& g, const double* plane,
+                                                const box3& box) {
+  return pass_lanes<4>(g, plane, box);
+}
+
+binary64_pass pass_baseline(const geometry& g, const double* plane, const box3& box) {
+  return pass_lanes<2>(g, plane, box);
+}
+
+// sum_and_scan_16 `Width` values at a time: magnitudes in uint32 lanes, the widened values as
+// floats, summed as two halves of doubles; rows shorter than Width go to the scalar pass.
+template <typename F, int Width>
+[[gnu::always_inline]] inline double_pass sum_and_scan_16_lanes(const geometry& g,
+                                                                const std::uint16_t* plane,
+                                                                const box3& box) {
+  if (box.w2.length() < Width) return sum_and_scan_16<F>(g, plane, box);
+  using u16 = typename lanes<Width>::u16;
+  using u32 = typename lanes<Width>::u32;
+  using f32 = typename lanes<Width>::f32;
+  using half_f32 = typename lanes<Width>::half_f32;
+  using f64 = typename lanes<Width>::f64;
+  u32 least = ~u32{}, greatest{};
+  f64 sum_low{}, sum_high{};
+  double sum_tail = 0;
+  std::uint32_t least_tail = ~0u, greatest_tail = 0;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const std::uint16_t* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      std::int64_t i = box.w2.begin;
+      for (; i + Width <= box.w2.end; i += Width) {
+        u16 raw;
+        std::memcpy(&raw, row + i, sizeof raw);
+        const u32 wide = __builtin_convertvector(raw, u32);
+        const u32 magnitude = wide & 0x7FFFu;
+        const u32 below = magnitude - 1u;
+        least = below < least ? below : least;
+        greatest = magnitude > greatest ? magnitude : greatest;
+        // As widened<F>, lane by lane (the builtin: std::bit_cast is a call, not AVX2-compiled).
+        f32 value;
+        if constexpr (std::same_as<F, bfloat16_traits>) {
+          value = __builtin_bit_cast(f32, wide << 16);
+        } else {
+          value = __builtin_bit_cast(f32, ((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
+        }
+        half_f32 low, high;
+        std::memcpy(&low, &value, sizeof low);
+        std::memcpy(&high, reinterpret_cast<const char*>(&value) + sizeof low, sizeof high);
+        sum_low += __builtin_convertvector(low, f64);
+        sum_high += __builtin_convertvector(high, f64);
+      }
+      for (; i < box.w2.end; ++i) {
+        const std::uint32_t magnitude = row[i] & 0x7FFFu;
+        least_tail = std::min(least_tail, magnitude - 1);
+        greatest_tail = std::max(greatest_tail, magnitude);
+        sum_tail += static_cast<double>(widened<F>(row[i]));
+      }
+    }
+  }
+  for (int k = 0; k < Width / 2; ++k) sum_tail += sum_low[k] + sum_high[k];
+  for (int k = 0; k < Width; ++k) {
+    least_tail = std::min(least_tail, static_cast<std::uint32_t>(least[k]));
+    greatest_tail = std::max(greatest_tail, static_cast<std::uint32_t>(greatest[k]));
+  }
+  return {sum_tail, magnitude_range<F>(least_tail, greatest_tail)};
+}
+
+template <typename F>
+[[gnu::target("avx2")]] double_pass sum_and_scan_16_avx2(const geometry& g,
+                                                         const std::uint16_t* plane,
+                                                         const box3& box) {
+  return sum_and_scan_16_lanes<F, 8>(g, plane, box);
+}
+
+template <typename F>
+double_pass sum_and_scan_16_baseline(const geometry& g, const std::uint16_t* plane,
+                                     const box3& box) {
+  return sum_and_scan_16_lanes<F, 4>(g, plane, box);
+}
+
+}  // namespace
+
+template <typename F>
+double_pass sum_and_scan_16_simd(const geometry& g, const std::uint16_t* plane, const box3& box,
+                                 bool baseline) {
+  return cpu_has_avx2() && !baseline ? sum_and_scan_16_avx2<F>(g, plane, box)
+                                     : sum_and_scan_16_baseline<F>(g, plane, box);
+}
+template double_pass sum_and_scan_16_simd<binary16_traits>(const geometry&, const std::uint16_t*,
+                                                           const box3&, bool);
+template double_pass sum_and_scan_16_simd<bfloat16_traits>(const geometry&, const std::uint16_t*,
+                                                           const box3&, bool);
+
+binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane, const box3& box,
+                                    bool baseline) {
+  return cpu_has_avx2() && !baseline ? pass_avx2(g, plane, box) : pass_baseline(g, plane, box);
+}
+
+}  // namespace poolproof::engine::detail

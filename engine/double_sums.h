@@ -1,0 +1,87 @@
+// Exact window sums in hardware doubles for the formats other than binary32 (whose SIMD pass is
+// in fast_simd.cc): binary64 by splitting each value on a grid, the 16-bit formats by widening
+// exactly. They replace a scan plus a fixed-point loop per element in avg pooling.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <optional>
+
+#include "engine/float_bits.h"
+#include "engine/pool_internal.h"
+
+namespace poolproof::engine::detail {
+
+/// A binary64 window's exponent range and, when the split below is exact for it, its exact sum
+/// in units of 2^range.unit_exponent<binary64_traits>().
+struct binary64_pass {
+  std::optional<fast_int128> sum;
+  exponent_range range;
+};
+
+/// Two SIMD passes over a binary64 window (AVX2 when the CPU has it, unless `baseline`): an
+/// exponent scan, then, for a window without infinities or NaNs whose spread is narrow enough
+/// (see split_grid in the .cc), the split sum. sum is nullopt otherwise; the caller falls back
+/// to the fixed-point accumulators.
+[[nodiscard]] binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane,
+                                                  const box3& box, bool baseline = false);
+
+/// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
+/// (infinities and NaNs come out as some value; the caller's range flags them).
+template <typename F>
+inline float widened(std::uint16_t bits) {
+  if constexpr (std::same_as<F, bfloat16_traits>) {
+    return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
+  } else {
+    // The half's fields land in a binary32's (a subnormal half becomes a subnormal float);
+    // scaling by 2^(127 - 15) is exact. No branch on the sign: it is as random as the data.
+    const auto wide = static_cast<std::uint32_t>(bits);
+    return std::bit_cast<float>(((wide & 0x8000u) << 16) | ((wide & 0x7FFFu) << 13)) * 0x1p112f;
+  }
+}
+
+/// A 16-bit window's sum in doubles and its exponent range in one pass, with the guarantee of
+/// double_pass: exact when range.sum_bits<F>(count) <= 53 (always, for binary16 windows of up
+/// to 2^12 values). Four accumulators break the chain of double additions; exactness does not
+/// depend on the order.
+template <typename F>
+double_pass sum_and_scan_16(const geometry& g, const std::uint16_t* plane, const box3& box) {
+  std::array<double, 4> sums{};
+  std::uint32_t least = ~0u, greatest = 0;
+  auto add = [&](std::uint16_t bits, std::size_t k) {
+    const std::uint32_t magnitude = bits & 0x7FFFu;
+    least = std::min(least, magnitude - 1);
+    greatest = std::max(greatest, magnitude);
+    sums[k] += static_cast<double>(widened<F>(bits));
+  };
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const std::uint16_t* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      std::int64_t i = box.w2.begin;
+      for (; i + 4 <= box.w2.end; i += 4) {
+        for (std::size_t k = 0; k < 4; ++k) add(row[i + static_cast<std::int64_t>(k)], k);
+      }
+      for (; i < box.w2.end; ++i) add(row[i], 0);
+    }
+  }
+  return {(sums[0] + sums[1]) + (sums[2] + sums[3]), magnitude_range<F>(least, greatest)};
+}
+
+/// sum_and_scan_16 in SIMD lanes (AVX2 when the CPU has it, unless `baseline`), for F binary16
+/// or bfloat16: the same range, and the same sum whenever that one is exact.
+template <typename F>
+[[nodiscard]] double_pass sum_and_scan_16_simd(const geometry& g, const std::uint16_t* plane,
+                                               const box3& box, bool baseline = false);
+
+/// The rounded mean of an exact double window sum of `count` values, all multiples of
+/// 2^range.unit_exponent<F>() (so the sum in those units is an integer below 2^53).
+template <typename F>
+std::uint64_t round_double_sum(double sum, const exponent_range& range, std::uint64_t count) {
+  const int unit = range.unit_exponent<F>();
+  // 2^-unit is a normal double (-1074 < unit < 1023 for the formats below binary64), built from
+  // its exponent field.
+  const double to_units = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - unit) << 52);
+  return round_fixed<F>(static_cast<std::int64_t>(sum * to_units), unit, count);
+}
+
+}  // namespace poolproof::engine::detail

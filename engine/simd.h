@@ -1,0 +1,46 @@
+// SIMD vocabulary of the fast engine's vectorised files (not a public interface): GCC/Clang
+// vector types and the CPU checks that pick AVX-512 or AVX2 lanes over the x86-64 baseline.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace poolproof::engine::detail {
+
+/// `N` lanes of T as a GCC/Clang vector type (a member typedef: the attribute must see the
+/// dependent size, which an alias template's attribute would not).
+template <typename T, int N>
+struct vector_of {
+  using type [[gnu::vector_size(sizeof(T) * static_cast<std::size_t>(N))]] = T;
+};
+
+template <typename T, int N>
+using vec = typename vector_of<T, N>::type;
+
+/// The lanes of the 32-bit and 16-bit kernels: `Width` elements, and half as many doubles (a
+/// float vector's halves widened) or int64 (offsets widened).
+template <int Width>
+struct lanes {
+  using u16 = vec<std::uint16_t, Width>;
+  using u32 = vec<std::uint32_t, Width>;
+  using i32 = vec<std::int32_t, Width>;
+  using f32 = vec<float, Width>;
+  using half_f32 = vec<float, Width / 2>;
+  using half_i32 = vec<std::int32_t, Width / 2>;
+  using half_i64 = vec<std::int64_t, Width / 2>;
+  using f64 = vec<double, Width / 2>;
+};
+
+/// Whether the CPU runs AVX2 (cpuid, once); the `[[gnu::target("avx2")]]` entry points are
+/// called only when it does.
+[[nodiscard]] bool cpu_has_avx2();
+
+/// The lanes a kernel runs on: the x86-64 baseline, AVX2, or AVX-512 (F, VL, BW and DQ, whose
+/// mask registers make a select one instruction where AVX2's blends take three).
+enum class simd_level { baseline, avx2, avx512 };
+
+/// The best level the CPU (and the OS, which must save the wider registers) runs, at most
+/// `ceiling`: tests ask for each level in turn, the engine for the best.
+[[nodiscard]] simd_level usable_simd_level(simd_level ceiling = simd_level::avx512);
+
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,86 @@
+// What a golden case expects of an implementation: exact values, argmax, and per-element bounds.
+#pragma once
+
+#include <poolproof/golden/manifest.h>
+#include <poolproof/golden/tolerance.h>
+#include <poolproof/reference/adaptive_window.h>
+#include <poolproof/reference/tensor.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace poolproof::golden {
+
+/// One pooling to perform: the op, its dtype, the exact inputs (already values of the dtype).
+struct pooling_problem {
+  golden_op op = golden_op::adaptive_avg_pool;
+  int spatial_dims = 1;
+  reference::float_format dtype = reference::float_format::binary32;
+  reference::exact_tensor input;
+  reference::exact_tensor grad_output;  ///< backward ops only: the forward output's shape
+  std::vector<std::int64_t> output_size;
+};
+
+/// [N, C, *output_size] or [C, *output_size]: the forward output's shape.
+[[nodiscard]] std::vector<std::int64_t> forward_output_shape(const pooling_problem& problem);
+
+/// An exact result element together with what bounds an implementation's error on it: the
+/// number of addends, the sum of their magnitudes (finite addends only) and, for avg backward,
+/// the summed underflow errors of the addends. For a forward avg, `terms` is the window length.
+struct accumulation {
+  reference::extended_rational value = reference::extended_rational::finite(0);
+  reference::rational sum_abs;
+  std::int64_t terms = 0;
+  reference::rational underflow;
+};
+
+/// Component-wise sum (values by IEEE's exact rules) and difference (finite values only), so a
+/// change of windows can be applied to a precomputed accumulation.
+void add_to(accumulation& total, const accumulation& part);
+void subtract_from(accumulation& total, const accumulation& part);
+
+/// The bound of one result element of `problem`'s op (exact for max forward and for non-finite
+/// values).
+[[nodiscard]] element_bound bound_of(const pooling_problem& problem, const accumulation& element);
+
+/// One adaptive window replaced: window `index` of spatial axis `axis` reads `replacement`.
+struct window_change {
+  std::size_t axis = 0;
+  std::int64_t index = 0;
+  reference::window replacement;
+};
+
+/// A forward output: its value (avg mean or max) with its bound inputs, and the max's argmax.
+struct forward_element {
+  accumulation element;
+  std::int64_t argmax = -1;
+};
+
+/// Calls visit(plane, out_flat, forward_element) for every output, or with `change` only for the
+/// outputs whose window on change->axis is change->index, computed with the replaced window.
+void for_each_forward(
+    const pooling_problem& problem, const std::optional<window_change>& change,
+    const std::function<void(std::int64_t, std::int64_t, const forward_element&)>& visit);
+
+/// Calls add(flat_input_position, addend) for every addend a backward pass scatters, restricted
+/// and changed as in for_each_forward. Forward ops scatter nothing.
+void for_each_backward_addend(const pooling_problem& problem,
+                              const std::optional<window_change>& change,
+                              const std::function<void(std::int64_t, const accumulation&)>& add);
+
+/// The full expectation of a problem: its result's shape, element accumulations (exact values
+/// with bound inputs), bounds, and for max ops the argmax of every forward output.
+struct expectation {
+  std::vector<std::int64_t> shape;
+  std::vector<accumulation> elements;
+  std::vector<element_bound> bounds;
+  std::vector<std::int64_t> indices;
+};
+
+[[nodiscard]] expectation expect(const pooling_problem& problem);
+
+}  // namespace poolproof::golden

@@ -1,0 +1,91 @@
+// The golden suite's manifest.json: its cases, their files and sha256 sums, read defensively.
+#pragma once
+
+#include <poolproof/reference/float_format.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poolproof::golden {
+
+/// The format version this build writes and reads (golden/FORMAT.md).
+inline constexpr int manifest_version = 1;
+
+enum class golden_op {
+  adaptive_avg_pool,
+  adaptive_max_pool,
+  adaptive_avg_pool_backward,
+  adaptive_max_pool_backward
+};
+
+/// "adaptive_avg_pool", ... as written in the manifest.
+[[nodiscard]] std::string_view golden_op_name(golden_op op);
+[[nodiscard]] std::optional<golden_op> parse_golden_op(std::string_view name);
+
+/// A file of the suite: a relative path inside the suite directory and its lowercase hex sha256.
+struct golden_file {
+  std::string path;
+  std::string sha256;
+
+  friend bool operator==(const golden_file&, const golden_file&) = default;
+};
+
+/// One case. `files` maps a role to its file; roles: "input", "expected" (forward output,
+/// correctly rounded), "indices" (max: int64 argmax, flat within the plane), "grad_output",
+/// "expected_grad_input" (backward), "exact" (exact values of the case's expected tensor).
+struct golden_case {
+  std::string name;  ///< [A-Za-z0-9_.-]+, unique in the suite
+  golden_op op = golden_op::adaptive_avg_pool;
+  std::string tier;  ///< "core" or "special"
+  int spatial_dims = 1;
+  std::vector<std::int64_t> input_shape;
+  std::vector<std::int64_t> output_size;  ///< spatial_dims entries
+  reference::float_format dtype = reference::float_format::binary32;
+  std::map<std::string, golden_file> files;
+
+  friend bool operator==(const golden_case&, const golden_case&) = default;
+};
+
+struct golden_manifest {
+  int version = manifest_version;
+  std::uint64_t seed = 0;
+  std::string generator;  ///< e.g. "poolproof 0.1.0"
+  std::vector<golden_case> cases;
+
+  friend bool operator==(const golden_manifest&, const golden_manifest&) = default;
+};
+
+/// Parses and validates manifest JSON: known version, every field present with the right type and
+/// no unknown member, known op/dtype/tier/roles, the roles an op needs ("input", plus "expected"
+/// for forward or "grad_output" and "expected_grad_input" for backward ops; "indices" only for
+/// max ops), shapes consistent with spatial_dims (input_shape spatial_dims + 1 or + 2 sizes,
+/// output_size spatial_dims; sizes in [1, 2^62], products at most 2^62), unique safe names,
+/// paths of [A-Za-z0-9_.-] components (relative, no "", "." or ".."), and sha256 of 64 lowercase
+/// hex digits. Throws input_error "cannot read manifest '<name>': <field>: <reason>"
+/// (e.g. "cases[2].files.input.sha256: not 64 lowercase hex digits").
+[[nodiscard]] golden_manifest parse_manifest(std::string_view json_text, std::string_view name);
+
+/// Deterministic JSON (sorted keys, 2-space indent, trailing newline) that parse_manifest reads.
+[[nodiscard]] std::string serialize_manifest(const golden_manifest& manifest);
+
+/// Lowercase hex SHA-256 of bytes (OpenSSL).
+[[nodiscard]] std::string sha256_hex(std::span<const std::byte> bytes);
+
+/// Reads `file` of the suite in `suite_dir`: refuses paths that resolve outside the directory
+/// (through "..", absolute paths or symlinks), files over max_bytes, and contents whose sha256
+/// differs from the manifest's. Throws input_error naming the file.
+[[nodiscard]] std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
+                                                     const golden_file& file,
+                                                     std::size_t max_bytes = std::size_t{1} << 31);
+
+/// Reads and parses suite_dir/manifest.json, at most 64 MiB (does not verify the case files).
+[[nodiscard]] golden_manifest load_manifest(const std::filesystem::path& suite_dir);
+
+}  // namespace poolproof::golden

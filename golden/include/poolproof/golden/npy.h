@@ -1,0 +1,78 @@
+// NumPy .npy files of the golden dtypes: a bounded, validating reader and a deterministic writer.
+#pragma once
+
+#include <poolproof/reference/float_format.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace poolproof::golden {
+
+/// The element types a golden file may hold, by NumPy descr. NumPy has no bfloat16, so bfloat16
+/// tensors are stored as '<u2' bit patterns and the manifest's dtype says how to read them.
+enum class npy_element { f2, u2, f4, f8, i8 };
+
+/// "<f2", "<u2", "<f4", "<f8", "<i8".
+[[nodiscard]] std::string_view npy_descr(npy_element element);
+
+/// The element type a tensor of `format` is stored as (bfloat16 -> u2).
+[[nodiscard]] npy_element npy_element_for(reference::float_format format);
+
+/// A C-order array: each element's raw little-endian bits, zero-extended to 64 bits (an i8
+/// element is its two's complement pattern). words.size() is the product of shape.
+struct npy_array {
+  npy_element element = npy_element::f4;
+  std::vector<std::int64_t> shape;
+  std::vector<std::uint64_t> words;
+
+  friend bool operator==(const npy_array&, const npy_array&) = default;
+};
+
+/// What a reader accepts before it allocates: bounds against hostile headers.
+struct npy_limits {
+  std::size_t max_header_bytes = 65536;
+  std::int64_t max_elements = std::int64_t{1} << 30;
+};
+
+/// Parses a whole .npy file (format versions 1.0, 2.0, 3.0). The header must be a Python dict
+/// literal with exactly the keys 'descr', 'fortran_order' and 'shape' (any order, '' or "" quotes,
+/// optional trailing commas), followed by spaces and a final newline. Accepts only the descrs
+/// above (little-endian '<', as NumPy writes them), fortran_order False, at most 32 axes of
+/// non-negative sizes whose product is within limits, and exactly the payload the shape needs.
+/// Throws input_error "cannot read npy '<name>': <reason>" otherwise.
+[[nodiscard]] npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
+                                  const npy_limits& limits = {});
+
+/// Reads and parses `path` (refusing files larger than the limits allow before reading them).
+[[nodiscard]] npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits = {});
+
+/// The version 1.0 encoding of `array`, byte for byte what numpy.save (NumPy 1.24) writes for it:
+/// sorted keys, 21 - len(str(shape[0])) growth spaces, padded with spaces and '\n' to a multiple
+/// of 64 bytes. Preconditions (checked): words.size() is the product of shape, every word fits
+/// the element's width, at most 32 axes.
+[[nodiscard]] std::vector<std::byte> serialize_npy(const npy_array& array);
+
+/// Checks that a parsed array (e.g. a candidate's output) has the element type and shape the
+/// suite expects. Throws input_error "cannot read npy '<name>': dtype '<f8', expected '<f4'" or
+/// "... shape (2, 4), expected (2, 3)".
+void require_npy_layout(const npy_array& array, npy_element element,
+                        std::span<const std::int64_t> shape, std::string_view name);
+
+/// `text` as it may appear in a one-line error message, in single quotes: bytes outside printable
+/// ASCII as \xHH, cut after 200 characters with "...". For text read from hostile files.
+[[nodiscard]] std::string quote_for_message(std::string_view text);
+
+/// The whole regular file at `path`, refusing (before reading) a non-regular file or one over
+/// max_bytes. Throws input_error "cannot read <what> '<path>': <reason>".
+[[nodiscard]] std::vector<std::byte> read_file_bytes(const std::filesystem::path& path,
+                                                     std::size_t max_bytes, std::string_view what);
+
+/// Writes serialize_npy(array) to `path` atomically.
+void write_npy(const std::filesystem::path& path, const npy_array& array);
+
+}  // namespace poolproof::golden
