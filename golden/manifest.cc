@@ -2,6 +2,7 @@
 #include <poolproof/common/error.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/reference/adaptive_window.h>
 
 #include <algorithm>
 #include <array>
@@ -14,7 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::int64_t max_size = std::int64_t{1} << 62;
 constexpr std::size_t max_name_length = 200;
 constexpr std::size_t max_path_length = 1000;
 constexpr std::size_t max_manifest_bytes = std::size_t{64} << 20;
@@ -117,7 +117,7 @@ class manifest_reader {
   std::int64_t integer(const json& value, const std::string& field, std::int64_t low,
                        std::int64_t high) const {
     if (!value.is_number_integer()) fail(field, "not an integer");
-    const std::string past = high == max_size ? "2^62" : std::to_string(high);
+    const std::string past = high == reference::max_size ? "2^62" : std::to_string(high);
     if (value.is_number_unsigned() &&
         value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) {
       fail(field, value.dump() + " is past " + past);
@@ -138,8 +138,9 @@ class manifest_reader {
     std::vector<std::int64_t> result;
     std::int64_t product = 1;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      result.push_back(integer(value[i], field + "[" + std::to_string(i) + "]", 1, max_size));
-      if (result.back() > max_size / product) fail(field, "more than 2^62 elements");
+      result.push_back(
+          integer(value[i], field + "[" + std::to_string(i) + "]", 1, reference::max_size));
+      if (result.back() > reference::max_size / product) fail(field, "more than 2^62 elements");
       product *= result.back();
     }
     return result;
