@@ -5,6 +5,8 @@
 
 #include <bit>
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 namespace poolproof::golden {
 namespace {
@@ -26,7 +28,11 @@ npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
   const auto file = entry.files.find(role);
   if (file == entry.files.end())
     throw common::input_error("golden case '" + entry.name + "' has no " + role + " file");
-  const std::vector<std::byte> bytes = read_suite_file(dir, file->second);
+  // At most what the manifest's shape needs is read (its shape is bounded when parsed).
+  const std::int64_t count =
+      std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  const std::vector<std::byte> bytes =
+      read_suite_file(dir, file->second, npy_max_file_bytes(element, count));
   npy_array array = parse_npy(bytes, file->second.path);
   if (array.element != element || !std::ranges::equal(array.shape, shape)) {
     throw common::input_error("golden file '" + file->second.path + "' holds " +
@@ -51,10 +57,12 @@ void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
   };
   const auto exact_file = c.entry.files.find("exact");
   if (exact_file != c.entry.files.end()) {
-    const std::vector<std::byte> bytes = read_suite_file(dir, exact_file->second);
+    const auto count = static_cast<std::int64_t>(c.expected.elements.size());
+    const std::vector<std::byte> bytes =
+        read_suite_file(dir, exact_file->second, max_exact_values_bytes(count));
     const std::vector<reference::extended_rational> exact = parse_exact_values(
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-        exact_file->second.path);
+        exact_file->second.path, c.expected.elements.size());
     if (exact.size() != c.expected.elements.size()) fail("exact values have the wrong count");
     for (std::size_t k = 0; k < exact.size(); ++k)
       if (!(exact[k] == c.expected.elements[k].value))

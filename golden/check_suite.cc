@@ -23,7 +23,8 @@ std::vector<std::int64_t> result_shape(const golden_case& entry) {
 
 npy_array read_checked(const std::filesystem::path& path, npy_element element,
                        const std::vector<std::int64_t>& shape) {
-  npy_array array = read_npy(path);
+  // The header first, so a file claiming another shape is refused before its payload is read.
+  const npy_array array = read_npy_layout(path);
   if (array.element != element) {
     throw common::input_error("candidate '" + path.string() + "' has dtype " +
                               std::string(npy_descr(array.element)) + ", the case needs " +
@@ -34,7 +35,7 @@ npy_array read_checked(const std::filesystem::path& path, npy_element element,
                               fmt::format("[{}]", fmt::join(array.shape, ", ")) +
                               ", the case needs " + fmt::format("[{}]", fmt::join(shape, ", ")));
   }
-  return array;
+  return read_npy_as(path, element, shape);
 }
 
 std::string number(const std::optional<double>& x) {

@@ -107,4 +107,19 @@ built_case build_case(const case_spec& spec, std::uint64_t seed) {
   return built;
 }
 
+generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed,
+                                const std::atomic<bool>& stop) {
+  require_replaceable_suite(out);  // before the work, not after it
+  golden_manifest manifest;
+  manifest.seed = seed;
+  manifest.generator = "poolproof golden generate";
+  std::vector<built_case> cases;
+  for (const case_spec& spec : suite_cases()) {
+    if (stop) throw common::interrupted("golden generate interrupted; the old suite is unchanged");
+    cases.push_back(build_case(spec, seed));
+    manifest.cases.push_back(cases.back().entry);
+  }
+  return write_suite(out, manifest, cases, stop);
+}
+
 }  // namespace poolproof::golden

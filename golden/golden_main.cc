@@ -1,9 +1,12 @@
 // golden generate | check: write the golden suite, or check an implementation's files against it.
 #include <poolproof/common/error.h>
+#include <poolproof/common/program.h>
 #include <poolproof/golden/check.h>
 #include <poolproof/golden/generate.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -17,8 +20,14 @@ struct arguments {
   bool json = false, strict = false;
 };
 
+// Raised by SIGINT or SIGTERM: generate stops between files and removes its temporary suite.
+std::atomic<bool> stop_requested{false};
+
 int run_generate(const arguments& args) {
-  const auto summary = poolproof::golden::generate_suite(args.out, args.seed);
+  const auto on_signal = [](int) { stop_requested = true; };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto summary = poolproof::golden::generate_suite(args.out, args.seed, stop_requested);
   std::cout << "golden generate: wrote " << summary.cases << " cases, " << summary.files
             << " files, " << summary.bytes << " bytes to " << args.out << "\n";
   return 0;
@@ -68,7 +77,8 @@ int main(int argc, char** argv) {
       "Golden suite for adaptive pooling: generate it, verify it, or check an implementation\n"
       "against it.\n"
       "Exit status: 0 all pass, 1 a case fails (generate: a case failed its own checks),\n"
-      "2 bad arguments or malformed input (one line on stderr)."};
+      "2 bad arguments or malformed input (one line on stderr), 4 out of memory, 5 internal\n"
+      "error, 130 interrupted (SIGINT, SIGTERM; generate leaves the old suite)."};
   arguments args;
   declare_options(app, args);
   try {
@@ -76,20 +86,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "golden: " << e.what() << " (see --help)\n";
-    return 2;
+    std::cerr << "golden: " << poolproof::common::printable(e.what(), 400) << " (see --help)\n";
+    return poolproof::common::exit_bad_input;
   }
-  try {
-    if (app.got_subcommand("generate")) return run_generate(args);
-    return app.got_subcommand("verify") ? run_verify(args) : run_check(args);
-  } catch (const poolproof::common::input_error& e) {
-    std::cerr << "golden: " << e.what() << "\n";
-    return 2;
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "golden: " << e.what() << "\n";
-    return 2;
-  } catch (const std::runtime_error& e) {
-    std::cerr << "golden: " << e.what() << "\n";
-    return 1;
-  }
+  // A case that fails its own checks (generate) is exit status 1; the rest is run_program's.
+  return poolproof::common::run_program("golden", [&] {
+    try {
+      if (app.got_subcommand("generate")) return run_generate(args);
+      return app.got_subcommand("verify") ? run_verify(args) : run_check(args);
+    } catch (const poolproof::common::input_error&) {
+      throw;
+    } catch (const poolproof::common::interrupted&) {
+      throw;
+    } catch (const std::filesystem::filesystem_error&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      std::cerr << "golden: " << poolproof::common::printable(e.what(), 400) << "\n";
+      return 1;
+    }
+  });
 }

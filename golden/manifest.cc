@@ -10,6 +10,8 @@
 #include <set>
 #include <system_error>
 
+#include "golden/json_limits.h"
+
 namespace poolproof::golden {
 namespace {
 
@@ -17,7 +19,7 @@ using json = nlohmann::json;
 
 constexpr std::size_t max_name_length = 200;
 constexpr std::size_t max_path_length = 1000;
-constexpr std::size_t max_manifest_bytes = std::size_t{64} << 20;
+constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
 constexpr std::array<std::string_view, 6> known_roles = {
     "input", "expected", "indices", "grad_output", "expected_grad_input", "exact"};
 constexpr std::array<golden_op, 4> all_ops = {
@@ -146,6 +148,26 @@ class manifest_reader {
     return result;
   }
 
+  // Every tensor of a case (input, output, gradients) must fit a golden .npy file, so what a
+  // manifest claims bounds what reading its case may allocate (golden/FORMAT.md, "Limits").
+  void require_tensor_fits(const golden_case& c, const std::string& prefix) const {
+    const std::int64_t limit = npy_limits{}.max_elements;
+    const auto leading = static_cast<std::ptrdiff_t>(c.input_shape.size() - c.output_size.size());
+    for (const auto& [field, sizes] :
+         {std::pair{"input_shape", std::span<const std::int64_t>(c.input_shape)},
+          std::pair{"output_size", std::span<const std::int64_t>(c.output_size)}}) {
+      std::int64_t count = 1;
+      for (std::int64_t size : sizes) count = size > limit / count ? limit + 1 : count * size;
+      if (field == std::string_view("output_size")) {
+        for (auto it = c.input_shape.begin(); it != c.input_shape.begin() + leading; ++it)
+          count = *it > limit / count ? limit + 1 : count * *it;
+      }
+      if (count > limit) {
+        fail(prefix + field, "more than 2^30 elements in one tensor (the golden file limit)");
+      }
+    }
+  }
+
   golden_case read_case(const json& object, const std::string& field) const {
     check_keys(
         object, field,
@@ -173,6 +195,7 @@ class manifest_reader {
         sizes(member(object, "input_shape", prefix), prefix + "input_shape", dims + 1, dims + 2);
     result.output_size =
         sizes(member(object, "output_size", prefix), prefix + "output_size", dims, dims);
+    require_tensor_fits(result, prefix);
     const std::string dtype = string(member(object, "dtype", prefix), prefix + "dtype");
     const auto format = reference::parse_format(dtype);
     if (!format) fail(prefix + "dtype", "unknown dtype " + quote_for_message(dtype));
@@ -255,6 +278,10 @@ std::optional<golden_op> parse_golden_op(std::string_view name) {
 }
 
 golden_manifest parse_manifest(std::string_view json_text, std::string_view name) {
+  // Streamed first: the tree below then stays a small multiple of the text (FORMAT.md, Limits).
+  detail::check_json_shape(json_text, {}, [&](const std::string& reason) {
+    throw common::input_error("cannot read manifest '" + std::string(name) + "': " + reason);
+  });
   json root;
   try {
     root = json::parse(json_text);
@@ -322,6 +349,12 @@ std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
 
 golden_manifest load_manifest(const std::filesystem::path& suite_dir) {
   const std::filesystem::path path = suite_dir / "manifest.json";
+  // A link could lead to a manifest outside the suite, naming files the suite does not hold.
+  std::error_code error;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, error))) {
+    throw common::input_error("cannot read manifest '" + path.string() +
+                              "': a symbolic link (the manifest must be a file of the suite)");
+  }
   const std::vector<std::byte> bytes = read_file_bytes(path, max_manifest_bytes, "manifest");
   return parse_manifest(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                         path.string());

@@ -204,7 +204,7 @@ solve_status run_check(z3::solver& solver, std::string& reason) {
 void configure(z3::solver& solver, const solver_options& options) {
   // Z3 keeps its memory ceiling as a process-wide parameter, not a per-solver one.
   if (options.memory_mb != 0)
-    z3::set_param("memory_max_size", std::to_string(options.memory_mb).c_str());
+    z3::set_param("memory_high_watermark", std::to_string(options.memory_mb).c_str());
   z3::params params(solver.ctx());
   // Z3 otherwise installs its own SIGINT handler during check(), swallowing the Ctrl-C that
   // should stop a sweep.

@@ -4,6 +4,7 @@
 #include <poolproof/golden/cases.h>
 #include <poolproof/golden/manifest.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -33,12 +34,25 @@ struct generate_summary {
   std::uintmax_t bytes = 0;
 };
 
-/// Builds every case of suite_cases() and replaces `out` with the suite, atomically: the files are
-/// written and synced (syncfs) in a sibling directory ".<name>.tmp-<pid>", which is then exchanged
-/// with `out` (renameat2 RENAME_EXCHANGE) or renamed to it, so a run stopped at any moment leaves
-/// the old suite or the new one, never a mix. Leftovers of dead runs are removed first. Refuses
-/// (with input_error) to replace a non-empty directory that has no manifest.json. Byte for byte the
-/// same for the same seed.
-generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed);
+/// Throws input_error unless `out` may be replaced by a suite: absent, an empty directory, or a
+/// poolproof suite (a manifest load_manifest accepts) holding nothing but the manifest and the
+/// files it lists; never a symbolic link, a file or someone else's directory. Its parent must
+/// exist. Called before any work, and again just before the swap.
+void require_replaceable_suite(const std::filesystem::path& out);
+
+/// Replaces `out` with a suite of `cases` (and their manifest), atomically: the files are written
+/// and synced (syncfs) in a sibling directory ".<name>.tmp-<pid>", which is then renamed to `out`
+/// or exchanged with it (renameat2), so a run stopped at any moment leaves the old suite or the
+/// new one, never a mix. Leftovers of dead runs are removed first; the temporary directory is
+/// removed on every failure path (a full disk, an error, `stop` raised: then common::interrupted
+/// is thrown) and after the swap (it then holds the old suite).
+generate_summary write_suite(const std::filesystem::path& out, const golden_manifest& manifest,
+                             const std::vector<built_case>& cases, const std::atomic<bool>& stop);
+
+/// Builds every case of suite_cases() and writes them with write_suite, after checking `out`
+/// with require_replaceable_suite. Byte for byte the same for the same seed. Raising `stop`
+/// (SIGINT, SIGTERM) ends it with common::interrupted, the old suite unchanged.
+generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed,
+                                const std::atomic<bool>& stop);
 
 }  // namespace poolproof::golden

@@ -85,7 +85,8 @@ struct golden_manifest {
                                                      const golden_file& file,
                                                      std::size_t max_bytes = std::size_t{1} << 31);
 
-/// Reads and parses suite_dir/manifest.json, at most 64 MiB (does not verify the case files).
+/// Reads and parses suite_dir/manifest.json: a regular file (not a link) of at most 16 MiB; does
+/// not verify the case files.
 [[nodiscard]] golden_manifest load_manifest(const std::filesystem::path& suite_dir);
 
 }  // namespace poolproof::golden
