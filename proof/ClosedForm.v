@@ -134,3 +134,55 @@ Proof.
     first [ split; [discriminate | intros Hn; exfalso; apply Hn; lia]
           | split; [intros _ [Hb | [Hb | Hb]]; lia | auto] ].
 Qed.
+
+(** The three branches, with n written through the witness's stride. *)
+Lemma closed_form_cases (n m : Z) (kind : pool_kind) (b : branch) (w : pytorch_params) :
+  1 <= n -> 1 <= m -> closed_form n m kind = (b, Some w) ->
+  (b = divisible /\ n = (n / m) * m /\ 1 <= n / m /\
+   w = pt_layer (n / m) (if m =? 1 then 1 else n / m) 0 true) \/
+  (b = remainder_one /\ n mod m <> 0 /\ 2 <= m /\ n = (n / m) * m + 1 /\ 1 <= n / m /\
+   w = pt_layer (n / m + 1) (n / m) 0 true) \/
+  (b = remainder_minus /\ n mod m <> 0 /\ ~ (m < n /\ n mod m = 1) /\ 2 <= m /\
+   n = (n / m + 1) * m - 1 /\
+   w = pt_layer (n / m + 2) (n / m + 1) 1 (match kind with max => true | avg => false end)).
+Proof.
+  intros Hn Hm H. pose proof (Z.div_mod n m ltac:(lia)). pose proof (Z.mod_pos_bound n m ltac:(lia)).
+  unfold closed_form in H.
+  destruct (Z.eqb_spec (n mod m) 0).
+  - injection H as <- <-. left. repeat split; try nia.
+    all: assert (0 < n / m) by nia; lia.
+  - destruct (Z.ltb_spec m n), (Z.eqb_spec (n mod m) 1); cbn in H.
+    + injection H as <- <-. right; left. repeat split; try nia.
+      all: assert (m <> 1) by (intros ->; rewrite Z.mod_1_r in *; lia); lia.
+    + destruct (Z.eqb_spec (n mod m) (m - 1)); [|discriminate].
+      injection H as <- <-. right; right. repeat split; try lia.
+      all: first [ assert (m <> 1) by (intros ->; rewrite Z.mod_1_r in *; lia); lia
+                 | nia | f_equal; lia ].
+    + destruct (Z.eqb_spec (n mod m) (m - 1)); [|discriminate].
+      injection H as <- <-. right; right. repeat split; try lia.
+      all: first [ assert (m <> 1) by (intros ->; rewrite Z.mod_1_r in *; lia); lia
+                 | nia | f_equal; lia ].
+    + destruct (Z.eqb_spec (n mod m) (m - 1)); [|discriminate].
+      injection H as <- <-. right; right. repeat split; try lia.
+      all: first [ assert (m <> 1) by (intros ->; rewrite Z.mod_1_r in *; lia); lia
+                 | nia | f_equal; lia ].
+Qed.
+
+(** The branch does not depend on the kind, and a witness comes with every branch but none. *)
+Lemma closed_form_some (n m : Z) (kind : pool_kind) :
+  fst (closed_form n m kind) <> none <-> exists b w, closed_form n m kind = (b, Some w).
+Proof.
+  unfold closed_form. destruct_ifs; cbn;
+    first [ split; [intros; solve [eauto] | intros [b [w H]]; congruence]
+          | split; [intros H; now contradiction H | intros [b [w H]]; discriminate] ].
+Qed.
+
+Lemma closed_form_branch_kind (n m : Z) (k1 k2 : pool_kind) :
+  fst (closed_form n m k1) = fst (closed_form n m k2).
+Proof. unfold closed_form. now destruct_ifs. Qed.
+
+Lemma closed_form_not_input_one (n m : Z) (kind : pool_kind) :
+  fst (closed_form n m kind) <> input_one.
+Proof.
+  unfold closed_form. destruct_ifs; cbn; try discriminate.
+Qed.

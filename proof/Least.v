@@ -79,6 +79,22 @@ Proof.
   rewrite E1 in A1. rewrite E1' in B1. rewrite E2 in A2. nia.
 Qed.
 
+(** n = Q*m - 1, m >= 3: whatever the kernel, window 1 starts at Q - 1 and window 2 at
+    2Q - 1, which forces a padded input before the first window. *)
+Lemma remainder_minus_padded (q : Z) :
+  1 <= q -> 3 <= m -> n = q * m - 1 -> 1 <= g_pad_begin g.
+Proof.
+  intros Hq Hm3 En.
+  pose proof (start_remainder_minus q m 1 Hm ltac:(lia)) as E1.
+  pose proof (end_remainder_minus q m 1 Hm ltac:(lia) ltac:(lia)) as E1'.
+  pose proof (start_remainder_minus q m 2 Hm ltac:(lia)) as E2.
+  rewrite <- En in E1, E1', E2.
+  assert (Hfit : fits n m (g_kernel g) (g_stride g) (g_pad_begin g)).
+  { apply (fits_of_long_window 1); [lia|]. lia. }
+  destruct (Hfit 1 ltac:(lia)) as [A1 _]. destruct (Hfit 2 ltac:(lia)) as [A2 _].
+  rewrite E1 in A1. rewrite E2 in A2. nia.
+Qed.
+
 (** 1 -> 2: two windows [0, 1), so k >= 2 and pad_begin >= stride. *)
 Lemma least_one_to_two : n = 1 -> m = 2 -> 2 <= g_kernel g /\ g_stride g <= g_pad_begin g.
 Proof.
