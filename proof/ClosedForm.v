@@ -186,3 +186,10 @@ Lemma closed_form_not_input_one (n m : Z) (kind : pool_kind) :
 Proof.
   unfold closed_form. destruct_ifs; cbn; try discriminate.
 Qed.
+
+Lemma closed_form_shape (n m : Z) (kind : pool_kind) :
+  closed_form n m kind = (none, None) \/
+  exists b w, b <> none /\ closed_form n m kind = (b, Some w).
+Proof.
+  unfold closed_form. destruct_ifs; auto; right; eexists _, _; split; eauto; discriminate.
+Qed.

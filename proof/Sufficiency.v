@@ -118,3 +118,10 @@ Proof.
     now apply divisor_padded_no_pads.
   - now apply divisor_unpadded.
 Qed.
+
+(** With stride 1: at most n + pads - d*(k-1) outputs. *)
+Lemma count_upper_stride_one (n k d pb pe : Z) (c : bool) :
+  g_count (explicit_pads_geometry n k 1 d pb pe c) <= n + pb + pe - d * (k - 1).
+Proof.
+  pose proof (count_upper n k 1 d pb pe c ltac:(lia)) as H. rewrite ceil_div_1 in H. lia.
+Qed.
