@@ -81,18 +81,19 @@ Lemma onnx_auto_pad_as_notset (n m : Z) (kind : pool_kind) (p : onnx_params) :
   1 <= n -> 1 <= m -> onnx_reproduces n m kind p ->
   exists p', onnx_reproduces n m kind p' /\ ox_auto_pad p' = notset /\
              onnx_geometry n p' kind = onnx_geometry n p kind /\
-             lex_le (onnx_preference n kind p') (onnx_preference n kind p).
+             lex_le (onnx_preference n kind p') (onnx_preference n kind p) /\
+             ox_count_include_pad p' = ox_count_include_pad p.
 Proof.
   intros Hn Hm [Hv Hr].
   destruct (ox_auto_pad p) eqn:Ha.
-  1: exists p; split; [split; auto | split; [auto | split; [auto | apply lex_le_refl]]].
+  1: exists p; split; [split; auto | split; [auto | split; [auto | split; [apply lex_le_refl | auto]]]].
   (* VALID: the explicit rule without pads *)
   3:{ destruct Hv as (Hk & Hs & Hd & Havg & Hpads). rewrite Ha in Hpads.
       destruct Hpads as (Hb0 & He0 & Hc0 & Hd1).
       set (p' := mk_onnx (ox_kernel p) (ox_stride p) 0 0 1 notset false (ox_count_include_pad p)).
       assert (Eg : onnx_geometry n p' kind = onnx_geometry n p kind).
       { unfold onnx_geometry. rewrite Ha. subst p'. ox_simpl. now rewrite Hc0, Hd1. }
-      exists p'. split; [|split; [reflexivity | split; [exact Eg|]]].
+      exists p'. split; [|split; [reflexivity | split; [exact Eg| split; [|reflexivity]]]].
       * split; [unfold valid_onnx; subst p'; ox_simpl; repeat split; lia | now rewrite Eg].
       * unfold onnx_preference. rewrite Eg. subst p'. ox_simpl. rewrite Ha, Hc0, Hd1.
         apply lex_le_pointwise; [reflexivity|].
@@ -117,7 +118,7 @@ Proof.
     assert (Eg' : onnx_geometry n p' kind = onnx_geometry n p kind)
       by (rewrite Eg; unfold onnx_geometry; subst p'; ox_simpl; rewrite Ex;
           destruct kind; reflexivity);
-    exists p'; (split; [|split; [reflexivity | split; [exact Eg'|]]]);
+    exists p'; (split; [|split; [reflexivity | split; [exact Eg'| split; [|reflexivity]]]]);
     [ split; [unfold valid_onnx; subst p'; ox_simpl; repeat split; lia | now rewrite Eg']
     | unfold onnx_preference; rewrite Eg'; subst p'; ox_simpl; rewrite Ha, Hc0, Hd1;
       apply lex_le_pointwise; [reflexivity|];
@@ -230,7 +231,7 @@ Theorem onnx_witness_least (n m : Z) (kind : pool_kind) (b : branch) (w p : onnx
   lex_le (onnx_preference n kind w) (onnx_preference n kind p).
 Proof.
   intros Hn Hm H Hp.
-  destruct (onnx_auto_pad_as_notset n m kind p Hn Hm Hp) as (p' & [Hv Hr] & Ha & _ & Hle).
+  destruct (onnx_auto_pad_as_notset n m kind p Hn Hm Hp) as (p' & [Hv Hr] & Ha & _ & Hle & _).
   apply (lex_le_trans _ (onnx_preference n kind p')); [|exact Hle]. clear Hle Hp.
   rewrite (onnx_notset_preference n kind p' Ha).
   pose proof (onnx_notset_fields n kind p' Ha) as (Fk & Fs & Fd & Fb & Fe & Fp & Fc).
@@ -300,4 +301,150 @@ Proof.
     + destruct kind, (ox_ceil_mode p'), (ox_count_include_pad p'); cbn; nia.
     + assert (m <= g_kernel g - 1) by nia.
       destruct kind, (ox_ceil_mode p'), (ox_count_include_pad p'); cbn; lia.
+Qed.
+
+(** The layer of each branch with any ceil_mode and either count_include_pad where the branch
+    has no padding: pads (1, 1) for n = -1 (mod m) (exact, so ceil_mode does not matter). *)
+Lemma onnx_branch_flags (n m : Z) (kind : pool_kind) (b : branch) (w : onnx_params)
+  (c v : bool) :
+  1 <= n -> 1 <= m -> onnx_closed_form n m kind = (b, Some w) ->
+  (kind = avg -> v = true -> b = divisible \/ b = remainder_one) ->
+  exists p, onnx_reproduces n m kind p /\ ox_auto_pad p = notset /\ ox_ceil_mode p = c /\
+            ox_count_include_pad p = v.
+Proof.
+  intros Hn Hm H Hv.
+  destruct (onnx_closed_form_cases n m kind b w Hn Hm H) as
+    [(-> & En & Hq & ->) | [(-> & Hm2 & En & Hq & ->) | [(-> & Hno & Hno1 & Hm2 & En & ->) |
+                                                         (-> & En1 & Hm3 & ->)]]];
+    set (q := n / m) in *; clearbody q.
+  - exists (mk_onnx q (if m =? 1 then 1 else q) 0 0 1 notset c v).
+    split; [|auto]. subst n. apply onnx_layer_reproduces; try lia.
+    all: first [apply fits_divisible; destruct (Z.eqb_spec m 1); lia
+               | destruct (Z.eqb_spec m 1); subst; nia | lia].
+  - exists (mk_onnx (q + 1) q 0 0 1 notset c v).
+    split; [|auto]. subst n. apply onnx_layer_reproduces; try lia; try nia.
+    apply fits_remainder_one; lia.
+  - assert (0 <= q) by nia.
+    exists (mk_onnx (q + 2) (q + 1) 1 1 1 notset c v).
+    split; [|auto]. subst n. apply onnx_layer_reproduces; try lia; try nia.
+    + replace (q + 2) with (q + 1 + 1) by lia. apply fits_remainder_minus; lia.
+    + intros Ha Hv'. destruct (Hv Ha Hv'); discriminate.
+  - exists (mk_onnx m 1 (m - 1) (m - 1) 1 notset c v).
+    split; [|auto]. subst n. apply onnx_layer_reproduces; try lia.
+    + apply fits_input_one; lia.
+    + intros Ha Hv'. destruct (Hv Ha Hv'); discriminate.
+Qed.
+
+(** Counting the padding (avg) needs pad_begin 0, which only the branches without padding
+    have. *)
+Lemma onnx_padded_divisor_branch (n m : Z) (b : branch) (w p : onnx_params) :
+  1 <= n -> 1 <= m -> onnx_closed_form n m avg = (b, Some w) -> onnx_reproduces n m avg p ->
+  ox_count_include_pad p = true -> b = divisible \/ b = remainder_one.
+Proof.
+  intros Hn Hm H Hp Hcip.
+  destruct (onnx_auto_pad_as_notset n m avg p Hn Hm Hp) as (p' & [Hv Hr] & Ha & _ & _ & Hc).
+  pose proof (onnx_notset_fields n avg p' Ha) as (Fk & Fs & Fd & Fb & Fe & Fp & _).
+  destruct Hv as (Hk & Hs & Hd & Havg & Hpads). rewrite Ha in Hpads.
+  set (g := onnx_geometry n p' avg) in *.
+  assert (Hpb : g_pad_begin g <= 0).
+  { apply (padded_divisor_needs_no_pad n m g); auto; try lia.
+    - rewrite Fd. auto.
+    - rewrite Fp. cbn. congruence. }
+  destruct (onnx_closed_form_cases n m avg b w Hn Hm H) as
+    [(-> & _) | [(-> & _) | [(-> & Hno & Hno1 & Hm2 & En & _) | (-> & En1 & Hm3 & _)]]];
+    auto; exfalso.
+  - assert (0 <= n / m) by (apply Z.div_pos; lia).
+    destruct (Z.le_gt_cases 3 m) as [Hm3 | Hm3].
+    + pose proof (remainder_minus_padded n m g avg Hn Hm ltac:(lia) ltac:(lia) ltac:(lia) Hr
+                    (n / m + 1) ltac:(lia) Hm3 En). lia.
+    + assert (n = 1 /\ m = 2) as [E1 E2].
+      { assert (Em : m = 2) by lia. rewrite Em in Hno, Hno1 |- *.
+        pose proof (Z.mod_pos_bound n 2 ltac:(lia)).
+        assert (~ 2 < n) by (intros ?; apply Hno1; split; lia). lia. }
+      pose proof (least_one_to_two n m g avg Hn Hm ltac:(lia) ltac:(lia) ltac:(lia) Hr E1 E2).
+      lia.
+  - pose proof (least_input_one n m g avg Hn Hm ltac:(lia) ltac:(lia) Hr En1). nia.
+Qed.
+
+(** Every flag setting the tool may fix for a whole NOTSET layer (flag_choices: ceil_mode, and
+    count_include_pad): such a layer exists iff the closed form has a branch, except that
+    counting the padding (avg) leaves only m | n and n = 1 (mod m), n > m. *)
+Theorem onnx_flags_exists_iff (n m : Z) (kind : pool_kind) (c : bool) (cip : option bool) :
+  1 <= n -> 1 <= m ->
+  (exists p, onnx_reproduces n m kind p /\ ox_auto_pad p = notset /\ ox_ceil_mode p = c /\
+             (forall v, cip = Some v -> ox_count_include_pad p = v)) <->
+  (fst (onnx_closed_form n m kind) <> none /\
+   (kind = avg -> cip = Some true ->
+    fst (onnx_closed_form n m kind) = divisible \/
+    fst (onnx_closed_form n m kind) = remainder_one)).
+Proof.
+  intros Hn Hm. split.
+  - intros (p & Hp & Ha & Hc & Hcip). split.
+    + apply onnx_exists_iff; eauto.
+    + intros -> ->.
+      destruct (onnx_closed_form n m avg) as [b [w|]] eqn:H.
+      * exact (onnx_padded_divisor_branch n m b w p Hn Hm H Hp (Hcip true eq_refl)).
+      * exfalso. assert (Hno : fst (onnx_closed_form n m avg) <> none)
+          by (apply onnx_exists_iff; eauto).
+        rewrite onnx_closed_form_none in Hno. unfold onnx_closed_form in H.
+        destruct (closed_form_shape n m avg) as [Hs | (b0 & w0 & Hb0 & Hs)]; rewrite Hs in H.
+        -- destruct (Z.eqb_spec n 1); [discriminate|]. apply Hno. rewrite Hs. auto.
+        -- destruct b0; try discriminate. now contradiction Hb0.
+  - intros [Hb Hcip].
+    destruct (onnx_closed_form n m kind) as [b [w|]] eqn:H.
+    + destruct (onnx_branch_flags n m kind b w c (match cip with Some v => v | None => false end)
+                  Hn Hm H) as (p & Hp & Ha & Hc & Hv).
+      * intros Ha Hv. destruct cip as [[|]|]; try discriminate. exact (Hcip Ha eq_refl).
+      * exists p. split; [exact Hp | split; [exact Ha | split; [exact Hc|]]].
+        intros v' ->. exact Hv.
+    + exfalso. apply Hb. cbn. unfold onnx_closed_form in H.
+      destruct (closed_form_shape n m kind) as [Hs | (b0 & w0 & Hb0 & Hs)]; rewrite Hs in H.
+      * destruct (n =? 1); [discriminate | now injection H as <-].
+      * destruct b0; try discriminate. now contradiction Hb0.
+Qed.
+
+(** ceil_mode never changes the answer. *)
+Corollary onnx_ceil_mode_irrelevant (n m : Z) (kind : pool_kind) (c : bool) :
+  1 <= n -> 1 <= m ->
+  (exists p, onnx_reproduces n m kind p /\ ox_ceil_mode p = c) <->
+  (exists p, onnx_reproduces n m kind p).
+Proof.
+  intros Hn Hm. split; [intros (p & Hp & _); eauto|].
+  intros Hex. apply onnx_exists_iff in Hex; auto.
+  destruct (proj2 (onnx_flags_exists_iff n m kind c None Hn Hm)) as (p & Hp & _ & Hc & _).
+  - split; [exact Hex | intros _ H; discriminate].
+  - eauto.
+Qed.
+
+(** The divisor never obstructs: an AveragePool exists iff a MaxPool does. *)
+Corollary onnx_avg_iff_max (n m : Z) :
+  1 <= n -> 1 <= m ->
+  (exists p, onnx_reproduces n m avg p) <-> (exists p, onnx_reproduces n m max p).
+Proof.
+  intros Hn Hm. rewrite !onnx_exists_iff by auto.
+  rewrite !onnx_closed_form_none. now rewrite (closed_form_branch_kind n m avg max).
+Qed.
+
+(** Counting the padding (count_include_pad=1, avg, any auto_pad) leaves exactly m | n and
+    n = 1 (mod m) with n > m. *)
+Corollary onnx_count_include_pad_iff (n m : Z) :
+  1 <= n -> 1 <= m ->
+  (exists p, onnx_reproduces n m avg p /\ ox_count_include_pad p = true) <->
+  (fst (onnx_closed_form n m avg) = divisible \/ fst (onnx_closed_form n m avg) = remainder_one).
+Proof.
+  intros Hn Hm. split.
+  - intros (p & Hp & Hcip).
+    destruct (onnx_closed_form n m avg) as [b [w|]] eqn:H.
+    + exact (onnx_padded_divisor_branch n m b w p Hn Hm H Hp Hcip).
+    + exfalso. assert (Hex : exists p, onnx_reproduces n m avg p) by eauto.
+      apply onnx_exists_iff in Hex; auto. rewrite H in Hex.
+      apply Hex. unfold onnx_closed_form in H |- *.
+      destruct (closed_form_shape n m avg) as [Hs | (b0 & w0 & Hb0 & Hs)]; rewrite Hs in H.
+      * destruct (n =? 1); [discriminate | now injection H as <-].
+      * destruct b0; try discriminate. now contradiction Hb0.
+  - intros Hb.
+    destruct (proj2 (onnx_flags_exists_iff n m avg false (Some true) Hn Hm)) as
+      (p & Hp & _ & _ & Hcip).
+    + split; [destruct Hb as [-> | ->]; discriminate | auto].
+    + exists p. auto.
 Qed.

@@ -125,3 +125,23 @@ Lemma count_upper_stride_one (n k d pb pe : Z) (c : bool) :
 Proof.
   pose proof (count_upper n k 1 d pb pe c ltac:(lia)) as H. rewrite ceil_div_1 in H. lia.
 Qed.
+
+Section ExplicitFields.
+Variables (n k s d pb pe : Z) (c : bool).
+Lemma explicit_kernel : g_kernel (explicit_pads_geometry n k s d pb pe c) = k.
+Proof. reflexivity. Qed.
+Lemma explicit_stride : g_stride (explicit_pads_geometry n k s d pb pe c) = s.
+Proof. reflexivity. Qed.
+Lemma explicit_dilation : g_dilation (explicit_pads_geometry n k s d pb pe c) = d.
+Proof. reflexivity. Qed.
+Lemma explicit_pad_begin : g_pad_begin (explicit_pads_geometry n k s d pb pe c) = pb.
+Proof. reflexivity. Qed.
+Lemma explicit_pad_end : g_pad_end (explicit_pads_geometry n k s d pb pe c) = pe.
+Proof. reflexivity. Qed.
+Lemma explicit_padded : g_divide_by_padded (explicit_pads_geometry n k s d pb pe c) = false.
+Proof. reflexivity. Qed.
+End ExplicitFields.
+
+Ltac explicit_simpl :=
+  rewrite ?explicit_kernel, ?explicit_stride, ?explicit_dilation, ?explicit_pad_begin,
+    ?explicit_pad_end, ?explicit_padded.

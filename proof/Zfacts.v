@@ -1,5 +1,5 @@
 (* Integer facts the proofs share: floor and ceiling division pinned by their bounds. *)
-From Coq Require Import ZArith Lia.
+From Coq Require Import ZArith Lia Bool.
 Open Scope Z_scope.
 
 (* PyTorch's div_rtn and reference/wide_int.h's floor_div: Coq's Z.div already rounds toward
@@ -44,6 +44,12 @@ Proof. unfold ceil_div. rewrite Z.div_1_r. lia. Qed.
 (* Case splits on every boolean test in the goal, turned into arithmetic facts. *)
 Ltac zbool :=
   repeat match goal with
+  | H : (_ || _) = true |- _ => apply orb_true_iff in H; destruct H as [H | H]
+  | H : (_ || _) = false |- _ =>
+      let H' := fresh H in apply orb_false_iff in H; destruct H as [H H']
+  | H : (_ && _) = true |- _ =>
+      let H' := fresh H in apply andb_true_iff in H; destruct H as [H H']
+  | H : (_ && _) = false |- _ => apply andb_false_iff in H; destruct H as [H | H]
   | H : (_ <? _) = true |- _ => apply Z.ltb_lt in H
   | H : (_ <? _) = false |- _ => apply Z.ltb_ge in H
   | H : (_ =? _) = true |- _ => apply Z.eqb_eq in H
