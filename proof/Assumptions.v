@@ -1,6 +1,6 @@
 (* The main theorems and what they rest on: proof/check_assumptions.sh runs this file and fails
    unless each answer is "Closed under the global context" (no axiom, no admitted lemma). *)
-From Poolproof Require Import Necessity PyTorch ONNX TFLite ND.
+From Poolproof Require Import Necessity PyTorch ONNX TFLite ND NDWitness.
 
 (* Any geometry, n >= 2: a reproducing layer forces a branch. *)
 Print Assumptions geometry_necessity.
@@ -28,3 +28,5 @@ Print Assumptions tflite_valid_exists_iff.
 Print Assumptions tflite_same_exists_iff.
 (* N-D *)
 Print Assumptions nd_closed_form_decides.
+Print Assumptions nd_decision_unique.
+Print Assumptions nd_witnesses_least.

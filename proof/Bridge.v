@@ -2,7 +2,7 @@
    numbers that bridge/bridge_table.cc prints from the C++ reference and closed_form; the
    proof_bridge test extracts this file to OCaml and diffs the two tables. *)
 From Coq Require Import ZArith List Bool.
-From Poolproof Require Import Semantics ClosedForm ND.
+From Poolproof Require Import Semantics ClosedForm ND NDWitness.
 Import ListNotations.
 Open Scope Z_scope.
 
@@ -83,20 +83,27 @@ Definition family_code (family : pool_family) : Z :=
 Definition reproducesb (n m : Z) (g : pool_geometry) (kind : pool_kind) : bool :=
   (g_count g =? m) && forallb (output_matches n m g kind) (range 0 (m - 1)).
 
-(** The witness's parameters, and whether the reference's windows match it (0/1). *)
-Definition witness_row (n m : Z) (kind : pool_kind) (w : family_params) : list Z :=
+(** A layer's parameters, in the family's own fields. *)
+Definition layer_fields (w : family_params) : list Z :=
   match w with
   | pytorch_layer p =>
       [pt_kernel p; pt_stride p; pt_padding p; pt_dilation p; b2z (pt_ceil_mode p);
-       b2z (pt_count_include_pad p); b2z (reproducesb n m (pytorch_geometry n p) kind)]
+       b2z (pt_count_include_pad p)]
   | onnx_layer p =>
       [ox_kernel p; ox_stride p; ox_pad_begin p; ox_pad_end p; ox_dilation p;
-       auto_pad_index (ox_auto_pad p); b2z (ox_ceil_mode p); b2z (ox_count_include_pad p);
-       b2z (reproducesb n m (onnx_geometry n p kind) kind)]
+       auto_pad_index (ox_auto_pad p); b2z (ox_ceil_mode p); b2z (ox_count_include_pad p)]
   | tflite_layer p =>
-      [tf_kernel p; tf_stride p; match tf_padding p with tf_same => 1 | tf_valid => 0 end;
-       b2z (reproducesb n m (tflite_geometry n p) kind)]
+      [tf_kernel p; tf_stride p; match tf_padding p with tf_same => 1 | tf_valid => 0 end]
   end.
+
+(** The witness's parameters, and whether the reference's windows match it (0/1). *)
+Definition witness_row (n m : Z) (kind : pool_kind) (w : family_params) : list Z :=
+  layer_fields w ++
+  [b2z (match w with
+        | pytorch_layer p => reproducesb n m (pytorch_geometry n p) kind
+        | onnx_layer p => reproducesb n m (onnx_geometry n p kind) kind
+        | tflite_layer p => reproducesb n m (tflite_geometry n p) kind
+        end)].
 
 (** closed family kind n m branch witness... *)
 Definition closed_rows (N : Z) : list (list Z) :=
@@ -108,7 +115,7 @@ Definition closed_rows (N : Z) : list (list Z) :=
 
 (** N-D: every pair of axes n1 -> m1, n2 -> m2 with sizes <= N, each equivalent alone: the
     answer of nd_closed_form (0: not equivalent; 1 and the flags, -1 for a free one, else 0/1
-    or auto_pad's index). *)
+    or auto_pad's index, then each axis's layer under them, nd_axis_witness). *)
 Definition opt_code {A} (f : A -> Z) (o : option A) : Z :=
   match o with Some x => f x | None => -1 end.
 
@@ -118,7 +125,11 @@ Definition nd_row (family : pool_family) (kind : pool_kind) (axes : list (Z * Z)
   | nd_equivalent None => [1]
   | nd_equivalent (Some f) =>
       [1; opt_code b2z (sf_ceil_mode f); opt_code b2z (sf_count_include_pad f);
-       opt_code auto_pad_index (sf_auto_pad f)]
+       opt_code auto_pad_index (sf_auto_pad f)] ++
+      flat_map (fun a => match nd_axis_witness family kind f (fst a) (snd a) with
+                         | Some w => layer_fields w
+                         | None => [-1]
+                         end) axes
   end.
 
 Definition nd_rows (families : list pool_family) (kinds : list pool_kind) (N least_m : Z)

@@ -352,3 +352,37 @@ Proof.
     + right. split; [exact Hlen|]. cbn [flag_choices].
       repeat constructor; [rewrite HV | rewrite HS]; discriminate.
 Qed.
+
+(** The decision is a function: at most one answer meets nd_decision, so nd_closed_form is the
+    answer, not merely an admissible one. *)
+Lemma first_choice_unique {A} (P : A -> Prop) (l : list A) (f g : A) :
+  first_choice P l f -> first_choice P l g -> f = g.
+Proof.
+  intros (pre1 & post1 & E1 & Hf & N1) (pre2 & post2 & E2 & Hg & N2). subst l.
+  revert pre2 E2 N2. induction pre1 as [|x pre1 IH]; intros [|y pre2] E2 N2; cbn in E2.
+  - now injection E2.
+  - injection E2 as -> _. inversion N2. contradiction.
+  - injection E2 as -> _. inversion N1. contradiction.
+  - injection E2 as -> E2. inversion N1. inversion N2. eapply IH; eauto.
+Qed.
+
+Theorem nd_decision_unique (family : pool_family) (kind : pool_kind) (axes : list (Z * Z))
+  (a1 a2 : nd_answer) :
+  nd_decision family kind axes a1 -> nd_decision family kind axes a2 -> a1 = a2.
+Proof.
+  assert (Hin : forall f, first_choice (fun f => all_axes (axis_ok family kind f) axes)
+                            (flag_choices family kind) f ->
+                Forall (fun g => ~ all_axes (axis_ok family kind g) axes)
+                  (flag_choices family kind) -> False).
+  { intros f (pre & post & E & Hf & _) Hall. rewrite E in Hall.
+    apply Forall_app in Hall as [_ Hall]. inversion Hall. contradiction. }
+  destruct a1 as [|[f1|]], a2 as [|[f2|]]; cbn; intros H1 H2; try reflexivity.
+  - exfalso. destruct H1 as [H1 | [_ H1]], H2 as (_ & H2 & H3); [contradiction | eauto].
+  - exfalso. destruct H1 as [H1 | [H1 _]], H2 as [H2 H3]; [contradiction | lia].
+  - exfalso. destruct H2 as [H2 | [_ H2]], H1 as (_ & H1 & H3); [contradiction | eauto].
+  - destruct H1 as (_ & _ & H1), H2 as (_ & _ & H2). f_equal. f_equal.
+    eapply first_choice_unique; eauto.
+  - exfalso. destruct H1 as (H1 & _), H2 as (H2 & _). lia.
+  - exfalso. destruct H2 as [H2 | [H2 _]], H1 as [H1 H3]; [contradiction | lia].
+  - exfalso. destruct H1 as (H1 & _), H2 as (H2 & _). lia.
+Qed.

@@ -21,5 +21,6 @@ if ! diff -u "$work"/coq.txt "$work"/cpp.txt >"$work"/diff.txt; then
   head -40 "$work"/diff.txt
   exit 1
 fi
-summary=$(cut -d' ' -f1 "$work"/coq.txt | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+summary=$(cut -d' ' -f1 "$work"/coq.txt | sort | uniq -c |
+  awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
 echo "bridge: $rows rows agree ($summary)"

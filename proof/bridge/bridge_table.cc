@@ -79,23 +79,23 @@ void windows_and_geometries(int64_t max_n) {
                         tflite_pool_geometry(n, {k, s, pad}));
 }
 
+// A layer's parameters in its family's own fields.
+std::vector<int64_t> layer_numbers(const family_params& w) {
+  if (const auto* p = std::get_if<fixed_pool_params>(&w))
+    return {p->kernel, p->stride, p->padding, p->dilation, p->ceil_mode, p->count_include_pad};
+  if (const auto* o = std::get_if<onnx_pool_params>(&w))
+    return {o->kernel,    o->stride,           o->pad_begin,
+            o->pad_end,   o->dilation,         static_cast<int64_t>(o->auto_pad),
+            o->ceil_mode, o->count_include_pad};
+  const auto& t = std::get<tflite_pool_params>(w);
+  return {t.kernel, t.stride, t.padding == tflite_padding::same ? 1 : 0};
+}
+
 // The witness's parameters, then 1 when the reference finds it reproduces n -> m.
 std::vector<int64_t> witness_numbers(int64_t n, int64_t m, pool_kind kind, const family_params& w) {
-  const int64_t ok = family_mismatch(n, m, w, kind) ? 0 : 1;
-  if (const auto* p = std::get_if<fixed_pool_params>(&w))
-    return {p->kernel, p->stride, p->padding, p->dilation, p->ceil_mode, p->count_include_pad, ok};
-  if (const auto* o = std::get_if<onnx_pool_params>(&w))
-    return {o->kernel,
-            o->stride,
-            o->pad_begin,
-            o->pad_end,
-            o->dilation,
-            static_cast<int64_t>(o->auto_pad),
-            o->ceil_mode,
-            o->count_include_pad,
-            ok};
-  const auto& t = std::get<tflite_pool_params>(w);
-  return {t.kernel, t.stride, t.padding == tflite_padding::same ? 1 : 0, ok};
+  std::vector<int64_t> numbers = layer_numbers(w);
+  numbers.push_back(family_mismatch(n, m, w, kind) ? 0 : 1);
+  return numbers;
 }
 
 constexpr pool_family all_families[] = {pool_family::pytorch, pool_family::onnx,
@@ -118,7 +118,7 @@ void closed_forms(int64_t max_n) {
 }
 
 // The shared flags of the tool's N-D layer, read off its first axis's witness (-1: not fixed).
-std::vector<int64_t> nd_numbers(pool_family family, pool_kind kind, const nd_verdict& v) {
+std::vector<int64_t> nd_flags(pool_family family, pool_kind kind, const nd_verdict& v) {
   if (v.status == verdict_status::unknown) return {-2};
   if (v.status == verdict_status::not_equivalent) return {0};
   const family_params& w = std::get<equivalent>(v.layer.front()).layer;
@@ -137,6 +137,16 @@ std::vector<int64_t> nd_numbers(pool_family family, pool_kind kind, const nd_ver
   }
   const bool same = std::get<tflite_pool_params>(w).padding == tflite_padding::same;
   return {1, 0, 0, static_cast<int64_t>(same ? onnx_auto_pad::same_upper : onnx_auto_pad::valid)};
+}
+
+// The flags, then each axis's layer under them.
+std::vector<int64_t> nd_numbers(pool_family family, pool_kind kind, const nd_verdict& v) {
+  std::vector<int64_t> numbers = nd_flags(family, kind, v);
+  if (v.status != verdict_status::equivalent) return numbers;
+  for (const verdict& axis : v.layer) {
+    for (int64_t x : layer_numbers(std::get<equivalent>(axis).layer)) numbers.push_back(x);
+  }
+  return numbers;
 }
 
 // Pairs of axes n1 -> m1, n2 -> m2 (n <= max_n, least_m <= m <= max_n) each equivalent alone
