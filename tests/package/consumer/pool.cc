@@ -1,10 +1,10 @@
 // Pools with the installed fast exact engine and prints the correctly rounded means (a package
 // consumer of poolproof::engine).
+#include <poolproof/engine/adaptive_pool.h>
+
 #include <cstdint>
 #include <iostream>
 #include <vector>
-
-#include <poolproof/engine/adaptive_pool.h>
 
 int main() {
   const std::vector<std::int64_t> shape{1, 5};
