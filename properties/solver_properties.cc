@@ -13,10 +13,11 @@ reference::fixed_pool_params checked_witness(const solver::verdict& v, std::int6
                                              std::int64_t m, reference::pool_kind kind) {
   const auto* found = std::get_if<solver::equivalent>(&v);
   RC_ASSERT(found != nullptr);
-  reference::require_valid_params(found->witness, kind);
-  RC_ASSERT(!reference::fixed_pool_mismatch(n, m, found->witness, kind).has_value());
-  RC_ASSERT(!first_fixed_difference(n, m, found->witness, kind).has_value());
-  return found->witness;
+  const auto& witness = std::get<reference::fixed_pool_params>(found->witness);
+  reference::require_valid_params(witness, kind);
+  RC_ASSERT(!reference::fixed_pool_mismatch(n, m, witness, kind).has_value());
+  RC_ASSERT(!first_fixed_difference(n, m, witness, kind).has_value());
+  return witness;
 }
 
 bool is_minimal(const solver::verdict& v) {
@@ -74,9 +75,10 @@ void closed_form_witness_reproduces_the_windows(const size_pair& sizes, referenc
       solver::closed_form(sizes.in_size, sizes.out_size, kind);
   RC_ASSERT(answer.witness.has_value() == (answer.branch != solver::closed_form_branch::none));
   if (!answer.witness) return;
-  reference::require_valid_params(*answer.witness, kind);
+  const auto& witness = std::get<reference::fixed_pool_params>(*answer.witness);
+  reference::require_valid_params(witness, kind);
   const auto mismatch =
-      reference::fixed_pool_mismatch(sizes.in_size, sizes.out_size, *answer.witness, kind);
+      reference::fixed_pool_mismatch(sizes.in_size, sizes.out_size, witness, kind);
   RC_ASSERT(!mismatch.has_value());
 }
 
@@ -98,7 +100,10 @@ void closed_form_is_the_least_layer_in_the_box(const size_pair& sizes, reference
   const std::optional<reference::fixed_pool_params> least =
       least_witness_in_box(sizes.in_size, sizes.out_size, kind);
   RC_ASSERT(answer.witness.has_value() == least.has_value());
-  if (least) RC_ASSERT(kernel_stride_padding(*answer.witness) == kernel_stride_padding(*least));
+  if (least) {
+    RC_ASSERT(kernel_stride_padding(std::get<reference::fixed_pool_params>(*answer.witness)) ==
+              kernel_stride_padding(*least));
+  }
 }
 
 }  // namespace poolproof::properties

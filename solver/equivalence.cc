@@ -6,30 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "solver/families/family_unit.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof::solver {
 namespace {
-
-std::string family_description(pool_family family, reference::pool_kind kind) {
-  const bool avg = kind == reference::pool_kind::avg;
-  switch (family) {
-    case pool_family::onnx:
-      return std::string(avg ? "ONNX AveragePool" : "ONNX MaxPool") +
-             " (kernel >= 1, stride >= 1, pads 0 <= begin, end < kernel" +
-             (avg ? "" : ", dilation >= 1") + ", any ceil_mode" +
-             (avg ? " and count_include_pad" : "") + "; or auto_pad SAME_UPPER, SAME_LOWER, VALID)";
-    case pool_family::tflite:
-      return std::string(avg ? "TFLite AVERAGE_POOL_2D" : "TFLite MAX_POOL_2D") +
-             " (kernel >= 1, stride >= 1, padding SAME or VALID)";
-    case pool_family::pytorch:
-      break;
-  }
-  return avg ? "PyTorch AvgPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, any "
-               "ceil_mode and count_include_pad)"
-             : "PyTorch MaxPool (kernel >= 1, stride >= 1, 0 <= padding <= kernel/2, dilation >= "
-               "1, any ceil_mode)";
-}
 
 std::string flags_text(const shared_flags& flags) {
   std::string text;
@@ -76,14 +57,12 @@ verdict checked_witness(std::int64_t n, std::int64_t m, reference::pool_kind kin
     return unknown{"internal error: the solver's witness failed the reference re-check: " +
                    *mismatch};
   }
-  const auto* pytorch = std::get_if<reference::fixed_pool_params>(&witness);
-  return equivalent{pytorch ? *pytorch : reference::fixed_pool_params{}, outcome.minimal, rechecked,
-                    witness};
+  return equivalent{witness, outcome.minimal, rechecked};
 }
 
 std::string refuted(std::int64_t n, std::int64_t m, pool_family family, reference::pool_kind kind,
                     const shared_flags& flags) {
-  return "no " + family_description(family, kind) + flags_text(flags) +
+  return "no " + detail::unit_of(family).searched_layers(kind) + flags_text(flags) +
          " reproduces adaptive pooling " + std::to_string(n) + " -> " + std::to_string(m) +
          " (Z3: unsat)";
 }
@@ -131,35 +110,6 @@ verdict solve_by_refinement(std::int64_t n, std::int64_t m, pool_family family,
                  " refinement rounds"};
 }
 
-// The flag choices to try for a whole layer, the family's defaults first.
-std::vector<shared_flags> flag_choices(pool_family family, reference::pool_kind kind) {
-  using enum reference::onnx_auto_pad;
-  std::vector<shared_flags> choices;
-  if (family == pool_family::tflite) return {{false, false, valid}, {false, false, same_upper}};
-  if (family == pool_family::onnx) {
-    for (reference::onnx_auto_pad auto_pad : {notset, same_upper, same_lower, valid}) {
-      for (bool ceil_mode : {false, true}) {
-        if (ceil_mode && auto_pad != notset) continue;
-        for (bool count_include_pad : {false, true}) {
-          if (kind == reference::pool_kind::max && count_include_pad) continue;
-          choices.push_back({ceil_mode, count_include_pad, auto_pad});
-        }
-      }
-    }
-    return choices;
-  }
-  for (bool ceil_mode : {false, true}) {
-    if (kind == reference::pool_kind::max) {
-      choices.push_back({ceil_mode, std::nullopt, std::nullopt});
-      continue;
-    }
-    for (bool count_include_pad : {true, false}) {
-      choices.push_back({ceil_mode, count_include_pad, std::nullopt});
-    }
-  }
-  return choices;
-}
-
 // Every axis under one flag choice; the layer status is the weakest axis's.
 std::vector<verdict> solve_axes(std::span<const std::int64_t> in_sizes,
                                 std::span<const std::int64_t> out_sizes, pool_family family,
@@ -188,7 +138,7 @@ void choose_layer_flags(std::span<const std::int64_t> in_sizes,
                         reference::pool_kind kind, const solver_options& options,
                         nd_verdict& result) {
   bool undecided = false;
-  for (const shared_flags& flags : flag_choices(family, kind)) {
+  for (const shared_flags& flags : detail::unit_of(family).flag_choices(kind)) {
     std::vector<verdict> verdicts = solve_axes(in_sizes, out_sizes, family, kind, options, flags);
     const verdict_status status = weakest(verdicts);
     if (status == verdict_status::equivalent) {
@@ -258,7 +208,7 @@ smt2_query equivalence_smt2(std::int64_t n, std::int64_t m, reference::pool_kind
     if (small) {
       return {detail::feasibility_smt2(n, m, family, kind, {}, detail::every_output(m)), "sat"};
     }
-    return {detail::mismatch_smt2(n, m, kind, yes->layer), "unsat"};
+    return {detail::mismatch_smt2(n, m, kind, yes->witness), "unsat"};
   }
   return {detail::feasibility_smt2(n, m, family, kind, {},
                                    small ? detail::every_output(m) : detail::telling_outputs(n, m)),

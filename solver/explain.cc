@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "solver/families/family_unit.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof::solver {
@@ -41,19 +42,6 @@ std::string consequence(std::int64_t n, std::int64_t m, const std::vector<std::i
                      padding < 0 ? ", below 0" : "; the other demands then fail");
 }
 
-// The family's ranges in the words of the window demands below.
-const char* family_ranges(pool_family family) {
-  switch (family) {
-    case pool_family::onnx:
-      return "kernel k >= 1, stride s >= 1, pads 0 <= p, q < k (or derived by auto_pad)";
-    case pool_family::tflite:
-      return "kernel k >= 1, stride s >= 1, p the SAME padding before (0 for VALID)";
-    case pool_family::pytorch:
-      break;
-  }
-  return "kernel k >= 1, stride s >= 1, padding 0 <= p <= k/2";
-}
-
 }  // namespace
 
 std::string explain_not_equivalent(std::int64_t n, std::int64_t m, reference::pool_kind kind,
@@ -70,13 +58,12 @@ std::string explain_not_equivalent(std::int64_t n, std::int64_t m, reference::po
       "    why: a minimal unsat core keeps {} window(s); a layer's window i reads [i*s - p, i*s - "
       "p + k)\n"
       "    clipped to [0, {}), so with {}:\n",
-      core.windows.size(), n, family_ranges(family));
+      core.windows.size(), n, detail::unit_of(family).explained_ranges());
   for (std::int64_t i : core.windows) text += "    " + demands(n, m, i) + "\n";
   text += consequence(n, m, core.windows);
   if (core.needs_output_count) {
     text += fmt::format("    and the layer must have exactly {} outputs ({})\n", m,
-                        family == pool_family::pytorch ? "PyTorch's pooling_output_shape"
-                                                       : "the family's output size rule");
+                        detail::unit_of(family).output_count_rule());
   }
   if (core.needs_dilated_branch)
     text += "    and with dilation >= 2 each window would read one element, which these do not\n";

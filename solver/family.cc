@@ -1,26 +1,32 @@
+// The public face of the families: each question goes to the family's unit.
 #include <poolproof/common/error.h>
 #include <poolproof/solver/family.h>
 
+#include "solver/families/family_unit.h"
+
 namespace poolproof::solver {
 
-const char* pool_family_name(pool_family family) {
-  switch (family) {
-    case pool_family::onnx:
-      return "onnx";
-    case pool_family::tflite:
-      return "tflite";
-    case pool_family::pytorch:
-      break;
-  }
-  return "pytorch";
+std::vector<pool_family> all_families() {
+  std::vector<pool_family> families;
+  for (const detail::family_unit* unit : detail::all_units()) families.push_back(unit->id());
+  return families;
+}
+
+const char* pool_family_name(pool_family family) { return detail::unit_of(family).target_name(); }
+
+std::string pool_family_names() {
+  std::string names;
+  for (const detail::family_unit* unit : detail::all_units())
+    names += (names.empty() ? "" : ", ") + std::string(unit->target_name());
+  return names;
 }
 
 pool_family parse_pool_family(std::string_view name) {
-  for (pool_family family : {pool_family::pytorch, pool_family::onnx, pool_family::tflite}) {
-    if (name == pool_family_name(family)) return family;
+  for (const detail::family_unit* unit : detail::all_units()) {
+    if (name == unit->target_name()) return unit->id();
   }
-  throw common::input_error("target '" + std::string(name) +
-                            "' is not pytorch, onnx, tflite or all");
+  throw common::input_error("target '" + std::string(name) + "' is not " + pool_family_names() +
+                            " or all");
 }
 
 pool_family family_of(const family_params& params) {
@@ -30,40 +36,16 @@ pool_family family_of(const family_params& params) {
 std::optional<std::string> family_mismatch(std::int64_t n, std::int64_t m,
                                            const family_params& params, reference::pool_kind kind,
                                            std::span<const std::int64_t> outputs) {
-  if (const auto* pytorch = std::get_if<reference::fixed_pool_params>(&params)) {
-    return outputs.empty() ? reference::fixed_pool_mismatch(n, m, *pytorch, kind)
-                           : reference::fixed_pool_mismatch_at(n, m, *pytorch, kind, outputs);
-  }
-  if (const auto* onnx = std::get_if<reference::onnx_pool_params>(&params)) {
-    return reference::onnx_pool_mismatch(n, m, *onnx, kind, outputs);
-  }
-  return reference::tflite_pool_mismatch(n, m, std::get<reference::tflite_pool_params>(params),
-                                         kind, outputs);
+  return detail::unit_of(params).mismatch(n, m, params, kind, outputs);
 }
 
 void require_valid_family_params(const family_params& params, reference::pool_kind kind) {
-  if (const auto* pytorch = std::get_if<reference::fixed_pool_params>(&params)) {
-    reference::require_valid_params(*pytorch, kind);
-  } else if (const auto* onnx = std::get_if<reference::onnx_pool_params>(&params)) {
-    reference::require_valid_onnx_params(*onnx, kind);
-  } else {
-    reference::require_valid_tflite_params(std::get<reference::tflite_pool_params>(params));
-  }
+  detail::unit_of(params).require_valid(params, kind);
 }
 
 reference::pool_geometry family_geometry(std::int64_t n, const family_params& params,
                                          reference::pool_kind kind) {
-  if (const auto* onnx = std::get_if<reference::onnx_pool_params>(&params)) {
-    return reference::onnx_pool_geometry(n, *onnx, kind);
-  }
-  if (const auto* tflite = std::get_if<reference::tflite_pool_params>(&params)) {
-    return reference::tflite_pool_geometry(n, *tflite);
-  }
-  const auto& p = std::get<reference::fixed_pool_params>(params);
-  POOLPROOF_CHECK(!p.divisor_override);
-  reference::pool_geometry g = reference::fixed_pool_geometry(n, p);
-  g.divide_by_padded = kind == reference::pool_kind::avg && p.count_include_pad;
-  return g;
+  return detail::unit_of(params).geometry(n, params, kind);
 }
 
 }  // namespace poolproof::solver

@@ -30,9 +30,19 @@ struct arguments {
 
 // The families --target names: one, or all three for "all".
 std::vector<poolproof::solver::pool_family> targets(const std::string& target) {
-  using poolproof::solver::pool_family;
-  if (target == "all") return {pool_family::pytorch, pool_family::onnx, pool_family::tflite};
+  if (target == "all") return poolproof::solver::all_families();
   return {poolproof::solver::parse_pool_family(target)};
+}
+
+// "pytorch (default), onnx, tflite": every registered family.
+std::string target_help() {
+  using namespace poolproof::solver;
+  std::string text;
+  for (pool_family family : all_families()) {
+    text += (text.empty() ? "" : ", ") + std::string(pool_family_name(family)) +
+            (family == default_family ? " (default)" : "");
+  }
+  return text;
 }
 
 // Raised by Ctrl-C during a sweep, which then stops and prints its partial counts.
@@ -92,9 +102,8 @@ std::string explanations(const poolproof::solver::equivalence_report& report,
   namespace reference = poolproof::reference;
   namespace common = poolproof::common;
   std::string text;
-  const std::string family = report.family == pool_family::pytorch
-                                 ? ""
-                                 : std::string(pool_family_name(report.family)) + " ";
+  const std::string family =
+      report.family == default_family ? "" : std::string(pool_family_name(report.family)) + " ";
   for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
     const nd_verdict& verdicts = kind == reference::pool_kind::avg ? report.avg : report.max;
     for (std::size_t axis = 0; axis < verdicts.axes.size(); ++axis) {
@@ -145,7 +154,7 @@ int run(const arguments& args) {
     throw common::input_error("input size '" + args.in_text + "' and output size '" +
                               args.out_text + "' have different numbers of axes");
   }
-  if (!args.svg_path.empty() && families != std::vector{pool_family::pytorch})
+  if (!args.svg_path.empty() && families != std::vector{default_family})
     throw common::input_error("--svg draws PyTorch windows only; use --target pytorch");
   std::vector<equivalence_report> reports;
   reports.reserve(families.size());
@@ -169,8 +178,7 @@ int run(const arguments& args) {
 void declare_options(CLI::App& app, arguments& args) {
   app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D");
   app.add_option("OUT", args.out_text, "output size, with as many axes as IN");
-  app.add_option("--target", args.target,
-                 "whose fixed pooling: pytorch (default), onnx, tflite, or all");
+  app.add_option("--target", args.target, "whose fixed pooling: " + target_help() + ", or all");
   app.add_flag("--json", args.json, "print one JSON object");
   app.add_flag("--explain", args.explain,
                "say why, from a minimal unsat core, where no layer fits");

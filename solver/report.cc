@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "solver/family_text.h"
+#include "solver/families/family_unit.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof::solver {
@@ -14,41 +14,36 @@ namespace {
 
 using json = nlohmann::json;
 
-// The rule people assume: stride = n//m, kernel = n-(m-1)*stride, padding 0 (undefined for m > n).
-std::optional<reference::fixed_pool_params> naive_params(std::int64_t n, std::int64_t m) {
-  if (n / m == 0) return std::nullopt;
-  reference::fixed_pool_params params;
-  params.stride = n / m;
-  params.kernel = n - (m - 1) * params.stride;
-  return params;
-}
-
 // Where the naive rule first goes wrong: window by window when m is small, else at the output a
 // constant-size Z3 query names, described by the reference.
-std::string naive_verdict(std::int64_t n, std::int64_t m,
-                          const reference::fixed_pool_params& naive) {
+std::string naive_verdict(std::int64_t n, std::int64_t m, const family_params& naive) {
   constexpr std::int64_t visited_windows = 1'000'000;
   std::optional<std::string> mismatch;
   if (m <= visited_windows) {
-    mismatch = reference::fixed_pool_mismatch(n, m, naive, reference::pool_kind::avg);
+    mismatch = family_mismatch(n, m, naive, reference::pool_kind::avg);
   } else {
     const detail::mismatch_search search =
         detail::find_mismatch(n, m, reference::pool_kind::avg, naive, {});
     if (search.status == detail::solve_status::unknown) return "undecided (" + search.reason + ")";
     if (search.status == detail::solve_status::sat) {
       const std::int64_t output = search.output;
-      mismatch = reference::fixed_pool_mismatch_at(n, m, naive, reference::pool_kind::avg,
-                                                   std::span(&output, 1));
+      mismatch = family_mismatch(n, m, naive, reference::pool_kind::avg, std::span(&output, 1));
     }
   }
   return mismatch ? "differs: " + *mismatch : "reproduces the adaptive windows";
 }
 
-std::optional<family_params> witness_of(const nd_verdict& v, std::size_t axis, pool_family family) {
+std::optional<family_params> witness_of(const nd_verdict& v, std::size_t axis) {
   const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
   const auto* found = std::get_if<equivalent>(&source[axis]);
   if (found == nullptr) return std::nullopt;
-  return family == pool_family::pytorch ? family_params{found->witness} : found->layer;
+  return found->witness;
+}
+
+// "naive k=3 s=1 p=0": the naive rule's kernel and stride (it never pads).
+std::string naive_header(std::int64_t n, const family_params& naive) {
+  const reference::pool_geometry g = family_geometry(n, naive, reference::pool_kind::avg);
+  return fmt::format("naive k={} s={} p=0", g.kernel, g.stride);
 }
 
 // One cell: the fixed window of output o (the family's reference model), its divisor for avg,
@@ -67,50 +62,19 @@ std::string fixed_cell(std::int64_t n, std::int64_t o, const family_params& para
   return differs ? cell + " *" : cell;
 }
 
-// One value per axis: a bare number for 1-D, a tuple "(a, b)" for N-D, as PyTorch takes them.
-std::string per_axis(const std::vector<reference::fixed_pool_params>& axes,
-                     std::int64_t reference::fixed_pool_params::*field) {
-  if (axes.size() == 1) return std::to_string(axes.front().*field);
-  std::vector<std::int64_t> values;
-  values.reserve(axes.size());
-  for (const reference::fixed_pool_params& axis : axes) values.push_back(axis.*field);
-  return fmt::format("({})", fmt::join(values, ", "));
-}
-
-// The layer as PyTorch code, ready to paste; ceil_mode and count_include_pad are one per layer.
-std::string layer_text(const std::vector<reference::fixed_pool_params>& axes,
-                       reference::pool_kind kind) {
-  const auto flag = [](bool value) { return value ? "True" : "False"; };
-  const reference::fixed_pool_params& shared = axes.front();
-  if (kind == reference::pool_kind::avg) {
-    return fmt::format(
-        "AvgPool{}d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={})",
-        axes.size(), per_axis(axes, &reference::fixed_pool_params::kernel),
-        per_axis(axes, &reference::fixed_pool_params::stride),
-        per_axis(axes, &reference::fixed_pool_params::padding), flag(shared.ceil_mode),
-        flag(shared.count_include_pad));
-  }
-  return fmt::format("MaxPool{}d(kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={})",
-                     axes.size(), per_axis(axes, &reference::fixed_pool_params::kernel),
-                     per_axis(axes, &reference::fixed_pool_params::stride),
-                     per_axis(axes, &reference::fixed_pool_params::padding),
-                     per_axis(axes, &reference::fixed_pool_params::dilation),
-                     flag(shared.ceil_mode));
-}
-
 std::string window_table(const equivalence_report& r, std::size_t axis, std::int64_t max_rows) {
   const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
-  // The naive rule is PyTorch's folklore; the other families' tables leave it out.
-  const bool pytorch = r.family == pool_family::pytorch;
-  const auto naive = pytorch ? naive_params(n, m) : std::nullopt;
-  const std::optional<family_params> avg = witness_of(r.avg, axis, r.family);
-  const std::optional<family_params> max = witness_of(r.max, axis, r.family);
-  std::string out =
-      fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", "out", "adaptive [begin,end)",
-                  naive     ? fmt::format("naive k={} s={} p=0", naive->kernel, naive->stride)
-                  : pytorch ? "naive (stride n//m = 0)"
-                            : "",
-                  "avg witness /divisor", "max witness");
+  // The naive rule is the family's folklore (PyTorch's); families without one leave it out.
+  const detail::family_unit& unit = detail::unit_of(r.family);
+  const bool has_naive = unit.has_naive_rule();
+  const std::optional<family_params> naive = unit.naive_layer(n, m);
+  const std::optional<family_params> avg = witness_of(r.avg, axis);
+  const std::optional<family_params> max = witness_of(r.max, axis);
+  std::string out = fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", "out", "adaptive [begin,end)",
+                                naive       ? naive_header(n, *naive)
+                                : has_naive ? "naive (stride n//m = 0)"
+                                            : "",
+                                "avg witness /divisor", "max witness");
   const std::int64_t head = std::max<std::int64_t>(1, max_rows / 2);
   for (std::int64_t o = 0; o < m; ++o) {
     if (m > max_rows && o == head) {
@@ -120,9 +84,9 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
     const reference::window w = reference::adaptive_window(n, m, o);
     out += fmt::format("{:>6}  {:<22}{:<26}{:<26}{}\n", o,
                        fmt::format("{} len {}", to_string(w), w.length()),
-                       naive     ? fixed_cell(n, o, *naive, reference::pool_kind::avg, w)
-                       : pytorch ? "-"
-                                 : "",
+                       naive       ? fixed_cell(n, o, *naive, reference::pool_kind::avg, w)
+                       : has_naive ? "-"
+                                   : "",
                        avg ? fixed_cell(n, o, *avg, reference::pool_kind::avg, w) : "-",
                        max ? fixed_cell(n, o, *max, reference::pool_kind::max, w) : "-");
   }
@@ -136,22 +100,18 @@ std::string window_table(const equivalence_report& r, std::size_t axis, std::int
 std::string verdict_line(const nd_verdict& v, reference::pool_kind kind, pool_family family,
                          bool name_family) {
   const std::string name =
-      name_family || family != pool_family::pytorch
+      name_family || family != default_family
           ? fmt::format("{} {}", pool_family_name(family), reference::pool_kind_name(kind))
           : reference::pool_kind_name(kind);
   if (v.status == verdict_status::equivalent) {
-    std::vector<reference::fixed_pool_params> axes;
     std::vector<family_params> layers;
     bool minimal = true;
     for (const verdict& axis : v.layer) {
-      axes.push_back(std::get<equivalent>(axis).witness);
-      layers.push_back(std::get<equivalent>(axis).layer);
+      layers.push_back(std::get<equivalent>(axis).witness);
       minimal = minimal && std::get<equivalent>(axis).minimal;
     }
     return fmt::format(
-        "{}: EQUIVALENT  {}{}\n", name,
-        family == pool_family::pytorch ? layer_text(axes, kind)
-                                       : detail::export_layer_text(layers, kind),
+        "{}: EQUIVALENT  {}{}\n", name, detail::unit_of(family).layer_text(layers, kind),
         minimal ? "" : " (the solver's budget ran out before this was proven minimal)");
   }
   const char* status = v.status == verdict_status::unknown ? "UNKNOWN" : "NOT EQUIVALENT";
@@ -167,23 +127,10 @@ std::string verdict_line(const nd_verdict& v, reference::pool_kind kind, pool_fa
   return fmt::format("{}: {}  {}\n", name, status, fmt::join(reasons, "\n    "));
 }
 
-json witness_json(const reference::fixed_pool_params& p, reference::pool_kind kind) {
-  json w = {{"kernel", p.kernel},
-            {"stride", p.stride},
-            {"padding", p.padding},
-            {"ceil_mode", p.ceil_mode}};
-  if (kind == reference::pool_kind::avg) w["count_include_pad"] = p.count_include_pad;
-  if (kind == reference::pool_kind::max) w["dilation"] = p.dilation;
-  return w;
-}
-
 json verdict_json(const verdict& v, reference::pool_kind kind) {
   if (const auto* yes = std::get_if<equivalent>(&v)) {
-    const bool pytorch = !std::holds_alternative<reference::onnx_pool_params>(yes->layer) &&
-                         !std::holds_alternative<reference::tflite_pool_params>(yes->layer);
     return {{"equivalent", true},
-            {"witness", pytorch ? witness_json(yes->witness, kind)
-                                : detail::export_layer_json({yes->layer}, kind)},
+            {"witness", detail::unit_of(yes->witness).layer_json({yes->witness}, kind)},
             {"minimal", yes->minimal},
             {"reference_rechecked_windows", yes->rechecked_windows}};
   }
@@ -197,19 +144,11 @@ json layer_json(const nd_verdict& v, reference::pool_kind kind, const equivalenc
   json result;
   if (v.layer.size() == 1) {
     result = verdict_json(v.layer.front(), kind);
-  } else if (v.status == verdict_status::equivalent && r.family != pool_family::pytorch) {
-    std::vector<family_params> layers;
-    for (const verdict& axis : v.layer) layers.push_back(std::get<equivalent>(axis).layer);
-    result = {{"equivalent", true}, {"witness", detail::export_layer_json(layers, kind)}};
   } else if (v.status == verdict_status::equivalent) {
-    json witness = witness_json(std::get<equivalent>(v.layer.front()).witness, kind);
-    for (const char* key : {"kernel", "stride", "padding", "dilation"}) {
-      if (!witness.contains(key)) continue;
-      witness[key] = json::array();
-      for (const verdict& axis : v.layer)
-        witness[key].push_back(witness_json(std::get<equivalent>(axis).witness, kind)[key]);
-    }
-    result = {{"equivalent", true}, {"witness", witness}};
+    std::vector<family_params> layers;
+    for (const verdict& axis : v.layer) layers.push_back(std::get<equivalent>(axis).witness);
+    result = {{"equivalent", true},
+              {"witness", detail::unit_of(r.family).layer_json(layers, kind)}};
   } else {
     result = {{"equivalent", v.status == verdict_status::unknown ? json(nullptr) : json(false)},
               {"reason", v.reason}};
@@ -238,7 +177,7 @@ int exit_code(const equivalence_report& report) {
 std::string human_report(const equivalence_report& r, std::int64_t max_rows, bool name_family) {
   std::string out;
   const std::size_t dims = r.in_size.size();
-  const std::string target = r.family == pool_family::pytorch && !name_family
+  const std::string target = r.family == default_family && !name_family
                                  ? ""
                                  : fmt::format(", target {}", pool_family_name(r.family));
   for (std::size_t axis = 0; axis < dims; ++axis) {
@@ -283,23 +222,6 @@ int exit_code(const std::vector<equivalence_report>& reports) {
   return worst;
 }
 
-namespace {
-
-// "PyTorch", "ONNX", "TFLite": the family as the sweep's headline names it.
-const char* family_title(pool_family family) {
-  switch (family) {
-    case pool_family::onnx:
-      return "ONNX";
-    case pool_family::tflite:
-      return "TFLite";
-    case pool_family::pytorch:
-      break;
-  }
-  return "PyTorch";
-}
-
-}  // namespace
-
 std::string sweep_report(const sweep_result& r, const sweep_options& options, bool as_json) {
   const auto branch = [&](closed_form_branch b) {
     return r.per_branch[static_cast<std::size_t>(b)];
@@ -323,19 +245,20 @@ std::string sweep_report(const sweep_result& r, const sweep_options& options, bo
                       {"exit_code", sweep_exit_code(r)}};
     return out.dump(2) + "\n";
   }
+  // Each branch of the family's theorem with its count: "divisible 238, n=1 mod m 164, ...".
+  const detail::family_unit& unit = detail::unit_of(options.family);
+  std::vector<std::string> counts;
+  for (closed_form_branch b : unit.branches())
+    counts.push_back(fmt::format("{} {}", branch_name(b), branch(b)));
   return fmt::format(
       "sweep: closed form vs Z3, {} family, avg and max, n in [{}, {}], m in [{}, {}]\n"
       "checked {} of {} on {} threads{}\n"
-      "agreed: {} equivalent (divisible {}, n=1 mod m {}, n=-1 mod m {}{}), {} not equivalent\n"
+      "agreed: {} equivalent ({}), {} not equivalent\n"
       "unknown: {}\ndisagreement: {}\n",
-      family_title(options.family), options.in.first, options.in.last, options.out.first,
-      options.out.last, r.checked, r.total, options.threads, r.interrupted ? " (interrupted)" : "",
-      r.agreed_equivalent, branch(closed_form_branch::divisible),
-      branch(closed_form_branch::remainder_one), branch(closed_form_branch::remainder_minus),
-      options.family == pool_family::onnx
-          ? fmt::format(", n=1 {}", branch(closed_form_branch::input_one))
-          : "",
-      r.agreed_not_equivalent, r.unknown, r.disagreement.value_or("none"));
+      unit.title(), options.in.first, options.in.last, options.out.first, options.out.last,
+      r.checked, r.total, options.threads, r.interrupted ? " (interrupted)" : "",
+      r.agreed_equivalent, fmt::join(counts, ", "), r.agreed_not_equivalent, r.unknown,
+      r.disagreement.value_or("none"));
 }
 
 int sweep_exit_code(const sweep_result& result) {

@@ -33,7 +33,7 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
       const smt2_query query =
           equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options, family);
       const std::string label =
-          family == pool_family::pytorch
+          family == default_family
               ? reference::pool_kind_name(kind)
               : fmt::format("{} {}", pool_family_name(family), reference::pool_kind_name(kind));
       script += fmt::format("(echo \"axis {} {}: {} -> {}, expect {}\")\n(push 1)\n{}(pop 1)\n",

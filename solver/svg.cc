@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "solver/families/family_unit.h"
 #include "solver/svg_primitives.h"
 
 namespace poolproof::solver {
@@ -33,34 +34,30 @@ constexpr std::string_view adaptive_fill = "#0072B2";  // Okabe-Ito blue
 constexpr std::string_view same_fill = "#A8A8A8";
 constexpr std::string_view differs_fill = "#D55E00";  // Okabe-Ito vermillion
 
-// The fixed layer drawn against the adaptive windows, with the line that describes it.
+// The fixed layer drawn against the adaptive windows (its avg geometry), with the line that
+// describes it.
 struct fixed_layer {
   std::string description;
-  reference::fixed_pool_params params;
-  std::int64_t outputs = 0;
+  reference::pool_geometry geometry;
 };
 
 std::optional<fixed_layer> drawn_layer(const equivalence_report& r, std::size_t axis) {
   const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
   const std::vector<verdict>& source = r.avg.layer.empty() ? r.avg.axes : r.avg.layer;
   const auto* found = axis < source.size() ? std::get_if<equivalent>(&source[axis]) : nullptr;
-  const auto flag = [](bool value) { return value ? "True" : "False"; };
+  const detail::family_unit& unit = detail::unit_of(r.family);
   if (found) {
-    const reference::fixed_pool_params& p = found->witness;
-    return fixed_layer{
-        fmt::format("fixed windows: avg witness kernel={} stride={} padding={} ceil_mode={} "
-                    "count_include_pad={}",
-                    p.kernel, p.stride, p.padding, flag(p.ceil_mode), flag(p.count_include_pad)),
-        p, reference::fixed_pool_output_size(n, p)};
+    return fixed_layer{"fixed windows: avg witness " +
+                           unit.axis_summary(found->witness, reference::pool_kind::avg),
+                       family_geometry(n, found->witness, reference::pool_kind::avg)};
   }
-  if (n / m == 0) return std::nullopt;
-  reference::fixed_pool_params naive;
-  naive.stride = n / m;
-  naive.kernel = n - (m - 1) * naive.stride;
+  const std::optional<family_params> naive = unit.naive_layer(n, m);
+  if (!naive) return std::nullopt;
+  const reference::pool_geometry g = family_geometry(n, *naive, reference::pool_kind::avg);
   return fixed_layer{fmt::format("fixed windows: naive rule stride = n//m = {}, kernel = "
                                  "n-(m-1)*stride = {}, padding = 0 (count_include_pad=True)",
-                                 naive.stride, naive.kernel),
-                     naive, reference::fixed_pool_output_size(n, naive)};
+                                 g.stride, g.kernel),
+                     g};
 }
 
 // The inputs [first, last) that one group of drawn outputs reads, across the axis width: one
@@ -87,8 +84,8 @@ struct input_axis {
 reference::window span_of(std::int64_t n, std::int64_t m, std::int64_t o,
                           const std::optional<fixed_layer>& fixed) {
   reference::window span = reference::adaptive_window(n, m, o);
-  if (!fixed || o >= fixed->outputs) return span;
-  const reference::index_progression indices = reference::fixed_pool_indices(n, fixed->params, o);
+  if (!fixed || o >= fixed->geometry.count) return span;
+  const reference::index_progression indices = reference::geometry_indices(n, fixed->geometry, o);
   if (indices.count == 0) return span;
   span.begin = std::min(span.begin, indices.first);
   span.end = std::max(span.end, indices.first + (indices.count - 1) * indices.step + 1);
@@ -104,9 +101,9 @@ input_axis make_axis(std::int64_t n, std::int64_t m, const std::vector<std::int6
     a.last = std::max(a.last, span.end);
   }
   a.ruler = a.last - a.first > max_cells;
-  const std::int64_t padding = fixed && !a.ruler ? std::min(fixed->params.padding, n) : 0;
-  a.pad_left = a.first == 0 ? padding : 0;
-  a.pad_right = a.last == n ? padding : 0;
+  const bool padded = fixed && !a.ruler;
+  a.pad_left = padded && a.first == 0 ? std::min(fixed->geometry.pad_begin, n) : 0;
+  a.pad_right = padded && a.last == n ? std::min(fixed->geometry.pad_end, n) : 0;
   const auto columns = static_cast<double>(a.last - a.first + a.pad_left + a.pad_right);
   a.unit = a.ruler ? axis_width / columns : std::clamp(axis_width / columns, 3.0, 48.0);
   a.numbered = !a.ruler && a.unit >= std::max(16.0, text_width(std::to_string(a.last - 1), 10) + 4);
@@ -191,14 +188,14 @@ drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
   row.svg += text(text_x, y + bar_height - 1, fmt::format("{} len {}", to_string(w), w.length()),
                   {.size = 11, .family = mono});
   if (!fixed) return row;
-  row.differs = o >= fixed->outputs;
+  row.differs = o >= fixed->geometry.count;
   if (row.differs) {
     row.svg += text(text_x, fixed_y + bar_height - 1, "no such output  differs",
                     {.size = 11, .fill = differs_fill, .family = mono});
     return row;
   }
-  const reference::index_progression indices = reference::fixed_pool_indices(a.n, fixed->params, o);
-  const std::int64_t divisor = reference::fixed_avg_divisor(a.n, fixed->params, o);
+  const reference::index_progression indices = reference::geometry_indices(a.n, fixed->geometry, o);
+  const std::int64_t divisor = reference::geometry_avg_divisor(a.n, fixed->geometry, o);
   row.differs = !same_indices(indices, w) || divisor != w.length();
   if (indices.count > 0) {
     row.svg +=

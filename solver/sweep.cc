@@ -6,22 +6,11 @@
 #include <thread>
 #include <vector>
 
+#include "solver/families/family_unit.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof::solver {
 namespace {
-
-// A bound above every layer of the family (its kernel, the first objective, is past 2^62), so
-// "a witness below it" is plain feasibility.
-family_params above_every_layer(pool_family family) {
-  const auto above = [](auto bound) -> family_params {
-    bound.kernel = reference::max_size + 1;
-    return bound;
-  };
-  if (family == pool_family::onnx) return above(reference::onnx_pool_params{});
-  if (family == pool_family::tflite) return above(reference::tflite_pool_params{});
-  return above(reference::fixed_pool_params{});
-}
 
 struct check_task {
   std::int64_t n, m;
@@ -45,7 +34,7 @@ std::optional<std::string> check_closed_form(std::int64_t n, std::int64_t m,
                                              reference::pool_kind kind,
                                              const solver_options& options, bool& unknown,
                                              pool_family family) {
-  const family_closed_form_answer answer = closed_form(n, m, family, kind);
+  const closed_form_answer answer = closed_form(n, m, kind, family);
   const std::string pair = fmt::format("{} -> {} {} {}", n, m, pool_family_name(family),
                                        reference::pool_kind_name(kind));
   if (answer.witness) {
@@ -55,7 +44,8 @@ std::optional<std::string> check_closed_form(std::int64_t n, std::int64_t m,
   }
   std::string reason;
   const detail::solve_status status = detail::witness_below_exists(
-      n, m, kind, answer.witness.value_or(above_every_layer(family)), options, reason);
+      n, m, kind, answer.witness.value_or(detail::unit_of(family).above_every_layer()), options,
+      reason);
   unknown = status == detail::solve_status::unknown;
   if (status != detail::solve_status::sat) return std::nullopt;
   return pair + (answer.witness ? ": Z3 finds a witness before the closed form's (" +
@@ -80,7 +70,7 @@ sweep_result sweep(const sweep_options& options,
       const auto disagreement =
           check_closed_form(task.n, task.m, task.kind, options.solver, unknown, options.family);
       const closed_form_branch branch =
-          closed_form(task.n, task.m, options.family, task.kind).branch;
+          closed_form(task.n, task.m, task.kind, options.family).branch;
       const std::lock_guard lock(guard);
       ++result.checked;
       if (disagreement) {

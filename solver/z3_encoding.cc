@@ -13,12 +13,23 @@
 #include <string>
 #include <vector>
 
-#include "solver/z3_family.h"
+#include "solver/families/family_unit.h"
+#include "solver/families/z3_pool_terms.h"
 
 namespace poolproof::solver::detail {
 namespace {
 
-z3::expr constant(z3::context& ctx, std::int64_t value) { return ctx.int_val(value); }
+// The family's parameter ranges, the shared flags fixed for an N-D layer, and its output count.
+z3::expr layer_is(const unknowns& u, std::int64_t n, std::int64_t m, const shared_flags& flags) {
+  z3::context& ctx = u.kernel.ctx();
+  z3::expr ranges = unit_of(u.family).ranges(u);
+  if (flags.ceil_mode) ranges = ranges && u.ceil_mode == ctx.bool_val(*flags.ceil_mode);
+  if (flags.count_include_pad) {
+    ranges = ranges && u.count_include_pad == ctx.bool_val(*flags.count_include_pad);
+  }
+  if (flags.auto_pad) ranges = ranges && u.auto_pad == static_cast<int>(*flags.auto_pad);
+  return ranges && unit_of(u.family).count_is(u, n, m);
+}
 
 // With dilation 1 the taps clip to [max(x0, 0), min(x0 + k, n)).
 z3::expr interval_matches(const unknowns& u, const z3::expr& x0, std::int64_t n,
@@ -114,8 +125,9 @@ z3::expr_vector feasibility(const unknowns& u, std::int64_t n, std::int64_t m,
 // The layer comes lexicographically before `bound` in the family's preference order.
 z3::expr lexicographically_below(const unknowns& u, const family_params& bound, std::int64_t n) {
   z3::context& ctx = u.kernel.ctx();
-  const std::vector<objective> order = preference_order(u);
-  const std::vector<std::int64_t> values = preference_values(bound, u.kind, n);
+  const family_unit& unit = unit_of(u.family);
+  const std::vector<objective> order = unit.preference_order(u);
+  const std::vector<std::int64_t> values = unit.preference_values(bound, u.kind, n);
   POOLPROOF_CHECK(order.size() == values.size());
   z3::expr tail = ctx.bool_val(false);
   for (std::size_t j = order.size(); j-- > 0;) {
@@ -179,7 +191,7 @@ class minimiser {
 
   void set_model(const z3::model& model) {
     last_model_ = model;
-    outcome_.params = read_layer(model, u_);
+    outcome_.params = unit_of(u_.family).read_layer(model, u_);
   }
 
  private:
@@ -220,7 +232,8 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_family family,
   z3::context ctx;
   z3::solver solver(ctx);
   configure(solver, options);
-  const unknowns u = declare(ctx, family, kind);
+  const family_unit& unit = unit_of(family);
+  const unknowns u = unit.declare(ctx, kind);
   // An opening scope puts Z3 4.8.12 on its incremental core: on the max queries (non-linear in
   // dilation) the one-shot tactic pipeline took 3.8 s where the incremental core takes 0.03 s.
   solver.push();
@@ -230,7 +243,7 @@ solve_outcome solve_or_throw(std::int64_t n, std::int64_t m, pool_family family,
   if (outcome.status != solve_status::sat) return outcome;
   minimiser steps(solver, u, outcome);
   steps.set_model(solver.get_model());
-  for (const objective& goal : preference_order(u)) steps.minimise(goal);
+  for (const objective& goal : unit.preference_order(u)) steps.minimise(goal);
   return outcome;
 }
 
@@ -275,7 +288,7 @@ solve_status check_below(std::int64_t n, std::int64_t m, reference::pool_kind ki
                          std::span<const std::int64_t> outputs, std::string& reason) {
   reused_solver& reused = solver_for(options);
   z3::solver& solver = reused.solver;
-  const unknowns u = declare(reused.ctx, family_of(bound), kind);
+  const unknowns u = unit_of(bound).declare(reused.ctx, kind);
   solver.push();
   solver.add(feasibility(u, n, m, {}, outputs));
   solver.add(lexicographically_below(u, bound, n));
@@ -378,7 +391,7 @@ std::string feasibility_smt2(std::int64_t n, std::int64_t m, pool_family family,
                              std::span<const std::int64_t> outputs) {
   z3::context ctx;
   z3::solver solver(ctx);
-  solver.add(feasibility(declare(ctx, family, kind), n, m, flags, outputs));
+  solver.add(feasibility(unit_of(family).declare(ctx, kind), n, m, flags, outputs));
   return "(set-logic " + std::string(kind == reference::pool_kind::avg ? "QF_LIA" : "QF_NIA") +
          ")\n" + solver.to_smt2();
 }
@@ -394,12 +407,13 @@ refutation_core minimal_refutation_core(std::int64_t n, std::int64_t m, pool_fam
     z3::params minimise_core(ctx);
     minimise_core.set("core.minimize", true);
     solver.set(minimise_core);
-    const unknowns u = declare(ctx, family, kind);
-    solver.add(layer_ranges(u));
+    const family_unit& unit = unit_of(family);
+    const unknowns u = unit.declare(ctx, kind);
+    solver.add(unit.ranges(u));
     // Tracked one window at a time, so the core names windows; for max, each window's interval
     // constraint holds under dilation 1 and the dilated branch is one tracked block. The
     // family's output count (with its derived pads) is one more block.
-    solver.add(layer_count_is(u, n, m), "output_count");
+    solver.add(unit.count_is(u, n, m), "output_count");
     for (std::int64_t i : outputs) {
       const std::int64_t one[] = {i};
       const z3::expr window = intervals_match(u, n, m, kind, one);

@@ -22,7 +22,7 @@ struct solve_outcome {
 
 /// Solves the feasibility query restricted to the windows of `outputs` (increasing; all of them
 /// for the exact query, fewer for a relaxation whose unsat still refutes), then minimises in the
-/// family's preference order (kernel, stride, pads, then its defaults; z3_family.h).
+/// family's preference order (kernel, stride, pads, then its defaults; families/family_unit.h).
 [[nodiscard]] solve_outcome solve_minimal(std::int64_t in_size, std::int64_t out_size,
                                           pool_family family, reference::pool_kind kind,
                                           const shared_flags& flags, const solver_options& options,

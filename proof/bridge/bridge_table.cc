@@ -99,16 +99,16 @@ std::vector<int64_t> witness_numbers(int64_t n, int64_t m, pool_kind kind, const
   return numbers;
 }
 
-constexpr pool_family all_families[] = {pool_family::pytorch, pool_family::onnx,
-                                        pool_family::tflite};
+constexpr pool_family bridged_families[] = {pool_family::pytorch, pool_family::onnx,
+                                            pool_family::tflite};
 constexpr pool_kind all_kinds[] = {pool_kind::avg, pool_kind::max};
 
 void closed_forms(int64_t max_n) {
-  for (pool_family family : all_families)
+  for (pool_family family : bridged_families)
     for (pool_kind kind : all_kinds)
       for (int64_t n = 1; n <= max_n; ++n)
         for (int64_t m = 1; m <= max_n; ++m) {
-          const family_closed_form_answer answer = closed_form(n, m, family, kind);
+          const closed_form_answer answer = closed_form(n, m, kind, family);
           std::vector<int64_t> numbers{static_cast<int64_t>(family), static_cast<int64_t>(kind), n,
                                        m, static_cast<int64_t>(answer.branch)};
           if (answer.witness) {
@@ -122,7 +122,7 @@ void closed_forms(int64_t max_n) {
 std::vector<int64_t> nd_flags(pool_family family, pool_kind kind, const nd_verdict& v) {
   if (v.status == verdict_status::unknown) return {-2};
   if (v.status == verdict_status::not_equivalent) return {0};
-  const family_params& w = std::get<equivalent>(v.layer.front()).layer;
+  const family_params& w = std::get<equivalent>(v.layer.front()).witness;
   const bool avg = kind == pool_kind::avg;
   switch (family) {
     case pool_family::pytorch: {
@@ -145,7 +145,7 @@ std::vector<int64_t> nd_numbers(pool_family family, pool_kind kind, const nd_ver
   std::vector<int64_t> numbers = nd_flags(family, kind, v);
   if (v.status != verdict_status::equivalent) return numbers;
   for (const verdict& axis : v.layer) {
-    for (int64_t x : layer_numbers(std::get<equivalent>(axis).layer)) numbers.push_back(x);
+    for (int64_t x : layer_numbers(std::get<equivalent>(axis).witness)) numbers.push_back(x);
   }
   return numbers;
 }
@@ -158,7 +158,7 @@ void nd_layers(std::span<const pool_family> families, std::span<const pool_kind>
   for (pool_family family : families)
     for (pool_kind kind : kinds) {
       const auto alone = [&](int64_t n, int64_t m) {
-        return closed_form(n, m, family, kind).branch != closed_form_branch::none;
+        return closed_form(n, m, kind, family).branch != closed_form_branch::none;
       };
       for (int64_t n1 = 1; n1 <= max_n; ++n1)
         for (int64_t m1 = least_m; m1 <= max_n; ++m1)
@@ -182,7 +182,7 @@ int main() {
   std::ios::sync_with_stdio(false);
   windows_and_geometries(32);
   closed_forms(32);
-  nd_layers(all_families, all_kinds, 4, 1);
+  nd_layers(bridged_families, all_kinds, 4, 1);
   constexpr pool_family tflite_only[] = {pool_family::tflite};
   constexpr pool_kind avg_only[] = {pool_kind::avg};
   nd_layers(tflite_only, avg_only, 7, 3);

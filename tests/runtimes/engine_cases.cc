@@ -109,9 +109,10 @@ json variants_json(std::int64_t n, std::int64_t m, pool_kind kind,
 json verdict_json(std::int64_t n, std::int64_t m, pool_kind kind) {
   const poolproof::solver::verdict v = poolproof::solver::prove_equivalence(n, m, kind, {});
   if (const auto* yes = std::get_if<poolproof::solver::equivalent>(&v)) {
+    const auto& witness = std::get<poolproof::reference::fixed_pool_params>(yes->witness);
     return {{"equivalent", true},
-            {"witness", witness_json(yes->witness, kind)},
-            {"variants", variants_json(n, m, kind, yes->witness)}};
+            {"witness", witness_json(witness, kind)},
+            {"variants", variants_json(n, m, kind, witness)}};
   }
   if (std::holds_alternative<poolproof::solver::not_equivalent>(v)) return {{"equivalent", false}};
   return {{"equivalent", nullptr}, {"reason", std::get<poolproof::solver::unknown>(v).reason}};
@@ -217,8 +218,8 @@ json onnx_wrong_layer(std::int64_t n, std::int64_t m, pool_kind kind,
 // "auto_pad_variants": [...], "wrong": {...}} or {"equivalent": false}. The witness is re-checked
 // by the reference model (a mismatch is an error: the cases would be wrong).
 json onnx_verdict_json(std::int64_t n, std::int64_t m, pool_kind kind) {
-  const poolproof::solver::family_closed_form_answer answer =
-      poolproof::solver::closed_form(n, m, poolproof::solver::pool_family::onnx, kind);
+  const poolproof::solver::closed_form_answer answer =
+      poolproof::solver::closed_form(n, m, kind, poolproof::solver::pool_family::onnx);
   if (!answer.witness) return {{"equivalent", false}};
   const auto& witness = std::get<poolproof::reference::onnx_pool_params>(*answer.witness);
   if (const std::optional<std::string> why =

@@ -11,9 +11,9 @@
 namespace poolproof::solver {
 namespace {
 
-reference::fixed_pool_params layer(std::int64_t k, std::int64_t s, std::int64_t p,
+std::optional<family_params> layer(std::int64_t k, std::int64_t s, std::int64_t p,
                                    bool count_include_pad) {
-  return {k, s, p, 1, false, count_include_pad, std::nullopt};
+  return reference::fixed_pool_params{k, s, p, 1, false, count_include_pad, std::nullopt};
 }
 
 TEST(ClosedForm, SeedExamples) {
@@ -42,7 +42,7 @@ TEST(ClosedForm, WitnessesReproduceLargeSizesInTheReference) {
     for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
       const closed_form_answer answer = closed_form(n, m, kind);
       if (!answer.witness) continue;
-      EXPECT_FALSE(reference::fixed_pool_mismatch(n, m, *answer.witness, kind)) << m;
+      EXPECT_FALSE(family_mismatch(n, m, *answer.witness, kind)) << m;
     }
   }
   EXPECT_EQ(closed_form(reference::max_size, 3, reference::pool_kind::avg).branch,
@@ -51,10 +51,10 @@ TEST(ClosedForm, WitnessesReproduceLargeSizesInTheReference) {
             closed_form_branch::divisible);
   EXPECT_EQ(closed_form(reference::max_size - 2, 3, reference::pool_kind::avg).branch,
             closed_form_branch::remainder_minus);
-  EXPECT_FALSE(reference::fixed_pool_mismatch(
-      reference::max_size, 3,
-      *closed_form(reference::max_size, 3, reference::pool_kind::avg).witness,
-      reference::pool_kind::avg));
+  EXPECT_FALSE(
+      family_mismatch(reference::max_size, 3,
+                      *closed_form(reference::max_size, 3, reference::pool_kind::avg).witness,
+                      reference::pool_kind::avg));
 }
 
 TEST(ClosedForm, RejectsInvalidSizes) {
@@ -66,15 +66,16 @@ TEST(ClosedForm, RejectsInvalidSizes) {
 // The sweep's check must be able to say no: a bound past the least witness has a witness below.
 TEST(WitnessBelow, FindsSmallerWitnessAndProvesTheLeastOne) {
   std::string reason;
-  const reference::fixed_pool_params least = *closed_form(5, 3, reference::pool_kind::avg).witness;
+  const family_params least = *closed_form(5, 3, reference::pool_kind::avg).witness;
   EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, least, {}, reason),
             detail::solve_status::unsat);
-  reference::fixed_pool_params later = least;
-  later.kernel += 1;
+  family_params later = least;
+  std::get<reference::fixed_pool_params>(later).kernel += 1;
   EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, later, {}, reason),
             detail::solve_status::sat);
-  reference::fixed_pool_params padded_default = least;
-  padded_default.count_include_pad = true;  // not a witness, but "True" sorts first
+  family_params padded_default = least;
+  std::get<reference::fixed_pool_params>(padded_default).count_include_pad =
+      true;  // not a witness, but "True" sorts first
   EXPECT_EQ(
       detail::witness_below_exists(5, 3, reference::pool_kind::avg, padded_default, {}, reason),
       detail::solve_status::unsat);
@@ -84,9 +85,9 @@ TEST(WitnessBelow, FindsSmallerWitnessAndProvesTheLeastOne) {
 // unknown: an answer must not depend on what was asked before.
 TEST(WitnessBelow, AnswersDoNotDependOnEarlierQueries) {
   std::string reason;
-  const reference::fixed_pool_params least = *closed_form(5, 3, reference::pool_kind::avg).witness;
-  reference::fixed_pool_params later = least;
-  later.kernel += 1;
+  const family_params least = *closed_form(5, 3, reference::pool_kind::avg).witness;
+  family_params later = least;
+  std::get<reference::fixed_pool_params>(later).kernel += 1;
   solver_options starved;
   starved.resource_limit = 1;
   EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, later, starved, reason),

@@ -39,6 +39,11 @@ std::optional<reference::fixed_pool_params> brute_force(std::int64_t n, std::int
 
 const solver_options default_options{};
 
+// The PyTorch layer of a PyTorch-family verdict.
+const reference::fixed_pool_params& pytorch_layer(const equivalent& found) {
+  return std::get<reference::fixed_pool_params>(found.witness);
+}
+
 void expect_brute_force_agrees(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                                const solver_options& options = default_options) {
   const verdict answer = prove_equivalence(n, m, kind, options);
@@ -47,10 +52,10 @@ void expect_brute_force_agrees(std::int64_t n, std::int64_t m, reference::pool_k
     const auto* found = std::get_if<equivalent>(&answer);
     ASSERT_NE(found, nullptr) << n << " -> " << m << " " << reference::pool_kind_name(kind);
     EXPECT_TRUE(found->minimal);
-    EXPECT_EQ(found->witness, *expected)
+    EXPECT_EQ(pytorch_layer(*found), *expected)
         << n << " -> " << m << " " << reference::pool_kind_name(kind)
-        << ": solver k=" << found->witness.kernel << " s=" << found->witness.stride
-        << " p=" << found->witness.padding;
+        << ": solver k=" << pytorch_layer(*found).kernel << " s=" << pytorch_layer(*found).stride
+        << " p=" << pytorch_layer(*found).padding;
   } else {
     EXPECT_TRUE(std::holds_alternative<not_equivalent>(answer))
         << n << " -> " << m << " " << reference::pool_kind_name(kind);
@@ -97,7 +102,8 @@ TEST(ProveEquivalence, HugeOutputCountsAreDecidedWithSampledRecheck) {
   const std::int64_t m = reference::max_size - 1;
   const auto found = std::get<equivalent>(
       prove_equivalence(reference::max_size, m, reference::pool_kind::avg, default_options));
-  EXPECT_EQ(found.witness, (reference::fixed_pool_params{2, 1, 0, 1, false, true, std::nullopt}));
+  EXPECT_EQ(pytorch_layer(found),
+            (reference::fixed_pool_params{2, 1, 0, 1, false, true, std::nullopt}));
   EXPECT_GT(found.rechecked_windows, 4000);
   EXPECT_LT(found.rechecked_windows, m);
   const auto small =
@@ -110,19 +116,21 @@ TEST(ProveEquivalence, HugeOutputCountsAreDecidedWithSampledRecheck) {
 TEST(ProveEquivalence, FiveToThreeNeedsPaddingWithoutCountingIt) {
   const auto avg =
       std::get<equivalent>(prove_equivalence(5, 3, reference::pool_kind::avg, default_options));
-  EXPECT_EQ(avg.witness, (reference::fixed_pool_params{3, 2, 1, 1, false, false, std::nullopt}));
+  EXPECT_EQ(pytorch_layer(avg),
+            (reference::fixed_pool_params{3, 2, 1, 1, false, false, std::nullopt}));
   const auto max =
       std::get<equivalent>(prove_equivalence(5, 3, reference::pool_kind::max, default_options));
-  EXPECT_EQ(max.witness, (reference::fixed_pool_params{3, 2, 1, 1, false, true, std::nullopt}));
+  EXPECT_EQ(pytorch_layer(max),
+            (reference::fixed_pool_params{3, 2, 1, 1, false, true, std::nullopt}));
 }
 
 TEST(ProveEquivalence, SixToThreeIsThePlainStride) {
   for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
     const auto found = std::get<equivalent>(prove_equivalence(6, 3, kind, default_options));
-    EXPECT_EQ(found.witness.kernel, 2);
-    EXPECT_EQ(found.witness.stride, 2);
-    EXPECT_EQ(found.witness.padding, 0);
-    EXPECT_FALSE(found.witness.ceil_mode);
+    EXPECT_EQ(pytorch_layer(found).kernel, 2);
+    EXPECT_EQ(pytorch_layer(found).stride, 2);
+    EXPECT_EQ(pytorch_layer(found).padding, 0);
+    EXPECT_FALSE(pytorch_layer(found).ceil_mode);
   }
 }
 
@@ -137,17 +145,18 @@ TEST(ProveEquivalence, LargestSizesStayExact) {
   const std::int64_t n = reference::max_size;
   const auto found =
       std::get<equivalent>(prove_equivalence(n, 4, reference::pool_kind::avg, default_options));
-  EXPECT_EQ(found.witness.kernel, n / 4);
-  EXPECT_EQ(found.witness.stride, n / 4);
-  EXPECT_FALSE(reference::fixed_pool_mismatch(n, 4, found.witness, reference::pool_kind::avg));
+  EXPECT_EQ(pytorch_layer(found).kernel, n / 4);
+  EXPECT_EQ(pytorch_layer(found).stride, n / 4);
+  EXPECT_FALSE(
+      reference::fixed_pool_mismatch(n, 4, pytorch_layer(found), reference::pool_kind::avg));
   // 2^62 - 1 = 3 * 1537228672809129301: divisible, so stride = kernel = n/3.
   const auto odd =
       std::get<equivalent>(prove_equivalence(n - 1, 3, reference::pool_kind::max, default_options));
-  EXPECT_EQ(odd.witness.kernel, (n - 1) / 3);
+  EXPECT_EQ(pytorch_layer(odd).kernel, (n - 1) / 3);
   // 2^62 = 3 * 1537228672809129301 + 1: kernel one longer than the stride.
   const auto plus_one =
       std::get<equivalent>(prove_equivalence(n, 3, reference::pool_kind::max, default_options));
-  EXPECT_EQ(plus_one.witness.kernel, plus_one.witness.stride + 1);
+  EXPECT_EQ(pytorch_layer(plus_one).kernel, pytorch_layer(plus_one).stride + 1);
 }
 
 TEST(ProveEquivalence, LargeNonDivisibleSizeIsRefuted) {
@@ -186,9 +195,9 @@ TEST(ProveEquivalenceNd, AxesShareOneCountIncludePad) {
   const nd_verdict result =
       prove_equivalence_nd(in, out, reference::pool_kind::avg, default_options);
   ASSERT_EQ(result.status, verdict_status::equivalent);
-  EXPECT_TRUE(std::get<equivalent>(result.axes[1]).witness.count_include_pad);
+  EXPECT_TRUE(pytorch_layer(std::get<equivalent>(result.axes[1])).count_include_pad);
   for (const verdict& axis : result.layer) {
-    EXPECT_FALSE(std::get<equivalent>(axis).witness.count_include_pad);
+    EXPECT_FALSE(pytorch_layer(std::get<equivalent>(axis)).count_include_pad);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "solver/families/family_unit.h"
 #include "solver/z3_encoding.h"
 
 namespace poolproof::solver {
@@ -84,7 +85,7 @@ void expect_agrees(std::int64_t n, std::int64_t m, reference::pool_kind kind, po
   const auto* found = std::get_if<equivalent>(&answer);
   ASSERT_NE(found, nullptr) << n << " -> " << m << " " << reference::pool_kind_name(kind);
   EXPECT_TRUE(found->minimal);
-  EXPECT_EQ(std::get<Params>(found->layer), *expected)
+  EXPECT_EQ(std::get<Params>(found->witness), *expected)
       << n << " -> " << m << " " << reference::pool_kind_name(kind);
 }
 
@@ -127,22 +128,22 @@ TEST(ExportFamilies, ClosedFormWitnessesPassTheirReferenceAtLargeSizes) {
   for (std::int64_t m : {1'000'002, 1'000'004, 500'001, 333'334, 1'000'003, 7, 997, 1}) {
     for (pool_family family : {pool_family::onnx, pool_family::tflite}) {
       for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
-        const family_closed_form_answer answer = closed_form(n, m, family, kind);
+        const closed_form_answer answer = closed_form(n, m, kind, family);
         if (answer.witness) {
           EXPECT_FALSE(family_mismatch(n, m, *answer.witness, kind)) << m;
         }
       }
     }
   }
-  const auto one = closed_form(1, 1000, pool_family::onnx, reference::pool_kind::avg);
+  const auto one = closed_form(1, 1000, reference::pool_kind::avg, pool_family::onnx);
   EXPECT_EQ(one.branch, closed_form_branch::input_one);
   EXPECT_FALSE(family_mismatch(1, 1000, *one.witness, reference::pool_kind::avg));
-  EXPECT_EQ(closed_form(1, 1000, pool_family::tflite, reference::pool_kind::avg).branch,
+  EXPECT_EQ(closed_form(1, 1000, reference::pool_kind::avg, pool_family::tflite).branch,
             closed_form_branch::none);
-  EXPECT_EQ(closed_form(3, 4, pool_family::tflite, reference::pool_kind::max).branch,
+  EXPECT_EQ(closed_form(3, 4, reference::pool_kind::max, pool_family::tflite).branch,
             closed_form_branch::none);
   const auto huge =
-      closed_form(reference::max_size, 3, pool_family::onnx, reference::pool_kind::max);
+      closed_form(reference::max_size, 3, reference::pool_kind::max, pool_family::onnx);
   EXPECT_EQ(huge.branch, closed_form_branch::remainder_one);
   EXPECT_FALSE(family_mismatch(reference::max_size, 3, *huge.witness, reference::pool_kind::max));
 }
@@ -151,20 +152,20 @@ TEST(ExportFamilies, FiveToThreeWitnesses) {
   const auto onnx = std::get<reference::onnx_pool_params>(
       std::get<equivalent>(
           prove_equivalence(5, 3, reference::pool_kind::avg, {}, {}, pool_family::onnx))
-          .layer);
+          .witness);
   EXPECT_EQ(onnx, (reference::onnx_pool_params{3, 2, 1, 0, 1, reference::onnx_auto_pad::notset,
                                                true, false}));
   const auto tflite = std::get<reference::tflite_pool_params>(
       std::get<equivalent>(
           prove_equivalence(5, 3, reference::pool_kind::max, {}, {}, pool_family::tflite))
-          .layer);
+          .witness);
   EXPECT_EQ(tflite, (reference::tflite_pool_params{3, 2, reference::tflite_padding::same}));
 }
 
 // The sweep's check can say no for every family: a bound past the least witness has one below.
 TEST(ExportFamilies, WitnessBelowFindsSmallerAndProvesTheLeast) {
   for (pool_family family : {pool_family::onnx, pool_family::tflite}) {
-    const family_params least = *closed_form(5, 3, family, reference::pool_kind::avg).witness;
+    const family_params least = *closed_form(5, 3, reference::pool_kind::avg, family).witness;
     std::string reason;
     EXPECT_EQ(detail::witness_below_exists(5, 3, reference::pool_kind::avg, least, {}, reason),
               detail::solve_status::unsat);
@@ -183,24 +184,42 @@ TEST(ExportFamilies, NdLayerSharesAutoPadAndFlags) {
       prove_equivalence_nd(in, out, reference::pool_kind::avg, {}, pool_family::onnx);
   ASSERT_EQ(onnx.status, verdict_status::equivalent);
   EXPECT_TRUE(
-      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.axes[0]).layer).ceil_mode);
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.axes[0]).witness).ceil_mode);
   const auto axis0 =
-      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[0]).layer);
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[0]).witness);
   EXPECT_FALSE(axis0.ceil_mode);
   EXPECT_EQ(axis0.pad_end, 1);
   EXPECT_FALSE(
-      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[1]).layer).ceil_mode);
+      std::get<reference::onnx_pool_params>(std::get<equivalent>(onnx.layer[1]).witness).ceil_mode);
   // TFLite: 5 -> 3 needs SAME, 6 -> 3 alone takes VALID; one layer has one padding.
   const nd_verdict tflite =
       prove_equivalence_nd(in, out, reference::pool_kind::max, {}, pool_family::tflite);
   ASSERT_EQ(tflite.status, verdict_status::equivalent);
   EXPECT_EQ(
-      std::get<reference::tflite_pool_params>(std::get<equivalent>(tflite.axes[1]).layer).padding,
+      std::get<reference::tflite_pool_params>(std::get<equivalent>(tflite.axes[1]).witness).padding,
       reference::tflite_padding::valid);
   for (const verdict& axis : tflite.layer) {
-    EXPECT_EQ(std::get<reference::tflite_pool_params>(std::get<equivalent>(axis).layer).padding,
+    EXPECT_EQ(std::get<reference::tflite_pool_params>(std::get<equivalent>(axis).witness).padding,
               reference::tflite_padding::same);
   }
+}
+
+// Every registered family answers for itself: its name parses back to it, its unit sits at its
+// index, and its bound above every layer is its own kind of layer that has no geometry to check.
+TEST(FamilyRegistry, EveryFamilyIsRegisteredAtItsIndex) {
+  const std::vector<pool_family> families = all_families();
+  ASSERT_EQ(families.size(), std::variant_size_v<family_params>);
+  std::string names;
+  for (std::size_t index = 0; index < families.size(); ++index) {
+    const pool_family family = families[index];
+    EXPECT_EQ(static_cast<std::size_t>(family), index);
+    EXPECT_EQ(parse_pool_family(pool_family_name(family)), family);
+    EXPECT_EQ(detail::unit_of(family).id(), family);
+    EXPECT_EQ(family_of(detail::unit_of(family).above_every_layer()), family);
+    names += (index ? ", " : "") + std::string(pool_family_name(family));
+  }
+  EXPECT_EQ(pool_family_names(), names);
+  EXPECT_EQ(names, "pytorch, onnx, tflite");
 }
 
 TEST(ExportFamilies, ParsesTargetNames) {

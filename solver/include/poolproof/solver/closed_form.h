@@ -1,4 +1,4 @@
-// The theorem: exactly when a fixed PyTorch pooling reproduces adaptive pooling, and with what.
+// The theorem: exactly when a fixed pooling of a family reproduces adaptive pooling, and with what.
 #pragma once
 
 #include <poolproof/reference/fixed_pool.h>
@@ -22,27 +22,20 @@ enum class closed_form_branch {
 /// "divisible", "n=1 mod m", "n=-1 mod m", "none", "n=1".
 [[nodiscard]] const char* branch_name(closed_form_branch branch);
 
-/// The branch and, unless `none`, the least witness in the solver's order (kernel, stride,
-/// padding, then PyTorch's defaults). O(1), exact for all 1 <= n, m <= 2^62.
+/// The branch and, unless `none`, the least witness in the family's preference order.
 struct closed_form_answer {
-  closed_form_branch branch = closed_form_branch::none;
-  std::optional<reference::fixed_pool_params> witness;
-};
-
-[[nodiscard]] closed_form_answer closed_form(std::int64_t in_size, std::int64_t out_size,
-                                             reference::pool_kind kind);
-
-/// The theorem for any family (docs/theorem.md), with the least witness in that family's
-/// preference order (z3_family.h). PyTorch: as above. ONNX: PyTorch's branches and n = 1; the
-/// n=-1 branch takes pads (1, 0) with ceil_mode when n >= 2m - 1, pads (1, 1) when m = n + 1;
-/// avg never counts the padding (ONNX's default). TFLite: m <= n and n mod m in {0, 1, m-1}:
-/// VALID, except the n=-1 branch, SAME. O(1), exact for all 1 <= n, m <= 2^62.
-struct family_closed_form_answer {
   closed_form_branch branch = closed_form_branch::none;
   std::optional<family_params> witness;
 };
 
-[[nodiscard]] family_closed_form_answer closed_form(std::int64_t in_size, std::int64_t out_size,
-                                                    pool_family family, reference::pool_kind kind);
+/// The theorem for `family` (docs/theorem.md), with the least witness in that family's
+/// preference order. PyTorch: the three branches above (kernel, stride, padding, then PyTorch's
+/// defaults). ONNX: PyTorch's branches and n = 1; the n=-1 branch takes pads (1, 0) with
+/// ceil_mode when n >= 2m - 1, pads (1, 1) when m = n + 1; avg never counts the padding (ONNX's
+/// default). TFLite: m <= n and n mod m in {0, 1, m-1}: VALID, except the n=-1 branch, SAME.
+/// O(1), exact for all 1 <= n, m <= 2^62; throws input_error outside.
+[[nodiscard]] closed_form_answer closed_form(std::int64_t in_size, std::int64_t out_size,
+                                             reference::pool_kind kind,
+                                             pool_family family = default_family);
 
 }  // namespace poolproof::solver

@@ -1,4 +1,4 @@
-// Whether a fixed PyTorch pooling layer reproduces adaptive pooling: verdicts as values.
+// Whether a fixed pooling layer of a family reproduces adaptive pooling: verdicts as values.
 #pragma once
 
 #include <poolproof/reference/fixed_pool.h>
@@ -40,15 +40,13 @@ struct shared_flags {
   std::optional<reference::onnx_auto_pad> auto_pad;
 };
 
-/// A fixed pooling proven to reproduce adaptive pooling; it was re-checked against the
-/// reference windows. `minimal` is false when the solver ran out of budget while minimising
-/// (kernel, then stride, then padding, then PyTorch's defaults).
+/// A fixed pooling proven to reproduce adaptive pooling; it was re-checked against the family's
+/// reference model. `minimal` is false when the solver ran out of budget while minimising
+/// (kernel, then stride, then pads, then the family's defaults).
 struct equivalent {
-  reference::fixed_pool_params
-      witness;  ///< the PyTorch family's layer (default-constructed for the others)
+  family_params witness;  ///< the layer in its family's own parameters (the alternative held)
   bool minimal = true;
   std::int64_t rechecked_windows = 0;  ///< windows the reference re-checked (m: all of them)
-  family_params layer{};  ///< the witness in its family's own parameters (PyTorch: `witness`)
 };
 
 /// No fixed pooling of the family reproduces adaptive pooling (the solver's unsat).
@@ -74,7 +72,7 @@ using verdict = std::variant<equivalent, not_equivalent, unknown>;
 [[nodiscard]] verdict prove_equivalence(std::int64_t in_size, std::int64_t out_size,
                                         reference::pool_kind kind, const solver_options& options,
                                         const shared_flags& flags = {},
-                                        pool_family family = pool_family::pytorch);
+                                        pool_family family = default_family);
 
 /// Overall answer of a verdict or of a whole layer.
 enum class verdict_status { equivalent, not_equivalent, unknown };
@@ -98,7 +96,7 @@ struct nd_verdict {
                                               std::span<const std::int64_t> out_sizes,
                                               reference::pool_kind kind,
                                               const solver_options& options,
-                                              pool_family family = pool_family::pytorch);
+                                              pool_family family = default_family);
 
 /// The query behind a verdict as a self-contained SMT-LIB2 script, so another solver (cvc5) can
 /// re-check it, and the answer that script must give: for not_equivalent the refuting
@@ -114,6 +112,6 @@ struct smt2_query {
 [[nodiscard]] smt2_query equivalence_smt2(std::int64_t in_size, std::int64_t out_size,
                                           reference::pool_kind kind, const verdict& answer,
                                           const solver_options& options,
-                                          pool_family family = pool_family::pytorch);
+                                          pool_family family = default_family);
 
 }  // namespace poolproof::solver

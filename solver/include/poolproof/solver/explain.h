@@ -18,6 +18,6 @@ namespace poolproof::solver {
                                                  reference::pool_kind kind,
                                                  const not_equivalent& refutation,
                                                  const solver_options& options,
-                                                 pool_family family = pool_family::pytorch);
+                                                 pool_family family = default_family);
 
 }  // namespace poolproof::solver

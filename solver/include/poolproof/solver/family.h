@@ -10,18 +10,30 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace poolproof::solver {
 
 /// Which framework's fixed pooling stands in for adaptive pooling: PyTorch's AvgPool/MaxPool
-/// (fixed_pool.h), ONNX's AveragePool/MaxPool or TFLite's pooling (export_pool.h).
+/// (fixed_pool.h), ONNX's AveragePool/MaxPool or TFLite's pooling (export_pool.h). Each family
+/// is one unit, solver/families/<name>.cc, registered in solver/families/registry.cc in this
+/// order (docs/adding_a_family.md).
 enum class pool_family { pytorch, onnx, tflite };
+
+/// The family searched when none is named; its reports keep their unprefixed form.
+inline constexpr pool_family default_family = pool_family::pytorch;
+
+/// Every family, in registration order (--target all).
+[[nodiscard]] std::vector<pool_family> all_families();
 
 /// "pytorch", "onnx", "tflite": the --target names.
 [[nodiscard]] const char* pool_family_name(pool_family family);
 
 /// The family named `name` (as pool_family_name spells it); throws input_error otherwise.
 [[nodiscard]] pool_family parse_pool_family(std::string_view name);
+
+/// "pytorch, onnx, tflite": the --target names in registration order.
+[[nodiscard]] std::string pool_family_names();
 
 /// One axis of a layer of any family, in that family's own parameters; the alternative held
 /// names the family (index = pool_family).

@@ -16,7 +16,7 @@ struct equivalence_report {
   std::vector<std::int64_t> out_size;
   nd_verdict avg;
   nd_verdict max;
-  pool_family family = pool_family::pytorch;
+  pool_family family = default_family;
 };
 
 /// Exit status: 1 when either kind is proven not equivalent, else 3 when either is unknown,
@@ -28,15 +28,16 @@ struct equivalence_report {
 
 /// For each axis, the adaptive windows beside the naive rule's (stride = n//m,
 /// kernel = n-(m-1)*stride, padding 0) and each witness's, differing ones marked; at most
-/// `max_rows` windows per axis (the first and last half). Then one verdict line per kind. For
-/// ONNX and TFLite the naive column is left out and each verdict line starts with the family's
-/// name, as it does for PyTorch too with `name_family` (--target all).
+/// `max_rows` windows per axis (the first and last half). Then one verdict line per kind. A
+/// family without a naive rule (all but PyTorch) has no naive column; each verdict line starts
+/// with the family's name unless the family is default_family (with `name_family`, always).
 [[nodiscard]] std::string human_report(const equivalence_report& report, std::int64_t max_rows,
                                        bool name_family = false);
 
 /// One JSON object: for "avg" and "max", "equivalent" (true, false or null for unknown) and,
-/// when true, "witness" ("kernel", "stride", "padding", "ceil_mode", plus "count_include_pad"
-/// for avg and "dilation" for max: numbers for 1-D, one per axis for N-D); "axes" per axis.
+/// when true, "witness" in the family's parameters (PyTorch: "kernel", "stride", "padding",
+/// "ceil_mode", plus "count_include_pad" for avg and "dilation" for max: numbers for 1-D, one per
+/// axis for N-D); "axes" per axis.
 [[nodiscard]] std::string json_report(const equivalence_report& report);
 
 /// --target all: {"target": "all", "families": {"pytorch": {...}, "onnx": {...},

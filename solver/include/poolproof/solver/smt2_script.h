@@ -19,6 +19,6 @@ namespace poolproof::solver {
                                              std::span<const verdict> avg,
                                              std::span<const verdict> max,
                                              const solver_options& options,
-                                             pool_family family = pool_family::pytorch);
+                                             pool_family family = default_family);
 
 }  // namespace poolproof::solver

@@ -14,13 +14,15 @@ namespace poolproof::solver {
 
 /// Axis `axis` of the report as a standalone SVG document: the input cells (a scaled ruler when
 /// n > 256), then per output i the adaptive window [floor(i*n/m), ceil((i+1)*n/m)) as a bar and
-/// under it the fixed window of the avg witness (the layer's if any, else the axis's) or, without
-/// one, of the naive rule stride = n//m, kernel = n-(m-1)*stride, padding 0 (no fixed bars when
-/// n < m). A fixed window that reads other inputs, or divides by another number than the adaptive
-/// window's length, is red (id "fixed-i", class "fixed differs"); a matching one is grey (class
-/// "fixed same"). Windows come from the reference (adaptive_window, fixed_pool_indices,
-/// fixed_avg_divisor). At most 64 outputs are drawn, the first and last 32, so the document stays
-/// under 200 KB for any size. Deterministic. Precondition: axis < report.in_size.size().
+/// under it the fixed window of the avg witness of the report's family (the layer's if any, else
+/// the axis's) or, without one, of the family's naive rule (PyTorch: stride = n//m,
+/// kernel = n-(m-1)*stride, padding 0; no fixed bars when n < m or the family has none). A fixed
+/// window that reads other inputs, or divides by another number than the adaptive window's length,
+/// is red (id "fixed-i", class "fixed differs"); a matching one is grey (class "fixed same").
+/// Windows come from the family's reference model (adaptive_window, geometry_indices,
+/// geometry_avg_divisor); padding cells are drawn dashed. At most 64 outputs are drawn, the first
+/// and last 32, so the document stays under 200 KB for any size. Deterministic. Precondition: axis
+/// < report.in_size.size().
 [[nodiscard]] std::string window_picture_svg(const equivalence_report& report, std::size_t axis);
 
 /// Most n (or m) values one equivalence map draws.

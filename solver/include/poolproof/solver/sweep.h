@@ -24,7 +24,7 @@ struct sweep_options {
   size_range out{1, 1};
   unsigned threads = 1;
   solver_options solver;
-  pool_family family = pool_family::pytorch;  ///< whose theorem and layers are checked
+  pool_family family = default_family;  ///< whose theorem and layers are checked
 };
 
 /// Counts of a sweep over (n, m, kind) checks, kinds avg and max. A check agrees when Z3
@@ -53,6 +53,6 @@ struct sweep_result {
 /// could not decide), else the disagreement in one line.
 [[nodiscard]] std::optional<std::string> check_closed_form(
     std::int64_t in_size, std::int64_t out_size, reference::pool_kind kind,
-    const solver_options& options, bool& unknown, pool_family family = pool_family::pytorch);
+    const solver_options& options, bool& unknown, pool_family family = default_family);
 
 }  // namespace poolproof::solver
