@@ -9,18 +9,6 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
-std::vector<std::int64_t> result_shape(const golden_case& entry) {
-  std::vector<std::int64_t> shape = entry.input_shape;
-  if (!is_backward(entry.op))
-    std::copy(entry.output_size.begin(), entry.output_size.end(),
-              shape.end() - static_cast<std::ptrdiff_t>(entry.output_size.size()));
-  return shape;
-}
-
 npy_array read_checked(const std::filesystem::path& path, npy_element element,
                        const std::vector<std::int64_t>& shape) {
   npy_array array = read_npy(path);
@@ -83,7 +71,7 @@ std::optional<candidate_result> read_candidate(const std::filesystem::path& dir,
   for (const std::string& file : files)
     if (!std::filesystem::exists(dir / file)) return std::nullopt;
   candidate_result result;
-  result.shape = result_shape(entry);
+  result.shape = result_shape(entry.op, entry.input_shape, entry.output_size);
   result.bits = read_checked(dir / files[0], npy_element_for(entry.dtype), result.shape).words;
   if (files.size() == 2) {
     for (std::uint64_t word : read_checked(dir / files[1], npy_element::i8, result.shape).words)

@@ -27,7 +27,7 @@ bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
   const reference::extended_rational& exact = g.expected.elements[k].value;
   const reference::extended_rational candidate = decode(g.problem.dtype, bits);
   if (exact.is_nan() || candidate.is_nan()) return exact.is_nan() && candidate.is_nan();
-  const bool max_forward = g.problem.op == golden_op::adaptive_max_pool;
+  const bool max_forward = describe(g.problem.op).exact_result();
   if (options.strict || max_forward || !exact.is_finite()) {
     const reference::extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
     if (max_forward && options.ties == tie_rule::any && both_zero(candidate, rounded)) return true;
@@ -110,7 +110,7 @@ void require_shape(const loaded_case& g, const candidate_result& result) {
   const int width = reference::layout_of(g.problem.dtype).width();
   for (std::uint64_t bits : result.bits)
     if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
-  if (g.problem.op == golden_op::adaptive_max_pool && result.indices.size() != result.bits.size())
+  if (describe(g.problem.op).returns_indices() && result.indices.size() != result.bits.size())
     fail(std::to_string(result.indices.size()) + " indices for " +
          std::to_string(result.bits.size()) + " outputs");
 }
@@ -144,7 +144,7 @@ case_report check_result(const loaded_case& golden, const candidate_result& resu
   double best_rank = -1;
   for (std::size_t k = 0; k < result.bits.size(); ++k) {
     consider(report, value_outcome(golden, k, result.bits[k], options), best_rank);
-    if (golden.problem.op == golden_op::adaptive_max_pool)
+    if (describe(golden.problem.op).returns_indices())
       consider(report, index_outcome(golden, k, result.indices[k], options), best_rank);
   }
   return report;

@@ -6,14 +6,10 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
 // Whether a result element moved from `before` (bound b) to `after` (bound a) is caught for sure.
 bool exposed(const pooling_problem& problem, const accumulation& before, const element_bound& b,
              const accumulation& after) {
-  if (problem.op == golden_op::adaptive_max_pool) return !(before.value == after.value);
+  if (describe(problem.op).exact_result()) return !(before.value == after.value);
   if (!before.value.is_finite() || !after.value.is_finite()) return !(before.value == after.value);
   const element_bound a = bound_of(problem, after);
   if (!a.bound || !b.bound || a.overflow_possible || b.overflow_possible) return false;
@@ -75,7 +71,7 @@ std::optional<undetected_shift> find_undetected_shift(const pooling_problem& pro
             reference::window{w.begin, w.end - 1}, reference::window{w.begin, w.end + 1}}) {
         if (s.begin < 0 || s.end > n || s.length() < 1) continue;
         const window_change change{axis, i, s};
-        const bool seen = is_backward(problem.op)
+        const bool seen = describe(problem.op).backward()
                               ? backward_exposes(problem, expected, {axis, i, w}, change)
                               : forward_exposes(problem, expected, change);
         if (!seen) return undetected_shift{axis, i, w, s};

@@ -4,14 +4,6 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
-bool is_avg(golden_op op) {
-  return op == golden_op::adaptive_avg_pool || op == golden_op::adaptive_avg_pool_backward;
-}
-
 reference::rational magnitude(const reference::extended_rational& x) {
   return x.is_finite() ? reference::rational(abs(x.value)) : reference::rational(0);
 }
@@ -69,11 +61,7 @@ forward_element window_max(std::span<const reference::extended_rational> plane,
 }  // namespace
 
 std::vector<std::int64_t> forward_output_shape(const pooling_problem& problem) {
-  std::vector<std::int64_t> shape = problem.input.shape;
-  POOLPROOF_CHECK(shape.size() >= problem.output_size.size());
-  std::copy(problem.output_size.begin(), problem.output_size.end(),
-            shape.end() - static_cast<std::ptrdiff_t>(problem.output_size.size()));
-  return shape;
+  return forward_output_shape(problem.input.shape, problem.output_size);
 }
 
 void add_to(accumulation& total, const accumulation& part) {
@@ -119,8 +107,8 @@ void for_each_forward(
     for (std::int64_t plane = 0; plane < layout.planes; ++plane) {
       const auto values = all.subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
       visit(plane, out_flat,
-            is_avg(problem.op) ? forward_element{window_mean(values, members), -1}
-                               : window_max(values, members));
+            describe(problem.op).avg() ? forward_element{window_mean(values, members), -1}
+                                       : window_max(values, members));
     }
   });
 }
@@ -128,13 +116,14 @@ void for_each_forward(
 void for_each_backward_addend(const pooling_problem& problem,
                               const std::optional<window_change>& change,
                               const std::function<void(std::int64_t, const accumulation&)>& add) {
-  if (!is_backward(problem.op)) return;
+  const op_description op = describe(problem.op);
+  if (!op.backward()) return;
   const reference::pooling_layout layout = reference::split_pooling_shape(
       problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
   const std::int64_t out_plane = reference::element_count(problem.output_size);
   POOLPROOF_CHECK(problem.grad_output.values.size() ==
                   static_cast<std::size_t>(out_plane * layout.planes));
-  if (!is_avg(problem.op)) {
+  if (op.max()) {
     for_each_forward(
         problem, change,
         [&](std::int64_t plane, std::int64_t out_flat, const forward_element& forward) {
@@ -160,21 +149,22 @@ void for_each_backward_addend(const pooling_problem& problem,
 
 expectation expect(const pooling_problem& problem) {
   expectation result;
-  const bool max_op = !is_avg(problem.op);
+  const op_description op = describe(problem.op);
   const std::vector<std::int64_t> out_shape = forward_output_shape(problem);
-  if (max_op) result.indices.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
+  if (op.stores_indices())
+    result.indices.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
   const std::int64_t out_plane = reference::element_count(problem.output_size);
-  if (!is_backward(problem.op)) {
+  if (!op.backward()) {
     result.shape = out_shape;
     result.elements.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
   }
   for_each_forward(problem, std::nullopt,
                    [&](std::int64_t plane, std::int64_t out_flat, const forward_element& f) {
                      const auto at = static_cast<std::size_t>(plane * out_plane + out_flat);
-                     if (max_op) result.indices[at] = f.argmax;
-                     if (!is_backward(problem.op)) result.elements[at] = f.element;
+                     if (op.stores_indices()) result.indices[at] = f.argmax;
+                     if (!op.backward()) result.elements[at] = f.element;
                    });
-  if (is_backward(problem.op)) {
+  if (op.backward()) {
     result.shape = problem.input.shape;
     result.elements.resize(problem.input.values.size());
     for_each_backward_addend(problem, std::nullopt, [&](std::int64_t at, const accumulation& a) {
