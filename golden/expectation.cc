@@ -8,6 +8,15 @@ reference::rational magnitude(const reference::extended_rational& x) {
   return x.is_finite() ? reference::rational(abs(x.value)) : reference::rational(0);
 }
 
+// The exponent of the least power of two dividing x != 0 (floats are dyadic rationals);
+// a value far below every format's for a non-dyadic x, so sums_exactly never holds for it.
+std::int64_t two_adic_exponent(const reference::rational& x) {
+  const reference::integer denominator = boost::multiprecision::denominator(x);
+  const auto scale = static_cast<std::int64_t>(msb(denominator));
+  if (lsb(denominator) != msb(denominator)) return std::int64_t{-1} << 40;
+  return static_cast<std::int64_t>(lsb(abs(boost::multiprecision::numerator(x)))) - scale;
+}
+
 // Calls visit(out_index, out_flat, members) for every output window (or the changed ones), with
 // members the row-major flat indices of its box within one input plane.
 template <typename Visit>
@@ -40,6 +49,8 @@ accumulation window_mean(std::span<const reference::extended_rational> plane,
     const reference::extended_rational& x = plane[static_cast<std::size_t>(member)];
     sum.value = add(sum.value, x);
     sum.sum_abs += magnitude(x);
+    if (x.is_finite() && x.value != 0)
+      sum.least_exponent = std::min(sum.least_exponent, two_adic_exponent(x.value));
   }
   sum.terms = static_cast<std::int64_t>(members.size());
   sum.value = divide(sum.value, sum.terms);
@@ -69,6 +80,7 @@ void add_to(accumulation& total, const accumulation& part) {
   total.sum_abs += part.sum_abs;
   total.terms += part.terms;
   total.underflow += part.underflow;
+  total.least_exponent = std::min(total.least_exponent, part.least_exponent);
 }
 
 void subtract_from(accumulation& total, const accumulation& part) {
@@ -79,21 +91,36 @@ void subtract_from(accumulation& total, const accumulation& part) {
   total.underflow -= part.underflow;
 }
 
-element_bound bound_of(const pooling_problem& problem, const accumulation& element) {
+element_bound bound_of(const pooling_problem& problem, const accumulation& element,
+                       accumulator rule) {
   if (!element.value.is_finite()) return exact_bound();
+  const reference::float_format format = accumulation_format(problem.dtype, rule);
+  element_bound inner;
   switch (problem.op) {
     case golden_op::adaptive_avg_pool:
-      return avg_forward_bound(problem.dtype, problem.spatial_dims, element.terms, element.sum_abs,
-                               element.value.value);
+      inner = avg_forward_bound(
+          format, problem.spatial_dims, element.terms, element.sum_abs, element.value.value,
+          sums_exactly(problem.dtype, element.least_exponent, element.sum_abs));
+      break;
     case golden_op::adaptive_max_pool:
       return exact_bound();
-    case golden_op::adaptive_avg_pool_backward:
-      return avg_backward_bound(problem.dtype, problem.spatial_dims, element.terms, element.sum_abs,
-                                element.underflow);
+    case golden_op::adaptive_avg_pool_backward: {
+      // In the wider format no reciprocal 1/L underflows (L < 2^62): each addend's division
+      // phase errs by the same r eta (1 + gamma_r) at most.
+      const reference::rational underflow =
+          format == problem.dtype
+              ? element.underflow
+              : element.terms * avg_backward_addend_underflow(format, problem.spatial_dims, 1, 0);
+      inner = avg_backward_bound(format, problem.spatial_dims, element.terms, element.sum_abs,
+                                 underflow);
+      break;
+    }
     case golden_op::adaptive_max_pool_backward:
-      return max_backward_bound(problem.dtype, element.terms, element.sum_abs);
+      inner = max_backward_bound(format, element.terms, element.sum_abs);
+      break;
   }
-  POOLPROOF_CHECK(false);
+  if (format == problem.dtype || inner == exact_bound()) return inner;
+  return rounded_once(problem.dtype, inner, abs(element.value.value));
 }
 
 void for_each_forward(

@@ -1,7 +1,9 @@
 // golden generate | check: write the golden suite, or check an implementation's files against it.
+#include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
 #include <poolproof/golden/check.h>
 #include <poolproof/golden/generate.h>
+#include <poolproof/golden/npy.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -11,8 +13,9 @@
 namespace {
 
 struct arguments {
-  std::string out, golden, candidate, ties = "first", tier;
-  std::vector<std::string> cases;
+  std::string out, golden, candidate, ties = "first", tier, accumulation = "any", missing = "fail";
+  std::string expected_failures, junit;
+  std::vector<std::string> cases, ops, dtypes;
   std::uint64_t seed = poolproof::golden::default_seed;
   bool json = false, strict = false;
 };
@@ -30,22 +33,59 @@ int run_verify(const arguments& args) {
   return 0;
 }
 
+poolproof::golden::suite_selection selection_of(const arguments& args) {
+  using namespace poolproof;
+  golden::suite_selection selection{args.tier, args.cases, {}, {}};
+  for (const std::string& op : args.ops) selection.ops.push_back(*golden::parse_golden_op(op));
+  for (const std::string& dtype : args.dtypes)
+    selection.dtypes.push_back(*reference::parse_format(dtype));
+  return selection;
+}
+
+poolproof::golden::suite_policy policy_of(const arguments& args) {
+  using namespace poolproof;
+  golden::suite_policy policy;
+  policy.skip_missing = args.missing == "skip";
+  if (!args.expected_failures.empty()) {
+    const std::vector<std::byte> bytes =
+        golden::read_file_bytes(args.expected_failures, std::size_t{1} << 24, "expected failures");
+    policy.expected_failures = golden::parse_expected_failures(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+        args.expected_failures);
+  }
+  return policy;
+}
+
 int run_check(const arguments& args) {
   using namespace poolproof::golden;
   check_options options;
   options.strict = args.strict;
   options.ties = args.ties == "any" ? tie_rule::any : tie_rule::first;
+  options.accumulation = *parse_accumulator(args.accumulation);
   const suite_report report =
-      check_suite(args.golden, args.candidate, options, {args.tier, args.cases});
+      check_suite(args.golden, args.candidate, options, selection_of(args), policy_of(args));
+  if (!args.junit.empty())
+    poolproof::common::write_file_atomically(args.junit, format_junit(report));
   std::cout << format_report(report, args.json);
   return report.failed == 0 ? 0 : 1;
 }
 
-void declare_options(CLI::App& app, arguments& args) {
-  app.require_subcommand(1);
-  CLI::App* generate = app.add_subcommand("generate", "write the golden suite to DIR");
-  generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
-  generate->add_option("--seed", args.seed, "seed of the drawn inputs");
+// The names CLI11 accepts for --op and --dtype: the tables' own.
+std::vector<std::string> op_names() {
+  std::vector<std::string> names;
+  for (auto op : poolproof::golden::all_golden_ops)
+    names.emplace_back(poolproof::golden::golden_op_name(op));
+  return names;
+}
+
+std::vector<std::string> dtype_names() {
+  std::vector<std::string> names;
+  for (auto format : poolproof::reference::all_formats)
+    names.emplace_back(poolproof::reference::format_name(format));
+  return names;
+}
+
+void declare_check(CLI::App& app, arguments& args) {
   CLI::App* check = app.add_subcommand("check", "check candidate .npy files against the suite");
   check->add_option("--golden", args.golden, "golden suite directory")->required();
   check->add_option("--candidate", args.candidate, "directory of <case>.output.npy, ...")
@@ -54,9 +94,31 @@ void declare_options(CLI::App& app, arguments& args) {
   check->add_flag("--strict", args.strict, "demand correctly rounded values (0 ulp)");
   check->add_option("--ties", args.ties, "max indices: first (PyTorch's) or any maximal one")
       ->check(CLI::IsMember({"first", "any"}));
+  check
+      ->add_option("--accumulation", args.accumulation,
+                   "the bound's summation contract: any (default) or float32 (16-bit formats "
+                   "accumulate in float32, PyTorch's opmath)")
+      ->check(CLI::IsMember({"any", "float32"}));
   check->add_option("--tier", args.tier, "only this tier")
       ->check(CLI::IsMember({"core", "special"}));
-  check->add_option("--case", args.cases, "only these cases (repeatable)");
+  check->add_option("--case", args.cases, "only cases matching this name or pattern (repeatable)");
+  check->add_option("--op", args.ops, "only this op (repeatable)")
+      ->check(CLI::IsMember(op_names()));
+  check->add_option("--dtype", args.dtypes, "only this dtype (repeatable)")
+      ->check(CLI::IsMember(dtype_names()));
+  check->add_option("--missing", args.missing, "a case without candidate files: fail or skip")
+      ->check(CLI::IsMember({"fail", "skip"}));
+  check->add_option("--expected-failures", args.expected_failures,
+                    "file of 'PATTERN REASON' lines: cases expected to fail");
+  check->add_option("--junit", args.junit, "also write a JUnit XML report to this file");
+}
+
+void declare_options(CLI::App& app, arguments& args) {
+  app.require_subcommand(1);
+  CLI::App* generate = app.add_subcommand("generate", "write the golden suite to DIR");
+  generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
+  generate->add_option("--seed", args.seed, "seed of the drawn inputs");
+  declare_check(app, args);
   CLI::App* verify = app.add_subcommand("verify", "check the suite itself: sums, shapes, values");
   verify->add_option("--golden", args.golden, "golden suite directory")->required();
 }
@@ -67,8 +129,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Golden suite for adaptive pooling: generate it, verify it, or check an implementation\n"
       "against it.\n"
-      "Exit status: 0 all pass, 1 a case fails (generate: a case failed its own checks),\n"
-      "2 bad arguments or malformed input (one line on stderr)."};
+      "Exit status: 0 all pass, 1 a case fails (including a malformed or missing candidate, or\n"
+      "an expected failure that passes; generate: a case failed its own checks), 2 bad\n"
+      "arguments or a malformed suite (one line on stderr)."};
   arguments args;
   declare_options(app, args);
   try {

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libssl-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
+  libxml2-utils
 )
 
 missing=()
