@@ -2,8 +2,10 @@
 #include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
 #include <poolproof/golden/check.h>
+#include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/generate.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/golden/reference_run.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -14,17 +16,79 @@ namespace {
 
 struct arguments {
   std::string out, golden, candidate, ties = "first", tier, accumulation = "any", missing = "fail";
-  std::string expected_failures, junit;
+  std::string expected_failures, junit, op, output_size, input, grad_output, dtype;
+  unsigned threads = 0;
+  bool exact = false;
   std::vector<std::string> cases, ops, dtypes;
   std::uint64_t seed = poolproof::golden::default_seed;
   bool json = false, strict = false;
 };
+
+// The names CLI11 accepts for --op and --dtype: the tables' own.
+std::vector<std::string> op_names() {
+  std::vector<std::string> names;
+  for (auto op : poolproof::golden::all_golden_ops)
+    names.emplace_back(poolproof::golden::golden_op_name(op));
+  return names;
+}
+
+std::vector<std::string> dtype_names() {
+  std::vector<std::string> names;
+  for (auto format : poolproof::reference::all_formats)
+    names.emplace_back(poolproof::reference::format_name(format));
+  return names;
+}
 
 int run_generate(const arguments& args) {
   const auto summary = poolproof::golden::generate_suite(args.out, args.seed);
   std::cout << "golden generate: wrote " << summary.cases << " cases, " << summary.files
             << " files, " << summary.bytes << " bytes to " << args.out << "\n";
   return 0;
+}
+
+int run_reference(const arguments& args) {
+  using namespace poolproof;
+  golden::reference_request request;
+  request.op = *golden::parse_golden_op(args.op);
+  request.output_size = golden::parse_output_size(args.output_size);
+  request.input = golden::read_npy(args.input);
+  request.dtype = golden::dtype_of(
+      request.input, args.dtype.empty() ? std::nullopt : reference::parse_format(args.dtype),
+      args.input);
+  if (!args.grad_output.empty()) request.grad_output = golden::read_npy(args.grad_output);
+  request.threads = args.threads;
+  const golden::reference_result result = golden::run_reference(request);
+  std::filesystem::create_directories(args.out);
+  const std::filesystem::path out(args.out);
+  const auto suffixes = golden::describe(request.op).candidate_suffixes();
+  golden::write_npy(out / (std::string(suffixes[0]) + ".npy"), result.result);
+  if (result.indices) golden::write_npy(out / "indices.npy", *result.indices);
+  if (args.exact) {
+    const auto exact = golden::exact_result(request, result);
+    common::write_file_atomically(out / "exact.json", golden::serialize_exact_values(exact));
+  }
+  std::cout << "golden reference: " << golden::golden_op_name(request.op) << " "
+            << reference::format_name(request.dtype) << " -> " << args.out << "/" << suffixes[0]
+            << ".npy" << (result.indices ? ", indices.npy" : "")
+            << (args.exact ? ", exact.json" : "") << "\n";
+  return 0;
+}
+
+void declare_reference(CLI::App& app, arguments& args) {
+  CLI::App* ref = app.add_subcommand(
+      "reference", "the correctly rounded result of an op on your own .npy input");
+  ref->add_option("--op", args.op, "the op")->required()->check(CLI::IsMember(op_names()));
+  ref->add_option("--output-size", args.output_size, "output size, e.g. 7x7")->required();
+  ref->add_option("--input", args.input, "input .npy ([N, C, *spatial] or [C, *spatial])")
+      ->required();
+  ref->add_option("--grad-output", args.grad_output, "backward ops: grad_output .npy");
+  ref->add_option("--dtype", args.dtype, "the values' format (required for bfloat16 '<u2')")
+      ->check(CLI::IsMember(dtype_names()));
+  ref->add_option("--out", args.out,
+                  "directory for output.npy (+ indices.npy for max) or grad_input.npy")
+      ->required();
+  ref->add_flag("--exact", args.exact, "also write exact.json (exact rationals; memory-hungry)");
+  ref->add_option("--threads", args.threads, "engine threads (0: all cores)");
 }
 
 int run_verify(const arguments& args) {
@@ -70,21 +134,6 @@ int run_check(const arguments& args) {
   return report.failed == 0 ? 0 : 1;
 }
 
-// The names CLI11 accepts for --op and --dtype: the tables' own.
-std::vector<std::string> op_names() {
-  std::vector<std::string> names;
-  for (auto op : poolproof::golden::all_golden_ops)
-    names.emplace_back(poolproof::golden::golden_op_name(op));
-  return names;
-}
-
-std::vector<std::string> dtype_names() {
-  std::vector<std::string> names;
-  for (auto format : poolproof::reference::all_formats)
-    names.emplace_back(poolproof::reference::format_name(format));
-  return names;
-}
-
 void declare_check(CLI::App& app, arguments& args) {
   CLI::App* check = app.add_subcommand("check", "check candidate .npy files against the suite");
   check->add_option("--golden", args.golden, "golden suite directory")->required();
@@ -119,6 +168,7 @@ void declare_options(CLI::App& app, arguments& args) {
   generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
   generate->add_option("--seed", args.seed, "seed of the drawn inputs");
   declare_check(app, args);
+  declare_reference(app, args);
   CLI::App* verify = app.add_subcommand("verify", "check the suite itself: sums, shapes, values");
   verify->add_option("--golden", args.golden, "golden suite directory")->required();
 }
@@ -144,6 +194,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("generate")) return run_generate(args);
+    if (app.got_subcommand("reference")) return run_reference(args);
     return app.got_subcommand("verify") ? run_verify(args) : run_check(args);
   } catch (const poolproof::common::input_error& e) {
     std::cerr << "golden: " << e.what() << "\n";
