@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "golden/boundary_patterns.h"
+
 namespace poolproof::golden {
 namespace {
 
@@ -198,6 +200,16 @@ void draw_special_ties(drawing& d) {
   d.put(0, d.layout.plane_size() / 2, reference::extended_rational::not_a_number());
 }
 
+void draw_boundary(drawing& d) {
+  detail::boundary_pattern pattern(d.spec);
+  for (std::int64_t p = 0; p < d.layout.planes; ++p) {
+    reference::for_each_multi_index(d.layout.spatial,
+                                    [&](std::span<const std::int64_t> index, std::int64_t flat) {
+                                      d.put(p, flat, decode(d.spec.dtype, pattern.bits(p, index)));
+                                    });
+  }
+}
+
 void draw_input(drawing& d, input_pattern pattern) {
   switch (pattern) {
     case input_pattern::ramp:
@@ -212,6 +224,9 @@ void draw_input(drawing& d, input_pattern pattern) {
       return draw_special_1d(d);
     case input_pattern::special_ties:
       return draw_special_ties(d);
+    case input_pattern::boundary_product:
+    case input_pattern::boundary_steps:
+      return draw_boundary(d);
   }
 }
 

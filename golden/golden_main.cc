@@ -6,6 +6,7 @@
 #include <poolproof/golden/generate.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/golden/reference_run.h>
+#include <poolproof/golden/user_cases.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
@@ -19,7 +20,7 @@ struct arguments {
   std::string expected_failures, junit, op, output_size, input, grad_output, dtype;
   unsigned threads = 0;
   bool exact = false;
-  std::vector<std::string> cases, ops, dtypes;
+  std::vector<std::string> cases, ops, dtypes, specs;
   std::uint64_t seed = poolproof::golden::default_seed;
   bool json = false, strict = false;
 };
@@ -40,7 +41,21 @@ std::vector<std::string> dtype_names() {
 }
 
 int run_generate(const arguments& args) {
-  const auto summary = poolproof::golden::generate_suite(args.out, args.seed);
+  using namespace poolproof::golden;
+  generate_summary summary;
+  if (args.specs.empty()) {
+    summary = generate_suite(args.out, args.seed);
+  } else {
+    std::vector<case_spec> specs;
+    for (const std::string& text : args.specs) specs.push_back(parse_case_spec(text));
+    user_case_options options;
+    options.progress = [](std::string_view line) {
+      std::cerr << "golden generate: " << line << "\n";
+    };
+    summary = write_suite(args.out, args.seed, specs, [&](const case_spec& spec) {
+      return build_user_case(spec, args.seed, options);
+    });
+  }
   std::cout << "golden generate: wrote " << summary.cases << " cases, " << summary.files
             << " files, " << summary.bytes << " bytes to " << args.out << "\n";
   return 0;
@@ -167,6 +182,9 @@ void declare_options(CLI::App& app, arguments& args) {
   CLI::App* generate = app.add_subcommand("generate", "write the golden suite to DIR");
   generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
   generate->add_option("--seed", args.seed, "seed of the drawn inputs");
+  generate->add_option("--case", args.specs,
+                       "only this case, OP:DTYPE:SHAPE:OUTPUT_SIZE (repeatable), e.g. "
+                       "adaptive_avg_pool:float16:2x3x300x300:7x7");
   declare_check(app, args);
   declare_reference(app, args);
   CLI::App* verify = app.add_subcommand("verify", "check the suite itself: sums, shapes, values");

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace poolproof::golden {
 namespace {
@@ -107,15 +108,26 @@ void require_replaceable(const fs::path& out) {
 }  // namespace
 
 generate_summary generate_suite(const fs::path& out_argument, std::uint64_t seed) {
+  return write_suite(out_argument, seed, suite_cases(),
+                     [seed](const case_spec& spec) { return build_case(spec, seed); });
+}
+
+generate_summary write_suite(const fs::path& out_argument, std::uint64_t seed,
+                             const std::vector<case_spec>& specs,
+                             const std::function<built_case(const case_spec&)>& build) {
   const fs::path out = fs::absolute(out_argument).lexically_normal();
   const fs::path target = out.filename().empty() ? out.parent_path() : out;
   require_replaceable(target);
   golden_manifest manifest;
   manifest.seed = seed;
   manifest.generator = "poolproof golden generate";
+  for (auto spec = specs.begin(); spec != specs.end(); ++spec) {
+    if (std::any_of(specs.begin(), spec, [&](const case_spec& c) { return c.name == spec->name; }))
+      throw common::input_error("case '" + spec->name + "' is asked for twice");
+  }
   std::vector<built_case> cases;
-  for (const case_spec& spec : suite_cases()) {
-    cases.push_back(build_case(spec, seed));
+  for (const case_spec& spec : specs) {
+    cases.push_back(build(spec));
     manifest.cases.push_back(cases.back().entry);
   }
   const fs::path parent = target.parent_path();

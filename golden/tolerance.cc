@@ -112,7 +112,8 @@ element_bound avg_forward_bound(reference::float_format format, int spatial_dims
   const auto g_sum =
       exact_sum ? std::optional<reference::rational>(0) : gamma(length - 1 + r, c.unit_roundoff);
   const auto g_div = gamma(r, c.unit_roundoff);
-  const auto g_growth = gamma(length + r, c.unit_roundoff);
+  // Exact partial sums stay below sum_abs, and only the division phase grows them.
+  const auto g_growth = gamma(exact_sum ? r : length + r, c.unit_roundoff);
   element_bound result;
   result.overflow_possible = may_overflow(c, g_growth, sum_abs);
   if (!g_sum || !g_div || !g_growth) return result;

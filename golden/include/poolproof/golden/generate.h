@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,5 +41,12 @@ struct generate_summary {
 /// (with input_error) to replace a non-empty directory that has no manifest.json. Byte for byte the
 /// same for the same seed.
 generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed);
+
+/// generate_suite's writing for any case list: `build` makes each case (build_case, or
+/// build_user_case for `golden generate --case`); names must be unique (input_error). All cases
+/// are built, in memory, before anything is written.
+generate_summary write_suite(const std::filesystem::path& out, std::uint64_t seed,
+                             const std::vector<case_spec>& specs,
+                             const std::function<built_case(const case_spec&)>& build);
 
 }  // namespace poolproof::golden
