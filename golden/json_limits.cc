@@ -72,7 +72,8 @@ class shape_checker : public json::json_sax_t {
   }
   void open() {
     value();
-    if (++depth_ > max_depth_) fail_("nested deeper than " + std::to_string(max_depth_) + " levels");
+    if (++depth_ > max_depth_)
+      fail_("nested deeper than " + std::to_string(max_depth_) + " levels");
   }
 
   std::size_t max_values_;

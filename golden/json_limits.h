@@ -10,7 +10,7 @@ namespace poolproof::golden::detail {
 
 /// What a JSON text may hold before it is parsed into a tree.
 struct json_shape_limits {
-  int max_depth = 5;                ///< nesting of arrays and objects
+  int max_depth = 5;                 ///< nesting of arrays and objects
   std::size_t bytes_per_value = 16;  ///< at least this many bytes of text per value on average
 };
 

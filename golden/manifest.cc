@@ -20,11 +20,6 @@ using json = nlohmann::json;
 constexpr std::size_t max_name_length = 200;
 constexpr std::size_t max_path_length = 1000;
 constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
-constexpr std::array<std::string_view, 6> known_roles = {
-    "input", "expected", "indices", "grad_output", "expected_grad_input", "exact"};
-constexpr std::array<golden_op, 4> all_ops = {
-    golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
-    golden_op::adaptive_avg_pool_backward, golden_op::adaptive_max_pool_backward};
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -209,13 +204,12 @@ class manifest_reader {
     if (!object.is_object()) fail(field, "not an object");
     std::map<std::string, golden_file> files;
     for (const auto& item : object.items()) {
-      if (std::find(known_roles.begin(), known_roles.end(), item.key()) == known_roles.end()) {
+      if (std::find(all_roles.begin(), all_roles.end(), item.key()) == all_roles.end()) {
         fail(field, "unknown role " + quote_for_message(item.key()));
       }
       const std::string role_field = field + "." + item.key();
-      const bool max_op =
-          op == golden_op::adaptive_max_pool || op == golden_op::adaptive_max_pool_backward;
-      if (item.key() == "indices" && !max_op) fail(role_field, "an avg op has no indices");
+      if (item.key() == role::indices && !describe(op).stores_indices())
+        fail(role_field, "an avg op has no indices");
       check_keys(item.value(), role_field, {"path", "sha256"});
       golden_file file;
       file.path = string(member(item.value(), "path", role_field + "."), role_field + ".path");
@@ -225,13 +219,9 @@ class manifest_reader {
       if (!is_sha256_hex(file.sha256)) fail(role_field + ".sha256", "not 64 lowercase hex digits");
       files.emplace(item.key(), file);
     }
-    const bool backward =
-        op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-    const auto required =
-        backward ? std::vector<std::string>{"input", "grad_output", "expected_grad_input"}
-                 : std::vector<std::string>{"input", "expected"};
-    for (const std::string& role : required) {
-      if (!files.contains(role)) fail(std::string(field).append(".").append(role), "missing");
+    for (std::string_view required : describe(op).required_roles()) {
+      if (!files.contains(std::string(required)))
+        fail(std::string(field).append(".").append(required), "missing");
     }
     return files;
   }
@@ -243,7 +233,7 @@ json file_json(const golden_file& file) { return {{"path", file.path}, {"sha256"
 
 json case_json(const golden_case& c) {
   json files = json::object();
-  for (const auto& [role, file] : c.files) files[role] = file_json(file);
+  for (const auto& [role_name, file] : c.files) files[role_name] = file_json(file);
   return {{"name", c.name},
           {"op", golden_op_name(c.op)},
           {"tier", c.tier},
@@ -255,27 +245,6 @@ json case_json(const golden_case& c) {
 }
 
 }  // namespace
-
-std::string_view golden_op_name(golden_op op) {
-  switch (op) {
-    case golden_op::adaptive_avg_pool:
-      return "adaptive_avg_pool";
-    case golden_op::adaptive_max_pool:
-      return "adaptive_max_pool";
-    case golden_op::adaptive_avg_pool_backward:
-      return "adaptive_avg_pool_backward";
-    case golden_op::adaptive_max_pool_backward:
-      return "adaptive_max_pool_backward";
-  }
-  POOLPROOF_CHECK(false);
-}
-
-std::optional<golden_op> parse_golden_op(std::string_view name) {
-  for (golden_op op : all_ops) {
-    if (golden_op_name(op) == name) return op;
-  }
-  return std::nullopt;
-}
 
 golden_manifest parse_manifest(std::string_view json_text, std::string_view name) {
   // Streamed first: the tree below then stays a small multiple of the text (FORMAT.md, Limits).

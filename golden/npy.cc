@@ -261,17 +261,12 @@ std::string_view npy_descr(npy_element element) {
 }
 
 npy_element npy_element_for(reference::float_format format) {
-  switch (format) {
-    case reference::float_format::binary16:
-      return npy_element::f2;
-    case reference::float_format::bfloat16:
-      return npy_element::u2;
-    case reference::float_format::binary32:
-      return npy_element::f4;
-    case reference::float_format::binary64:
-      return npy_element::f8;
-  }
-  POOLPROOF_CHECK(false);
+  // The format table names the descr (bit patterns for dtypes NumPy lacks).
+  const std::string_view descr = reference::spec_of(format).npy_descr;
+  const auto* element = std::find_if(all_elements.begin(), all_elements.end(),
+                                     [&](npy_element e) { return npy_descr(e) == descr; });
+  POOLPROOF_CHECK(element != all_elements.end());
+  return *element;
 }
 
 npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <set>
 
 namespace poolproof::golden {
@@ -165,10 +166,26 @@ class temporary_tree {
 
 }  // namespace
 
-generate_summary write_suite(const fs::path& out_argument, const golden_manifest& manifest,
-                             const std::vector<built_case>& cases, const std::atomic<bool>& stop) {
+generate_summary write_suite(const fs::path& out_argument, std::uint64_t seed,
+                             const std::vector<case_spec>& specs,
+                             const std::function<built_case(const case_spec&)>& build,
+                             const std::atomic<bool>& stop) {
   const fs::path out = fs::absolute(out_argument).lexically_normal();
   const fs::path target = out.filename().empty() ? out.parent_path() : out;
+  require_replaceable_suite(target);  // before the work, not after it
+  for (auto spec = specs.begin(); spec != specs.end(); ++spec) {
+    if (std::any_of(specs.begin(), spec, [&](const case_spec& c) { return c.name == spec->name; }))
+      throw common::input_error("case '" + spec->name + "' is asked for twice");
+  }
+  golden_manifest manifest;
+  manifest.seed = seed;
+  manifest.generator = "poolproof golden generate";
+  std::vector<built_case> cases;
+  for (const case_spec& spec : specs) {
+    if (stop) throw common::interrupted("golden generate interrupted; the old suite is unchanged");
+    cases.push_back(build(spec));
+    manifest.cases.push_back(cases.back().entry);
+  }
   require_replaceable_suite(target);
   const fs::path parent = target.parent_path();
   remove_dead_leftovers(parent, temporary_prefix(target));
@@ -179,6 +196,13 @@ generate_summary write_suite(const fs::path& out_argument, const golden_manifest
   move_into_place(temporary.path(), target);
   // The temporary now holds the old suite, if there was one: its destructor removes it.
   return summary;
+}
+
+generate_summary generate_suite(const fs::path& out, std::uint64_t seed,
+                                const std::atomic<bool>& stop) {
+  return write_suite(
+      out, seed, suite_cases(), [seed](const case_spec& spec) { return build_case(spec, seed); },
+      stop);
 }
 
 }  // namespace poolproof::golden

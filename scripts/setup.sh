@@ -10,6 +10,7 @@ packages=(
   libssl-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
   coq libcoq-stdlib ocaml-nox ocaml-findlib
+  libxml2-utils
 )
 
 missing=()

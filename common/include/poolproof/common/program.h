@@ -15,8 +15,9 @@ inline constexpr int exit_interrupted = 130;   ///< SIGINT or SIGTERM stopped th
 
 /// Runs a program's body and maps what escapes it to one line on stderr, "PROGRAM: message",
 /// and an exit status: input_error and std::filesystem errors exit_bad_input, std::bad_alloc
-/// "out of memory" and exit_out_of_memory, common::interrupted exit_interrupted, any other exception "internal error: ..." and
-/// exit_internal_error. Messages pass through printable() (at most 400 characters).
+/// "out of memory" and exit_out_of_memory, common::interrupted exit_interrupted, any other
+/// exception "internal error: ..." and exit_internal_error. Messages pass through printable() (at
+/// most 400 characters).
 [[nodiscard]] int run_program(std::string_view program, const std::function<int()>& body);
 
 }  // namespace poolproof::common
