@@ -11,6 +11,7 @@ packages=(
   librsvg2-bin
   coq libcoq-stdlib ocaml-nox ocaml-findlib
   libxml2-utils
+  python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest python3-hypothesis
 )
 
 missing=()

@@ -1,0 +1,103 @@
+// The golden suite from Python: the manifest, each case's files as numpy arrays and its exact
+// values, all through golden's reader (sha256, layout and stored values verified), and checking
+// a result against a case.
+#include <poolproof/golden/manifest.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <filesystem>
+#include <string>
+
+#include "python/binding.h"
+
+namespace poolproof::python {
+namespace {
+
+py::dict entry_dict(const golden::golden_case& entry) {
+  py::dict d;
+  d["name"] = entry.name;
+  d["op"] = std::string(golden::golden_op_name(entry.op));
+  d["tier"] = entry.tier;
+  d["spatial_dims"] = entry.spatial_dims;
+  d["input_shape"] = py::tuple(py::cast(entry.input_shape));
+  d["output_size"] = py::tuple(py::cast(entry.output_size));
+  d["dtype"] = std::string(reference::format_name(entry.dtype));
+  py::dict files;
+  for (const auto& [role, file] : entry.files) files[py::str(role)] = file.path;
+  d["files"] = files;
+  return d;
+}
+
+py::list manifest(const std::filesystem::path& suite_dir) {
+  golden::golden_manifest m;
+  {
+    const py::gil_scoped_release unlocked;
+    m = golden::load_manifest(suite_dir);
+  }
+  py::list cases;
+  for (const golden::golden_case& entry : m.cases) cases.append(entry_dict(entry));
+  return cases;
+}
+
+/// One verified case of a suite, as loaded by golden::load_case.
+class golden_case_handle {
+ public:
+  golden_case_handle(std::filesystem::path suite_dir, const std::string& name)
+      : suite_dir_(std::move(suite_dir)) {
+    const py::gil_scoped_release unlocked;
+    case_ = golden::load_case(suite_dir_, name);
+  }
+
+  [[nodiscard]] py::dict entry() const { return entry_dict(case_.entry); }
+
+  // Every .npy file of the case by role, as golden's .npy reader parses it.
+  [[nodiscard]] py::dict arrays() const {
+    py::dict result;
+    for (const auto& [role, file] : case_.entry.files) {
+      if (role == "exact") continue;
+      golden::npy_array array;
+      {
+        const py::gil_scoped_release unlocked;
+        array = golden::parse_npy(golden::read_suite_file(suite_dir_, file), file.path);
+      }
+      result[py::str(role)] = to_numpy(array);
+    }
+    return result;
+  }
+
+  // The exact value of every expected element (verified against the case's "exact" file).
+  [[nodiscard]] py::list exact() const {
+    std::vector<reference::extended_rational> values;
+    values.reserve(case_.expected.elements.size());
+    for (const golden::accumulation& element : case_.expected.elements)
+      values.push_back(element.value);
+    return to_python(values);
+  }
+
+  [[nodiscard]] py::dict check(py::handle output, py::handle indices, bool strict,
+                               std::string_view ties) const {
+    const golden::check_options options = check_options_of(strict, ties);
+    const float_array result =
+        to_float_array(output, reference::format_name(case_.problem.dtype), "output");
+    return check_to_dict(case_, candidate_of(case_.entry.op, result, indices), options);
+  }
+
+ private:
+  std::filesystem::path suite_dir_;
+  golden::loaded_case case_;
+};
+
+}  // namespace
+
+void bind_golden(py::module_& module) {
+  using namespace pybind11::literals;
+  module.def("golden_manifest", &manifest, "suite_dir"_a);
+  py::class_<golden_case_handle>(module, "GoldenCaseHandle")
+      .def(py::init<std::filesystem::path, const std::string&>(), "suite_dir"_a, "name"_a)
+      .def("entry", &golden_case_handle::entry)
+      .def("arrays", &golden_case_handle::arrays)
+      .def("exact", &golden_case_handle::exact)
+      .def("check", &golden_case_handle::check, "output"_a, "indices"_a, "strict"_a, "ties"_a);
+}
+
+}  // namespace poolproof::python
