@@ -31,6 +31,7 @@ def planes(x, dims):
     return lead, x.reshape((-1,) + x.shape[x.ndim - dims:])
 
 
+@numpy.errstate(all="ignore")  # NaN, infinities and overflow are part of the inputs
 def avg_pool(x, out, rule="ceil", order="pairwise", accumulate=None):
     """Mean of each window: numpy's pairwise sum, a sequential sum ("forward", "reverse") in
     `accumulate` (default: x's dtype), then one division, rounded to x's dtype."""
@@ -72,6 +73,7 @@ def max_pool(x, out, rule="ceil", ties="first"):
     return values.reshape(lead + tuple(out)), indices.reshape(lead + tuple(out))
 
 
+@numpy.errstate(all="ignore")
 def avg_pool_backward(grad, input_shape, spatial_dims, rule="ceil"):
     """grad_input: each window's g/L added to its elements, in float64, rounded once."""
     out = grad.shape[grad.ndim - spatial_dims:]
