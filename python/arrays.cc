@@ -72,7 +72,7 @@ float_array to_float_array(py::handle object, std::string_view dtype, std::strin
                          type_name(object));
   }
   auto array = py::reinterpret_borrow<py::array>(object);
-  if (array.dtype().attr("byteorder").cast<std::string>() == ">")
+  if (array.dtype().byteorder() == '>')
     throw py::type_error(std::string(what) + " is big-endian: convert it with astype");
   float_array result;
   result.format = format_for(array, dtype, what);

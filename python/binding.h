@@ -22,6 +22,7 @@ void bind_pool(py::module_& module);
 void bind_check(py::module_& module);
 void bind_golden(py::module_& module);
 void bind_prove(py::module_& module);
+void bind_bench(py::module_& module);
 
 /// A numpy array of floats the engine can read as it is: C-contiguous, aligned, native byte
 /// order (float_array copies the caller's array only when it is not), with its binary format.
@@ -73,6 +74,24 @@ struct float_array {
 [[nodiscard]] py::dict check_to_dict(const golden::loaded_case& golden,
                                      const golden::candidate_result& candidate,
                                      const golden::check_options& options);
+
+/// Calls visit(T{}) with the engine's element type for `format` (uint16_t for both 16-bit
+/// formats, float, double).
+template <typename Visit>
+void with_element(reference::float_format format, Visit&& visit) {
+  switch (format) {
+    case reference::float_format::binary16:
+    case reference::float_format::bfloat16:
+      visit(std::uint16_t{});
+      return;
+    case reference::float_format::binary32:
+      visit(float{});
+      return;
+    case reference::float_format::binary64:
+      visit(double{});
+      return;
+  }
+}
 
 /// check_options from the Python keywords: ties "first" or "any" (ValueError otherwise).
 [[nodiscard]] golden::check_options check_options_of(bool strict, std::string_view ties);

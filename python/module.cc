@@ -20,4 +20,5 @@ PYBIND11_MODULE(_poolproof, module) {
   python::bind_check(module);
   python::bind_golden(module);
   python::bind_prove(module);
+  python::bind_bench(module);
 }

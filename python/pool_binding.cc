@@ -13,23 +13,6 @@
 namespace poolproof::python {
 namespace {
 
-// Calls visit(T{}) with the engine's element type for `format`.
-template <typename Visit>
-void with_element(reference::float_format format, Visit&& visit) {
-  switch (format) {
-    case reference::float_format::binary16:
-    case reference::float_format::bfloat16:
-      visit(std::uint16_t{});
-      return;
-    case reference::float_format::binary32:
-      visit(float{});
-      return;
-    case reference::float_format::binary64:
-      visit(double{});
-      return;
-  }
-}
-
 template <typename T>
 std::span<const T> elements(const float_array& a) {
   return {static_cast<const T*>(a.array.data()), static_cast<std::size_t>(a.size())};

@@ -61,10 +61,11 @@ def adaptive_avg_pool(input, output_size, *, dtype=None, exact=False, threads=No
     exact: return the exact means instead, as a numpy object array of fractions.Fraction (the
     float -0.0, inf, -inf or nan where a Fraction cannot hold the value), from the plain
     reference (slow: about a thousand times the engine's time).
-    threads: engine threads over the (batch, channel) planes; None uses every core.
+    threads: engine threads over the (batch, channel) planes; None uses every core (as counted
+    at the first such call).
     """
     x, dtype = _input(input, dtype)
-    size = _arrays.output_size(output_size, numpy.shape(x))
+    size = _arrays.output_size(output_size, x)
     if exact:
         values = _core.avg_pool_exact(x, dtype, size)
         return _exact_array(values, _output_shape(x, size))
@@ -79,7 +80,7 @@ def adaptive_max_pool(input, output_size, *, dtype=None, exact=False, threads=No
     index is flat within its spatial plane. Arguments as adaptive_avg_pool; with exact=True the
     values are exact (Fraction or float) in an object array."""
     x, dtype = _input(input, dtype)
-    size = _arrays.output_size(output_size, numpy.shape(x))
+    size = _arrays.output_size(output_size, x)
     torch_input = _arrays.is_torch(input)
     if exact:
         values, indices = _core.max_pool_exact(x, dtype, size)
@@ -102,7 +103,7 @@ def adaptive_avg_pool_backward(grad_output, input_shape, *, spatial_dims=None, d
     """
     g, dtype = _input(grad_output, dtype, "grad_output")
     shape = list(_arrays.sizes(input_shape, "input shape"))
-    dims = _arrays.spatial_dims(spatial_dims, numpy.ndim(g))
+    dims = _arrays.spatial_dims(spatial_dims, _arrays.rank(g))
     if exact:
         return _exact_array(_core.avg_pool_backward_exact(g, dtype, shape, dims), shape)
     out = _core.avg_pool_backward(g, dtype, shape, dims, _arrays.threads(threads))
@@ -118,7 +119,7 @@ def adaptive_max_pool_backward(grad_output, indices, input_shape, *, spatial_dim
     g, dtype = _input(grad_output, dtype, "grad_output")
     index_array = _arrays.to_index_numpy(indices, "indices")
     shape = list(_arrays.sizes(input_shape, "input shape"))
-    dims = _arrays.spatial_dims(spatial_dims, numpy.ndim(g))
+    dims = _arrays.spatial_dims(spatial_dims, _arrays.rank(g))
     if exact:
         values = _core.max_pool_backward_exact(g, index_array, dtype, shape, dims)
         return _exact_array(values, shape)
@@ -214,7 +215,7 @@ def check(output, input, output_size, op="adaptive_avg_pool", *, indices=None, g
     """
     _accumulation(accumulation)
     x, dtype = _input(input, dtype)
-    size = _arrays.output_size(output_size, numpy.shape(x))
+    size = _arrays.output_size(output_size, x)
     candidate, _ = _input(output, dtype, "output")
     if indices is not None:
         indices = _arrays.to_index_numpy(indices, "indices")

@@ -7,8 +7,8 @@ bfloat16) and turns results back into the caller's kind. Nothing here touches va
 import operator
 import sys
 
-_FLOAT_TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64")
 _INT64_LIMIT = 1 << 63
+_CORES = None  # threads(None): the engine's count of cores, once known
 
 
 def _torch_tensor_type():
@@ -27,24 +27,38 @@ def to_numpy(x, what):
     a numpy view of its memory (no copy; bfloat16 as int16 bit patterns, with dtype "bfloat16")."""
     if not is_torch(x):
         return x, None
-    if x.device.type != "cpu":
+    if not x.is_cpu:
         raise TypeError(f"{what} is on {x.device}: poolproof runs on the CPU; pass {what}.cpu()")
-    import torch
-    x = x.detach()
-    if x.dtype == torch.bfloat16:
+    if x.requires_grad:
+        x = x.detach()
+    kind = _torch_kinds().get(x.dtype)
+    if kind is None:
+        raise TypeError(f"{what} must hold float16, bfloat16, float32 or float64, not {x.dtype}")
+    if kind == "bfloat16":
+        import torch
         return x.view(torch.int16).numpy(), "bfloat16"
-    if str(x.dtype).removeprefix("torch.") in _FLOAT_TORCH_DTYPES:
-        return x.numpy(), None
-    raise TypeError(f"{what} must hold float16, bfloat16, float32 or float64, not {x.dtype}")
+    return x.numpy(), None
+
+
+_TORCH_KINDS = {}
+
+
+def _torch_kinds():
+    """{torch dtype: "bfloat16" or "float"} for the dtypes the engine reads (built once)."""
+    if not _TORCH_KINDS:
+        import torch
+        _TORCH_KINDS.update({torch.bfloat16: "bfloat16", torch.float16: "float",
+                             torch.float32: "float", torch.float64: "float"})
+    return _TORCH_KINDS
 
 
 def to_index_numpy(x, what):
     """A numpy view of an index tensor (int64 from torch), or the numpy array as it is."""
     if not is_torch(x):
         return x
-    if x.device.type != "cpu":
+    if not x.is_cpu:
         raise TypeError(f"{what} is on {x.device}: poolproof runs on the CPU; pass {what}.cpu()")
-    return x.detach().numpy()
+    return x.detach().numpy() if x.requires_grad else x.numpy()
 
 
 def from_numpy(array, like_torch, bfloat16):
@@ -59,6 +73,12 @@ def from_numpy(array, like_torch, bfloat16):
 
 def sizes(value, what):
     """A tuple of Python ints from an int or a sequence of ints (TypeError otherwise)."""
+    # The common cases, checked without raising: an int, or a tuple (torch.Size) or list of ints.
+    if type(value) is int and 0 < value < _INT64_LIMIT:
+        return (value,)
+    if isinstance(value, (tuple, list)) and all(type(v) is int and 0 < v < _INT64_LIMIT
+                                                for v in value):
+        return tuple(value)
     try:
         operator.index(value)
     except TypeError:
@@ -84,23 +104,32 @@ def _size(item, what):
     return size
 
 
-def output_size(value, input_shape):
-    """PyTorch's output_size: an int (one spatial axis) or 1-3 sizes; None keeps that axis's input
-    size."""
+def output_size(value, input):
+    """PyTorch's output_size: an int (one spatial axis) or 1-3 sizes; None keeps that axis's size
+    in `input` (an array, or its shape)."""
     result = sizes(value, "output size")
     if None in result:
-        if len(input_shape) < len(result):
+        if not hasattr(input, "shape"):
+            raise TypeError("input must be a numpy array or a CPU torch tensor, not "
+                            f"{type(input).__name__}")
+        shape = tuple(input.shape)
+        if len(shape) < len(result):
             raise ValueError(f"output size {value!r} has more axes than the input's shape "
-                             f"{tuple(input_shape)}")
-        spatial = tuple(input_shape)[len(input_shape) - len(result):]
+                             f"{shape}")
+        spatial = shape[len(shape) - len(result):]
         result = tuple(n if m is None else m for m, n in zip(result, spatial))
     return list(result)
 
 
 def threads(value):
-    """The engine's thread count: None for every core (0), else 1 to 1024."""
+    """The engine's thread count: None for every core (counted once, at the first call: asking
+    the system costs microseconds), else 1 to 1024."""
+    global _CORES
     if value is None:
-        return 0
+        if _CORES is None:
+            from poolproof import _poolproof
+            _CORES = _poolproof.resolve_threads(0)
+        return _CORES
     count = operator.index(value)
     if not 1 <= count <= 1024:
         raise ValueError(f"threads must be in [1, 1024] or None, got {count}")
@@ -113,3 +142,8 @@ def spatial_dims(value, rank):
     if value is not None:
         return operator.index(value)
     return 1 if rank <= 2 else rank - 2
+
+
+def rank(array):
+    """The number of axes of an array (numpy's ndim; 0 for what has none)."""
+    return getattr(array, "ndim", 0)
