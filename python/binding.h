@@ -67,10 +67,9 @@ struct float_array {
 [[nodiscard]] golden::candidate_result candidate_of(golden::golden_op op, const float_array& result,
                                                     const py::handle& indices);
 
-/// Checks `candidate` against a loaded case twice: with `options` (the verdict) and strictly
-/// (how many elements are off the correctly rounded value, and the largest error in ulps).
-/// Runs without the GIL. Returns the report as a dict: passed, elements, failed_elements,
-/// off_rounded, max_error_ulps, message, worst (a dict, or None).
+/// Checks `candidate` against a loaded case (golden::check_result, without the GIL) and returns
+/// the report as a dict: passed, elements, failed_elements, off_rounded, max_error_ulps,
+/// max_bound_used, message, worst (a dict, or None).
 [[nodiscard]] py::dict check_to_dict(const golden::loaded_case& golden,
                                      const golden::candidate_result& candidate,
                                      const golden::check_options& options);
@@ -93,7 +92,9 @@ void with_element(reference::float_format format, Visit&& visit) {
   }
 }
 
-/// check_options from the Python keywords: ties "first" or "any" (ValueError otherwise).
-[[nodiscard]] golden::check_options check_options_of(bool strict, std::string_view ties);
+/// check_options from the Python keywords: ties "first" or "any", accumulation "any" or
+/// "float32" (ValueError otherwise).
+[[nodiscard]] golden::check_options check_options_of(bool strict, std::string_view ties,
+                                                     std::string_view accumulation);
 
 }  // namespace poolproof::python

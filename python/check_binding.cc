@@ -2,6 +2,8 @@
 // any input the user brings (the expectation is golden::expect on that input).
 #include <poolproof/common/error.h>
 #include <poolproof/golden/expectation.h>
+#include <poolproof/golden/op.h>
+#include <poolproof/golden/tolerance.h>
 #include <poolproof/reference/tensor.h>
 #include <pybind11/stl.h>
 
@@ -12,11 +14,6 @@
 
 namespace poolproof::python {
 namespace {
-
-bool is_backward(golden::golden_op op) {
-  return op == golden::golden_op::adaptive_avg_pool_backward ||
-         op == golden::golden_op::adaptive_max_pool_backward;
-}
 
 golden::golden_op op_of(std::string_view name) {
   const std::optional<golden::golden_op> op = golden::parse_golden_op(name);
@@ -74,8 +71,8 @@ golden::loaded_case user_case(golden::pooling_problem problem, std::string_view 
 py::dict check(std::string_view op_name, py::handle output, py::handle input,
                const std::vector<std::int64_t>& out_size, std::string_view dtype,
                py::handle indices, py::handle grad_output, bool strict, std::string_view ties,
-               std::string_view name) {
-  const golden::check_options options = check_options_of(strict, ties);
+               std::string_view accumulation, std::string_view name) {
+  const golden::check_options options = check_options_of(strict, ties, accumulation);
   golden::pooling_problem problem;
   problem.op = op_of(op_name);
   const float_array x = to_float_array(input, dtype, "input");
@@ -85,7 +82,7 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
   problem.output_size = out_size;
   const std::vector<std::int64_t> out_shape = reference::adaptive_output_shape(x.shape, out_size);
   problem.input = {x.shape, decoded(x)};
-  if (is_backward(problem.op)) {
+  if (golden::describe(problem.op).backward()) {
     if (grad_output.is_none())
       throw common::input_error(std::string(op_name) + " needs grad_output");
     const float_array g = to_float_array(grad_output, format, "grad_output");
@@ -96,7 +93,8 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
     problem.grad_output = {g.shape, decoded(g)};
   }
   const float_array result = to_float_array(output, format, "output");
-  const std::vector<std::int64_t> want = is_backward(problem.op) ? x.shape : out_shape;
+  const std::vector<std::int64_t> want =
+      golden::describe(problem.op).backward() ? x.shape : out_shape;
   if (result.shape != want) {
     throw common::input_error("output has shape " + shape_text(result.shape) + ", expected " +
                               shape_text(want));
@@ -112,9 +110,16 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
 
 }  // namespace
 
-golden::check_options check_options_of(bool strict, std::string_view ties) {
+golden::check_options check_options_of(bool strict, std::string_view ties,
+                                       std::string_view accumulation) {
   golden::check_options options;
   options.strict = strict;
+  const std::optional<golden::accumulator> rule = golden::parse_accumulator(accumulation);
+  if (!rule) {
+    throw common::input_error("accumulation must be 'any' or 'float32', got '" +
+                              std::string(accumulation) + "'");
+  }
+  options.accumulation = *rule;
   if (ties == "first") {
     options.ties = golden::tie_rule::first;
   } else if (ties == "any") {
@@ -128,7 +133,7 @@ golden::check_options check_options_of(bool strict, std::string_view ties) {
 golden::candidate_result candidate_of(golden::golden_op op, const float_array& result,
                                       const py::handle& indices) {
   golden::candidate_result candidate{result.shape, bits_of(result), {}};
-  const bool max_forward = op == golden::golden_op::adaptive_max_pool;
+  const bool max_forward = golden::describe(op).returns_indices();
   if (max_forward && indices.is_none())
     throw common::input_error("adaptive_max_pool is checked with its indices: pass indices=");
   if (!max_forward && !indices.is_none()) {
@@ -148,38 +153,27 @@ golden::candidate_result candidate_of(golden::golden_op op, const float_array& r
 
 py::dict check_to_dict(const golden::loaded_case& golden, const golden::candidate_result& candidate,
                        const golden::check_options& options) {
-  golden::case_report bounded;
-  golden::case_report exact;
+  golden::case_report report;
   {
     const py::gil_scoped_release unlocked;
-    bounded = golden::check_result(golden, candidate, options);
-    golden::check_options strict = options;
-    strict.strict = true;
-    exact = golden::check_result(golden, candidate, strict);
+    report = golden::check_result(golden, candidate, options);
   }
   py::dict d;
-  d["passed"] = bounded.passed;
-  d["elements"] = bounded.elements;
-  d["failed_elements"] = bounded.failed_elements;
-  d["message"] = bounded.message;
-  d["worst"] = bounded.worst ? py::object(element_dict(*bounded.worst)) : py::object(py::none());
-  d["off_rounded"] = exact.failed_elements;
-  // The strict run's worst failing element has the most ulps off the correctly rounded value
-  // (an index failure outranks values: then the largest value error is not known here).
-  if (exact.passed) {
-    d["max_error_ulps"] = 0.0;
-  } else if (exact.worst && exact.worst->what == "value") {
-    d["max_error_ulps"] = exact.worst->error_ulps.value_or(HUGE_VAL);
-  } else {
-    d["max_error_ulps"] = py::none();
-  }
+  d["passed"] = report.passed;
+  d["elements"] = report.elements;
+  d["failed_elements"] = report.failed_elements;
+  d["off_rounded"] = report.off_rounded;
+  d["max_error_ulps"] = optional_number(report.max_error_ulps);
+  d["max_bound_used"] = optional_number(report.max_bound_used);
+  d["message"] = report.message;
+  d["worst"] = report.worst ? py::object(element_dict(*report.worst)) : py::object(py::none());
   return d;
 }
 
 void bind_check(py::module_& module) {
   using namespace pybind11::literals;
   module.def("check", &check, "op"_a, "output"_a, "input"_a, "output_size"_a, "dtype"_a,
-             "indices"_a, "grad_output"_a, "strict"_a, "ties"_a, "name"_a);
+             "indices"_a, "grad_output"_a, "strict"_a, "ties"_a, "accumulation"_a, "name"_a);
 }
 
 }  // namespace poolproof::python

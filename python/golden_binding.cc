@@ -75,8 +75,8 @@ class golden_case_handle {
   }
 
   [[nodiscard]] py::dict check(py::handle output, py::handle indices, bool strict,
-                               std::string_view ties) const {
-    const golden::check_options options = check_options_of(strict, ties);
+                               std::string_view ties, std::string_view accumulation) const {
+    const golden::check_options options = check_options_of(strict, ties, accumulation);
     const float_array result =
         to_float_array(output, reference::format_name(case_.problem.dtype), "output");
     return check_to_dict(case_, candidate_of(case_.entry.op, result, indices), options);
@@ -97,7 +97,8 @@ void bind_golden(py::module_& module) {
       .def("entry", &golden_case_handle::entry)
       .def("arrays", &golden_case_handle::arrays)
       .def("exact", &golden_case_handle::exact)
-      .def("check", &golden_case_handle::check, "output"_a, "indices"_a, "strict"_a, "ties"_a);
+      .def("check", &golden_case_handle::check, "output"_a, "indices"_a, "strict"_a, "ties"_a,
+           "accumulation"_a);
 }
 
 }  // namespace poolproof::python

@@ -165,9 +165,10 @@ class CheckReport:
     dtype: str
     shape: tuple
     elements: int
-    failed_elements: int         # values or indices outside their bound (or wrong)
-    off_rounded: int             # values or indices other than the correctly rounded result
-    max_error_ulps: float | None  # the largest value error in ulps (None: an index outranked it)
+    failed_elements: int          # values or indices outside their bound (or wrong)
+    off_rounded: int              # values other than the correctly rounded result
+    max_error_ulps: float | None  # the largest finite value error in ulps of the rounded value
+    max_bound_used: float | None  # the largest |candidate - exact| / bound over the elements
     worst: ElementReport | None
     message: str                 # the checker's one line on the first failure ("" if passed)
 
@@ -187,17 +188,7 @@ def _report(raw, op, dtype, shape):
     return CheckReport(passed=raw["passed"], op=op, dtype=dtype, shape=tuple(shape),
                        elements=raw["elements"], failed_elements=raw["failed_elements"],
                        off_rounded=raw["off_rounded"], max_error_ulps=raw["max_error_ulps"],
-                       worst=worst, message=raw["message"])
-
-
-def _accumulation(value):
-    if value == "any":
-        return
-    if value == "float32":
-        # golden's check_options has no float32-accumulation bound in this build (issue 15).
-        raise ValueError("accumulation='float32' needs the golden checker's float32 bound, "
-                         "which this build does not have; use accumulation='any'")
-    raise ValueError(f"accumulation must be 'any' or 'float32', got {value!r}")
+                       max_bound_used=raw["max_bound_used"], worst=worst, message=raw["message"])
 
 
 def check(output, input, output_size, op="adaptive_avg_pool", *, indices=None, grad_output=None,
@@ -208,12 +199,12 @@ def check(output, input, output_size, op="adaptive_avg_pool", *, indices=None, g
     output: the result to check (for backward ops, grad_input), of the input's dtype.
     input: the forward input; output_size as adaptive_avg_pool; op: one of poolproof.OPS.
     indices: the argmax (required for adaptive_max_pool); grad_output: for backward ops.
-    accumulation: "any" bounds every summation order in the input's format (a 16-bit kernel
-    may accumulate in float16 or float32); "float32" is not available in this build.
+    accumulation: the summation contract the bounds assume (golden/CHECKING.md section 3):
+    "any" order in the input's format or wider (a 16-bit kernel may accumulate in float16), or
+    "float32" (16-bit formats accumulated in float32 and rounded once, PyTorch's opmath).
     strict: demand the correctly rounded value; ties: "first" (PyTorch's index) or "any".
     The expectation is computed in exact arithmetic (about a microsecond per input element).
     """
-    _accumulation(accumulation)
     x, dtype = _input(input, dtype)
     size = _arrays.output_size(output_size, x)
     candidate, _ = _input(output, dtype, "output")
@@ -221,7 +212,8 @@ def check(output, input, output_size, op="adaptive_avg_pool", *, indices=None, g
         indices = _arrays.to_index_numpy(indices, "indices")
     if grad_output is not None:
         grad_output, _ = _input(grad_output, dtype, "grad_output")
-    raw = _core.check(op, candidate, x, size, dtype, indices, grad_output, strict, ties, name)
+    raw = _core.check(op, candidate, x, size, dtype, indices, grad_output, strict, ties,
+                      accumulation, name)
     dtype_name = dtype or str(numpy.asarray(x).dtype)
     return _report(raw, op, dtype_name, numpy.shape(candidate))
 

@@ -61,21 +61,23 @@ class GoldenCase:
             return torch.from_numpy(array.view(numpy.int16).copy()).view(torch.bfloat16)
         return torch.from_numpy(array.copy())
 
-    def check(self, output, indices=None, *, strict=False, ties="first"):
+    def check(self, output, indices=None, *, strict=False, ties="first", accumulation="any"):
         """A result (numpy or torch; for max forward with its indices, or the (values, indices)
-        pair) checked against this case by golden's checker: a poolproof.CheckReport."""
+        pair) checked against this case by golden's checker: a poolproof.CheckReport (options
+        as poolproof.check)."""
         if self.op == "adaptive_max_pool" and indices is None and isinstance(output, tuple):
             output, indices = output
         candidate, _ = _arrays.to_numpy(output, "output")
         if indices is not None:
             indices = _arrays.to_index_numpy(indices, "indices")
-        raw = self._handle.check(candidate, indices, strict, ties)
+        raw = self._handle.check(candidate, indices, strict, ties, accumulation)
         return poolproof._report(raw, self.op, self.dtype, numpy.shape(candidate))
 
-    def assert_close(self, output, indices=None, *, strict=False, ties="first"):
+    def assert_close(self, output, indices=None, *, strict=False, ties="first",
+                     accumulation="any"):
         """Raises AssertionError (with poolproof.testing's message) unless check passes."""
         __tracebackhide__ = True
-        report = self.check(output, indices, strict=strict, ties=ties)
+        report = self.check(output, indices, strict=strict, ties=ties, accumulation=accumulation)
         if not report.passed:
             raise AssertionError(f"golden case {self.name}\n{report}")
         return report

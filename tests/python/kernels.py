@@ -74,14 +74,15 @@ def max_pool(x, out, rule="ceil", ties="first"):
 
 
 @numpy.errstate(all="ignore")
-def avg_pool_backward(grad, input_shape, spatial_dims, rule="ceil"):
-    """grad_input: each window's g/L added to its elements, in float64, rounded once."""
+def avg_pool_backward(grad, input_shape, spatial_dims, rule="ceil", accumulate=numpy.float64):
+    """grad_input: each window's g/L added to its elements in `accumulate`, rounded once."""
     out = grad.shape[grad.ndim - spatial_dims:]
     _, flat = planes(grad, spatial_dims)
     spatial = tuple(input_shape[len(input_shape) - spatial_dims:])
-    result = numpy.zeros((flat.shape[0],) + spatial, numpy.float64)
+    acc = numpy.dtype(accumulate).type
+    result = numpy.zeros((flat.shape[0],) + spatial, acc)
     for p, plane in enumerate(flat):
         for index, box in boxes(spatial, out, rule):
             size = math.prod(s.stop - s.start for s in box)
-            result[(p,) + box] += numpy.float64(plane[index]) / size
+            result[(p,) + box] += acc(acc(plane[index]) / acc(size))
     return result.astype(grad.dtype).reshape(input_shape)

@@ -114,24 +114,36 @@ def test_max_backward_to_the_last_tie_fails():
     assert not report.passed and report.failed_elements == 4
 
 
-def test_float16_accumulation_passes_the_any_order_bound():
-    # The any-order bound covers a float16 kernel that accumulates in float16; telling it from
-    # PyTorch's float32 accumulation needs accumulation="float32" (golden, issue 15).
+def test_float16_accumulation_fails_the_float32_contract_and_passes_any_order():
     x = (RNG.random((2, 300)) + 1).astype(numpy.float16)
     in_float16 = kernels.avg_pool(x, (3,), order="forward", accumulate=numpy.float16)
-    report = poolproof.check(in_float16, x, 3)
-    assert report.passed and report.off_rounded > 0 and report.max_error_ulps >= 1
+    in_float32 = kernels.avg_pool(x, (3,), order="forward", accumulate=numpy.float32)
+    # The any-order bound admits a float16 accumulator; PyTorch's contract (opmath) does not.
+    assert poolproof.check(in_float16, x, 3).passed
+    assert poolproof.check(in_float32, x, 3, accumulation="float32").passed
+    message = failure(lambda: assert_adaptive_pool_close(in_float16, x, 3,
+                                                         accumulation="float32"))
+    assert message.startswith("adaptive_avg_pool float16, output [2, 3]: FAILED, ")
+    assert "elements outside their error bound" in message and "\n  worst: output[" in message
 
 
-@pytest.mark.parametrize("value,message", [
-    ("float32", "accumulation='float32' needs the golden checker's float32 bound, which this "
-                "build does not have; use accumulation='any'"),
-    ("float64", "accumulation must be 'any' or 'float32', got 'float64'"),
-])
-def test_accumulation_other_than_any_is_refused(value, message):
+def test_float16_accumulation_backward_fails_the_float32_contract():
+    # 2 -> 300: each input is covered by about 150 windows, whose shares a float16 kernel sums
+    # in float16.
+    x = numpy.ones((1, 3, 2), numpy.float16)
+    grad = (RNG.random((1, 3, 300)) + 1).astype(numpy.float16)
+    in_float16 = kernels.avg_pool_backward(grad, x.shape, 1, accumulate=numpy.float16)
+    in_float32 = kernels.avg_pool_backward(grad, x.shape, 1, accumulate=numpy.float32)
+    check = lambda result, rule: poolproof.check(result, x, 300, "adaptive_avg_pool_backward",
+                                                 grad_output=grad, accumulation=rule).passed
+    assert check(in_float16, "any") and check(in_float32, "float32")
+    assert not check(in_float16, "float32")
+
+
+def test_an_unknown_accumulation_is_refused():
     x = normal((1, 4))
-    with pytest.raises(ValueError, match=message):
-        poolproof.check(poolproof.adaptive_avg_pool(x, 2), x, 2, accumulation=value)
+    with pytest.raises(ValueError, match="accumulation must be 'any' or 'float32', got 'float64'"):
+        poolproof.check(poolproof.adaptive_avg_pool(x, 2), x, 2, accumulation="float64")
 
 
 def test_report_counts_elements_off_the_correctly_rounded_value():
@@ -143,6 +155,7 @@ def test_report_counts_elements_off_the_correctly_rounded_value():
     assert report.off_rounded == numpy.count_nonzero(sequential != rounded) > 0
     assert report.max_error_ulps > 0 and report.worst.bound_ulps > report.worst.error_ulps
     assert 0 < report.worst.bound_used <= 1 and report.message == ""
+    assert report.max_bound_used == report.worst.bound_used
     strict = poolproof.check(sequential, x, 3, strict=True)
     assert not strict.passed and strict.failed_elements == report.off_rounded
 
