@@ -1,5 +1,5 @@
 // Exact window sums in hardware doubles for the formats other than binary32 (whose SIMD pass is
-// in fast_simd.cc): binary64 by splitting each value on a grid, the 16-bit formats by widening
+// in simd.cc): binary64 by splitting each value on a grid, the 16-bit formats by widening
 // exactly. They replace a scan plus a fixed-point loop per element in avg pooling.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "engine/float_bits.h"
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 namespace poolproof::engine::detail {
 

@@ -7,7 +7,7 @@
 #include <bit>
 #include <cstring>
 
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 // The 8-lane helpers have internal linkage and are reached only from this file's avx2 entry
 // points, so clang's warning about passing their vectors across an ABI boundary does not apply.

@@ -1,4 +1,4 @@
-// The exact double window sums (reference/fast_double_sums.h) against the 128-bit fixed-point
+// The exact double window sums (engine/double_sums.h) against the 128-bit fixed-point
 // sums: binary64 in both lane widths and the 16-bit formats, on ordinary, wide and subnormal
 // values.
 #include "engine/double_sums.h"

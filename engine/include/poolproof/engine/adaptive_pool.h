@@ -5,7 +5,7 @@
 // the window's least exponent. A scan of the window's exponent range picks the narrowest exact
 // accumulator: hardware doubles where every partial sum is provably exact (binary32 and the
 // 16-bit formats: one SIMD pass sums and scans; binary64: each value split into two doubles on a
-// grid, fast_double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
+// grid, engine/double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
 // once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
 // by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
 // channels) are split into up to `threads` ranges run by oneTBB's worker pool. Nothing is converted

@@ -1,0 +1,95 @@
+// The fast engine's max forward pass: PyTorch's scan rule per window (binary32 planes go to the
+// SIMD kernels of max_forward_simd.cc), the winner's own pattern as the value.
+#include <poolproof/engine/adaptive_pool.h>
+
+#include <limits>
+#include <type_traits>
+
+#include "engine/planes.h"
+
+namespace poolproof::engine {
+namespace detail {
+namespace {
+
+// PyTorch's scan: a NaN always wins (so the last one does), otherwise only a strictly greater
+// value; the running maximum starts at -inf on the first element. The output is read back from
+// the winner's position, so it is the winner's pattern (if nothing beat -inf, the first element
+// is -inf itself).
+template <typename F>
+std::int64_t argmax(const geometry& g, const typename F::storage* plane, const box3& box) {
+  std::int64_t best_at = first_offset(g, box);
+  if constexpr (std::is_floating_point_v<typename F::storage>) {
+    auto best = -std::numeric_limits<typename F::storage>::infinity();
+    for_each_offset(g, box, [&](std::int64_t offset) {
+      const auto value = plane[offset];
+      if (value > best || value != value) {
+        best = value;
+        best_at = offset;
+      }
+    });
+  } else {
+    // 16-bit patterns: keys order non-NaN patterns like their values (-0 and +0 both map to 0).
+    auto best_key = -static_cast<std::int64_t>(F::infinity);
+    bool best_nan = false;
+    for_each_offset(g, box, [&](std::int64_t offset) {
+      const std::uint64_t bits = F::to_bits(plane[offset]);
+      const std::uint64_t magnitude = bits & ~F::sign_mask;
+      const bool nan = magnitude > F::infinity;
+      const auto key = (bits & F::sign_mask) != 0 ? -static_cast<std::int64_t>(magnitude)
+                                                  : static_cast<std::int64_t>(magnitude);
+      if (nan || (!best_nan && key > best_key)) {
+        best_key = key;
+        best_nan = nan;
+        best_at = offset;
+      }
+    });
+  }
+  return best_at;
+}
+
+template <typename F>
+void max_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
+                std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    if (g.in_plane < (std::int64_t{1} << 31))
+      return max_planes_binary32(g, input, output, indices, first, end);
+  }
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* plane = input + p * g.in_plane;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      const std::int64_t best_at = argmax<F>(g, plane, box);
+      output[p * g.out_plane + at] = F::from_bits(F::to_bits(plane[best_at]));
+      indices[p * g.out_plane + at] = best_at;
+    });
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+template <element T>
+void adaptive_max_pool(reference::float_format format, std::span<const std::int64_t> input_shape,
+                       std::span<const T> input, std::span<const std::int64_t> out_size,
+                       std::span<T> output, std::span<std::int64_t> indices, unsigned threads) {
+  const detail::geometry& g =
+      detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  if (indices.size() != output.size())
+    throw common::input_error("max pool indices and output differ");
+  detail::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      detail::max_planes<F>(g, input.data(), output.data(), indices.data(), first, end);
+    });
+  });
+}
+
+#define POOLPROOF_MAX_FORWARD(T)                                                             \
+  template void adaptive_max_pool<T>(reference::float_format, std::span<const std::int64_t>, \
+                                     std::span<const T>, std::span<const std::int64_t>,      \
+                                     std::span<T>, std::span<std::int64_t>, unsigned);
+POOLPROOF_MAX_FORWARD(std::uint16_t)
+POOLPROOF_MAX_FORWARD(float)
+POOLPROOF_MAX_FORWARD(double)
+#undef POOLPROOF_MAX_FORWARD
+
+}  // namespace poolproof::engine
