@@ -179,6 +179,13 @@ void max_planes_binary32(const geometry& g, const float* input, float* output,
                          max_kernel kernel = max_kernel::automatic,
                          simd_level ceiling = simd_level::avx512);
 
+/// Writes the binary32 value of each of `count` binary16 or bfloat16 patterns (`format`) to
+/// `out`, exactly: finite values, -0, infinities, and NaNs (as NaNs, payload kept in the upper
+/// fraction bits), so comparisons of the floats order them as their values; widen.cc, on the
+/// CPU's best lanes up to `ceiling` (tests compare the levels).
+void widen_to_binary32(reference::float_format format, const std::uint16_t* in, float* out,
+                       std::int64_t count, simd_level ceiling = simd_level::avx512);
+
 /// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
 /// windows whose exponent spread exceeds 127 bits).
 template <typename F>
