@@ -150,7 +150,7 @@ void fast_max_backward(const pool_data<T>& d, unsigned threads) {
 // The OR of every 64-bit word of [begin, end) (a multiple of 64 bytes apart), in four independent
 // 16-byte accumulators: work light enough that the loads set the pace.
 std::uint64_t or_words(const std::byte* begin, const std::byte* end) {
-  using words = std::uint64_t [[gnu::vector_size(16)]];
+  using words [[gnu::vector_size(16)]] = std::uint64_t;
   words a{}, b{}, c{}, d{};
   for (const std::byte* at = begin; at < end; at += 64) {
     words x[4];
