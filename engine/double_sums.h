@@ -4,7 +4,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <cmath>
 #include <concepts>
+#include <cstdint>
 #include <optional>
 
 #include "engine/float_bits.h"
@@ -38,6 +41,41 @@ inline float widened(std::uint16_t bits) {
     const auto wide = static_cast<std::uint32_t>(bits);
     return std::bit_cast<float>(((wide & 0x8000u) << 16) | ((wide & 0x7FFFu) << 13)) * 0x1p112f;
   }
+}
+
+/// The pattern of `x`'s value rounded once to binary16 or bfloat16 (to nearest, ties to even,
+/// overflow to infinity, subnormals included); x finite. bfloat16 is binary32's upper half after
+/// the rounding bias; binary16 follows F. Giesen's float_to_half_fast3_rtne: results below 2^-14
+/// are rounded by a hardware addition of 0.5 (whose ulp is the half's least subnormal), others
+/// by the bias on the low 13 bits, a carry reaching the exponent (infinity from 65520 up).
+template <typename F>
+inline std::uint16_t narrowed(float x) {
+  const auto bits = std::bit_cast<std::uint32_t>(x);
+  if constexpr (std::same_as<F, bfloat16_traits>) {
+    return static_cast<std::uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+  } else {
+    const std::uint32_t sign = bits & 0x80000000u;
+    const std::uint32_t magnitude = bits ^ sign;
+    std::uint32_t half = 0x7C00u;  // 2^16 and above
+    if (magnitude < 113u << 23) {
+      half = std::bit_cast<std::uint32_t>(std::bit_cast<float>(magnitude) + 0.5f) - 0x3F000000u;
+    } else if (magnitude < 143u << 23) {
+      half = (magnitude - (112u << 23) + 0xFFFu + ((magnitude >> 13) & 1u)) >> 13;
+    }
+    return static_cast<std::uint16_t>(half | (sign >> 16));
+  }
+}
+
+/// round_to(F, sum) for a finite double `sum`, F binary16 or bfloat16: through binary32 when it
+/// holds the value exactly (one rounding then), else from the double's integer significand.
+template <typename F>
+inline std::uint16_t narrowed_exactly(double sum) {
+  const auto single = static_cast<float>(sum);
+  if (static_cast<double>(single) == sum) return narrowed<F>(single);
+  int exponent = 0;
+  const double fraction = std::frexp(std::fabs(sum), &exponent);
+  const auto magnitude = static_cast<std::uint64_t>(std::ldexp(fraction, 53));
+  return static_cast<std::uint16_t>(round_quotient<F>(sum < 0, magnitude, exponent - 53, 1));
 }
 
 /// A 16-bit window's sum in doubles and its exponent range in one pass, with the guarantee of

@@ -1,11 +1,13 @@
 // The fast engine's max backward pass: a binary32 or binary64 plane whose inputs have at most
-// two choosers each is summed by hardware additions, which are then exact (add_in_hardware);
-// other planes chain each input's choosers and sum them exactly.
+// two choosers each is summed by hardware additions, which are then exact (add_in_hardware); a
+// 16-bit plane whose sums doubles hold exactly is summed in doubles and rounded once per input
+// (add_in_doubles); other planes chain each input's choosers and sum them exactly.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
 #include <optional>
 
+#include "engine/double_sums.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -198,6 +200,58 @@ void add_ascending(const typename F::storage* grads, const std::int64_t* indices
   for (std::int64_t o = 0; o < out_plane; ++o) plane[indices[o]] += grads[o];
 }
 
+// Whether the 16-bit gradients are finite and their exponent range makes every partial sum of
+// up to `count` of them a multiple of 2^unit below 2^(unit + 53), so exact in doubles in any
+// order (see double_pass). One branch-free pass.
+template <typename F>
+bool sums_fit_doubles(const std::uint16_t* grads, std::int64_t size, std::int64_t count) {
+  // In signed 16-bit lanes (SSE2 has their min and max): magnitude - 1 wraps a zero to 0x7FFF,
+  // above every other, so zeros drop out of the least unless all are zero.
+  std::int16_t least = 0x7FFF, greatest = 0;
+  for (std::int64_t o = 0; o < size; ++o) {
+    const auto magnitude = static_cast<std::int16_t>(grads[o] & 0x7FFF);
+    least = std::min(least, static_cast<std::int16_t>((magnitude - 1) & 0x7FFF));
+    greatest = std::max(greatest, magnitude);
+  }
+  const exponent_range range =
+      magnitude_range<F>(least == 0x7FFF ? ~std::uint64_t{0} : static_cast<std::uint64_t>(least),
+                         static_cast<std::uint64_t>(greatest));
+  return !range.special && range.sum_bits<F>(static_cast<std::uint64_t>(count)) <= 53;
+}
+
+// binary16 and bfloat16 planes whose gradients sums_fit_doubles vouched for: each input's
+// gradients are added in a double, exactly, and the sum rounded once (narrowed_exactly); an
+// input nobody chose keeps +0, and a zero sum is +0, as the double sums start at +0. `sums`
+// holds in_plane doubles, all +0, and is left so.
+template <typename F>
+void add_in_doubles(const std::uint16_t* grads, const std::int64_t* indices, std::int64_t out_plane,
+                    double* sums, std::uint16_t* plane) {
+  for (std::int64_t o = 0; o < out_plane; ++o)
+    sums[indices[o]] += static_cast<double>(widened<F>(grads[o]));
+  for (std::int64_t o = 0; o < out_plane; ++o)
+    plane[indices[o]] = narrowed_exactly<F>(sums[indices[o]]);
+  for (std::int64_t o = 0; o < out_plane; ++o) sums[indices[o]] = 0;
+}
+
+// add_in_doubles for indices that ascend_without_triples: an input has one chooser, whose
+// pattern it takes (chosen_once), or two in a row, whose sum +0 + a + b is exact in doubles and
+// rounded once.
+template <typename F>
+void add_ascending_in_doubles(const std::uint16_t* grads, const std::int64_t* indices,
+                              std::int64_t out_plane, std::uint16_t* plane) {
+  for (std::int64_t o = 0; o < out_plane; ++o) {
+    const std::int64_t at = indices[o];
+    if (o + 1 < out_plane && indices[o + 1] == at) {
+      const double sum = (0.0 + static_cast<double>(widened<F>(grads[o]))) +
+                         static_cast<double>(widened<F>(grads[o + 1]));
+      plane[at] = narrowed_exactly<F>(sum);
+      ++o;
+    } else {
+      plane[at] = static_cast<std::uint16_t>(chosen_once<F>(grads[o]));
+    }
+  }
+}
+
 template <typename F>
 void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
                          const std::int64_t* indices, typename F::storage* grad_input,
@@ -206,6 +260,14 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
   constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
   const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
   std::vector<std::uint32_t> choosers(hardware && small ? static_cast<std::size_t>(g.in_plane) : 0);
+  constexpr bool sixteen_bit = std::same_as<typename F::storage, std::uint16_t>;
+  std::vector<double> sums(sixteen_bit && small ? static_cast<std::size_t>(g.in_plane) : 0);
+  // One check of the worker's gradients usually clears every plane; else each plane is checked.
+  bool doubles_everywhere = false;
+  if constexpr (sixteen_bit) {
+    doubles_everywhere = sums_fit_doubles<F>(grad_output + first * g.out_plane,
+                                             (end - first) * g.out_plane, g.out_plane);
+  }
   std::optional<chooser_table> table;  // built for the first plane that needs it
   // An infinity or NaN anywhere in the worker's gradients leaves the hardware path out.
   const bool finite =
@@ -230,6 +292,15 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
       }
       if (finite && add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane))
         continue;
+    } else if constexpr (sixteen_bit) {
+      if (doubles_everywhere || sums_fit_doubles<F>(grads, g.out_plane, g.out_plane)) {
+        if (one_row && ascending_without_triples(chosen, g.out_plane)) {
+          add_ascending_in_doubles<F>(grads, chosen, g.out_plane, plane);
+        } else {
+          add_in_doubles<F>(grads, chosen, g.out_plane, sums.data(), plane);
+        }
+        continue;
+      }
     }
     if (!table) table.emplace(g.in_plane, g.out_plane);
     table->scatter<F>(grads, chosen, g.out_plane, static_cast<std::uint64_t>(p) + 1, plane);

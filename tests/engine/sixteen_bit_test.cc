@@ -1,17 +1,20 @@
-// The fast engine's 16-bit paths that borrow binary32 machinery: the exact widening of binary16
-// and bfloat16 patterns (every pattern, every SIMD level) and the max forward pass that scans
-// widened planes with the binary32 kernels, against the plain reference.
+// The fast engine's 16-bit paths that borrow wider hardware formats: the exact widening of
+// binary16 and bfloat16 patterns (every pattern, every SIMD level), the max forward pass that
+// scans widened planes with the binary32 kernels, the rounding of exact doubles back to 16 bits,
+// and the max backward pass that sums in doubles, against the plain reference.
 #include <gtest/gtest.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
 
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <span>
 #include <vector>
 
+#include "engine/double_sums.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -141,6 +144,134 @@ TEST(FastSixteenBit, MaxOfPlanesPastTheWidenedLimitScansThePatterns) {
         stress_patterns(format, static_cast<std::size_t>(shape[1]), engine);
     EXPECT_EQ(fast_max(format, shape, input, out, 1), reference_max(format, shape, input, out));
   }
+}
+
+// Doubles near every kind of 16-bit rounding decision: each pattern's value and the midpoints on
+// either side of it, nudged by a binary32 ulp and by a double ulp (the latter past binary32's
+// precision), in both signs; then random doubles of any length.
+template <typename F>
+std::vector<double> rounding_cases(std::mt19937& engine) {
+  std::vector<double> cases;
+  const std::uint32_t finite_top = F::format == float_format::binary16 ? 0x7C00u : 0x7F80u;
+  for (std::uint32_t bits = 0; bits < finite_top; bits += bits + 7 >= finite_top ? 1 : 7) {
+    const auto value = static_cast<double>(detail::widened<F>(static_cast<std::uint16_t>(bits)));
+    // Past the greatest finite value, the next pattern is infinity: the midpoint to it is where
+    // rounding overflows.
+    const double next =
+        bits + 1 == finite_top
+            ? 2 * value -
+                  static_cast<double>(detail::widened<F>(static_cast<std::uint16_t>(bits - 1)))
+            : static_cast<double>(detail::widened<F>(static_cast<std::uint16_t>(bits + 1)));
+    const double midpoint = (value + next) / 2;
+    for (const double x :
+         {value, midpoint, std::nextafter(midpoint, 0.0), std::nextafter(midpoint, 1e300),
+          static_cast<double>(std::nextafter(static_cast<float>(midpoint), 0.0f)),
+          static_cast<double>(std::nextafter(static_cast<float>(midpoint), 1e30f))}) {
+      cases.push_back(x);
+      cases.push_back(-x);
+    }
+  }
+  std::uniform_int_distribution<std::uint64_t> any(0, ~std::uint64_t{0});
+  std::uniform_int_distribution<int> scale(-150, 140);
+  for (int i = 0; i < 20000; ++i) {
+    const double unit = std::ldexp(1.0, scale(engine));
+    const auto significand = static_cast<double>(any(engine) >> (any(engine) % 64));
+    cases.push_back((i % 2 == 0 ? 1 : -1) * significand * unit);
+  }
+  return cases;
+}
+
+template <typename F>
+void expect_narrowing_rounds_once(std::mt19937& engine) {
+  for (const double x : rounding_cases<F>(engine)) {
+    if (!std::isfinite(x)) continue;
+    const std::uint64_t want =
+        round_to(F::format, decode(float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+    ASSERT_EQ(detail::narrowed_exactly<F>(x), want) << std::hexfloat << x;
+  }
+}
+
+TEST(FastSixteenBit, ExactDoublesRoundOnceTo16Bits) {
+  std::mt19937 engine(29);
+  expect_narrowing_rounds_once<detail::binary16_traits>(engine);
+  expect_narrowing_rounds_once<detail::bfloat16_traits>(engine);
+}
+
+std::vector<std::uint16_t> fast_max_backward(float_format format, const sizes& shape,
+                                             const sizes& out,
+                                             const std::vector<std::uint16_t>& grads,
+                                             const std::vector<std::int64_t>& indices) {
+  std::vector<std::uint16_t> grad_input(static_cast<std::size_t>(reference::element_count(shape)));
+  adaptive_max_pool_backward<std::uint16_t>(format, shape, out, grads, indices, grad_input);
+  return grad_input;
+}
+
+std::vector<std::uint16_t> reference_max_backward(float_format format, const sizes& shape,
+                                                  const sizes& out,
+                                                  const std::vector<std::uint16_t>& grads,
+                                                  const std::vector<std::int64_t>& indices) {
+  reference::exact_tensor tensor{reference::adaptive_output_shape(shape, out), {}};
+  for (std::uint16_t g : grads) tensor.values.push_back(decode(format, g));
+  std::vector<std::uint16_t> result;
+  for (const reference::extended_rational& x :
+       reference::adaptive_max_pool_backward(tensor, indices, shape, out.size()).values)
+    result.push_back(static_cast<std::uint16_t>(round_to(format, x)));
+  return result;
+}
+
+TEST(FastSixteenBit, MaxBackwardMatchesTheReferenceThroughDoubleSums) {
+  // Overlapping windows give inputs two or more choosers (an input repeated in every window of
+  // a constant row); the gradients make ties at midpoints, overflow, cancellation to +0, -0,
+  // subnormals, and planes that leave the doubles path: an infinity, a NaN, a spread too wide.
+  std::mt19937 engine(31);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{40, 33}, {10}}, {{6, 5}, {9}}, {{3, 9, 11}, {4, 7}}, {{4, 3, 5}, {6, 6}}}) {
+    for (const float_format format : sixteen_bit_formats) {
+      const bool half = format == float_format::binary16;
+      const std::int64_t planes = shape[0];
+      const sizes spatial(shape.begin() + 1, shape.end());
+      std::vector<std::uint16_t> input = stress_patterns(
+          format, static_cast<std::size_t>(reference::element_count(shape)), engine);
+      // A constant plane: every window picks its first element, shared with the previous one.
+      std::fill(input.begin(), input.begin() + reference::element_count(spatial), 0x3C00);
+      std::vector<std::int64_t> indices = fast_max(format, shape, input, out, 1).indices;
+      const std::int64_t out_plane = reference::element_count(out);
+      std::vector<std::uint16_t> grads(static_cast<std::size_t>(planes * out_plane));
+      const std::array<std::uint16_t, 10> pool{
+          0x3C00,
+          0x3C01,
+          0x0001,
+          0x8000,
+          0x0000,  // 1, 1 + ulp, least subnormal, -0, +0
+          static_cast<std::uint16_t>(half ? 0x7BFF : 0x7F7F),  // the greatest finite value
+          static_cast<std::uint16_t>(half ? 0xBC00 : 0xBF80),  // -1
+          static_cast<std::uint16_t>(half ? 0x1400 : 0x3A80),  // a value near an ulp of 1
+          0x3E00,
+          0xC200};
+      std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+      for (std::uint16_t& g : grads) g = pool[pick(engine)];
+      const std::size_t last = grads.size() - 1;
+      grads[last] = static_cast<std::uint16_t>(half ? 0x7C00 : 0x7F80);            // +inf: fallback
+      grads[last - static_cast<std::size_t>(out_plane)] = half ? 0x7E01 : 0x7FC1;  // NaN
+      EXPECT_EQ(fast_max_backward(format, shape, out, grads, indices),
+                reference_max_backward(format, shape, out, grads, indices))
+          << reference::format_name(format) << " " << shape.size() << "-D";
+    }
+  }
+}
+
+TEST(FastSixteenBit, MaxBackwardRoundsASumOnceNotThroughBinary32) {
+  // Seven windows over three inputs: the first input has three choosers, whose gradients sum to
+  // 1 + half an ulp + a little: up to the next value, where binary32 first would round to the
+  // midpoint and the tie then to even (1).
+  const sizes shape{1, 3}, out{7};
+  const std::vector<std::int64_t> indices{0, 0, 0, 1, 1, 2, 2};
+  const std::vector<std::uint16_t> half{0x3C00, 0x1000, 0x0001, 0, 0, 0, 0};  // 1, 2^-11, 2^-24
+  EXPECT_EQ(fast_max_backward(float_format::binary16, shape, out, half, indices),
+            (std::vector<std::uint16_t>{0x3C01, 0, 0}));
+  const std::vector<std::uint16_t> brain{0x3F80, 0x3B80, 0x2F80, 0, 0, 0, 0};  // 1, 2^-8, 2^-32
+  EXPECT_EQ(fast_max_backward(float_format::bfloat16, shape, out, brain, indices),
+            (std::vector<std::uint16_t>{0x3F81, 0, 0}));
 }
 
 }  // namespace
