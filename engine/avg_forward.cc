@@ -1,8 +1,12 @@
 // The fast engine's avg forward pass: each window's exact sum in the narrowest exact
 // accumulator its exponent range allows (doubles, int64, __int128, a GMP integer), rounded once.
+// 16-bit planes are widened exactly to binary32 and share its double passes.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
+#include <vector>
 
 #include "engine/double_sums.h"
 #include "engine/planes.h"
@@ -86,6 +90,45 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
   }
 }
 
+// The mean sum / count rounded once to binary16 or bfloat16, for an exact double sum: through
+// q = RN53(x) and f = RN24(q). Rounding is monotone, so when f's two binary32 neighbours round to
+// the same 16-bit value h, everything between them does, q and x included, and h is the answer;
+// otherwise (f at or beside a 16-bit midpoint, or zero, or past binary32's range) the exact
+// quotient of the sum's integer significand decides. An exact zero mean is +0.
+template <typename F>
+std::uint64_t round_mean_16(double sum, std::uint64_t count) {
+  sum += 0.0;
+  const auto f = static_cast<float>(sum / static_cast<double>(count));
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(f);
+  const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+  const std::uint16_t h = narrowed<F>(f);
+  if (magnitude != 0 && magnitude < 0x7F800000u &&
+      narrowed<F>(std::bit_cast<float>(bits - 1)) == h &&
+      narrowed<F>(std::bit_cast<float>(bits + 1)) == h)
+    return h;
+  int exponent = 0;
+  const double fraction = std::frexp(std::fabs(sum), &exponent);
+  return round_quotient<F>(sum < 0, static_cast<std::uint64_t>(std::ldexp(fraction, 53)),
+                           exponent - 53, count);
+}
+
+// A 16-bit window's mean from its plane widened exactly to binary32 (`wide`): the binary32 pass
+// sums and scans it (its range is the binary32 view of the same values, so its exactness
+// condition holds), else the 16-bit path decides from the patterns.
+template <typename F>
+std::uint64_t widened_window_mean(const geometry& g, const float* wide, const std::uint16_t* plane,
+                                  const box3& box) {
+  const auto count = static_cast<std::uint64_t>(box.volume());
+  const bool one_row = box.w0.length() == 1 && box.w1.length() == 1;
+  const double_pass pass = box.w2.length() >= 8 ? sum_and_scan(g, wide, box)
+                           : one_row
+                               ? sum_and_scan_row(wide + first_offset(g, box), 0, box.w2.length())
+                               : sum_and_scan_scalar(g, wide, box);
+  if (!pass.range.special && pass.range.sum_bits<binary32_traits>(count) <= 53)
+    return round_mean_16<F>(pass.sum, count);
+  return window_mean<F>(g, plane, box);
+}
+
 // A binary32 window's sum in doubles, without an exponent scan (the caller vouches that every
 // partial sum is exact); one-row windows skip the nested loops.
 double window_sum_in_doubles(const geometry& g, const float* plane, const box3& box) {
@@ -103,7 +146,9 @@ double window_sum_in_doubles(const geometry& g, const float* plane, const box3& 
 // plane's unit, and its partial sums stay below 2^(unit + 53)), each window is summed without a
 // scan of its own and rounded once. Returns false, writing nothing, when the plane needs the
 // per-window path (an infinity or NaN, or too wide a spread).
-bool avg_plane_in_doubles(const geometry& g, const float* plane, float* out) {
+// F: binary32, or a 16-bit format whose plane was widened exactly into `plane`.
+template <typename F>
+bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::storage* out) {
   const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
   const exponent_range range = sum_and_scan(g, plane, whole).range;
   const auto largest = static_cast<std::uint64_t>(g.largest_window);
@@ -111,9 +156,13 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, float* out) {
   for_each_output(g, [&](std::int64_t at, const box3& box) {
     const double sum = window_sum_in_doubles(g, plane, box);
     const auto count = static_cast<std::uint64_t>(box.volume());
-    const auto bits = round_quotient_binary32(sum, 0, count);
-    out[at] = binary32_traits::from_bits(
-        bits ? *bits : round_double_sum<binary32_traits>(sum, range, count));
+    if constexpr (std::same_as<F, binary32_traits>) {
+      const auto bits = round_quotient_binary32(sum, 0, count);
+      out[at] = binary32_traits::from_bits(
+          bits ? *bits : round_double_sum<binary32_traits>(sum, range, count));
+    } else {
+      out[at] = static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
+    }
   });
   return true;
 }
@@ -125,16 +174,46 @@ bool small_windows(const geometry& g) {
                              [](const reference::window& w) { return w.length() < 8; });
 }
 
+// 16-bit planes of at most this many elements are widened to binary32 (kept per thread up to
+// widened_kept elements) and take the binary32 passes.
+constexpr std::int64_t widened_plane_limit = std::int64_t{1} << 20;
+constexpr std::size_t widened_kept = std::size_t{1} << 16;
+
+// binary16 and bfloat16 planes through the binary32 passes: each plane widened exactly, then the
+// whole-plane scan of small windows or each window's binary32 pass, rounded once to 16 bits.
+template <typename F>
+void avg_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
+                        std::int64_t first, std::int64_t end) {
+  thread_local std::vector<float> wide;
+  if (wide.size() < static_cast<std::size_t>(g.in_plane))
+    wide.resize(static_cast<std::size_t>(g.in_plane));
+  const bool whole_plane_scan = small_windows(g);
+  for (std::int64_t p = first; p < end; ++p) {
+    const std::uint16_t* plane = input + p * g.in_plane;
+    std::uint16_t* out = output + p * g.out_plane;
+    widen_to_binary32(F::format, plane, wide.data(), g.in_plane);
+    if (whole_plane_scan && avg_plane_in_doubles<F>(g, wide.data(), out)) continue;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      out[at] = static_cast<std::uint16_t>(widened_window_mean<F>(g, wide.data(), plane, box));
+    });
+  }
+  if (wide.size() > widened_kept) std::vector<float>().swap(wide);
+}
+
 template <typename F>
 void avg_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
                 std::int64_t first, std::int64_t end) {
+  if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    if (g.in_plane <= widened_plane_limit)
+      return avg_planes_widened<F>(g, input, output, first, end);
+  }
   [[maybe_unused]] const bool whole_plane_scan =
       std::same_as<F, binary32_traits> && small_windows(g);
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     typename F::storage* out = output + p * g.out_plane;
     if constexpr (std::same_as<F, binary32_traits>) {
-      if (whole_plane_scan && avg_plane_in_doubles(g, plane, out)) continue;
+      if (whole_plane_scan && avg_plane_in_doubles<F>(g, plane, out)) continue;
     }
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = F::from_bits(window_mean<F>(g, plane, box));

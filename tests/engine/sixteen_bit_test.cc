@@ -274,5 +274,66 @@ TEST(FastSixteenBit, MaxBackwardRoundsASumOnceNotThroughBinary32) {
             (std::vector<std::uint16_t>{0x3F81, 0, 0}));
 }
 
+std::vector<std::uint16_t> fast_avg(float_format format, const sizes& shape,
+                                    const std::vector<std::uint16_t>& input, const sizes& out,
+                                    unsigned threads = 1) {
+  std::vector<std::uint16_t> output(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<std::uint16_t>(format, shape, input, out, output, threads);
+  return output;
+}
+
+std::vector<std::uint16_t> reference_avg(float_format format, const sizes& shape,
+                                         const std::vector<std::uint16_t>& input,
+                                         const sizes& out) {
+  reference::exact_tensor tensor{shape, {}};
+  for (std::uint16_t x : input) tensor.values.push_back(decode(format, x));
+  std::vector<std::uint16_t> result;
+  for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+    result.push_back(static_cast<std::uint16_t>(round_to(format, x)));
+  return result;
+}
+
+TEST(FastSixteenBit, AvgMatchesTheReferenceThroughWidenedPlanes) {
+  // Small windows (the whole-plane scan) and long ones (each window's binary32 pass), with the
+  // stress patterns (NaNs, infinities, signed zeros, subnormals, wide spreads that leave the
+  // double sums) and with narrow random values whose means land anywhere.
+  std::mt19937 engine(37);
+  std::uniform_int_distribution<int> narrow(0x3000, 0x4800);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{{{40, 33}, {10}},
+                                                                       {{3, 257}, {13}},
+                                                                       {{3, 9, 11}, {4, 7}},
+                                                                       {{2, 40, 40}, {3, 3}},
+                                                                       {{2, 4, 6, 19}, {3, 4, 5}},
+                                                                       {{5, 7}, {12}}}) {
+    for (const float_format format : sixteen_bit_formats) {
+      const auto count = static_cast<std::size_t>(reference::element_count(shape));
+      std::vector<std::uint16_t> input = stress_patterns(format, count, engine);
+      EXPECT_EQ(fast_avg(format, shape, input, out), reference_avg(format, shape, input, out))
+          << reference::format_name(format) << " stress " << shape.size() << "-D";
+      for (std::uint16_t& x : input)
+        x = static_cast<std::uint16_t>(narrow(engine) | (narrow(engine) % 2 == 0 ? 0x8000 : 0));
+      EXPECT_EQ(fast_avg(format, shape, input, out, 2), reference_avg(format, shape, input, out))
+          << reference::format_name(format) << " narrow " << shape.size() << "-D";
+    }
+  }
+}
+
+TEST(FastSixteenBit, AvgRoundsAMeanBesideAMidpointOnce) {
+  // Means just above a 16-bit midpoint, by less than half a binary32 ulp: binary32 would land on
+  // the midpoint and the tie would go to even (down); the exact mean rounds up.
+  EXPECT_EQ(fast_avg(float_format::binary16, {1, 4}, {0x4000, 0x4000, 0x1800, 0x0001}, {1}),
+            std::vector<std::uint16_t>{0x3C01});  // (4 + 2^-9 + 2^-24) / 4
+  EXPECT_EQ(fast_avg(float_format::bfloat16, {1, 4}, {0x4000, 0x4000, 0x3C80, 0x2B80}, {1}),
+            std::vector<std::uint16_t>{0x3F81});  // (4 + 2^-6 + 2^-40) / 4
+  // Exact ties go to even, a zero mean is +0, and a negative mean that rounds to zero is -0.
+  EXPECT_EQ(fast_avg(float_format::binary16, {1, 2}, {0x3C00, 0x3C01}, {1}),
+            std::vector<std::uint16_t>{0x3C00});
+  EXPECT_EQ(fast_avg(float_format::binary16, {1, 2}, {0x8000, 0x8000}, {1}),
+            std::vector<std::uint16_t>{0x0000});
+  EXPECT_EQ(fast_avg(float_format::binary16, {1, 3}, {0x8001, 0x0000, 0x0000}, {1}),
+            std::vector<std::uint16_t>{0x8000});
+}
+
 }  // namespace
 }  // namespace poolproof::engine

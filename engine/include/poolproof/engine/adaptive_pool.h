@@ -14,10 +14,11 @@
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
 // 8 per output-plane element (4 more per input-plane element in binary32 and binary64: the chooser
 // counts). Each thread keeps its last geometry and avg backward plan (O(input and output axes))
-// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call. Max forward
-// in binary16 and bfloat16 widens planes of at most 2^20 elements exactly to binary32 and scans
-// them with the binary32 kernels, in chunks of about 2^16 elements: 4 bytes per element of a
-// chunk's input and output planes per worker (kept per thread up to 2^16 each).
+// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call. Forward
+// passes in binary16 and bfloat16 widen planes of at most 2^20 elements exactly to binary32 and
+// run the binary32 passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
+// about 2^16 elements, input and output) per worker, kept per thread up to 2^16 elements each;
+// 16-bit max backward keeps 8 bytes per input-plane element per worker (its double sums).
 #pragma once
 
 #include <poolproof/reference/float_format.h>
