@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/avg_backward_plan.h"
+#include "engine/double_sums.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -114,12 +115,19 @@ std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator) 
 // round_cell given also the denominator's reciprocal (see round_product_binary32: at most three
 // roundings from 1 / denominator), so that binary32 cells cost a multiplication, not a division;
 // the division route decides what the product cannot vouch for.
+// binary16 and bfloat16 take narrowed_near of the scaled product (its relative error is a few
+// double ulps; 2^unit is a normal double for them).
 template <typename F>
 std::uint64_t round_cell(std::int64_t sum, int unit, std::uint64_t denominator, double reciprocal) {
   if constexpr (std::same_as<F, binary32_traits>) {
     if (in_doubles(sum, denominator)) {
       const auto bits = round_product_binary32(static_cast<double>(sum), unit, reciprocal);
       if (bits) return *bits;
+    }
+  } else if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    if (in_doubles(sum, denominator)) {
+      const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + unit) << 52);
+      if (const auto h = narrowed_near<F>(static_cast<double>(sum) * reciprocal * scale)) return *h;
     }
   }
   return round_cell<F>(sum, unit, denominator);
@@ -155,39 +163,54 @@ std::uint64_t cell_gradient_int64(const geometry& g, const std::int64_t* fixed, 
                                      denominator);
 }
 
-// A binary32 cell whose sum doubles hold exactly (a multiple of 2^unit below 2^(unit + 53)):
-// through the reciprocal, else in fixed point from the same exact sum.
+// A cell whose sum doubles hold exactly (a multiple of 2^unit below 2^(unit + 53)): through
+// the reciprocal, else in fixed point from the same exact sum (binary32), or from the sum's
+// significand (16 bits).
+template <typename F>
 std::uint64_t round_double_cell(double sum, int unit, std::uint64_t denominator,
                                 double reciprocal) {
   // An exact zero is +0 (round_to's), but products of -0 add up to -0: -0 + +0 is +0.
   sum += 0.0;
-  // A power-of-two denominator has an exact reciprocal, so the quotient is exact in doubles and
-  // its one IEEE rounding is round_to's (subnormal results included). Its sums of two windows
-  // meet binary32 midpoints often, which the other routes would decline.
-  if ((denominator & (denominator - 1)) == 0)
-    return std::bit_cast<std::uint32_t>(static_cast<float>(sum * reciprocal));
-  if (const auto bits = round_product_binary32(sum, 0, reciprocal)) return *bits;
-  return round_double_cell_exactly(sum, unit, denominator);
+  if constexpr (std::same_as<F, binary32_traits>) {
+    // A power-of-two denominator has an exact reciprocal, so the quotient is exact in doubles
+    // and its one IEEE rounding is round_to's (subnormal results included). Its sums of two
+    // windows meet binary32 midpoints often, which the other routes would decline.
+    if ((denominator & (denominator - 1)) == 0)
+      return std::bit_cast<std::uint32_t>(static_cast<float>(sum * reciprocal));
+    if (const auto bits = round_product_binary32(sum, 0, reciprocal)) return *bits;
+    return round_double_cell_exactly(sum, unit, denominator);
+  } else {
+    if (const auto h = narrowed_near<F>(sum * reciprocal)) return *h;
+    return round_double_quotient<F>(sum, 0, denominator);
+  }
 }
 
-// The doubles path of a one-row block (binary32, every cell sum exact in doubles, one output
-// row over the block): each pair cover's value into `cells`, then the block's first row from
-// them, input by input (cells are short: filling them one by one costs more).
+// The doubles path of a one-row block (binary32, binary16 or bfloat16, every cell sum exact in
+// doubles, one output row over the block): each pair cover's value into `cells`, then the
+// block's first row from them, input by input (cells are short: filling them one by one costs
+// more). 16-bit gradients are widened exactly.
+template <typename F>
 void double_cells_row(const geometry& g, const cell_plan& plan, const segment& s0,
-                      const segment& s1, const float* grads, int unit, float* first_row,
-                      float* cells) {
+                      const segment& s1, const typename F::storage* grads, int unit,
+                      typename F::storage* first_row, typename F::storage* cells) {
+  const auto value = [](typename F::storage x) {
+    if constexpr (std::same_as<F, binary32_traits>) {
+      return static_cast<double>(x);
+    } else {
+      return static_cast<double>(widened<F>(x));
+    }
+  };
   const std::int64_t row = (s0.first * g.out[1] + s1.first) * g.out[2];
   const auto w01 = static_cast<double>(s0.weights[0] * s1.weights[0]);
   const std::int64_t d01 = s0.denominator * s1.denominator;
   const double reciprocal01 = 1.0 / static_cast<double>(d01);
   for (std::size_t k = 0; k < plan.covers.size(); ++k) {
     const pair_cover& pc = plan.covers[k];
-    const double sum = (static_cast<double>(grads[row + pc.a]) * static_cast<double>(pc.wa) +
-                        static_cast<double>(grads[row + pc.b]) * static_cast<double>(pc.wb)) *
+    const double sum = (value(grads[row + pc.a]) * static_cast<double>(pc.wa) +
+                        value(grads[row + pc.b]) * static_cast<double>(pc.wb)) *
                        w01;
-    cells[k] = std::bit_cast<float>(static_cast<std::uint32_t>(
-        round_double_cell(sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator),
-                          pc.reciprocal * reciprocal01)));
+    cells[k] = F::from_bits(round_double_cell<F>(
+        sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator), pc.reciprocal * reciprocal01));
   }
   for (std::int64_t i = 0; i < g.in[2]; ++i)
     first_row[i] = cells[plan.cover_of[static_cast<std::size_t>(i)]];
@@ -245,7 +268,7 @@ void copy_first_row(const geometry& g, const segment& s0, const segment& s1, T* 
 template <typename F>
 void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename F::storage* grads,
                         typename F::storage* plane, std::int64_t* fixed,
-                        [[maybe_unused]] float* cells) {
+                        [[maybe_unused]] typename F::storage* cells) {
   const auto& segments = plan.segments;
   const auto& covers = plan.covers;
   exponent_range range;
@@ -257,13 +280,13 @@ void avg_backward_plane(const geometry& g, const cell_plan& plan, const typename
                                bit_length(static_cast<std::uint64_t>(plan.bounds.denominator));
   const bool narrow = spread <= 63;
   const int unit = range.unit_exponent<F>();
-  if constexpr (std::same_as<F, binary32_traits>) {
+  if constexpr (!std::same_as<F, binary64_traits>) {
     if (spread <= 53 && !covers.empty() && plan.one_row_blocks) {
       // Doubles hold every partial sum: the gradients need no fixed point.
       for (const segment& s0 : segments[0]) {
         for (const segment& s1 : segments[1]) {
-          float* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
-          double_cells_row(g, plan, s0, s1, grads, unit, first_row, cells);
+          typename F::storage* first_row = plane + (s0.begin * g.in[1] + s1.begin) * g.in[2];
+          double_cells_row<F>(g, plan, s0, s1, grads, unit, first_row, cells);
           copy_first_row(g, s0, s1, plane, first_row);
         }
       }
@@ -298,7 +321,7 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
                          const typename F::storage* grad_output, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
   std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
-  std::vector<float> cells(plan.covers.size());
+  std::vector<typename F::storage> cells(plan.covers.size());
   for (std::int64_t p = first; p < end; ++p) {
     avg_backward_plane<F>(g, plan, grad_output + p * g.out_plane, grad_input + p * g.in_plane,
                           fixed.data(), cells.data());

@@ -90,28 +90,6 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
   }
 }
 
-// The mean sum / count rounded once to binary16 or bfloat16, for an exact double sum: through
-// q = RN53(x) and f = RN24(q). Rounding is monotone, so when f's two binary32 neighbours round to
-// the same 16-bit value h, everything between them does, q and x included, and h is the answer;
-// otherwise (f at or beside a 16-bit midpoint, or zero, or past binary32's range) the exact
-// quotient of the sum's integer significand decides. An exact zero mean is +0.
-template <typename F>
-std::uint64_t round_mean_16(double sum, std::uint64_t count) {
-  sum += 0.0;
-  const auto f = static_cast<float>(sum / static_cast<double>(count));
-  const std::uint32_t bits = std::bit_cast<std::uint32_t>(f);
-  const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
-  const std::uint16_t h = narrowed<F>(f);
-  if (magnitude != 0 && magnitude < 0x7F800000u &&
-      narrowed<F>(std::bit_cast<float>(bits - 1)) == h &&
-      narrowed<F>(std::bit_cast<float>(bits + 1)) == h)
-    return h;
-  int exponent = 0;
-  const double fraction = std::frexp(std::fabs(sum), &exponent);
-  return round_quotient<F>(sum < 0, static_cast<std::uint64_t>(std::ldexp(fraction, 53)),
-                           exponent - 53, count);
-}
-
 // A 16-bit window's mean from its plane widened exactly to binary32 (`wide`): the binary32 pass
 // sums and scans it (its range is the binary32 view of the same values, so its exactness
 // condition holds), else the 16-bit path decides from the patterns.

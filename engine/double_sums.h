@@ -66,16 +66,51 @@ inline std::uint16_t narrowed(float x) {
   }
 }
 
+/// round_to(F, x) for F binary16 or bfloat16, from a double q within a few double ulps of x
+/// (relative error below 2^-50), or nullopt. Rounding is monotone, so when f = RN24(q)'s two
+/// binary32 neighbours round to the same 16-bit value h, everything between them does, x
+/// included, and h is the answer; nullopt when they differ (f at or beside a 16-bit midpoint),
+/// and for f zero or past binary32's range.
+template <typename F>
+inline std::optional<std::uint16_t> narrowed_near(double q) {
+  const auto f = static_cast<float>(q);
+  const auto bits = std::bit_cast<std::uint32_t>(f);
+  const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+  if (magnitude == 0 || magnitude >= 0x7F800000u) return std::nullopt;
+  const std::uint16_t h = narrowed<F>(f);
+  if (narrowed<F>(std::bit_cast<float>(bits - 1)) != h ||
+      narrowed<F>(std::bit_cast<float>(bits + 1)) != h)
+    return std::nullopt;
+  return h;
+}
+
+/// round_to(F, sum * 2^unit / divisor) for an exact finite double `sum`, F binary16 or
+/// bfloat16, from the sum's integer significand.
+template <typename F>
+inline std::uint16_t round_double_quotient(double sum, int unit, std::uint64_t divisor) {
+  int exponent = 0;
+  const double fraction = std::frexp(std::fabs(sum), &exponent);
+  return static_cast<std::uint16_t>(
+      round_quotient<F>(sum < 0, static_cast<std::uint64_t>(std::ldexp(fraction, 53)),
+                        exponent - 53 + unit, divisor));
+}
+
 /// round_to(F, sum) for a finite double `sum`, F binary16 or bfloat16: through binary32 when it
 /// holds the value exactly (one rounding then), else from the double's integer significand.
 template <typename F>
 inline std::uint16_t narrowed_exactly(double sum) {
   const auto single = static_cast<float>(sum);
   if (static_cast<double>(single) == sum) return narrowed<F>(single);
-  int exponent = 0;
-  const double fraction = std::frexp(std::fabs(sum), &exponent);
-  const auto magnitude = static_cast<std::uint64_t>(std::ldexp(fraction, 53));
-  return static_cast<std::uint16_t>(round_quotient<F>(sum < 0, magnitude, exponent - 53, 1));
+  return round_double_quotient<F>(sum, 0, 1);
+}
+
+/// The mean sum / count rounded once to binary16 or bfloat16, for an exact double sum (an
+/// exact zero mean is +0): narrowed_near of the double quotient, else the exact quotient.
+template <typename F>
+inline std::uint16_t round_mean_16(double sum, std::uint64_t count) {
+  sum += 0.0;
+  if (const auto h = narrowed_near<F>(sum / static_cast<double>(count))) return *h;
+  return round_double_quotient<F>(sum, 0, count);
 }
 
 /// A 16-bit window's sum in doubles and its exponent range in one pass, with the guarantee of

@@ -188,6 +188,10 @@ void expect_narrowing_rounds_once(std::mt19937& engine) {
     const std::uint64_t want =
         round_to(F::format, decode(float_format::binary64, std::bit_cast<std::uint64_t>(x)));
     ASSERT_EQ(detail::narrowed_exactly<F>(x), want) << std::hexfloat << x;
+    // The route from a nearby double either declines or agrees (here the double is exact).
+    if (const auto near = detail::narrowed_near<F>(x)) {
+      ASSERT_EQ(*near, want) << std::hexfloat << x;
+    }
   }
 }
 
@@ -333,6 +337,42 @@ TEST(FastSixteenBit, AvgRoundsAMeanBesideAMidpointOnce) {
             std::vector<std::uint16_t>{0x0000});
   EXPECT_EQ(fast_avg(float_format::binary16, {1, 3}, {0x8001, 0x0000, 0x0000}, {1}),
             std::vector<std::uint16_t>{0x8000});
+}
+
+TEST(FastSixteenBit, AvgBackwardMatchesTheReference) {
+  // 1-D planes take the doubles path (pairs of windows per input), 2-D and 3-D ones the int64
+  // cells with the product route; stress gradients (specials, -0, subnormals, wide spreads that
+  // leave both) and narrow random ones.
+  std::mt19937 engine(41);
+  std::uniform_int_distribution<int> narrow(0x3000, 0x4800);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{{{40, 33}, {10}},
+                                                                       {{6, 5}, {3}},
+                                                                       {{3, 9, 11}, {4, 7}},
+                                                                       {{2, 40, 40}, {13, 13}},
+                                                                       {{2, 4, 6, 19}, {3, 4, 5}},
+                                                                       {{3, 5}, {12}}}) {
+    for (const float_format format : sixteen_bit_formats) {
+      const sizes out_shape = reference::adaptive_output_shape(shape, out);
+      std::vector<std::uint16_t> grads = stress_patterns(
+          format, static_cast<std::size_t>(reference::element_count(out_shape)), engine);
+      for (const bool stress : {true, false}) {
+        if (!stress) {
+          for (std::uint16_t& x : grads)
+            x = static_cast<std::uint16_t>(narrow(engine) | (narrow(engine) % 2 == 0 ? 0x8000 : 0));
+        }
+        std::vector<std::uint16_t> got(static_cast<std::size_t>(reference::element_count(shape)));
+        adaptive_avg_pool_backward<std::uint16_t>(format, shape, out, grads, got, 2);
+        reference::exact_tensor tensor{out_shape, {}};
+        for (std::uint16_t g : grads) tensor.values.push_back(decode(format, g));
+        std::vector<std::uint16_t> want;
+        for (const reference::extended_rational& x :
+             reference::adaptive_avg_pool_backward(tensor, shape, out.size()).values)
+          want.push_back(static_cast<std::uint16_t>(round_to(format, x)));
+        EXPECT_EQ(got, want) << reference::format_name(format) << (stress ? " stress " : " narrow ")
+                             << shape.size() << "-D";
+      }
+    }
+  }
 }
 
 }  // namespace
