@@ -145,6 +145,21 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   return true;
 }
 
+// binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
+// is exact for every window of up to largest_window values within the plane's range, each
+// window is split and summed (in units of the plane's least ulp) without a scan of its own.
+bool avg_plane_split(const geometry& g, const double* plane, double* out) {
+  const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
+  const auto split =
+      plane_split(scan_binary64(g, plane, whole), static_cast<std::uint64_t>(g.largest_window));
+  if (!split) return false;
+  for_each_output(g, [&](std::int64_t at, const box3& box) {
+    out[at] = binary64_traits::from_bits(round_fixed<binary64_traits>(
+        split_sum(g, plane, box, *split), split->unit, static_cast<std::uint64_t>(box.volume())));
+  });
+  return true;
+}
+
 // Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
 bool small_windows(const geometry& g) {
   return g.largest_window <= 64 &&
@@ -185,13 +200,14 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
     if (g.in_plane <= widened_plane_limit)
       return avg_planes_widened<F>(g, input, output, first, end);
   }
-  [[maybe_unused]] const bool whole_plane_scan =
-      std::same_as<F, binary32_traits> && small_windows(g);
+  [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     typename F::storage* out = output + p * g.out_plane;
     if constexpr (std::same_as<F, binary32_traits>) {
       if (whole_plane_scan && avg_plane_in_doubles<F>(g, plane, out)) continue;
+    } else if constexpr (std::same_as<F, binary64_traits>) {
+      if (whole_plane_scan && avg_plane_split(g, plane, out)) continue;
     }
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = F::from_bits(window_mean<F>(g, plane, box));

@@ -136,6 +136,11 @@ template <int Width>
   return pass_lanes<4>(g, plane, box);
 }
 
+[[gnu::target("avx2")]] exponent_range scan_avx2(const geometry& g, const double* plane,
+                                                 const box3& box) {
+  return scan_lanes<4>(g, plane, box);
+}
+
 binary64_pass pass_baseline(const geometry& g, const double* plane, const box3& box) {
   return pass_lanes<2>(g, plane, box);
 }
@@ -226,6 +231,30 @@ template double_pass sum_and_scan_16_simd<bfloat16_traits>(const geometry&, cons
 binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane, const box3& box,
                                     bool baseline) {
   return cpu_has_avx2() && !baseline ? pass_avx2(g, plane, box) : pass_baseline(g, plane, box);
+}
+
+exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box) {
+  return cpu_has_avx2() ? scan_avx2(g, plane, box) : scan_lanes<2>(g, plane, box);
+}
+
+std::optional<binary64_split> plane_split(const exponent_range& range, std::uint64_t count) {
+  if (range.special || range.lowest > range.highest) return std::nullopt;
+  const auto grid = split_grid(range, count);
+  if (!grid) return std::nullopt;
+  const double c = std::bit_cast<double>((static_cast<std::uint64_t>(*grid + 52 + 1023) << 52) |
+                                         (std::uint64_t{1} << 51));
+  return binary64_split{c, range.unit_exponent<binary64>()};
+}
+
+fast_int128 split_sum(const geometry& g, const double* plane, const box3& box,
+                      const binary64_split& split) {
+  double high = 0, low = 0;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const double hi = (plane[at] + split.c) - split.c;
+    high += hi;
+    low += plane[at] - hi;
+  });
+  return in_units(high, split.unit) + in_units(low, split.unit);
 }
 
 }  // namespace poolproof::engine::detail

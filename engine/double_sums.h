@@ -29,6 +29,27 @@ struct binary64_pass {
 [[nodiscard]] binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane,
                                                   const box3& box, bool baseline = false);
 
+/// The exponent range of a binary64 box (one SIMD pass, AVX2 when the CPU has it).
+[[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box);
+
+/// The split of binary64 values on a grid (see double_sums.cc): c = 1.5 * 2^(grid + 52), sums
+/// in units of 2^unit.
+struct binary64_split {
+  double c = 0;
+  int unit = 0;
+};
+
+/// The split that is exact for any `count` or fewer values of a box whose exponent range is
+/// within `range` (the grid only tightens with range and count), or nullopt (specials, only
+/// zeros, too wide a spread).
+[[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
+                                                        std::uint64_t count);
+
+/// The exact sum of a box's values in units of 2^split.unit, in scalar code (small boxes), for a
+/// split that plane_split gave for a range and count covering the box.
+[[nodiscard]] fast_int128 split_sum(const geometry& g, const double* plane, const box3& box,
+                                    const binary64_split& split);
+
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).
 template <typename F>

@@ -4,6 +4,8 @@
 #include "engine/double_sums.h"
 
 #include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
 #include <bit>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 namespace poolproof::engine {
@@ -206,6 +209,37 @@ TEST(FastDoubleSums, SixteenBitSumsRoundLikeTheFixedPointSum) {
   for (unsigned seed = 1; seed <= 40; ++seed) {
     check_sixteen_bit_windows<detail::binary16_traits>(seed);
     check_sixteen_bit_windows<detail::bfloat16_traits>(seed);
+  }
+}
+
+TEST(FastDoubleSums, Binary64SmallWindowsMatchTheReferenceThroughThePlaneSplit) {
+  // 1-D and 2-D planes of small windows: one split for the whole plane where its range allows
+  // (ordinary spreads; a plane whose range is wider than any one window's), else each window's
+  // own pass (spreads past the grid, an infinity, a NaN, a plane of zeros), against the reference.
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{12, 33}, {10}}, {{3, 9, 11}, {4, 7}}, {{4, 5}, {9}}}) {
+    for (const int spread : {0, 20, 40, 1100}) {
+      std::vector<double> input =
+          spread_values(static_cast<std::size_t>(reference::element_count(shape)),
+                        47 + static_cast<unsigned>(spread), spread);
+      const std::int64_t plane = reference::element_count(std::span(shape).subspan(1));
+      input[static_cast<std::size_t>(plane)] = 1e300;  // plane 1: one huge value among the rest
+      input[static_cast<std::size_t>(3 * plane - 1)] = std::numeric_limits<double>::infinity();
+      input[static_cast<std::size_t>(4 * plane - 2)] = std::numeric_limits<double>::quiet_NaN();
+      std::fill(input.end() - plane, input.end(), -0.0);  // the last plane: zeros
+      std::vector<double> got(static_cast<std::size_t>(
+          reference::element_count(reference::adaptive_output_shape(shape, out))));
+      adaptive_avg_pool<double>(reference::float_format::binary64, shape, input, out, got);
+      reference::exact_tensor tensor{shape, {}};
+      for (double x : input)
+        tensor.values.push_back(
+            decode(reference::float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+      std::vector<std::uint64_t> want, bits;
+      for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+        want.push_back(round_to(reference::float_format::binary64, x));
+      for (double x : got) bits.push_back(std::bit_cast<std::uint64_t>(x));
+      EXPECT_EQ(bits, want) << shape.size() << "-D spread " << spread;
+    }
   }
 }
 
