@@ -154,8 +154,14 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
       plane_split(scan_binary64(g, plane, whole), static_cast<std::uint64_t>(g.largest_window));
   if (!split) return false;
   for_each_output(g, [&](std::int64_t at, const box3& box) {
-    out[at] = binary64_traits::from_bits(round_fixed<binary64_traits>(
-        split_sum(g, plane, box, *split), split->unit, static_cast<std::uint64_t>(box.volume())));
+    const split_parts parts = split_sum(g, plane, box, *split);
+    const auto count = static_cast<std::uint64_t>(box.volume());
+    if (const auto mean = mean_of_parts(parts, count)) {
+      out[at] = *mean;  // never zero: a zero quotient goes to the exact path (+0)
+    } else {
+      out[at] = binary64_traits::from_bits(
+          round_fixed<binary64_traits>(parts_in_units(parts, split->unit), split->unit, count));
+    }
   });
   return true;
 }

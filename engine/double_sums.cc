@@ -246,7 +246,7 @@ std::optional<binary64_split> plane_split(const exponent_range& range, std::uint
   return binary64_split{c, range.unit_exponent<binary64>()};
 }
 
-fast_int128 split_sum(const geometry& g, const double* plane, const box3& box,
+split_parts split_sum(const geometry& g, const double* plane, const box3& box,
                       const binary64_split& split) {
   double high = 0, low = 0;
   for_each_offset(g, box, [&](std::int64_t at) {
@@ -254,7 +254,86 @@ fast_int128 split_sum(const geometry& g, const double* plane, const box3& box,
     high += hi;
     low += plane[at] - hi;
   });
-  return in_units(high, split.unit) + in_units(low, split.unit);
+  return {high, low};
+}
+
+fast_int128 parts_in_units(const split_parts& parts, int unit) {
+  return in_units(parts.high, unit) + in_units(parts.low, unit);
+}
+
+namespace {
+
+// x + y = sum + error exactly (Knuth's TwoSum; no overflow).
+struct two_sum {
+  double sum;
+  double error;
+};
+
+two_sum add_exactly(double x, double y) {
+  const double sum = x + y;
+  const double y_part = sum - x;
+  return {sum, (x - (sum - y_part)) + (y - y_part)};
+}
+
+// The sign of (t.sum + t.error) - bound for a double `bound`: |t.error| is at most half an ulp
+// of t.sum, so when t.sum != bound its side of the bound decides (the next double past the
+// bound is at least half an ulp of t.sum away), and at t.sum == bound the error does.
+int compare(const two_sum& t, double bound) {
+  const double side = t.sum != bound ? t.sum - bound : t.error;
+  return (side > 0) - (side < 0);
+}
+
+}  // namespace
+
+namespace {
+
+// mean_of_parts; the fused multiply-add is one instruction under the "fma" target, a libm call
+// otherwise.
+[[gnu::always_inline]] inline std::optional<double> mean_lanes(const split_parts& parts,
+                                                               std::uint64_t count) {
+  // S = s + e exactly; q = RN(s / n) and r = s - q n exactly (the remainder of a correctly
+  // rounded quotient is a double while nothing underflows), so S / n = q + (r + e) / n, and
+  // r + e = t + t' exactly. The answer is q, or the neighbour on the side where (r + e) / n
+  // passes half the spacing (ties to the even significand); past a whole spacing, or outside
+  // a safely normal range, the caller decides exactly. Negative means are mirrored.
+  const two_sum s = add_exactly(parts.high, parts.low);
+  const auto n = static_cast<double>(count);
+  const double signed_q = s.sum / n;
+  const bool negative = signed_q < 0;
+  const double q = negative ? -signed_q : signed_q;
+  if (!(q >= 0x1p-960 && q <= 0x1p960)) return std::nullopt;
+  two_sum t = add_exactly(__builtin_fma(-signed_q, n, s.sum), s.error);
+  if (negative) t = {-t.sum, -t.error};
+  const auto bits = std::bit_cast<std::uint64_t>(q);
+  const double above = std::bit_cast<double>(bits + 1), below = std::bit_cast<double>(bits - 1);
+  // n times the spacings (and their halves) are exact: n < 2^53 times powers of two.
+  const double up = (above - q) * n, down = (q - below) * n;
+  const double even_up = (bits & 1) == 0 ? q : above, even_down = (bits & 1) == 0 ? q : below;
+  double mean = q;
+  const int past_up = compare(t, up / 2), past_down = compare(t, -down / 2);
+  if (past_up > 0) {
+    if (compare(t, up) >= 0) return std::nullopt;
+    mean = above;
+  } else if (past_up == 0) {
+    mean = even_up;
+  } else if (past_down == 0) {
+    mean = even_down;
+  } else if (past_down < 0) {
+    if (compare(t, -down) <= 0) return std::nullopt;
+    mean = below;
+  }
+  return negative ? -mean : mean;
+}
+
+[[gnu::target("fma")]] std::optional<double> mean_fma(const split_parts& parts,
+                                                      std::uint64_t count) {
+  return mean_lanes(parts, count);
+}
+
+}  // namespace
+
+std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count) {
+  return cpu_has_fma() ? mean_fma(parts, count) : mean_lanes(parts, count);
 }
 
 }  // namespace poolproof::engine::detail

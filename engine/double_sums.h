@@ -45,10 +45,26 @@ struct binary64_split {
 [[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
                                                         std::uint64_t count);
 
-/// The exact sum of a box's values in units of 2^split.unit, in scalar code (small boxes), for a
-/// split that plane_split gave for a range and count covering the box.
-[[nodiscard]] fast_int128 split_sum(const geometry& g, const double* plane, const box3& box,
+/// A box's exact sum as two doubles: the sums of the values' parts on the grid and below it,
+/// each exact.
+struct split_parts {
+  double high = 0;
+  double low = 0;
+};
+
+/// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
+/// gave for a range and count covering the box.
+[[nodiscard]] split_parts split_sum(const geometry& g, const double* plane, const box3& box,
                                     const binary64_split& split);
+
+/// The parts' exact sum in units of 2^unit (the split's unit).
+[[nodiscard]] fast_int128 parts_in_units(const split_parts& parts, int unit);
+
+/// round_to(binary64, (parts.high + parts.low) / count) in hardware doubles (TwoSum, a division
+/// and its exact remainder), or nullopt when that route cannot decide (the quotient outside
+/// [2^-960, 2^960], or the exact mean past a whole spacing from the double quotient).
+/// Precondition: 1 <= count < 2^53, the parts finite with a finite sum.
+[[nodiscard]] std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count);
 
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).

@@ -76,6 +76,14 @@ double_pass sum_and_scan_baseline(const geometry& g, const float* plane, const b
 
 bool cpu_has_avx2() { return usable_simd_level() >= simd_level::avx2; }
 
+bool cpu_has_fma() {
+  static const bool fma = [] {
+    __builtin_cpu_init();  // as below: this may run before libgcc's own initialiser
+    return __builtin_cpu_supports("fma") != 0;
+  }();
+  return fma;
+}
+
 simd_level usable_simd_level(simd_level ceiling) {
   // __builtin_cpu_init first: this may run before libgcc's own initialiser. libgcc's checks
   // include the OS's XCR0 bits for the AVX and AVX-512 register state.

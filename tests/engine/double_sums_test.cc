@@ -8,6 +8,7 @@
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -240,6 +241,48 @@ TEST(FastDoubleSums, Binary64SmallWindowsMatchTheReferenceThroughThePlaneSplit) 
       for (double x : got) bits.push_back(std::bit_cast<std::uint64_t>(x));
       EXPECT_EQ(bits, want) << shape.size() << "-D spread " << spread;
     }
+  }
+}
+
+// binary64 avg forward against the reference, as bit patterns.
+void expect_binary64_avg_matches(const sizes& shape, const std::vector<double>& input,
+                                 const sizes& out) {
+  std::vector<double> got(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<double>(reference::float_format::binary64, shape, input, out, got);
+  reference::exact_tensor tensor{shape, {}};
+  for (double x : input)
+    tensor.values.push_back(
+        decode(reference::float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+  std::vector<std::uint64_t> want, bits;
+  for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+    want.push_back(round_to(reference::float_format::binary64, x));
+  for (double x : got) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  EXPECT_EQ(bits, want);
+}
+
+TEST(FastDoubleSums, Binary64MeansOfTheSplitRoundTiesToEven) {
+  // (1 + 2^-52 + 1) / 2 is a tie between 1 (even) and 1 + 2^-52; (2 + 3 * 2^-52) / 2 one between
+  // 1 + 2^-52 and 1 + 2^-51 (even).
+  expect_binary64_avg_matches({1, 2}, {1 + 0x1p-52, 1}, {1});
+  expect_binary64_avg_matches({1, 2}, {1 + 0x1p-52, 1 + 0x1p-51}, {1});
+  std::vector<double> one{1 + 0x1p-52, 1};
+  std::vector<double> got(1);
+  adaptive_avg_pool<double>(reference::float_format::binary64, sizes{1, 2}, one, sizes{1}, got);
+  EXPECT_EQ(got[0], 1.0);
+  // Values one to four ulps apart around 1, 2 and 0.75 in windows of 2, 3 and 4 (1-D and 2-D):
+  // their means meet ties and near-ties at the last bit all the time.
+  std::mt19937 engine(53);
+  std::uniform_int_distribution<int> ulps(-4, 4), base(0, 2);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{20, 33}, {10}}, {{20, 8}, {4}}, {{20, 9}, {3}}, {{6, 6, 8}, {3, 4}}}) {
+    std::vector<double> input(static_cast<std::size_t>(reference::element_count(shape)));
+    for (double& x : input) {
+      const double b =
+          std::array<double, 3>{1.0, 2.0, 0.75}[static_cast<std::size_t>(base(engine))];
+      x = b + ulps(engine) * std::ldexp(1.0, std::ilogb(b) - 52);
+    }
+    expect_binary64_avg_matches(shape, input, out);
   }
 }
 
