@@ -233,22 +233,22 @@ void add_in_doubles(const std::uint16_t* grads, const std::int64_t* indices, std
   for (std::int64_t o = 0; o < out_plane; ++o) sums[indices[o]] = 0;
 }
 
-// add_in_doubles for indices that ascend_without_triples: an input has one chooser, whose
-// pattern it takes (chosen_once), or two in a row, whose sum +0 + a + b is exact in doubles and
-// rounded once.
+// add_in_doubles for indices that ascend_without_triples: an input has one chooser or two in a
+// row. Backwards, each output writes +0 + its gradient + the next output's when that one chose
+// the same input (a select, not a branch), exact in doubles and rounded once; the first of a
+// pair writes last, with the pair's sum. A single gradient comes back as its own pattern (-0 as
+// +0), as chosen_once has it.
 template <typename F>
 void add_ascending_in_doubles(const std::uint16_t* grads, const std::int64_t* indices,
                               std::int64_t out_plane, std::uint16_t* plane) {
-  for (std::int64_t o = 0; o < out_plane; ++o) {
+  double next = 0;
+  std::int64_t next_at = -1;
+  for (std::int64_t o = out_plane - 1; o >= 0; --o) {
     const std::int64_t at = indices[o];
-    if (o + 1 < out_plane && indices[o + 1] == at) {
-      const double sum = (0.0 + static_cast<double>(widened<F>(grads[o]))) +
-                         static_cast<double>(widened<F>(grads[o + 1]));
-      plane[at] = narrowed_exactly<F>(sum);
-      ++o;
-    } else {
-      plane[at] = static_cast<std::uint16_t>(chosen_once<F>(grads[o]));
-    }
+    const auto own = static_cast<double>(widened<F>(grads[o]));
+    plane[at] = narrowed_exactly<F>((0.0 + own) + (next_at == at ? next : 0.0));
+    next = own;
+    next_at = at;
   }
 }
 
