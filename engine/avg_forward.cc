@@ -80,7 +80,11 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
     return window_mean<F>(g, plane, box, pass.range);
   } else if constexpr (std::same_as<F, binary64_traits>) {
     const binary64_pass pass = sum_and_scan_binary64(g, plane, box);
-    if (pass.sum) return round_fixed<F>(*pass.sum, pass.range.unit_exponent<F>(), count);
+    if (pass.parts) {
+      if (const auto mean = mean_of_parts(*pass.parts, count)) return F::to_bits(*mean);
+      const int unit = pass.range.unit_exponent<F>();
+      return round_fixed<F>(parts_in_units(*pass.parts, unit), unit, count);
+    }
     return window_mean<F>(g, plane, box, pass.range);
   } else {
     const double_pass pass = sum_and_scan_16_simd<F>(g, plane, box);

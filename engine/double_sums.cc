@@ -84,10 +84,10 @@ template <int Width>
                                    static_cast<std::uint64_t>(greatest_tail));
 }
 
-// sum_hi + sum_lo of the split at grid 2^T, in units of 2^unit.
+// sum_hi and sum_lo of the split at grid 2^T.
 template <int Width>
-[[gnu::always_inline]] inline fast_int128 split_sum_lanes(const geometry& g, const double* plane,
-                                                          const box3& box, int grid, int unit) {
+[[gnu::always_inline]] inline split_parts split_sum_lanes(const geometry& g, const double* plane,
+                                                          const box3& box, int grid) {
   using f64 = vec<double, Width>;
   // C = 1.5 * 2^(grid + 52): adding it rounds x to a multiple of 2^grid (x stays in C's binade).
   const double c = std::bit_cast<double>((static_cast<std::uint64_t>(grid + 52 + 1023) << 52) |
@@ -116,7 +116,7 @@ template <int Width>
     high_tail += high[k];
     low_tail += low[k];
   }
-  return in_units(high_tail, unit) + in_units(low_tail, unit);
+  return {high_tail, low_tail};
 }
 
 template <int Width>
@@ -125,9 +125,7 @@ template <int Width>
   binary64_pass pass{std::nullopt, scan_lanes<Width>(g, plane, box)};
   if (pass.range.special || pass.range.lowest > pass.range.highest) return pass;
   const auto grid = split_grid(pass.range, static_cast<std::uint64_t>(box.volume()));
-  if (grid) {
-    pass.sum = split_sum_lanes<Width>(g, plane, box, *grid, pass.range.unit_exponent<binary64>());
-  }
+  if (grid) pass.parts = split_sum_lanes<Width>(g, plane, box, *grid);
   return pass;
 }
 

@@ -15,16 +15,23 @@
 
 namespace poolproof::engine::detail {
 
+/// A box's exact sum as two doubles: the sums of the values' parts on the grid and below it,
+/// each exact.
+struct split_parts {
+  double high = 0;
+  double low = 0;
+};
+
 /// A binary64 window's exponent range and, when the split below is exact for it, its exact sum
-/// in units of 2^range.unit_exponent<binary64_traits>().
+/// as two parts (parts_in_units gives it in units of 2^range.unit_exponent<binary64_traits>()).
 struct binary64_pass {
-  std::optional<fast_int128> sum;
+  std::optional<split_parts> parts;
   exponent_range range;
 };
 
 /// Two SIMD passes over a binary64 window (AVX2 when the CPU has it, unless `baseline`): an
 /// exponent scan, then, for a window without infinities or NaNs whose spread is narrow enough
-/// (see split_grid in the .cc), the split sum. sum is nullopt otherwise; the caller falls back
+/// (see split_grid in the .cc), the split sum. parts is nullopt otherwise; the caller falls back
 /// to the fixed-point accumulators.
 [[nodiscard]] binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane,
                                                   const box3& box, bool baseline = false);
@@ -44,13 +51,6 @@ struct binary64_split {
 /// zeros, too wide a spread).
 [[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
                                                         std::uint64_t count);
-
-/// A box's exact sum as two doubles: the sums of the values' parts on the grid and below it,
-/// each exact.
-struct split_parts {
-  double high = 0;
-  double low = 0;
-};
 
 /// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
 /// gave for a range and count covering the box.
