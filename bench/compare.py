@@ -5,7 +5,8 @@
 
 POOL_JSON and SOLVER_JSON are Google Benchmark --benchmark_out files (run with repetitions, so
 medians exist); TORCH_JSON is torch_pool_bench.py's output. Ratios are poolproof / PyTorch time
-(below 1: poolproof is faster) and plain / fast.
+(below 1: poolproof is faster) and plain / fast; the CPU ratios compare the CPU times of
+single-thread rows, which a loaded machine distorts less than wall times.
 """
 import json
 import sys
@@ -29,9 +30,9 @@ def torch_table(pool, torch_data):
     threads_all = torch_data["threads_all"]
     by_key = {(r["name"], r["kind"], r["threads"]): r for r in torch_data["results"]
               if r.get("dtype", "float32") == "float32"}
-    rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | "
+    rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | CPU ratio 1T | "
             f"poolproof {threads_all}T ms | PyTorch {threads_all}T ms | ratio {threads_all}T |",
-            "|---|---|---:|---:|---:|---:|---:|---:|"]
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for (name, kind, threads), r in by_key.items():
         if threads != 1:
             continue
@@ -41,7 +42,8 @@ def torch_table(pool, torch_data):
         if not ours1 or not oursn or not theirs_n:
             continue
         rows.append(f"| {name} | {kind.replace('_', ' ')} | {ours1[0]:.3f} | {r['wall_ms']:.3f} | "
-                    f"{ours1[0] / r['wall_ms']:.2f} | {oursn[0]:.3f} | {theirs_n['wall_ms']:.3f} | "
+                    f"{ours1[0] / r['wall_ms']:.2f} | {ours1[1] / r['cpu_ms']:.2f} | "
+                    f"{oursn[0]:.3f} | {theirs_n['wall_ms']:.3f} | "
                     f"{oursn[0] / theirs_n['wall_ms']:.2f} |")
     return "\n".join(rows)
 
@@ -62,8 +64,8 @@ def plain_table(pool):
 def dtype_table(pool, torch_data):
     """Rows of the formats other than float32 on 1 and all threads (PyTorch: "none" without a
     kernel)."""
-    rows = ["| dtype | shape | pass | threads | poolproof ms | PyTorch ms | ratio |",
-            "|---|---|---|---:|---:|---:|---:|"]
+    rows = ["| dtype | shape | pass | threads | poolproof ms | PyTorch ms | ratio | CPU ratio |",
+            "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in torch_data["results"]:
         dtype = r.get("dtype", "float32")
         ours = pool.get(f"fast_{dtype}_{r['kind']}/{r['name']}/threads:{r['threads']}")
@@ -71,8 +73,9 @@ def dtype_table(pool, torch_data):
             continue
         theirs = "none" if r["wall_ms"] is None else f"{r['wall_ms']:.3f}"
         ratio = "" if r["wall_ms"] is None else f"{ours[0] / r['wall_ms']:.2f}"
+        cpu = "" if r["wall_ms"] is None or r["threads"] != 1 else f"{ours[1] / r['cpu_ms']:.2f}"
         rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {r['threads']} | "
-                    f"{ours[0]:.3f} | {theirs} | {ratio} |")
+                    f"{ours[0]:.3f} | {theirs} | {ratio} | {cpu} |")
     return "\n".join(rows)
 
 
