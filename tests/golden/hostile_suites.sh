@@ -145,5 +145,16 @@ status=$?
 check "a sparse 2 GiB candidate fails its case (exit 1)" status_is "$status" 1
 check "a sparse 2 GiB candidate is named malformed" grep -q "shape" out.txt
 
+# The documented memory bound on a legitimate case: 64 MiB + 1 KiB per input and result element.
+"$golden" generate --out legit --case adaptive_avg_pool_backward:float16:2x64x40x40:13x13 \
+  >/dev/null 2>&1
+elements=$((2 * 64 * 40 * 40 + 2 * 64 * 13 * 13))
+bound_kb=$((64 * 1024 + elements))
+/usr/bin/time -f "%M" -o rss.txt "$golden" verify --golden legit >/dev/null 2>&1
+check "verify of a legitimate case succeeds" status_is $? 0
+rss_kb=$(tail -n 1 rss.txt)
+echo "golden verify: peak RSS $rss_kb KB for $elements elements (bound $bound_kb KB)"
+check "verify stays within 64 MiB + 1 KiB per element" test "$rss_kb" -le "$bound_kb"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
