@@ -95,8 +95,8 @@ std::uint64_t boundary_pattern::product_bits(std::int64_t plane,
   // a single plane) read them as 1 and 3, whose means fall elsewhere.
   constexpr std::array<std::array<std::int64_t, 2>, 4> readings = {
       {{1, 2}, {2, 1}, {1, 3}, {3, 1}}};
-  const auto& reading =
-      readings[static_cast<std::size_t>((plane + variant_) % 2 + 2 * ((variant_ / 2) % 2))];
+  const std::int64_t pair = (variant_ / 2) % 2, order = (plane + variant_) % 2;
+  const auto& reading = readings[static_cast<std::size_t>(2 * pair + order)];
   std::int64_t product = 1;
   for (std::size_t axis = 0; axis < index.size(); ++axis) {
     const std::int64_t factor = tables_[axis][static_cast<std::size_t>(index[axis])];

@@ -29,6 +29,7 @@ struct arguments {
 // The names CLI11 accepts for --op and --dtype: the tables' own.
 std::vector<std::string> op_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::golden::all_golden_ops.size());
   for (auto op : poolproof::golden::all_golden_ops)
     names.emplace_back(poolproof::golden::golden_op_name(op));
   return names;
@@ -36,6 +37,7 @@ std::vector<std::string> op_names() {
 
 std::vector<std::string> dtype_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::reference::all_formats.size());
   for (auto format : poolproof::reference::all_formats)
     names.emplace_back(poolproof::reference::format_name(format));
   return names;
