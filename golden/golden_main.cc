@@ -20,7 +20,8 @@ namespace {
 
 struct arguments {
   std::string out, golden, candidate, ties = "first", tier, accumulation = "any", missing = "fail";
-  std::string expected_failures, junit, op, output_size, input, grad_output, dtype;
+  std::vector<std::string> expected_failures;
+  std::string junit, op, output_size, input, grad_output, dtype;
   unsigned threads = 0;
   bool exact = false;
   std::vector<std::string> cases, ops, dtypes, specs;
@@ -31,6 +32,7 @@ struct arguments {
 // The names CLI11 accepts for --op and --dtype: the tables' own.
 std::vector<std::string> op_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::golden::all_golden_ops.size());
   for (auto op : poolproof::golden::all_golden_ops)
     names.emplace_back(poolproof::golden::golden_op_name(op));
   return names;
@@ -38,6 +40,7 @@ std::vector<std::string> op_names() {
 
 std::vector<std::string> dtype_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::reference::all_formats.size());
   for (auto format : poolproof::reference::all_formats)
     names.emplace_back(poolproof::reference::format_name(format));
   return names;
@@ -140,12 +143,12 @@ poolproof::golden::suite_policy policy_of(const arguments& args) {
   using namespace poolproof;
   golden::suite_policy policy;
   policy.skip_missing = args.missing == "skip";
-  if (!args.expected_failures.empty()) {
+  for (const std::string& file : args.expected_failures) {
     const std::vector<std::byte> bytes =
-        golden::read_file_bytes(args.expected_failures, std::size_t{1} << 24, "expected failures");
-    policy.expected_failures = golden::parse_expected_failures(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-        args.expected_failures);
+        golden::read_file_bytes(file, std::size_t{1} << 24, "expected failures");
+    const auto entries = golden::parse_expected_failures(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), file);
+    policy.expected_failures.insert(policy.expected_failures.end(), entries.begin(), entries.end());
   }
   return policy;
 }
@@ -188,7 +191,7 @@ void declare_check(CLI::App& app, arguments& args) {
   check->add_option("--missing", args.missing, "a case without candidate files: fail or skip")
       ->check(CLI::IsMember({"fail", "skip"}));
   check->add_option("--expected-failures", args.expected_failures,
-                    "file of 'PATTERN REASON' lines: cases expected to fail");
+                    "file of 'PATTERN REASON' lines: cases expected to fail (repeatable)");
   check->add_option("--junit", args.junit, "also write a JUnit XML report to this file");
 }
 
