@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libssl-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 
 missing=()
