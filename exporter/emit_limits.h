@@ -18,9 +18,9 @@ inline void require_emittable(const solver::decomposition& d) {
     std::int64_t largest = a.method == solver::axis_method::gather || a.reorders ? a.out_size : 0;
     for (const solver::axis_segment& s : a.segments) largest = std::max(largest, s.gathered_size);
     if (largest > max_gather) {
-      throw common::input_error(fmt::format(
-          "a gather of {} indices on axis {} ({} -> {}) is too large to emit", largest,
-          &a - d.axes.data(), a.in_size, a.out_size));
+      throw common::input_error(
+          fmt::format("a gather of {} indices on axis {} ({} -> {}) is too large to emit", largest,
+                      &a - d.axes.data(), a.in_size, a.out_size));
     }
   }
 }

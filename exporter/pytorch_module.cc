@@ -16,7 +16,6 @@ using reference::fixed_pool_params;
 using solver::axis_decomposition;
 using solver::axis_method;
 
-
 // A tuple of per-axis values as Python writes it.
 std::string tuple(const std::vector<std::int64_t>& values) {
   return values.size() == 1 ? fmt::format("({},)", values.front())
@@ -127,7 +126,8 @@ std::string pytorch_module_source(const solver::decomposition& d) {
   if (!d.layer.empty()) {
     result = body.assign(pool_call(d.layer, d.kind, result));
   } else {
-    for (std::size_t axis = d.axes.size(); axis-- > 0;) result = emit_axis(body, d, axis, result);
+    for (std::size_t axis = 0; axis < d.axes.size(); ++axis)
+      result = emit_axis(body, d, axis, result);
   }
   const std::string adaptive =
       fmt::format("nn.Adaptive{}Pool{}d({})", d.kind == reference::pool_kind::avg ? "Avg" : "Max",

@@ -157,11 +157,11 @@ std::string decomposition_text(const decomposition& d) {
            "\n  fewest pooling ops: 1 (lemma: a window of two or more inputs needs a pooling op)\n";
   }
   std::string out = fmt::format(
-      "{}DECOMPOSED  {} pooling op(s), axes applied last to first, each window re-checked by "
+      "{}DECOMPOSED  {} pooling op(s), axes applied first to last, each window re-checked by "
       "the reference ({} checked)\n",
       head, d.pooling_ops(), d.rechecked_windows);
   std::string input = "x";
-  for (std::size_t axis = d.axes.size(); axis-- > 0;) {
+  for (std::size_t axis = 0; axis < d.axes.size(); ++axis) {
     out += axis_lines(d, axis, input);
     input = fmt::format("y{}", axis);
   }

@@ -63,7 +63,8 @@ struct axis_decomposition {
 
 /// A whole adaptive pooling layer in_size -> out_size (1-3 spatial axes of an [N, C, *] input).
 /// Either `layer` (one fixed N-D layer of the family, per axis) or `axes`, applied one axis at a
-/// time from the last spatial axis to the first: pooling over a product window is separable
+/// time from the first spatial axis to the last (the outer axis first: its gathers copy whole rows,
+/// and its pools shrink what the inner axes copy): pooling over a product window is separable
 /// (max exactly; avg in real arithmetic, rounding once per axis). Every window was re-checked by
 /// the reference (`rechecked_windows` per axis summed; all of them up to 10^7 outputs per axis).
 struct decomposition {
