@@ -134,7 +134,7 @@ class graph_builder {
   }
 
   std::string int64s(const std::vector<std::int64_t>& values) {
-    const std::string name = fresh("shape");
+    std::string name = fresh("shape");
     onnx::TensorProto* tensor = graph_.add_initializer();
     tensor->set_name(name);
     tensor->set_data_type(onnx::TensorProto::INT64);

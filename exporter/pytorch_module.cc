@@ -67,7 +67,7 @@ struct module_body {
   }
 
   std::string assign(const std::string& expression) {
-    const std::string name = fmt::format("t{}", next++);
+    std::string name = fmt::format("t{}", next++);
     lines.push_back(fmt::format("        {} = {}", name, expression));
     return name;
   }

@@ -127,7 +127,7 @@ std::string verdict_line(const nd_verdict& v, reference::pool_kind kind, pool_fa
   if (reasons.empty()) reasons.push_back(v.reason);
   // Refuted is not the end of the road: a decomposition always exists.
   if (v.status == verdict_status::not_equivalent)
-    reasons.push_back("(--decompose gives an exact replacement from this family's pooling)");
+    reasons.emplace_back("(--decompose gives an exact replacement from this family's pooling)");
   return fmt::format("{}: {}  {}\n", name, status, fmt::join(reasons, "\n    "));
 }
 

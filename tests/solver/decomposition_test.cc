@@ -52,6 +52,7 @@ std::vector<value> pool_through(const std::vector<value>& input, const family_pa
 
 std::vector<value> gather(const std::vector<value>& input, const std::vector<std::int64_t>& at) {
   std::vector<value> out;
+  out.reserve(at.size());
   for (std::int64_t i : at) out.push_back(input.at(static_cast<std::size_t>(i)));
   return out;
 }
