@@ -26,14 +26,14 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
               ${CMAKE_CURRENT_LIST_DIR}/FindGMP.cmake ${CMAKE_CURRENT_LIST_DIR}/FindZ3.cmake
         DESTINATION ${poolproof_cmake_dir})
 
-# pkg-config: Requires names our own libraries and the system packages that ship .pc files;
-# Libs.private lists what a static link needs beyond them.
-function(poolproof_pkg_config name description requires libs_private)
+# pkg-config: Requires names our own libraries and the system packages a consumer compiles
+# against; Requires.private what a static link needs beyond them (`pkg-config --static`).
+function(poolproof_pkg_config name description requires requires_private)
   set(PC_NAME poolproof-${name})
   set(PC_DESCRIPTION "${description}")
   set(PC_REQUIRES "${requires}")
+  set(PC_REQUIRES_PRIVATE "${requires_private}")
   set(PC_LIB poolproof_${name})
-  set(PC_LIBS_PRIVATE "${libs_private}")
   configure_file(${CMAKE_CURRENT_LIST_DIR}/poolproof.pc.in
                  ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/poolproof-${name}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/poolproof-${name}.pc
@@ -44,8 +44,8 @@ poolproof_pkg_config(common "poolproof shared utilities: errors, atomic files, 1
 poolproof_pkg_config(reference "poolproof exact specification of adaptive pooling"
                      "poolproof-common, gmp" "")
 poolproof_pkg_config(engine "poolproof fast exact adaptive pooling engine"
-                     "poolproof-reference" "-ltbb")
+                     "poolproof-reference" "tbb")
 poolproof_pkg_config(solver "poolproof equivalence prover (Z3)"
-                     "poolproof-reference" "-lz3 -lfmt -lpthread")
+                     "poolproof-reference" "z3, fmt, nlohmann_json")
 poolproof_pkg_config(golden "poolproof golden suite reader, generator and checker"
-                     "poolproof-reference, libcrypto" "-lfmt")
+                     "poolproof-reference" "libcrypto, fmt, nlohmann_json")

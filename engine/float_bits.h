@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -65,6 +66,15 @@ using binary32_traits =
     format_traits<reference::float_format::binary32, 23, 8, float, std::uint32_t>;
 using binary64_traits =
     format_traits<reference::float_format::binary64, 52, 11, double, std::uint64_t>;
+
+/// The compile-time traits restate the format table's field widths (reference::spec_of).
+template <typename F>
+inline constexpr bool matches_format_table =
+    F::fraction_bits == reference::layout_of(F::format).fraction_bits&& F::exponent_bits
+        == reference::layout_of(F::format).exponent_bits
+    && sizeof(typename F::storage) * 8 == static_cast<std::size_t>(F::width);
+static_assert(matches_format_table<binary16_traits> && matches_format_table<bfloat16_traits> &&
+              matches_format_table<binary32_traits> && matches_format_table<binary64_traits>);
 
 /// The exponent field of a pattern, with subnormals (field 0) moved to 1: value = significand *
 /// 2^(effective_exponent - bias - fraction_bits).

@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "golden/boundary_patterns.h"
+
 namespace poolproof::golden {
 namespace {
 
@@ -41,12 +43,6 @@ reference::rational power_of_two(int exponent) {
                        : reference::rational(reference::integer(1), magnitude);
 }
 
-// The positive finite values of a format are its bit patterns 1 .. largest_finite in order.
-std::uint64_t largest_finite(reference::float_format format) {
-  const reference::format_layout l = reference::layout_of(format);
-  return (((std::uint64_t{1} << l.exponent_bits) - 1) << l.fraction_bits) - 1;
-}
-
 std::uint64_t one_bits(reference::float_format format) {
   const reference::format_layout l = reference::layout_of(format);
   return static_cast<std::uint64_t>(l.bias()) << l.fraction_bits;
@@ -68,7 +64,7 @@ reference::extended_rational special_value(reference::float_format format, std::
   else if (token == "nmin")
     x = decode(format, fraction_top);
   else if (token == "max")
-    x = decode(format, largest_finite(format));
+    x = decode(format, reference::largest_finite_bits(format));
   else
     x = in_format(format, reference::rational(std::stoll(std::string(token))));
   if (!negative) return x;
@@ -156,7 +152,7 @@ void draw_alternating(drawing& d) {
 
 void draw_monotone(drawing& d) {
   const std::int64_t size = d.layout.plane_size();
-  const std::uint64_t room = largest_finite(d.spec.dtype) - one_bits(d.spec.dtype);
+  const std::uint64_t room = reference::largest_finite_bits(d.spec.dtype) - one_bits(d.spec.dtype);
   const std::uint64_t stride =
       std::min<std::uint64_t>(1 + d.rng.below(3), room / static_cast<std::uint64_t>(size));
   if (stride == 0)
@@ -179,7 +175,7 @@ void draw_monotone(drawing& d) {
 }
 
 void draw_special_1d(drawing& d) {
-  const bool avg = d.spec.op == golden_op::adaptive_avg_pool;
+  const bool avg = describe(d.spec.op).avg();
   const std::size_t count = avg ? avg_special.size() : max_special.size();
   if (d.layout.spatial.size() != 1 || d.layout.plane_size() != 3 * static_cast<std::int64_t>(count))
     throw common::input_error("case '" + d.spec.name + "': special_1d needs [C, " +
@@ -204,6 +200,16 @@ void draw_special_ties(drawing& d) {
   d.put(0, d.layout.plane_size() / 2, reference::extended_rational::not_a_number());
 }
 
+void draw_boundary(drawing& d) {
+  detail::boundary_pattern pattern(d.spec);
+  for (std::int64_t p = 0; p < d.layout.planes; ++p) {
+    reference::for_each_multi_index(d.layout.spatial,
+                                    [&](std::span<const std::int64_t> index, std::int64_t flat) {
+                                      d.put(p, flat, decode(d.spec.dtype, pattern.bits(p, index)));
+                                    });
+  }
+}
+
 void draw_input(drawing& d, input_pattern pattern) {
   switch (pattern) {
     case input_pattern::ramp:
@@ -218,6 +224,9 @@ void draw_input(drawing& d, input_pattern pattern) {
       return draw_special_1d(d);
     case input_pattern::special_ties:
       return draw_special_ties(d);
+    case input_pattern::boundary_product:
+    case input_pattern::boundary_steps:
+      return draw_boundary(d);
   }
 }
 
@@ -225,7 +234,7 @@ void draw_input(drawing& d, input_pattern pattern) {
 std::vector<reference::extended_rational> draw_grad_output(const case_spec& spec, splitmix64& rng,
                                                            std::int64_t count) {
   std::vector<reference::extended_rational> grads;
-  const bool avg = spec.op == golden_op::adaptive_avg_pool_backward;
+  const bool avg = describe(spec.op).avg();
   for (std::int64_t k = 0; k < count; ++k) {
     const auto slot = static_cast<std::size_t>(k) % avg_backward_special.size();
     if (spec.tier == "special") {
@@ -252,16 +261,13 @@ pooling_problem draw_problem(const case_spec& spec, std::uint64_t seed) {
             {case_seed(seed, spec.name)},
             std::vector<reference::extended_rational>(
                 static_cast<std::size_t>(reference::element_count(spec.input_shape)))};
-  const bool backward = spec.op == golden_op::adaptive_avg_pool_backward ||
-                        spec.op == golden_op::adaptive_max_pool_backward;
+  const op_description op = describe(spec.op);
   input_pattern pattern = spec.pattern;
-  if (backward && pattern == input_pattern::special_1d) {
-    pattern = spec.op == golden_op::adaptive_avg_pool_backward ? input_pattern::alternating
-                                                               : input_pattern::monotone;
-  }
+  if (op.backward() && pattern == input_pattern::special_1d)
+    pattern = op.avg() ? input_pattern::alternating : input_pattern::monotone;
   draw_input(d, pattern);
   problem.input = {spec.input_shape, std::move(d.values)};
-  if (backward) {
+  if (op.backward()) {
     problem.grad_output.shape = forward_output_shape(problem);
     problem.grad_output.values =
         draw_grad_output(spec, d.rng, reference::element_count(problem.grad_output.shape));

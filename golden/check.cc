@@ -5,13 +5,11 @@
 
 #include <bit>
 #include <cmath>
+#include <functional>
+#include <numeric>
 
 namespace poolproof::golden {
 namespace {
-
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
 
 std::string shape_text(std::span<const std::int64_t> shape) {
   std::string text = "[";
@@ -21,12 +19,18 @@ std::string shape_text(std::span<const std::int64_t> shape) {
 }
 
 npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
-                    const std::string& role, npy_element element,
+                    std::string_view role_name, npy_element element,
                     std::span<const std::int64_t> shape) {
-  const auto file = entry.files.find(role);
-  if (file == entry.files.end())
-    throw common::input_error("golden case '" + entry.name + "' has no " + role + " file");
-  const std::vector<std::byte> bytes = read_suite_file(dir, file->second);
+  const auto file = entry.files.find(std::string(role_name));
+  if (file == entry.files.end()) {
+    throw common::input_error("golden case '" + entry.name + "' has no " + std::string(role_name) +
+                              " file");
+  }
+  // At most what the manifest's shape needs is read (its shape is bounded when parsed).
+  const std::int64_t count =
+      std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  const std::vector<std::byte> bytes =
+      read_suite_file(dir, file->second, npy_max_file_bytes(element, count));
   npy_array array = parse_npy(bytes, file->second.path);
   if (array.element != element || !std::ranges::equal(array.shape, shape)) {
     throw common::input_error("golden file '" + file->second.path + "' holds " +
@@ -49,12 +53,14 @@ void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
   const auto fail = [&](const std::string& why) {
     throw common::input_error("golden case '" + c.entry.name + "': " + why);
   };
-  const auto exact_file = c.entry.files.find("exact");
+  const auto exact_file = c.entry.files.find(std::string(role::exact));
   if (exact_file != c.entry.files.end()) {
-    const std::vector<std::byte> bytes = read_suite_file(dir, exact_file->second);
+    const auto count = static_cast<std::int64_t>(c.expected.elements.size());
+    const std::vector<std::byte> bytes =
+        read_suite_file(dir, exact_file->second, max_exact_values_bytes(count));
     const std::vector<reference::extended_rational> exact = parse_exact_values(
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-        exact_file->second.path);
+        exact_file->second.path, c.expected.elements.size());
     if (exact.size() != c.expected.elements.size()) fail("exact values have the wrong count");
     for (std::size_t k = 0; k < exact.size(); ++k)
       if (!(exact[k] == c.expected.elements[k].value))
@@ -63,9 +69,9 @@ void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
   for (std::size_t k = 0; k < c.expected_bits.size(); ++k)
     if (c.expected_bits[k] != round_to(c.problem.dtype, c.expected.elements[k].value))
       fail("expected element " + std::to_string(k) + " is not the correctly rounded value");
-  if (c.entry.files.contains("indices")) {
+  if (c.entry.files.contains(std::string(role::indices))) {
     const npy_array indices =
-        read_role(dir, c.entry, "indices", npy_element::i8, forward_output_shape(c.problem));
+        read_role(dir, c.entry, role::indices, npy_element::i8, forward_output_shape(c.problem));
     for (std::size_t k = 0; k < indices.words.size(); ++k)
       if (static_cast<std::int64_t>(indices.words[k]) != c.expected.indices[k])
         fail("index " + std::to_string(k) + " is not the first maximal element");
@@ -83,14 +89,15 @@ loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case&
   p.dtype = entry.dtype;
   p.output_size = entry.output_size;
   const npy_element element = npy_element_for(entry.dtype);
-  p.input = decoded(entry.dtype, read_role(suite_dir, entry, "input", element, entry.input_shape));
-  const std::vector<std::int64_t> out_shape = forward_output_shape(p);
-  if (is_backward(entry.op))
-    p.grad_output =
-        decoded(entry.dtype, read_role(suite_dir, entry, "grad_output", element, out_shape));
+  const op_description op = describe(entry.op);
+  p.input =
+      decoded(entry.dtype, read_role(suite_dir, entry, role::input, element, entry.input_shape));
+  if (op.backward()) {
+    p.grad_output = decoded(entry.dtype, read_role(suite_dir, entry, role::grad_output, element,
+                                                   forward_output_shape(p)));
+  }
   c.expected = expect(p);
-  const std::string result_role = is_backward(entry.op) ? "expected_grad_input" : "expected";
-  c.expected_bits = read_role(suite_dir, entry, result_role, element, c.expected.shape).words;
+  c.expected_bits = read_role(suite_dir, entry, op.result_role(), element, c.expected.shape).words;
   verify_stored(suite_dir, c);
   return c;
 }
@@ -118,10 +125,10 @@ candidate_result candidate_from_doubles(std::span<const double> values,
 }
 
 std::vector<std::string> candidate_files(const golden_case& entry) {
-  if (is_backward(entry.op)) return {entry.name + ".grad_input.npy"};
-  if (entry.op == golden_op::adaptive_max_pool)
-    return {entry.name + ".output.npy", entry.name + ".indices.npy"};
-  return {entry.name + ".output.npy"};
+  std::vector<std::string> files;
+  for (std::string_view suffix : describe(entry.op).candidate_suffixes())
+    files.push_back(entry.name + "." + std::string(suffix) + ".npy");
+  return files;
 }
 
 }  // namespace poolproof::golden

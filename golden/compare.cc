@@ -10,7 +10,8 @@ namespace {
 
 struct outcome {
   bool passed = true;
-  double rank = 0;  // for choosing the element to report only, never for the verdict
+  bool off_rounded = false;  // the value is not the correctly rounded one (or the index differs)
+  double rank = 0;           // for choosing the element to report only, never for the verdict
   element_report report;
 };
 
@@ -23,30 +24,29 @@ bool both_zero(const reference::extended_rational& a, const reference::extended_
 // Candidate value against the expected element: bits (exact ops, --strict, non-finite values) or
 // the element's bound.
 bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
-                  const check_options& options) {
+                  const element_bound& bound, const check_options& options) {
   const reference::extended_rational& exact = g.expected.elements[k].value;
   const reference::extended_rational candidate = decode(g.problem.dtype, bits);
   if (exact.is_nan() || candidate.is_nan()) return exact.is_nan() && candidate.is_nan();
-  const bool max_forward = g.problem.op == golden_op::adaptive_max_pool;
+  const bool max_forward = describe(g.problem.op).exact_result();
   if (options.strict || max_forward || !exact.is_finite()) {
     const reference::extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
     if (max_forward && options.ties == tie_rule::any && both_zero(candidate, rounded)) return true;
     return bits == g.expected_bits[k];
   }
-  const element_bound& bound = g.expected.bounds[k];
   if (!candidate.is_finite()) return bound.overflow_possible;
   return bound.bound && abs(candidate.value - exact.value) <= *bound.bound;
 }
 
 outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
-                      const check_options& options) {
+                      const element_bound& bound, const check_options& options) {
   const reference::float_format format = g.problem.dtype;
   const reference::extended_rational& exact = g.expected.elements[k].value;
   const reference::extended_rational candidate = decode(format, bits);
   const reference::extended_rational rounded = decode(format, g.expected_bits[k]);
-  const element_bound& bound = g.expected.bounds[k];
   outcome o;
-  o.passed = value_passes(g, k, bits, options);
+  o.passed = value_passes(g, k, bits, bound, options);
+  o.off_rounded = !(candidate == rounded || (candidate.is_nan() && rounded.is_nan()));
   element_report& r = o.report;
   r = {static_cast<std::int64_t>(k), "value",      to_string(candidate), to_string(exact),
        to_string(rounded),           std::nullopt, std::nullopt,         std::nullopt};
@@ -92,6 +92,7 @@ outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
   const std::int64_t expected = g.expected.indices[k];
   outcome o;
   o.passed = index == expected || (options.ties == tie_rule::any && is_maximal_index(g, k, index));
+  o.off_rounded = index != expected;
   o.report = {
       static_cast<std::int64_t>(k), "index",      std::to_string(index), std::to_string(expected),
       std::to_string(expected),     std::nullopt, std::nullopt,          std::nullopt};
@@ -110,14 +111,24 @@ void require_shape(const loaded_case& g, const candidate_result& result) {
   const int width = reference::layout_of(g.problem.dtype).width();
   for (std::uint64_t bits : result.bits)
     if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
-  if (g.problem.op == golden_op::adaptive_max_pool && result.indices.size() != result.bits.size())
+  if (describe(g.problem.op).returns_indices() && result.indices.size() != result.bits.size())
     fail(std::to_string(result.indices.size()) + " indices for " +
          std::to_string(result.bits.size()) + " outputs");
+}
+
+std::optional<double> larger(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b) return a ? a : b;
+  return std::max(*a, *b);
 }
 
 // Failing beats passing; then the larger rank; the first such element wins ties.
 void consider(case_report& report, const outcome& o, double& best_rank) {
   if (!o.passed) ++report.failed_elements;
+  if (o.report.what == "value") {
+    report.off_rounded += o.off_rounded ? 1 : 0;
+    report.max_error_ulps = larger(report.max_error_ulps, o.report.error_ulps);
+    report.max_bound_used = larger(report.max_bound_used, o.report.bound_used);
+  }
   const bool first_failure = !o.passed && report.passed;
   if (first_failure) {
     report.passed = false;
@@ -141,12 +152,22 @@ case_report check_result(const loaded_case& golden, const candidate_result& resu
   report.name = golden.entry.name;
   report.passed = true;
   report.elements = static_cast<std::int64_t>(result.bits.size());
+  // The stored bounds assume any summation; another contract recomputes them.
+  std::vector<element_bound> own_bounds;
+  if (options.accumulation != accumulator::any) {
+    own_bounds.reserve(golden.expected.elements.size());
+    for (const accumulation& element : golden.expected.elements)
+      own_bounds.push_back(bound_of(golden.problem, element, options.accumulation));
+  }
+  const std::vector<element_bound>& bounds =
+      own_bounds.empty() ? golden.expected.bounds : own_bounds;
   double best_rank = -1;
   for (std::size_t k = 0; k < result.bits.size(); ++k) {
-    consider(report, value_outcome(golden, k, result.bits[k], options), best_rank);
-    if (golden.problem.op == golden_op::adaptive_max_pool)
+    consider(report, value_outcome(golden, k, result.bits[k], bounds[k], options), best_rank);
+    if (describe(golden.problem.op).returns_indices())
       consider(report, index_outcome(golden, k, result.indices[k], options), best_rank);
   }
+  report.status = report.passed ? case_status::pass : case_status::fail;
   return report;
 }
 

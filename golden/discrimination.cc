@@ -6,14 +6,10 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
 // Whether a result element moved from `before` (bound b) to `after` (bound a) is caught for sure.
 bool exposed(const pooling_problem& problem, const accumulation& before, const element_bound& b,
              const accumulation& after) {
-  if (problem.op == golden_op::adaptive_max_pool) return !(before.value == after.value);
+  if (describe(problem.op).exact_result()) return !(before.value == after.value);
   if (!before.value.is_finite() || !after.value.is_finite()) return !(before.value == after.value);
   const element_bound a = bound_of(problem, after);
   if (!a.bound || !b.bound || a.overflow_possible || b.overflow_possible) return false;
@@ -54,7 +50,7 @@ bool backward_exposes(const pooling_problem& problem, const expectation& expecte
 
 }  // namespace
 
-std::string describe(const undetected_shift& shift) {
+std::string describe(const window_shift& shift) {
   const auto text = [](const reference::window& w) {
     return "[" + std::to_string(w.begin) + "," + std::to_string(w.end) + ")";
   };
@@ -62,10 +58,10 @@ std::string describe(const undetected_shift& shift) {
          text(shift.original) + " -> " + text(shift.shifted);
 }
 
-std::optional<undetected_shift> find_undetected_shift(const pooling_problem& problem,
-                                                      const expectation& expected) {
+std::vector<window_shift> window_shifts(const pooling_problem& problem) {
   const reference::pooling_layout layout = reference::split_pooling_shape(
       problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  std::vector<window_shift> shifts;
   for (std::size_t axis = 0; axis < problem.output_size.size(); ++axis) {
     const std::int64_t n = layout.spatial[axis];
     for (std::int64_t i = 0; i < problem.output_size[axis]; ++i) {
@@ -73,15 +69,24 @@ std::optional<undetected_shift> find_undetected_shift(const pooling_problem& pro
       for (const reference::window s :
            {reference::window{w.begin - 1, w.end}, reference::window{w.begin + 1, w.end},
             reference::window{w.begin, w.end - 1}, reference::window{w.begin, w.end + 1}}) {
-        if (s.begin < 0 || s.end > n || s.length() < 1) continue;
-        const window_change change{axis, i, s};
-        const bool seen = is_backward(problem.op)
-                              ? backward_exposes(problem, expected, {axis, i, w}, change)
-                              : forward_exposes(problem, expected, change);
-        if (!seen) return undetected_shift{axis, i, w, s};
+        if (s.begin >= 0 && s.end <= n && s.length() >= 1) shifts.push_back({axis, i, w, s});
       }
     }
   }
+  return shifts;
+}
+
+bool exposes(const pooling_problem& problem, const expectation& expected,
+             const window_shift& shift) {
+  const window_change change{shift.axis, shift.index, shift.shifted};
+  if (!describe(problem.op).backward()) return forward_exposes(problem, expected, change);
+  return backward_exposes(problem, expected, {shift.axis, shift.index, shift.original}, change);
+}
+
+std::optional<undetected_shift> find_undetected_shift(const pooling_problem& problem,
+                                                      const expectation& expected) {
+  for (const window_shift& shift : window_shifts(problem))
+    if (!exposes(problem, expected, shift)) return shift;
   return std::nullopt;
 }
 

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+
+#include "golden/json_limits.h"
 
 namespace poolproof::golden {
 namespace {
@@ -67,24 +70,20 @@ std::string serialize_exact_values(const std::vector<reference::extended_rationa
 }
 
 std::vector<reference::extended_rational> parse_exact_values(std::string_view json_text,
-                                                             std::string_view name) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& error) {
-    fail(name, "malformed JSON at byte " + std::to_string(error.byte));
-  } catch (const json::exception&) {
-    // nlohmann reports a number past double's range (1e400) as out_of_range, not parse_error.
-    fail(name, "malformed JSON: a number out of range");
-  }
-  if (!root.is_array()) fail(name, "not a JSON array");
+                                                             std::string_view name,
+                                                             std::size_t max_count) {
   std::vector<reference::extended_rational> values;
-  values.reserve(root.size());
-  for (std::size_t i = 0; i < root.size(); ++i) {
-    if (!root[i].is_string()) fail(name, "element " + std::to_string(i) + ": not a string");
-    values.push_back(parse_value(root[i].get_ref<const std::string&>(), i, name));
-  }
+  detail::for_each_json_string(
+      json_text, max_count,
+      [&](std::size_t index, const std::string& text) {
+        values.push_back(parse_value(text, index, name));
+      },
+      [&](const std::string& reason) { fail(name, reason); });
   return values;
+}
+
+std::size_t max_exact_values_bytes(std::int64_t count) {
+  return 64 + static_cast<std::size_t>(count) * max_exact_value_bytes;
 }
 
 }  // namespace poolproof::golden

@@ -4,16 +4,17 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
-bool is_avg(golden_op op) {
-  return op == golden_op::adaptive_avg_pool || op == golden_op::adaptive_avg_pool_backward;
-}
-
 reference::rational magnitude(const reference::extended_rational& x) {
   return x.is_finite() ? reference::rational(abs(x.value)) : reference::rational(0);
+}
+
+// The exponent of the least power of two dividing x != 0 (floats are dyadic rationals);
+// a value far below every format's for a non-dyadic x, so sums_exactly never holds for it.
+std::int64_t two_adic_exponent(const reference::rational& x) {
+  const reference::integer denominator = boost::multiprecision::denominator(x);
+  const auto scale = static_cast<std::int64_t>(msb(denominator));
+  if (lsb(denominator) != msb(denominator)) return std::int64_t{-1} << 40;
+  return static_cast<std::int64_t>(lsb(abs(boost::multiprecision::numerator(x)))) - scale;
 }
 
 // Calls visit(out_index, out_flat, members) for every output window (or the changed ones), with
@@ -48,6 +49,8 @@ accumulation window_mean(std::span<const reference::extended_rational> plane,
     const reference::extended_rational& x = plane[static_cast<std::size_t>(member)];
     sum.value = add(sum.value, x);
     sum.sum_abs += magnitude(x);
+    if (x.is_finite() && x.value != 0)
+      sum.least_exponent = std::min(sum.least_exponent, two_adic_exponent(x.value));
   }
   sum.terms = static_cast<std::int64_t>(members.size());
   sum.value = divide(sum.value, sum.terms);
@@ -69,11 +72,7 @@ forward_element window_max(std::span<const reference::extended_rational> plane,
 }  // namespace
 
 std::vector<std::int64_t> forward_output_shape(const pooling_problem& problem) {
-  std::vector<std::int64_t> shape = problem.input.shape;
-  POOLPROOF_CHECK(shape.size() >= problem.output_size.size());
-  std::copy(problem.output_size.begin(), problem.output_size.end(),
-            shape.end() - static_cast<std::ptrdiff_t>(problem.output_size.size()));
-  return shape;
+  return forward_output_shape(problem.input.shape, problem.output_size);
 }
 
 void add_to(accumulation& total, const accumulation& part) {
@@ -81,6 +80,7 @@ void add_to(accumulation& total, const accumulation& part) {
   total.sum_abs += part.sum_abs;
   total.terms += part.terms;
   total.underflow += part.underflow;
+  total.least_exponent = std::min(total.least_exponent, part.least_exponent);
 }
 
 void subtract_from(accumulation& total, const accumulation& part) {
@@ -91,21 +91,36 @@ void subtract_from(accumulation& total, const accumulation& part) {
   total.underflow -= part.underflow;
 }
 
-element_bound bound_of(const pooling_problem& problem, const accumulation& element) {
+element_bound bound_of(const pooling_problem& problem, const accumulation& element,
+                       accumulator rule) {
   if (!element.value.is_finite()) return exact_bound();
+  const reference::float_format format = accumulation_format(problem.dtype, rule);
+  element_bound inner;
   switch (problem.op) {
     case golden_op::adaptive_avg_pool:
-      return avg_forward_bound(problem.dtype, problem.spatial_dims, element.terms, element.sum_abs,
-                               element.value.value);
+      inner = avg_forward_bound(
+          format, problem.spatial_dims, element.terms, element.sum_abs, element.value.value,
+          sums_exactly(problem.dtype, element.least_exponent, element.sum_abs));
+      break;
     case golden_op::adaptive_max_pool:
       return exact_bound();
-    case golden_op::adaptive_avg_pool_backward:
-      return avg_backward_bound(problem.dtype, problem.spatial_dims, element.terms, element.sum_abs,
-                                element.underflow);
+    case golden_op::adaptive_avg_pool_backward: {
+      // In the wider format no reciprocal 1/L underflows (L < 2^62): each addend's division
+      // phase errs by the same r eta (1 + gamma_r) at most.
+      const reference::rational underflow =
+          format == problem.dtype
+              ? element.underflow
+              : element.terms * avg_backward_addend_underflow(format, problem.spatial_dims, 1, 0);
+      inner = avg_backward_bound(format, problem.spatial_dims, element.terms, element.sum_abs,
+                                 underflow);
+      break;
+    }
     case golden_op::adaptive_max_pool_backward:
-      return max_backward_bound(problem.dtype, element.terms, element.sum_abs);
+      inner = max_backward_bound(format, element.terms, element.sum_abs);
+      break;
   }
-  POOLPROOF_CHECK(false);
+  if (format == problem.dtype || inner == exact_bound()) return inner;
+  return rounded_once(problem.dtype, inner, abs(element.value.value));
 }
 
 void for_each_forward(
@@ -119,8 +134,8 @@ void for_each_forward(
     for (std::int64_t plane = 0; plane < layout.planes; ++plane) {
       const auto values = all.subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
       visit(plane, out_flat,
-            is_avg(problem.op) ? forward_element{window_mean(values, members), -1}
-                               : window_max(values, members));
+            describe(problem.op).avg() ? forward_element{window_mean(values, members), -1}
+                                       : window_max(values, members));
     }
   });
 }
@@ -128,13 +143,14 @@ void for_each_forward(
 void for_each_backward_addend(const pooling_problem& problem,
                               const std::optional<window_change>& change,
                               const std::function<void(std::int64_t, const accumulation&)>& add) {
-  if (!is_backward(problem.op)) return;
+  const op_description op = describe(problem.op);
+  if (!op.backward()) return;
   const reference::pooling_layout layout = reference::split_pooling_shape(
       problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
   const std::int64_t out_plane = reference::element_count(problem.output_size);
   POOLPROOF_CHECK(problem.grad_output.values.size() ==
                   static_cast<std::size_t>(out_plane * layout.planes));
-  if (!is_avg(problem.op)) {
+  if (op.max()) {
     for_each_forward(
         problem, change,
         [&](std::int64_t plane, std::int64_t out_flat, const forward_element& forward) {
@@ -160,21 +176,22 @@ void for_each_backward_addend(const pooling_problem& problem,
 
 expectation expect(const pooling_problem& problem) {
   expectation result;
-  const bool max_op = !is_avg(problem.op);
+  const op_description op = describe(problem.op);
   const std::vector<std::int64_t> out_shape = forward_output_shape(problem);
-  if (max_op) result.indices.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
+  if (op.stores_indices())
+    result.indices.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
   const std::int64_t out_plane = reference::element_count(problem.output_size);
-  if (!is_backward(problem.op)) {
+  if (!op.backward()) {
     result.shape = out_shape;
     result.elements.resize(static_cast<std::size_t>(reference::element_count(out_shape)));
   }
   for_each_forward(problem, std::nullopt,
                    [&](std::int64_t plane, std::int64_t out_flat, const forward_element& f) {
                      const auto at = static_cast<std::size_t>(plane * out_plane + out_flat);
-                     if (max_op) result.indices[at] = f.argmax;
-                     if (!is_backward(problem.op)) result.elements[at] = f.element;
+                     if (op.stores_indices()) result.indices[at] = f.argmax;
+                     if (!op.backward()) result.elements[at] = f.element;
                    });
-  if (is_backward(problem.op)) {
+  if (op.backward()) {
     result.shape = problem.input.shape;
     result.elements.resize(problem.input.values.size());
     for_each_backward_addend(problem, std::nullopt, [&](std::int64_t at, const accumulation& a) {

@@ -10,10 +10,6 @@
 namespace poolproof::golden {
 namespace {
 
-bool is_backward(golden_op op) {
-  return op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-}
-
 // The reference's own answer: the expectation must agree with it value for value.
 std::vector<reference::extended_rational> reference_values(const pooling_problem& p,
                                                            std::span<const std::int64_t> indices) {
@@ -42,7 +38,7 @@ void verify(const case_spec& spec, const pooling_problem& problem, const expecta
     if (!(reference[k] == e.elements[k].value)) fail("expectation and reference differ");
     if (!e.bounds[k].bound) fail("element " + std::to_string(k) + " has no error bound");
   }
-  if (problem.op == golden_op::adaptive_max_pool &&
+  if (describe(problem.op).returns_indices() &&
       reference::adaptive_max_pool(problem.input, problem.output_size).indices != e.indices) {
     fail("argmax and reference differ");
   }
@@ -79,31 +75,29 @@ built_case build_case(const case_spec& spec, std::uint64_t seed) {
   built.entry = {spec.name,        spec.op,          spec.tier,  spec.spatial_dims(),
                  spec.input_shape, spec.output_size, spec.dtype, {}};
   const npy_element element = npy_element_for(spec.dtype);
-  const auto add = [&](const std::string& role, const std::string& file,
+  const op_description op = describe(spec.op);
+  // Each role's file is named after the role: "<case>/input.npy", ..., "<case>/exact.json".
+  const auto add = [&](std::string_view role_name, std::string_view extension,
                        std::vector<std::byte> bytes) {
-    const std::string path = spec.name + "/" + file;
-    built.entry.files[role] = {path, sha256_hex(bytes)};
+    const std::string path = spec.name + "/" + std::string(role_name) + std::string(extension);
+    built.entry.files[std::string(role_name)] = {path, sha256_hex(bytes)};
     built.files.emplace_back(path, std::move(bytes));
+  };
+  const auto add_tensor = [&](std::string_view role_name, const reference::exact_tensor& tensor) {
+    add(role_name, ".npy",
+        npy_bytes(element, tensor.shape, bit_patterns(spec.dtype, tensor.values)));
   };
   std::vector<reference::extended_rational> exact;
   for (const accumulation& a : e.elements) exact.push_back(a.value);
-  add("input", "input.npy",
-      npy_bytes(element, problem.input.shape, bit_patterns(spec.dtype, problem.input.values)));
-  if (is_backward(spec.op)) {
-    add("grad_output", "grad_output.npy",
-        npy_bytes(element, problem.grad_output.shape,
-                  bit_patterns(spec.dtype, problem.grad_output.values)));
-    add("expected_grad_input", "expected_grad_input.npy",
-        npy_bytes(element, e.shape, bit_patterns(spec.dtype, exact)));
-  } else {
-    add("expected", "expected.npy", npy_bytes(element, e.shape, bit_patterns(spec.dtype, exact)));
-  }
-  if (!e.indices.empty()) {
+  add_tensor(role::input, problem.input);
+  if (op.backward()) add_tensor(role::grad_output, problem.grad_output);
+  add_tensor(op.result_role(), {e.shape, exact});
+  if (op.stores_indices()) {
     std::vector<std::uint64_t> words(e.indices.begin(), e.indices.end());
-    add("indices", "indices.npy",
+    add(role::indices, ".npy",
         npy_bytes(npy_element::i8, forward_output_shape(problem), std::move(words)));
   }
-  add("exact", "exact.json", text_bytes(serialize_exact_values(exact)));
+  add(role::exact, ".json", text_bytes(serialize_exact_values(exact)));
   return built;
 }
 

@@ -2,6 +2,7 @@
 #include <poolproof/common/error.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/reference/adaptive_window.h>
 
 #include <algorithm>
 #include <array>
@@ -9,20 +10,16 @@
 #include <set>
 #include <system_error>
 
+#include "golden/json_limits.h"
+
 namespace poolproof::golden {
 namespace {
 
 using json = nlohmann::json;
 
-constexpr std::int64_t max_size = std::int64_t{1} << 62;
 constexpr std::size_t max_name_length = 200;
 constexpr std::size_t max_path_length = 1000;
-constexpr std::size_t max_manifest_bytes = std::size_t{64} << 20;
-constexpr std::array<std::string_view, 6> known_roles = {
-    "input", "expected", "indices", "grad_output", "expected_grad_input", "exact"};
-constexpr std::array<golden_op, 4> all_ops = {
-    golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
-    golden_op::adaptive_avg_pool_backward, golden_op::adaptive_max_pool_backward};
+constexpr std::size_t max_manifest_bytes = std::size_t{16} << 20;
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -117,7 +114,7 @@ class manifest_reader {
   std::int64_t integer(const json& value, const std::string& field, std::int64_t low,
                        std::int64_t high) const {
     if (!value.is_number_integer()) fail(field, "not an integer");
-    const std::string past = high == max_size ? "2^62" : std::to_string(high);
+    const std::string past = high == reference::max_size ? "2^62" : std::to_string(high);
     if (value.is_number_unsigned() &&
         value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) {
       fail(field, value.dump() + " is past " + past);
@@ -138,11 +135,32 @@ class manifest_reader {
     std::vector<std::int64_t> result;
     std::int64_t product = 1;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      result.push_back(integer(value[i], field + "[" + std::to_string(i) + "]", 1, max_size));
-      if (result.back() > max_size / product) fail(field, "more than 2^62 elements");
+      result.push_back(
+          integer(value[i], field + "[" + std::to_string(i) + "]", 1, reference::max_size));
+      if (result.back() > reference::max_size / product) fail(field, "more than 2^62 elements");
       product *= result.back();
     }
     return result;
+  }
+
+  // Every tensor of a case (input, output, gradients) must fit a golden .npy file, so what a
+  // manifest claims bounds what reading its case may allocate (golden/FORMAT.md, "Limits").
+  void require_tensor_fits(const golden_case& c, const std::string& prefix) const {
+    const std::int64_t limit = npy_limits{}.max_elements;
+    const auto leading = static_cast<std::ptrdiff_t>(c.input_shape.size() - c.output_size.size());
+    for (const auto& [field, sizes] :
+         {std::pair{"input_shape", std::span<const std::int64_t>(c.input_shape)},
+          std::pair{"output_size", std::span<const std::int64_t>(c.output_size)}}) {
+      std::int64_t count = 1;
+      for (std::int64_t size : sizes) count = size > limit / count ? limit + 1 : count * size;
+      if (field == std::string_view("output_size")) {
+        for (auto it = c.input_shape.begin(); it != c.input_shape.begin() + leading; ++it)
+          count = *it > limit / count ? limit + 1 : count * *it;
+      }
+      if (count > limit) {
+        fail(prefix + field, "more than 2^30 elements in one tensor (the golden file limit)");
+      }
+    }
   }
 
   golden_case read_case(const json& object, const std::string& field) const {
@@ -172,6 +190,7 @@ class manifest_reader {
         sizes(member(object, "input_shape", prefix), prefix + "input_shape", dims + 1, dims + 2);
     result.output_size =
         sizes(member(object, "output_size", prefix), prefix + "output_size", dims, dims);
+    require_tensor_fits(result, prefix);
     const std::string dtype = string(member(object, "dtype", prefix), prefix + "dtype");
     const auto format = reference::parse_format(dtype);
     if (!format) fail(prefix + "dtype", "unknown dtype " + quote_for_message(dtype));
@@ -185,13 +204,12 @@ class manifest_reader {
     if (!object.is_object()) fail(field, "not an object");
     std::map<std::string, golden_file> files;
     for (const auto& item : object.items()) {
-      if (std::find(known_roles.begin(), known_roles.end(), item.key()) == known_roles.end()) {
+      if (std::find(all_roles.begin(), all_roles.end(), item.key()) == all_roles.end()) {
         fail(field, "unknown role " + quote_for_message(item.key()));
       }
       const std::string role_field = field + "." + item.key();
-      const bool max_op =
-          op == golden_op::adaptive_max_pool || op == golden_op::adaptive_max_pool_backward;
-      if (item.key() == "indices" && !max_op) fail(role_field, "an avg op has no indices");
+      if (item.key() == role::indices && !describe(op).stores_indices())
+        fail(role_field, "an avg op has no indices");
       check_keys(item.value(), role_field, {"path", "sha256"});
       golden_file file;
       file.path = string(member(item.value(), "path", role_field + "."), role_field + ".path");
@@ -201,13 +219,9 @@ class manifest_reader {
       if (!is_sha256_hex(file.sha256)) fail(role_field + ".sha256", "not 64 lowercase hex digits");
       files.emplace(item.key(), file);
     }
-    const bool backward =
-        op == golden_op::adaptive_avg_pool_backward || op == golden_op::adaptive_max_pool_backward;
-    const auto required =
-        backward ? std::vector<std::string>{"input", "grad_output", "expected_grad_input"}
-                 : std::vector<std::string>{"input", "expected"};
-    for (const std::string& role : required) {
-      if (!files.contains(role)) fail(std::string(field).append(".").append(role), "missing");
+    for (std::string_view required : describe(op).required_roles()) {
+      if (!files.contains(std::string(required)))
+        fail(std::string(field).append(".").append(required), "missing");
     }
     return files;
   }
@@ -219,7 +233,7 @@ json file_json(const golden_file& file) { return {{"path", file.path}, {"sha256"
 
 json case_json(const golden_case& c) {
   json files = json::object();
-  for (const auto& [role, file] : c.files) files[role] = file_json(file);
+  for (const auto& [role_name, file] : c.files) files[role_name] = file_json(file);
   return {{"name", c.name},
           {"op", golden_op_name(c.op)},
           {"tier", c.tier},
@@ -232,28 +246,11 @@ json case_json(const golden_case& c) {
 
 }  // namespace
 
-std::string_view golden_op_name(golden_op op) {
-  switch (op) {
-    case golden_op::adaptive_avg_pool:
-      return "adaptive_avg_pool";
-    case golden_op::adaptive_max_pool:
-      return "adaptive_max_pool";
-    case golden_op::adaptive_avg_pool_backward:
-      return "adaptive_avg_pool_backward";
-    case golden_op::adaptive_max_pool_backward:
-      return "adaptive_max_pool_backward";
-  }
-  POOLPROOF_CHECK(false);
-}
-
-std::optional<golden_op> parse_golden_op(std::string_view name) {
-  for (golden_op op : all_ops) {
-    if (golden_op_name(op) == name) return op;
-  }
-  return std::nullopt;
-}
-
 golden_manifest parse_manifest(std::string_view json_text, std::string_view name) {
+  // Streamed first: the tree below then stays a small multiple of the text (FORMAT.md, Limits).
+  detail::check_json_shape(json_text, {}, [&](const std::string& reason) {
+    throw common::input_error("cannot read manifest '" + std::string(name) + "': " + reason);
+  });
   json root;
   try {
     root = json::parse(json_text);
@@ -321,6 +318,12 @@ std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
 
 golden_manifest load_manifest(const std::filesystem::path& suite_dir) {
   const std::filesystem::path path = suite_dir / "manifest.json";
+  // A link could lead to a manifest outside the suite, naming files the suite does not hold.
+  std::error_code error;
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, error))) {
+    throw common::input_error("cannot read manifest '" + path.string() +
+                              "': a symbolic link (the manifest must be a file of the suite)");
+  }
   const std::vector<std::byte> bytes = read_file_bytes(path, max_manifest_bytes, "manifest");
   return parse_manifest(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                         path.string());

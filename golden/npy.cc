@@ -261,17 +261,12 @@ std::string_view npy_descr(npy_element element) {
 }
 
 npy_element npy_element_for(reference::float_format format) {
-  switch (format) {
-    case reference::float_format::binary16:
-      return npy_element::f2;
-    case reference::float_format::bfloat16:
-      return npy_element::u2;
-    case reference::float_format::binary32:
-      return npy_element::f4;
-    case reference::float_format::binary64:
-      return npy_element::f8;
-  }
-  POOLPROOF_CHECK(false);
+  // The format table names the descr (bit patterns for dtypes NumPy lacks).
+  const std::string_view descr = reference::spec_of(format).npy_descr;
+  const auto* element = std::find_if(all_elements.begin(), all_elements.end(),
+                                     [&](npy_element e) { return npy_descr(e) == descr; });
+  POOLPROOF_CHECK(element != all_elements.end());
+  return *element;
 }
 
 npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
@@ -311,19 +306,7 @@ void require_npy_layout(const npy_array& array, npy_element element,
   }
 }
 
-std::string quote_for_message(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string quoted = "'";
-  for (std::size_t i = 0; i < text.size() && i < 200; ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte < 0x7f) {
-      quoted += static_cast<char>(byte);
-    } else {
-      quoted += {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
-    }
-  }
-  return quoted + (text.size() > 200 ? "...'" : "'");
-}
+std::string quote_for_message(std::string_view text) { return "'" + common::printable(text) + "'"; }
 
 std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::size_t max_bytes,
                                        std::string_view what) {
@@ -352,6 +335,39 @@ std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::s
   return bytes;
 }
 
+namespace {
+
+// The first max_bytes of a regular file (fewer if it is shorter).
+std::vector<std::byte> read_file_prefix(const std::filesystem::path& path, std::size_t max_bytes) {
+  const std::string prefix = "cannot read npy '" + path.string() + "': ";
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error) throw common::input_error(prefix + error.message());
+  if (!std::filesystem::is_regular_file(status))
+    throw common::input_error(prefix + "not a regular file");
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) throw common::input_error(prefix + "cannot open");
+  std::vector<std::byte> bytes(max_bytes);
+  stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (stream.bad()) throw common::input_error(prefix + "read error");
+  bytes.resize(static_cast<std::size_t>(stream.gcount()));
+  return bytes;
+}
+
+// The header alone: the prelude and at most max_header_bytes; `offset` is where the payload
+// starts.
+npy_array read_layout(const std::filesystem::path& path, const npy_limits& limits,
+                      std::size_t& offset) {
+  const std::vector<std::byte> prefix = read_file_prefix(path, 12 + limits.max_header_bytes);
+  const std::string_view text = header_text(prefix, path.string(), limits);
+  const npy_header header = header_parser(text, path.string()).parse();
+  offset = static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(prefix.data())) +
+           text.size();
+  return {*header.element, *header.shape, {}};
+}
+
+}  // namespace
+
 npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits) {
   POOLPROOF_CHECK(limits.max_elements >= 0);
   // The largest file the limits allow: a 12-byte prelude, the header (its length field is 32
@@ -363,6 +379,40 @@ npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits) 
       elements > room / 8 ? std::numeric_limits<std::size_t>::max() : 12 + header + elements * 8;
   const std::vector<std::byte> bytes = read_file_bytes(path, max_bytes, "npy");
   return parse_npy(bytes, path.string(), limits);
+}
+
+std::size_t npy_max_file_bytes(npy_element element, std::int64_t count, const npy_limits& limits) {
+  POOLPROOF_CHECK(count >= 0 && count <= limits.max_elements);
+  return 12 + limits.max_header_bytes + static_cast<std::size_t>(count) * element_bytes(element);
+}
+
+npy_array read_npy_layout(const std::filesystem::path& path, const npy_limits& limits) {
+  std::size_t offset = 0;
+  return read_layout(path, limits, offset);
+}
+
+npy_array read_npy_as(const std::filesystem::path& path, npy_element element,
+                      std::span<const std::int64_t> shape, const npy_limits& limits) {
+  const std::string name = path.string();
+  std::int64_t count = 1;
+  for (std::int64_t size : shape) {
+    POOLPROOF_CHECK(size >= 0);
+    if (size != 0 && count > limits.max_elements / size) {
+      fail(name,
+           "the expected shape has more than " + std::to_string(limits.max_elements) + " elements");
+    }
+    count *= size;
+  }
+  std::size_t offset = 0;
+  require_npy_layout(read_layout(path, limits, offset), element, shape, name);
+  const std::size_t expected = offset + static_cast<std::size_t>(count) * element_bytes(element);
+  const std::vector<std::byte> bytes = read_file_bytes(path, expected, "npy");
+  if (bytes.size() != expected) {
+    fail(name, "truncated payload: " + std::to_string(bytes.size() - offset) + " bytes for " +
+                   std::to_string(count) + " elements of " +
+                   std::to_string(element_bytes(element)) + " bytes");
+  }
+  return parse_npy(bytes, name, limits);
 }
 
 std::vector<std::byte> serialize_npy(const npy_array& array) {

@@ -36,42 +36,17 @@ std::vector<size_config> size_configs(int dims) {
   }
 }
 
-std::string short_name(golden_op op) {
-  switch (op) {
-    case golden_op::adaptive_avg_pool:
-      return "avg";
-    case golden_op::adaptive_max_pool:
-      return "max";
-    case golden_op::adaptive_avg_pool_backward:
-      return "avg_backward";
-    case golden_op::adaptive_max_pool_backward:
-      return "max_backward";
-  }
-  return "";
-}
-
-bool is_avg(golden_op op) {
-  return op == golden_op::adaptive_avg_pool || op == golden_op::adaptive_avg_pool_backward;
-}
-
-constexpr golden_op all_ops[] = {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
-                                 golden_op::adaptive_avg_pool_backward,
-                                 golden_op::adaptive_max_pool_backward};
-constexpr reference::float_format all_formats[] = {
-    reference::float_format::binary16, reference::float_format::bfloat16,
-    reference::float_format::binary32, reference::float_format::binary64};
-
 // The seed issue's examples, in float32: 5 -> 3 on [0, 1, 2, 3, 4] gives [1/2, 2, 7/2].
 void add_seed_cases(std::vector<case_spec>& cases) {
   for (auto [n, m] : {std::pair<std::int64_t, std::int64_t>{5, 3}, {6, 3}, {10, 4}}) {
     const std::string size = std::to_string(n) + "_" + std::to_string(m);
     for (golden_op op : {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool}) {
-      const std::string kind = short_name(op);
+      const std::string kind(describe(op).short_name);
       // avg: one increasing ramp; max: increasing and decreasing ramps (starts show in the second).
       cases.push_back({fmt::format("seed_{}_ramp_{}", size, kind),
                        op,
                        "core",
-                       {is_avg(op) ? 1 : 2, n},
+                       {describe(op).avg() ? 1 : 2, n},
                        {m},
                        reference::float_format::binary32,
                        input_pattern::ramp});
@@ -89,14 +64,15 @@ void add_seed_cases(std::vector<case_spec>& cases) {
 }
 
 void add_core_cases(std::vector<case_spec>& cases) {
-  for (reference::float_format format : all_formats) {
+  for (reference::float_format format : reference::all_formats) {
     for (int dims = 1; dims <= 3; ++dims) {
       for (const size_config& config : size_configs(dims)) {
-        for (golden_op op : all_ops) {
-          cases.push_back({short_name(op) + "_" + std::to_string(dims) + "d_" + config.name + "_" +
-                               std::string(reference::format_name(format)),
-                           op, "core", config.input_shape, config.output_size, format,
-                           is_avg(op) ? input_pattern::alternating : input_pattern::monotone});
+        for (golden_op op : all_golden_ops) {
+          cases.push_back(
+              {fmt::format("{}_{}d_{}_{}", describe(op).short_name, dims, config.name,
+                           reference::format_name(format)),
+               op, "core", config.input_shape, config.output_size, format,
+               describe(op).avg() ? input_pattern::alternating : input_pattern::monotone});
         }
       }
     }
@@ -137,7 +113,7 @@ void add_large_cases(std::vector<case_spec>& cases) {
 }
 
 void add_special_cases(std::vector<case_spec>& cases) {  // five per dtype
-  for (reference::float_format format : all_formats) {
+  for (reference::float_format format : reference::all_formats) {
     const std::string suffix = "_" + std::string(reference::format_name(format));
     cases.push_back({"special_avg_1d" + suffix,
                      golden_op::adaptive_avg_pool,

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <set>
 
 namespace poolproof::golden {
 namespace {
@@ -64,9 +66,12 @@ void remove_dead_leftovers(const fs::path& parent, const std::string& prefix) {
 }
 
 void write_tree(const fs::path& root, const std::vector<built_case>& cases,
-                const golden_manifest& manifest, generate_summary& summary) {
+                const golden_manifest& manifest, generate_summary& summary,
+                const std::atomic<bool>& stop) {
   for (const built_case& c : cases) {
     for (const auto& [path, bytes] : c.files) {
+      if (stop)
+        throw common::interrupted("golden generate interrupted; the old suite is unchanged");
       const fs::path target = root / path;
       fs::create_directories(target.parent_path());
       write_new_file(target, bytes);
@@ -81,55 +86,123 @@ void write_tree(const fs::path& root, const std::vector<built_case>& cases,
   sync_tree(root);
 }
 
-// Swaps the finished tree in: one rename, so no moment shows anything but a complete suite.
+// Swaps the finished tree in: one rename, so no moment shows anything but a complete suite. A
+// racing run may have put a suite there since require_replaceable: then exchange with it.
 void move_into_place(const fs::path& temporary, const fs::path& out) {
-  if (!fs::exists(out)) {
-    if (std::rename(temporary.c_str(), out.c_str()) != 0) fail(out, "rename");
-  } else {
+  if (::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno != EEXIST) fail(out, "rename");
     if (::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) != 0)
       fail(out, "exchange directories");
   }
   sync_tree(out.parent_path());
-  fs::remove_all(temporary);  // the old suite, if there was one
 }
 
-void require_replaceable(const fs::path& out) {
-  if (!fs::exists(out)) return;
-  if (!fs::is_directory(out))
-    throw common::input_error("'" + out.string() + "' is not a directory");
-  if (!fs::is_empty(out) && !fs::exists(out / "manifest.json")) {
-    throw common::input_error(
-        "'" + out.string() +
-        "' is a non-empty directory without manifest.json; refusing to replace it");
+// Every entry under `out` must be the manifest, a file it lists, or a directory on the way to
+// one: what is not ours is never deleted with the old suite.
+void require_only_suite_files(const fs::path& out, const golden_manifest& manifest) {
+  std::set<fs::path> ours{"manifest.json"};
+  for (const golden_case& c : manifest.cases) {
+    for (const auto& [role, file] : c.files) {
+      for (fs::path p = fs::path(file.path); !p.empty(); p = p.parent_path()) ours.insert(p);
+    }
+  }
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(out)) {
+    const fs::path relative = entry.path().lexically_relative(out);
+    if (!ours.contains(relative)) {
+      throw common::input_error("'" + out.string() + "' holds '" + relative.string() +
+                                "', which its manifest does not list; refusing to replace it");
+    }
   }
 }
 
 }  // namespace
 
-generate_summary generate_suite(const fs::path& out_argument, std::uint64_t seed) {
+void require_replaceable_suite(const fs::path& out_argument) {
+  const fs::path absolute = fs::absolute(out_argument).lexically_normal();
+  const fs::path out = absolute.filename().empty() ? absolute.parent_path() : absolute;
+  if (!fs::is_directory(out.parent_path()))
+    throw common::input_error("no directory '" + out.parent_path().string() + "'");
+  const fs::file_status status = fs::symlink_status(out);
+  if (!fs::exists(status)) return;
+  if (fs::is_symlink(status)) {
+    throw common::input_error("'" + out.string() + "' is a symbolic link; refusing to replace it");
+  }
+  if (!fs::is_directory(status))
+    throw common::input_error("'" + out.string() + "' is not a directory");
+  if (fs::is_empty(out)) return;
+  golden_manifest manifest;
+  try {
+    manifest = load_manifest(out);
+  } catch (const common::input_error& e) {
+    throw common::input_error("'" + out.string() +
+                              "' is a non-empty directory without a poolproof suite manifest; "
+                              "refusing to replace it (" +
+                              e.what() + ")");
+  }
+  require_only_suite_files(out, manifest);
+}
+
+namespace {
+
+// Removes the temporary tree unless it was moved into place: every failure path, interruption
+// included, leaves nothing behind.
+class temporary_tree {
+ public:
+  explicit temporary_tree(fs::path path) : path_(std::move(path)) {
+    fs::remove_all(path_);
+    fs::create_directory(path_);
+  }
+  temporary_tree(const temporary_tree&) = delete;
+  temporary_tree& operator=(const temporary_tree&) = delete;
+  ~temporary_tree() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+}  // namespace
+
+generate_summary write_suite(const fs::path& out_argument, std::uint64_t seed,
+                             const std::vector<case_spec>& specs,
+                             const std::function<built_case(const case_spec&)>& build,
+                             const std::atomic<bool>& stop) {
   const fs::path out = fs::absolute(out_argument).lexically_normal();
   const fs::path target = out.filename().empty() ? out.parent_path() : out;
-  require_replaceable(target);
+  require_replaceable_suite(target);  // before the work, not after it
+  for (auto spec = specs.begin(); spec != specs.end(); ++spec) {
+    if (std::any_of(specs.begin(), spec, [&](const case_spec& c) { return c.name == spec->name; }))
+      throw common::input_error("case '" + spec->name + "' is asked for twice");
+  }
   golden_manifest manifest;
   manifest.seed = seed;
   manifest.generator = "poolproof golden generate";
   std::vector<built_case> cases;
-  for (const case_spec& spec : suite_cases()) {
-    cases.push_back(build_case(spec, seed));
+  for (const case_spec& spec : specs) {
+    if (stop) throw common::interrupted("golden generate interrupted; the old suite is unchanged");
+    cases.push_back(build(spec));
     manifest.cases.push_back(cases.back().entry);
   }
+  require_replaceable_suite(target);
   const fs::path parent = target.parent_path();
-  if (!fs::is_directory(parent))
-    throw common::input_error("no directory '" + parent.string() + "'");
   remove_dead_leftovers(parent, temporary_prefix(target));
-  const fs::path temporary = parent / (temporary_prefix(target) + std::to_string(::getpid()));
-  fs::remove_all(temporary);
-  fs::create_directory(temporary);
+  const temporary_tree temporary(parent / (temporary_prefix(target) + std::to_string(::getpid())));
   generate_summary summary;
   summary.cases = cases.size();
-  write_tree(temporary, cases, manifest, summary);
-  move_into_place(temporary, target);
+  write_tree(temporary.path(), cases, manifest, summary, stop);
+  move_into_place(temporary.path(), target);
+  // The temporary now holds the old suite, if there was one: its destructor removes it.
   return summary;
+}
+
+generate_summary generate_suite(const fs::path& out, std::uint64_t seed,
+                                const std::atomic<bool>& stop) {
+  return write_suite(
+      out, seed, suite_cases(), [seed](const case_spec& spec) { return build_case(spec, seed); },
+      stop);
 }
 
 }  // namespace poolproof::golden

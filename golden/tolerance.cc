@@ -46,19 +46,74 @@ std::optional<reference::rational> gamma(std::int64_t k, const reference::ration
   return ku / (1 - ku);
 }
 
+std::string_view accumulator_name(accumulator rule) {
+  switch (rule) {
+    case accumulator::any:
+      return "any";
+    case accumulator::float32:
+      return "float32";
+  }
+  POOLPROOF_CHECK(false);
+}
+
+std::optional<accumulator> parse_accumulator(std::string_view name) {
+  for (accumulator rule : {accumulator::any, accumulator::float32})
+    if (accumulator_name(rule) == name) return rule;
+  return std::nullopt;
+}
+
+reference::float_format accumulation_format(reference::float_format dtype, accumulator rule) {
+  switch (rule) {
+    case accumulator::any:
+      return dtype;
+    case accumulator::float32: {
+      constexpr auto binary32 = reference::float_format::binary32;
+      return reference::layout_of(dtype).fraction_bits <
+                     reference::layout_of(binary32).fraction_bits
+                 ? binary32
+                 : dtype;
+    }
+  }
+  POOLPROOF_CHECK(false);
+}
+
+bool sums_exactly(reference::float_format format, std::int64_t least_exponent,
+                  const reference::rational& sum_abs) {
+  if (sum_abs == 0) return true;
+  const format_constants c = constants_of(format);
+  // A multiple of 2^least_exponent below 2^(p + least_exponent) has at most p significant bits.
+  const reference::rational limit = power_of_two(static_cast<int>(least_exponent) + c.precision);
+  return sum_abs <= limit && sum_abs < c.overflow;
+}
+
+element_bound rounded_once(reference::float_format storage, const element_bound& inner,
+                           const reference::rational& exact_abs) {
+  const format_constants c = constants_of(storage);
+  element_bound result;
+  result.overflow_possible =
+      inner.overflow_possible || !inner.bound || exact_abs + *inner.bound >= c.overflow;
+  if (!inner.bound) return result;
+  result.bound =
+      (1 + c.unit_roundoff) * *inner.bound + c.unit_roundoff * exact_abs + c.underflow_half;
+  return result;
+}
+
 std::int64_t division_roundings(int spatial_dims) { return std::max(2, spatial_dims); }
 
 element_bound exact_bound() { return {reference::rational(0), false}; }
 
 element_bound avg_forward_bound(reference::float_format format, int spatial_dims,
                                 std::int64_t length, const reference::rational& sum_abs,
-                                const reference::rational& mean) {
+                                const reference::rational& mean, bool exact_sum) {
   POOLPROOF_CHECK(length >= 1);
   const format_constants c = constants_of(format);
   const std::int64_t r = division_roundings(spatial_dims);
-  const auto g_sum = gamma(length - 1 + r, c.unit_roundoff);
+  // An exact sum leaves the division phase alone: R = (S/L)(1 + t) + h.
+  const auto g_sum =
+      exact_sum ? std::optional<reference::rational>(0) : gamma(length - 1 + r, c.unit_roundoff);
   const auto g_div = gamma(r, c.unit_roundoff);
-  const auto g_growth = gamma(length + r, c.unit_roundoff);
+  // Exact partial sums stay below sum_abs, and only the division phase grows them.
+  const auto g_growth = gamma(exact_sum ? r : length + r, c.unit_roundoff);
   element_bound result;
   result.overflow_possible = may_overflow(c, g_growth, sum_abs);
   if (!g_sum || !g_div || !g_growth) return result;

@@ -266,10 +266,7 @@ rc::Gen<reference::rational> gen_small_rational() {
                         in_closed_range<std::int64_t>(-8, 8), in_closed_range<std::int64_t>(1, 8));
 }
 
-rc::Gen<reference::float_format> gen_format() {
-  return rc::gen::element(reference::float_format::binary16, reference::float_format::bfloat16,
-                          reference::float_format::binary32, reference::float_format::binary64);
-}
+rc::Gen<reference::float_format> gen_format() { return rc::gen::elementOf(reference::all_formats); }
 
 rc::Gen<std::uint64_t> gen_any_bits(reference::float_format format) {
   return rc::gen::map(

@@ -1,3 +1,5 @@
+// float_format.h: the format table's rules (special values, overflow) and exact decoding and
+// rounding.
 #include <poolproof/common/error.h>
 #include <poolproof/reference/float_format.h>
 
@@ -43,12 +45,23 @@ std::uint64_t sign_bit(const format_layout& layout, bool negative) {
   return negative ? std::uint64_t{1} << (layout.width() - 1) : 0;
 }
 
-std::uint64_t infinity_bits(const format_layout& layout, bool negative) {
-  return sign_bit(layout, negative) | (ones(layout.exponent_bits) << layout.fraction_bits);
+// The all-ones exponent field over a zero fraction: IEEE 754's +infinity.
+std::uint64_t all_ones_exponent(const format_layout& layout) {
+  return ones(layout.exponent_bits) << layout.fraction_bits;
+}
+
+// What a magnitude past the largest finite value (or an infinite value) becomes.
+std::uint64_t overflow_bits(const format_spec& spec, bool negative) {
+  switch (spec.specials) {
+    case special_values::ieee754:
+      return sign_bit(spec.layout, negative) | all_ones_exponent(spec.layout);
+  }
+  POOLPROOF_CHECK(false);
 }
 
 // Encodes |x| > 0: the quantum is fixed by the exponent, clamped at the subnormal range.
-std::uint64_t round_magnitude(const format_layout& layout, const rational& magnitude) {
+std::uint64_t round_magnitude(const format_spec& spec, const rational& magnitude) {
+  const format_layout& layout = spec.layout;
   const long min_exponent = 1 - layout.bias();
   const long exponent = std::max(floor_log2(magnitude), min_exponent);
   const long quantum_exponent = exponent - layout.fraction_bits;
@@ -59,61 +72,59 @@ std::uint64_t round_magnitude(const format_layout& layout, const rational& magni
   const long biased = significand >= implicit ? exponent + layout.bias() : 0;
   const integer fraction = significand >= implicit ? significand - implicit : significand;
   const integer bits = (integer(biased) << layout.fraction_bits) + fraction;
-  if (biased + (fraction >> layout.fraction_bits) >=
-      static_cast<long>(ones(layout.exponent_bits))) {
-    return infinity_bits(layout, false);
-  }
+  // The finite patterns are ordered like their magnitudes, so past the largest is overflow.
+  if (bits > largest_finite_bits(spec.format)) return overflow_bits(spec, false);
   return bits.convert_to<std::uint64_t>();
 }
 
 }  // namespace
 
-format_layout layout_of(float_format format) {
-  switch (format) {
-    case float_format::binary16:
-      return {5, 10};
-    case float_format::bfloat16:
-      return {8, 7};
-    case float_format::binary32:
-      return {8, 23};
-    case float_format::binary64:
-      return {11, 52};
+std::uint64_t largest_finite_bits(float_format format) {
+  const format_spec spec = spec_of(format);
+  switch (spec.specials) {
+    case special_values::ieee754:
+      return all_ones_exponent(spec.layout) - 1;
   }
   POOLPROOF_CHECK(false);
 }
 
-std::string_view format_name(float_format format) {
-  switch (format) {
-    case float_format::binary16:
-      return "float16";
-    case float_format::bfloat16:
-      return "bfloat16";
-    case float_format::binary32:
-      return "float32";
-    case float_format::binary64:
-      return "float64";
+std::optional<std::uint64_t> infinity_bits(float_format format) {
+  const format_spec spec = spec_of(format);
+  switch (spec.specials) {
+    case special_values::ieee754:
+      return all_ones_exponent(spec.layout);
   }
   POOLPROOF_CHECK(false);
 }
 
-std::optional<float_format> parse_format(std::string_view name) {
-  for (auto format : {float_format::binary16, float_format::bfloat16, float_format::binary32,
-                      float_format::binary64}) {
-    if (format_name(format) == name) return format;
+std::uint64_t quiet_nan_bits(float_format format) {
+  const format_spec spec = spec_of(format);
+  switch (spec.specials) {
+    case special_values::ieee754:
+      return all_ones_exponent(spec.layout) | (std::uint64_t{1} << (spec.layout.fraction_bits - 1));
   }
-  return std::nullopt;
+  POOLPROOF_CHECK(false);
+}
+
+bool is_nan_bits(float_format format, std::uint64_t bits) {
+  const format_spec spec = spec_of(format);
+  const std::uint64_t magnitude = bits & ones(spec.layout.width() - 1);
+  switch (spec.specials) {
+    case special_values::ieee754:
+      return magnitude > all_ones_exponent(spec.layout);
+  }
+  POOLPROOF_CHECK(false);
 }
 
 extended_rational decode(float_format format, std::uint64_t bits) {
   const format_layout layout = layout_of(format);
   POOLPROOF_CHECK((bits & ~ones(layout.width())) == 0);
   const bool negative = ((bits >> (layout.width() - 1)) & 1) != 0;
-  const std::uint64_t biased = (bits >> layout.fraction_bits) & ones(layout.exponent_bits);
+  if (is_nan_bits(format, bits)) return extended_rational::not_a_number();
+  const std::uint64_t magnitude_bits = bits & ones(layout.width() - 1);
+  if (magnitude_bits == infinity_bits(format)) return extended_rational::infinity(negative);
+  const std::uint64_t biased = magnitude_bits >> layout.fraction_bits;
   const std::uint64_t fraction = bits & ones(layout.fraction_bits);
-  if (biased == ones(layout.exponent_bits)) {
-    return fraction == 0 ? extended_rational::infinity(negative)
-                         : extended_rational::not_a_number();
-  }
   // Subnormals share the smallest normal exponent but lose the implicit leading bit.
   const integer significand =
       biased == 0 ? integer(fraction) : integer(fraction) + power_of_two(layout.fraction_bits);
@@ -126,12 +137,11 @@ extended_rational decode(float_format format, std::uint64_t bits) {
 }
 
 std::uint64_t round_to(float_format format, const extended_rational& x) {
-  const format_layout layout = layout_of(format);
-  if (x.is_nan())
-    return infinity_bits(layout, false) | (std::uint64_t{1} << (layout.fraction_bits - 1));
-  if (x.is_infinite()) return infinity_bits(layout, x.negative);
-  if (x.value == 0) return sign_bit(layout, x.negative);
-  return sign_bit(layout, x.negative) | round_magnitude(layout, abs(x.value));
+  const format_spec spec = spec_of(format);
+  if (x.is_nan()) return quiet_nan_bits(format);
+  if (x.is_infinite()) return overflow_bits(spec, x.negative);
+  if (x.value == 0) return sign_bit(spec.layout, x.negative);
+  return sign_bit(spec.layout, x.negative) | round_magnitude(spec, abs(x.value));
 }
 
 }  // namespace poolproof::reference

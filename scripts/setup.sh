@@ -9,6 +9,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libssl-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
+  coq libcoq-stdlib ocaml-nox ocaml-findlib
+  libxml2-utils
   libonnx-dev libprotobuf-dev python3-onnx
 )
 

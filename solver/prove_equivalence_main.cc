@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
+#include <poolproof/common/program.h>
 #include <poolproof/exporter/onnx_model.h>
 #include <poolproof/exporter/pytorch_module.h>
 #include <poolproof/solver/decomposition.h>
@@ -65,6 +66,25 @@ void print_progress(std::int64_t checked, std::int64_t total) {
             << (terminal && checked < total ? "" : "\n") << std::flush;
 }
 
+// Flags that would do nothing are refused rather than ignored, and every output file is checked
+// before the work, so a bad path costs nothing.
+void require_meaningful_flags(const arguments& args) {
+  namespace common = poolproof::common;
+  const bool sweeping = !args.sweep.empty();
+  for (const auto& [flag, given] :
+       {std::pair{"--svg", !args.svg_path.empty()}, std::pair{"--smt2", !args.smt2_path.empty()},
+        std::pair{"--explain", args.explain}, std::pair{"--decompose", args.decompose},
+        std::pair{"--emit-onnx", !args.emit_onnx_path.empty()},
+        std::pair{"--emit-pytorch", args.emit_pytorch}}) {
+    if (sweeping && given)
+      throw common::input_error(std::string(flag) + " does nothing with --sweep");
+  }
+  if (!sweeping && !args.map_path.empty()) throw common::input_error("--map needs --sweep");
+  for (const std::string& path : {args.smt2_path, args.map_path, args.emit_onnx_path}) {
+    if (!path.empty()) common::require_replaceable_file(path);
+  }
+}
+
 int run_sweep(const arguments& args) {
   using namespace poolproof::solver;
   namespace reference = poolproof::reference;
@@ -81,7 +101,9 @@ int run_sweep(const arguments& args) {
   options.family = families.front();
   if (!args.map_path.empty() && options.family != pool_family::pytorch)
     throw common::input_error("--map draws the PyTorch theorem only; use --target pytorch");
-  std::signal(SIGINT, [](int) { stop_requested = true; });
+  const auto on_signal = [](int) { stop_requested = true; };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
   const auto branch_of = [](std::int64_t n, std::int64_t m) {
     return closed_form(n, m, reference::pool_kind::avg).branch;
   };
@@ -214,6 +236,7 @@ int run(const arguments& args) {
   using namespace poolproof::solver;
   namespace reference = poolproof::reference;
   namespace common = poolproof::common;
+  require_meaningful_flags(args);
   if (!args.sweep.empty()) return run_sweep(args);
   if (args.in_text.empty() || args.out_text.empty())
     throw common::input_error("IN and OUT are required (or --sweep)");
@@ -226,18 +249,23 @@ int run(const arguments& args) {
   }
   if (!args.emit_onnx_path.empty() || args.emit_pytorch) return emit(args, in, out);
   if (args.decompose) return print_decompositions(args, in, out, families);
+  // --target all: one picture per family, FILE-<family>[-axisK].svg; each refused before solving.
+  const auto svg_path = [&](pool_family family, std::size_t axis) {
+    const std::string path =
+        families.size() > 1 ? with_suffix(args.svg_path, std::string("-") + pool_family_name(family))
+                            : args.svg_path;
+    return axis_path(path, axis, in.size());
+  };
+  for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis) {
+    for (pool_family family : families) common::require_replaceable_file(svg_path(family, axis));
+  }
   std::vector<equivalence_report> reports;
   reports.reserve(families.size());
   for (pool_family family : families)
     reports.push_back(solve_family(in, out, family, args.options, parse_kind(args.kind)));
   for (const equivalence_report& r : reports) {
-    // --target all: one picture per family, FILE-<family>[-axisK].svg.
-    const std::string path =
-        reports.size() > 1
-            ? with_suffix(args.svg_path, std::string("-") + pool_family_name(r.family))
-            : args.svg_path;
     for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis)
-      common::write_file_atomically(axis_path(path, axis, in.size()), window_picture_svg(r, axis));
+      common::write_file_atomically(svg_path(r.family, axis), window_picture_svg(r, axis));
   }
   if (!args.smt2_path.empty())
     common::write_file_atomically(args.smt2_path, smt2_scripts(reports, args.options));
@@ -293,7 +321,9 @@ int main(int argc, char** argv) {
       "Decide whether a fixed PyTorch AvgPool/MaxPool (or ONNX's, TFLite's: --target)\n"
       "reproduces adaptive pooling IN -> OUT.\n"
       "Exit status: 0 equivalent (sweep: all agree), 1 not equivalent (sweep: a disagreement),\n"
-      "2 bad arguments, 3 unknown, 130 sweep interrupted."};
+      "2 bad arguments or an output that cannot be written (one line on stderr), 3 unknown,\n"
+      "4 out of memory, 5 internal error, 130 interrupted (SIGINT, SIGTERM; a sweep prints its\n"
+      "partial counts)."};
   arguments args;
   declare_options(app, args);
   try {
@@ -301,13 +331,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "prove_equivalence: " << e.what() << " (see --help)\n";
-    return 2;
+    std::cerr << "prove_equivalence: " << poolproof::common::printable(e.what(), 400)
+              << " (see --help)\n";
+    return poolproof::common::exit_bad_input;
   }
-  try {
-    return run(args);
-  } catch (const poolproof::common::input_error& e) {
-    std::cerr << "prove_equivalence: " << e.what() << "\n";
-    return 2;
-  }
+  return poolproof::common::run_program("prove_equivalence", [&] { return run(args); });
 }

@@ -216,7 +216,7 @@ solve_status run_check(z3::solver& solver, std::string& reason) {
 void configure(z3::solver& solver, const solver_options& options) {
   // Z3 keeps its memory ceiling as a process-wide parameter, not a per-solver one.
   if (options.memory_mb != 0)
-    z3::set_param("memory_max_size", std::to_string(options.memory_mb).c_str());
+    z3::set_param("memory_high_watermark", std::to_string(options.memory_mb).c_str());
   z3::params params(solver.ctx());
   // Z3 otherwise installs its own SIGINT handler during check(), swallowing the Ctrl-C that
   // should stop a sweep.
@@ -283,18 +283,50 @@ reused_solver& solver_for(const solver_options& options) {
   return *thread_solver;
 }
 
+// On sat, `found` (when given) receives the model's layer.
 solve_status check_below(std::int64_t n, std::int64_t m, reference::pool_kind kind,
                          const family_params& bound, const solver_options& options,
-                         std::span<const std::int64_t> outputs, std::string& reason) {
+                         std::span<const std::int64_t> outputs, std::string& reason,
+                         family_params* found = nullptr) {
   reused_solver& reused = solver_for(options);
   z3::solver& solver = reused.solver;
-  const unknowns u = unit_of(bound).declare(reused.ctx, kind);
+  const family_unit& unit = unit_of(bound);
+  const unknowns u = unit.declare(reused.ctx, kind);
   solver.push();
   solver.add(feasibility(u, n, m, {}, outputs));
   solver.add(lexicographically_below(u, bound, n));
   const solve_status status = run_check(solver, reason);
+  if (status == solve_status::sat && found != nullptr)
+    *found = unit.read_layer(solver.get_model(), u);
   solver.pop();
   return status;
+}
+
+// Past max_unrolled_outputs no query can hold every window (m reaches 2^62): a layer below the
+// bound that fits the windows so far either fits them all (find_mismatch's unsat certifies it:
+// sat) or differs at a window that joins the set. Unsat of any relaxation is unsat of the whole.
+solve_status below_by_refinement(std::int64_t n, std::int64_t m, reference::pool_kind kind,
+                                 const family_params& bound, const solver_options& options,
+                                 std::vector<std::int64_t> outputs, std::string& reason) {
+  for (int round = 0; round < options.max_refinements; ++round) {
+    family_params candidate = bound;
+    const solve_status relaxed =
+        check_below(n, m, kind, bound, options, outputs, reason, &candidate);
+    if (relaxed != solve_status::sat) return relaxed;
+    const reference::pool_geometry g = unit_of(candidate).geometry(n, candidate, kind);
+    if (g.dilation != 1 && g.kernel != 1) {
+      reason = "refinement met a dilated candidate, which its window query cannot check";
+      return solve_status::unknown;
+    }
+    const mismatch_search search = find_mismatch(n, m, kind, candidate, options);
+    if (search.status != solve_status::sat) {
+      reason = search.reason;
+      return search.status == solve_status::unsat ? solve_status::sat : solve_status::unknown;
+    }
+    outputs.insert(std::upper_bound(outputs.begin(), outputs.end(), search.output), search.output);
+  }
+  reason = "no decision after " + std::to_string(options.max_refinements) + " refinement rounds";
+  return solve_status::unknown;
 }
 
 solve_status below_exists_or_throw(std::int64_t n, std::int64_t m, reference::pool_kind kind,
@@ -303,6 +335,9 @@ solve_status below_exists_or_throw(std::int64_t n, std::int64_t m, reference::po
   // A few telling windows usually refute already (unsat of a relaxation is unsat of the
   // whole); only when they do not is every window encoded.
   const std::vector<std::int64_t> telling = telling_outputs(n, m);
+  if (m > options.max_unrolled_outputs) {
+    return below_by_refinement(n, m, kind, bound, options, telling, reason);
+  }
   if (telling.size() < static_cast<std::size_t>(m)) {
     const solve_status relaxed = check_below(n, m, kind, bound, options, telling, reason);
     if (relaxed != solve_status::sat) return relaxed;

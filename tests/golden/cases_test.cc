@@ -24,13 +24,9 @@ TEST(Cases, SuiteCoversDtypesRanksOpsAndTiers) {
               std::to_string(c.spatial_dims()) + "/" + std::string(golden_op_name(c.op)) + "/" +
               c.tier];
   }
-  for (reference::float_format f :
-       {reference::float_format::binary16, reference::float_format::bfloat16,
-        reference::float_format::binary32, reference::float_format::binary64}) {
+  for (reference::float_format f : reference::all_formats) {
     for (int dims = 1; dims <= 3; ++dims) {
-      for (golden_op op :
-           {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool,
-            golden_op::adaptive_avg_pool_backward, golden_op::adaptive_max_pool_backward}) {
+      for (golden_op op : all_golden_ops) {
         EXPECT_GE((per_key[std::string(reference::format_name(f)) + "/" + std::to_string(dims) +
                            "/" + std::string(golden_op_name(op)) + "/core"]),
                   4);

@@ -37,3 +37,11 @@ for case in manifest["cases"]:
         case["files"]["exact"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
 json.dump(manifest, open(f"{d}/manifest.json", "w"), indent=2, sort_keys=True)
 PY
+# CI-ready checking: a malformed candidate beside a good one, expected-failure lists.
+mkdir -p "$dir/mixed"
+cp "$suite/$seed/expected.npy" "$dir/mixed/$seed.output.npy"
+head -c 70 "$suite/seed_6_3_ramp_avg/expected.npy" >"$dir/mixed/seed_6_3_ramp_avg.output.npy"
+printf '# cases expected to fail, with the reason\nseed_5_3_ramp_max   no max kernel yet\n' \
+  >"$dir/xfail.txt"
+printf 'seed_5_3_*  listed although they pass\n' >"$dir/xpass.txt"
+printf 'seed_5_3_ramp_max\n' >"$dir/xfail_no_reason.txt"

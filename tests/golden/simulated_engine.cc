@@ -110,8 +110,7 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
       std::span(p.input.values).subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
   const std::vector<std::int64_t> ids = e.members(index);
   const auto at = static_cast<std::size_t>(plane * reference::element_count(p.output_size) + flat);
-  const bool avg =
-      p.op == golden_op::adaptive_avg_pool || p.op == golden_op::adaptive_avg_pool_backward;
+  const bool avg = describe(p.op).avg();
   const auto length = static_cast<std::int64_t>(ids.size());
   if (!out.scattered.empty()) {
     const reference::extended_rational& g = p.grad_output.values[at];
@@ -136,8 +135,9 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
 
 candidate_result run_engine(const loaded_case& golden, const engine_config& config) {
   const pooling_problem& p = golden.problem;
-  const bool narrow =
-      p.dtype == reference::float_format::binary16 || p.dtype == reference::float_format::bfloat16;
+  // Formats below float32's precision accumulate in float32 in this mode, as PyTorch's CPU does.
+  const bool narrow = reference::layout_of(p.dtype).fraction_bits <
+                      reference::layout_of(reference::float_format::binary32).fraction_bits;
   const engine e{
       golden, config, reference::split_pooling_shape(p.input.shape, p.output_size.size()),
       config.sum == summation::float32_accumulator && narrow ? reference::float_format::binary32
@@ -148,7 +148,7 @@ candidate_result run_engine(const loaded_case& golden, const engine_config& conf
   const auto count = static_cast<std::size_t>(reference::element_count(result.shape));
   engine_outputs out{std::vector<reference::extended_rational>(count), {}, {}};
   if (backward) out.scattered.resize(count);
-  if (p.op == golden_op::adaptive_max_pool) out.indices.resize(count);
+  if (describe(p.op).returns_indices()) out.indices.resize(count);
   for (std::int64_t plane = 0; plane < e.layout.planes; ++plane) {
     reference::for_each_multi_index(p.output_size,
                                     [&](std::span<const std::int64_t> index, std::int64_t flat) {

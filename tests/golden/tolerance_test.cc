@@ -119,5 +119,41 @@ TEST(Tolerance, UnderflowTermsMatterForSubnormalMeans) {
   EXPECT_LT(*b.bound, smin * 2);
 }
 
+TEST(Tolerance, SumsExactlyWhenEveryPartialSumIsRepresentable) {
+  constexpr auto f16 = reference::float_format::binary16;
+  // Multiples of 2^-3 summing (in magnitude) to at most 2^(11 - 3): every order is exact.
+  EXPECT_TRUE(sums_exactly(f16, -3, 256));
+  EXPECT_FALSE(sums_exactly(f16, -3, 256 + reference::rational(1, 8)));
+  EXPECT_TRUE(sums_exactly(f16, 5, 65504));   // the largest finite float16 itself
+  EXPECT_FALSE(sums_exactly(f16, 5, 65536));  // a partial sum could round to infinity
+  // 2047 + 2 is not a float16 (spacing 2 past 2048): the premise must fail there.
+  EXPECT_FALSE(sums_exactly(f16, 0, 2049));
+  EXPECT_TRUE(sums_exactly(f16, 0, 2048));
+  // The exact-sum bound keeps only the division phase.
+  const element_bound any = avg_forward_bound(f16, 1, 100, 100, 1);
+  const element_bound exact = avg_forward_bound(f16, 1, 100, 100, 1, true);
+  ASSERT_TRUE(any.bound && exact.bound);
+  EXPECT_LT(*exact.bound * 20, *any.bound);
+  EXPECT_GE(*exact.bound, two_to(-11));  // at least one rounding of the mean 1
+}
+
+TEST(Tolerance, Float32AccumulationNarrowsSixteenBitBounds) {
+  constexpr auto f16 = reference::float_format::binary16;
+  EXPECT_EQ(accumulation_format(f16, accumulator::float32), reference::float_format::binary32);
+  EXPECT_EQ(accumulation_format(reference::float_format::binary64, accumulator::float32),
+            reference::float_format::binary64);
+  EXPECT_EQ(accumulation_format(f16, accumulator::any), f16);
+  // 1000 terms of magnitude 1 with mean 1/2: any order in float16 has no useful bound, float32
+  // accumulation then one rounding to float16 errs by about half an ulp of 1/2.
+  const element_bound inner = avg_forward_bound(reference::float_format::binary32, 1, 1000, 1000,
+                                                reference::rational(1, 2));
+  const element_bound outer = rounded_once(f16, inner, reference::rational(1, 2));
+  ASSERT_TRUE(outer.bound);
+  EXPECT_LT(*outer.bound, two_to(-11));
+  EXPECT_GT(*outer.bound, two_to(-12));
+  EXPECT_EQ(parse_accumulator("float32"), accumulator::float32);
+  EXPECT_FALSE(parse_accumulator("float16").has_value());
+}
+
 }  // namespace
 }  // namespace poolproof::golden

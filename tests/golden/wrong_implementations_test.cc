@@ -80,9 +80,7 @@ TEST(WrongImplementations, PairwiseFloat16AccumulationPasses) {
 }
 
 TEST(RightImplementations, EverySummationOrderAndDivisionPassesTheCoreAvgCases) {
-  for (reference::float_format dtype :
-       {reference::float_format::binary16, reference::float_format::bfloat16,
-        reference::float_format::binary32, reference::float_format::binary64}) {
+  for (reference::float_format dtype : reference::all_formats) {
     for (summation sum : {summation::sequential, summation::reversed, summation::pairwise,
                           summation::float32_accumulator}) {
       for (bool reciprocal : {false, true}) {

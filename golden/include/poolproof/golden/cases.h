@@ -12,14 +12,19 @@ namespace poolproof::golden {
 
 /// How a case's input (and grad_output) values are drawn.
 enum class input_pattern {
-  ramp,         ///< plane p holds 0, 1, 2, ... (even p) or the reverse (odd p): the seed's inputs
-  one_hot,      ///< plane p is e_p (a [n, n] input): every window membership shows in the output
-  alternating,  ///< avg: sum over axes of (-1)^i (1 + r_i/2), plus noise below 1/16, per-plane
-                ///< power-of-two scale: shifting a window bound moves the mean by about 1/(L+1)
-  monotone,     ///< max: plane 0 strictly increasing, plane 1 strictly decreasing (so moving any
-                ///< window end or start changes a maximum), further planes distinct, shuffled
-  special_1d,   ///< windows of 3 holding NaN, +-inf, -0, subnormals, ties, overflow-prone sums
-  special_ties  ///< N-D max with many ties and one NaN
+  ramp,          ///< plane p holds 0, 1, 2, ... (even p) or the reverse (odd p): the seed's inputs
+  one_hot,       ///< plane p is e_p (a [n, n] input): every window membership shows in the output
+  alternating,   ///< avg: sum over axes of (-1)^i (1 + r_i/2), plus noise below 1/16, per-plane
+                 ///< power-of-two scale: shifting a window bound moves the mean by about 1/(L+1)
+  monotone,      ///< max: plane 0 strictly increasing, plane 1 strictly decreasing (so moving any
+                 ///< window end or start changes a maximum), further planes distinct, shuffled
+  special_1d,    ///< windows of 3 holding NaN, +-inf, -0, subnormals, ties, overflow-prone sums
+  special_ties,  ///< N-D max with many ties and one NaN
+  boundary_product,  ///< avg at any size: per axis 0 away from window edges and 1, 2, 1, ... next
+                     ///< to them, multiplied over the axes, per-plane power-of-two scale and sign:
+                     ///< window sums are exact in every order (CHECKING.md section 5)
+  boundary_steps     ///< max at any size: consecutive floats from 1.0 rising by one at every
+                     ///< window edge (summed over the axes); odd planes fall instead
 };
 
 /// A case before its values are drawn: everything the manifest says of it, and its pattern.

@@ -55,6 +55,9 @@ enum class tie_rule {
 struct check_options {
   bool strict = false;  ///< demand the correctly rounded value (0 ulp) instead of the bound
   tie_rule ties = tie_rule::first;
+  /// The summation contract the bounds assume (`--accumulation`): any order in the dtype or wider
+  /// (default), or float32 accumulation for 16-bit formats (PyTorch's opmath). CHECKING.md 3.
+  accumulator accumulation = accumulator::any;
 };
 
 /// The element that decided a case: the first-found failing element with the most ulps, or, if
@@ -70,13 +73,36 @@ struct element_report {
   std::optional<double> bound_used;  ///< |candidate - exact| / bound, for bounded elements
 };
 
+/// What became of a case: checked (pass or fail), its candidate files unreadable (malformed) or
+/// absent (missing: a failure, or skipped when asked), and whether it was expected to fail.
+enum class case_status {
+  pass,
+  fail,
+  malformed,
+  missing,
+  skipped,
+  expected_failure,
+  unexpected_pass
+};
+
+/// "pass", "fail", "malformed", "missing", "skipped", "xfail", "xpass".
+[[nodiscard]] std::string_view case_status_name(case_status status);
+
+/// Whether a case of this status fails the run (fail, malformed, missing, unexpected_pass).
+[[nodiscard]] bool counts_as_failure(case_status status);
+
 struct case_report {
   std::string name;
   bool passed = false;
+  case_status status = case_status::fail;
   std::int64_t elements = 0;
   std::int64_t failed_elements = 0;
   std::string message;  ///< why it failed: the first failing element, or a missing file
   std::optional<element_report> worst;
+  std::optional<double> max_bound_used;  ///< largest |candidate - exact| / bound over elements
+  std::optional<double> max_error_ulps;  ///< largest error in ulps of the correctly rounded value
+  std::int64_t off_rounded = 0;  ///< elements whose value differs from the correctly rounded one
+  std::string expected_failure;  ///< the reason given in --expected-failures, if the case is listed
 };
 
 /// Checks an in-memory result against a loaded case: max values and indices exactly (ties per
@@ -91,27 +117,55 @@ struct case_report {
 [[nodiscard]] std::vector<std::string> candidate_files(const golden_case& entry);
 
 /// Reads a case's candidate files from `dir`: nullopt if one is missing; throws input_error if one
-/// is malformed or has the wrong dtype or shape.
+/// is malformed or has the wrong dtype or shape (check_suite reports that case as malformed).
 [[nodiscard]] std::optional<candidate_result> read_candidate(const std::filesystem::path& dir,
                                                              const golden_case& entry);
 
 struct suite_selection {
-  std::string tier;                ///< "core", "special" or "" for both
-  std::vector<std::string> names;  ///< only these cases, if not empty
+  std::string tier;                             ///< "core", "special" or "" for both
+  std::vector<std::string> names;               ///< only these cases, if not empty
+  std::vector<golden_op> ops;                   ///< only these ops, if not empty
+  std::vector<reference::float_format> dtypes;  ///< only these dtypes, if not empty
+};
+
+/// A case name pattern (`*` any run of characters, `?` one) with the reason it is expected to fail.
+struct expected_failure {
+  std::string pattern;
+  std::string reason;
+};
+
+/// Parses an --expected-failures file: one `PATTERN REASON...` per line (the reason required),
+/// blank lines and lines starting with '#' ignored. Throws input_error naming the line.
+[[nodiscard]] std::vector<expected_failure> parse_expected_failures(std::string_view text,
+                                                                    std::string_view name);
+
+/// Whether `name` matches `pattern` (`*`, `?`; everything else literally).
+[[nodiscard]] bool matches_pattern(std::string_view pattern, std::string_view name);
+
+/// How check_suite treats cases beyond their values.
+struct suite_policy {
+  bool skip_missing = false;  ///< a case without candidate files is skipped, not failed
+  std::vector<expected_failure> expected_failures;
 };
 
 struct suite_report {
   std::vector<case_report> cases;
-  std::int64_t passed = 0;
-  std::int64_t failed = 0;
+  std::int64_t passed = 0;   ///< cases that pass (including listed cases that pass: xpass)
+  std::int64_t failed = 0;   ///< cases that count as failures (counts_as_failure)
+  std::int64_t skipped = 0;  ///< skipped missing cases and expected failures that failed
 };
 
 /// `golden check`: loads every selected case and checks the candidate directory's files. Never
-/// writes. A missing candidate file fails its case; malformed input throws input_error.
+/// writes. A case whose candidate files are malformed (unreadable, wrong dtype or shape) is
+/// reported as malformed and the others are still checked; a missing candidate file fails its
+/// case (or skips it, per policy); cases matching an expected failure that fail are reported as
+/// expected failures, and ones that pass as unexpected passes (a failure of the run). A malformed
+/// golden suite or a selection that matches nothing throws input_error.
 [[nodiscard]] suite_report check_suite(const std::filesystem::path& golden_dir,
                                        const std::filesystem::path& candidate_dir,
                                        const check_options& options,
-                                       const suite_selection& selection = {});
+                                       const suite_selection& selection = {},
+                                       const suite_policy& policy = {});
 
 /// Loads and verifies every case of the suite (as load_case does); returns how many. Throws
 /// input_error at the first problem.
@@ -119,5 +173,10 @@ std::size_t verify_suite(const std::filesystem::path& golden_dir);
 
 /// Human text (one line per case, then a summary) or one JSON object.
 [[nodiscard]] std::string format_report(const suite_report& report, bool json);
+
+/// JUnit XML (one testsuite "golden", one testcase per case; fail -> <failure>, malformed and
+/// missing -> <error>, skipped and expected failures -> <skipped>), valid against
+/// tests/golden/junit.xsd, for CI dashboards.
+[[nodiscard]] std::string format_junit(const suite_report& report);
 
 }  // namespace poolproof::golden

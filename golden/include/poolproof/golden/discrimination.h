@@ -5,19 +5,32 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace poolproof::golden {
 
-/// A window shift that no result element of the case exposes.
-struct undetected_shift {
+/// One adaptive window moved by one: window `index` of spatial axis `axis` reads `shifted`.
+struct window_shift {
   std::size_t axis = 0;
   std::int64_t index = 0;
   reference::window original;
   reference::window shifted;
 };
 
+/// A window shift that no result element of the case exposes.
+using undetected_shift = window_shift;
+
 /// "axis 0 window 2 [3,5) -> [3,6)".
-[[nodiscard]] std::string describe(const undetected_shift& shift);
+[[nodiscard]] std::string describe(const window_shift& shift);
+
+/// Every shift find_undetected_shift tries, in its order: per axis, per window, begin - 1,
+/// begin + 1, end - 1, end + 1 (those that stay non-empty and inside the input).
+[[nodiscard]] std::vector<window_shift> window_shifts(const pooling_problem& problem);
+
+/// Whether some result element of `problem` computed with `shift` differs from the expected one
+/// by more than both bounds (max forward: any different value); `expected` is expect(problem).
+[[nodiscard]] bool exposes(const pooling_problem& problem, const expectation& expected,
+                           const window_shift& shift);
 
 /// Checks the case discriminates: for every spatial axis, every adaptive window on it, and each
 /// of its four shifts by one (begin - 1, begin + 1, end - 1, end + 1, whenever the shifted window

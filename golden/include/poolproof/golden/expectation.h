@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -30,22 +31,29 @@ struct pooling_problem {
 
 /// An exact result element together with what bounds an implementation's error on it: the
 /// number of addends, the sum of their magnitudes (finite addends only) and, for avg backward,
-/// the summed underflow errors of the addends. For a forward avg, `terms` is the window length.
+/// the summed underflow errors of the addends. For a forward avg, `terms` is the window length and
+/// `least_exponent` the least e such that every finite non-zero input of the window is a multiple
+/// of 2^e (the largest int64 when there is none), which decides whether the window sums exactly
+/// (sums_exactly); other accumulations leave it at its default.
 struct accumulation {
   reference::extended_rational value = reference::extended_rational::finite(0);
   reference::rational sum_abs;
   std::int64_t terms = 0;
   reference::rational underflow;
+  std::int64_t least_exponent = std::numeric_limits<std::int64_t>::max();
 };
 
 /// Component-wise sum (values by IEEE's exact rules) and difference (finite values only), so a
-/// change of windows can be applied to a precomputed accumulation.
+/// change of windows can be applied to a precomputed accumulation (a difference keeps
+/// least_exponent, which only makes sums_exactly more cautious).
 void add_to(accumulation& total, const accumulation& part);
 void subtract_from(accumulation& total, const accumulation& part);
 
 /// The bound of one result element of `problem`'s op (exact for max forward and for non-finite
-/// values).
-[[nodiscard]] element_bound bound_of(const pooling_problem& problem, const accumulation& element);
+/// values), for kernels that keep `rule`: computed in accumulation_format(dtype, rule), then
+/// rounded_once to the dtype when that format is wider.
+[[nodiscard]] element_bound bound_of(const pooling_problem& problem, const accumulation& element,
+                                     accumulator rule = accumulator::any);
 
 /// One adaptive window replaced: window `index` of spatial axis `axis` reads `replacement`.
 struct window_change {

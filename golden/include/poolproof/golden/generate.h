@@ -4,9 +4,11 @@
 #include <poolproof/golden/cases.h>
 #include <poolproof/golden/manifest.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,12 +35,32 @@ struct generate_summary {
   std::uintmax_t bytes = 0;
 };
 
-/// Builds every case of suite_cases() and replaces `out` with the suite, atomically: the files are
-/// written and synced (syncfs) in a sibling directory ".<name>.tmp-<pid>", which is then exchanged
-/// with `out` (renameat2 RENAME_EXCHANGE) or renamed to it, so a run stopped at any moment leaves
-/// the old suite or the new one, never a mix. Leftovers of dead runs are removed first. Refuses
-/// (with input_error) to replace a non-empty directory that has no manifest.json. Byte for byte the
-/// same for the same seed.
-generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed);
+/// Throws input_error unless `out` may be replaced by a suite: absent, an empty directory, or a
+/// poolproof suite (a manifest load_manifest accepts) holding nothing but the manifest and the
+/// files it lists; never a symbolic link, a file or someone else's directory. Its parent must
+/// exist. Checked before any case is built, and again just before the swap.
+void require_replaceable_suite(const std::filesystem::path& out);
+
+/// Never raised: for callers that cannot be interrupted.
+inline const std::atomic<bool> never_stop{false};
+
+/// Builds `specs` with `build` (build_case, or build_user_case for `golden generate --case`;
+/// names must be unique: input_error) and replaces `out` with their suite, atomically: the files
+/// are written and synced (syncfs) in a sibling directory ".<name>.tmp-<pid>", which is then
+/// renamed to `out` or exchanged with it (renameat2), so a run stopped at any moment leaves the
+/// old suite or the new one, never a mix. `out` is checked (require_replaceable_suite) before
+/// any case is built. Leftovers of dead runs are removed first; the temporary directory is
+/// removed on every failure path (a full disk, an error, `stop` raised: then
+/// common::interrupted) and after the swap (it then holds the old suite). All cases are built,
+/// in memory, before anything is written.
+generate_summary write_suite(const std::filesystem::path& out, std::uint64_t seed,
+                             const std::vector<case_spec>& specs,
+                             const std::function<built_case(const case_spec&)>& build,
+                             const std::atomic<bool>& stop = never_stop);
+
+/// write_suite of suite_cases() with build_case: the committed suite, byte for byte the same for
+/// the same seed.
+generate_summary generate_suite(const std::filesystem::path& out, std::uint64_t seed,
+                                const std::atomic<bool>& stop = never_stop);
 
 }  // namespace poolproof::golden

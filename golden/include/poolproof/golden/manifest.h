@@ -1,6 +1,7 @@
 // The golden suite's manifest.json: its cases, their files and sha256 sums, read defensively.
 #pragma once
 
+#include <poolproof/golden/op.h>
 #include <poolproof/reference/float_format.h>
 
 #include <cstddef>
@@ -17,17 +18,6 @@ namespace poolproof::golden {
 
 /// The format version this build writes and reads (golden/FORMAT.md).
 inline constexpr int manifest_version = 1;
-
-enum class golden_op {
-  adaptive_avg_pool,
-  adaptive_max_pool,
-  adaptive_avg_pool_backward,
-  adaptive_max_pool_backward
-};
-
-/// "adaptive_avg_pool", ... as written in the manifest.
-[[nodiscard]] std::string_view golden_op_name(golden_op op);
-[[nodiscard]] std::optional<golden_op> parse_golden_op(std::string_view name);
 
 /// A file of the suite: a relative path inside the suite directory and its lowercase hex sha256.
 struct golden_file {
@@ -85,7 +75,8 @@ struct golden_manifest {
                                                      const golden_file& file,
                                                      std::size_t max_bytes = std::size_t{1} << 31);
 
-/// Reads and parses suite_dir/manifest.json, at most 64 MiB (does not verify the case files).
+/// Reads and parses suite_dir/manifest.json: a regular file (not a link) of at most 16 MiB; does
+/// not verify the case files.
 [[nodiscard]] golden_manifest load_manifest(const std::filesystem::path& suite_dir);
 
 }  // namespace poolproof::golden

@@ -51,6 +51,24 @@ struct npy_limits {
 /// Reads and parses `path` (refusing files larger than the limits allow before reading them).
 [[nodiscard]] npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits = {});
 
+/// The largest .npy file of `count` elements of `element` the reader accepts: a 12-byte prelude,
+/// a header of at most limits.max_header_bytes, and the payload.
+[[nodiscard]] std::size_t npy_max_file_bytes(npy_element element, std::int64_t count,
+                                             const npy_limits& limits = {});
+
+/// The element type and shape of the .npy file at `path` (words left empty), from its header
+/// alone: at most 12 + limits.max_header_bytes bytes are read.
+[[nodiscard]] npy_array read_npy_layout(const std::filesystem::path& path,
+                                        const npy_limits& limits = {});
+
+/// Reads `path` as an array of exactly `element` and `shape`: the header is read and checked
+/// first (require_npy_layout's messages), and a file whose size is not that header plus the
+/// shape's payload is refused before its payload is read, so memory stays what the expected
+/// array needs, whatever the file claims. Throws input_error "cannot read npy '<path>': ...".
+[[nodiscard]] npy_array read_npy_as(const std::filesystem::path& path, npy_element element,
+                                    std::span<const std::int64_t> shape,
+                                    const npy_limits& limits = {});
+
 /// The version 1.0 encoding of `array`, byte for byte what numpy.save (NumPy 1.24) writes for it:
 /// sorted keys, 21 - len(str(shape[0])) growth spaces, padded with spaces and '\n' to a multiple
 /// of 64 bytes. Preconditions (checked): words.size() is the product of shape, every word fits

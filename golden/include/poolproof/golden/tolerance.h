@@ -9,8 +9,26 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace poolproof::golden {
+
+/// What a kernel promises about the format its sums are carried in (`golden check
+/// --accumulation`, CHECKING.md section 3).
+enum class accumulator {
+  any,     ///< any order, in the case's dtype or any wider format: the weakest promise (default)
+  float32  ///< formats narrower than float32 accumulate in float32 and round once to the dtype at
+           ///< the end (PyTorch's opmath); float32 and float64 in their own format
+};
+
+/// "any", "float32".
+[[nodiscard]] std::string_view accumulator_name(accumulator rule);
+/// The rule named by accumulator_name, or nullopt.
+[[nodiscard]] std::optional<accumulator> parse_accumulator(std::string_view name);
+
+/// The format sums and divisions are carried in under `rule` for a case of `dtype`.
+[[nodiscard]] reference::float_format accumulation_format(reference::float_format dtype,
+                                                          accumulator rule);
 
 /// The constants of a binary format that its rounding errors are bounded by.
 struct format_constants {
@@ -48,16 +66,36 @@ struct element_bound {
 /// The bound of an exact result (max forward): 0.
 [[nodiscard]] element_bound exact_bound();
 
+/// Whether summing finite values of `format` is exact in every order: all of them are multiples
+/// of 2^least_exponent (the least power of two dividing each) and sum_abs <= min(2^(p +
+/// least_exponent), the largest finite value), so every partial sum is a multiple of
+/// 2^least_exponent of magnitude at most sum_abs, which the format (and any wider one) holds.
+[[nodiscard]] bool sums_exactly(reference::float_format format, std::int64_t least_exponent,
+                                const reference::rational& sum_abs);
+
+/// `inner` bounds a computation carried out in a wider format than `storage`, whose result is
+/// then rounded once to `storage`; with u, eta of `storage` and x the exact value:
+///   (1 + u) * inner + u * |x| + eta.
+/// A non-finite result is admitted when `inner` admits one or |x| + inner reaches storage's
+/// overflow threshold.
+[[nodiscard]] element_bound rounded_once(reference::float_format storage,
+                                         const element_bound& inner,
+                                         const reference::rational& exact_abs);
+
 /// Adaptive average of `length` finite inputs with sum of magnitudes `sum_abs` and exact mean
 /// `mean`, computed in `format` by any summation order (or in a wider format and rounded once),
 /// then divided as division_roundings allows:
 ///   gamma_{L-1+r} * sum_abs / L + gamma_r * |mean| + r * eta * (1 + gamma_r)
 ///   [+ (1 + gamma_{L+r}) * sum_abs * eta  when 1/L is below the normal range]
 /// with r = division_roundings(spatial_dims) and eta = underflow_half (CHECKING.md, section 2).
+/// When `exact_sum` (sums_exactly holds for the window), the sum carries no error and the
+/// gamma_{L-1+r} term becomes gamma_r * |mean|'s share only: gamma_r * |mean| + r eta (1 + gamma_r)
+/// [+ the reciprocal's underflow term].
 [[nodiscard]] element_bound avg_forward_bound(reference::float_format format, int spatial_dims,
                                               std::int64_t length,
                                               const reference::rational& sum_abs,
-                                              const reference::rational& mean);
+                                              const reference::rational& mean,
+                                              bool exact_sum = false);
 
 /// The absolute underflow error of one avg-backward addend g/L computed in `format`:
 ///   r * eta * (1 + gamma_r)  [+ (1 + u) * |g| * eta when 1/L is below the normal range].

@@ -52,7 +52,7 @@ enum class value_mix {
   ties,      ///< A handful of values (+-0, +-1, 2, +-inf, rare NaN) so maxima tie often.
 };
 
-/// Any of the four formats.
+/// Any format of reference::all_formats.
 [[nodiscard]] rc::Gen<reference::float_format> gen_format();
 
 /// A bit pattern of `format` (in its low width() bits) drawn according to `mix`.
@@ -136,7 +136,7 @@ struct Arbitrary<poolproof::properties::fixed_pool_case> {
   }
 };
 
-/// Arbitrary formats: any of the four.
+/// Arbitrary formats: any of reference::all_formats.
 template <>
 struct Arbitrary<poolproof::reference::float_format> {
   static Gen<poolproof::reference::float_format> arbitrary() {

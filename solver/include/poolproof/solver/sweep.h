@@ -42,9 +42,16 @@ struct sweep_result {
   bool interrupted = false;                  ///< `stop` was raised before every check ran
 };
 
-/// Runs every check of the ranges on `threads` threads. `progress(checked, total)` is called
-/// from the workers, one at a time; raising `stop` (e.g. from a signal handler) ends the sweep
-/// early with the counts so far. Preconditions: valid ranges, threads >= 1.
+/// The most checks one sweep runs (its counts are 64-bit): 2^62.
+inline constexpr std::int64_t max_sweep_checks = std::int64_t{1} << 62;
+
+/// Runs every check of the ranges on `threads` threads, producing the (n, m, kind) checks in
+/// order as the workers take them (constant memory for any range); a witness is re-checked by the
+/// reference as a single prove re-checks one (every window up to max_rechecked_windows, beyond a
+/// sample with Z3 certifying the rest). Throws input_error for ranges of more than
+/// max_sweep_checks checks. `progress(checked, total)` is called from the workers, one at a time;
+/// raising `stop` (e.g. from a signal handler) ends the sweep early with the counts so far.
+/// Preconditions: valid ranges, threads >= 1.
 [[nodiscard]] sweep_result sweep(const sweep_options& options,
                                  const std::function<void(std::int64_t, std::int64_t)>& progress,
                                  const std::atomic<bool>& stop);

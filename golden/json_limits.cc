@@ -1,0 +1,151 @@
+// Streaming JSON checks (golden/json_limits.h): nlohmann's SAX interface, so a hostile file is
+// refused before it can grow into a document tree many times its size.
+#include "golden/json_limits.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+namespace poolproof::golden::detail {
+namespace {
+
+using json = nlohmann::json;
+using fail_function = std::function<void(const std::string&)>;
+
+// The tree parser's wording, so a malformed file reads the same whichever pass sees it first.
+[[noreturn]] void malformed(const fail_function& fail, std::size_t position,
+                            const json::exception& error) {
+  // nlohmann reports a number past double's range (1e400) as out_of_range (id 406).
+  if (error.id == 406) fail("malformed JSON: a number out of range");
+  fail("malformed JSON at byte " + std::to_string(position));
+  throw std::logic_error("fail returned");
+}
+
+// Counts values and depth, and remembers each open object's keys.
+class shape_checker : public json::json_sax_t {
+ public:
+  shape_checker(std::size_t max_values, int max_depth, const fail_function& fail)
+      : max_values_(max_values), max_depth_(max_depth), fail_(fail) {}
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(json::number_integer_t) override { return value(); }
+  bool number_unsigned(json::number_unsigned_t) override { return value(); }
+  bool number_float(json::number_float_t, const json::string_t&) override { return value(); }
+  bool string(json::string_t&) override { return value(); }
+  bool binary(json::binary_t&) override { return value(); }
+  bool start_object(std::size_t) override {
+    open();
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(json::string_t& name) override {
+    if (!keys_.back().insert(name).second) {
+      fail_("repeated member " + std::string(name.size() > 40 ? name.substr(0, 40) : name));
+    }
+    return true;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    open();
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const json::exception& e) override {
+    malformed(fail_, position, e);
+  }
+
+ private:
+  bool value() {
+    if (++values_ > max_values_) {
+      fail_("more JSON values than " + std::to_string(max_values_) +
+            " (one per 16 bytes of text on average at most)");
+    }
+    return true;
+  }
+  void open() {
+    value();
+    if (++depth_ > max_depth_)
+      fail_("nested deeper than " + std::to_string(max_depth_) + " levels");
+  }
+
+  std::size_t max_values_;
+  int max_depth_;
+  const fail_function& fail_;
+  std::size_t values_ = 0;
+  int depth_ = 0;
+  std::vector<std::set<std::string>> keys_;
+};
+
+// Accepts exactly one array of strings, handing each string on.
+class string_array_reader : public json::json_sax_t {
+ public:
+  string_array_reader(std::size_t max_count,
+                      const std::function<void(std::size_t, const std::string&)>& element,
+                      const fail_function& fail)
+      : max_count_(max_count), element_(element), fail_(fail) {}
+
+  bool null() override { return not_string(); }
+  bool boolean(bool) override { return not_string(); }
+  bool number_integer(json::number_integer_t) override { return not_string(); }
+  bool number_unsigned(json::number_unsigned_t) override { return not_string(); }
+  bool number_float(json::number_float_t, const json::string_t&) override { return not_string(); }
+  bool binary(json::binary_t&) override { return not_string(); }
+  bool string(json::string_t& text) override {
+    if (!inside_) fail_("not a JSON array");
+    if (count_ == max_count_) fail_("more than " + std::to_string(max_count_) + " elements");
+    element_(count_++, text);
+    return true;
+  }
+  bool start_object(std::size_t) override { return not_string(); }
+  bool key(json::string_t&) override { return not_string(); }
+  bool end_object() override { return not_string(); }
+  bool start_array(std::size_t) override {
+    if (inside_ || started_) not_string();
+    inside_ = started_ = true;
+    return true;
+  }
+  bool end_array() override {
+    inside_ = false;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const json::exception& e) override {
+    malformed(fail_, position, e);
+  }
+
+ private:
+  bool not_string() {
+    fail_(inside_ ? "element " + std::to_string(count_) + ": not a string" : "not a JSON array");
+    return false;
+  }
+
+  std::size_t max_count_;
+  const std::function<void(std::size_t, const std::string&)>& element_;
+  const fail_function& fail_;
+  std::size_t count_ = 0;
+  bool inside_ = false, started_ = false;
+};
+
+}  // namespace
+
+void check_json_shape(std::string_view text, const json_shape_limits& limits,
+                      const fail_function& fail) {
+  shape_checker checker(64 + text.size() / limits.bytes_per_value, limits.max_depth, fail);
+  json::sax_parse(text, &checker);
+}
+
+void for_each_json_string(std::string_view text, std::size_t max_count,
+                          const std::function<void(std::size_t, const std::string&)>& element,
+                          const fail_function& fail) {
+  string_array_reader reader(max_count, element, fail);
+  json::sax_parse(text, &reader);
+}
+
+}  // namespace poolproof::golden::detail
