@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""/usr/bin/python3 run_exported_torch.py DIR
+"""/usr/bin/python3 run_exported_torch.py DIR PROVE_EQUIVALENCE
 
 Runs every emitted nn.Module of DIR/manifest.json (export_cases) in PyTorch against
 nn.functional.adaptive_{avg,max}_pool{1,2,3}d on random float32 inputs, batched [2, 3, *in] and
@@ -7,12 +7,16 @@ unbatched [3, *in]: max bit for bit, avg within (sum of window lengths + 4) floa
 largest input (both sum the same windows in other orders). A module run on a wrong-size input
 must refuse it. The 2-D, 3-D and large ones (and every twentieth small one) go through
 torch.onnx.export, whose model must pass onnx.checker and hold only Gather, Concat and pooling.
+And `prove_equivalence IN OUT --json`'s witnesses build layers as nn.AvgPoolNd(**witness["call"])
+and nn.MaxPoolNd(**witness["call"]) that reproduce adaptive pooling.
 """
 import io
 import json
 import os
 import sys
 import warnings
+
+import subprocess
 
 import onnx
 import torch
@@ -57,6 +61,30 @@ def exported_ops(module, x):
     return {node.op_type for node in model.graph.node}, len(model.graph.node)
 
 
+def check_calls(prover):
+    """Witness "call" objects as PyTorch's own keyword arguments."""
+    failures, built = [], 0
+    for sizes in [("5", "3"), ("5x6", "3x3"), ("224x224", "7x7"), ("6x9x10", "3x4x5"), ("3", "4")]:
+        report = json.loads(subprocess.run([prover, *sizes, "--json"], capture_output=True,
+                                           text=True).stdout)
+        in_size = [int(v) for v in sizes[0].split("x")]
+        out_size = [int(v) for v in sizes[1].split("x")]
+        x = torch.randn(2, 3, *in_size)
+        for kind, layer in (("avg", torch.nn.AvgPool1d), ("max", torch.nn.MaxPool1d)):
+            verdict = report[kind]
+            if not verdict["equivalent"]:
+                failures.append(f"{sizes} {kind}: no witness")
+                continue
+            cls = getattr(torch.nn, layer.__name__.replace("1d", f"{len(in_size)}d"))
+            module = cls(**verdict["witness"]["call"])
+            case = {"in_size": in_size, "out_size": out_size, "kind": kind}
+            problem = compare(case, module, x)
+            if problem:
+                failures.append(f"{sizes} {kind} {verdict['witness']['call']}: {problem}")
+            built += 1
+    return failures, built
+
+
 def main():
     directory = sys.argv[1]
     with open(os.path.join(directory, "manifest.json")) as f:
@@ -82,6 +110,8 @@ def main():
             if not ops <= ALLOWED_OPS:
                 failures.append(f"{case['file']}: exported ops {sorted(ops - ALLOWED_OPS)}")
             exported += 1
+    call_failures, calls = check_calls(sys.argv[2])
+    failures += call_failures
     # The comparison can say no: 9 -> 7 avg with its first gathered index moved by one.
     planted = load_module(os.path.join(directory, "torch_9_7_avg.py"))
     planted.index_0[0] += 1
@@ -91,8 +121,9 @@ def main():
     for failure in failures[:20]:
         print("FAIL", failure, file=sys.stderr)
     print(f"torch {torch.__version__}: {ran} emitted modules match adaptive pooling, "
-          f"{exported} exported by torch.onnx.export and checked, {len(failures)} failures")
-    sys.exit(0 if not failures and ran > 0 and exported > 0 else 1)
+          f"{exported} exported by torch.onnx.export and checked, {calls} witness layers built "
+          f"from their \"call\", {len(failures)} failures")
+    sys.exit(0 if not failures and ran > 0 and exported > 0 and calls > 0 else 1)
 
 
 if __name__ == "__main__":
