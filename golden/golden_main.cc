@@ -100,6 +100,10 @@ int run_reference(const arguments& args) {
   return 0;
 }
 
+// Numbers are plain decimals: "-1" must not wrap to 2^64 - 1, nor "010" be read as octal.
+const CLI::Validator decimal(
+    [](std::string& text) { return poolproof::common::decimal_problem(text); }, "DECIMAL");
+
 void declare_reference(CLI::App& app, arguments& args) {
   CLI::App* ref = app.add_subcommand(
       "reference", "the correctly rounded result of an op on your own .npy input");
@@ -114,7 +118,7 @@ void declare_reference(CLI::App& app, arguments& args) {
                   "directory for output.npy (+ indices.npy for max) or grad_input.npy")
       ->required();
   ref->add_flag("--exact", args.exact, "also write exact.json (exact rationals; memory-hungry)");
-  ref->add_option("--threads", args.threads, "engine threads (0: all cores)");
+  ref->add_option("--threads", args.threads, "engine threads (0: all cores)")->check(decimal);
 }
 
 int run_verify(const arguments& args) {
@@ -192,7 +196,7 @@ void declare_options(CLI::App& app, arguments& args) {
   app.require_subcommand(1);
   CLI::App* generate = app.add_subcommand("generate", "write the golden suite to DIR");
   generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
-  generate->add_option("--seed", args.seed, "seed of the drawn inputs");
+  generate->add_option("--seed", args.seed, "seed of the drawn inputs")->check(decimal);
   generate->add_option("--case", args.specs,
                        "only this case, OP:DTYPE:SHAPE:OUTPUT_SIZE (repeatable), e.g. "
                        "adaptive_avg_pool:float16:2x3x300x300:7x7");

@@ -278,6 +278,10 @@ int run(const arguments& args) {
   return exit_code(reports);
 }
 
+// Numbers are plain decimals: "-1" must not wrap to 2^64 - 1, nor "010" be read as octal.
+const CLI::Validator decimal(
+    [](std::string& text) { return poolproof::common::decimal_problem(text); }, "DECIMAL");
+
 void declare_options(CLI::App& app, arguments& args) {
   app.add_option("IN", args.in_text, "input size: 5, or 224x224 for N-D");
   app.add_option("OUT", args.out_text, "output size, with as many axes as IN");
@@ -294,13 +298,17 @@ void declare_options(CLI::App& app, arguments& args) {
   app.add_flag("--emit-pytorch", args.emit_pytorch,
                "print the replacement of the --kind layer as a PyTorch nn.Module");
   app.add_option("--timeout-ms", args.options.timeout_ms, "time budget per solver query")
+      ->check(decimal)
       ->check(CLI::Range(1U, 3'600'000U));
   app.add_option("--resource-limit", args.options.resource_limit,
                  "Z3 rlimit per solver query (deterministic)")
+      ->check(decimal)
       ->check(CLI::Range(1U, 4'000'000'000U));
   app.add_option("--memory-mb", args.options.memory_mb, "memory Z3 may use, in MiB")
+      ->check(decimal)
       ->check(CLI::Range(16U, 1'048'576U));
   app.add_option("--max-rows", args.max_rows, "windows shown per axis")
+      ->check(decimal)
       ->check(CLI::Range(2, 1'000'000));
   app.add_option("--smt2", args.smt2_path, "write the queries as one SMT-LIB2 script to FILE");
   app.add_option("--svg", args.svg_path,
@@ -311,6 +319,7 @@ void declare_options(CLI::App& app, arguments& args) {
                  "check the closed form against Z3 for n, m in 1..N, or N1:N2 M1:M2")
       ->expected(1, 2);
   app.add_option("--threads", args.threads, "sweep worker threads (default: all cores)")
+      ->check(decimal)
       ->check(CLI::Range(1U, 256U));
 }
 
