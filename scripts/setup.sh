@@ -11,6 +11,7 @@ packages=(
   librsvg2-bin
   coq libcoq-stdlib ocaml-nox ocaml-findlib
   libxml2-utils
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 
 missing=()
