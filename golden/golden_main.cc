@@ -8,6 +8,7 @@
 #include <poolproof/golden/npy.h>
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
+#include <poolproof/reference/size_text.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -79,7 +80,7 @@ int run_reference(const arguments& args) {
   using namespace poolproof;
   golden::reference_request request;
   request.op = *golden::parse_golden_op(args.op);
-  request.output_size = golden::parse_output_size(args.output_size);
+  request.output_size = reference::parse_sizes(args.output_size, "output size");
   request.input = golden::read_npy(args.input);
   request.dtype = golden::dtype_of(
       request.input, args.dtype.empty() ? std::nullopt : reference::parse_format(args.dtype),

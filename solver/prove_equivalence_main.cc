@@ -6,11 +6,11 @@
 #include <poolproof/common/program.h>
 #include <poolproof/exporter/onnx_model.h>
 #include <poolproof/exporter/pytorch_module.h>
+#include <poolproof/reference/size_text.h>
 #include <poolproof/solver/decomposition.h>
 #include <poolproof/solver/equivalence.h>
 #include <poolproof/solver/explain.h>
 #include <poolproof/solver/report.h>
-#include <poolproof/solver/size_arguments.h>
 #include <poolproof/solver/smt2_script.h>
 #include <poolproof/solver/svg.h>
 #include <unistd.h>
@@ -90,8 +90,8 @@ int run_sweep(const arguments& args) {
   namespace reference = poolproof::reference;
   namespace common = poolproof::common;
   sweep_options options;
-  const auto [in_first, in_last] = parse_range(args.sweep.front(), "sweep range");
-  const auto [out_first, out_last] = parse_range(args.sweep.back(), "sweep range");
+  const auto [in_first, in_last] = reference::parse_range(args.sweep.front(), "sweep range");
+  const auto [out_first, out_last] = reference::parse_range(args.sweep.back(), "sweep range");
   options.in = {in_first, in_last};
   options.out = {out_first, out_last};
   options.threads = args.threads;
@@ -241,8 +241,8 @@ int run(const arguments& args) {
   if (args.in_text.empty() || args.out_text.empty())
     throw common::input_error("IN and OUT are required (or --sweep)");
   const std::vector<pool_family> families = targets(args.target);
-  const auto in = parse_sizes(args.in_text, "input size");
-  const auto out = parse_sizes(args.out_text, "output size");
+  const auto in = reference::parse_sizes(args.in_text, "input size");
+  const auto out = reference::parse_sizes(args.out_text, "output size");
   if (in.size() != out.size()) {
     throw common::input_error("input size '" + args.in_text + "' and output size '" +
                               args.out_text + "' have different numbers of axes");
@@ -252,8 +252,9 @@ int run(const arguments& args) {
   // --target all: one picture per family, FILE-<family>[-axisK].svg; each refused before solving.
   const auto svg_path = [&](pool_family family, std::size_t axis) {
     const std::string path =
-        families.size() > 1 ? with_suffix(args.svg_path, std::string("-") + pool_family_name(family))
-                            : args.svg_path;
+        families.size() > 1
+            ? with_suffix(args.svg_path, std::string("-") + pool_family_name(family))
+            : args.svg_path;
     return axis_path(path, axis, in.size());
   };
   for (std::size_t axis = 0; !args.svg_path.empty() && axis < in.size(); ++axis) {
