@@ -5,7 +5,8 @@
 
 POOL_JSON and SOLVER_JSON are Google Benchmark --benchmark_out files (run with repetitions, so
 medians exist); TORCH_JSON is torch_pool_bench.py's output. Ratios are poolproof / PyTorch time
-(below 1: poolproof is faster) and plain / fast.
+(below 1: poolproof is faster) and plain / fast; the CPU ratios compare the CPU times of
+single-thread rows, which a loaded machine distorts less than wall times.
 """
 import json
 import sys
@@ -29,9 +30,9 @@ def torch_table(pool, torch_data):
     threads_all = torch_data["threads_all"]
     by_key = {(r["name"], r["kind"], r["threads"]): r for r in torch_data["results"]
               if r.get("dtype", "float32") == "float32"}
-    rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | "
+    rows = ["| shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T | CPU ratio 1T | "
             f"poolproof {threads_all}T ms | PyTorch {threads_all}T ms | ratio {threads_all}T |",
-            "|---|---|---:|---:|---:|---:|---:|---:|"]
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for (name, kind, threads), r in by_key.items():
         if threads != 1:
             continue
@@ -41,7 +42,8 @@ def torch_table(pool, torch_data):
         if not ours1 or not oursn or not theirs_n:
             continue
         rows.append(f"| {name} | {kind.replace('_', ' ')} | {ours1[0]:.3f} | {r['wall_ms']:.3f} | "
-                    f"{ours1[0] / r['wall_ms']:.2f} | {oursn[0]:.3f} | {theirs_n['wall_ms']:.3f} | "
+                    f"{ours1[0] / r['wall_ms']:.2f} | {ours1[1] / r['cpu_ms']:.2f} | "
+                    f"{oursn[0]:.3f} | {theirs_n['wall_ms']:.3f} | "
                     f"{oursn[0] / theirs_n['wall_ms']:.2f} |")
     return "\n".join(rows)
 
@@ -60,18 +62,75 @@ def plain_table(pool):
 
 
 def dtype_table(pool, torch_data):
-    """Single-thread rows of the formats other than float32 (PyTorch: "none" without a kernel)."""
-    rows = ["| dtype | shape | pass | poolproof 1T ms | PyTorch 1T ms | ratio 1T |",
-            "|---|---|---|---:|---:|---:|"]
+    """Rows of the formats other than float32 on 1 and all threads (PyTorch: "none" without a
+    kernel)."""
+    rows = ["| dtype | shape | pass | threads | poolproof ms | PyTorch ms | ratio | CPU ratio |",
+            "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in torch_data["results"]:
         dtype = r.get("dtype", "float32")
-        ours = pool.get(f"fast_{dtype}_{r['kind']}/{r['name']}/threads:1")
-        if dtype == "float32" or r["threads"] != 1 or not ours:
+        ours = pool.get(f"fast_{dtype}_{r['kind']}/{r['name']}/threads:{r['threads']}")
+        if dtype == "float32" or not ours:
             continue
         theirs = "none" if r["wall_ms"] is None else f"{r['wall_ms']:.3f}"
         ratio = "" if r["wall_ms"] is None else f"{ours[0] / r['wall_ms']:.2f}"
-        rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {ours[0]:.3f} | "
-                    f"{theirs} | {ratio} |")
+        cpu = "" if r["wall_ms"] is None or r["threads"] != 1 else f"{ours[1] / r['cpu_ms']:.2f}"
+        rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {r['threads']} | "
+                    f"{ours[0]:.3f} | {theirs} | {ratio} | {cpu} |")
+    return "\n".join(rows)
+
+
+KINDS = ("avg_forward", "max_forward", "avg_backward", "max_backward")
+
+
+def full_shapes(pool):
+    """The shapes of the float32 rows run on more than one thread, in order of appearance."""
+    shapes = []
+    for name in pool:
+        parts = name.split("/")
+        if parts[0] == "fast_avg_forward" and parts[2] != "threads:1" and parts[1] not in shapes:
+            shapes.append(parts[1])
+    return shapes
+
+
+def sixteen_bit_table(pool):
+    """The 16-bit formats against the engine's own float32 on the same shape, single thread."""
+    rows = ["| dtype | shape | pass | 16-bit ms | float32 ms | 16-bit / float32 |",
+            "|---|---|---|---:|---:|---:|"]
+    for dtype in ("float16", "bfloat16"):
+        for shape in full_shapes(pool):
+            for kind in KINDS:
+                ours = pool.get(f"fast_{dtype}_{kind}/{shape}/threads:1")
+                own = pool.get(f"fast_{kind}/{shape}/threads:1")
+                if ours and own:
+                    rows.append(f"| {dtype} | {shape} | {kind.replace('_', ' ')} | {ours[0]:.3f} | "
+                                f"{own[0]:.3f} | {ours[0] / own[0]:.2f} |")
+    return "\n".join(rows)
+
+
+BYTES = {"float32": 4, "float64": 8, "bfloat16": 2, "float16": 2}
+
+
+def bandwidth_table(pool):
+    """Each forward pass as a multiple of one streaming read of the same input (same format,
+    same threads)."""
+    rows = ["| shape | dtype | threads | stream read ms | GB/s | avg forward / read | "
+            "max forward / read |", "|---|---|---:|---:|---:|---:|---:|"]
+    for shape in full_shapes(pool):
+        elements = 1
+        for size in shape.split("->")[0].split("x"):
+            elements *= int(size)
+        for dtype, size in BYTES.items():
+            prefix = "fast_" if dtype == "float32" else f"fast_{dtype}_"
+            for threads in sorted({n.split("/")[2] for n in pool if n.startswith(prefix)}):
+                read = pool.get(f"{prefix}stream_read/{shape}/{threads}")
+                avg = pool.get(f"{prefix}avg_forward/{shape}/{threads}")
+                mx = pool.get(f"{prefix}max_forward/{shape}/{threads}")
+                if not read or not avg or not mx:
+                    continue
+                rate = elements * size / read[0] / 1e6
+                rows.append(f"| {shape} | {dtype} | {threads.removeprefix('threads:')} | "
+                            f"{read[0]:.3f} | {rate:.1f} | {avg[0] / read[0]:.2f} | "
+                            f"{mx[0] / read[0]:.2f} |")
     return "\n".join(rows)
 
 
@@ -91,8 +150,12 @@ def main():
           f"load average {context.get('load_avg')}, PyTorch {torch_data['torch']}\n")
     print("### Exact poolproof vs PyTorch float32 (wall-time medians)\n")
     print(torch_table(pool, torch_data))
-    print("\n### Other formats, single thread (the same shapes)\n")
+    print("\n### Other formats vs PyTorch (the same shapes)\n")
     print(dtype_table(pool, torch_data))
+    print("\n### 16-bit formats vs the engine's own float32, single thread (goal: at most 1.2x)\n")
+    print(sixteen_bit_table(pool))
+    print("\n### Forward passes vs one streaming read of the same input (goal: at most 1.5x)\n")
+    print(bandwidth_table(pool))
     print("\n### Fast engine vs plain rational reference (same small shapes, single thread)\n")
     print(plain_table(pool))
     if len(sys.argv) > 3:

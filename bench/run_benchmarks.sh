@@ -11,7 +11,7 @@ out="${2:-/tmp/poolproof-bench}"
 repetitions="${REPETITIONS:-5}"
 mkdir -p "$out"
 
-"$build/bench/pool_bench" --benchmark_repetitions="$repetitions" --benchmark_min_time=0.2 \
+"$build/bench/pool_bench" --benchmark_repetitions="$repetitions" --benchmark_min_time=0.1 \
   --benchmark_report_aggregates_only=true --benchmark_out="$out/pool.json" \
   --benchmark_out_format=json > "$out/pool.txt"
 /usr/bin/python3 "$root/bench/torch_pool_bench.py" --repetitions 15 \

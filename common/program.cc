@@ -17,6 +17,12 @@ int report(std::string_view program, std::string_view message, int status) {
 
 }  // namespace
 
+std::string decimal_problem(std::string_view text) {
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && (text.size() == 1 || text.front() != '0')) return {};
+  return "'" + printable(text, 40) + "' is not a decimal number";
+}
+
 int run_program(std::string_view program, const std::function<int()>& body) {
   try {
     return body();

@@ -84,10 +84,10 @@ template <int Width>
                                    static_cast<std::uint64_t>(greatest_tail));
 }
 
-// sum_hi + sum_lo of the split at grid 2^T, in units of 2^unit.
+// sum_hi and sum_lo of the split at grid 2^T.
 template <int Width>
-[[gnu::always_inline]] inline fast_int128 split_sum_lanes(const geometry& g, const double* plane,
-                                                          const box3& box, int grid, int unit) {
+[[gnu::always_inline]] inline split_parts split_sum_lanes(const geometry& g, const double* plane,
+                                                          const box3& box, int grid) {
   using f64 = vec<double, Width>;
   // C = 1.5 * 2^(grid + 52): adding it rounds x to a multiple of 2^grid (x stays in C's binade).
   const double c = std::bit_cast<double>((static_cast<std::uint64_t>(grid + 52 + 1023) << 52) |
@@ -116,7 +116,7 @@ template <int Width>
     high_tail += high[k];
     low_tail += low[k];
   }
-  return in_units(high_tail, unit) + in_units(low_tail, unit);
+  return {high_tail, low_tail};
 }
 
 template <int Width>
@@ -125,15 +125,18 @@ template <int Width>
   binary64_pass pass{std::nullopt, scan_lanes<Width>(g, plane, box)};
   if (pass.range.special || pass.range.lowest > pass.range.highest) return pass;
   const auto grid = split_grid(pass.range, static_cast<std::uint64_t>(box.volume()));
-  if (grid) {
-    pass.sum = split_sum_lanes<Width>(g, plane, box, *grid, pass.range.unit_exponent<binary64>());
-  }
+  if (grid) pass.parts = split_sum_lanes<Width>(g, plane, box, *grid);
   return pass;
 }
 
 [[gnu::target("avx2")]] binary64_pass pass_avx2(const geometry& g, const double* plane,
                                                 const box3& box) {
   return pass_lanes<4>(g, plane, box);
+}
+
+[[gnu::target("avx2")]] exponent_range scan_avx2(const geometry& g, const double* plane,
+                                                 const box3& box) {
+  return scan_lanes<4>(g, plane, box);
 }
 
 binary64_pass pass_baseline(const geometry& g, const double* plane, const box3& box) {
@@ -226,6 +229,109 @@ template double_pass sum_and_scan_16_simd<bfloat16_traits>(const geometry&, cons
 binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane, const box3& box,
                                     bool baseline) {
   return cpu_has_avx2() && !baseline ? pass_avx2(g, plane, box) : pass_baseline(g, plane, box);
+}
+
+exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box) {
+  return cpu_has_avx2() ? scan_avx2(g, plane, box) : scan_lanes<2>(g, plane, box);
+}
+
+std::optional<binary64_split> plane_split(const exponent_range& range, std::uint64_t count) {
+  if (range.special || range.lowest > range.highest) return std::nullopt;
+  const auto grid = split_grid(range, count);
+  if (!grid) return std::nullopt;
+  const double c = std::bit_cast<double>((static_cast<std::uint64_t>(*grid + 52 + 1023) << 52) |
+                                         (std::uint64_t{1} << 51));
+  return binary64_split{c, range.unit_exponent<binary64>()};
+}
+
+split_parts split_sum(const geometry& g, const double* plane, const box3& box,
+                      const binary64_split& split) {
+  double high = 0, low = 0;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const double hi = (plane[at] + split.c) - split.c;
+    high += hi;
+    low += plane[at] - hi;
+  });
+  return {high, low};
+}
+
+fast_int128 parts_in_units(const split_parts& parts, int unit) {
+  return in_units(parts.high, unit) + in_units(parts.low, unit);
+}
+
+namespace {
+
+// x + y = sum + error exactly (Knuth's TwoSum; no overflow).
+struct two_sum {
+  double sum;
+  double error;
+};
+
+two_sum add_exactly(double x, double y) {
+  const double sum = x + y;
+  const double y_part = sum - x;
+  return {sum, (x - (sum - y_part)) + (y - y_part)};
+}
+
+// The sign of (t.sum + t.error) - bound for a double `bound`: |t.error| is at most half an ulp
+// of t.sum, so when t.sum != bound its side of the bound decides (the next double past the
+// bound is at least half an ulp of t.sum away), and at t.sum == bound the error does.
+int compare(const two_sum& t, double bound) {
+  const double side = t.sum != bound ? t.sum - bound : t.error;
+  return (side > 0) - (side < 0);
+}
+
+}  // namespace
+
+namespace {
+
+// mean_of_parts; the fused multiply-add is one instruction under the "fma" target, a libm call
+// otherwise.
+[[gnu::always_inline]] inline std::optional<double> mean_lanes(const split_parts& parts,
+                                                               std::uint64_t count) {
+  // S = s + e exactly; q = RN(s / n) and r = s - q n exactly (the remainder of a correctly
+  // rounded quotient is a double while nothing underflows), so S / n = q + (r + e) / n, and
+  // r + e = t + t' exactly. The answer is q, or the neighbour on the side where (r + e) / n
+  // passes half the spacing (ties to the even significand); past a whole spacing, or outside
+  // a safely normal range, the caller decides exactly. Negative means are mirrored.
+  const two_sum s = add_exactly(parts.high, parts.low);
+  const auto n = static_cast<double>(count);
+  const double signed_q = s.sum / n;
+  const bool negative = signed_q < 0;
+  const double q = negative ? -signed_q : signed_q;
+  if (!(q >= 0x1p-960 && q <= 0x1p960)) return std::nullopt;
+  two_sum t = add_exactly(__builtin_fma(-signed_q, n, s.sum), s.error);
+  if (negative) t = {-t.sum, -t.error};
+  const auto bits = std::bit_cast<std::uint64_t>(q);
+  const double above = std::bit_cast<double>(bits + 1), below = std::bit_cast<double>(bits - 1);
+  // n times the spacings (and their halves) are exact: n < 2^53 times powers of two.
+  const double up = (above - q) * n, down = (q - below) * n;
+  const double even_up = (bits & 1) == 0 ? q : above, even_down = (bits & 1) == 0 ? q : below;
+  double mean = q;
+  const int past_up = compare(t, up / 2), past_down = compare(t, -down / 2);
+  if (past_up > 0) {
+    if (compare(t, up) >= 0) return std::nullopt;
+    mean = above;
+  } else if (past_up == 0) {
+    mean = even_up;
+  } else if (past_down == 0) {
+    mean = even_down;
+  } else if (past_down < 0) {
+    if (compare(t, -down) <= 0) return std::nullopt;
+    mean = below;
+  }
+  return negative ? -mean : mean;
+}
+
+[[gnu::target("fma")]] std::optional<double> mean_fma(const split_parts& parts,
+                                                      std::uint64_t count) {
+  return mean_lanes(parts, count);
+}
+
+}  // namespace
+
+std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count) {
+  return cpu_has_fma() ? mean_fma(parts, count) : mean_lanes(parts, count);
 }
 
 }  // namespace poolproof::engine::detail

@@ -1,30 +1,70 @@
 // Exact window sums in hardware doubles for the formats other than binary32 (whose SIMD pass is
-// in fast_simd.cc): binary64 by splitting each value on a grid, the 16-bit formats by widening
+// in simd.cc): binary64 by splitting each value on a grid, the 16-bit formats by widening
 // exactly. They replace a scan plus a fixed-point loop per element in avg pooling.
 #pragma once
 
 #include <array>
+#include <bit>
+#include <cmath>
 #include <concepts>
+#include <cstdint>
 #include <optional>
 
 #include "engine/float_bits.h"
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 namespace poolproof::engine::detail {
 
+/// A box's exact sum as two doubles: the sums of the values' parts on the grid and below it,
+/// each exact.
+struct split_parts {
+  double high = 0;
+  double low = 0;
+};
+
 /// A binary64 window's exponent range and, when the split below is exact for it, its exact sum
-/// in units of 2^range.unit_exponent<binary64_traits>().
+/// as two parts (parts_in_units gives it in units of 2^range.unit_exponent<binary64_traits>()).
 struct binary64_pass {
-  std::optional<fast_int128> sum;
+  std::optional<split_parts> parts;
   exponent_range range;
 };
 
 /// Two SIMD passes over a binary64 window (AVX2 when the CPU has it, unless `baseline`): an
 /// exponent scan, then, for a window without infinities or NaNs whose spread is narrow enough
-/// (see split_grid in the .cc), the split sum. sum is nullopt otherwise; the caller falls back
+/// (see split_grid in the .cc), the split sum. parts is nullopt otherwise; the caller falls back
 /// to the fixed-point accumulators.
 [[nodiscard]] binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane,
                                                   const box3& box, bool baseline = false);
+
+/// The exponent range of a binary64 box (one SIMD pass, AVX2 when the CPU has it).
+[[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box);
+
+/// The split of binary64 values on a grid (see double_sums.cc): c = 1.5 * 2^(grid + 52), sums
+/// in units of 2^unit.
+struct binary64_split {
+  double c = 0;
+  int unit = 0;
+};
+
+/// The split that is exact for any `count` or fewer values of a box whose exponent range is
+/// within `range` (the grid only tightens with range and count), or nullopt (specials, only
+/// zeros, too wide a spread).
+[[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
+                                                        std::uint64_t count);
+
+/// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
+/// gave for a range and count covering the box.
+[[nodiscard]] split_parts split_sum(const geometry& g, const double* plane, const box3& box,
+                                    const binary64_split& split);
+
+/// The parts' exact sum in units of 2^unit (the split's unit).
+[[nodiscard]] fast_int128 parts_in_units(const split_parts& parts, int unit);
+
+/// round_to(binary64, (parts.high + parts.low) / count) in hardware doubles (TwoSum, a division
+/// and its exact remainder), or nullopt when that route cannot decide (the quotient outside
+/// [2^-960, 2^960], or the exact mean past a whole spacing from the double quotient).
+/// Precondition: 1 <= count < 2^53, the parts finite with a finite sum.
+[[nodiscard]] std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count);
 
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).
@@ -38,6 +78,76 @@ inline float widened(std::uint16_t bits) {
     const auto wide = static_cast<std::uint32_t>(bits);
     return std::bit_cast<float>(((wide & 0x8000u) << 16) | ((wide & 0x7FFFu) << 13)) * 0x1p112f;
   }
+}
+
+/// The pattern of `x`'s value rounded once to binary16 or bfloat16 (to nearest, ties to even,
+/// overflow to infinity, subnormals included); x finite. bfloat16 is binary32's upper half after
+/// the rounding bias; binary16 follows F. Giesen's float_to_half_fast3_rtne: results below 2^-14
+/// are rounded by a hardware addition of 0.5 (whose ulp is the half's least subnormal), others
+/// by the bias on the low 13 bits, a carry reaching the exponent (infinity from 65520 up).
+template <typename F>
+inline std::uint16_t narrowed(float x) {
+  const auto bits = std::bit_cast<std::uint32_t>(x);
+  if constexpr (std::same_as<F, bfloat16_traits>) {
+    return static_cast<std::uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+  } else {
+    const std::uint32_t sign = bits & 0x80000000u;
+    const std::uint32_t magnitude = bits ^ sign;
+    std::uint32_t half = 0x7C00u;  // 2^16 and above
+    if (magnitude < 113u << 23) {
+      half = std::bit_cast<std::uint32_t>(std::bit_cast<float>(magnitude) + 0.5f) - 0x3F000000u;
+    } else if (magnitude < 143u << 23) {
+      half = (magnitude - (112u << 23) + 0xFFFu + ((magnitude >> 13) & 1u)) >> 13;
+    }
+    return static_cast<std::uint16_t>(half | (sign >> 16));
+  }
+}
+
+/// round_to(F, x) for F binary16 or bfloat16, from a double q within a few double ulps of x
+/// (relative error below 2^-50), or nullopt. Rounding is monotone, so when f = RN24(q)'s two
+/// binary32 neighbours round to the same 16-bit value h, everything between them does, x
+/// included, and h is the answer; nullopt when they differ (f at or beside a 16-bit midpoint),
+/// and for f zero or past binary32's range.
+template <typename F>
+inline std::optional<std::uint16_t> narrowed_near(double q) {
+  const auto f = static_cast<float>(q);
+  const auto bits = std::bit_cast<std::uint32_t>(f);
+  const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+  if (magnitude == 0 || magnitude >= 0x7F800000u) return std::nullopt;
+  const std::uint16_t h = narrowed<F>(f);
+  if (narrowed<F>(std::bit_cast<float>(bits - 1)) != h ||
+      narrowed<F>(std::bit_cast<float>(bits + 1)) != h)
+    return std::nullopt;
+  return h;
+}
+
+/// round_to(F, sum * 2^unit / divisor) for an exact finite double `sum`, F binary16 or
+/// bfloat16, from the sum's integer significand.
+template <typename F>
+inline std::uint16_t round_double_quotient(double sum, int unit, std::uint64_t divisor) {
+  int exponent = 0;
+  const double fraction = std::frexp(std::fabs(sum), &exponent);
+  return static_cast<std::uint16_t>(
+      round_quotient<F>(sum < 0, static_cast<std::uint64_t>(std::ldexp(fraction, 53)),
+                        exponent - 53 + unit, divisor));
+}
+
+/// round_to(F, sum) for a finite double `sum`, F binary16 or bfloat16: through binary32 when it
+/// holds the value exactly (one rounding then), else from the double's integer significand.
+template <typename F>
+inline std::uint16_t narrowed_exactly(double sum) {
+  const auto single = static_cast<float>(sum);
+  if (static_cast<double>(single) == sum) return narrowed<F>(single);
+  return round_double_quotient<F>(sum, 0, 1);
+}
+
+/// The mean sum / count rounded once to binary16 or bfloat16, for an exact double sum (an
+/// exact zero mean is +0): narrowed_near of the double quotient, else the exact quotient.
+template <typename F>
+inline std::uint16_t round_mean_16(double sum, std::uint64_t count) {
+  sum += 0.0;
+  if (const auto h = narrowed_near<F>(sum / static_cast<double>(count))) return *h;
+  return round_double_quotient<F>(sum, 0, count);
 }
 
 /// A 16-bit window's sum in doubles and its exponent range in one pass, with the guarantee of

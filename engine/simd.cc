@@ -7,7 +7,7 @@
 #include <bit>
 #include <cstring>
 
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 // The 8-lane helpers have internal linkage and are reached only from this file's avx2 entry
 // points, so clang's warning about passing their vectors across an ABI boundary does not apply.
@@ -75,6 +75,14 @@ double_pass sum_and_scan_baseline(const geometry& g, const float* plane, const b
 }  // namespace
 
 bool cpu_has_avx2() { return usable_simd_level() >= simd_level::avx2; }
+
+bool cpu_has_fma() {
+  static const bool fma = [] {
+    __builtin_cpu_init();  // as below: this may run before libgcc's own initialiser
+    return __builtin_cpu_supports("fma") != 0;
+  }();
+  return fma;
+}
 
 simd_level usable_simd_level(simd_level ceiling) {
   // __builtin_cpu_init first: this may run before libgcc's own initialiser. libgcc's checks

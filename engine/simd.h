@@ -35,6 +35,10 @@ struct lanes {
 /// called only when it does.
 [[nodiscard]] bool cpu_has_avx2();
 
+/// Whether the CPU runs FMA (cpuid, once); the `[[gnu::target("fma")]]` entry points are called
+/// only when it does.
+[[nodiscard]] bool cpu_has_fma();
+
 /// The lanes a kernel runs on: the x86-64 baseline, AVX2, or AVX-512 (F, VL, BW and DQ, whose
 /// mask registers make a select one instruction where AVX2's blends take three).
 enum class simd_level { baseline, avx2, avx512 };

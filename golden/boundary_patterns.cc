@@ -65,14 +65,22 @@ boundary_pattern::boundary_pattern(const case_spec& spec, int variant)
     top_level_ += tables_.back().back();
   }
   if (!steps) return;
-  // Levels are consecutive floats from 1.0 up; planes add an offset below 8.
+  // Levels are the integers 1, 2, ... while the format holds them all (short exact values), else
+  // consecutive floats from 1.0 up; planes add an offset below 8.
   const reference::format_layout l = reference::layout_of(spec.dtype);
-  first_bits_ = static_cast<std::uint64_t>(l.bias()) << l.fraction_bits;
-  if (first_bits_ + static_cast<std::uint64_t>(top_level_) + 8 >
-      reference::largest_finite_bits(spec.dtype)) {
-    throw common::input_error("case '" + spec.name + "': " + std::to_string(top_level_ + 8) +
+  const std::int64_t levels = top_level_ + 8;
+  const bool integers = levels < (std::int64_t{1} << (l.fraction_bits + 1));
+  const std::uint64_t first = static_cast<std::uint64_t>(l.bias()) << l.fraction_bits;
+  if (!integers &&
+      first + static_cast<std::uint64_t>(levels) > reference::largest_finite_bits(spec.dtype)) {
+    throw common::input_error("case '" + spec.name + "': " + std::to_string(levels) +
                               " distinct values needed, more than " +
                               std::string(reference::format_name(spec.dtype)) + " holds above 1");
+  }
+  for (std::int64_t level = 0; level < levels; ++level) {
+    level_bits_.push_back(integers ? round_to(spec.dtype, reference::extended_rational::finite(
+                                                              reference::rational(1 + level)))
+                                   : first + static_cast<std::uint64_t>(level));
   }
 }
 
@@ -87,8 +95,8 @@ std::uint64_t boundary_pattern::product_bits(std::int64_t plane,
   // a single plane) read them as 1 and 3, whose means fall elsewhere.
   constexpr std::array<std::array<std::int64_t, 2>, 4> readings = {
       {{1, 2}, {2, 1}, {1, 3}, {3, 1}}};
-  const auto& reading =
-      readings[static_cast<std::size_t>((plane + variant_) % 2 + 2 * ((variant_ / 2) % 2))];
+  const std::int64_t pair = (variant_ / 2) % 2, order = (plane + variant_) % 2;
+  const auto& reading = readings[static_cast<std::size_t>(2 * pair + order)];
   std::int64_t product = 1;
   for (std::size_t axis = 0; axis < index.size(); ++axis) {
     const std::int64_t factor = tables_[axis][static_cast<std::size_t>(index[axis])];
@@ -116,7 +124,7 @@ std::uint64_t boundary_pattern::steps_bits(std::int64_t plane,
     level += tables_[axis][static_cast<std::size_t>(index[axis])];
   // Even planes rise with the level, odd planes fall; each pair of planes is offset differently.
   const std::int64_t oriented = plane % 2 == 0 ? level : top_level_ - level;
-  return first_bits_ + static_cast<std::uint64_t>(oriented + (plane / 2) % 8);
+  return level_bits_[static_cast<std::size_t>(oriented + (plane / 2) % 8)];
 }
 
 }  // namespace poolproof::golden::detail

@@ -31,8 +31,8 @@ class boundary_pattern {
   int variant_ = 0;
   /// Per spatial axis and position: the product factor (0, 1 or 2) or the step level.
   std::vector<std::vector<std::int64_t>> tables_;
-  std::int64_t top_level_ = 0;    ///< steps: the largest sum of levels
-  std::uint64_t first_bits_ = 0;  ///< steps: the pattern of level 0 (1.0)
+  std::int64_t top_level_ = 0;             ///< steps: the largest sum of levels
+  std::vector<std::uint64_t> level_bits_;  ///< steps: the pattern of each level
   std::map<std::pair<std::int64_t, std::int64_t>, std::uint64_t> encoded_;  ///< product values
 };
 

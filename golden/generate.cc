@@ -92,12 +92,13 @@ built_case build_case(const case_spec& spec, std::uint64_t seed) {
   add_tensor(role::input, problem.input);
   if (op.backward()) add_tensor(role::grad_output, problem.grad_output);
   add_tensor(op.result_role(), {e.shape, exact});
-  if (op.stores_indices()) {
+  if (op.stores_indices() && static_cast<std::int64_t>(e.indices.size()) <= suite_exact_limit) {
     std::vector<std::uint64_t> words(e.indices.begin(), e.indices.end());
     add(role::indices, ".npy",
         npy_bytes(npy_element::i8, forward_output_shape(problem), std::move(words)));
   }
-  add(role::exact, ".json", text_bytes(serialize_exact_values(exact)));
+  if (static_cast<std::int64_t>(exact.size()) <= suite_exact_limit)
+    add(role::exact, ".json", text_bytes(serialize_exact_values(exact)));
   return built;
 }
 

@@ -8,6 +8,7 @@
 #include <poolproof/golden/npy.h>
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
+#include <poolproof/reference/size_text.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -20,7 +21,8 @@ namespace {
 
 struct arguments {
   std::string out, golden, candidate, ties = "first", tier, accumulation = "any", missing = "fail";
-  std::string expected_failures, junit, op, output_size, input, grad_output, dtype;
+  std::vector<std::string> expected_failures;
+  std::string junit, op, output_size, input, grad_output, dtype;
   unsigned threads = 0;
   bool exact = false;
   std::vector<std::string> cases, ops, dtypes, specs;
@@ -31,6 +33,7 @@ struct arguments {
 // The names CLI11 accepts for --op and --dtype: the tables' own.
 std::vector<std::string> op_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::golden::all_golden_ops.size());
   for (auto op : poolproof::golden::all_golden_ops)
     names.emplace_back(poolproof::golden::golden_op_name(op));
   return names;
@@ -38,6 +41,7 @@ std::vector<std::string> op_names() {
 
 std::vector<std::string> dtype_names() {
   std::vector<std::string> names;
+  names.reserve(poolproof::reference::all_formats.size());
   for (auto format : poolproof::reference::all_formats)
     names.emplace_back(poolproof::reference::format_name(format));
   return names;
@@ -76,7 +80,7 @@ int run_reference(const arguments& args) {
   using namespace poolproof;
   golden::reference_request request;
   request.op = *golden::parse_golden_op(args.op);
-  request.output_size = golden::parse_output_size(args.output_size);
+  request.output_size = reference::parse_sizes(args.output_size, "output size");
   request.input = golden::read_npy(args.input);
   request.dtype = golden::dtype_of(
       request.input, args.dtype.empty() ? std::nullopt : reference::parse_format(args.dtype),
@@ -100,6 +104,10 @@ int run_reference(const arguments& args) {
   return 0;
 }
 
+// Numbers are plain decimals: "-1" must not wrap to 2^64 - 1, nor "010" be read as octal.
+const CLI::Validator decimal(
+    [](std::string& text) { return poolproof::common::decimal_problem(text); }, "DECIMAL");
+
 void declare_reference(CLI::App& app, arguments& args) {
   CLI::App* ref = app.add_subcommand(
       "reference", "the correctly rounded result of an op on your own .npy input");
@@ -114,7 +122,7 @@ void declare_reference(CLI::App& app, arguments& args) {
                   "directory for output.npy (+ indices.npy for max) or grad_input.npy")
       ->required();
   ref->add_flag("--exact", args.exact, "also write exact.json (exact rationals; memory-hungry)");
-  ref->add_option("--threads", args.threads, "engine threads (0: all cores)");
+  ref->add_option("--threads", args.threads, "engine threads (0: all cores)")->check(decimal);
 }
 
 int run_verify(const arguments& args) {
@@ -136,12 +144,12 @@ poolproof::golden::suite_policy policy_of(const arguments& args) {
   using namespace poolproof;
   golden::suite_policy policy;
   policy.skip_missing = args.missing == "skip";
-  if (!args.expected_failures.empty()) {
+  for (const std::string& file : args.expected_failures) {
     const std::vector<std::byte> bytes =
-        golden::read_file_bytes(args.expected_failures, std::size_t{1} << 24, "expected failures");
-    policy.expected_failures = golden::parse_expected_failures(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-        args.expected_failures);
+        golden::read_file_bytes(file, std::size_t{1} << 24, "expected failures");
+    const auto entries = golden::parse_expected_failures(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), file);
+    policy.expected_failures.insert(policy.expected_failures.end(), entries.begin(), entries.end());
   }
   return policy;
 }
@@ -184,7 +192,7 @@ void declare_check(CLI::App& app, arguments& args) {
   check->add_option("--missing", args.missing, "a case without candidate files: fail or skip")
       ->check(CLI::IsMember({"fail", "skip"}));
   check->add_option("--expected-failures", args.expected_failures,
-                    "file of 'PATTERN REASON' lines: cases expected to fail");
+                    "file of 'PATTERN REASON' lines: cases expected to fail (repeatable)");
   check->add_option("--junit", args.junit, "also write a JUnit XML report to this file");
 }
 
@@ -192,7 +200,7 @@ void declare_options(CLI::App& app, arguments& args) {
   app.require_subcommand(1);
   CLI::App* generate = app.add_subcommand("generate", "write the golden suite to DIR");
   generate->add_option("--out", args.out, "suite directory (replaced atomically)")->required();
-  generate->add_option("--seed", args.seed, "seed of the drawn inputs");
+  generate->add_option("--seed", args.seed, "seed of the drawn inputs")->check(decimal);
   generate->add_option("--case", args.specs,
                        "only this case, OP:DTYPE:SHAPE:OUTPUT_SIZE (repeatable), e.g. "
                        "adaptive_avg_pool:float16:2x3x300x300:7x7");

@@ -5,7 +5,6 @@
 #include <poolproof/reference/adaptive_pool.h>
 
 #include <bit>
-#include <charconv>
 
 namespace poolproof::golden {
 namespace {
@@ -165,25 +164,6 @@ std::vector<reference::extended_rational> exact_result(const reference_request& 
                     computed.result.words[k] == round_to(request.dtype, exact[k]));
   }
   return exact;
-}
-
-std::vector<std::int64_t> parse_output_size(std::string_view text) {
-  std::vector<std::int64_t> sizes;
-  const std::string_view whole = text;
-  while (true) {
-    const std::size_t end = std::min(text.find('x'), text.size());
-    std::int64_t size = 0;
-    const std::string_view part = text.substr(0, end);
-    const auto [at, error] = std::from_chars(part.data(), part.data() + part.size(), size);
-    if (part.empty() || error != std::errc() || at != part.data() + part.size() || size < 1 ||
-        size > (std::int64_t{1} << 62) || sizes.size() == 3) {
-      throw common::input_error("bad output size '" + std::string(whole) +
-                                "': 1-3 sizes in [1, 2^62] joined by 'x', e.g. 7x7");
-    }
-    sizes.push_back(size);
-    if (end == text.size()) return sizes;
-    text.remove_prefix(end + 1);
-  }
 }
 
 }  // namespace poolproof::golden

@@ -112,6 +112,39 @@ void add_large_cases(std::vector<case_spec>& cases) {
                    input_pattern::monotone});
 }
 
+// The bug classes of the public record (CHECKING.md section 4), each in a core case per op.
+void add_bug_class_cases(std::vector<case_spec>& cases) {
+  using enum reference::float_format;
+  const auto spec = [&](const std::string& prefix, golden_op op, std::vector<std::int64_t> shape,
+                        std::int64_t m, reference::float_format dtype, input_pattern pattern) {
+    cases.push_back({fmt::format("{}_{}_1d_{}_{}_{}", prefix, describe(op).short_name, shape[1], m,
+                                 reference::format_name(dtype)),
+                     op,
+                     "core",
+                     std::move(shape),
+                     {m},
+                     dtype,
+                     pattern});
+  };
+  // Window bounds in float32 arithmetic: 3065 -> 5517 has two wrong windows ((i+1)*n > 2^24); the
+  // forward ops have the large cases.
+  spec("f32bounds", golden_op::adaptive_avg_pool_backward, {1, 3065}, 5517, binary32,
+       input_pattern::alternating);
+  spec("f32bounds", golden_op::adaptive_max_pool_backward, {2, 3065}, 5517, binary32,
+       input_pattern::monotone);
+  // Index products in 32 bits wrap once in*out > 2^31 (pytorch#176784): 46349 -> 46341.
+  for (golden_op op : all_golden_ops) {
+    const bool avg = describe(op).avg();
+    spec("i32products", op, {2, 46349}, 46341, avg ? binary16 : binary32,
+         avg ? input_pattern::boundary_product : input_pattern::boundary_steps);
+  }
+  // Argmax indices kept in the dtype round past 2048 (float16) or 256 (bfloat16) (PR #159936).
+  for (auto dtype : {binary16, bfloat16}) {
+    for (golden_op op : {golden_op::adaptive_max_pool, golden_op::adaptive_max_pool_backward})
+      spec("argmax16", op, {2, 4500}, 9, dtype, input_pattern::boundary_steps);
+  }
+}
+
 void add_special_cases(std::vector<case_spec>& cases) {  // five per dtype
   for (reference::float_format format : reference::all_formats) {
     const std::string suffix = "_" + std::string(reference::format_name(format));
@@ -161,6 +194,7 @@ std::vector<case_spec> suite_cases() {
   add_core_cases(cases);
   add_large_cases(cases);
   add_special_cases(cases);
+  add_bug_class_cases(cases);
   return cases;
 }
 

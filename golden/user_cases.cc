@@ -4,8 +4,10 @@
 #include <poolproof/common/error.h>
 #include <poolproof/golden/discrimination.h>
 #include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/npy.h>
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
+#include <poolproof/reference/size_text.h>
 #include <poolproof/reference/tensor.h>
 
 #include <chrono>
@@ -113,7 +115,7 @@ struct plane_check {
 
 case_spec parse_case_spec(std::string_view text) {
   const auto bad = [&](const std::string& why) -> common::input_error {
-    return common::input_error("bad case spec '" + std::string(text) + "': " + why +
+    return common::input_error("bad case spec " + quote_for_message(text) + ": " + why +
                                " (OP:DTYPE:SHAPE:OUTPUT_SIZE, e.g. "
                                "adaptive_avg_pool:float16:2x3x300x300:7x7)");
   };
@@ -121,16 +123,16 @@ case_spec parse_case_spec(std::string_view text) {
   if (parts.size() != 4) throw bad("4 fields separated by ':'");
   case_spec spec;
   const auto op = parse_golden_op(parts[0]);
-  if (!op) throw bad("unknown op '" + std::string(parts[0]) + "'");
+  if (!op) throw bad("unknown op " + quote_for_message(parts[0]));
   const auto dtype = reference::parse_format(parts[1]);
-  if (!dtype) throw bad("unknown dtype '" + std::string(parts[1]) + "'");
+  if (!dtype) throw bad("unknown dtype " + quote_for_message(parts[1]));
   spec.op = *op;
   spec.dtype = *dtype;
   spec.tier = "core";
   try {
     for (std::string_view size : split(parts[2], 'x'))
-      spec.input_shape.push_back(parse_output_size(size).front());
-    spec.output_size = parse_output_size(parts[3]);
+      spec.input_shape.push_back(reference::parse_sizes(size, "input size").front());
+    spec.output_size = reference::parse_sizes(parts[3], "output size");
     (void)reference::adaptive_output_shape(spec.input_shape, spec.output_size);
   } catch (const common::input_error& error) {
     throw bad(error.what());

@@ -12,6 +12,7 @@ packages=(
   coq libcoq-stdlib ocaml-nox ocaml-findlib
   libxml2-utils
   python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest python3-hypothesis
+  libonnx-dev libprotobuf-dev python3-onnx
 )
 
 missing=()

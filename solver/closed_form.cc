@@ -19,8 +19,7 @@ const char* branch_name(closed_form_branch branch) {
     case closed_form_branch::none:
       return "none";
   }
-  POOLPROOF_CHECK(false && "a closed_form_branch without a name");
-  return "";
+  common::check_failed("a closed_form_branch without a name", __FILE__, __LINE__);
 }
 
 closed_form_answer closed_form(std::int64_t n, std::int64_t m, reference::pool_kind kind,

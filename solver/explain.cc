@@ -67,7 +67,11 @@ std::string explain_not_equivalent(std::int64_t n, std::int64_t m, reference::po
   }
   if (core.needs_dilated_branch)
     text += "    and with dilation >= 2 each window would read one element, which these do not\n";
-  return text;
+  // The conclusion comes last, whatever the core's demands led to above.
+  return text + fmt::format(
+                    "    so no {} {} layer meets all of these: none reproduces adaptive pooling "
+                    "{} -> {}\n",
+                    detail::unit_of(family).title(), reference::pool_kind_name(kind), n, m);
 }
 
 }  // namespace poolproof::solver

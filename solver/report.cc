@@ -35,6 +35,7 @@ std::string naive_verdict(std::int64_t n, std::int64_t m, const family_params& n
 
 std::optional<family_params> witness_of(const nd_verdict& v, std::size_t axis) {
   const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
+  if (axis >= source.size()) return std::nullopt;  // a kind not asked
   const auto* found = std::get_if<equivalent>(&source[axis]);
   if (found == nullptr) return std::nullopt;
   return found->witness;
@@ -124,13 +125,24 @@ std::string verdict_line(const nd_verdict& v, reference::pool_kind kind, pool_fa
       reasons.push_back(prefix + open->reason);
   }
   if (reasons.empty()) reasons.push_back(v.reason);
+  // Refuted is not the end of the road: a decomposition always exists.
+  if (v.status == verdict_status::not_equivalent)
+    reasons.emplace_back("(--decompose gives an exact replacement from this family's pooling)");
   return fmt::format("{}: {}  {}\n", name, status, fmt::join(reasons, "\n    "));
+}
+
+// The witness in the solver's vocabulary, with "call": the framework's own argument names.
+json witness_json(const std::vector<family_params>& layers, reference::pool_kind kind) {
+  const detail::family_unit& unit = detail::unit_of(layers.front());
+  json witness = unit.layer_json(layers, kind);
+  witness["call"] = unit.call_json(layers, kind);
+  return witness;
 }
 
 json verdict_json(const verdict& v, reference::pool_kind kind) {
   if (const auto* yes = std::get_if<equivalent>(&v)) {
     return {{"equivalent", true},
-            {"witness", detail::unit_of(yes->witness).layer_json({yes->witness}, kind)},
+            {"witness", witness_json({yes->witness}, kind)},
             {"minimal", yes->minimal},
             {"reference_rechecked_windows", yes->rechecked_windows}};
   }
@@ -147,8 +159,7 @@ json layer_json(const nd_verdict& v, reference::pool_kind kind, const equivalenc
   } else if (v.status == verdict_status::equivalent) {
     std::vector<family_params> layers;
     for (const verdict& axis : v.layer) layers.push_back(std::get<equivalent>(axis).witness);
-    result = {{"equivalent", true},
-              {"witness", detail::unit_of(r.family).layer_json(layers, kind)}};
+    result = {{"equivalent", true}, {"witness", witness_json(layers, kind)}};
   } else {
     result = {{"equivalent", v.status == verdict_status::unknown ? json(nullptr) : json(false)},
               {"reason", v.reason}};
@@ -165,14 +176,51 @@ json layer_json(const nd_verdict& v, reference::pool_kind kind, const equivalenc
 
 }  // namespace
 
+std::vector<reference::pool_kind> equivalence_report::kinds() const {
+  if (only_kind) return {*only_kind};
+  return {reference::pool_kind::avg, reference::pool_kind::max};
+}
+
 int exit_code(const equivalence_report& report) {
   const auto either = [&](verdict_status status) {
-    return report.avg.status == status || report.max.status == status;
+    for (reference::pool_kind kind : report.kinds()) {
+      if ((kind == reference::pool_kind::avg ? report.avg : report.max).status == status)
+        return true;
+    }
+    return false;
   };
   if (either(verdict_status::not_equivalent)) return 1;
   if (either(verdict_status::unknown)) return 3;
   return 0;
 }
+
+namespace {
+
+// --target all on N-D sizes: one row per axis with each kind's witness on that axis.
+std::string compact_table(const equivalence_report& r) {
+  const detail::family_unit& unit = detail::unit_of(r.family);
+  std::string out = fmt::format("target {}: {} -> {}\n", pool_family_name(r.family),
+                                fmt::join(r.in_size, "x"), fmt::join(r.out_size, "x"));
+  out += fmt::format("  {:>4}  {:<24}{:<46}{}\n", "axis", "adaptive", "avg witness", "max witness");
+  const auto cell = [&](const nd_verdict& v, reference::pool_kind kind, std::size_t axis) {
+    const std::optional<family_params> w = witness_of(v, axis);
+    if (w) return unit.axis_summary(*w, kind);
+    const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
+    return std::string(axis < source.size() &&
+                               status_of(source[axis]) == verdict_status::not_equivalent
+                           ? "no layer"
+                           : "-");
+  };
+  for (std::size_t axis = 0; axis < r.in_size.size(); ++axis) {
+    out += fmt::format("  {:>4}  {:<24}{:<46}{}\n", axis,
+                       fmt::format("{} -> {}", r.in_size[axis], r.out_size[axis]),
+                       cell(r.avg, reference::pool_kind::avg, axis),
+                       cell(r.max, reference::pool_kind::max, axis));
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string human_report(const equivalence_report& r, std::int64_t max_rows, bool name_family) {
   std::string out;
@@ -180,26 +228,36 @@ std::string human_report(const equivalence_report& r, std::int64_t max_rows, boo
   const std::string target = r.family == default_family && !name_family
                                  ? ""
                                  : fmt::format(", target {}", pool_family_name(r.family));
-  for (std::size_t axis = 0; axis < dims; ++axis) {
-    out += fmt::format("{}adaptive pooling {} -> {} (PyTorch semantics){}\n",
-                       dims > 1 ? fmt::format("axis {}: ", axis) : "", r.in_size[axis],
-                       r.out_size[axis], target);
-    out += window_table(r, axis, max_rows);
-    out += "        (* = differs from the adaptive window or its divisor)\n\n";
+  if (name_family && dims > 1) {
+    out = compact_table(r);
+  } else {
+    for (std::size_t axis = 0; axis < dims; ++axis) {
+      out += fmt::format("{}adaptive pooling {} -> {} (PyTorch semantics){}\n",
+                         dims > 1 ? fmt::format("axis {}: ", axis) : "", r.in_size[axis],
+                         r.out_size[axis], target);
+      out += window_table(r, axis, max_rows);
+      out += "        (* = differs from the adaptive window or its divisor)\n\n";
+    }
   }
-  return out + verdict_line(r.avg, reference::pool_kind::avg, r.family, name_family) +
-         verdict_line(r.max, reference::pool_kind::max, r.family, name_family);
+  for (reference::pool_kind kind : r.kinds()) {
+    out += verdict_line(kind == reference::pool_kind::avg ? r.avg : r.max, kind, r.family,
+                        name_family);
+  }
+  return out;
 }
 
 namespace {
 
 json report_json(const equivalence_report& r) {
-  return {{"target", pool_family_name(r.family)},
-          {"in_size", r.in_size},
-          {"out_size", r.out_size},
-          {"avg", layer_json(r.avg, reference::pool_kind::avg, r)},
-          {"max", layer_json(r.max, reference::pool_kind::max, r)},
-          {"exit_code", exit_code(r)}};
+  json out = {{"target", pool_family_name(r.family)},
+              {"in_size", r.in_size},
+              {"out_size", r.out_size},
+              {"exit_code", exit_code(r)}};
+  for (reference::pool_kind kind : r.kinds()) {
+    out[reference::pool_kind_name(kind)] =
+        layer_json(kind == reference::pool_kind::avg ? r.avg : r.max, kind, r);
+  }
+  return out;
 }
 
 }  // namespace

@@ -19,8 +19,10 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
                                std::span<const std::int64_t> out_sizes,
                                std::span<const verdict> avg, std::span<const verdict> max,
                                const solver_options& options, pool_family family) {
-  POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() && avg.size() == in_sizes.size() &&
-                  max.size() == in_sizes.size());
+  // An empty list is a kind that was not asked (--kind).
+  POOLPROOF_CHECK(in_sizes.size() == out_sizes.size() &&
+                  (avg.empty() || avg.size() == in_sizes.size()) &&
+                  (max.empty() || max.size() == in_sizes.size()));
   std::string script =
       "; poolproof: the query behind each verdict of one prove_equivalence call.\n"
       "; Each block says which answer certifies the verdict: sat (a witness exists), unsat (no "
@@ -29,7 +31,9 @@ std::string equivalence_script(std::span<const std::int64_t> in_sizes,
       "(set-logic ALL)\n";
   for (std::size_t axis = 0; axis < in_sizes.size(); ++axis) {
     for (reference::pool_kind kind : {reference::pool_kind::avg, reference::pool_kind::max}) {
-      const verdict& answer = kind == reference::pool_kind::avg ? avg[axis] : max[axis];
+      const std::span<const verdict> answers = kind == reference::pool_kind::avg ? avg : max;
+      if (answers.empty()) continue;
+      const verdict& answer = answers[axis];
       const smt2_query query =
           equivalence_smt2(in_sizes[axis], out_sizes[axis], kind, answer, options, family);
       const std::string label =

@@ -39,17 +39,29 @@ constexpr std::string_view differs_fill = "#D55E00";  // Okabe-Ito vermillion
 struct fixed_layer {
   std::string description;
   reference::pool_geometry geometry;
+  reference::pool_kind kind = reference::pool_kind::avg;
 };
+
+// The kind drawn: avg, unless only max was asked.
+reference::pool_kind drawn_kind(const equivalence_report& r) {
+  return r.only_kind.value_or(reference::pool_kind::avg);
+}
+
+const nd_verdict& drawn_verdict(const equivalence_report& r) {
+  return drawn_kind(r) == reference::pool_kind::avg ? r.avg : r.max;
+}
 
 std::optional<fixed_layer> drawn_layer(const equivalence_report& r, std::size_t axis) {
   const std::int64_t n = r.in_size[axis], m = r.out_size[axis];
-  const std::vector<verdict>& source = r.avg.layer.empty() ? r.avg.axes : r.avg.layer;
+  const reference::pool_kind kind = drawn_kind(r);
+  const nd_verdict& v = drawn_verdict(r);
+  const std::vector<verdict>& source = v.layer.empty() ? v.axes : v.layer;
   const auto* found = axis < source.size() ? std::get_if<equivalent>(&source[axis]) : nullptr;
   const detail::family_unit& unit = detail::unit_of(r.family);
   if (found) {
-    return fixed_layer{"fixed windows: avg witness " +
-                           unit.axis_summary(found->witness, reference::pool_kind::avg),
-                       family_geometry(n, found->witness, reference::pool_kind::avg)};
+    return fixed_layer{fmt::format("fixed windows: {} witness {}", reference::pool_kind_name(kind),
+                                   unit.axis_summary(found->witness, kind)),
+                       family_geometry(n, found->witness, kind), kind};
   }
   const std::optional<family_params> naive = unit.naive_layer(n, m);
   if (!naive) return std::nullopt;
@@ -196,7 +208,8 @@ drawn_row output_row(const input_axis& a, std::int64_t m, std::int64_t o,
   }
   const reference::index_progression indices = reference::geometry_indices(a.n, fixed->geometry, o);
   const std::int64_t divisor = reference::geometry_avg_divisor(a.n, fixed->geometry, o);
-  row.differs = !same_indices(indices, w) || divisor != w.length();
+  row.differs = !same_indices(indices, w) ||
+                (fixed->kind == reference::pool_kind::avg && divisor != w.length());
   if (indices.count > 0) {
     row.svg +=
         bar(a, indices.first, indices.first + (indices.count - 1) * indices.step + 1, fixed_y,
@@ -291,18 +304,24 @@ std::string picture_title(const equivalence_report& r, std::size_t axis) {
   if (r.in_size.size() > 1) {
     subject += fmt::format(", axis {} ({} -> {})", axis, r.in_size[axis], r.out_size[axis]);
   }
-  return fmt::format("adaptive pooling {}: avg {}, max {}", subject, status_text(r.avg.status),
-                     status_text(r.max.status));
+  std::vector<std::string> verdicts;
+  for (reference::pool_kind kind : r.kinds()) {
+    verdicts.push_back(
+        fmt::format("{} {}", reference::pool_kind_name(kind),
+                    status_text((kind == reference::pool_kind::avg ? r.avg : r.max).status)));
+  }
+  return fmt::format("adaptive pooling {}: {}", subject, fmt::join(verdicts, ", "));
 }
 
 // Why avg has no witness on this axis, in the solver's words; empty when it has one.
 std::string avg_reason(const equivalence_report& r, std::size_t axis) {
-  if (r.avg.status == verdict_status::equivalent) return {};
-  if (axis < r.avg.axes.size()) {
-    if (const auto* no = std::get_if<not_equivalent>(&r.avg.axes[axis])) return no->explanation;
-    if (const auto* open = std::get_if<unknown>(&r.avg.axes[axis])) return open->reason;
+  const nd_verdict& v = drawn_verdict(r);
+  if (v.status == verdict_status::equivalent) return {};
+  if (axis < v.axes.size()) {
+    if (const auto* no = std::get_if<not_equivalent>(&v.axes[axis])) return no->explanation;
+    if (const auto* open = std::get_if<unknown>(&v.axes[axis])) return open->reason;
   }
-  return r.avg.reason;
+  return v.reason;
 }
 
 struct legend_entry {

@@ -85,6 +85,27 @@ class family_unit {
     return std::nullopt;
   }
 
+  /// Layers whose windows on a gathered axis are back-to-back blocks of `kernel` (stride kernel,
+  /// no overlap), the first / last block one shorter and read through one padded cell where
+  /// `short_first` / `short_last` (avg divides by the inputs read). Candidates in the family's
+  /// preference order; decompose() keeps the first that its reference model confirms.
+  [[nodiscard]] virtual std::vector<family_params> block_layers(
+      std::int64_t kernel, bool short_first, bool short_last, reference::pool_kind kind) const = 0;
+  /// `active` with kernel 1, stride 1 and no pads: an axis a layer leaves alone, keeping the
+  /// flags one layer shares across its axes.
+  [[nodiscard]] virtual family_params untouched_axis(const family_params& active) const = 0;
+
+  /// The framework's static data movement, as a decomposition's text names it: gather, concat,
+  /// the keyword for the axis, and the tensor axis of spatial axis `d` (NCHW: d + 2; TF's NHWC:
+  /// d + 1).
+  struct data_movement {
+    const char* gather;
+    const char* concat;
+    const char* axis_keyword;
+    std::size_t first_spatial_axis;
+  };
+  [[nodiscard]] virtual data_movement movement() const = 0;
+
   // ---- the theorem (docs/theorem.md) ----
   [[nodiscard]] virtual closed_form_answer closed_form(std::int64_t in_size, std::int64_t out_size,
                                                        reference::pool_kind kind) const = 0;
@@ -98,6 +119,10 @@ class family_unit {
   /// The same layer as JSON: per-axis numbers bare for 1-D, arrays for N-D.
   [[nodiscard]] virtual nlohmann::json layer_json(const std::vector<family_params>& axes,
                                                   reference::pool_kind kind) const = 0;
+  /// The layer as the framework's own keyword arguments (nn.AvgPool2d(**call),
+  /// onnx.helper.make_node(op, ..., **call), tf.nn.avg_pool(x, **call)).
+  [[nodiscard]] virtual nlohmann::json call_json(const std::vector<family_params>& axes,
+                                                 reference::pool_kind kind) const = 0;
   /// One axis's layer in one line for a picture: "kernel=3 stride=2 padding=1 ...".
   [[nodiscard]] virtual std::string axis_summary(const family_params& params,
                                                  reference::pool_kind kind) const = 0;

@@ -86,6 +86,19 @@ class onnx_unit final : public typed_family_unit<onnx_pool_params, pool_family::
     return choices;
   }
 
+  [[nodiscard]] std::vector<family_params> block_layers(std::int64_t kernel, bool short_first,
+                                                        bool short_last,
+                                                        pool_kind /*kind*/) const override {
+    return {onnx_layer(kernel, kernel, short_first ? 1 : 0, short_last ? 1 : 0, false)};
+  }
+  [[nodiscard]] data_movement movement() const override { return {"Gather", "Concat", "axis", 2}; }
+  [[nodiscard]] family_params untouched_axis(const family_params& active) const override {
+    onnx_pool_params p = typed(active);
+    p.kernel = p.stride = p.dilation = 1;
+    p.pad_begin = p.pad_end = 0;
+    return p;
+  }
+
   // PyTorch's branches with pads (begin, end) and the n = 1 branch; never counting padding.
   [[nodiscard]] closed_form_answer closed_form(std::int64_t n, std::int64_t m,
                                                pool_kind kind) const override {
@@ -143,6 +156,25 @@ class onnx_unit final : public typed_family_unit<onnx_pool_params, pool_family::
       w["dilation"] = axis_json(axes, &onnx_pool_params::dilation);
     }
     return w;
+  }
+  [[nodiscard]] nlohmann::json call_json(const std::vector<family_params>& layer_axes,
+                                         pool_kind kind) const override {
+    const std::vector<onnx_pool_params> axes = typed(layer_axes);
+    const onnx_pool_params& shared = axes.front();
+    nlohmann::json call = {{"kernel_shape", axis_values(axes, &onnx_pool_params::kernel)},
+                           {"strides", axis_values(axes, &onnx_pool_params::stride)}};
+    if (shared.auto_pad == onnx_auto_pad::notset) {
+      call["pads"] = onnx_pads(axes);
+      call["ceil_mode"] = shared.ceil_mode ? 1 : 0;
+    } else {
+      call["auto_pad"] = reference::onnx_auto_pad_name(shared.auto_pad);
+    }
+    if (kind == pool_kind::avg) {
+      call["count_include_pad"] = shared.count_include_pad ? 1 : 0;
+    } else {
+      call["dilations"] = axis_values(axes, &onnx_pool_params::dilation);
+    }
+    return call;
   }
   [[nodiscard]] std::string axis_summary(const family_params& params,
                                          pool_kind kind) const override {

@@ -111,6 +111,25 @@ class pytorch_unit final : public typed_family_unit<fixed_pool_params, pool_fami
     return params;
   }
 
+  // PyTorch pads both sides alike: one padded cell each side serves a shorter first block (the
+  // last block then ends at the input's end) or both.
+  [[nodiscard]] std::vector<family_params> block_layers(std::int64_t kernel, bool short_first,
+                                                        bool short_last,
+                                                        pool_kind kind) const override {
+    fixed_pool_params p = layer(kernel, kernel, short_first || short_last ? 1 : 0, false);
+    p.count_include_pad = kind == pool_kind::max;
+    return {p};
+  }
+  [[nodiscard]] data_movement movement() const override {
+    return {"torch.index_select", "torch.cat", "dim", 2};
+  }
+  [[nodiscard]] family_params untouched_axis(const family_params& active) const override {
+    fixed_pool_params p = typed(active);
+    p.kernel = p.stride = p.dilation = 1;
+    p.padding = 0;
+    return p;
+  }
+
   [[nodiscard]] closed_form_answer closed_form(std::int64_t n, std::int64_t m,
                                                pool_kind kind) const override {
     return pytorch_theorem(n, m, kind);
@@ -151,6 +170,17 @@ class pytorch_unit final : public typed_family_unit<fixed_pool_params, pool_fami
     if (kind == pool_kind::avg) w["count_include_pad"] = axes.front().count_include_pad;
     if (kind == pool_kind::max) w["dilation"] = axis_json(axes, &fixed_pool_params::dilation);
     return w;
+  }
+  [[nodiscard]] nlohmann::json call_json(const std::vector<family_params>& layer_axes,
+                                         pool_kind kind) const override {
+    const std::vector<fixed_pool_params> axes = typed(layer_axes);
+    nlohmann::json call = {{"kernel_size", axis_json(axes, &fixed_pool_params::kernel)},
+                           {"stride", axis_json(axes, &fixed_pool_params::stride)},
+                           {"padding", axis_json(axes, &fixed_pool_params::padding)},
+                           {"ceil_mode", axes.front().ceil_mode}};
+    if (kind == pool_kind::avg) call["count_include_pad"] = axes.front().count_include_pad;
+    if (kind == pool_kind::max) call["dilation"] = axis_json(axes, &fixed_pool_params::dilation);
+    return call;
   }
   [[nodiscard]] std::string axis_summary(const family_params& params,
                                          pool_kind kind) const override {

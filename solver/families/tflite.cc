@@ -56,6 +56,24 @@ class tflite_unit final : public typed_family_unit<tflite_pool_params, pool_fami
             {false, false, reference::onnx_auto_pad::same_upper}};
   }
 
+  // SAME puts floor(P/2) padded cells before and the rest after: P = 2 shortens both ends, P = 1
+  // only the last; VALID pads nothing.
+  [[nodiscard]] std::vector<family_params> block_layers(std::int64_t kernel, bool short_first,
+                                                        bool short_last,
+                                                        pool_kind /*kind*/) const override {
+    const bool same = short_first || short_last;
+    return {
+        tflite_pool_params{kernel, kernel, same ? tflite_padding::same : tflite_padding::valid}};
+  }
+  [[nodiscard]] data_movement movement() const override {
+    return {"tf.gather", "tf.concat", "axis", 1};
+  }
+  [[nodiscard]] family_params untouched_axis(const family_params& active) const override {
+    tflite_pool_params p = typed(active);
+    p.kernel = p.stride = 1;
+    return p;
+  }
+
   // At most n outputs, so PyTorch's branches with m <= n: VALID, and SAME for n=-1 mod m.
   [[nodiscard]] closed_form_answer closed_form(std::int64_t n, std::int64_t m,
                                                pool_kind kind) const override {
@@ -88,6 +106,13 @@ class tflite_unit final : public typed_family_unit<tflite_pool_params, pool_fami
     const std::vector<tflite_pool_params> axes = typed(layer_axes);
     return {{"kernel", axis_json(axes, &tflite_pool_params::kernel)},
             {"stride", axis_json(axes, &tflite_pool_params::stride)},
+            {"padding", reference::tflite_padding_name(axes.front().padding)}};
+  }
+  [[nodiscard]] nlohmann::json call_json(const std::vector<family_params>& layer_axes,
+                                         pool_kind /*kind*/) const override {
+    const std::vector<tflite_pool_params> axes = typed(layer_axes);
+    return {{"ksize", axis_values(axes, &tflite_pool_params::kernel)},
+            {"strides", axis_values(axes, &tflite_pool_params::stride)},
             {"padding", reference::tflite_padding_name(axes.front().padding)}};
   }
   [[nodiscard]] std::string axis_summary(const family_params& params,

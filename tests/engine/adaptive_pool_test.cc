@@ -13,7 +13,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 namespace poolproof::engine {
 namespace {

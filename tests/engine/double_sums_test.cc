@@ -1,16 +1,20 @@
-// The exact double window sums (reference/fast_double_sums.h) against the 128-bit fixed-point
+// The exact double window sums (engine/double_sums.h) against the 128-bit fixed-point
 // sums: binary64 in both lane widths and the 16-bit formats, on ordinary, wide and subnormal
 // values.
 #include "engine/double_sums.h"
 
 #include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <vector>
 
 namespace poolproof::engine {
@@ -75,16 +79,17 @@ void check_windows(const sizes& in, const sizes& out, int spread, tally& seen) {
     EXPECT_EQ(best.range.lowest, scanned.lowest);
     EXPECT_EQ(best.range.highest, scanned.highest);
     EXPECT_EQ(baseline.range.lowest, scanned.lowest);
-    EXPECT_EQ(best.sum.has_value(), baseline.sum.has_value());
-    if (!best.sum) {
+    EXPECT_EQ(best.parts.has_value(), baseline.parts.has_value());
+    if (!best.parts) {
       ++seen.declined;
       return;
     }
     ++seen.split;
     ASSERT_LE(scanned.sum_bits<binary64>(static_cast<std::uint64_t>(box.volume())), 127);
     const fast_int128 expected = fixed_sum(g, plane, box, scanned);
-    EXPECT_TRUE(*best.sum == expected);
-    EXPECT_TRUE(*baseline.sum == expected);
+    const int unit = scanned.unit_exponent<binary64>();
+    EXPECT_TRUE(detail::parts_in_units(*best.parts, unit) == expected);
+    EXPECT_TRUE(detail::parts_in_units(*baseline.parts, unit) == expected);
   });
 }
 
@@ -117,8 +122,9 @@ TEST(FastDoubleSums, Binary64SingleValuesAndHugeValuesSplitExactly) {
                                                                 sizes{1, 4}, sizes{4}, 4, 4);
     detail::for_each_output(g, [&](std::int64_t, const detail::box3& box) {
       const detail::binary64_pass pass = detail::sum_and_scan_binary64(g, plane.data(), box);
-      if (!pass.sum) return;
-      EXPECT_TRUE(*pass.sum == fixed_sum(g, plane, box, pass.range));
+      if (!pass.parts) return;
+      EXPECT_TRUE(detail::parts_in_units(*pass.parts, pass.range.unit_exponent<binary64>()) ==
+                  fixed_sum(g, plane, box, pass.range));
     });
   }
 }
@@ -206,6 +212,79 @@ TEST(FastDoubleSums, SixteenBitSumsRoundLikeTheFixedPointSum) {
   for (unsigned seed = 1; seed <= 40; ++seed) {
     check_sixteen_bit_windows<detail::binary16_traits>(seed);
     check_sixteen_bit_windows<detail::bfloat16_traits>(seed);
+  }
+}
+
+TEST(FastDoubleSums, Binary64SmallWindowsMatchTheReferenceThroughThePlaneSplit) {
+  // 1-D and 2-D planes of small windows: one split for the whole plane where its range allows
+  // (ordinary spreads; a plane whose range is wider than any one window's), else each window's
+  // own pass (spreads past the grid, an infinity, a NaN, a plane of zeros), against the reference.
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{12, 33}, {10}}, {{3, 9, 11}, {4, 7}}, {{4, 5}, {9}}}) {
+    for (const int spread : {0, 20, 40, 1100}) {
+      std::vector<double> input =
+          spread_values(static_cast<std::size_t>(reference::element_count(shape)),
+                        47 + static_cast<unsigned>(spread), spread);
+      const std::int64_t plane = reference::element_count(std::span(shape).subspan(1));
+      input[static_cast<std::size_t>(plane)] = 1e300;  // plane 1: one huge value among the rest
+      input[static_cast<std::size_t>(3 * plane - 1)] = std::numeric_limits<double>::infinity();
+      input[static_cast<std::size_t>(4 * plane - 2)] = std::numeric_limits<double>::quiet_NaN();
+      std::fill(input.end() - plane, input.end(), -0.0);  // the last plane: zeros
+      std::vector<double> got(static_cast<std::size_t>(
+          reference::element_count(reference::adaptive_output_shape(shape, out))));
+      adaptive_avg_pool<double>(reference::float_format::binary64, shape, input, out, got);
+      reference::exact_tensor tensor{shape, {}};
+      for (double x : input)
+        tensor.values.push_back(
+            decode(reference::float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+      std::vector<std::uint64_t> want, bits;
+      for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+        want.push_back(round_to(reference::float_format::binary64, x));
+      for (double x : got) bits.push_back(std::bit_cast<std::uint64_t>(x));
+      EXPECT_EQ(bits, want) << shape.size() << "-D spread " << spread;
+    }
+  }
+}
+
+// binary64 avg forward against the reference, as bit patterns.
+void expect_binary64_avg_matches(const sizes& shape, const std::vector<double>& input,
+                                 const sizes& out) {
+  std::vector<double> got(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<double>(reference::float_format::binary64, shape, input, out, got);
+  reference::exact_tensor tensor{shape, {}};
+  for (double x : input)
+    tensor.values.push_back(
+        decode(reference::float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+  std::vector<std::uint64_t> want, bits;
+  for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+    want.push_back(round_to(reference::float_format::binary64, x));
+  for (double x : got) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  EXPECT_EQ(bits, want);
+}
+
+TEST(FastDoubleSums, Binary64MeansOfTheSplitRoundTiesToEven) {
+  // (1 + 2^-52 + 1) / 2 is a tie between 1 (even) and 1 + 2^-52; (2 + 3 * 2^-52) / 2 one between
+  // 1 + 2^-52 and 1 + 2^-51 (even).
+  expect_binary64_avg_matches({1, 2}, {1 + 0x1p-52, 1}, {1});
+  expect_binary64_avg_matches({1, 2}, {1 + 0x1p-52, 1 + 0x1p-51}, {1});
+  std::vector<double> one{1 + 0x1p-52, 1};
+  std::vector<double> got(1);
+  adaptive_avg_pool<double>(reference::float_format::binary64, sizes{1, 2}, one, sizes{1}, got);
+  EXPECT_EQ(got[0], 1.0);
+  // Values one to four ulps apart around 1, 2 and 0.75 in windows of 2, 3 and 4 (1-D and 2-D):
+  // their means meet ties and near-ties at the last bit all the time.
+  std::mt19937 engine(53);
+  std::uniform_int_distribution<int> ulps(-4, 4), base(0, 2);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{20, 33}, {10}}, {{20, 8}, {4}}, {{20, 9}, {3}}, {{6, 6, 8}, {3, 4}}}) {
+    std::vector<double> input(static_cast<std::size_t>(reference::element_count(shape)));
+    for (double& x : input) {
+      const double b =
+          std::array<double, 3>{1.0, 2.0, 0.75}[static_cast<std::size_t>(base(engine))];
+      x = b + ulps(engine) * std::ldexp(1.0, std::ilogb(b) - 52);
+    }
+    expect_binary64_avg_matches(shape, input, out);
   }
 }
 

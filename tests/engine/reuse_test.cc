@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "engine/pool_internal.h"
+#include "engine/planes.h"
 
 namespace poolproof::engine {
 namespace {

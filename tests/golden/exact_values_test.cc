@@ -58,6 +58,12 @@ TEST(ExactValues, Rejections) {
   expect_input_error([] { (void)parse_exact_values("[\"1\"", "e.json"); }, "malformed JSON");
   const std::string huge = "[\"" + std::string((std::size_t{1} << 20) + 1, '7') + "\"]";
   expect_input_error([&] { (void)parse_exact_values(huge, "e.json"); }, "past 2^20 digits");
+  // A file holding more values than its case has is refused as it streams, not after.
+  expect_input_error([] { (void)parse_exact_values(R"(["1", "2", "3", "4"])", "e.json", 3); },
+                     "more than 3 elements");
+  EXPECT_EQ(parse_exact_values(R"(["1", "2", "3"])", "e.json", 3).size(), 3U);
+  expect_input_error([] { (void)parse_exact_values(R"([["1"]])", "e.json"); }, "not a string");
+  expect_input_error([] { (void)parse_exact_values(R"("1")", "e.json"); }, "not a JSON array");
 }
 
 }  // namespace

@@ -1,48 +1,60 @@
 #!/usr/bin/env bash
 # run_pytorch_adapter.sh GOLDEN_BIN SUITE WORK_DIR SOURCE_DIR
-# Runs golden/adapters/pytorch_adapter.py (Debian's PyTorch, CPU) on every golden input and checks
-# its files with `golden check`. Every case must pass, except exactly the ones PyTorch cannot run,
-# which must be the list in golden/KNOWN_DIVERGENCES.md (so a new failure, or a kernel that starts
-# working, both turn this test red). A missing PyTorch fails, it never skips.
+# Runs golden/adapters/pytorch_adapter.py (Debian's PyTorch, CPU) on every golden input in both
+# memory formats (contiguous and channels_last) and checks its files with `golden check`, under
+# the default bound and under --accumulation float32, with PyTorch 1.13's known divergences as
+# expected failures (golden/adapters/pytorch-1.13-cpu-*.xfail; evidence in
+# golden/KNOWN_DIVERGENCES.md). Every run must exit 0: a new failure fails it, and so does a listed
+# case that starts passing. The cases the adapter reports unsupported must be exactly the kernels
+# list. A missing PyTorch fails, it never skips.
 set -euo pipefail
 golden=$1 suite=$2 work=$3 source_dir=$4
 python=/usr/bin/python3
-candidate=$work/pytorch-candidate
+adapters=$source_dir/golden/adapters
 fail() { echo "golden.pytorch: FAIL: $*" >&2; exit 1; }
 "$python" -c 'import torch, numpy' 2>/dev/null ||
   fail "PyTorch is not importable by $python; run: bash scripts/setup-engines.sh"
-rm -rf "$candidate"
-"$python" "$source_dir/golden/adapters/pytorch_adapter.py" --golden "$suite" --out "$candidate"
-status=0
-"$golden" check --golden "$suite" --candidate "$candidate" --json >"$work/pytorch-report.json" ||
-  status=$?
-[[ $status -le 1 ]] || fail "golden check exited $status"
-"$python" - "$work/pytorch-report.json" "$candidate/unsupported.json" \
-  "$source_dir/golden/KNOWN_DIVERGENCES.md" <<'PY'
-import json, re, sys
-report = json.load(open(sys.argv[1]))
-unsupported = set(json.load(open(sys.argv[2])))
-text = open(sys.argv[3]).read()
-block = text.split("<!-- known:begin -->")[1].split("<!-- known:end -->")[0]
-known = set(re.findall(r"^- `([A-Za-z0-9_.-]+)`", block, re.M))
-failing = {c["name"] for c in report["cases"] if c["status"] == "fail"}
-problems = []
-if failing - unsupported:
-    problems.append(f"cases PyTorch ran that fail: {sorted(failing - unsupported)}")
-if unsupported != known:
-    problems.append(f"unsupported but not listed: {sorted(unsupported - known)}; "
-                    f"listed but now supported: {sorted(known - unsupported)}")
-passing = [c for c in report["cases"] if c["status"] == "pass"]
-used = max((c["worst"].get("bound_used") or 0) for c in passing if c.get("worst"))
-ulps = max((c["worst"].get("error_ulps") or 0) for c in passing if c.get("worst"))
-print(f"golden.pytorch: {len(passing)} cases pass, {len(unsupported)} known unsupported; "
-      f"worst error {used:.3f} of its bound, {ulps:g} ulp")
-if problems:
-    sys.exit("golden.pytorch: FAIL: " + "; ".join(problems))
+for layout in contiguous channels_last; do
+  candidate=$work/pytorch-$layout
+  rm -rf "$candidate"
+  "$python" "$adapters/pytorch_adapter.py" --golden "$suite" --out "$candidate" \
+    --memory-format "$layout"
+  "$python" - "$candidate/unsupported.json" "$adapters/pytorch-1.13-cpu-kernels.xfail" <<'PY'
+import json, sys
+unsupported = set(json.load(open(sys.argv[1])))
+listed = {line.split()[0] for line in open(sys.argv[2]) if line.strip() and line[0] != "#"}
+if unsupported != listed:
+    sys.exit(f"golden.pytorch: FAIL: unsupported but not listed: {sorted(unsupported - listed)}; "
+             f"listed but now supported: {sorted(listed - unsupported)}")
 PY
+  for accumulation in any float32; do
+    lists=(--expected-failures "$adapters/pytorch-1.13-cpu-kernels.xfail")
+    [[ $layout == contiguous ]] &&
+      lists+=(--expected-failures "$adapters/pytorch-1.13-cpu-contiguous.xfail")
+    [[ $accumulation == float32 ]] &&
+      lists+=(--expected-failures "$adapters/pytorch-1.13-cpu-opmath.xfail")
+    report=$work/pytorch-$layout-$accumulation.json
+    status=0
+    "$golden" check --golden "$suite" --candidate "$candidate" --accumulation "$accumulation" \
+      "${lists[@]}" --json >"$report" || status=$?
+    [[ $status -eq 0 ]] || fail "$layout, --accumulation $accumulation: golden check exited $status:
+$("$python" -c 'import json, sys
+print([(c["name"], c["status"], c["message"]) for c in json.load(open(sys.argv[1]))["cases"]
+       if c["status"] in ("fail", "malformed", "missing", "xpass")])' "$report")"
+    "$python" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+passing = [c for c in r["cases"] if c["status"] == "pass"]
+used = max(c["max_bound_used"] or 0 for c in passing)
+ulps = max(c["max_error_ulps"] or 0 for c in passing)
+skipped = r["skipped"]
+print(f"golden.pytorch: {sys.argv[2]}, --accumulation {sys.argv[3]}: {len(passing)} pass, "
+      f"{skipped} expected failures; worst {used:.3f} of its bound, {ulps:g} ulp")' \
+      "$report" "$layout" "$accumulation"
+  done
+done
 # The checker can say no on PyTorch's own files: one ulp off in a max output must fail.
 planted=$work/pytorch-planted
-rm -rf "$planted" && cp -r "$candidate" "$planted"
+rm -rf "$planted" && cp -r "$work/pytorch-contiguous" "$planted"
 "$python" -c 'import numpy, sys
 p = sys.argv[1] + "/max_1d_nd_float32.output.npy"
 a = numpy.load(p); a.view(numpy.uint32)[0, 0, 1] += 1; numpy.save(p, a)' "$planted"

@@ -22,6 +22,15 @@ reference::window engine_window(window_rule rule, std::int64_t n, std::int64_t m
     }
     case window_rule::floor_end:
       return {i * n / m, (i + 1) * n / m};
+    case window_rule::int32_product: {
+      // The products wrap like int32_t arithmetic on two's complement hardware.
+      const auto wrap = [](std::int64_t v) {
+        return static_cast<std::int64_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
+      };
+      const std::int64_t begin = wrap(i * n) / m;
+      const std::int64_t end = (wrap((i + 1) * n) + m - 1) / m;
+      return {std::clamp<std::int64_t>(begin, 0, n), std::clamp<std::int64_t>(end, 0, n)};
+    }
     case window_rule::naive_stride: {
       const std::int64_t stride = n / m, kernel = n - (m - 1) * stride;
       return stride == 0 ? reference::window{0, n}
@@ -94,6 +103,40 @@ struct engine {
   }
 };
 
+// The channel of a plane and the channel count ([N, C, *spatial] or [C, *spatial]).
+std::pair<std::int64_t, std::int64_t> channel_of(const pooling_problem& p, std::int64_t plane) {
+  const std::int64_t channels = p.input.shape[p.input.shape.size() - p.output_size.size() - 1];
+  return {plane % channels, channels};
+}
+
+// The argmax as a buggy engine reports it: through the dtype, or flattened channels-last.
+std::int64_t reported_index(const engine& e, std::int64_t plane, std::int64_t index) {
+  const pooling_problem& p = e.golden.problem;
+  if (e.config.index_in_dtype) {
+    const reference::extended_rational stored =
+        rounded(p.dtype, reference::extended_rational::finite(index));
+    index = static_cast<std::int64_t>(stored.value.convert_to<double>());
+  }
+  if (e.config.channels_last == channels_last_bug::index_in_nhwc) {
+    const auto [channel, channels] = channel_of(p, plane);
+    index = index * channels + channel;
+  }
+  return index;
+}
+
+// A tail channel's extra division by the last axis's window length (1 when the bug is off).
+std::int64_t tail_divisor(const engine& e, std::int64_t plane,
+                          std::span<const std::int64_t> index) {
+  const pooling_problem& p = e.golden.problem;
+  const auto [channel, channels] = channel_of(p, plane);
+  if (e.config.channels_last != channels_last_bug::tail_divides_twice || p.spatial_dims < 2 ||
+      channel < channels - channels % 8)
+    return 1;
+  const std::size_t last = index.size() - 1;
+  return reference::adaptive_window(e.layout.spatial[last], p.output_size[last], index[last])
+      .length();
+}
+
 // The engine's outputs as exact values before the final rounding, plus gradient addends.
 struct engine_outputs {
   std::vector<reference::extended_rational> values;
@@ -116,18 +159,26 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
     const reference::extended_rational& g = p.grad_output.values[at];
     const std::size_t base = static_cast<std::size_t>(plane) * plane_size;
     if (!avg) {
-      out.scattered[base + static_cast<std::size_t>(e.maximum(input, ids).second)].push_back(g);
+      const std::int64_t target = reported_index(e, plane, e.maximum(input, ids).second);
+      out.scattered[base + static_cast<std::size_t>(target) % plane_size].push_back(g);
       return;
     }
-    for (std::int64_t id : ids)
-      out.scattered[base + static_cast<std::size_t>(id)].push_back(e.divided(g, length));
+    const std::int64_t twice = tail_divisor(e, plane, index);
+    for (std::int64_t id : ids) {
+      const reference::extended_rational share = e.divided(g, length);
+      out.scattered[base + static_cast<std::size_t>(id)].push_back(
+          twice == 1 ? share : e.divided(share, twice));
+    }
   } else if (avg) {
     std::vector<reference::extended_rational> terms;
     terms.reserve(ids.size());
     for (std::int64_t id : ids) terms.push_back(input[static_cast<std::size_t>(id)]);
     out.values[at] = e.divided(reduce(terms, e.config.sum, e.accumulator), length);
+    if (const std::int64_t twice = tail_divisor(e, plane, index); twice != 1)
+      out.values[at] = e.divided(out.values[at], twice);
   } else {
     std::tie(out.values[at], out.indices[at]) = e.maximum(input, ids);
+    out.indices[at] = reported_index(e, plane, out.indices[at]);
   }
 }
 

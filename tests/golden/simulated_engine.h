@@ -14,7 +14,17 @@ enum class window_rule {
   adaptive,       ///< [floor(i*n/m), ceil((i+1)*n/m)) in integers: right
   float32_index,  ///< the same formula evaluated in float32 arithmetic: wrong on large sizes
   floor_end,      ///< end = floor((i+1)*n/m): wrong when m does not divide n
-  naive_stride    ///< the seed's rule: stride n/m, kernel n - (m-1)*stride: wrong unless m | n
+  naive_stride,   ///< the seed's rule: stride n/m, kernel n - (m-1)*stride: wrong unless m | n
+  int32_product   ///< the integer rule with i*n and (i+1)*n in 32-bit int, wrapping past 2^31
+                  ///< (pytorch#176784): wrong once in*out > 2^31
+};
+
+/// Mistakes of channels-last (NHWC) kernels, where the channel is the innermost axis.
+enum class channels_last_bug {
+  none,
+  tail_divides_twice,  ///< avg: channels past the last full vector of 8 divide by the window's
+                       ///< last-axis length twice (the old CPU tail)
+  index_in_nhwc        ///< max: the argmax flattened over (*spatial, C) instead of *spatial
 };
 
 /// How the engine sums a window (avg) or accumulates gradients (backward).
@@ -31,6 +41,8 @@ struct engine_config {
   summation sum = summation::exact;
   bool multiply_by_reciprocal = false;  ///< avg: x * fl(1/L) instead of x / L
   bool last_tie = false;                ///< max: the last maximal element wins ties
+  bool index_in_dtype = false;  ///< max: the argmax stored through the case's dtype (PR #159936)
+  channels_last_bug channels_last = channels_last_bug::none;
 };
 
 /// The engine's result for a case's inputs (forward output and indices, or grad_input).

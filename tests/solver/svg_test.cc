@@ -83,6 +83,30 @@ equivalence_report refuted(std::int64_t n, std::int64_t m, std::string explanati
   return {{n}, {m}, no, no};
 }
 
+// Any family's witness, with its own pads: ONNX's 5 -> 3 takes pads (1, 0) and ceil_mode, so one
+// padded cell on the left only; --kind max draws the max witness alone.
+TEST(SvgWindowPicture, DrawsAnyFamilysWitnessWithItsOwnPads) {
+  const std::vector<std::int64_t> in{5}, out{3};
+  equivalence_report onnx{in, out, {}, {}, pool_family::onnx};
+  onnx.avg = prove_equivalence_nd(in, out, reference::pool_kind::avg, {}, pool_family::onnx);
+  onnx.max = prove_equivalence_nd(in, out, reference::pool_kind::max, {}, pool_family::onnx);
+  const std::string svg = window_picture_svg(onnx, 0);
+  EXPECT_TRUE(well_formed(svg)) << svg;
+  EXPECT_EQ(count(svg, R"(class="pad")"), 1U);
+  EXPECT_EQ(fixed_outputs(svg, "same"), (std::set<std::int64_t>{0, 1, 2}));
+  EXPECT_NE(svg.find("avg witness kernel_shape=3 strides=2 pads=(1, 0) ceil_mode=1 "
+                     "count_include_pad=0"),
+            std::string::npos)
+      << svg;
+  equivalence_report tflite{in, out, {}, {}, pool_family::tflite, reference::pool_kind::max};
+  tflite.max = prove_equivalence_nd(in, out, reference::pool_kind::max, {}, pool_family::tflite);
+  const std::string max = window_picture_svg(tflite, 0);
+  EXPECT_NE(max.find("max witness ksize=3 strides=2 padding=&apos;SAME&apos;"), std::string::npos)
+      << max;
+  EXPECT_NE(max.find("adaptive pooling 5 -&gt; 3: max EQUIVALENT<"), std::string::npos) << max;
+  EXPECT_EQ(count(max, R"(class="pad")"), 2U);  // SAME pads one cell each side here
+}
+
 TEST(SvgWindowPicture, FiveToThreeDrawsFiveCellsAndTheMatchingWitness) {
   const std::string svg = window_picture_svg(proven({5}, {3}), 0);
   EXPECT_TRUE(well_formed(svg)) << svg;

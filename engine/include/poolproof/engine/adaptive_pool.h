@@ -5,7 +5,7 @@
 // the window's least exponent. A scan of the window's exponent range picks the narrowest exact
 // accumulator: hardware doubles where every partial sum is provably exact (binary32 and the
 // 16-bit formats: one SIMD pass sums and scans; binary64: each value split into two doubles on a
-// grid, fast_double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
+// grid, engine/double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
 // once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
 // by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
 // channels) are split into up to `threads` ranges run by oneTBB's worker pool. Nothing is converted
@@ -14,7 +14,11 @@
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
 // 8 per output-plane element (4 more per input-plane element in binary32 and binary64: the chooser
 // counts). Each thread keeps its last geometry and avg backward plan (O(input and output axes))
-// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call.
+// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call. Forward
+// passes in binary16 and bfloat16 widen planes of at most 2^20 elements exactly to binary32 and
+// run the binary32 passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
+// about 2^16 elements, input and output) per worker, kept per thread up to 2^16 elements each;
+// 16-bit max backward keeps 8 bytes per input-plane element per worker (its double sums).
 #pragma once
 
 #include <poolproof/reference/float_format.h>

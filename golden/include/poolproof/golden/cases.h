@@ -23,8 +23,8 @@ enum class input_pattern {
   boundary_product,  ///< avg at any size: per axis 0 away from window edges and 1, 2, 1, ... next
                      ///< to them, multiplied over the axes, per-plane power-of-two scale and sign:
                      ///< window sums are exact in every order (CHECKING.md section 5)
-  boundary_steps     ///< max at any size: consecutive floats from 1.0 rising by one at every
-                     ///< window edge (summed over the axes); odd planes fall instead
+  boundary_steps     ///< max at any size: 1, 2, 3, ... (or consecutive floats from 1.0) rising at
+                     ///< every window edge (summed over the axes); odd planes fall instead
 };
 
 /// A case before its values are drawn: everything the manifest says of it, and its pattern.

@@ -22,11 +22,17 @@ struct built_case {
   std::vector<std::pair<std::string, std::vector<std::byte>>> files;
 };
 
+/// The committed suite stores exact.json for results of at most this many elements, and
+/// indices.npy for at most this many outputs (both optional: the checker recomputes exact values
+/// and argmax from the inputs either way; FORMAT.md).
+inline constexpr std::int64_t suite_exact_limit = std::int64_t{1} << 15;
+
 /// Draws the case's inputs from `seed`, computes its expectation, checks that it agrees with the
 /// reference (poolproof::reference's adaptive_*_pool*), that every element has a bound, and, for
 /// the core tier, that the inputs discriminate (find_undetected_shift). Files, under "<name>/":
 /// input.npy, expected.npy or grad_output.npy + expected_grad_input.npy, indices.npy (max),
-/// exact.json. Throws std::runtime_error naming the case when a check fails.
+/// exact.json (both up to suite_exact_limit elements). Throws std::runtime_error naming the case
+/// when a check fails.
 [[nodiscard]] built_case build_case(const case_spec& spec, std::uint64_t seed);
 
 struct generate_summary {

@@ -51,7 +51,4 @@ struct reference_result {
 [[nodiscard]] std::vector<reference::extended_rational> exact_result(
     const reference_request& request, const reference_result& computed);
 
-/// "7x7" -> {7, 7}: 1-3 sizes in [1, 2^62] joined by 'x'. Throws input_error otherwise.
-[[nodiscard]] std::vector<std::int64_t> parse_output_size(std::string_view text);
-
 }  // namespace poolproof::golden

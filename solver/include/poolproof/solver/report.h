@@ -5,6 +5,7 @@
 #include <poolproof/solver/sweep.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,14 @@ struct equivalence_report {
   nd_verdict avg;
   nd_verdict max;
   pool_family family = default_family;
+  /// Set: only this kind was asked (--kind); the other one's verdict is left empty and unreported.
+  std::optional<reference::pool_kind> only_kind = std::nullopt;
+
+  /// The kinds asked, avg before max.
+  [[nodiscard]] std::vector<reference::pool_kind> kinds() const;
 };
 
-/// Exit status: 1 when either kind is proven not equivalent, else 3 when either is unknown,
+/// Exit status: 1 when a kind asked is proven not equivalent, else 3 when one is unknown,
 /// else 0.
 [[nodiscard]] int exit_code(const equivalence_report& report);
 

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 #include <poolproof/common/error.h>
 #include <poolproof/reference/adaptive_window.h>
-#include <poolproof/solver/size_arguments.h>
+#include <poolproof/reference/size_text.h>
 
 #include <string>
 #include <vector>
 
-namespace poolproof::solver {
+namespace poolproof::reference {
 namespace {
 
 using sizes = std::vector<std::int64_t>;
@@ -52,4 +52,4 @@ TEST(ParseSizes, RefusesMalformedSizesWithOneLine) {
 }
 
 }  // namespace
-}  // namespace poolproof::solver
+}  // namespace poolproof::reference

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolproof::solver {
+namespace poolproof::reference {
 
 /// Parses 1 to 3 decimal sizes joined by 'x' (N-D sizes, one per spatial axis). Each must be
 /// plain digits with a value in [1, 2^62]. Throws input_error naming `what` and the text.
@@ -17,4 +17,4 @@ namespace poolproof::solver {
 [[nodiscard]] std::pair<std::int64_t, std::int64_t> parse_range(std::string_view text,
                                                                 std::string_view what);
 
-}  // namespace poolproof::solver
+}  // namespace poolproof::reference

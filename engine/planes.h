@@ -1,4 +1,4 @@
-// Shared plumbing of the fast engine's forward and backward passes (not a public interface):
+// Shared plane machinery of the fast engine's passes (not a public interface):
 // geometry padded to three spatial axes, argument checks, format dispatch, plane threading.
 #pragma once
 
@@ -153,11 +153,11 @@ inline double_pass sum_and_scan_row(const float* row, std::int64_t begin, std::i
 }
 
 /// One SIMD pass over a binary32 window: AVX2 when the CPU has it, unless `baseline` asks for
-/// the x86-64 baseline lanes (tests compare the two); fast_simd.cc.
+/// the x86-64 baseline lanes (tests compare the two); simd.cc.
 [[nodiscard]] double_pass sum_and_scan(const geometry& g, const float* plane, const box3& box,
                                        bool baseline = false);
 
-/// The binary32 max-forward kernels (fast_max_simd.cc); each gives PyTorch's argmax on any
+/// The binary32 max-forward kernels (max_forward_simd.cc); each gives PyTorch's argmax on any
 /// geometry. `automatic` picks by shape: with AVX-512, short_rows for planes of one row of at
 /// most 64 inputs (windows of at most 16, at most 1024 outputs); then across_planes for at least
 /// one vector of planes of at most 1024 inputs and 4096 outputs, else separable for bands of
@@ -172,12 +172,19 @@ enum class max_kernel {
 };
 
 /// fast_adaptive_max_pool on binary32 planes [first, end): values and flat indices of PyTorch's
-/// scan (see fast_adaptive_pool.cc's argmax), on the CPU's best lanes up to `ceiling` (tests
+/// scan (see max_forward.cc's argmax), on the CPU's best lanes up to `ceiling` (tests
 /// compare the levels). Precondition: the input plane has fewer than 2^31 elements.
 void max_planes_binary32(const geometry& g, const float* input, float* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
                          max_kernel kernel = max_kernel::automatic,
                          simd_level ceiling = simd_level::avx512);
+
+/// Writes the binary32 value of each of `count` binary16 or bfloat16 patterns (`format`) to
+/// `out`, exactly: finite values, -0, infinities, and NaNs (as NaNs, payload kept in the upper
+/// fraction bits), so comparisons of the floats order them as their values; widen.cc, on the
+/// CPU's best lanes up to `ceiling` (tests compare the levels).
+void widen_to_binary32(reference::float_format format, const std::uint16_t* in, float* out,
+                       std::int64_t count, simd_level ceiling = simd_level::avx512);
 
 /// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
 /// windows whose exponent spread exceeds 127 bits).

@@ -1,30 +1,32 @@
 #include <poolproof/common/error.h>
 #include <poolproof/reference/adaptive_window.h>
-#include <poolproof/solver/size_arguments.h>
+#include <poolproof/reference/size_text.h>
 
 #include <string>
 
-namespace poolproof::solver {
+namespace poolproof::reference {
 namespace {
 
 [[noreturn]] void refuse(std::string_view what, std::string_view text, const std::string& why) {
-  throw common::input_error(std::string(what) + " '" + std::string(text) + "' " + why);
+  // The text as typed may hold anything: it is echoed printable, on one line.
+  throw common::input_error(std::string(what) + " '" + common::printable(text) + "' " + why);
 }
 
 std::int64_t parse_one(std::string_view part, std::string_view what, std::string_view text) {
   if (part.empty()) refuse(what, text, "has an empty size (write sizes like 224 or 224x224)");
   for (char c : part) {
     if (c < '0' || c > '9') {
-      refuse(what, text, "is not a size: '" + std::string(1, c) + "' is not a digit");
+      refuse(what, text,
+             "is not a size: '" + common::printable(std::string_view(&c, 1)) + "' is not a digit");
     }
   }
   std::int64_t value = 0;
   for (char c : part) {
     // value * 10 would pass 2^62 (and could overflow int64): refuse before computing it.
-    if (value > reference::max_size / 10) refuse(what, text, "is past 2^62");
+    if (value > max_size / 10) refuse(what, text, "is past 2^62");
     value = value * 10 + (c - '0');
   }
-  if (value > reference::max_size) refuse(what, text, "is past 2^62");
+  if (value > max_size) refuse(what, text, "is past 2^62");
   if (value < 1) refuse(what, text, "must be at least 1");
   return value;
 }
@@ -53,4 +55,4 @@ std::pair<std::int64_t, std::int64_t> parse_range(std::string_view text, std::st
   return {first, last};
 }
 
-}  // namespace poolproof::solver
+}  // namespace poolproof::reference

@@ -1,0 +1,254 @@
+// The fast engine's avg forward pass: each window's exact sum in the narrowest exact
+// accumulator its exponent range allows (doubles, int64, __int128, a GMP integer), rounded once.
+// 16-bit planes are widened exactly to binary32 and share its double passes.
+#include <poolproof/engine/adaptive_pool.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include "engine/double_sums.h"
+#include "engine/planes.h"
+
+namespace poolproof::engine {
+namespace detail {
+namespace {
+
+// A window sum in one fixed-point accumulator: exact while the window's spread fits Acc.
+template <typename F, typename Acc>
+Acc window_sum(const geometry& g, const typename F::storage* plane, const box3& box, int anchor) {
+  Acc sum = 0;
+  for_each_offset(
+      g, box, [&](std::int64_t at) { sum += fixed_point<F, Acc>(F::to_bits(plane[at]), anchor); });
+  return sum;
+}
+
+// The exact sum of a window of any spread in a GMP integer, in units of 2^unit.
+template <typename F>
+reference::integer window_sum_wide(const geometry& g, const typename F::storage* plane,
+                                   const box3& box, int anchor) {
+  reference::integer sum = 0;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const std::uint64_t b = F::to_bits(plane[at]);
+    const reference::integer term = reference::integer(significand<F>(b))
+                                    << static_cast<unsigned>(effective_exponent<F>(b) - anchor);
+    if ((b & F::sign_mask) != 0) {
+      sum -= term;
+    } else {
+      sum += term;
+    }
+  });
+  return sum;
+}
+
+// The mean of one window from its exact sum: specials first, then the narrowest exact
+// accumulator for its exponent range (int64, __int128, a GMP integer).
+template <typename F>
+std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box,
+                          const exponent_range& range) {
+  if (range.special) {
+    special_tally specials;
+    for_each_offset(g, box, [&](std::int64_t at) { specials.add<F>(F::to_bits(plane[at])); });
+    if (specials.any()) return specials.result<F>();
+  }
+  const auto count = static_cast<std::uint64_t>(box.volume());
+  const int anchor = range.anchor();
+  const int unit = range.unit_exponent<F>();
+  const int bits = range.sum_bits<F>(count);
+  if (bits <= 63)
+    return round_fixed<F>(window_sum<F, std::int64_t>(g, plane, box, anchor), unit, count);
+  if (bits <= 127)
+    return round_fixed<F>(window_sum<F, fast_int128>(g, plane, box, anchor), unit, count);
+  return round_wide_quotient<F>(window_sum_wide<F>(g, plane, box, anchor), unit, box.volume());
+}
+
+// binary32 first tries the one-pass double sum (the common case: spreads up to 53 bits).
+template <typename F>
+std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, const box3& box) {
+  const auto count = static_cast<std::uint64_t>(box.volume());
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const bool one_row = box.w0.length() == 1 && box.w1.length() == 1;
+    const double_pass pass =
+        box.w2.length() >= 8 ? sum_and_scan(g, plane, box)
+        : one_row            ? sum_and_scan_row(plane + first_offset(g, box), 0, box.w2.length())
+                             : sum_and_scan_scalar(g, plane, box);
+    if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53) {
+      if (const auto bits = round_quotient_binary32(pass.sum, 0, count)) return *bits;
+      return round_double_sum<F>(pass.sum, pass.range, count);
+    }
+    return window_mean<F>(g, plane, box, pass.range);
+  } else if constexpr (std::same_as<F, binary64_traits>) {
+    const binary64_pass pass = sum_and_scan_binary64(g, plane, box);
+    if (pass.parts) {
+      if (const auto mean = mean_of_parts(*pass.parts, count)) return F::to_bits(*mean);
+      const int unit = pass.range.unit_exponent<F>();
+      return round_fixed<F>(parts_in_units(*pass.parts, unit), unit, count);
+    }
+    return window_mean<F>(g, plane, box, pass.range);
+  } else {
+    const double_pass pass = sum_and_scan_16_simd<F>(g, plane, box);
+    if (!pass.range.special && pass.range.sum_bits<F>(count) <= 53)
+      return round_double_sum<F>(pass.sum, pass.range, count);
+    return window_mean<F>(g, plane, box, pass.range);
+  }
+}
+
+// A 16-bit window's mean from its plane widened exactly to binary32 (`wide`): the binary32 pass
+// sums and scans it (its range is the binary32 view of the same values, so its exactness
+// condition holds), else the 16-bit path decides from the patterns.
+template <typename F>
+std::uint64_t widened_window_mean(const geometry& g, const float* wide, const std::uint16_t* plane,
+                                  const box3& box) {
+  const auto count = static_cast<std::uint64_t>(box.volume());
+  const bool one_row = box.w0.length() == 1 && box.w1.length() == 1;
+  const double_pass pass = box.w2.length() >= 8 ? sum_and_scan(g, wide, box)
+                           : one_row
+                               ? sum_and_scan_row(wide + first_offset(g, box), 0, box.w2.length())
+                               : sum_and_scan_scalar(g, wide, box);
+  if (!pass.range.special && pass.range.sum_bits<binary32_traits>(count) <= 53)
+    return round_mean_16<F>(pass.sum, count);
+  return window_mean<F>(g, plane, box);
+}
+
+// A binary32 window's sum in doubles, without an exponent scan (the caller vouches that every
+// partial sum is exact); one-row windows skip the nested loops.
+double window_sum_in_doubles(const geometry& g, const float* plane, const box3& box) {
+  if (box.w0.length() == 1 && box.w1.length() == 1) {
+    return sum_and_scan_row(plane + first_offset(g, box), 0, box.w2.length()).sum;
+  }
+  double sum = 0;
+  for_each_offset(g, box, [&](std::int64_t at) { sum += static_cast<double>(plane[at]); });
+  return sum;
+}
+
+// A binary32 plane of small windows (each would take the scalar pass): one scan of the whole
+// plane bounds every window's exponent range. When it shows every double sum of up to
+// largest_window values exact (see double_pass: each window's values are multiples of the
+// plane's unit, and its partial sums stay below 2^(unit + 53)), each window is summed without a
+// scan of its own and rounded once. Returns false, writing nothing, when the plane needs the
+// per-window path (an infinity or NaN, or too wide a spread).
+// F: binary32, or a 16-bit format whose plane was widened exactly into `plane`.
+template <typename F>
+bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::storage* out) {
+  const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
+  const exponent_range range = sum_and_scan(g, plane, whole).range;
+  const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  if (range.special || range.sum_bits<binary32_traits>(largest) > 53) return false;
+  for_each_output(g, [&](std::int64_t at, const box3& box) {
+    const double sum = window_sum_in_doubles(g, plane, box);
+    const auto count = static_cast<std::uint64_t>(box.volume());
+    if constexpr (std::same_as<F, binary32_traits>) {
+      const auto bits = round_quotient_binary32(sum, 0, count);
+      out[at] = binary32_traits::from_bits(
+          bits ? *bits : round_double_sum<binary32_traits>(sum, range, count));
+    } else {
+      out[at] = static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
+    }
+  });
+  return true;
+}
+
+// binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
+// is exact for every window of up to largest_window values within the plane's range, each
+// window is split and summed (in units of the plane's least ulp) without a scan of its own.
+bool avg_plane_split(const geometry& g, const double* plane, double* out) {
+  const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
+  const auto split =
+      plane_split(scan_binary64(g, plane, whole), static_cast<std::uint64_t>(g.largest_window));
+  if (!split) return false;
+  for_each_output(g, [&](std::int64_t at, const box3& box) {
+    const split_parts parts = split_sum(g, plane, box, *split);
+    const auto count = static_cast<std::uint64_t>(box.volume());
+    if (const auto mean = mean_of_parts(parts, count)) {
+      out[at] = *mean;  // never zero: a zero quotient goes to the exact path (+0)
+    } else {
+      out[at] = binary64_traits::from_bits(
+          round_fixed<binary64_traits>(parts_in_units(parts, split->unit), split->unit, count));
+    }
+  });
+  return true;
+}
+
+// Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
+bool small_windows(const geometry& g) {
+  return g.largest_window <= 64 &&
+         std::ranges::all_of(g.windows[2],
+                             [](const reference::window& w) { return w.length() < 8; });
+}
+
+// 16-bit planes of at most this many elements are widened to binary32 (kept per thread up to
+// widened_kept elements) and take the binary32 passes.
+constexpr std::int64_t widened_plane_limit = std::int64_t{1} << 20;
+constexpr std::size_t widened_kept = std::size_t{1} << 16;
+
+// binary16 and bfloat16 planes through the binary32 passes: each plane widened exactly, then the
+// whole-plane scan of small windows or each window's binary32 pass, rounded once to 16 bits.
+template <typename F>
+void avg_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
+                        std::int64_t first, std::int64_t end) {
+  thread_local std::vector<float> wide;
+  if (wide.size() < static_cast<std::size_t>(g.in_plane))
+    wide.resize(static_cast<std::size_t>(g.in_plane));
+  const bool whole_plane_scan = small_windows(g);
+  for (std::int64_t p = first; p < end; ++p) {
+    const std::uint16_t* plane = input + p * g.in_plane;
+    std::uint16_t* out = output + p * g.out_plane;
+    widen_to_binary32(F::format, plane, wide.data(), g.in_plane);
+    if (whole_plane_scan && avg_plane_in_doubles<F>(g, wide.data(), out)) continue;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      out[at] = static_cast<std::uint16_t>(widened_window_mean<F>(g, wide.data(), plane, box));
+    });
+  }
+  if (wide.size() > widened_kept) std::vector<float>().swap(wide);
+}
+
+template <typename F>
+void avg_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
+                std::int64_t first, std::int64_t end) {
+  if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    if (g.in_plane <= widened_plane_limit)
+      return avg_planes_widened<F>(g, input, output, first, end);
+  }
+  [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
+  for (std::int64_t p = first; p < end; ++p) {
+    const typename F::storage* plane = input + p * g.in_plane;
+    typename F::storage* out = output + p * g.out_plane;
+    if constexpr (std::same_as<F, binary32_traits>) {
+      if (whole_plane_scan && avg_plane_in_doubles<F>(g, plane, out)) continue;
+    } else if constexpr (std::same_as<F, binary64_traits>) {
+      if (whole_plane_scan && avg_plane_split(g, plane, out)) continue;
+    }
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      out[at] = F::from_bits(window_mean<F>(g, plane, box));
+    });
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+template <element T>
+void adaptive_avg_pool(reference::float_format format, std::span<const std::int64_t> input_shape,
+                       std::span<const T> input, std::span<const std::int64_t> out_size,
+                       std::span<T> output, unsigned threads) {
+  const detail::geometry& g =
+      detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
+  detail::with_traits<T>(format, [&](auto traits) {
+    using F = decltype(traits);
+    detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      detail::avg_planes<F>(g, input.data(), output.data(), first, end);
+    });
+  });
+}
+
+#define POOLPROOF_AVG_FORWARD(T)                                                             \
+  template void adaptive_avg_pool<T>(reference::float_format, std::span<const std::int64_t>, \
+                                     std::span<const T>, std::span<const std::int64_t>,      \
+                                     std::span<T>, unsigned);
+POOLPROOF_AVG_FORWARD(std::uint16_t)
+POOLPROOF_AVG_FORWARD(float)
+POOLPROOF_AVG_FORWARD(double)
+#undef POOLPROOF_AVG_FORWARD
+
+}  // namespace poolproof::engine

@@ -1,0 +1,171 @@
+// The binary32 max-forward SIMD kernels' shared pieces (not a public interface): PyTorch's scan
+// rule over one window in lanes (the windows kernel), the exact rescan of a window holding a
+// NaN, and the per-thread scratch the other kernels keep.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "engine/planes.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+// Internal linkage, as when these lived in one file: the header is included only by
+// max_forward_simd.cc, whose target-specific entry points instantiate these templates.
+namespace {
+constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
+
+// The flat offset PyTorch's scan picks in a window, valid when `nan` is false (with a NaN the
+// caller scans again: the last NaN wins).
+struct window_argmax {
+  std::int32_t at;
+  bool nan;
+};
+
+window_argmax argmax_scalar(const geometry& g, const float* plane, const box3& box) {
+  float best = minus_infinity;
+  auto best_at = static_cast<std::int32_t>(first_offset(g, box));
+  bool nan = false;
+  for_each_offset(g, box, [&](std::int64_t at) {
+    if (plane[at] > best) {
+      best = plane[at];
+      best_at = static_cast<std::int32_t>(at);
+    }
+    nan |= plane[at] != plane[at];
+  });
+  return {best_at, nan};
+}
+
+// The argmax of a window from its lanes' first maxima and the row tails' (`tail`, of value
+// `tail_best`): the least offset among those holding the overall maximum.
+template <int Width>
+[[gnu::always_inline]] inline window_argmax merge_lanes(const geometry& g, const box3& box,
+                                                        typename lanes<Width>::f32 best,
+                                                        typename lanes<Width>::i32 best_at,
+                                                        typename lanes<Width>::i32 nan,
+                                                        window_argmax tail, float tail_best) {
+  for (int k = 0; k < Width; ++k) {
+    tail.nan |= nan[k] != 0;
+    if (best[k] > tail_best ||
+        (best[k] == tail_best && best[k] > minus_infinity && best_at[k] < tail.at)) {
+      tail_best = best[k];
+      tail.at = best_at[k];
+    }
+  }
+  if (tail_best == minus_infinity) {
+    tail.at = static_cast<std::int32_t>(first_offset(g, box));
+  }
+  return tail;
+}
+
+// PyTorch's argmax of a NaN-free window in one pass: each lane keeps its first strict maximum
+// and where it was; the winner is the least offset among the lanes holding the overall maximum
+// (offsets grow in scan order; -0 == +0), or the first element if nothing beat -inf. A NaN
+// lane never compares greater; x != x flags it for the caller's scalar scan.
+template <int Width>
+[[gnu::always_inline]] inline window_argmax argmax_lanes(const geometry& g, const float* plane,
+                                                         const box3& box) {
+  if (box.w2.length() < Width) return argmax_scalar(g, plane, box);
+  using L = lanes<Width>;
+  typename L::i32 iota{};
+  for (int k = 0; k < Width; ++k) iota[k] = k;
+  typename L::f32 best = typename L::f32{} + minus_infinity;
+  typename L::i32 best_at{}, nan{};
+  float best_tail = minus_infinity;
+  std::int32_t best_tail_at = 0;
+  bool nan_tail = false;
+  for (std::int64_t i0 = box.w0.begin; i0 < box.w0.end; ++i0) {
+    for (std::int64_t i1 = box.w1.begin; i1 < box.w1.end; ++i1) {
+      const auto row = static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]);
+      std::int32_t i = static_cast<std::int32_t>(box.w2.begin);
+      for (; i + Width <= box.w2.end; i += Width) {
+        typename L::f32 x;
+        std::memcpy(&x, plane + row + i, sizeof x);
+        const typename L::i32 greater = x > best;
+        best = greater ? x : best;
+        best_at = greater ? iota + (row + i) : best_at;
+        nan |= x != x;
+      }
+      for (; i < box.w2.end; ++i) {
+        const float x = plane[row + i];
+        if (x > best_tail) {
+          best_tail = x;
+          best_tail_at = row + i;
+        }
+        nan_tail |= x != x;
+      }
+    }
+  }
+  return merge_lanes<Width>(g, box, best, best_at, nan, {best_tail_at, nan_tail}, best_tail);
+}
+
+// Explicit loops below, no lambdas on vectors: a lambda would not inherit the avx2 target of
+// its caller.
+
+// The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
+// pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
+// kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs; separable: rows
+// of at most separable_width, bands of at most max_kept_rows), so at most about 1.4 MB stays per
+// thread.
+struct max_scratch {
+  std::vector<float> block, values;
+  std::vector<std::int32_t> at_lanes, nan_columns, rows;
+  std::vector<std::uint64_t> keys;
+};
+
+constexpr std::int64_t separable_width = std::int64_t{1} << 16;
+constexpr std::size_t max_kept_rows = std::size_t{1} << 14;
+
+max_scratch& thread_scratch() {
+  thread_local max_scratch scratch;
+  return scratch;
+}
+
+template <typename T>
+T* at_least(std::vector<T>& buffer, std::size_t count) {
+  if (buffer.size() < count) buffer.resize(count);
+  return buffer.data();
+}
+
+// PyTorch's scan as it is written (aten adaptive_max_pool: `val > maxval || isnan(val)`), for
+// the windows the SIMD kernels hand back because they hold a NaN.
+std::int64_t argmax_exact(const geometry& g, const float* plane, const box3& box) {
+  float best = minus_infinity;
+  std::int64_t best_at = first_offset(g, box);
+  for_each_offset(g, box, [&](std::int64_t at) {
+    const float x = plane[at];
+    if (x > best || x != x) {
+      best = x;
+      best_at = at;
+    }
+  });
+  return best_at;
+}
+
+template <int Width>
+[[gnu::always_inline]] inline void max_windows(const geometry& g, const float* input, float* output,
+                                               std::int64_t* indices, std::int64_t first,
+                                               std::int64_t end) {
+  for (std::int64_t p = first; p < end; ++p) {
+    const float* plane = input + p * g.in_plane;
+    std::int64_t out_at = p * g.out_plane;
+    for (const reference::window& w0 : g.windows[0]) {
+      for (const reference::window& w1 : g.windows[1]) {
+        for (const reference::window& w2 : g.windows[2]) {
+          const box3 box{w0, w1, w2};
+          const window_argmax best = argmax_lanes<Width>(g, plane, box);
+          const std::int64_t winner = best.nan ? argmax_exact(g, plane, box) : best.at;
+          output[out_at] = plane[winner];
+          indices[out_at++] = winner;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+}  // namespace poolproof::engine::detail

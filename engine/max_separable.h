@@ -1,0 +1,156 @@
+// The binary32 max-forward separable kernel (not a public interface): each band of rows reduced
+// column by column in SIMD lanes to ordered keys, then each window's columns.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "engine/max_kernels.h"
+#include "engine/planes.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+// Internal linkage, as when these lived in one file: the header is included only by
+// max_forward_simd.cc, whose target-specific entry points instantiate these templates.
+namespace {
+// K vectors of columns of one band of rows (flat offsets `rows`, in scan order), the k-th at
+// column(k): per column its first strict maximum as a key that orders like (value, then the
+// least flat offset): the value's ordered bits (after -0 + 0 = +0, so -0 ties +0) above the
+// complemented offset. A column of -inf keeps the band's first row. `nan_columns` flags columns
+// holding a NaN (their windows are rescanned); returns whether any did.
+template <int Width, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns(const float* plane,
+                                                const std::vector<std::int32_t>& rows,
+                                                Column column, std::uint64_t* keys,
+                                                std::int32_t* nan_columns) {
+  using L = lanes<Width>;
+  // Rows from the band's first, so that the scan starts from constants (GCC builds a splat of
+  // a variable lane by lane here).
+  const std::int32_t first_row = rows.front();
+  typename L::f32 best[K];
+  typename L::i32 best_row[K], nan[K];
+  std::ranges::fill(best, typename L::f32{} + minus_infinity);
+  std::ranges::fill(best_row, typename L::i32{});
+  std::ranges::fill(nan, typename L::i32{});
+  for (const std::int32_t row : rows) {
+    for (std::size_t k = 0; k < K; ++k) {
+      typename L::f32 x;
+      std::memcpy(&x, plane + row + column(k), sizeof x);
+      const typename L::i32 greater = x > best[k];
+      best[k] = greater ? x : best[k];
+      best_row[k] = greater ? typename L::i32{} + (row - first_row) : best_row[k];
+      nan[k] |= x != x;
+    }
+  }
+  typename L::i32 iota{}, any{};
+  for (int j = 0; j < Width; ++j) iota[j] = j;
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::int32_t c = column(k);
+    const auto bits = reinterpret_cast<typename L::u32>(best[k] + 0.0f);
+    const auto sign =
+        reinterpret_cast<typename L::u32>(reinterpret_cast<typename L::i32>(bits) >> 31);
+    const typename L::u32 ordered = bits ^ (sign | 0x80000000u);
+    const auto offset = reinterpret_cast<typename L::u32>(best_row[k] + iota + (first_row + c));
+    for (int j = 0; j < Width; ++j)
+      keys[c + j] = (std::uint64_t{ordered[j]} << 32) | static_cast<std::uint32_t>(~offset[j]);
+    std::memcpy(nan_columns + c, &nan[k], sizeof nan[k]);
+    any |= nan[k];
+  }
+  bool result = false;
+  for (int j = 0; j < Width; ++j) result |= any[j] != 0;
+  return result;
+}
+
+// band_columns over the whole width (at least Width) in ceil(width / Width) vectors, four at a
+// time (independent chains), the last at width - Width: a column reduced twice gets the same
+// key, so the overlap, and the repeats that fill a last group of three, change nothing.
+template <int Width>
+[[gnu::always_inline]] inline bool band_keys(const float* plane,
+                                             const std::vector<std::int32_t>& rows,
+                                             std::int32_t width, std::uint64_t* keys,
+                                             std::int32_t* nan_columns) {
+  const std::int32_t vectors = (width + Width - 1) / Width;
+  bool nan = false;
+  for (std::int32_t first = 0; first < vectors;) {
+    const auto column = [first, width](std::size_t k) {
+      return std::min((first + static_cast<std::int32_t>(k)) * Width, width - Width);
+    };
+    const std::int32_t left = vectors - first;
+    if (left >= 3) {
+      nan |= band_columns<Width, 4>(plane, rows, column, keys, nan_columns);
+      first += 4;
+    } else if (left == 2) {
+      nan |= band_columns<Width, 2>(plane, rows, column, keys, nan_columns);
+      first += 2;
+    } else {
+      nan |= band_columns<Width, 1>(plane, rows, column, keys, nan_columns);
+      first += 1;
+    }
+  }
+  return nan;
+}
+
+// The flat offset of the greatest key in the window's columns (two chains for the latency).
+std::int64_t best_key_offset(const std::uint64_t* keys, const reference::window& w) {
+  std::uint64_t a = 0, b = 0;
+  std::int64_t c = w.begin;
+  for (; c + 1 < w.end; c += 2) {
+    a = std::max(a, keys[c]);
+    b = std::max(b, keys[c + 1]);
+  }
+  if (c < w.end) a = std::max(a, keys[c]);
+  return ~static_cast<std::uint32_t>(std::max(a, b));
+}
+
+bool any_nan_column(const std::int32_t* nan_columns, const reference::window& w) {
+  std::int32_t any = 0;
+  for (std::int64_t c = w.begin; c < w.end; ++c) any |= nan_columns[c];
+  return any != 0;
+}
+
+// PyTorch's winner is the first element in scan order equal to the window's maximum (-0 == +0),
+// or the first element when nothing beats -inf. Per column, band_columns keeps the first row
+// holding the column's maximum; among columns, the greatest key is the greatest value at the
+// least flat offset, which is the earliest in scan order. A NaN anywhere in a window's columns
+// sends it to argmax_exact.
+template <int Width>
+[[gnu::always_inline]] inline void max_separable(const geometry& g, const float* input,
+                                                 float* output, std::int64_t* indices,
+                                                 std::int64_t first, std::int64_t end) {
+  const auto width = static_cast<std::int32_t>(g.in[2]);
+  if (width < Width || width > separable_width)
+    return max_windows<Width>(g, input, output, indices, first, end);
+  max_scratch& scratch = thread_scratch();
+  std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
+  std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
+  std::vector<std::int32_t>& rows = scratch.rows;
+  for (std::int64_t p = first; p < end; ++p) {
+    const float* plane = input + p * g.in_plane;
+    std::int64_t out_at = p * g.out_plane;
+    for (const reference::window& w0 : g.windows[0]) {
+      for (const reference::window& w1 : g.windows[1]) {
+        rows.clear();
+        for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+          for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
+            rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
+        }
+        const bool nan = band_keys<Width>(plane, rows, width, keys, nan_columns);
+        for (const reference::window& w2 : g.windows[2]) {
+          const std::int64_t winner = nan && any_nan_column(nan_columns, w2)
+                                          ? argmax_exact(g, plane, {w0, w1, w2})
+                                          : best_key_offset(keys, w2);
+          output[out_at] = plane[winner];
+          indices[out_at++] = winner;
+        }
+      }
+    }
+  }
+  // The row list grows with the band (windows of many rows): a long one is not kept.
+  if (rows.capacity() > max_kept_rows) std::vector<std::int32_t>().swap(rows);
+}
+
+}  // namespace
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,180 @@
+// The fast engine's shared plane machinery: argument checks, the (remembered) geometry, the
+// split of planes over oneTBB's workers, and round_scaled_quotient's format dispatch.
+#include "engine/planes.h"
+
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/tensor.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+namespace poolproof::engine {
+namespace detail {
+namespace {
+
+template <element T>
+void require_format(reference::float_format format) {
+  const bool matches = std::same_as<T, float>    ? format == reference::float_format::binary32
+                       : std::same_as<T, double> ? format == reference::float_format::binary64
+                                                 : format == reference::float_format::binary16 ||
+                                                       format == reference::float_format::bfloat16;
+  if (!matches) {
+    throw common::input_error("fast pooling: element type does not hold " +
+                              std::string(reference::format_name(format)));
+  }
+}
+
+void require_length(std::size_t got, std::span<const std::int64_t> shape, const char* what) {
+  const std::int64_t want = reference::element_count(shape);
+  if (static_cast<std::int64_t>(got) != want) {
+    throw common::input_error(std::string(what) + " holds " + std::to_string(got) +
+                              " values but its shape has " + std::to_string(want));
+  }
+}
+
+}  // namespace
+
+template <element T>
+geometry checked_geometry(reference::float_format format, std::span<const std::int64_t> input_shape,
+                          std::span<const std::int64_t> out_size, std::size_t in_count,
+                          std::size_t out_count) {
+  require_format<T>(format);
+  const std::vector<std::int64_t> out_shape =
+      reference::adaptive_output_shape(input_shape, out_size);
+  require_length(in_count, input_shape, "input");
+  require_length(out_count, out_shape, "output");
+  const reference::pooling_layout layout =
+      reference::split_pooling_shape(input_shape, out_size.size());
+  geometry g;
+  g.planes = layout.planes;
+  const std::size_t skip = 3 - out_size.size();
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    if (axis >= skip) {
+      g.in[axis] = layout.spatial[axis - skip];
+      g.out[axis] = out_size[axis - skip];
+    }
+    g.windows[axis] = reference::adaptive_windows(g.in[axis], g.out[axis]);
+  }
+  g.in_plane = g.in[0] * g.in[1] * g.in[2];
+  g.out_plane = g.out[0] * g.out[1] * g.out[2];
+  g.largest_window = 1;
+  for (const auto& axis_windows : g.windows) {
+    std::int64_t longest = 0;
+    for (const reference::window& w : axis_windows) longest = std::max(longest, w.length());
+    g.largest_window *= longest;
+  }
+  return g;
+}
+
+void parallel_planes(std::int64_t planes, unsigned threads,
+                     const std::function<void(std::int64_t, std::int64_t)>& work) {
+  const auto workers = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(resolve_threads(threads), static_cast<std::uint64_t>(planes)));
+  if (workers <= 1) {
+    work(0, planes);
+    return;
+  }
+  // One task per worker's range, so at most `workers` run at once; the caller takes part. TBB
+  // rethrows the first exception a task threw once the others have finished. Isolated: while it
+  // waits, the calling thread must not pick up a task of the caller's own parallel loop (which
+  // could pool again on this thread and replace its remembered geometry under this call).
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::int64_t>(0, workers, 1),
+        [&](const tbb::blocked_range<std::int64_t>& range) {
+          for (std::int64_t w = range.begin(); w < range.end(); ++w)
+            work(planes * w / workers, planes * (w + 1) / workers);
+        },
+        tbb::static_partitioner());
+  });
+}
+
+template geometry checked_geometry<std::uint16_t>(reference::float_format,
+                                                  std::span<const std::int64_t>,
+                                                  std::span<const std::int64_t>, std::size_t,
+                                                  std::size_t);
+template geometry checked_geometry<float>(reference::float_format, std::span<const std::int64_t>,
+                                          std::span<const std::int64_t>, std::size_t, std::size_t);
+template geometry checked_geometry<double>(reference::float_format, std::span<const std::int64_t>,
+                                           std::span<const std::int64_t>, std::size_t, std::size_t);
+
+// The geometry is a function of exactly these arguments, so reusing it checks and builds the same.
+template <element T>
+const geometry& remembered_geometry(reference::float_format format,
+                                    std::span<const std::int64_t> input_shape,
+                                    std::span<const std::int64_t> out_size, std::size_t in_count,
+                                    std::size_t out_count) {
+  struct memo {
+    bool valid = false;
+    reference::float_format format{};
+    std::vector<std::int64_t> input_shape, out_size;
+    std::size_t in_count = 0, out_count = 0;
+    geometry g;
+  };
+  thread_local memo last;
+  if (!last.valid || last.format != format || last.in_count != in_count ||
+      last.out_count != out_count || !std::ranges::equal(last.input_shape, input_shape) ||
+      !std::ranges::equal(last.out_size, out_size)) {
+    geometry g = checked_geometry<T>(format, input_shape, out_size, in_count, out_count);
+    last = {true,
+            format,
+            {input_shape.begin(), input_shape.end()},
+            {out_size.begin(), out_size.end()},
+            in_count,
+            out_count,
+            std::move(g)};
+  }
+  return last.g;
+}
+
+template const geometry& remembered_geometry<std::uint16_t>(reference::float_format,
+                                                            std::span<const std::int64_t>,
+                                                            std::span<const std::int64_t>,
+                                                            std::size_t, std::size_t);
+template const geometry& remembered_geometry<float>(reference::float_format,
+                                                    std::span<const std::int64_t>,
+                                                    std::span<const std::int64_t>, std::size_t,
+                                                    std::size_t);
+template const geometry& remembered_geometry<double>(reference::float_format,
+                                                     std::span<const std::int64_t>,
+                                                     std::span<const std::int64_t>, std::size_t,
+                                                     std::size_t);
+
+}  // namespace detail
+
+unsigned resolve_threads(unsigned threads) {
+  if (threads != 0) return threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::uint64_t round_scaled_quotient(reference::float_format format, bool negative,
+                                    fast_uint128 magnitude, int exponent, std::uint64_t divisor) {
+  POOLPROOF_CHECK(divisor >= 1 && divisor < (std::uint64_t{1} << 62));
+  POOLPROOF_CHECK(magnitude < (fast_uint128{1} << 127));
+  std::uint64_t bits = 0;
+  auto round = [&](auto traits) {
+    using F = decltype(traits);
+    bits = detail::round_quotient<F>(negative, magnitude, exponent, divisor);
+  };
+  switch (format) {
+    case reference::float_format::binary16:
+      round(detail::binary16_traits{});
+      break;
+    case reference::float_format::bfloat16:
+      round(detail::bfloat16_traits{});
+      break;
+    case reference::float_format::binary32:
+      round(detail::binary32_traits{});
+      break;
+    case reference::float_format::binary64:
+      round(detail::binary64_traits{});
+      break;
+  }
+  return bits;
+}
+
+}  // namespace poolproof::engine

@@ -1,0 +1,144 @@
+// The fast engine's max backward on planes of one row of windows, whose indices usually ascend
+// without triples (the hardware and double-sum routes without chooser counts), against the plain
+// reference: each format, one and two threads, and the planes that must leave those routes (a
+// descending pair, a triple whose sum two roundings would get wrong, a NaN gradient) or throw (an
+// index outside its plane in the last plane).
+#include <gtest/gtest.h>
+#include <poolproof/common/error.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+
+#include <bit>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace poolproof::engine {
+namespace {
+
+using sizes = std::vector<std::int64_t>;
+using reference::float_format;
+
+template <typename T>
+std::uint64_t bits_of(T x) {
+  if constexpr (std::same_as<T, float>) {
+    return std::bit_cast<std::uint32_t>(x);
+  } else if constexpr (std::same_as<T, double>) {
+    return std::bit_cast<std::uint64_t>(x);
+  } else {
+    return x;
+  }
+}
+
+template <typename T>
+T from_bits(std::uint64_t b) {
+  if constexpr (std::same_as<T, float>) {
+    return std::bit_cast<float>(static_cast<std::uint32_t>(b));
+  } else if constexpr (std::same_as<T, double>) {
+    return std::bit_cast<double>(b);
+  } else {
+    return static_cast<std::uint16_t>(b);
+  }
+}
+
+// Gradients of small magnitudes (some negative, some -0, a few exact halves so that pair sums
+// round), as patterns of `format` from float values.
+template <typename T>
+std::vector<T> gradients(float_format format, std::size_t count, std::mt19937& engine) {
+  std::uniform_int_distribution<int> numerator(-64, 64);
+  std::vector<T> grads;
+  for (std::size_t i = 0; i < count; ++i) {
+    const float x = static_cast<float>(numerator(engine)) / 16.0f + (i % 7 == 0 ? 0x1p-20f : 0.0f);
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(i % 11 == 0 ? -0.0f : x);
+    std::uint64_t pattern = b;
+    if (format == float_format::binary64) pattern = std::bit_cast<std::uint64_t>(double{x});
+    if (format == float_format::bfloat16) pattern = b >> 16;
+    if (format == float_format::binary16) pattern = ((b >> 16) & 0x8000u) | 0x3C00u;  // +-1
+    grads.push_back(from_bits<T>(pattern));
+  }
+  return grads;
+}
+
+template <typename T>
+void expect_matches(float_format format, const sizes& shape, const sizes& out,
+                    const std::vector<T>& grads, const std::vector<std::int64_t>& indices) {
+  reference::exact_tensor tensor{reference::adaptive_output_shape(shape, out), {}};
+  for (T g : grads) tensor.values.push_back(decode(format, bits_of(g)));
+  std::vector<std::uint64_t> want;
+  for (const reference::extended_rational& x :
+       reference::adaptive_max_pool_backward(tensor, indices, shape, out.size()).values)
+    want.push_back(round_to(format, x));
+  for (const unsigned threads : {1u, 2u}) {
+    std::vector<T> got(static_cast<std::size_t>(reference::element_count(shape)));
+    adaptive_max_pool_backward<T>(format, shape, out, grads, indices, got, threads);
+    std::vector<std::uint64_t> got_bits;
+    got_bits.reserve(got.size());
+    for (T x : got) got_bits.push_back(bits_of(x));
+    EXPECT_EQ(got_bits, want) << reference::format_name(format) << " threads " << threads;
+  }
+}
+
+template <typename T>
+void check_rows(float_format format) {
+  std::mt19937 engine(59);
+  const sizes shape{37, 33}, out{10};
+  // Ascending indices with pairs: window o's first or last element (adjacent windows overlap
+  // in one element, which both may choose).
+  std::vector<std::int64_t> indices;
+  std::uniform_int_distribution<int> coin(0, 1);
+  for (std::int64_t p = 0; p < 37; ++p) {
+    for (const reference::window& w : reference::adaptive_windows(33, 10))
+      indices.push_back(coin(engine) != 0 ? w.begin : w.end - 1);
+  }
+  const std::vector<T> grads = gradients<T>(format, indices.size(), engine);
+  expect_matches(format, shape, out, grads, indices);
+  // A descending pair in plane 20, and a triple in plane 30 whose sum 1 + u + u (u: half an ulp
+  // of 1) two roundings in a row would take to 1.
+  constexpr std::size_t plane20 = std::size_t{20} * 10, plane30 = std::size_t{30} * 10;
+  std::vector<std::int64_t> mixed = indices;
+  std::swap(mixed[plane20 + 3], mixed[plane20 + 4]);
+  mixed[plane30 + 1] = mixed[plane30];
+  mixed[plane30 + 2] = mixed[plane30];
+  std::vector<T> triple = grads;
+  const std::uint64_t one = format == float_format::bfloat16   ? 0x3F80u
+                            : format == float_format::binary16 ? 0x3C00u
+                                                               : bits_of(T{1});
+  const std::uint64_t half_ulp = format == float_format::bfloat16   ? 0x3B80u  // 2^-8
+                                 : format == float_format::binary16 ? 0x1000u  // 2^-11
+                                 : format == float_format::binary32
+                                     ? std::uint64_t{std::bit_cast<std::uint32_t>(0x1p-24f)}
+                                     : std::bit_cast<std::uint64_t>(0x1p-53);
+  triple[plane30] = from_bits<T>(one);
+  triple[plane30 + 1] = from_bits<T>(half_ulp);
+  triple[plane30 + 2] = from_bits<T>(half_ulp);
+  expect_matches(format, shape, out, triple, mixed);
+  // An index past its plane's end in the last plane throws, whichever path the worker takes.
+  std::vector<std::int64_t> bad = indices;
+  bad.back() = 33;
+  std::vector<T> sink(static_cast<std::size_t>(37 * 33));
+  EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink),
+               common::input_error);
+}
+
+TEST(FastMaxBackward, RowsOfAscendingIndicesMatchTheReference) {
+  check_rows<float>(float_format::binary32);
+  check_rows<double>(float_format::binary64);
+  check_rows<std::uint16_t>(float_format::bfloat16);
+  check_rows<std::uint16_t>(float_format::binary16);
+}
+
+TEST(FastMaxBackward, RowsWithANaNGradientLeaveTheHardwareRoute) {
+  std::mt19937 engine(61);
+  const sizes shape{8, 12}, out{5};
+  std::vector<std::int64_t> indices;
+  for (std::int64_t p = 0; p < 8; ++p) {
+    for (const reference::window& w : reference::adaptive_windows(12, 5))
+      indices.push_back(w.begin);
+  }
+  std::vector<float> grads = gradients<float>(float_format::binary32, indices.size(), engine);
+  grads[17] = std::bit_cast<float>(0x7FC00001u);
+  expect_matches(float_format::binary32, shape, out, grads, indices);
+}
+
+}  // namespace
+}  // namespace poolproof::engine
