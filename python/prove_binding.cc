@@ -1,9 +1,9 @@
 // poolproof.prove_equivalence from Python: the solver's verdicts as prove_equivalence --json
 // prints them (the Python layer parses the text into dicts and lists).
 #include <poolproof/common/error.h>
+#include <poolproof/reference/size_text.h>
 #include <poolproof/solver/equivalence.h>
 #include <poolproof/solver/report.h>
-#include <poolproof/solver/size_arguments.h>
 
 #include <string>
 
@@ -40,8 +40,8 @@ std::string prove_json(const std::string& in_text, const std::string& out_text,
   if (kind != "" && kind != "avg" && kind != "max")
     throw common::input_error("kind must be 'avg', 'max' or None, got '" + std::string(kind) + "'");
   const std::vector<solver::pool_family> families = targets(target);
-  const std::vector<std::int64_t> in = solver::parse_sizes(in_text, "input size");
-  const std::vector<std::int64_t> out = solver::parse_sizes(out_text, "output size");
+  const std::vector<std::int64_t> in = reference::parse_sizes(in_text, "input size");
+  const std::vector<std::int64_t> out = reference::parse_sizes(out_text, "output size");
   if (in.size() != out.size()) {
     throw common::input_error("input size '" + in_text + "' and output size '" + out_text +
                               "' have different numbers of axes");

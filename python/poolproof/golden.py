@@ -30,7 +30,8 @@ def manifest(suite_dir):
 class GoldenCase:
     """One verified case. Arrays are numpy, C order, as the .npy files hold them (bfloat16 as
     uint16 bit patterns; the case's dtype says so). `expected` is the correctly rounded forward
-    output (or grad_input for backward ops); `indices` the int64 argmax of max ops."""
+    output (or grad_input for backward ops); `indices` the int64 argmax of max forward ops (recomputed when the suite leaves it
+    out)."""
     name: str
     op: str
     tier: str

@@ -45,8 +45,11 @@ def test_one_kind_is_that_kinds_part_of_the_cli_json(prove_equivalence_program, 
 def test_verdicts_read_as_python_values():
     report = poolproof.prove_equivalence(5, 3)
     assert report["avg"]["equivalent"] is True and report["exit_code"] == 0
+    call = {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": False,
+            "count_include_pad": False}
     assert report["avg"]["witness"] == {"kernel": 3, "stride": 2, "padding": 1,
-                                        "ceil_mode": False, "count_include_pad": False}
+                                        "ceil_mode": False, "count_include_pad": False,
+                                        "call": call}
     assert poolproof.prove_equivalence(10, 4)["max"]["equivalent"] is False
     two_d = poolproof.prove_equivalence((5, 6), (3, 3))
     assert two_d["avg"]["witness"]["kernel"] == [3, 2] and two_d["in_size"] == [5, 6]
