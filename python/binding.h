@@ -23,6 +23,7 @@ void bind_check(py::module_& module);
 void bind_golden(py::module_& module);
 void bind_prove(py::module_& module);
 void bind_bench(py::module_& module);
+void bind_export(py::module_& module);
 
 /// A numpy array of floats the engine can read as it is: C-contiguous, aligned, native byte
 /// order (float_array copies the caller's array only when it is not), with its binary format.

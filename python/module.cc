@@ -21,4 +21,5 @@ PYBIND11_MODULE(_poolproof, module) {
   python::bind_golden(module);
   python::bind_prove(module);
   python::bind_bench(module);
+  python::bind_export(module);
 }

@@ -7,6 +7,7 @@ A thin layer over poolproof's C++ libraries (nothing is re-implemented here):
 - check: a result against the golden checker's rigorous error bounds (poolproof::golden);
 - prove_equivalence: the Z3 prover's verdicts, as `prove_equivalence --json` prints them;
 - poolproof.testing (pytest assertions), poolproof.golden (the golden suite as numpy arrays),
+  poolproof.torch (exact replacements for a model's adaptive pooling layers, for export),
   poolproof.strategies (Hypothesis strategies for pooling cases), imported on first use.
 
 Inputs are numpy arrays or CPU torch tensors of float16, bfloat16, float32 or float64 with 1-3
@@ -30,9 +31,9 @@ from poolproof import _poolproof as _core
 __all__ = [
     "adaptive_avg_pool", "adaptive_max_pool", "adaptive_avg_pool_backward",
     "adaptive_max_pool_backward", "check", "CheckReport", "ElementReport", "prove_equivalence",
-    "golden", "strategies", "testing",
+    "golden", "strategies", "testing", "torch",
 ]
-_SUBMODULES = ("golden", "strategies", "testing")
+_SUBMODULES = ("golden", "strategies", "testing", "torch")
 OPS = ("adaptive_avg_pool", "adaptive_max_pool", "adaptive_avg_pool_backward",
        "adaptive_max_pool_backward")
 
