@@ -103,6 +103,20 @@ inline std::uint16_t narrowed(float x) {
   }
 }
 
+/// round_to(F, a + b) for the binary32 values a and b of finite binary16 or bfloat16 patterns
+/// (widened): narrowed of their hardware binary32 sum s = RN24(a + b). Exact in one rounding: with
+/// p the format's precision (8 or 11) and d the gap between the operands' ulp exponents, the sum
+/// fits binary32's 24 bits unless d >= 24 - p, and then the smaller operand is below 2^(2p - 24)
+/// (at most 1/4) of the larger's 16-bit ulp, so a + b lies at least 2^-d of that ulp (binary16,
+/// d = 13, at a power of two) or a quarter of it away from every 16-bit midpoint, while s lies
+/// within half a binary32 ulp (at most 2^-14 of it) of a + b: s is not a midpoint, and as every
+/// midpoint is a binary32 number, none lies between a + b and s, so both round alike. Sums in
+/// the subnormal ranges are exact; past binary32's range s is an infinity, as is the answer.
+template <typename F>
+inline std::uint16_t narrowed_sum(float a, float b) {
+  return narrowed<F>(a + b);
+}
+
 /// round_to(F, x) for F binary16 or bfloat16, from a double q within a few double ulps of x
 /// (relative error below 2^-50), or nullopt. Rounding is monotone, so when f = RN24(q)'s two
 /// binary32 neighbours round to the same 16-bit value h, everything between them does, x

@@ -1,11 +1,17 @@
-// The fast engine's max backward pass: a binary32 or binary64 plane whose inputs have at most
-// two choosers each is summed by hardware additions, which are then exact (add_in_hardware); a
-// 16-bit plane whose sums doubles hold exactly is summed in doubles and rounded once per input
-// (add_in_doubles); other planes chain each input's choosers and sum them exactly.
+// The fast engine's max backward pass: 1-D planes whose indices lie in their own windows are
+// checked and written a block of planes at a time (rows_in_windows), and a plane of one row of
+// windows whose indices ascend without triples in one pass (write_ascending): each input gets
+// +0 + a or (+0 + a) + b, rounded once (16-bit formats: in binary32, narrowed_sum). Otherwise a
+// binary32 or binary64 plane whose inputs have at most two choosers each is summed by hardware
+// additions, which are then exact (add_in_hardware); a 16-bit plane whose sums doubles hold
+// exactly is summed in doubles and rounded once per input (add_in_doubles); other planes chain
+// each input's choosers and sum them exactly.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
+#include <type_traits>
 
 #include "engine/double_sums.h"
 #include "engine/planes.h"
@@ -182,24 +188,6 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
   }
 }
 
-// Whether no index of a plane's can have three choosers because they ascend (never decrease)
-// and none equals the one two places on, so no value appears three times. Argmaxes of one row of
-// windows usually ascend; checking so is branch-free and vectorizes, where counting choosers
-// goes through memory index by index.
-bool ascending_without_triples(const std::int64_t* indices, std::int64_t count) {
-  bool descends = false, triple = false;
-  for (std::int64_t o = 1; o < count; ++o) descends |= indices[o] < indices[o - 1];
-  for (std::int64_t o = 2; o < count; ++o) triple |= indices[o] == indices[o - 2];
-  return !descends && !triple;
-}
-
-// add_in_hardware's additions once ascending_without_triples vouched for them.
-template <typename F>
-void add_ascending(const typename F::storage* grads, const std::int64_t* indices,
-                   std::int64_t out_plane, typename F::storage* plane) {
-  for (std::int64_t o = 0; o < out_plane; ++o) plane[indices[o]] += grads[o];
-}
-
 // Whether the 16-bit gradients are finite and their exponent range makes every partial sum of
 // up to `count` of them a multiple of 2^unit below 2^(unit + 53), so exact in doubles in any
 // order (see double_pass). One branch-free pass.
@@ -233,23 +221,166 @@ void add_in_doubles(const std::uint16_t* grads, const std::int64_t* indices, std
   for (std::int64_t o = 0; o < out_plane; ++o) sums[indices[o]] = 0;
 }
 
-// add_in_doubles for indices that ascend_without_triples: an input has one chooser or two in a
-// row. Backwards, each output writes +0 + its gradient + the next output's when that one chose
-// the same input (a select, not a branch), exact in doubles and rounded once; the first of a
-// pair writes last, with the pair's sum. A single gradient comes back as its own pattern (-0 as
-// +0), as chosen_once has it.
-template <typename F>
-void add_ascending_in_doubles(const std::uint16_t* grads, const std::int64_t* indices,
-                              std::int64_t out_plane, std::uint16_t* plane) {
-  double next = 0;
-  std::int64_t next_at = -1;
-  for (std::int64_t o = out_plane - 1; o >= 0; --o) {
-    const std::int64_t at = indices[o];
-    const auto own = static_cast<double>(widened<F>(grads[o]));
-    plane[at] = narrowed_exactly<F>((0.0 + own) + (next_at == at ? next : 0.0));
-    next = own;
-    next_at = at;
+// Per-thread scratch, all zero between uses (each use resets what it touched): the binary32 and
+// binary64 chooser counts and the 16-bit double sums, one per input-plane element. Kept while
+// planes have at most kept_scratch elements, so a call does not clear in_plane entries again
+// (which cost as much as filling the plane itself); larger ones are released when the call ends.
+constexpr std::size_t kept_scratch = std::size_t{1} << 16;
+
+template <typename T>
+class zeroed_scratch {
+ public:
+  explicit zeroed_scratch(std::int64_t size) : values_(kept()) {
+    if (values_.size() < static_cast<std::size_t>(size))
+      values_.resize(static_cast<std::size_t>(size));
   }
+  zeroed_scratch(const zeroed_scratch&) = delete;
+  zeroed_scratch& operator=(const zeroed_scratch&) = delete;
+  ~zeroed_scratch() {
+    if (values_.size() > kept_scratch) std::vector<T>().swap(values_);
+  }
+  T* data() { return values_.data(); }
+
+ private:
+  static std::vector<T>& kept() {
+    thread_local std::vector<T> values;
+    return values;
+  }
+  std::vector<T>& values_;
+};
+
+// The sum of an input's gradients when it has one chooser or two in a row, +0 + a, or + b too
+// when `paired` (by a mask: as a conditional GCC branches on it, and pairs come as the data have
+// them), rounded once: in binary32 and binary64 (finite values) (+0 + a) + b is the correctly
+// rounded exact sum, and -0 alone comes back as +0; the 16-bit formats add their binary32 values
+// (narrowed_sum's rounding), +0 + a being exact there too.
+template <typename F, typename T>
+inline typename F::storage pair_sum(T own, T next, bool paired) {
+  using mask_type = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  const auto mask = static_cast<mask_type>(0 - static_cast<mask_type>(paired));
+  const T partner = std::bit_cast<T>(std::bit_cast<mask_type>(next) & mask);
+  if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    return narrowed_sum<F>(T{0} + own, partner);
+  } else {
+    return (T{0} + own) + partner;
+  }
+}
+
+// A gradient as pair_sum adds it: binary32 and binary64 as they are, 16-bit ones widened exactly.
+template <typename F>
+inline auto summand(typename F::storage grad) {
+  if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    return widened<F>(grad);
+  } else {
+    return grad;
+  }
+}
+
+// A plane of one row of windows whose inputs have one chooser or two in a row (so when its
+// indices ascend without an index repeated three times): backwards, each output writes the
+// pair_sum of its gradient and the next output's when that one chose the same input; the first
+// of a pair writes last, with the pair's sum. Checks the indices in the same pass and returns
+// false when they descend or repeat three times; what was written is then garbage for the
+// caller to overwrite. Indices are within the plane (checked before).
+template <typename F>
+bool write_ascending(const typename F::storage* grads, const std::int64_t* indices,
+                     std::int64_t count, typename F::storage* plane) {
+  decltype(summand<F>(grads[0])) next = 0;
+  std::int64_t next_at = std::numeric_limits<std::int64_t>::max(), after_next = -1;
+  bool descends = false, triple = false;
+  for (std::int64_t o = count - 1; o >= 0; --o) {
+    const std::int64_t at = indices[o];
+    const auto own = summand<F>(grads[o]);
+    plane[at] = pair_sum<F>(own, next, next_at == at);
+    descends |= at > next_at;
+    triple |= at == after_next;
+    after_next = next_at;
+    next_at = at;
+    next = own;
+  }
+  return !descends && !triple;
+}
+
+// Whether begin[k] <= index[k] <= last[k] for every k < count. Modulo 2^64 (unsigned: any
+// index, INT64_MIN too, without overflow), x = index - begin and y = last - index add up to
+// last - begin < 2^63; both are below 2^63 only when x + y = last - begin without a wrap, so
+// x <= last - begin: the index is inside (and inside, both are). One branch-free pass, in AVX2
+// lanes where the CPU has them (the baseline's are two int64 wide).
+[[gnu::target_clones("avx2", "default")]] bool within(const std::int64_t* index,
+                                                      const std::int64_t* begin,
+                                                      const std::int64_t* last,
+                                                      std::int64_t count) {
+  std::uint64_t tops = 0;
+  for (std::int64_t k = 0; k < count; ++k) {
+    const auto at = static_cast<std::uint64_t>(index[k]);
+    tops |=
+        (at - static_cast<std::uint64_t>(begin[k])) | (static_cast<std::uint64_t>(last[k]) - at);
+  }
+  return (tops >> 63) == 0;
+}
+
+// 1-D planes (one row, n inputs to m <= n outputs): adaptive windows there are sorted and
+// neighbours share at most one input (end_o - begin_(o+1) = ceil(x) - floor(x) for x = (o+1)n/m),
+// which no third window holds (at most floor(m/n) + 1 <= 2 windows hold an input). So when every
+// index lies in its own window, the indices ascend without triples and write_ascending's sums
+// are exact without its checks. Then a block of planes (about 2^12 inputs) is checked in one
+// branch-free pass that vectorizes (begin, last and plane offset laid out per output of the
+// block), filled with +0 and written by position offset + index: a check, a fill and a loop per
+// plane (planes of a few dozen inputs spent most of their time on those) become one per block.
+// Returns false (earlier blocks written) at a block with an index outside its window.
+template <typename F>
+bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
+                     const std::int64_t* indices, typename F::storage* grad_input,
+                     std::int64_t first, std::int64_t end) {
+  // Blocks of at most 2 KiB are filled with vector stores (glibc's memset takes `rep stosb`
+  // past that, and reading lines back after it was slower here).
+  constexpr std::int64_t block_bytes = 2048;
+  const std::int64_t block = std::min(
+      end - first,
+      std::max<std::int64_t>(
+          1, block_bytes / static_cast<std::int64_t>(sizeof(typename F::storage)) / g.in_plane));
+  thread_local std::vector<std::int64_t> begins, lasts, offsets;
+  const auto slots = static_cast<std::size_t>(block * g.out_plane);
+  begins.resize(slots);
+  lasts.resize(slots);
+  offsets.resize(slots);
+  for (std::size_t k = 0, q = 0; q < static_cast<std::size_t>(block); ++q) {
+    for (const reference::window& w : g.windows[2]) {
+      begins[k] = w.begin;
+      lasts[k] = w.end - 1;
+      offsets[k++] = static_cast<std::int64_t>(q) * g.in_plane;
+    }
+  }
+  for (std::int64_t p = first; p < end; p += block) {
+    const std::int64_t count = (std::min(end, p + block) - p) * g.out_plane;
+    const std::int64_t* chosen = indices + p * g.out_plane;
+    const typename F::storage* grads = grad_output + p * g.out_plane;
+    if (!within(chosen, begins.data(), lasts.data(), count)) return false;
+    const std::int64_t* offset = offsets.data();  // not the thread_local lookup per element
+    typename F::storage* planes = grad_input + p * g.in_plane;
+    std::fill(planes, planes + count / g.out_plane * g.in_plane, F::from_bits(0));
+    if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+      float next = 0;
+      std::int64_t next_at = -1;
+      for (std::int64_t k = count - 1; k >= 0; --k) {
+        const std::int64_t at = offset[k] + chosen[k];
+        const float own = widened<F>(grads[k]);
+        planes[at] = pair_sum<F>(own, next, next_at == at);
+        next = own;
+        next_at = at;
+      }
+    } else {
+      // Hardware additions on +0: (+0 + a) + b for a pair, rounded once. (Backwards with
+      // pair_sum, stores only, measured slower here.)
+      for (std::int64_t k = 0; k < count; ++k) planes[offset[k] + chosen[k]] += grads[k];
+    }
+  }
+  if (slots > (std::size_t{1} << 10)) {  // planes past the block size: not kept
+    std::vector<std::int64_t>().swap(begins);
+    std::vector<std::int64_t>().swap(lasts);
+    std::vector<std::int64_t>().swap(offsets);
+  }
+  return true;
 }
 
 template <typename F>
@@ -258,21 +389,26 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
                          std::int64_t first, std::int64_t end) {
   constexpr std::int64_t table_limit = std::int64_t{1} << 20;
   constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
-  const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
-  std::vector<std::uint32_t> choosers(hardware && small ? static_cast<std::size_t>(g.in_plane) : 0);
   constexpr bool sixteen_bit = std::same_as<typename F::storage, std::uint16_t>;
-  std::vector<double> sums(sixteen_bit && small ? static_cast<std::size_t>(g.in_plane) : 0);
+  const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
+  const std::int64_t outputs = (end - first) * g.out_plane;
+  const bool one_row = g.out_plane == g.out[2];  // one row of windows
+  const bool rows_1d = g.in_plane == g.in[2] && one_row && g.out[2] <= g.in[2];
+  // An infinity or NaN anywhere in the worker's gradients leaves the pair-sum and hardware
+  // paths out (16-bit planes of several rows take neither: not checked there).
+  const bool finite =
+      (hardware || one_row) && all_finite<F>(grad_output + first * g.out_plane, outputs);
+  if (small && rows_1d && finite &&
+      rows_in_windows<F>(g, grad_output, indices, grad_input, first, end))
+    return;
   // One check of the worker's gradients usually clears every plane; else each plane is checked.
   bool doubles_everywhere = false;
-  if constexpr (sixteen_bit) {
-    doubles_everywhere = sums_fit_doubles<F>(grad_output + first * g.out_plane,
-                                             (end - first) * g.out_plane, g.out_plane);
-  }
+  if constexpr (sixteen_bit)
+    doubles_everywhere =
+        sums_fit_doubles<F>(grad_output + first * g.out_plane, outputs, g.out_plane);
+  zeroed_scratch<std::uint32_t> choosers(hardware && small ? g.in_plane : 0);
+  zeroed_scratch<double> sums(sixteen_bit && small ? g.in_plane : 0);
   std::optional<chooser_table> table;  // built for the first plane that needs it
-  // An infinity or NaN anywhere in the worker's gradients leaves the hardware path out.
-  const bool finite =
-      hardware && all_finite<F>(grad_output + first * g.out_plane, (end - first) * g.out_plane);
-  const bool one_row = g.out_plane == g.out[2];  // one row of windows
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
     const std::int64_t* chosen = indices + p * g.out_plane;
@@ -285,20 +421,16 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
       scatter_sorted<F>(grads, chosen, g.out_plane, plane);
       continue;
     }
+    if (finite && one_row) {
+      if (write_ascending<F>(grads, chosen, g.out_plane, plane)) continue;
+      std::fill(plane, plane + g.in_plane, F::from_bits(0));  // what the attempt wrote
+    }
     if constexpr (hardware) {
-      if (finite && one_row && ascending_without_triples(chosen, g.out_plane)) {
-        add_ascending<F>(grads, chosen, g.out_plane, plane);
-        continue;
-      }
       if (finite && add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane))
         continue;
     } else if constexpr (sixteen_bit) {
       if (doubles_everywhere || sums_fit_doubles<F>(grads, g.out_plane, g.out_plane)) {
-        if (one_row && ascending_without_triples(chosen, g.out_plane)) {
-          add_ascending_in_doubles<F>(grads, chosen, g.out_plane, plane);
-        } else {
-          add_in_doubles<F>(grads, chosen, g.out_plane, sums.data(), plane);
-        }
+        add_in_doubles<F>(grads, chosen, g.out_plane, sums.data(), plane);
         continue;
       }
     }

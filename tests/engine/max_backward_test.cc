@@ -1,8 +1,8 @@
 // The fast engine's max backward on planes of one row of windows, whose indices usually ascend
-// without triples (the hardware and double-sum routes without chooser counts), against the plain
-// reference: each format, one and two threads, and the planes that must leave those routes (a
-// descending pair, a triple whose sum two roundings would get wrong, a NaN gradient) or throw (an
-// index outside its plane in the last plane).
+// without triples (the pair-sum routes without chooser counts, 1-D planes a block at a time),
+// against the plain reference: each format, one and two threads, and the planes that must leave
+// those routes (a descending pair, a triple whose sum two roundings would get wrong, an index
+// outside its window, a NaN gradient) or throw (an index outside its plane in the last plane).
 #include <gtest/gtest.h>
 #include <poolproof/common/error.h>
 #include <poolproof/engine/adaptive_pool.h>
@@ -10,6 +10,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -112,12 +113,18 @@ void check_rows(float_format format) {
   triple[plane30 + 1] = from_bits<T>(half_ulp);
   triple[plane30 + 2] = from_bits<T>(half_ulp);
   expect_matches(format, shape, out, triple, mixed);
-  // An index past its plane's end in the last plane throws, whichever path the worker takes.
-  std::vector<std::int64_t> bad = indices;
-  bad.back() = 33;
+  // An index outside its plane in the last plane throws, whichever path the worker takes
+  // (the extremes too: the windows' check subtracts modulo 2^64).
   std::vector<T> sink(static_cast<std::size_t>(37 * 33));
-  EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink),
-               common::input_error);
+  for (const std::int64_t outside :
+       {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
+        std::numeric_limits<std::int64_t>::max()}) {
+    std::vector<std::int64_t> bad = indices;
+    bad.back() = outside;
+    EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink),
+                 common::input_error)
+        << outside;
+  }
 }
 
 TEST(FastMaxBackward, RowsOfAscendingIndicesMatchTheReference) {
@@ -125,6 +132,68 @@ TEST(FastMaxBackward, RowsOfAscendingIndicesMatchTheReference) {
   check_rows<double>(float_format::binary64);
   check_rows<std::uint16_t>(float_format::bfloat16);
   check_rows<std::uint16_t>(float_format::binary16);
+}
+
+// Random significands in four binades around 1, either sign: pair sums carry into the next
+// binade, cancel, and land on midpoints of the format (ties).
+template <typename T>
+std::vector<T> close_gradients(float_format format, std::size_t count, std::mt19937& engine) {
+  const reference::format_layout layout = reference::layout_of(format);
+  const auto bias = static_cast<std::uint64_t>(layout.bias());
+  std::uniform_int_distribution<std::uint64_t> any(0, ~std::uint64_t{0});
+  std::uniform_int_distribution<std::uint64_t> binade(bias - 2, bias + 1);
+  std::vector<T> grads;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint64_t sign = any(engine) & 1;
+    const std::uint64_t fraction = any(engine) & ((std::uint64_t{1} << layout.fraction_bits) - 1);
+    grads.push_back(from_bits<T>((sign << (layout.width() - 1)) |
+                                 (binade(engine) << layout.fraction_bits) | fraction));
+  }
+  return grads;
+}
+
+// 1-D planes whose indices lie in their own windows take one pass per block of planes; the
+// checks: enough planes for several blocks, pairs that carry or tie, indices outside their
+// windows (inside the plane) in the last block, which send the worker back to the per-plane
+// route after earlier blocks were written, planes of more outputs than inputs (windows shared
+// three times: in their windows, not in ascending pairs) and rows of a 2-D plane [5, 33] -> [1,
+// 10].
+template <typename T>
+void check_rows_in_windows(float_format format) {
+  std::mt19937 engine(67);
+  const std::int64_t planes = 301;
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{planes, 33}, {10}}, {{planes, 7}, {16}}, {{17, 5, 33}, {1, 10}}}) {
+    const sizes spatial(shape.begin() + 1, shape.end());
+    const std::int64_t out_plane = reference::element_count(out);
+    const auto row_windows = reference::adaptive_windows(spatial.back(), out.back());
+    std::vector<std::int64_t> indices;
+    std::uniform_int_distribution<int> coin(0, 1);
+    for (std::int64_t p = 0; p < shape[0]; ++p) {
+      for (const reference::window& w : row_windows) {
+        const std::int64_t row = spatial.size() == 2 ? 2 * spatial.back() : 0;
+        indices.push_back(row + (coin(engine) != 0 ? w.begin : w.end - 1));
+      }
+    }
+    // The last plane's first three outputs choose its last input: outside their windows, and
+    // three choosers, which one hardware addition after another would round twice.
+    std::vector<std::int64_t> outside = indices;
+    for (std::size_t k = 0; k < 3; ++k)
+      outside[outside.size() - static_cast<std::size_t>(out_plane) + k] =
+          reference::element_count(spatial) - 1;
+    for (const std::vector<T>& grads : {gradients<T>(format, indices.size(), engine),
+                                        close_gradients<T>(format, indices.size(), engine)}) {
+      expect_matches(format, shape, out, grads, indices);
+      expect_matches(format, shape, out, grads, outside);
+    }
+  }
+}
+
+TEST(FastMaxBackward, RowsOfIndicesInTheirWindowsMatchTheReference) {
+  check_rows_in_windows<float>(float_format::binary32);
+  check_rows_in_windows<double>(float_format::binary64);
+  check_rows_in_windows<std::uint16_t>(float_format::bfloat16);
+  check_rows_in_windows<std::uint16_t>(float_format::binary16);
 }
 
 TEST(FastMaxBackward, RowsWithANaNGradientLeaveTheHardwareRoute) {

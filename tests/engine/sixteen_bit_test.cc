@@ -1,7 +1,8 @@
 // The fast engine's 16-bit paths that borrow wider hardware formats: the exact widening of
 // binary16 and bfloat16 patterns (every pattern, every SIMD level), the max forward pass that
-// scans widened planes with the binary32 kernels, the rounding of exact doubles back to 16 bits,
-// and the max backward pass that sums in doubles, against the plain reference.
+// scans widened planes with the binary32 kernels, the rounding of exact doubles back to 16 bits
+// and of binary32 pair sums, and the max backward pass that sums in doubles, against the plain
+// reference.
 #include <gtest/gtest.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
@@ -199,6 +200,52 @@ TEST(FastSixteenBit, ExactDoublesRoundOnceTo16Bits) {
   std::mt19937 engine(29);
   expect_narrowing_rounds_once<detail::binary16_traits>(engine);
   expect_narrowing_rounds_once<detail::bfloat16_traits>(engine);
+}
+
+// Partners for a pair sum with `a`: every gap between their exponents up to past binary32's
+// precision, with the least, the greatest and a random significand and either sign (ties, carries
+// into the next binade, cancellation, binades crossed downwards), and a's neighbours and
+// negation; the exponent field of `a` above one, so a partner is normal or subnormal.
+template <typename F>
+std::vector<std::uint16_t> sum_partners(std::uint16_t a, std::mt19937& engine) {
+  std::vector<std::uint16_t> partners{a, static_cast<std::uint16_t>(a ^ F::sign_mask),
+                                      static_cast<std::uint16_t>(a + 1),
+                                      static_cast<std::uint16_t>(a - 1)};
+  std::uniform_int_distribution<std::uint32_t> fraction(0, F::fraction_mask);
+  const auto field = static_cast<int>((a >> F::fraction_bits) & F::exponent_ones);
+  for (int gap = 0; gap <= 30 && gap < field; ++gap) {
+    const auto exponent = static_cast<std::uint32_t>(field - gap) << F::fraction_bits;
+    for (const std::uint32_t low :
+         {0u, static_cast<std::uint32_t>(F::fraction_mask), fraction(engine)}) {
+      for (const std::uint32_t sign : {0u, static_cast<std::uint32_t>(F::sign_mask)})
+        partners.push_back(static_cast<std::uint16_t>(sign | exponent | low));
+    }
+  }
+  partners.push_back(static_cast<std::uint16_t>(fraction(engine)));  // a subnormal
+  return partners;
+}
+
+template <typename F>
+void expect_pair_sums_round_once(std::mt19937& engine) {
+  const std::uint32_t finite_top = F::format == float_format::binary16 ? 0x7C00u : 0x7F80u;
+  for (std::uint32_t magnitude = 1; magnitude < finite_top; magnitude += 37) {
+    for (const std::uint32_t sign : {0u, static_cast<std::uint32_t>(F::sign_mask)}) {
+      const auto a = static_cast<std::uint16_t>(sign | magnitude);
+      for (const std::uint16_t b : sum_partners<F>(a, engine)) {
+        if (is_special(F::format, b)) continue;
+        const std::uint64_t want =
+            round_to(F::format, add(decode(F::format, a), decode(F::format, b)));
+        ASSERT_EQ(detail::narrowed_sum<F>(detail::widened<F>(a), detail::widened<F>(b)), want)
+            << reference::format_name(F::format) << std::hex << " " << a << " + " << b;
+      }
+    }
+  }
+}
+
+TEST(FastSixteenBit, PairSumsRoundOnceThroughBinary32) {
+  std::mt19937 engine(37);
+  expect_pair_sums_round_once<detail::binary16_traits>(engine);
+  expect_pair_sums_round_once<detail::bfloat16_traits>(engine);
 }
 
 std::vector<std::uint16_t> fast_max_backward(float_format format, const sizes& shape,

@@ -12,13 +12,15 @@
 // to a wider representation up front: memory beyond the caller's input and output is O(output
 // axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's gradients
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
-// 8 per output-plane element (4 more per input-plane element in binary32 and binary64: the chooser
-// counts). Each thread keeps its last geometry and avg backward plan (O(input and output axes))
-// and the binary32 max kernels' scratch (at most about 1.4 MB) for the next call. Forward
-// passes in binary16 and bfloat16 widen planes of at most 2^20 elements exactly to binary32 and
-// run the binary32 passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
-// about 2^16 elements, input and output) per worker, kept per thread up to 2^16 elements each;
-// 16-bit max backward keeps 8 bytes per input-plane element per worker (its double sums).
+// 8 per output-plane element, built for the first plane that needs them, plus 4 bytes per
+// input-plane element in binary32 and binary64 (the chooser counts) and 8 in the 16-bit formats
+// (their double sums), kept per thread for planes up to 2^16 elements; 1-D max backward keeps 24
+// bytes per output of a block of planes (about 2 KiB of input). Each thread keeps its last
+// geometry and avg backward plan (O(input and output axes)) and the binary32 max kernels' scratch
+// (at most about 1.4 MB) for the next call. Forward passes in binary16 and bfloat16 widen planes
+// of at most 2^20 elements exactly to binary32 and run the binary32 passes on them: 4 bytes per
+// element of a plane (max: of a chunk of planes of about 2^16 elements, input and output) per
+// worker, kept per thread up to 2^16 elements each.
 #pragma once
 
 #include <poolproof/reference/float_format.h>
