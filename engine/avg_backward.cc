@@ -8,6 +8,7 @@
 
 #include "engine/avg_backward_plan.h"
 #include "engine/double_sums.h"
+#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -337,6 +338,8 @@ void adaptive_avg_pool_backward(reference::float_format format,
                                 std::span<const std::int64_t> out_size,
                                 std::span<const T> grad_output, std::span<T> grad_input,
                                 unsigned threads) {
+  // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
+  const detail::default_float_environment environment;
   const detail::geometry& g = detail::remembered_geometry<T>(format, input_shape, out_size,
                                                              grad_input.size(), grad_output.size());
   const detail::cell_plan& plan = detail::remembered_plan(g);

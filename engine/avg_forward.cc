@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/double_sums.h"
+#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -232,6 +233,8 @@ template <element T>
 void adaptive_avg_pool(reference::float_format format, std::span<const std::int64_t> input_shape,
                        std::span<const T> input, std::span<const std::int64_t> out_size,
                        std::span<T> output, unsigned threads) {
+  // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
+  const detail::default_float_environment environment;
   const detail::geometry& g =
       detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   detail::with_traits<T>(format, [&](auto traits) {

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "engine/double_sums.h"
+#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -449,6 +450,8 @@ void adaptive_max_pool_backward(reference::float_format format,
                                 std::span<const T> grad_output,
                                 std::span<const std::int64_t> indices, std::span<T> grad_input,
                                 unsigned threads) {
+  // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
+  const detail::default_float_environment environment;
   const detail::geometry& g = detail::remembered_geometry<T>(format, input_shape, out_size,
                                                              grad_input.size(), grad_output.size());
   if (indices.size() != grad_output.size()) {

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -113,6 +114,8 @@ template <element T>
 void adaptive_max_pool(reference::float_format format, std::span<const std::int64_t> input_shape,
                        std::span<const T> input, std::span<const std::int64_t> out_size,
                        std::span<T> output, std::span<std::int64_t> indices, unsigned threads) {
+  // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
+  const detail::default_float_environment environment;
   const detail::geometry& g =
       detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   if (indices.size() != output.size())

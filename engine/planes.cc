@@ -12,6 +12,8 @@
 #include <thread>
 #include <utility>
 
+#include "engine/float_environment.h"
+
 namespace poolproof::engine {
 namespace detail {
 namespace {
@@ -74,6 +76,8 @@ void parallel_planes(std::int64_t planes, unsigned threads,
                      const std::function<void(std::int64_t, std::int64_t)>& work) {
   const auto workers = static_cast<std::int64_t>(
       std::min<std::uint64_t>(resolve_threads(threads), static_cast<std::uint64_t>(planes)));
+  // Each worker thread has its own floating-point environment; the caller's entry point set
+  // its own (the passes' entry points hold a default_float_environment).
   if (workers <= 1) {
     work(0, planes);
     return;
@@ -86,6 +90,7 @@ void parallel_planes(std::int64_t planes, unsigned threads,
     tbb::parallel_for(
         tbb::blocked_range<std::int64_t>(0, workers, 1),
         [&](const tbb::blocked_range<std::int64_t>& range) {
+          const default_float_environment environment;
           for (std::int64_t w = range.begin(); w < range.end(); ++w)
             work(planes * w / workers, planes * (w + 1) / workers);
         },

@@ -189,6 +189,30 @@ def test_output_size_none_keeps_the_input_size():
                              poolproof.adaptive_avg_pool(x, (4, 3)))
 
 
+def test_a_callers_flush_to_zero_does_not_reach_the_engine():
+    # torch.set_flush_denormal(True) sets flush-to-zero and denormals-are-zero in this thread;
+    # the oracle's answers must not change with it (the engine computes in the default
+    # environment and gives the caller's back).
+    tiny = numpy.float32(1e-45)
+    x = numpy.array([[tiny, 3 * tiny, 5 * tiny, 2e-39, 0.25, 7 * tiny]], dtype=numpy.float32)
+    half = numpy.array([[6e-8, 2e-7, 3e-5, 1e-7, 0.25, 5e-8]], dtype=numpy.float16)
+    t = torch.from_numpy(x)
+    want = [poolproof.adaptive_avg_pool(x, 4), poolproof.adaptive_max_pool(x, 4)[0],
+            poolproof.adaptive_avg_pool(half, 4)]
+    assert want[0][0, 0] != 0 and want[1][0, 0] != 0 and want[2][0, 0] != 0
+    assert torch.set_flush_denormal(True)
+    try:
+        assert (t * 1)[0, 0] == 0, "flush-to-zero is on"
+        got = [poolproof.adaptive_avg_pool(x, 4, threads=threads) for threads in (1, 2)]
+        got += [poolproof.adaptive_max_pool(x, 4)[0],
+                poolproof.adaptive_avg_pool(half, 4)]
+        assert (t * 1)[0, 0] == 0, "the caller's setting is back"
+    finally:
+        torch.set_flush_denormal(False)
+    for result, expected in zip(got, [want[0]] + want):
+        assert result.tobytes() == expected.tobytes()
+
+
 def test_thread_counts_give_identical_results():
     x = numpy.random.default_rng(2).standard_normal((4, 8, 30, 30)).astype(numpy.float32)
     one = poolproof.adaptive_avg_pool(x, (7, 7), threads=1)
