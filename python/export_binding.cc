@@ -16,7 +16,7 @@ namespace {
 std::string replacement_source(const std::vector<std::int64_t>& in_sizes,
                                const std::vector<std::int64_t>& out_sizes, std::string_view kind) {
   if (kind != "avg" && kind != "max")
-    throw common::input_error("kind must be 'avg' or 'max', got '" + std::string(kind) + "'");
+    throw common::input_error("kind must be 'avg' or 'max', got '" + common::printable(kind) + "'");
   const py::gil_scoped_release unlocked;
   return exporter::pytorch_module_source(
       in_sizes, out_sizes, kind == "avg" ? reference::pool_kind::avg : reference::pool_kind::max);

@@ -3,6 +3,7 @@
 #include <poolproof/common/error.h>
 #include <poolproof/reference/size_text.h>
 #include <poolproof/solver/equivalence.h>
+#include <poolproof/solver/family.h>
 #include <poolproof/solver/report.h>
 
 #include <string>
@@ -12,10 +13,10 @@
 namespace poolproof::python {
 namespace {
 
-// The families --target names: one, or all three for "all" (as prove_equivalence's main).
+// The families --target names: one, or every registered family for "all" (as prove_equivalence's
+// main).
 std::vector<solver::pool_family> targets(std::string_view target) {
-  if (target == "all")
-    return {solver::pool_family::pytorch, solver::pool_family::onnx, solver::pool_family::tflite};
+  if (target == "all") return solver::all_families();
   return {solver::parse_pool_family(target)};
 }
 
@@ -38,7 +39,8 @@ std::string prove_json(const std::string& in_text, const std::string& out_text,
                        std::string_view target, std::string_view kind, unsigned timeout_ms,
                        unsigned resource_limit, unsigned memory_mb) {
   if (kind != "" && kind != "avg" && kind != "max")
-    throw common::input_error("kind must be 'avg', 'max' or None, got '" + std::string(kind) + "'");
+    throw common::input_error("kind must be 'avg', 'max' or None, got '" + common::printable(kind) +
+                              "'");
   const std::vector<solver::pool_family> families = targets(target);
   const std::vector<std::int64_t> in = reference::parse_sizes(in_text, "input size");
   const std::vector<std::int64_t> out = reference::parse_sizes(out_text, "output size");

@@ -3,7 +3,6 @@
 run in ONNX Runtime (onnxruntime-node, as the `engine` tests run it) against torch; each
 replacement against golden's bounds; the refusals."""
 import json
-import pathlib
 import subprocess
 
 import numpy
@@ -144,3 +143,30 @@ def test_refusals():
     with pytest.raises(ValueError, match="kind must be 'avg' or 'max'"):
         ppt.exact_replacement("mean", (5,), (3,))
     assert poolproof.torch is ppt
+
+
+def test_sizing_changes_nothing_and_shared_layers_share_one_replacement():
+    shared = torch.nn.AdaptiveAvgPool1d(3)
+
+    class TwoArguments(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = torch.nn.BatchNorm1d(2)
+            self.first, self.second = shared, shared
+
+        def forward(self, x, scale):
+            return self.second(self.first(self.norm(x)) * scale)
+
+    model = TwoArguments()
+    x = torch.randn(4, 2, 9, generator=torch.Generator().manual_seed(3))
+    with pytest.raises(ValueError, match="two input sizes"):
+        ppt.replace_adaptive_pooling(model, (x, 2.0))
+    model.second = torch.nn.AdaptiveMaxPool1d(3)
+    model.third = shared
+    statistics = model.norm.running_mean.clone()
+    ppt.replace_adaptive_pooling(model, (x, 2.0))
+    assert model.training and model.norm.training
+    assert torch.equal(model.norm.running_mean, statistics)
+    assert model.first is model.third and type(model.first).__name__ == "AdaptiveAvgPool1dExact"
+    assert type(model.second).__name__ == "AdaptiveMaxPool1dExact"
+    assert all(buffer.device == x.device for buffer in model.second.buffers())
