@@ -8,7 +8,9 @@
 // grid, engine/double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
 // once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
 // by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
-// channels) are split into up to `threads` ranges run by oneTBB's worker pool. Nothing is converted
+// channels) are split into up to `threads` ranges run by oneTBB's worker pool. The caller's
+// floating-point environment does not matter: each pass runs in the default one (round to nearest,
+// subnormals kept, no traps) on every thread and restores the caller's. Nothing is converted
 // to a wider representation up front: memory beyond the caller's input and output is O(output
 // axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's gradients
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
