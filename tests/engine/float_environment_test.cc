@@ -53,6 +53,7 @@ reference::exact_tensor exact(const sizes& shape, const std::vector<float>& valu
 
 std::vector<std::uint32_t> rounded(const reference::exact_tensor& tensor) {
   std::vector<std::uint32_t> result;
+  result.reserve(tensor.values.size());
   for (const reference::extended_rational& x : tensor.values)
     result.push_back(static_cast<std::uint32_t>(round_to(float_format::binary32, x)));
   return result;
@@ -60,6 +61,7 @@ std::vector<std::uint32_t> rounded(const reference::exact_tensor& tensor) {
 
 std::vector<std::uint32_t> patterns(const std::vector<float>& values) {
   std::vector<std::uint32_t> result;
+  result.reserve(values.size());
   for (float x : values) result.push_back(std::bit_cast<std::uint32_t>(x));
   return result;
 }
