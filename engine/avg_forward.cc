@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/band_sums.h"
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
 #include "engine/planes.h"
@@ -150,6 +151,20 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   return true;
 }
 
+// out[k] = round_to(binary64, the exact mean of parts[k] over counts[k]) for each k: in one batch
+// through hardware doubles (a zero quotient declines there, so a zero mean is +0), the declined
+// ones from the parts' exact sum in units of 2^unit.
+void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+                       int unit, double* out) {
+  const std::span<double> means(out, parts.size());
+  means_of_parts(parts, counts, means);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    if (!std::isnan(means[k])) continue;
+    means[k] = binary64_traits::from_bits(
+        round_fixed<binary64_traits>(parts_in_units(parts[k], unit), unit, counts[k]));
+  }
+}
+
 // binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
 // is exact for every window of up to largest_window values within the plane's range, each
 // window is split and summed (in units of the plane's least ulp) without a scan of its own.
@@ -158,17 +173,161 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   const auto split =
       plane_split(scan_binary64(g, plane, whole), static_cast<std::uint64_t>(g.largest_window));
   if (!split) return false;
+  constexpr std::size_t batch = 256;
+  std::array<split_parts, batch> parts;
+  std::array<std::uint64_t, batch> counts{};
+  std::size_t filled = 0;
+  std::int64_t first = 0;
   for_each_output(g, [&](std::int64_t at, const box3& box) {
-    const split_parts parts = split_sum(g, plane, box, *split);
-    const auto count = static_cast<std::uint64_t>(box.volume());
-    if (const auto mean = mean_of_parts(parts, count)) {
-      out[at] = *mean;  // never zero: a zero quotient goes to the exact path (+0)
-    } else {
-      out[at] = binary64_traits::from_bits(
-          round_fixed<binary64_traits>(parts_in_units(parts, split->unit), split->unit, count));
-    }
+    parts[filled] = split_sum(g, plane, box, *split);
+    counts[filled++] = static_cast<std::uint64_t>(box.volume());
+    if (filled < batch) return;
+    write_split_means({parts.data(), filled}, {counts.data(), filled}, split->unit, out + first);
+    first = at + 1;
+    filled = 0;
   });
+  write_split_means({parts.data(), filled}, {counts.data(), filled}, split->unit, out + first);
   return true;
+}
+
+// Rows at most this wide take the banded pass (its column sums are kept per thread: 8 bytes, or
+// 16 for binary64, per element of a row).
+constexpr std::int64_t banded_row_limit = std::int64_t{1} << 16;
+
+// The rounded mean of a binary32 window (or a 16-bit one widened) from its exact double sum.
+template <typename F>
+typename F::storage mean_of_double_sum(double sum, const exponent_range& range,
+                                       std::uint64_t count) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const auto bits = round_quotient_binary32(sum, 0, count);
+    return binary32_traits::from_bits(bits ? *bits : round_double_sum<F>(sum, range, count));
+  } else {
+    return static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
+  }
+}
+
+// Walks a plane's outputs one band at a time: a band is the rows of one (w0, w1) pair, and every
+// output of the band is a window of those rows. add_band(w0, w1) prepares the band's column sums
+// and says whether they are exact; then visit_band(at, w0, w1) writes the band's outputs from
+// out[at] on, or, when they are not exact, fall_back(at, box) writes each.
+template <typename AddBand, typename VisitBand, typename FallBack>
+void for_each_band(const geometry& g, AddBand add_band, VisitBand visit_band, FallBack fall_back) {
+  std::int64_t at = 0;
+  for (const reference::window& w0 : g.windows[0]) {
+    for (const reference::window& w1 : g.windows[1]) {
+      if (add_band(w0, w1)) {
+        visit_band(at, w0, w1);
+        at += g.out[2];
+        continue;
+      }
+      for (const reference::window& w2 : g.windows[2]) fall_back(at++, box3{w0, w1, w2});
+    }
+  }
+}
+
+// The sum of columns [begin, end): four chains (every partial sum of a window's values is exact
+// here, so the order does not matter), for wide windows whose one chain would wait on each
+// addition.
+double column_sum(const std::vector<double>& columns, const reference::window& w2) {
+  std::array<double, 4> sums{};
+  const double* column = columns.data() + w2.begin;
+  const std::int64_t length = w2.length();
+  std::int64_t j = 0;
+  for (; j + 4 <= length; j += 4) {
+    for (std::size_t k = 0; k < 4; ++k) sums[k] += column[j + static_cast<std::int64_t>(k)];
+  }
+  for (; j < length; ++j) sums[0] += column[j];
+  return (sums[0] + sums[1]) + (sums[2] + sums[3]);
+}
+
+// The largest window of a band of `rows` rows.
+std::uint64_t band_largest(const geometry& g, std::int64_t rows) {
+  std::int64_t widest = 0;
+  for (const reference::window& w2 : g.windows[2]) widest = std::max(widest, w2.length());
+  return static_cast<std::uint64_t>(rows * widest);
+}
+
+// A binary32, binary16 or bfloat16 plane band by band: each band's rows are added column by
+// column into doubles (16-bit values widened exactly on the way) while their exponent range is
+// scanned; when that range shows every sum of up to the band's largest window exact (see
+// double_pass: all of a window's partial sums, the columns' and the columns' sum, are sums of its
+// values), each window's sum is its columns' sum, rounded once. A band that is not exact takes
+// each window's own path. One pass over the rows replaces a scan and a sum per window, and the
+// additions run along rows.
+template <typename F>
+void avg_plane_banded(const geometry& g, const typename F::storage* plane,
+                      typename F::storage* out) {
+  thread_local std::vector<double> columns;
+  columns.resize(static_cast<std::size_t>(g.in[2]));
+  exponent_range range;
+  const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
+    std::ranges::fill(columns, 0.0);
+    seen_magnitudes seen;
+    // The band's rows for one i0 are consecutive.
+    for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+      const typename F::storage* rows = plane + (i0 * g.in[1] + w1.begin) * g.in[2];
+      if constexpr (std::same_as<F, binary32_traits>) {
+        add_rows_to_columns(rows, w1.length(), g.in[2], columns.data(), seen);
+      } else {
+        add_rows16_to_columns(F::format, rows, w1.length(), g.in[2], columns.data(), seen);
+      }
+    }
+    range = magnitude_range<F>(seen.least_minus_one, seen.greatest);
+    return !range.special && range.sum_bits<F>(band_largest(g, w0.length() * w1.length())) <= 53;
+  };
+  const auto visit_band = [&](std::int64_t at, const reference::window& w0,
+                              const reference::window& w1) {
+    const std::int64_t rows = w0.length() * w1.length();
+    for (const reference::window& w2 : g.windows[2]) {
+      out[at++] = mean_of_double_sum<F>(column_sum(columns, w2), range,
+                                        static_cast<std::uint64_t>(rows * w2.length()));
+    }
+  };
+  const auto fall_back = [&](std::int64_t at, const box3& box) {
+    out[at] = static_cast<typename F::storage>(F::from_bits(window_mean<F>(g, plane, box)));
+  };
+  for_each_band(g, add_band, visit_band, fall_back);
+}
+
+// binary64's banded pass: each band is scanned, and when a split grid is exact for its largest
+// window (see plane_split), its rows' parts on that grid are added column by column; each
+// window's parts are its columns' sums, rounded once as in avg_plane_split.
+void avg_plane_banded_binary64(const geometry& g, const double* plane, double* out) {
+  thread_local std::vector<double> high, low;
+  high.resize(static_cast<std::size_t>(g.in[2]));
+  low.resize(static_cast<std::size_t>(g.in[2]));
+  const reference::window whole_row{0, g.in[2]};
+  std::optional<binary64_split> split;
+  const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
+    split = plane_split(scan_binary64(g, plane, box3{w0, w1, whole_row}),
+                        band_largest(g, w0.length() * w1.length()));
+    if (!split) return false;
+    std::ranges::fill(high, 0.0);
+    std::ranges::fill(low, 0.0);
+    for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+      add_split_rows_to_columns(plane + (i0 * g.in[1] + w1.begin) * g.in[2], w1.length(), g.in[2],
+                                high.data(), low.data(), split->c);
+    }
+    return true;
+  };
+  thread_local std::vector<split_parts> parts;
+  thread_local std::vector<std::uint64_t> counts;
+  parts.resize(static_cast<std::size_t>(g.out[2]));
+  counts.resize(static_cast<std::size_t>(g.out[2]));
+  const auto visit_band = [&](std::int64_t at, const reference::window& w0,
+                              const reference::window& w1) {
+    const std::int64_t rows = w0.length() * w1.length();
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const reference::window& w2 = g.windows[2][k];
+      parts[k] = {column_sum(high, w2), column_sum(low, w2)};
+      counts[k] = static_cast<std::uint64_t>(rows * w2.length());
+    }
+    write_split_means(parts, counts, split->unit, out + at);
+  };
+  const auto fall_back = [&](std::int64_t at, const box3& box) {
+    out[at] = binary64_traits::from_bits(window_mean<binary64_traits>(g, plane, box));
+  };
+  for_each_band(g, add_band, visit_band, fall_back);
 }
 
 // Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
@@ -189,14 +348,24 @@ template <typename F>
 void avg_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
                         std::int64_t first, std::int64_t end) {
   thread_local std::vector<float> wide;
-  if (wide.size() < static_cast<std::size_t>(g.in_plane))
-    wide.resize(static_cast<std::size_t>(g.in_plane));
   const bool whole_plane_scan = small_windows(g);
+  const bool banded = g.in[2] <= banded_row_limit;
   for (std::int64_t p = first; p < end; ++p) {
     const std::uint16_t* plane = input + p * g.in_plane;
     std::uint16_t* out = output + p * g.out_plane;
+    // The banded pass widens as it goes; the other two read the plane widened.
+    if (banded && !whole_plane_scan) {
+      avg_plane_banded<F>(g, plane, out);
+      continue;
+    }
+    if (wide.size() < static_cast<std::size_t>(g.in_plane))
+      wide.resize(static_cast<std::size_t>(g.in_plane));
     widen_to_binary32(F::format, plane, wide.data(), g.in_plane);
     if (whole_plane_scan && avg_plane_in_doubles<F>(g, wide.data(), out)) continue;
+    if (banded) {
+      avg_plane_banded<F>(g, plane, out);
+      continue;
+    }
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = static_cast<std::uint16_t>(widened_window_mean<F>(g, wide.data(), plane, box));
     });
@@ -212,13 +381,22 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
       return avg_planes_widened<F>(g, input, output, first, end);
   }
   [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
+  [[maybe_unused]] const bool banded = g.in[2] <= banded_row_limit;
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     typename F::storage* out = output + p * g.out_plane;
     if constexpr (std::same_as<F, binary32_traits>) {
       if (whole_plane_scan && avg_plane_in_doubles<F>(g, plane, out)) continue;
+      if (banded) {
+        avg_plane_banded<F>(g, plane, out);
+        continue;
+      }
     } else if constexpr (std::same_as<F, binary64_traits>) {
       if (whole_plane_scan && avg_plane_split(g, plane, out)) continue;
+      if (banded) {
+        avg_plane_banded_binary64(g, plane, out);
+        continue;
+      }
     }
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = F::from_bits(window_mean<F>(g, plane, box));

@@ -9,6 +9,7 @@
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "engine/float_bits.h"
 #include "engine/planes.h"
@@ -36,8 +37,10 @@ struct binary64_pass {
 [[nodiscard]] binary64_pass sum_and_scan_binary64(const geometry& g, const double* plane,
                                                   const box3& box, bool baseline = false);
 
-/// The exponent range of a binary64 box (one SIMD pass, AVX2 when the CPU has it).
-[[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box);
+/// The exponent range of a binary64 box (one SIMD pass on the CPU's best lanes up to `ceiling`;
+/// tests compare the levels).
+[[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box,
+                                           simd_level ceiling = simd_level::avx512);
 
 /// The split of binary64 values on a grid (see double_sums.cc): c = 1.5 * 2^(grid + 52), sums
 /// in units of 2^unit.
@@ -65,6 +68,11 @@ struct binary64_split {
 /// [2^-960, 2^960], or the exact mean past a whole spacing from the double quotient).
 /// Precondition: 1 <= count < 2^53, the parts finite with a finite sum.
 [[nodiscard]] std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count);
+
+/// means[k] = mean_of_parts(parts[k], counts[k]) for each k, or a NaN where that declines (no
+/// mean of finite parts is one); one loop, so the divisions overlap. The spans are equally long.
+void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+                    std::span<double> means);
 
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).

@@ -1,0 +1,225 @@
+// The band column sums of engine/band_sums.h in SIMD lanes (AVX-512: 16 values a step, AVX2 and
+// the x86-64 baseline: 8; binary64: 8, 4, 2), then each row's tail one by one. Each lane adds
+// to its own column, so the order of additions per column is the rows' order whatever the
+// lanes: the levels agree bit for bit, and exactness is the caller's proof in any case. The
+// magnitudes' lanes are reduced once per band, not per row.
+#include "engine/band_sums.h"
+
+#include <algorithm>
+#include <bit>
+#include <concepts>
+#include <cstring>
+
+#include "engine/double_sums.h"
+
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#endif
+
+namespace poolproof::engine::detail {
+namespace {
+
+// Widened values of `Width` patterns: binary32 as they are, the 16-bit formats as
+// double_sums.h's widened<F> widens one. Also gives the patterns' magnitudes.
+template <typename F, int Width>
+[[gnu::always_inline]] inline void widened_lanes(const typename F::storage* at,
+                                                 vec<float, Width>& value,
+                                                 vec<std::uint32_t, Width>& magnitude) {
+  using u32 = vec<std::uint32_t, Width>;
+  using f32 = vec<float, Width>;
+  if constexpr (std::same_as<F, binary32_traits>) {
+    u32 bits;
+    std::memcpy(&bits, at, sizeof bits);
+    magnitude = bits & 0x7FFFFFFFu;
+    value = reinterpret_cast<f32>(bits);
+  } else {
+    vec<std::uint16_t, Width> bits;
+    std::memcpy(&bits, at, sizeof bits);
+    const u32 wide = __builtin_convertvector(bits, u32);
+    magnitude = wide & 0x7FFFu;
+    if constexpr (std::same_as<F, bfloat16_traits>) {
+      value = reinterpret_cast<f32>(wide << 16);
+    } else {
+      value = reinterpret_cast<f32>(((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
+    }
+  }
+}
+
+template <typename F>
+float widened_one(typename F::storage x) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    return x;
+  } else {
+    return widened<F>(x);
+  }
+}
+
+template <typename F>
+std::uint32_t magnitude_of(typename F::storage x) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    return std::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
+  } else {
+    return x & 0x7FFFu;
+  }
+}
+
+// `Width` values of a row added to their columns; their magnitudes folded into the lanes.
+template <typename F, int Width>
+[[gnu::always_inline]] inline void add_step(const typename F::storage* at, double* columns,
+                                            vec<std::uint32_t, Width>& least,
+                                            vec<std::uint32_t, Width>& greatest) {
+  using u32 = vec<std::uint32_t, Width>;
+  using half_f32 = vec<float, Width / 2>;
+  using f64 = vec<double, Width / 2>;
+  u32 magnitude;
+  vec<float, Width> x;
+  widened_lanes<F, Width>(at, x, magnitude);
+  least = magnitude - 1u < least ? magnitude - 1u : least;
+  greatest = magnitude > greatest ? magnitude : greatest;
+  half_f32 low, high;
+  std::memcpy(&low, &x, sizeof low);
+  std::memcpy(&high, reinterpret_cast<const char*>(&x) + sizeof low, sizeof high);
+  f64 sum_low, sum_high;
+  std::memcpy(&sum_low, columns, sizeof sum_low);
+  std::memcpy(&sum_high, columns + Width / 2, sizeof sum_high);
+  sum_low += __builtin_convertvector(low, f64);
+  sum_high += __builtin_convertvector(high, f64);
+  std::memcpy(columns, &sum_low, sizeof sum_low);
+  std::memcpy(columns + Width / 2, &sum_high, sizeof sum_high);
+}
+
+template <int Width>
+void fold(const vec<std::uint32_t, Width>& least, const vec<std::uint32_t, Width>& greatest,
+          seen_magnitudes& seen) {
+  for (int k = 0; k < Width; ++k) {
+    seen.least_minus_one = std::min(seen.least_minus_one, static_cast<std::uint32_t>(least[k]));
+    seen.greatest = std::max(seen.greatest, static_cast<std::uint32_t>(greatest[k]));
+  }
+}
+
+// Each row `Width` values a step, then one step of 8 (rows of 56 are common), then one by one.
+template <typename F, int Width>
+[[gnu::always_inline]] inline void add_rows_lanes(const typename F::storage* first_row,
+                                                  std::int64_t rows, std::int64_t width,
+                                                  double* columns, seen_magnitudes& seen) {
+  using u32 = vec<std::uint32_t, Width>;
+  using u32_8 = vec<std::uint32_t, 8>;
+  u32 least = ~u32{}, greatest{};
+  u32_8 least_8 = ~u32_8{}, greatest_8{};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const typename F::storage* row = first_row + r * width;
+    std::int64_t j = 0;
+    for (; j + Width <= width; j += Width)
+      add_step<F, Width>(row + j, columns + j, least, greatest);
+    if constexpr (Width > 8) {
+      if (j + 8 <= width) {
+        add_step<F, 8>(row + j, columns + j, least_8, greatest_8);
+        j += 8;
+      }
+    }
+    for (; j < width; ++j) {
+      const std::uint32_t magnitude = magnitude_of<F>(row[j]);
+      seen.least_minus_one = std::min(seen.least_minus_one, magnitude - 1);
+      seen.greatest = std::max(seen.greatest, magnitude);
+      columns[j] += static_cast<double>(widened_one<F>(row[j]));
+    }
+  }
+  fold<Width>(least, greatest, seen);
+  fold<8>(least_8, greatest_8, seen);
+}
+
+template <int Width>
+[[gnu::always_inline]] inline void add_split_rows_lanes(const double* first_row, std::int64_t rows,
+                                                        std::int64_t width, double* high,
+                                                        double* low, double c) {
+  using f64 = vec<double, Width>;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double* row = first_row + r * width;
+    std::int64_t j = 0;
+    for (; j + Width <= width; j += Width) {
+      f64 x, h, l;
+      std::memcpy(&x, row + j, sizeof x);
+      std::memcpy(&h, high + j, sizeof h);
+      std::memcpy(&l, low + j, sizeof l);
+      const f64 part = (x + c) - c;
+      h += part;
+      l += x - part;
+      std::memcpy(high + j, &h, sizeof h);
+      std::memcpy(low + j, &l, sizeof l);
+    }
+    for (; j < width; ++j) {
+      const double part = (row[j] + c) - c;
+      high[j] += part;
+      low[j] += row[j] - part;
+    }
+  }
+}
+
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_rows_avx512(
+    const typename F::storage* first_row, std::int64_t rows, std::int64_t width, double* columns,
+    seen_magnitudes& seen) {
+  add_rows_lanes<F, 16>(first_row, rows, width, columns, seen);
+}
+
+template <typename F>
+[[gnu::target("avx2")]] void add_rows_avx2(const typename F::storage* first_row, std::int64_t rows,
+                                           std::int64_t width, double* columns,
+                                           seen_magnitudes& seen) {
+  add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
+}
+
+template <typename F>
+void add_rows(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
+              double* columns, seen_magnitudes& seen, simd_level ceiling) {
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return add_rows_avx512<F>(first_row, rows, width, columns, seen);
+    case simd_level::avx2:
+      return add_rows_avx2<F>(first_row, rows, width, columns, seen);
+    case simd_level::baseline:
+      return add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
+  }
+}
+
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_split_rows_avx512(
+    const double* first_row, std::int64_t rows, std::int64_t width, double* high, double* low,
+    double c) {
+  add_split_rows_lanes<8>(first_row, rows, width, high, low, c);
+}
+
+[[gnu::target("avx2")]] void add_split_rows_avx2(const double* first_row, std::int64_t rows,
+                                                 std::int64_t width, double* high, double* low,
+                                                 double c) {
+  add_split_rows_lanes<4>(first_row, rows, width, high, low, c);
+}
+
+}  // namespace
+
+void add_rows_to_columns(const float* first_row, std::int64_t rows, std::int64_t width,
+                         double* columns, seen_magnitudes& seen, simd_level ceiling) {
+  add_rows<binary32_traits>(first_row, rows, width, columns, seen, ceiling);
+}
+
+void add_rows16_to_columns(reference::float_format format, const std::uint16_t* first_row,
+                           std::int64_t rows, std::int64_t width, double* columns,
+                           seen_magnitudes& seen, simd_level ceiling) {
+  if (format == reference::float_format::bfloat16)
+    return add_rows<bfloat16_traits>(first_row, rows, width, columns, seen, ceiling);
+  POOLPROOF_CHECK(format == reference::float_format::binary16);
+  add_rows<binary16_traits>(first_row, rows, width, columns, seen, ceiling);
+}
+
+void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,
+                               double* high, double* low, double c, simd_level ceiling) {
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return add_split_rows_avx512(first_row, rows, width, high, low, c);
+    case simd_level::avx2:
+      return add_split_rows_avx2(first_row, rows, width, high, low, c);
+    case simd_level::baseline:
+      return add_split_rows_lanes<2>(first_row, rows, width, high, low, c);
+  }
+}
+
+}  // namespace poolproof::engine::detail

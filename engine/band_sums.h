@@ -1,0 +1,43 @@
+// Column sums of a band of rows, for the avg forward pass over whole planes (not a public
+// interface): each row of an output row's band is added column by column into doubles, so a
+// window's sum is then the sum of its columns' entries.
+#pragma once
+
+#include <poolproof/reference/float_format.h>
+
+#include <cstdint>
+
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+
+/// The least (magnitude - 1) and the greatest magnitude of the patterns seen so far
+/// (magnitude_range gives their exponent range: zeros drop out, infinities and NaNs are special).
+struct seen_magnitudes {
+  std::uint32_t least_minus_one = ~0u;
+  std::uint32_t greatest = 0;
+};
+
+/// For `rows` consecutive rows of `width` binary32 values from `first_row`: columns[j] += each
+/// row's value j (converted exactly to double), and their magnitudes added to `seen`, on the
+/// CPU's best lanes up to `ceiling` (tests compare the levels). The caller proves the additions
+/// exact from `seen` (see double_pass) or discards the columns.
+void add_rows_to_columns(const float* first_row, std::int64_t rows, std::int64_t width,
+                         double* columns, seen_magnitudes& seen,
+                         simd_level ceiling = simd_level::avx512);
+
+/// add_rows_to_columns for binary16 or bfloat16 patterns (`format`): each value widened exactly
+/// (infinities and NaNs to some value: `seen` flags them), the patterns' magnitudes (bits &
+/// 0x7FFF) added to `seen`.
+void add_rows16_to_columns(reference::float_format format, const std::uint16_t* first_row,
+                           std::int64_t rows, std::int64_t width, double* columns,
+                           seen_magnitudes& seen, simd_level ceiling = simd_level::avx512);
+
+/// The binary64 split of each value of `rows` consecutive rows of `width` on the grid of
+/// c = 1.5 * 2^(grid + 52) (see double_sums.h): high[j] += (x + c) - c and low[j] += x - that,
+/// on the CPU's best lanes up to `ceiling`. The caller's split proves the additions exact.
+void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,
+                               double* high, double* low, double c,
+                               simd_level ceiling = simd_level::avx512);
+
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,244 @@
+// The banded avg forward pass (engine/band_sums.h, avg_forward.cc): windows summed from column
+// sums of their band of rows, in every format, against the plain reference; bands that must
+// fall back beside ones that need not; the SIMD levels of the column sums agree bit for bit.
+#include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+#include <poolproof/reference/float_format.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/band_sums.h"
+
+namespace poolproof::engine {
+namespace {
+
+using sizes = std::vector<std::int64_t>;
+using reference::float_format;
+
+std::uint64_t pattern(float x) { return std::bit_cast<std::uint32_t>(x); }
+std::uint64_t pattern(double x) { return std::bit_cast<std::uint64_t>(x); }
+std::uint64_t pattern(std::uint16_t x) { return x; }
+
+// The engine's avg forward against round_to of the reference's, as bit patterns.
+template <typename T>
+void expect_avg_matches(float_format format, const sizes& shape, const std::vector<T>& input,
+                        const sizes& out, const std::string& what) {
+  std::vector<T> got(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<T>(format, shape, input, out, got);
+  reference::exact_tensor tensor{shape, {}};
+  for (T x : input) tensor.values.push_back(decode(format, pattern(x)));
+  std::vector<std::uint64_t> want, bits;
+  for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+    want.push_back(round_to(format, x));
+  for (T x : got) bits.push_back(pattern(x));
+  EXPECT_EQ(bits, want) << what;
+}
+
+// Values of one plane after another: ordinary normal values (a band's sums exact in doubles),
+// quarters of small integers (exact ties), -0 only, and planes with one value that makes one
+// band, and only that band, fall back (a huge or a tiny value, an infinity, a NaN).
+template <typename T>
+std::vector<T> plane_kinds(std::int64_t planes, std::int64_t plane_size, unsigned seed,
+                           T (*from_double)(double)) {
+  std::mt19937 engine(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> small(-8, 8);
+  std::vector<T> values;
+  for (std::int64_t p = 0; p < planes; ++p) {
+    const std::int64_t kind = p % 7;
+    for (std::int64_t i = 0; i < plane_size; ++i) {
+      double x = normal(engine);
+      if (kind == 1) x = small(engine) / 4.0;
+      if (kind == 2) x = -0.0;
+      if (i == plane_size / 2) {
+        if (kind == 3) x = 1e30;
+        if (kind == 4) x = 1e-30;
+        if (kind == 5) x = std::numeric_limits<double>::infinity();
+        if (kind == 6) x = std::numeric_limits<double>::quiet_NaN();
+      }
+      values.push_back(from_double(x));
+    }
+  }
+  return values;
+}
+
+float to_float(double x) { return static_cast<float>(x); }
+double to_double(double x) { return x; }
+std::uint16_t to_bfloat16(double x) {  // truncated: any pattern will do, only finite-ness matters
+  return static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(static_cast<float>(x)) >> 16);
+}
+std::uint16_t to_binary16(double x) {
+  return static_cast<std::uint16_t>(
+      round_to(float_format::binary16, decode(float_format::binary64, pattern(x))));
+}
+
+// Shapes whose rows hold windows of 8 and more (the banded pass, not the small-window scan):
+// 2-D and 3-D, overlapping windows, more outputs than inputs along the band's axes.
+const std::vector<std::pair<sizes, sizes>> banded_shapes{
+    {{7, 20, 37}, {6, 4}}, {{7, 5, 6, 40}, {3, 4, 3}}, {{7, 4, 30}, {9, 3}}, {{7, 9, 64}, {2, 1}}};
+
+std::int64_t planes_of(const sizes& shape, std::size_t spatial) {
+  return reference::element_count(std::span(shape).first(shape.size() - spatial));
+}
+
+template <typename T>
+void expect_banded_matches(float_format format, T (*from_double)(double), unsigned seed) {
+  for (const auto& [shape, out] : banded_shapes) {
+    const std::int64_t planes = planes_of(shape, out.size());
+    const std::int64_t plane = reference::element_count(shape) / planes;
+    expect_avg_matches<T>(format, shape, plane_kinds<T>(planes, plane, seed, from_double), out,
+                          std::to_string(out.size()) + "-D, " + std::to_string(plane) + " a plane");
+  }
+}
+
+TEST(FastBandedSums, Binary32MatchesTheReference) {
+  expect_banded_matches<float>(float_format::binary32, to_float, 3);
+}
+
+TEST(FastBandedSums, Binary64MatchesTheReference) {
+  expect_banded_matches<double>(float_format::binary64, to_double, 5);
+}
+
+TEST(FastBandedSums, SixteenBitMatchesTheReference) {
+  expect_banded_matches<std::uint16_t>(float_format::bfloat16, to_bfloat16, 7);
+  expect_banded_matches<std::uint16_t>(float_format::binary16, to_binary16, 11);
+}
+
+TEST(FastBandedSums, ASpreadTooWideForOneBandLeavesTheOthersBanded) {
+  // One band of the plane spans 2^-100 to 2^100 (no double holds its sums); its neighbours are
+  // ordinary. A plane-wide test would send every window to its own path.
+  const sizes shape{1, 24, 48}, out{3, 5};
+  std::vector<float> input(24 * 48, 1.5f);
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] += static_cast<float>(i % 13) / 8;
+  input[8 * 48 + 20] = 0x1p100f;
+  input[9 * 48 + 3] = 0x1p-100f;
+  expect_avg_matches<float>(float_format::binary32, shape, input, out, "binary32");
+  std::vector<double> wide(input.begin(), input.end());
+  wide[8 * 48 + 20] = 0x1p900;
+  expect_avg_matches<double>(float_format::binary64, shape, wide, out, "binary64");
+}
+
+TEST(FastBandedSums, RowsPastTheLimitTakeEachWindowsPath) {
+  const sizes shape{2, 1, (std::int64_t{1} << 16) + 3}, out{1, 3};
+  std::vector<float> input(static_cast<std::size_t>(reference::element_count(shape)));
+  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 1000) - 499.75f;
+  expect_avg_matches<float>(float_format::binary32, shape, input, out, "2^16 + 3 wide rows");
+}
+
+std::vector<std::uint64_t> patterns(const std::vector<double>& xs) {
+  std::vector<std::uint64_t> result;
+  result.reserve(xs.size());
+  for (double x : xs) result.push_back(pattern(x));
+  return result;
+}
+
+constexpr std::array levels{detail::simd_level::baseline, detail::simd_level::avx2,
+                            detail::simd_level::avx512};
+
+TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
+  // Three rows of every width up to 40 (every tail), with a zero and an infinity: each level adds
+  // each row's value to its column in row order, as the scalar loop here does, and sees the same
+  // magnitudes.
+  std::mt19937 engine(23);
+  std::normal_distribution<float> normal;
+  constexpr std::int64_t rows = 3;
+  for (std::int64_t width = 0; width <= 40; ++width) {
+    std::vector<float> values(static_cast<std::size_t>(rows * width));
+    for (float& x : values) x = normal(engine);
+    if (width > 9) {
+      values[5] = 0.0f;
+      values[static_cast<std::size_t>(width) + 9] = std::numeric_limits<float>::infinity();
+    }
+    std::vector<double> expected(static_cast<std::size_t>(width), 0.25);
+    detail::seen_magnitudes expected_seen;
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      expected[k % static_cast<std::size_t>(width)] += static_cast<double>(values[k]);
+      const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(values[k]) & 0x7FFFFFFFu;
+      expected_seen.least_minus_one = std::min(expected_seen.least_minus_one, magnitude - 1);
+      expected_seen.greatest = std::max(expected_seen.greatest, magnitude);
+    }
+    for (const auto level : levels) {
+      std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
+      detail::seen_magnitudes seen;
+      detail::add_rows_to_columns(values.data(), rows, width, columns.data(), seen, level);
+      EXPECT_EQ(patterns(columns), patterns(expected)) << width;
+      EXPECT_EQ(seen.least_minus_one, expected_seen.least_minus_one) << width;
+      EXPECT_EQ(seen.greatest, expected_seen.greatest) << width;
+    }
+  }
+}
+
+TEST(FastBandedSums, SixteenBitColumnSumsWidenExactlyOnEverySimdLevel) {
+  // Every binary16 and bfloat16 pattern, 37 to a row (tails on every level): the columns get the
+  // patterns' exact values (the reference's decode), the magnitudes their 15 low bits.
+  for (const auto format : {float_format::binary16, float_format::bfloat16}) {
+    constexpr std::int64_t width = 37;
+    std::vector<std::uint16_t> patterns16;
+    for (std::uint32_t bits = 0; bits < 0x10000; ++bits) {
+      const bool finite = (bits & 0x7FFFu) < (format == float_format::binary16 ? 0x7C00u : 0x7F80u);
+      if (finite) patterns16.push_back(static_cast<std::uint16_t>(bits));
+    }
+    patterns16.resize(patterns16.size() / width * width);
+    const std::int64_t rows = static_cast<std::int64_t>(patterns16.size()) / width;
+    for (const auto level : levels) {
+      // One row at a time into columns of -0 (which keeps a -0 value's sign): each column then
+      // holds one value exactly.
+      for (std::int64_t r = 0; r < rows; ++r) {
+        std::vector<double> columns(width, -0.0);
+        detail::seen_magnitudes seen;
+        const std::uint16_t* row = patterns16.data() + r * width;
+        detail::add_rows16_to_columns(format, row, 1, width, columns.data(), seen, level);
+        std::uint32_t least = ~0u, greatest = 0;
+        for (std::int64_t j = 0; j < width; ++j) {
+          const reference::extended_rational want = decode(format, row[j]);
+          ASSERT_TRUE(want ==
+                      decode(float_format::binary64, pattern(columns[static_cast<std::size_t>(j)])))
+              << "pattern " << row[j] << " level " << static_cast<int>(level);
+          least = std::min(least, (row[j] & 0x7FFFu) - 1u);
+          greatest = std::max(greatest, row[j] & 0x7FFFu);
+        }
+        EXPECT_EQ(seen.least_minus_one, least);
+        EXPECT_EQ(seen.greatest, greatest);
+      }
+    }
+  }
+}
+
+TEST(FastBandedSums, SplitColumnSumsAgreeOnEverySimdLevel) {
+  std::mt19937 engine(29);
+  std::normal_distribution<double> normal;
+  constexpr std::int64_t rows = 3;
+  constexpr double c = 0x1.8p40;  // a grid of 2^-12
+  for (std::int64_t width = 0; width <= 20; ++width) {
+    std::vector<double> values(static_cast<std::size_t>(rows * width));
+    for (double& x : values) x = normal(engine);
+    std::vector<double> expected_high(static_cast<std::size_t>(width), 1.0);
+    std::vector<double> expected_low(static_cast<std::size_t>(width), 0.0);
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      const double part = (values[k] + c) - c;
+      expected_high[k % static_cast<std::size_t>(width)] += part;
+      expected_low[k % static_cast<std::size_t>(width)] += values[k] - part;
+    }
+    for (const auto level : levels) {
+      std::vector<double> high(static_cast<std::size_t>(width), 1.0);
+      std::vector<double> low(static_cast<std::size_t>(width), 0.0);
+      detail::add_split_rows_to_columns(values.data(), rows, width, high.data(), low.data(), c,
+                                        level);
+      EXPECT_EQ(patterns(high), patterns(expected_high)) << width;
+      EXPECT_EQ(patterns(low), patterns(expected_low)) << width;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::engine
