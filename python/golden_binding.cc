@@ -43,10 +43,11 @@ py::list manifest(const std::filesystem::path& suite_dir) {
 /// One verified case of a suite, as loaded by golden::load_case.
 class golden_case_handle {
  public:
-  golden_case_handle(std::filesystem::path suite_dir, const std::string& name)
+  // A case of a manifest already read (a suite's cases one after another read it once).
+  golden_case_handle(std::filesystem::path suite_dir, const golden::golden_case& entry)
       : suite_dir_(std::move(suite_dir)) {
     const py::gil_scoped_release unlocked;
-    case_ = golden::load_case(suite_dir_, name);
+    case_ = golden::load_case(suite_dir_, entry);
   }
 
   [[nodiscard]] py::dict entry() const { return entry_dict(case_.entry); }
@@ -94,18 +95,45 @@ class golden_case_handle {
   golden::loaded_case case_;
 };
 
+/// A suite's manifest, read once; its cases loaded one at a time on request.
+class golden_suite_handle {
+ public:
+  explicit golden_suite_handle(std::filesystem::path suite_dir) : suite_dir_(std::move(suite_dir)) {
+    const py::gil_scoped_release unlocked;
+    manifest_ = golden::load_manifest(suite_dir_);
+  }
+
+  [[nodiscard]] py::list entries() const {
+    py::list cases;
+    for (const golden::golden_case& entry : manifest_.cases) cases.append(entry_dict(entry));
+    return cases;
+  }
+
+  [[nodiscard]] golden_case_handle load(std::size_t index) const {
+    if (index >= manifest_.cases.size()) throw py::index_error("no golden case at that index");
+    return {suite_dir_, manifest_.cases[index]};
+  }
+
+ private:
+  std::filesystem::path suite_dir_;
+  golden::golden_manifest manifest_;
+};
+
 }  // namespace
 
 void bind_golden(py::module_& module) {
   using namespace pybind11::literals;
   module.def("golden_manifest", &manifest, "suite_dir"_a);
   py::class_<golden_case_handle>(module, "GoldenCaseHandle")
-      .def(py::init<std::filesystem::path, const std::string&>(), "suite_dir"_a, "name"_a)
       .def("entry", &golden_case_handle::entry)
       .def("arrays", &golden_case_handle::arrays)
       .def("exact", &golden_case_handle::exact)
       .def("check", &golden_case_handle::check, "output"_a, "indices"_a, "strict"_a, "ties"_a,
            "accumulation"_a);
+  py::class_<golden_suite_handle>(module, "GoldenSuiteHandle")
+      .def(py::init<std::filesystem::path>(), "suite_dir"_a)
+      .def("entries", &golden_suite_handle::entries)
+      .def("load", &golden_suite_handle::load, "index"_a);
 }
 
 }  // namespace poolproof::python

@@ -88,8 +88,8 @@ def load(suite_dir, *, tier=None, names=None, ops=None, dtypes=None):
     """Yields the suite's cases (GoldenCase) in manifest order, each loaded and verified when
     reached. tier: "core" or "special"; names: case names or fnmatch patterns; ops, dtypes: the
     ones wanted. Malformed suites raise ValueError naming the case or file."""
-    suite_dir = str(suite_dir)
-    for entry in manifest(suite_dir):
+    suite = _core.GoldenSuiteHandle(str(suite_dir))  # the manifest, read once
+    for index, entry in enumerate(suite.entries()):
         if tier is not None and entry["tier"] != tier:
             continue
         if names is not None and not any(fnmatch.fnmatchcase(entry["name"], p) for p in names):
@@ -97,11 +97,10 @@ def load(suite_dir, *, tier=None, names=None, ops=None, dtypes=None):
         if (ops is not None and entry["op"] not in ops) or \
                 (dtypes is not None and entry["dtype"] not in dtypes):
             continue
-        yield _load_case(suite_dir, entry["name"])
+        yield _case_of(suite.load(index))
 
 
-def _load_case(suite_dir, name):
-    handle = _core.GoldenCaseHandle(suite_dir, name)
+def _case_of(handle):
     entry = handle.entry()
     arrays = handle.arrays()
     backward = entry["op"].endswith("_backward")
