@@ -80,8 +80,8 @@ bool is_maximal_index(const loaded_case& g, std::size_t k, std::int64_t index) {
   const std::vector<std::int64_t> members = reference::box_flat_indices(
       reference::adaptive_box(layout.spatial, g.problem.output_size, out_index), layout.spatial);
   if (std::find(members.begin(), members.end(), index) == members.end()) return false;
-  const reference::extended_rational& x =
-      g.problem.input.values[static_cast<std::size_t>(plane * layout.plane_size() + index)];
+  const reference::extended_rational x = decode(
+      g.problem.dtype, g.input_bits[static_cast<std::size_t>(plane * layout.plane_size() + index)]);
   const reference::extended_rational& best = g.expected.elements[k].value;
   if (best.is_nan()) return x.is_nan();
   return !x.is_nan() && !greater(x, best) && !greater(best, x);

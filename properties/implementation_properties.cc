@@ -42,6 +42,7 @@ golden::loaded_case as_loaded(const golden::pooling_problem& p) {
   g.entry.output_size = p.output_size;
   g.entry.dtype = p.dtype;
   g.problem = p;
+  g.input_bits = bits_of(p.dtype, p.input.values);
   g.expected = golden::expect(p);
   for (const auto& element : g.expected.elements)
     g.expected_bits.push_back(round_to(p.dtype, element.value));

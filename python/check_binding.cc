@@ -51,7 +51,8 @@ py::dict element_dict(const golden::element_report& r) {
 
 // The case a user's own problem makes: what load_case builds from a suite's files, built from
 // memory (the rounded expectation is round_to of the exact values, as the suite stores it).
-golden::loaded_case user_case(golden::pooling_problem problem, std::string_view name) {
+golden::loaded_case user_case(golden::pooling_problem problem,
+                              std::vector<std::uint64_t> input_bits, std::string_view name) {
   golden::loaded_case c;
   c.entry.name = name;
   c.entry.op = problem.op;
@@ -61,7 +62,11 @@ golden::loaded_case user_case(golden::pooling_problem problem, std::string_view 
   c.entry.output_size = problem.output_size;
   c.entry.dtype = problem.dtype;
   c.problem = std::move(problem);
-  c.expected = golden::expect(c.problem);
+  c.input_bits = std::move(input_bits);
+  // Forward ops read the patterns (no rational per input); backward ops the decoded values.
+  c.expected = golden::describe(c.problem.op).backward()
+                   ? golden::expect(c.problem)
+                   : golden::expect_forward(c.problem, c.input_bits);
   c.expected_bits.reserve(c.expected.elements.size());
   for (const golden::accumulation& element : c.expected.elements)
     c.expected_bits.push_back(reference::round_to(c.problem.dtype, element.value));
@@ -81,8 +86,9 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
   problem.spatial_dims = static_cast<int>(out_size.size());
   problem.output_size = out_size;
   const std::vector<std::int64_t> out_shape = reference::adaptive_output_shape(x.shape, out_size);
-  problem.input = {x.shape, decoded(x)};
+  problem.input.shape = x.shape;
   if (golden::describe(problem.op).backward()) {
+    problem.input.values = decoded(x);
     if (grad_output.is_none())
       throw common::input_error(std::string(op_name) + " needs grad_output");
     const float_array g = to_float_array(grad_output, format, "grad_output");
@@ -103,7 +109,7 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
   golden::loaded_case golden_case;
   {
     const py::gil_scoped_release unlocked;
-    golden_case = user_case(std::move(problem), name);
+    golden_case = user_case(std::move(problem), bits_of(x), name);
   }
   return check_to_dict(golden_case, candidate, options);
 }

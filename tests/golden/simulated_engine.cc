@@ -65,6 +65,7 @@ struct engine {
   const engine_config& config;
   reference::pooling_layout layout;
   reference::float_format accumulator;
+  reference::exact_tensor input;  // decoded_input(golden)
 
   std::vector<std::int64_t> members(std::span<const std::int64_t> out_index) const {
     reference::window_box box;
@@ -150,7 +151,7 @@ void run_window(const engine& e, std::int64_t plane, std::span<const std::int64_
   const pooling_problem& p = e.golden.problem;
   const auto plane_size = static_cast<std::size_t>(e.layout.plane_size());
   const auto input =
-      std::span(p.input.values).subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
+      std::span(e.input.values).subspan(static_cast<std::size_t>(plane) * plane_size, plane_size);
   const std::vector<std::int64_t> ids = e.members(index);
   const auto at = static_cast<std::size_t>(plane * reference::element_count(p.output_size) + flat);
   const bool avg = describe(p.op).avg();
@@ -192,7 +193,8 @@ candidate_result run_engine(const loaded_case& golden, const engine_config& conf
   const engine e{
       golden, config, reference::split_pooling_shape(p.input.shape, p.output_size.size()),
       config.sum == summation::float32_accumulator && narrow ? reference::float_format::binary32
-                                                             : p.dtype};
+                                                             : p.dtype,
+      decoded_input(golden)};
   const bool backward = !p.grad_output.values.empty();
   candidate_result result;
   result.shape = backward ? p.input.shape : forward_output_shape(p);

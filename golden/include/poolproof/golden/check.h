@@ -18,12 +18,18 @@ namespace poolproof::golden {
 /// A golden case read from a suite and verified: every file's sha256, dtype and shape, and its
 /// stored exact values, rounded result and indices against the expectation recomputed from its
 /// inputs. `expected_bits` is the stored correctly rounded result (forward output or grad_input).
+/// The input is kept as its bit patterns (`input_bits`); problem.input holds its shape, and its
+/// values only where the case was built from values (decoded_input gives them in any case).
 struct loaded_case {
   golden_case entry;
   pooling_problem problem;
   expectation expected;
   std::vector<std::uint64_t> expected_bits;
+  std::vector<std::uint64_t> input_bits;
 };
+
+/// The case's input as exact values (decoded from input_bits).
+[[nodiscard]] reference::exact_tensor decoded_input(const loaded_case& golden);
 
 /// Loads case `entry` of the suite in `suite_dir`. Throws input_error naming the case or file.
 [[nodiscard]] loaded_case load_case(const std::filesystem::path& suite_dir,

@@ -91,4 +91,12 @@ struct expectation {
 
 [[nodiscard]] expectation expect(const pooling_problem& problem);
 
+/// expect(problem) for a forward op (avg or max) whose input is given as the dtype's bit patterns
+/// (`input_bits`, in problem.input.shape's order; problem.input.values is not read), without a
+/// rational per input: each window is summed as an integer in units of its least exponent (128
+/// bits, or GMP past that) and turned into rationals once. Equal to expect() of the decoded
+/// input, element by element; memory O(output + the members of one plane's windows).
+[[nodiscard]] expectation expect_forward(const pooling_problem& problem,
+                                         std::span<const std::uint64_t> input_bits);
+
 }  // namespace poolproof::golden

@@ -1,0 +1,132 @@
+// expect_forward (integer window sums from the input's patterns) against expect() of the decoded
+// input, field by field: every forward case of the committed suite, and crafted planes with
+// specials, signed zeros, subnormals and spreads past 128 bits in every format.
+#include <gtest/gtest.h>
+#include <poolproof/golden/check.h>
+#include <poolproof/golden/expectation.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace poolproof::golden {
+namespace {
+
+using reference::float_format;
+using sizes = std::vector<std::int64_t>;
+
+void expect_same(const expectation& fast, const expectation& plain, const std::string& what) {
+  EXPECT_EQ(fast.shape, plain.shape) << what;
+  EXPECT_EQ(fast.indices, plain.indices) << what;
+  ASSERT_EQ(fast.elements.size(), plain.elements.size()) << what;
+  ASSERT_EQ(fast.bounds.size(), plain.bounds.size()) << what;
+  for (std::size_t k = 0; k < fast.elements.size(); ++k) {
+    const accumulation& a = fast.elements[k];
+    const accumulation& b = plain.elements[k];
+    ASSERT_TRUE(a.value == b.value)
+        << what << " element " << k << ": " << to_string(a.value) << " vs " << to_string(b.value);
+    ASSERT_EQ(a.sum_abs, b.sum_abs) << what << " element " << k;
+    ASSERT_EQ(a.terms, b.terms) << what << " element " << k;
+    ASSERT_EQ(a.underflow, b.underflow) << what << " element " << k;
+    ASSERT_EQ(a.least_exponent, b.least_exponent) << what << " element " << k;
+    ASSERT_TRUE(fast.bounds[k] == plain.bounds[k]) << what << " element " << k;
+  }
+}
+
+pooling_problem decoded_problem(const loaded_case& c) {
+  pooling_problem p = c.problem;
+  p.input = decoded_input(c);
+  return p;
+}
+
+TEST(ForwardExpectation, EqualsThePlainExpectationOnEveryForwardCaseOfTheSuite) {
+  const golden_manifest manifest = load_manifest(POOLPROOF_GOLDEN_SUITE);
+  int checked = 0;
+  for (const golden_case& entry : manifest.cases) {
+    if (describe(entry.op).backward()) continue;
+    const loaded_case c = load_case(POOLPROOF_GOLDEN_SUITE, entry);
+    EXPECT_TRUE(c.problem.input.values.empty()) << entry.name;  // never decoded whole
+    expect_same(c.expected, expect(decoded_problem(c)), entry.name);
+    ++checked;
+  }
+  EXPECT_GE(checked, 100);
+}
+
+// Patterns of `format` for a plane: random finite patterns of a narrow or the full exponent
+// range, with NaNs, infinities of both signs, -0 and subnormals planted.
+std::vector<std::uint64_t> crafted_patterns(float_format format, std::size_t count, unsigned seed,
+                                            bool full_range) {
+  const reference::format_layout layout = reference::layout_of(format);
+  const std::uint64_t fraction_mask = (std::uint64_t{1} << layout.fraction_bits) - 1;
+  const auto field_ones = static_cast<std::uint64_t>((1 << layout.exponent_bits) - 1);
+  const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
+  std::mt19937_64 engine(seed);
+  const auto bias = static_cast<std::uint64_t>(layout.bias());
+  std::uniform_int_distribution<std::uint64_t> field(full_range ? 0 : bias - 4,
+                                                     full_range ? field_ones - 1 : bias + 4);
+  std::vector<std::uint64_t> patterns(count);
+  for (std::uint64_t& p : patterns) {
+    p = ((engine() & 1) != 0 ? sign : 0) | (field(engine) << layout.fraction_bits) |
+        (engine() & fraction_mask);
+  }
+  const std::uint64_t infinity = field_ones << layout.fraction_bits;
+  const std::vector<std::uint64_t> planted{
+      infinity | 1, infinity, sign | infinity, sign, 0, 1, sign | fraction_mask};
+  for (std::size_t k = 0; k < planted.size() && 3 * k + 2 < count; ++k)
+    patterns[3 * k + 2] = planted[k];
+  return patterns;
+}
+
+TEST(ForwardExpectation, EqualsThePlainExpectationOnCraftedPlanes) {
+  const std::vector<std::pair<sizes, sizes>> shapes{
+      {{3, 40}, {7}}, {{2, 9}, {13}}, {{2, 6, 7}, {4, 3}}, {{1, 3, 4, 5}, {2, 3, 2}}};
+  for (const float_format format : reference::all_formats) {
+    for (const bool full_range : {false, true}) {
+      for (const golden_op op : {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool}) {
+        for (const auto& [shape, out] : shapes) {
+          pooling_problem p;
+          p.op = op;
+          p.dtype = format;
+          p.spatial_dims = static_cast<int>(out.size());
+          p.output_size = out;
+          p.input.shape = shape;
+          const std::vector<std::uint64_t> bits =
+              crafted_patterns(format, static_cast<std::size_t>(reference::element_count(shape)),
+                               static_cast<unsigned>(shape.size() * 7 + out.size()), full_range);
+          const expectation fast = expect_forward(p, bits);
+          for (std::uint64_t word : bits) p.input.values.push_back(decode(format, word));
+          expect_same(fast, expect(p),
+                      std::string(reference::format_name(format)) + " " +
+                          std::string(golden_op_name(op)) + (full_range ? " full" : " narrow"));
+        }
+      }
+    }
+  }
+}
+
+TEST(ForwardExpectation, SpreadsPast128BitsAndWindowsOfZerosOrSpecialsOnly) {
+  // binary64 windows spanning 2^-1074 to 2^1023 (the GMP path), a window of -0 only (its mean is
+  // +0), one of infinities of both signs (NaN), and one of -inf alone.
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> values{1e308, tiny, -1e308, 3.0, -0.0, -0.0, inf, -inf, -inf, -inf};
+  pooling_problem p;
+  p.dtype = float_format::binary64;
+  p.output_size = {5};
+  p.input.shape = {1, 10};
+  std::vector<std::uint64_t> bits;
+  for (double x : values) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  for (const golden_op op : {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool}) {
+    p.op = op;
+    p.input.values.clear();
+    const expectation fast = expect_forward(p, bits);
+    for (std::uint64_t word : bits) p.input.values.push_back(decode(p.dtype, word));
+    expect_same(fast, expect(p), std::string(golden_op_name(op)));
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::golden
