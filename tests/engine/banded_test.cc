@@ -118,7 +118,7 @@ TEST(FastBandedSums, ASpreadTooWideForOneBandLeavesTheOthersBanded) {
   // One band of the plane spans 2^-100 to 2^100 (no double holds its sums); its neighbours are
   // ordinary. A plane-wide test would send every window to its own path.
   const sizes shape{1, 24, 48}, out{3, 5};
-  std::vector<float> input(24 * 48, 1.5f);
+  std::vector<float> input(std::size_t{24} * 48, 1.5f);
   for (std::size_t i = 0; i < input.size(); ++i) input[i] += static_cast<float>(i % 13) / 8;
   input[8 * 48 + 20] = 0x1p100f;
   input[9 * 48 + 3] = 0x1p-100f;

@@ -5,6 +5,8 @@
 #include <poolproof/golden/check.h>
 #include <poolproof/golden/expectation.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -117,8 +119,9 @@ TEST(ForwardExpectation, SpreadsPast128BitsAndWindowsOfZerosOrSpecialsOnly) {
   p.dtype = float_format::binary64;
   p.output_size = {5};
   p.input.shape = {1, 10};
-  std::vector<std::uint64_t> bits;
-  for (double x : values) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  std::vector<std::uint64_t> bits(values.size());
+  std::ranges::transform(values, bits.begin(),
+                         [](double x) { return std::bit_cast<std::uint64_t>(x); });
   for (const golden_op op : {golden_op::adaptive_avg_pool, golden_op::adaptive_max_pool}) {
     p.op = op;
     p.input.values.clear();
