@@ -1,9 +1,12 @@
 // The fast engine's avg forward pass: each window's exact sum in the narrowest exact
 // accumulator its exponent range allows (doubles, int64, __int128, a GMP integer), rounded once.
-// 16-bit planes are widened exactly to binary32 and share its double passes.
+// Planes are summed a band of rows at a time, column by column, in doubles (16-bit values widened
+// exactly on the way, binary64 split in two parts); planes of small windows by one scan of the
+// plane (16-bit ones widened to binary32 first); what neither proves exact, window by window.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -190,8 +193,8 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   return true;
 }
 
-// Rows at most this wide take the banded pass (its column sums are kept per thread: 8 bytes, or
-// 16 for binary64, per element of a row).
+// Rows at most this wide take the banded pass (its column sums are kept per thread and format:
+// 8 bytes, or 16 for binary64, per element of a row; at most 2.5 MiB a thread over all formats).
 constexpr std::int64_t banded_row_limit = std::int64_t{1} << 16;
 
 // The rounded mean of a binary32 window (or a 16-bit one widened) from its exact double sum.
@@ -310,19 +313,24 @@ void avg_plane_banded_binary64(const geometry& g, const double* plane, double* o
     }
     return true;
   };
-  thread_local std::vector<split_parts> parts;
-  thread_local std::vector<std::uint64_t> counts;
-  parts.resize(static_cast<std::size_t>(g.out[2]));
-  counts.resize(static_cast<std::size_t>(g.out[2]));
+  // The band's means a batch of windows at a time (bounded scratch, whatever the output row).
+  constexpr std::size_t batch = 256;
+  std::array<split_parts, batch> parts;
+  std::array<std::uint64_t, batch> counts{};
   const auto visit_band = [&](std::int64_t at, const reference::window& w0,
                               const reference::window& w1) {
     const std::int64_t rows = w0.length() * w1.length();
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      const reference::window& w2 = g.windows[2][k];
-      parts[k] = {column_sum(high, w2), column_sum(low, w2)};
-      counts[k] = static_cast<std::uint64_t>(rows * w2.length());
+    const std::vector<reference::window>& row_windows = g.windows[2];
+    for (std::size_t first = 0; first < row_windows.size(); first += batch) {
+      const std::size_t count = std::min(batch, row_windows.size() - first);
+      for (std::size_t k = 0; k < count; ++k) {
+        const reference::window& w2 = row_windows[first + k];
+        parts[k] = {column_sum(high, w2), column_sum(low, w2)};
+        counts[k] = static_cast<std::uint64_t>(rows * w2.length());
+      }
+      write_split_means({parts.data(), count}, {counts.data(), count}, split->unit,
+                        out + at + static_cast<std::int64_t>(first));
     }
-    write_split_means(parts, counts, split->unit, out + at);
   };
   const auto fall_back = [&](std::int64_t at, const box3& box) {
     out[at] = binary64_traits::from_bits(window_mean<binary64_traits>(g, plane, box));

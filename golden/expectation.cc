@@ -128,6 +128,9 @@ void for_each_forward(
     const std::function<void(std::int64_t, std::int64_t, const forward_element&)>& visit) {
   const reference::pooling_layout layout = reference::split_pooling_shape(
       problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  // A loaded case keeps its input as patterns (values empty): decode it first (decoded_input).
+  POOLPROOF_CHECK(problem.input.values.size() ==
+                  static_cast<std::size_t>(reference::element_count(problem.input.shape)));
   const std::span<const reference::extended_rational> all(problem.input.values);
   const auto plane_size = static_cast<std::size_t>(layout.plane_size());
   for_each_window(problem, layout, change, [&](std::int64_t out_flat, const auto& members) {
@@ -175,6 +178,8 @@ void for_each_backward_addend(const pooling_problem& problem,
 }
 
 expectation expect(const pooling_problem& problem) {
+  POOLPROOF_CHECK(problem.input.values.size() ==
+                  static_cast<std::size_t>(reference::element_count(problem.input.shape)));
   expectation result;
   const op_description op = describe(problem.op);
   const std::vector<std::int64_t> out_shape = forward_output_shape(problem);

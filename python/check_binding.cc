@@ -1,5 +1,6 @@
 // poolproof.check from Python: a user's result against the golden checker's rigorous bounds, for
-// any input the user brings (the expectation is golden::expect on that input).
+// any input the user brings (the expectation is golden::expect_forward on the input's patterns
+// for forward ops, golden::expect on its decoded values for backward ones).
 #include <poolproof/common/error.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/op.h>
@@ -106,10 +107,11 @@ py::dict check(std::string_view op_name, py::handle output, py::handle input,
                               shape_text(want));
   }
   const golden::candidate_result candidate = candidate_of(problem.op, result, indices);
+  std::vector<std::uint64_t> input_bits = bits_of(x);  // reads the array: with the GIL held
   golden::loaded_case golden_case;
   {
     const py::gil_scoped_release unlocked;
-    golden_case = user_case(std::move(problem), bits_of(x), name);
+    golden_case = user_case(std::move(problem), std::move(input_bits), name);
   }
   return check_to_dict(golden_case, candidate, options);
 }

@@ -12,11 +12,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "engine/band_sums.h"
+#include "engine/double_sums.h"
 
 namespace poolproof::engine {
 namespace {
@@ -130,9 +132,73 @@ TEST(FastBandedSums, ASpreadTooWideForOneBandLeavesTheOthersBanded) {
 
 TEST(FastBandedSums, RowsPastTheLimitTakeEachWindowsPath) {
   const sizes shape{2, 1, (std::int64_t{1} << 16) + 3}, out{1, 3};
-  std::vector<float> input(static_cast<std::size_t>(reference::element_count(shape)));
-  for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 1000) - 499.75f;
-  expect_avg_matches<float>(float_format::binary32, shape, input, out, "2^16 + 3 wide rows");
+  const auto count = static_cast<std::size_t>(reference::element_count(shape));
+  std::vector<float> input(count);
+  for (std::size_t i = 0; i < count; ++i) input[i] = static_cast<float>(i % 1000) - 499.75f;
+  expect_avg_matches<float>(float_format::binary32, shape, input, out, "binary32");
+  expect_avg_matches<double>(float_format::binary64, shape,
+                             std::vector<double>(input.begin(), input.end()), out, "binary64");
+  std::vector<std::uint16_t> sixteen(count);
+  for (std::size_t i = 0; i < count; ++i) sixteen[i] = to_bfloat16(input[i]);
+  expect_avg_matches<std::uint16_t>(float_format::bfloat16, shape, sixteen, out, "bfloat16");
+}
+
+TEST(FastBandedSums, BatchedMeansEqualTheSingleMeans) {
+  // means_of_parts against mean_of_parts one by one, declines (NaN) included: random parts of
+  // either sign and many magnitudes, exact quotients, ties, zero and out-of-range quotients.
+  std::mt19937_64 engine(31);
+  std::uniform_int_distribution<int> scale(-1000, 1000);
+  std::uniform_int_distribution<std::uint64_t> counts(1, 300);
+  std::normal_distribution<double> normal;
+  std::vector<detail::split_parts> parts;
+  std::vector<std::uint64_t> divisors;
+  for (int k = 0; k < 20000; ++k) {
+    const std::uint64_t n = counts(engine);
+    const double high = std::ldexp(normal(engine), scale(engine) % 60);
+    const double low = k % 3 == 0 ? 0.0 : std::ldexp(high, -60 - (k % 7));
+    parts.push_back({k % 11 == 0 ? static_cast<double>(n) * 3 : high, low});  // exact quotients
+    divisors.push_back(n);
+  }
+  parts.push_back({0.0, 0.0});
+  divisors.push_back(3);
+  parts.push_back({0x1p1000, 0x1p1000});
+  divisors.push_back(1);
+  parts.push_back({5.0, 0.0});  // 5 / 2: a tie, to even
+  divisors.push_back(2);
+  std::vector<double> batched(parts.size());
+  detail::means_of_parts(parts, divisors, batched);
+  int declined = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const std::optional<double> single = detail::mean_of_parts(parts[k], divisors[k]);
+    declined += single ? 0 : 1;
+    EXPECT_EQ(pattern(batched[k]),
+              pattern(single.value_or(std::numeric_limits<double>::quiet_NaN())))
+        << k;
+  }
+  EXPECT_GE(declined, 2);  // the zero and the huge quotient at least
+}
+
+TEST(FastBandedSums, Binary64ScanAgreesOnEverySimdLevel) {
+  std::mt19937_64 engine(37);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> scale(-1070, 1020);
+  for (std::int64_t width = 1; width <= 40; ++width) {
+    std::vector<double> plane(static_cast<std::size_t>(3 * width));
+    for (double& x : plane) x = std::ldexp(normal(engine), scale(engine));
+    if (width > 4) plane[4] = 0.0;
+    const reference::window rows{0, 3}, columns{0, width}, one{0, 1};
+    detail::geometry g;
+    g.in = {1, 3, width};
+    const detail::box3 box{one, rows, columns};
+    const detail::exponent_range base =
+        detail::scan_binary64(g, plane.data(), box, detail::simd_level::baseline);
+    for (const auto level : {detail::simd_level::avx2, detail::simd_level::avx512}) {
+      const detail::exponent_range r = detail::scan_binary64(g, plane.data(), box, level);
+      EXPECT_EQ(r.lowest, base.lowest) << width;
+      EXPECT_EQ(r.highest, base.highest) << width;
+      EXPECT_EQ(r.special, base.special) << width;
+    }
+  }
 }
 
 std::vector<std::uint64_t> patterns(const std::vector<double>& xs) {

@@ -19,10 +19,12 @@
 // (their double sums), kept per thread for planes up to 2^16 elements; 1-D max backward keeps 24
 // bytes per output of a block of planes (about 2 KiB of input). Each thread keeps its last
 // geometry and avg backward plan (O(input and output axes)) and the binary32 max kernels' scratch
-// (at most about 1.4 MB) for the next call. Avg forward keeps per thread 8 bytes (binary64: 16)
-// per element of an input row, for rows up to 2^16 wide (the column sums of a band of rows).
-// Forward passes in binary16 and bfloat16 widen planes of at most 2^20 elements exactly to binary32
-// and run the binary32 passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
+// (at most about 1.4 MB) for the next call. Avg forward keeps per thread and format 8 bytes
+// (binary64: 16) per element of an input row, for rows up to 2^16 wide (the column sums of a band
+// of rows; at most 2.5 MiB a thread over all formats).
+// Max forward in binary16 and bfloat16, and avg forward there on planes of small windows or rows
+// past 2^16, widen planes of at most 2^20 elements exactly to binary32 and run the binary32
+// passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
 // about 2^16 elements, input and output) per worker, kept per thread up to 2^16 elements each.
 #pragma once
 

@@ -17,6 +17,8 @@
 namespace poolproof::golden {
 
 /// One pooling to perform: the op, its dtype, the exact inputs (already values of the dtype).
+/// expect() and the functions below read input.values, which must hold input.shape's count
+/// (a loaded_case leaves it empty: golden::decoded_input decodes it).
 struct pooling_problem {
   golden_op op = golden_op::adaptive_avg_pool;
   int spatial_dims = 1;
