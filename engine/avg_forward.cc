@@ -127,6 +127,18 @@ double window_sum_in_doubles(const geometry& g, const float* plane, const box3& 
   return sum;
 }
 
+// The rounded mean of a binary32 window (or a 16-bit one widened) from its exact double sum.
+template <typename F>
+typename F::storage mean_of_double_sum(double sum, const exponent_range& range,
+                                       std::uint64_t count) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const auto bits = round_quotient_binary32(sum, 0, count);
+    return binary32_traits::from_bits(bits ? *bits : round_double_sum<F>(sum, range, count));
+  } else {
+    return static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
+  }
+}
+
 // A binary32 plane of small windows (each would take the scalar pass): one scan of the whole
 // plane bounds every window's exponent range. When it shows every double sum of up to
 // largest_window values exact (see double_pass: each window's values are multiples of the
@@ -141,15 +153,8 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   const auto largest = static_cast<std::uint64_t>(g.largest_window);
   if (range.special || range.sum_bits<binary32_traits>(largest) > 53) return false;
   for_each_output(g, [&](std::int64_t at, const box3& box) {
-    const double sum = window_sum_in_doubles(g, plane, box);
-    const auto count = static_cast<std::uint64_t>(box.volume());
-    if constexpr (std::same_as<F, binary32_traits>) {
-      const auto bits = round_quotient_binary32(sum, 0, count);
-      out[at] = binary32_traits::from_bits(
-          bits ? *bits : round_double_sum<binary32_traits>(sum, range, count));
-    } else {
-      out[at] = static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
-    }
+    out[at] = mean_of_double_sum<F>(window_sum_in_doubles(g, plane, box), range,
+                                    static_cast<std::uint64_t>(box.volume()));
   });
   return true;
 }
@@ -196,18 +201,6 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
 // Rows at most this wide take the banded pass (its column sums are kept per thread and format:
 // 8 bytes, or 16 for binary64, per element of a row; at most 2.5 MiB a thread over all formats).
 constexpr std::int64_t banded_row_limit = std::int64_t{1} << 16;
-
-// The rounded mean of a binary32 window (or a 16-bit one widened) from its exact double sum.
-template <typename F>
-typename F::storage mean_of_double_sum(double sum, const exponent_range& range,
-                                       std::uint64_t count) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    const auto bits = round_quotient_binary32(sum, 0, count);
-    return binary32_traits::from_bits(bits ? *bits : round_double_sum<F>(sum, range, count));
-  } else {
-    return static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
-  }
-}
 
 // Walks a plane's outputs one band at a time: a band is the rows of one (w0, w1) pair, and every
 // output of the band is a window of those rows. add_band(w0, w1) prepares the band's column sums
