@@ -4,9 +4,12 @@
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 
 #include "engine/avg_backward_plan.h"
+#include "engine/avg_backward_split.h"
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
 #include "engine/planes.h"
@@ -250,18 +253,6 @@ void pair_cells(const geometry& g, const std::vector<pair_cover>& covers, const 
   }
 }
 
-// Copies a row block's first row (its cell values) to the block's other rows.
-template <typename T>
-void copy_first_row(const geometry& g, const segment& s0, const segment& s1, T* plane,
-                    const T* first_row) {
-  for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
-    for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
-      T* row = plane + (i0 * g.in[1] + i1) * g.in[2];
-      if (row != first_row) std::copy(first_row, first_row + g.in[2], row);
-    }
-  }
-}
-
 // One plane: per block of rows sharing their axis-0 and axis-1 segments, the row of cell values
 // along axis 2 is computed once (one rounding per cell) and copied to the block's other rows.
 // A scan of the plane's gradients decides whether every cell fits the int64 path; then the
@@ -323,10 +314,15 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
                          std::int64_t first, std::int64_t end) {
   std::vector<std::int64_t> fixed(static_cast<std::size_t>(g.out_plane));
   std::vector<typename F::storage> cells(plan.covers.size());
-  for (std::int64_t p = first; p < end; ++p) {
+  const auto one_plane = [&](std::int64_t p) {
     avg_backward_plane<F>(g, plan, grad_output + p * g.out_plane, grad_input + p * g.in_plane,
                           fixed.data(), cells.data());
+  };
+  if constexpr (std::same_as<F, binary64_traits>) {
+    if (split_cells_fit(plan))
+      return split_cells_planes(g, plan, grad_output, grad_input, first, end, one_plane);
   }
+  for (std::int64_t p = first; p < end; ++p) one_plane(p);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <poolproof/reference/adaptive_window.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -57,6 +58,18 @@ struct cell_plan {
   bool one_row_blocks = false;         ///< every axis-0 and axis-1 segment has one window (so 1-D)
   std::vector<std::int32_t> cover_of;  ///< per axis-2 input, its pair cover (when there are covers)
 };
+
+// Copies a row block's first row (its cell values) to the block's other rows.
+template <typename T>
+inline void copy_first_row(const geometry& g, const segment& s0, const segment& s1, T* plane,
+                           const T* first_row) {
+  for (std::int64_t i0 = s0.begin; i0 < s0.end; ++i0) {
+    for (std::int64_t i1 = s1.begin; i1 < s1.end; ++i1) {
+      T* row = plane + (i0 * g.in[1] + i1) * g.in[2];
+      if (row != first_row) std::copy(first_row, first_row + g.in[2], row);
+    }
+  }
+}
 
 // The calling thread's last cell plan, rebuilt when the windows change (they repeat call after
 // call in a model; building the segments costs more than a small backward pass).

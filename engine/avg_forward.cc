@@ -161,16 +161,24 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
 
 // out[k] = round_to(binary64, the exact mean of parts[k] over counts[k]) for each k: in one batch
 // through hardware doubles (a zero quotient declines there, so a zero mean is +0), the declined
-// ones from the parts' exact sum in units of 2^unit.
+// ones from the parts' exact sum in units of 2^unit_of(k).
+template <typename UnitOf>
 void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
-                       int unit, double* out) {
+                       UnitOf unit_of, double* out) {
   const std::span<double> means(out, parts.size());
   means_of_parts(parts, counts, means);
   for (std::size_t k = 0; k < parts.size(); ++k) {
     if (!std::isnan(means[k])) continue;
+    const int unit = unit_of(k);
     means[k] = binary64_traits::from_bits(
         round_fixed<binary64_traits>(parts_in_units(parts[k], unit), unit, counts[k]));
   }
+}
+
+void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+                       int unit, double* out) {
+  write_split_means(
+      parts, counts, [unit](std::size_t) { return unit; }, out);
 }
 
 // binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
@@ -196,6 +204,49 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   });
   write_split_means({parts.data(), filled}, {counts.data(), filled}, split->unit, out + first);
   return true;
+}
+
+// 1-D binary64 planes of small windows (each plane one row): each row is scanned and split as
+// in avg_plane_split, and its windows' parts join a batch that runs across planes (consecutive
+// planes' outputs are contiguous), so the vector means fill their lanes even when a plane has
+// fewer outputs than lanes. A row the split cannot take flushes the batch and goes window by
+// window.
+void avg_rows_split(const geometry& g, const double* input, double* output, std::int64_t first,
+                    std::int64_t end) {
+  constexpr std::size_t batch = 256;
+  std::array<split_parts, batch> parts;
+  std::array<std::uint64_t, batch> counts{};
+  std::array<int, batch> units{};
+  std::size_t filled = 0;
+  double* batch_out = output + first * g.out_plane;
+  const auto flush = [&] {
+    write_split_means(
+        {parts.data(), filled}, {counts.data(), filled}, [&](std::size_t k) { return units[k]; },
+        batch_out);
+    batch_out += filled;
+    filled = 0;
+  };
+  const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
+  const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  for (std::int64_t p = first; p < end; ++p) {
+    const double* row = input + p * g.in_plane;
+    const auto split = plane_split(scan_binary64(g, row, whole), largest);
+    if (!split) {
+      flush();
+      for_each_output(g, [&](std::int64_t at, const box3& box) {
+        batch_out[at] = binary64_traits::from_bits(window_mean<binary64_traits>(g, row, box));
+      });
+      batch_out += g.out_plane;
+      continue;
+    }
+    for (const reference::window& w : g.windows[2]) {
+      parts[filled] = split_row_sum(row, w, *split);
+      counts[filled] = static_cast<std::uint64_t>(w.length());
+      units[filled] = split->unit;
+      if (++filled == batch) flush();
+    }
+  }
+  flush();
 }
 
 // Rows at most this wide take the banded pass (its column sums are kept per thread and format:
@@ -383,6 +434,10 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
   }
   [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
   [[maybe_unused]] const bool banded = g.in[2] <= banded_row_limit;
+  if constexpr (std::same_as<F, binary64_traits>) {
+    if (whole_plane_scan && g.in[0] == 1 && g.in[1] == 1)
+      return avg_rows_split(g, input, output, first, end);
+  }
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;
     typename F::storage* out = output + p * g.out_plane;

@@ -60,6 +60,20 @@ struct binary64_split {
 [[nodiscard]] split_parts split_sum(const geometry& g, const double* plane, const box3& box,
                                     const binary64_split& split);
 
+/// split_sum of one window of a row (`row[window.begin, window.end)`), without the box's loops;
+/// inline, for rows of many short windows.
+[[nodiscard]] inline split_parts split_row_sum(const double* row, const reference::window& window,
+                                               const binary64_split& split) {
+  // Two chains each for the parts: the additions' latency, not their count, bounds a short row.
+  double high[2] = {0, 0}, low[2] = {0, 0};
+  for (std::int64_t i = window.begin; i < window.end; ++i) {
+    const double hi = (row[i] + split.c) - split.c;
+    high[i & 1] += hi;
+    low[i & 1] += row[i] - hi;
+  }
+  return {high[0] + high[1], low[0] + low[1]};
+}
+
 /// The parts' exact sum in units of 2^unit (the split's unit).
 [[nodiscard]] fast_int128 parts_in_units(const split_parts& parts, int unit);
 
@@ -70,9 +84,11 @@ struct binary64_split {
 [[nodiscard]] std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count);
 
 /// means[k] = mean_of_parts(parts[k], counts[k]) for each k, or a NaN where that declines (no
-/// mean of finite parts is one); one loop, so the divisions overlap. The spans are equally long.
+/// mean of finite parts is one), bit for bit on every level: eight at a time on AVX-512 lanes,
+/// else one loop (with the fused multiply-add from AVX2's level up), so the divisions overlap.
+/// The spans are equally long; tests pass each `ceiling` in turn (double_means.cc).
 void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
-                    std::span<double> means);
+                    std::span<double> means, simd_level ceiling = simd_level::avx512);
 
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).

@@ -165,17 +165,43 @@ TEST(FastBandedSums, BatchedMeansEqualTheSingleMeans) {
   divisors.push_back(1);
   parts.push_back({5.0, 0.0});  // 5 / 2: a tie, to even
   divisors.push_back(2);
-  std::vector<double> batched(parts.size());
-  detail::means_of_parts(parts, divisors, batched);
-  int declined = 0;
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    const std::optional<double> single = detail::mean_of_parts(parts[k], divisors[k]);
-    declined += single ? 0 : 1;
-    EXPECT_EQ(pattern(batched[k]),
-              pattern(single.value_or(std::numeric_limits<double>::quiet_NaN())))
-        << k;
+  // Exact means at, just beside, and a whole spacing past the midpoints between a quotient and
+  // its neighbours, of either sign: every branch of the decision (above, below, ties either
+  // way, declines past a spacing).
+  std::uniform_int_distribution<std::uint64_t> small_counts(1, 40);
+  for (int k = 0; k < 4000; ++k) {
+    const std::uint64_t n = small_counts(engine);
+    const double q = std::ldexp(
+        1.0 + std::ldexp(static_cast<double>(k % 64), -52) + std::abs(normal(engine)) * 0x1p-3,
+        scale(engine) % 50);
+    const double spacing = std::nextafter(q, 2 * q) - q;
+    const double offsets[] = {0.5, -0.5, 1.0, -1.0, 1.5, 0.25};
+    const double offset = offsets[k % 6] * spacing * static_cast<double>(n);
+    const double nudge = k % 5 == 0 ? std::ldexp(spacing, -60) * ((k % 2) * 2 - 1) : 0.0;
+    const double high = q * static_cast<double>(n);  // not always exact: the low part is
+    const double sign = k % 4 < 2 ? 1.0 : -1.0;      // what the mean is measured from
+    parts.push_back({sign * high, sign * (offset + nudge)});
+    divisors.push_back(n);
   }
-  EXPECT_GE(declined, 2);  // the zero and the huge quotient at least
+  for (const detail::simd_level level :
+       {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+    std::vector<double> batched(parts.size());
+    detail::means_of_parts(parts, divisors, batched, level);
+    int declined = 0, raised = 0, lowered = 0;  // against the plain rounded quotient
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const std::optional<double> single = detail::mean_of_parts(parts[k], divisors[k]);
+      const double plain = (parts[k].high + parts[k].low) / static_cast<double>(divisors[k]);
+      declined += single ? 0 : 1;
+      raised += single && *single > plain ? 1 : 0;
+      lowered += single && *single < plain ? 1 : 0;
+      ASSERT_EQ(pattern(batched[k]),
+                pattern(single.value_or(std::numeric_limits<double>::quiet_NaN())))
+          << "level " << static_cast<int>(level) << ", parts " << k;
+    }
+    EXPECT_GE(declined, 2);  // the zero and the huge quotient at least
+    EXPECT_GE(raised, 100);
+    EXPECT_GE(lowered, 100);
+  }
 }
 
 TEST(FastBandedSums, Binary64ScanAgreesOnEverySimdLevel) {

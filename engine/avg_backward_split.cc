@@ -1,0 +1,178 @@
+// split_cells_planes (avg_backward_split.h). A cell's exact gradient is sum_o g_o w_o / D with
+// integer weights w_o (a weight w counts as w addends of g_o, so the cell is a sum of W =
+// sum_o w_o values of the plane's range). On a split grid exact for W values, each gradient is
+// split once into high and low parts; each product of a part by a weight, and each sum of
+// those, is one of the grid's exact partial sums, so a cell is two exact doubles, rounded by
+// means_of_parts: eight divisions an instruction on AVX-512, across the cells of many planes
+// (a batch of one plane's few cells would stall on its own stores). What it declines goes
+// through the parts in fixed point.
+#include "engine/avg_backward_split.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include "engine/double_sums.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+// The largest total weight of one segment's windows along an axis.
+std::int64_t axis_weight(const std::vector<segment>& segments) {
+  std::int64_t largest = 0;
+  for (const segment& s : segments) {
+    std::int64_t total = 0;
+    for (std::int64_t w : s.weights) total += w;
+    largest = std::max(largest, total);
+  }
+  return largest;
+}
+
+// W: the most addends any cell sums, saturated at 2^62 (no grid is exact for that many).
+std::uint64_t largest_cell_weight(const cell_plan& plan) {
+  std::int64_t pair = 0;
+  for (const pair_cover& pc : plan.covers) pair = std::max(pair, pc.wa + pc.wb);
+  const fast_int128 weight =
+      fast_int128{axis_weight(plan.segments[0])} * axis_weight(plan.segments[1]) * pair;
+  return static_cast<std::uint64_t>(std::min<fast_int128>(weight, too_big));
+}
+
+class split_cells {
+ public:
+  split_cells(const geometry& g, const cell_plan& plan)
+      : g_(g), plan_(plan), weight_(largest_cell_weight(plan)) {
+    halves_.resize(static_cast<std::size_t>(g.out_plane));
+    const std::size_t capacity = std::max<std::size_t>(256, plan.covers.size());
+    parts_.resize(capacity);
+    denominators_.resize(capacity);
+    means_.resize(capacity);
+  }
+
+  // Whether the batch took the plane (else the caller computes it).
+  bool add_plane(const double* grads, double* plane) {
+    exponent_range range;
+    for (std::int64_t o = 0; o < g_.out_plane; ++o)
+      widen<binary64_traits>(range, std::bit_cast<std::uint64_t>(grads[o]));
+    const auto split = plane_split(range, weight_);
+    if (!split) return false;
+    for (std::size_t o = 0; o < halves_.size(); ++o) {
+      const double hi = (grads[o] + split->c) - split->c;
+      halves_[o] = {hi, grads[o] - hi};
+    }
+    for (const segment& s0 : plan_.segments[0]) {
+      for (const segment& s1 : plan_.segments[1]) {
+        if (filled_ + plan_.covers.size() > parts_.size()) flush();
+        add_block(s0, s1);
+        blocks_.push_back(
+            {plane, plane + (s0.begin * g_.in[1] + s1.begin) * g_.in[2], &s0, &s1, split->unit});
+      }
+    }
+    return true;
+  }
+
+  // Rounds the batch's cells and writes their blocks.
+  void flush() {
+    means_of_parts({parts_.data(), filled_}, {denominators_.data(), filled_},
+                   {means_.data(), filled_});
+    const std::size_t cells = plan_.covers.size();
+    for (std::size_t k = 0; k < blocks_.size(); ++k) {
+      const block& b = blocks_[k];
+      double* means = means_.data() + k * cells;
+      for (std::size_t at = k * cells; at < (k + 1) * cells; ++at) {
+        if (!std::isnan(means_[at])) continue;
+        means_[at] = binary64_traits::from_bits(round_fixed<binary64_traits>(
+            parts_in_units(parts_[at], b.unit), b.unit, denominators_[at]));
+      }
+      write_row(means, b.first_row);
+      copy_first_row(g_, *b.s0, *b.s1, b.plane, b.first_row);
+    }
+    blocks_.clear();
+    filled_ = 0;
+  }
+
+ private:
+  struct block {
+    double* plane;
+    double* first_row;
+    const segment* s0;
+    const segment* s1;
+    int unit;
+  };
+
+  // A block's first row from its cells' means: cell by cell when cells are long, else input
+  // by input from the cover index (a fill per cell of one to three inputs costs more).
+  void write_row(const double* means, double* row) const {
+    if (g_.in[2] >= 8 * static_cast<std::int64_t>(plan_.covers.size())) {
+      for (std::size_t k = 0; k < plan_.covers.size(); ++k)
+        std::fill(row + plan_.covers[k].begin, row + plan_.covers[k].end, means[k]);
+      return;
+    }
+    for (std::int64_t i = 0; i < g_.in[2]; ++i)
+      row[i] = means[plan_.cover_of[static_cast<std::size_t>(i)]];
+  }
+
+  // The parts and denominators of the cells of block (s0, s1), one per pair cover.
+  void add_block(const segment& s0, const segment& s1) {
+    const auto d01 = static_cast<std::uint64_t>(s0.denominator * s1.denominator);
+    if (s0.first == s0.last && s1.first == s1.last) {
+      // One output row over the block (1-D pooling, and blocks under one window per axis): its
+      // weights along axes 0 and 1 are 1 (a lone window's lcm is its own length).
+      const split_parts* row = halves_.data() + (s0.first * g_.out[1] + s1.first) * g_.out[2];
+      for (const pair_cover& pc : plan_.covers) {
+        const auto wa = static_cast<double>(pc.wa), wb = static_cast<double>(pc.wb);
+        parts_[filled_] = {row[pc.a].high * wa + row[pc.b].high * wb,
+                           row[pc.a].low * wa + row[pc.b].low * wb};
+        denominators_[filled_++] = d01 * static_cast<std::uint64_t>(pc.denominator);
+      }
+      return;
+    }
+    for (const pair_cover& pc : plan_.covers) {
+      const auto wa = static_cast<double>(pc.wa), wb = static_cast<double>(pc.wb);
+      double high = 0, low = 0;
+      for (std::int64_t o0 = s0.first; o0 <= s0.last; ++o0) {
+        const std::int64_t w0 = s0.weights[static_cast<std::size_t>(o0 - s0.first)];
+        for (std::int64_t o1 = s1.first; o1 <= s1.last; ++o1) {
+          const auto w =
+              static_cast<double>(w0 * s1.weights[static_cast<std::size_t>(o1 - s1.first)]);
+          const split_parts* row = halves_.data() + (o0 * g_.out[1] + o1) * g_.out[2];
+          const split_parts& a = row[pc.a];
+          const split_parts& b = row[pc.b];
+          high += (a.high * wa + b.high * wb) * w;
+          low += (a.low * wa + b.low * wb) * w;
+        }
+      }
+      parts_[filled_] = {high, low};
+      denominators_[filled_++] = d01 * static_cast<std::uint64_t>(pc.denominator);
+    }
+  }
+
+  const geometry& g_;
+  const cell_plan& plan_;
+  std::uint64_t weight_;
+  std::vector<split_parts> halves_, parts_;
+  std::vector<std::uint64_t> denominators_;
+  std::vector<double> means_;
+  std::vector<block> blocks_;
+  std::size_t filled_ = 0;
+};
+
+}  // namespace
+
+bool split_cells_fit(const cell_plan& plan) {
+  const std::int64_t largest = plan.bounds.denominator;
+  return !plan.covers.empty() && largest != 0 && largest < (std::int64_t{1} << 53);
+}
+
+void split_cells_planes(const geometry& g, const cell_plan& plan, const double* grad_output,
+                        double* grad_input, std::int64_t first, std::int64_t end,
+                        const std::function<void(std::int64_t)>& other_plane) {
+  split_cells batch(g, plan);
+  for (std::int64_t p = first; p < end; ++p) {
+    if (!batch.add_plane(grad_output + p * g.out_plane, grad_input + p * g.in_plane))
+      other_plane(p);
+  }
+  batch.flush();
+}
+
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,201 @@
+// Correctly rounded binary64 means of exact split sums (double_sums.h) in hardware doubles: a
+// division, its exact remainder by a fused multiply-add, and a comparison with half the spacing.
+// One scalar route (mean_lanes) and an AVX-512 batch of eight that computes the same decision
+// tree with masks, so the divisions of eight windows run in one instruction.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+#include "engine/double_sums.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+// x + y = sum + error exactly (Knuth's TwoSum; no overflow).
+struct two_sum {
+  double sum;
+  double error;
+};
+
+two_sum add_exactly(double x, double y) {
+  const double sum = x + y;
+  const double y_part = sum - x;
+  return {sum, (x - (sum - y_part)) + (y - y_part)};
+}
+
+// The sign of (t.sum + t.error) - bound for a double `bound`: |t.error| is at most half an ulp
+// of t.sum, so when t.sum != bound its side of the bound decides (the next double past the
+// bound is at least half an ulp of t.sum away), and at t.sum == bound the error does.
+int compare(const two_sum& t, double bound) {
+  const double side = t.sum != bound ? t.sum - bound : t.error;
+  return (side > 0) - (side < 0);
+}
+
+}  // namespace
+
+namespace {
+
+// mean_of_parts; the fused multiply-add is one instruction under the "fma" target, a libm call
+// otherwise.
+[[gnu::always_inline]] inline std::optional<double> mean_lanes(const split_parts& parts,
+                                                               std::uint64_t count) {
+  // S = s + e exactly; q = RN(s / n) and r = s - q n exactly (the remainder of a correctly
+  // rounded quotient is a double while nothing underflows), so S / n = q + (r + e) / n, and
+  // r + e = t + t' exactly. The answer is q, or the neighbour on the side where (r + e) / n
+  // passes half the spacing (ties to the even significand); past a whole spacing, or outside
+  // a safely normal range, the caller decides exactly. Negative means are mirrored.
+  const two_sum s = add_exactly(parts.high, parts.low);
+  const auto n = static_cast<double>(count);
+  const double signed_q = s.sum / n;
+  const bool negative = signed_q < 0;
+  const double q = negative ? -signed_q : signed_q;
+  if (!(q >= 0x1p-960 && q <= 0x1p960)) return std::nullopt;
+  two_sum t = add_exactly(__builtin_fma(-signed_q, n, s.sum), s.error);
+  if (negative) t = {-t.sum, -t.error};
+  const auto bits = std::bit_cast<std::uint64_t>(q);
+  const double above = std::bit_cast<double>(bits + 1), below = std::bit_cast<double>(bits - 1);
+  // n times the spacings (and their halves) are exact: n < 2^53 times powers of two.
+  const double up = (above - q) * n, down = (q - below) * n;
+  const double even_up = (bits & 1) == 0 ? q : above, even_down = (bits & 1) == 0 ? q : below;
+  double mean = q;
+  const int past_up = compare(t, up / 2), past_down = compare(t, -down / 2);
+  if (past_up > 0) {
+    if (compare(t, up) >= 0) return std::nullopt;
+    mean = above;
+  } else if (past_up == 0) {
+    mean = even_up;
+  } else if (past_down == 0) {
+    mean = even_down;
+  } else if (past_down < 0) {
+    if (compare(t, -down) <= 0) return std::nullopt;
+    mean = below;
+  }
+  return negative ? -mean : mean;
+}
+
+[[gnu::target("fma")]] std::optional<double> mean_fma(const split_parts& parts,
+                                                      std::uint64_t count) {
+  return mean_lanes(parts, count);
+}
+
+// The batch in one loop, mean_lanes inlined: independent divisions overlap.
+[[gnu::always_inline]] inline void means_loop(std::span<const split_parts> parts,
+                                              std::span<const std::uint64_t> counts,
+                                              std::span<double> means) {
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    means[k] = mean_lanes(parts[k], counts[k]).value_or(std::numeric_limits<double>::quiet_NaN());
+  }
+}
+
+[[gnu::target("fma")]] void means_fma(std::span<const split_parts> parts,
+                                      std::span<const std::uint64_t> counts,
+                                      std::span<double> means) {
+  means_loop(parts, counts, means);
+}
+
+// mean_lanes on eight windows: every branch of its decision tree becomes a mask, and a lane
+// that the scalar route would decline becomes a NaN. Bit for bit the scalar results (the same
+// operations, each correctly rounded, in the same order).
+struct eight_means {
+  __m512d sum, error, count;  // the TwoSum of the parts, and the divisors
+};
+
+[[gnu::target("avx512f,avx512dq,fma")]] inline __mmask8 side_mask(__m512d sum, __m512d error,
+                                                                  __m512d bound, int predicate) {
+  // compare(): the sign of sum - bound, or of the error where sum == bound.
+  const __mmask8 equal = _mm512_cmp_pd_mask(sum, bound, _CMP_EQ_OQ);
+  const __m512d side = _mm512_mask_mov_pd(_mm512_sub_pd(sum, bound), equal, error);
+  return _mm512_cmp_pd_mask(side, _mm512_setzero_pd(), predicate);
+}
+
+[[gnu::target("avx512f,avx512dq,fma")]] __m512d means_of_eight(const eight_means& in) {
+  const __m512d zero = _mm512_setzero_pd();
+  const __m512d sign = _mm512_set1_pd(-0.0);
+  const __m512d signed_q = _mm512_div_pd(in.sum, in.count);
+  const __mmask8 negative = _mm512_cmp_pd_mask(signed_q, zero, _CMP_LT_OQ);
+  const __m512d q = _mm512_andnot_pd(sign, signed_q);
+  const __mmask8 in_range = _mm512_cmp_pd_mask(q, _mm512_set1_pd(0x1p-960), _CMP_GE_OQ) &
+                            _mm512_cmp_pd_mask(q, _mm512_set1_pd(0x1p960), _CMP_LE_OQ);
+  // t = (s - q n) + e, exactly as a TwoSum; mirrored for negative quotients.
+  const __m512d remainder = _mm512_fnmadd_pd(signed_q, in.count, in.sum);
+  __m512d t_sum = _mm512_add_pd(remainder, in.error);
+  const __m512d y_part = _mm512_sub_pd(t_sum, remainder);
+  __m512d t_error = _mm512_add_pd(_mm512_sub_pd(remainder, _mm512_sub_pd(t_sum, y_part)),
+                                  _mm512_sub_pd(in.error, y_part));
+  t_sum = _mm512_mask_xor_pd(t_sum, negative, t_sum, sign);
+  t_error = _mm512_mask_xor_pd(t_error, negative, t_error, sign);
+  const __m512i bits = _mm512_castpd_si512(q);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m512d above = _mm512_castsi512_pd(_mm512_add_epi64(bits, one));
+  const __m512d below = _mm512_castsi512_pd(_mm512_sub_epi64(bits, one));
+  const __m512d up = _mm512_mul_pd(_mm512_sub_pd(above, q), in.count);
+  const __m512d down = _mm512_mul_pd(_mm512_sub_pd(q, below), in.count);
+  const __mmask8 odd = _mm512_test_epi64_mask(bits, one);
+  const __m512d half = _mm512_set1_pd(0.5);
+  const __m512d half_up = _mm512_mul_pd(up, half);
+  const __m512d minus_half_down = _mm512_xor_pd(_mm512_mul_pd(down, half), sign);
+  const __m512d minus_down = _mm512_xor_pd(down, sign);
+  const __mmask8 past_up = side_mask(t_sum, t_error, half_up, _CMP_GT_OQ);
+  const __mmask8 at_up = ~past_up & ~side_mask(t_sum, t_error, half_up, _CMP_LT_OQ);
+  const __mmask8 rest = ~past_up & ~at_up;
+  const __mmask8 at_down = rest & side_mask(t_sum, t_error, minus_half_down, _CMP_EQ_OQ);
+  const __mmask8 past_down =
+      rest & ~at_down & side_mask(t_sum, t_error, minus_half_down, _CMP_LT_OQ);
+  const __mmask8 whole_up = past_up & ~side_mask(t_sum, t_error, up, _CMP_LT_OQ);
+  const __mmask8 whole_down = past_down & ~side_mask(t_sum, t_error, minus_down, _CMP_GT_OQ);
+  __m512d mean = _mm512_mask_mov_pd(q, (past_up & ~whole_up) | (at_up & odd), above);
+  mean = _mm512_mask_mov_pd(mean, (past_down & ~whole_down) | (at_down & odd), below);
+  mean = _mm512_mask_xor_pd(mean, negative, mean, sign);
+  const __mmask8 declined = ~in_range | whole_up | whole_down;
+  return _mm512_mask_mov_pd(mean, declined,
+                            _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN()));
+}
+
+[[gnu::target("avx512f,avx512dq,fma")]] void means_avx512(std::span<const split_parts> parts,
+                                                          std::span<const std::uint64_t> counts,
+                                                          std::span<double> means) {
+  static_assert(sizeof(split_parts) == 2 * sizeof(double));
+  const __m512i evens = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m512i odds = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+  for (std::size_t k = 0; k < parts.size(); k += 8) {
+    // Eight {high, low} pairs as two registers of interleaved halves; the last group masked
+    // (its idle lanes read nothing and divide 0 by 1).
+    const std::size_t lanes = std::min<std::size_t>(8, parts.size() - k);
+    const auto live = static_cast<__mmask8>((1u << lanes) - 1);
+    const auto first_half = static_cast<__mmask8>(lanes >= 4 ? 0xFF : (1u << (2 * lanes)) - 1);
+    const auto second_half = static_cast<__mmask8>(lanes <= 4 ? 0 : (1u << (2 * (lanes - 4))) - 1);
+    const auto* pairs = reinterpret_cast<const double*>(parts.data() + k);
+    const __m512d first = _mm512_maskz_loadu_pd(first_half, pairs);
+    const __m512d second = _mm512_maskz_loadu_pd(second_half, pairs + 8);
+    const __m512d high = _mm512_permutex2var_pd(first, evens, second);
+    const __m512d low = _mm512_permutex2var_pd(first, odds, second);
+    const __m512d sum = _mm512_add_pd(high, low);
+    const __m512d y_part = _mm512_sub_pd(sum, high);
+    const __m512d error =
+        _mm512_add_pd(_mm512_sub_pd(high, _mm512_sub_pd(sum, y_part)), _mm512_sub_pd(low, y_part));
+    const __m512i counts_in =
+        _mm512_mask_loadu_epi64(_mm512_set1_epi64(1), live, counts.data() + k);
+    _mm512_mask_storeu_pd(means.data() + k, live,
+                          means_of_eight({sum, error, _mm512_cvtepu64_pd(counts_in)}));
+  }
+}
+
+}  // namespace
+
+std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count) {
+  return cpu_has_fma() ? mean_fma(parts, count) : mean_lanes(parts, count);
+}
+
+void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+                    std::span<double> means, simd_level ceiling) {
+  POOLPROOF_CHECK(counts.size() == parts.size() && means.size() == parts.size());
+  if (usable_simd_level(ceiling) == simd_level::avx512) return means_avx512(parts, counts, means);
+  if (cpu_has_fma() && ceiling != simd_level::baseline) return means_fma(parts, counts, means);
+  means_loop(parts, counts, means);
+}
+
+}  // namespace poolproof::engine::detail
