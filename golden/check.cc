@@ -8,7 +8,10 @@
 #include <functional>
 #include <numeric>
 
+#include "golden/check_parts.h"
+
 namespace poolproof::golden {
+
 namespace {
 
 std::string shape_text(std::span<const std::int64_t> shape) {
@@ -18,9 +21,13 @@ std::string shape_text(std::span<const std::int64_t> shape) {
   return text + "]";
 }
 
-npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
-                    std::string_view role_name, npy_element element,
-                    std::span<const std::int64_t> shape) {
+}  // namespace
+
+namespace detail {
+
+role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,
+                         std::string_view role_name, npy_element element,
+                         std::span<const std::int64_t> shape) {
   const auto file = entry.files.find(std::string(role_name));
   if (file == entry.files.end()) {
     throw common::input_error("golden case '" + entry.name + "' has no " + std::string(role_name) +
@@ -29,17 +36,30 @@ npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
   // At most what the manifest's shape needs is read (its shape is bounded when parsed).
   const std::int64_t count =
       std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
-  const std::vector<std::byte> bytes =
-      read_suite_file(dir, file->second, npy_max_file_bytes(element, count));
-  npy_array array = parse_npy(bytes, file->second.path);
-  if (array.element != element || !std::ranges::equal(array.shape, shape)) {
+  role_file result{read_suite_file(dir, file->second, npy_max_file_bytes(element, count)), {}};
+  const npy_payload parsed = parse_npy_header(result.bytes, file->second.path);
+  if (parsed.layout.element != element || !std::ranges::equal(parsed.layout.shape, shape)) {
     throw common::input_error("golden file '" + file->second.path + "' holds " +
-                              std::string(npy_descr(array.element)) + " " +
-                              shape_text(array.shape) + ", the case needs " +
+                              std::string(npy_descr(parsed.layout.element)) + " " +
+                              shape_text(parsed.layout.shape) + ", the case needs " +
                               std::string(npy_descr(element)) + " " + shape_text(shape));
   }
-  return array;
+  result.payload_offset = static_cast<std::size_t>(parsed.payload.data() - result.bytes.data());
+  return result;
 }
+
+npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
+                    std::string_view role_name, npy_element element,
+                    std::span<const std::int64_t> shape) {
+  const role_file file = read_role_file(dir, entry, role_name, element, shape);
+  return parse_npy(file.bytes, role_name);
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::read_role;
 
 reference::exact_tensor decoded(reference::float_format format, const npy_array& array) {
   reference::exact_tensor tensor{array.shape, {}};

@@ -5,6 +5,10 @@
 #include <poolproof/golden/npy.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "golden/avg_check.h"
 
 namespace poolproof::golden {
 namespace {
@@ -104,15 +108,33 @@ bool selected(const golden_case& entry, const suite_selection& selection) {
 
 // One case against its candidate files: checked, malformed (the reason is the message), or
 // missing; then matched against the expected failures.
+// Forward avg cases below binary64 take the check that decides most elements in doubles
+// (avg_check.h: the same report); the others load the whole exact expectation.
+std::function<case_report(const candidate_result&)> case_checker(
+    const std::filesystem::path& golden_dir, const golden_case& entry,
+    const check_options& options) {
+  if (detail::fast_avg_checkable(entry, options)) {
+    auto golden =
+        std::make_shared<const detail::avg_case>(detail::load_avg_case(golden_dir, entry));
+    return [golden, options](const candidate_result& candidate) {
+      return detail::check_avg_case(*golden, candidate, options);
+    };
+  }
+  auto golden = std::make_shared<const loaded_case>(load_case(golden_dir, entry));
+  return [golden, options](const candidate_result& candidate) {
+    return check_result(*golden, candidate, options);
+  };
+}
+
 case_report check_one(const std::filesystem::path& golden_dir,
                       const std::filesystem::path& candidate_dir, const golden_case& entry,
                       const check_options& options, const suite_policy& policy) {
-  const loaded_case golden = load_case(golden_dir, entry);
+  const auto check = case_checker(golden_dir, entry, options);
   case_report c;
   try {
     const std::optional<candidate_result> candidate = read_candidate(candidate_dir, entry);
     if (candidate) {
-      c = check_result(golden, *candidate, options);
+      c = check(*candidate);
     } else {
       c.status = policy.skip_missing ? case_status::skipped : case_status::missing;
       c.message = "missing candidate file(s): " +

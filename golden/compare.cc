@@ -5,15 +5,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "golden/check_parts.h"
+
 namespace poolproof::golden {
 namespace {
-
-struct outcome {
-  bool passed = true;
-  bool off_rounded = false;  // the value is not the correctly rounded one (or the index differs)
-  double rank = 0;           // for choosing the element to report only, never for the verdict
-  element_report report;
-};
 
 double as_double(const reference::rational& x) { return x.convert_to<double>(); }
 
@@ -23,46 +18,69 @@ bool both_zero(const reference::extended_rational& a, const reference::extended_
 
 // Candidate value against the expected element: bits (exact ops, --strict, non-finite values) or
 // the element's bound.
-bool value_passes(const loaded_case& g, std::size_t k, std::uint64_t bits,
-                  const element_bound& bound, const check_options& options) {
-  const reference::extended_rational& exact = g.expected.elements[k].value;
-  const reference::extended_rational candidate = decode(g.problem.dtype, bits);
-  if (exact.is_nan() || candidate.is_nan()) return exact.is_nan() && candidate.is_nan();
-  const bool max_forward = describe(g.problem.op).exact_result();
-  if (options.strict || max_forward || !exact.is_finite()) {
-    const reference::extended_rational rounded = decode(g.problem.dtype, g.expected_bits[k]);
+bool value_passes(const detail::expected_element& e, std::uint64_t bits,
+                  const check_options& options) {
+  const reference::extended_rational candidate = decode(e.format, bits);
+  if (e.exact.is_nan() || candidate.is_nan()) return e.exact.is_nan() && candidate.is_nan();
+  const bool max_forward = describe(e.op).exact_result();
+  if (options.strict || max_forward || !e.exact.is_finite()) {
+    const reference::extended_rational rounded = decode(e.format, e.rounded_bits);
     if (max_forward && options.ties == tie_rule::any && both_zero(candidate, rounded)) return true;
-    return bits == g.expected_bits[k];
+    return bits == e.rounded_bits;
   }
-  if (!candidate.is_finite()) return bound.overflow_possible;
-  return bound.bound && abs(candidate.value - exact.value) <= *bound.bound;
+  if (!candidate.is_finite()) return e.bound.overflow_possible;
+  return e.bound.bound && abs(candidate.value - e.exact.value) <= *e.bound.bound;
 }
 
-outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
-                      const element_bound& bound, const check_options& options) {
-  const reference::float_format format = g.problem.dtype;
-  const reference::extended_rational& exact = g.expected.elements[k].value;
+}  // namespace
+
+namespace detail {
+
+element_outcome value_outcome(std::int64_t k, const expected_element& e, std::uint64_t bits,
+                              const check_options& options) {
+  const reference::float_format format = e.format;
   const reference::extended_rational candidate = decode(format, bits);
-  const reference::extended_rational rounded = decode(format, g.expected_bits[k]);
-  outcome o;
-  o.passed = value_passes(g, k, bits, bound, options);
+  const reference::extended_rational rounded = decode(format, e.rounded_bits);
+  element_outcome o;
+  o.passed = value_passes(e, bits, options);
   o.off_rounded = !(candidate == rounded || (candidate.is_nan() && rounded.is_nan()));
   element_report& r = o.report;
-  r = {static_cast<std::int64_t>(k), "value",      to_string(candidate), to_string(exact),
-       to_string(rounded),           std::nullopt, std::nullopt,         std::nullopt};
+  r = {k,
+       "value",
+       to_string(candidate),
+       to_string(e.exact),
+       to_string(rounded),
+       std::nullopt,
+       std::nullopt,
+       std::nullopt};
   if (candidate == rounded || (candidate.is_nan() && rounded.is_nan())) r.error_ulps = 0;
   if (candidate.is_finite() && rounded.is_finite()) {
-    const reference::rational ulp = ulp_at(format, g.expected_bits[k]);
+    const reference::rational ulp = ulp_at(format, e.rounded_bits);
     r.error_ulps = as_double(abs(candidate.value - rounded.value) / ulp);
-    if (bound.bound && exact.is_finite() && !options.strict && !bound.bound->is_zero()) {
-      r.bound_ulps = as_double(*bound.bound / ulp);
-      r.bound_used = as_double(abs(candidate.value - exact.value) / *bound.bound);
+    const auto& bound = e.bound.bound;
+    if (bound && e.exact.is_finite() && !options.strict && !bound->is_zero()) {
+      r.bound_ulps = as_double(*bound / ulp);
+      r.bound_used = as_double(abs(candidate.value - e.exact.value) / *bound);
     }
   }
   const double infinite = std::numeric_limits<double>::infinity();
   o.rank =
       o.passed ? r.bound_used.value_or(r.error_ulps.value_or(0)) : r.error_ulps.value_or(infinite);
   return o;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::element_outcome;
+
+element_outcome value_outcome(const loaded_case& g, std::size_t k, std::uint64_t bits,
+                              const element_bound& bound, const check_options& options) {
+  return detail::value_outcome(
+      static_cast<std::int64_t>(k),
+      {g.problem.dtype, g.problem.op, g.expected.elements[k].value, g.expected_bits[k], bound},
+      bits, options);
 }
 
 // Whether input position `index` of output k's window holds a maximal element.
@@ -87,10 +105,10 @@ bool is_maximal_index(const loaded_case& g, std::size_t k, std::int64_t index) {
   return !x.is_nan() && !greater(x, best) && !greater(best, x);
 }
 
-outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
-                      const check_options& options) {
+element_outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
+                              const check_options& options) {
   const std::int64_t expected = g.expected.indices[k];
-  outcome o;
+  element_outcome o;
   o.passed = index == expected || (options.ties == tie_rule::any && is_maximal_index(g, k, index));
   o.off_rounded = index != expected;
   o.report = {
@@ -100,29 +118,34 @@ outcome index_outcome(const loaded_case& g, std::size_t k, std::int64_t index,
   return o;
 }
 
-void require_shape(const loaded_case& g, const candidate_result& result) {
-  const auto fail = [&](const std::string& why) {
-    throw common::input_error("candidate for golden case '" + g.entry.name + "': " + why);
-  };
-  if (result.shape != g.expected.shape) fail("wrong shape");
-  if (result.bits.size() != g.expected_bits.size())
-    fail(std::to_string(result.bits.size()) + " values for " +
-         std::to_string(g.expected_bits.size()) + " elements");
-  const int width = reference::layout_of(g.problem.dtype).width();
-  for (std::uint64_t bits : result.bits)
-    if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
-  if (describe(g.problem.op).returns_indices() && result.indices.size() != result.bits.size())
-    fail(std::to_string(result.indices.size()) + " indices for " +
-         std::to_string(result.bits.size()) + " outputs");
-}
-
 std::optional<double> larger(const std::optional<double>& a, const std::optional<double>& b) {
   if (!a || !b) return a ? a : b;
   return std::max(*a, *b);
 }
 
+}  // namespace
+
+namespace detail {
+
+void require_shape(const golden_case& entry, std::span<const std::int64_t> shape,
+                   std::size_t elements, const candidate_result& result) {
+  const auto fail = [&](const std::string& why) {
+    throw common::input_error("candidate for golden case '" + entry.name + "': " + why);
+  };
+  if (!std::ranges::equal(result.shape, shape)) fail("wrong shape");
+  if (result.bits.size() != elements)
+    fail(std::to_string(result.bits.size()) + " values for " + std::to_string(elements) +
+         " elements");
+  const int width = reference::layout_of(entry.dtype).width();
+  for (std::uint64_t bits : result.bits)
+    if (width < 64 && (bits >> width) != 0) fail("a value has more bits than the dtype");
+  if (describe(entry.op).returns_indices() && result.indices.size() != result.bits.size())
+    fail(std::to_string(result.indices.size()) + " indices for " +
+         std::to_string(result.bits.size()) + " outputs");
+}
+
 // Failing beats passing; then the larger rank; the first such element wins ties.
-void consider(case_report& report, const outcome& o, double& best_rank) {
+void consider(case_report& report, const element_outcome& o, double& best_rank) {
   if (!o.passed) ++report.failed_elements;
   if (o.report.what == "value") {
     report.off_rounded += o.off_rounded ? 1 : 0;
@@ -143,11 +166,12 @@ void consider(case_report& report, const outcome& o, double& best_rank) {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 case_report check_result(const loaded_case& golden, const candidate_result& result,
                          const check_options& options) {
-  require_shape(golden, result);
+  using detail::consider;
+  detail::require_shape(golden.entry, golden.expected.shape, golden.expected_bits.size(), result);
   case_report report;
   report.name = golden.entry.name;
   report.passed = true;

@@ -34,8 +34,10 @@ std::optional<reference::integer> decimal(std::string_view digits) {
   return value;
 }
 
-reference::extended_rational parse_value(std::string_view text, std::size_t index,
-                                         std::string_view name) {
+}  // namespace
+
+reference::extended_rational parse_exact_value(std::string_view text, std::size_t index,
+                                               std::string_view name) {
   if (text == "nan") return reference::extended_rational::not_a_number();
   if (text == "inf") return reference::extended_rational::infinity(false);
   if (text == "-inf") return reference::extended_rational::infinity(true);
@@ -61,8 +63,6 @@ reference::extended_rational parse_value(std::string_view text, std::size_t inde
   return reference::extended_rational::finite(negative ? reference::rational(-value) : value);
 }
 
-}  // namespace
-
 std::string serialize_exact_values(const std::vector<reference::extended_rational>& values) {
   json array = json::array();
   for (const reference::extended_rational& value : values) array.push_back(to_string(value));
@@ -76,7 +76,7 @@ std::vector<reference::extended_rational> parse_exact_values(std::string_view js
   detail::for_each_json_string(
       json_text, max_count,
       [&](std::size_t index, const std::string& text) {
-        values.push_back(parse_value(text, index, name));
+        values.push_back(parse_exact_value(text, index, name));
       },
       [&](const std::string& reason) { fail(name, reason); });
   return values;

@@ -175,6 +175,27 @@ forward_element window_max(const pattern_reader& reader, reference::float_format
 
 }  // namespace
 
+forward_element expect_forward_element(const pooling_problem& problem,
+                                       std::span<const std::uint64_t> plane_bits, std::int64_t k) {
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
+  const std::int64_t out_plane = reference::element_count(problem.output_size);
+  POOLPROOF_CHECK(k >= 0 && k < layout.planes * out_plane);
+  POOLPROOF_CHECK(plane_bits.size() == static_cast<std::size_t>(layout.plane_size()));
+  std::vector<std::int64_t> out_index(problem.output_size.size());
+  std::int64_t rest = k % out_plane;
+  for (std::size_t axis = out_index.size(); axis-- > 0;) {
+    out_index[axis] = rest % problem.output_size[axis];
+    rest /= problem.output_size[axis];
+  }
+  const std::vector<std::int64_t> members = reference::box_flat_indices(
+      reference::adaptive_box(layout.spatial, problem.output_size, out_index), layout.spatial);
+  const pattern_reader reader(problem.dtype);
+  if (describe(problem.op).avg())
+    return {window_mean(reader, problem.dtype, plane_bits, members), -1};
+  return window_max(reader, problem.dtype, plane_bits, members);
+}
+
 expectation expect_forward(const pooling_problem& problem,
                            std::span<const std::uint64_t> input_bits) {
   const op_description op = describe(problem.op);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -46,6 +48,35 @@ std::uint64_t read_le(std::span<const std::byte> bytes) {
     word = (word << 8) | std::to_integer<std::uint64_t>(bytes[i]);
   }
   return word;
+}
+
+// Little-endian words of `width` bytes into `words` (a copy per element where the machine is
+// little-endian: millions of elements in a user-shape case).
+template <typename Word>
+void read_words(std::span<const std::byte> payload, std::span<std::uint64_t> words) {
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    Word word;
+    std::memcpy(&word, payload.data() + i * sizeof(Word), sizeof(Word));
+    words[i] = word;
+  }
+}
+
+void read_payload(std::span<const std::byte> payload, std::size_t width,
+                  std::span<std::uint64_t> words) {
+  if constexpr (std::endian::native == std::endian::little) {
+    switch (width) {
+      case 2:
+        return read_words<std::uint16_t>(payload, words);
+      case 4:
+        return read_words<std::uint32_t>(payload, words);
+      case 8:
+        return read_words<std::uint64_t>(payload, words);
+      default:
+        break;
+    }
+  }
+  for (std::size_t i = 0; i < words.size(); ++i)
+    words[i] = read_le(payload.subspan(i * width, width));
 }
 
 /// The three values of a header dict, filled in as the keys appear.
@@ -269,13 +300,13 @@ npy_element npy_element_for(reference::float_format format) {
   return *element;
 }
 
-npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
-                    const npy_limits& limits) {
+npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
+                             const npy_limits& limits) {
   const std::string_view text = header_text(bytes, name, limits);
   const npy_header header = header_parser(text, name).parse();
-  npy_array array{*header.element, *header.shape, {}};
-  const auto count = static_cast<std::size_t>(element_count(array.shape, name, limits));
-  const std::size_t width = element_bytes(array.element);
+  npy_payload result{{*header.element, *header.shape, {}}, {}};
+  const auto count = static_cast<std::size_t>(element_count(result.layout.shape, name, limits));
+  const std::size_t width = element_bytes(result.layout.element);
   const std::size_t offset =
       static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(bytes.data())) +
       text.size();
@@ -287,11 +318,18 @@ npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
   if (payload > count * width) {
     fail(name, std::to_string(payload - count * width) + " extra bytes after the payload");
   }
-  array.words.resize(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    array.words[i] = read_le(bytes.subspan(offset + i * width, width));
-  }
-  return array;
+  result.payload = bytes.subspan(offset);
+  return result;
+}
+
+npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
+                    const npy_limits& limits) {
+  npy_payload parsed = parse_npy_header(bytes, name, limits);
+  // The payload is exactly the shape's elements (parse_npy_header checked).
+  const std::size_t width = element_bytes(parsed.layout.element);
+  parsed.layout.words.resize(parsed.payload.size() / width);
+  read_payload(parsed.payload, width, parsed.layout.words);
+  return std::move(parsed.layout);
 }
 
 void require_npy_layout(const npy_array& array, npy_element element,

@@ -24,6 +24,12 @@ namespace poolproof::golden {
     std::string_view json_text, std::string_view name,
     std::size_t max_count = std::numeric_limits<std::size_t>::max());
 
+/// One element's text of that format (`index` and `name` for the message), as parse_exact_values
+/// reads it.
+[[nodiscard]] reference::extended_rational parse_exact_value(std::string_view text,
+                                                             std::size_t index,
+                                                             std::string_view name);
+
 /// The most bytes one element's exact value may take in an exact values file: a legitimate one
 /// (a mean or gradient of binary64 values, windows of up to 2^62 per axis) takes under 1500.
 inline constexpr std::size_t max_exact_value_bytes = 8192;

@@ -101,4 +101,11 @@ struct expectation {
 [[nodiscard]] expectation expect_forward(const pooling_problem& problem,
                                          std::span<const std::uint64_t> input_bits);
 
+/// Output k (flat, C order) of expect_forward alone, from the bit patterns of the input plane it
+/// reads (plane k / the output plane's size): its accumulation and, for max, its argmax (-1 for
+/// avg); bound_of gives its bound. Memory O(its window).
+[[nodiscard]] forward_element expect_forward_element(const pooling_problem& problem,
+                                                     std::span<const std::uint64_t> plane_bits,
+                                                     std::int64_t k);
+
 }  // namespace poolproof::golden

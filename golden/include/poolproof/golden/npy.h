@@ -48,6 +48,17 @@ struct npy_limits {
 [[nodiscard]] npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,
                                   const npy_limits& limits = {});
 
+/// A whole .npy file's header, validated as parse_npy validates it (layout.words left empty),
+/// and its payload: the shape's elements, little-endian, C order (a view into `bytes`).
+struct npy_payload {
+  npy_array layout;
+  std::span<const std::byte> payload;
+};
+
+/// parse_npy without decoding the payload into words (for arrays of millions of elements).
+[[nodiscard]] npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
+                                           const npy_limits& limits = {});
+
 /// Reads and parses `path` (refusing files larger than the limits allow before reading them).
 [[nodiscard]] npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits = {});
 

@@ -1,0 +1,438 @@
+// check_avg_case (golden/avg_check.h). An element passes when |c - S/L| <= B (tolerance.cc's
+// avg_forward_bound), i.e. |c L - S| <= B L. For a window whose double sums are exact (every
+// value a multiple of 2^least, every partial sum below 2^(least + 53)), S and the sum of
+// magnitudes A are exact doubles, c L - S is rounded once by a fused multiply-add, and B L is a
+// few products of exact values and rounded gammas: both sides within a relative 2^-48 of the
+// truth, so a side that wins by a relative 2^-40 wins in exact arithmetic too. Elements off
+// the correctly rounded value, non-finite ones and near-ties go to the exact path, as does any
+// element whose share of its bound may be the case's largest (the report names it), so the
+// report is check_result's.
+#include "golden/avg_check.h"
+
+#include <poolproof/common/error.h>
+#include <poolproof/common/wide_int.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/golden/exact_values.h>
+#include <poolproof/golden/expectation.h>
+#include <poolproof/golden/npy.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "golden/check_parts.h"
+#include "golden/json_limits.h"
+
+namespace poolproof::golden::detail {
+namespace {
+
+// A finite value with the exponents of its lowest and one past its highest set bit (zeros:
+// none, so they never narrow the window's range); a special's value is not finite.
+struct value_bits {
+  double value = 0;
+  int least = std::numeric_limits<int>::max();
+  int top = std::numeric_limits<int>::min();
+};
+
+value_bits describe_bits(const reference::format_layout& layout, std::uint64_t bits) {
+  const std::uint64_t ones = (std::uint64_t{1} << layout.exponent_bits) - 1;
+  const std::uint64_t field = (bits >> layout.fraction_bits) & ones;
+  const std::uint64_t fraction = bits & ((std::uint64_t{1} << layout.fraction_bits) - 1);
+  const bool negative = ((bits >> (layout.width() - 1)) & 1) != 0;
+  value_bits v;
+  if (field == ones) {
+    v.value = fraction != 0 ? std::numeric_limits<double>::quiet_NaN()
+                            : std::numeric_limits<double>::infinity();
+  } else if (field != 0 || fraction != 0) {
+    const std::uint64_t significand =
+        fraction | (field != 0 ? std::uint64_t{1} << layout.fraction_bits : 0);
+    const int exponent =
+        static_cast<int>(field != 0 ? field : 1) - layout.bias() - layout.fraction_bits;
+    v.value = std::ldexp(static_cast<double>(significand), exponent);
+    v.least = exponent + std::countr_zero(significand);
+    v.top = exponent + static_cast<int>(std::bit_width(significand));
+  }
+  v.value = negative ? -v.value : v.value;
+  return v;
+}
+
+// describe_bits of a binary32 pattern without an ldexp: the float itself is the value.
+value_bits describe_binary32(std::uint32_t bits) {
+  value_bits v;
+  v.value = static_cast<double>(std::bit_cast<float>(bits));
+  const std::uint32_t field = (bits >> 23) & 0xFFu;
+  const std::uint32_t significand = (bits & 0x7FFFFFu) | (field != 0 ? 0x800000u : 0);
+  if (field == 0xFFu || significand == 0) return v;
+  const int exponent = static_cast<int>(field != 0 ? field : 1) - 150;
+  v.least = exponent + std::countr_zero(significand);
+  v.top = exponent + static_cast<int>(std::bit_width(significand));
+  return v;
+}
+
+// Every pattern's value_bits, made once per case (a lookup per input instead of an ldexp).
+class pattern_table {
+ public:
+  explicit pattern_table(reference::float_format format) : layout_(reference::layout_of(format)) {
+    if (layout_.width() == 16) {
+      table_.resize(std::size_t{1} << 16);
+      for (std::size_t bits = 0; bits < table_.size(); ++bits)
+        table_[bits] = describe_bits(layout_, bits);
+    }
+  }
+  [[nodiscard]] value_bits operator()(std::uint64_t bits) const {
+    return table_.empty() ? describe_binary32(static_cast<std::uint32_t>(bits)) : table_[bits];
+  }
+
+ private:
+  reference::format_layout layout_;
+  std::vector<value_bits> table_;
+};
+
+// The format's tolerance constants in doubles (tolerance.cc's format_constants).
+struct double_constants {
+  int precision = 0;
+  int min_exponent = 0;
+  double unit_roundoff = 0;
+  double underflow_half = 0;
+  double overflow = 0;
+};
+
+double_constants constants_in_doubles(reference::float_format format) {
+  const reference::format_layout layout = reference::layout_of(format);
+  double_constants c;
+  c.precision = layout.fraction_bits + 1;
+  c.min_exponent = 1 - layout.bias();
+  c.unit_roundoff = std::ldexp(1.0, -c.precision);
+  c.underflow_half = std::ldexp(1.0, c.min_exponent - c.precision);
+  c.overflow = std::ldexp(2 - c.unit_roundoff, layout.bias());
+  return c;
+}
+
+// gamma(k) rounded once (k u and 1 - k u are exact), or nullopt where tolerance.cc's is.
+std::optional<double> gamma_in_doubles(std::int64_t k, double unit_roundoff) {
+  const double ku = static_cast<double>(k) * unit_roundoff;
+  if (ku >= 1) return std::nullopt;
+  return ku / (1 - ku);
+}
+
+constexpr double margin = 0x1p-40;
+
+std::uint64_t pattern_of(std::uint16_t x) { return x; }
+std::uint64_t pattern_of(float x) { return std::bit_cast<std::uint32_t>(x); }
+
+// L times avg_forward_bound of a window with exact double sums, within a relative 2^-48; or
+// nullopt where that bound is absent (then the exact path decides).
+std::optional<double> scaled_bound(const double_constants& c, int spatial_dims,
+                                   const window_sums& w) {
+  const std::int64_t length = w.count;
+  const std::int64_t r = std::max(2, spatial_dims);
+  const bool exact_sum = w.sum_abs == 0 || (w.sum_abs <= std::ldexp(1.0, w.least + c.precision) &&
+                                            w.sum_abs < c.overflow);
+  const auto g_sum =
+      exact_sum ? std::optional<double>(0) : gamma_in_doubles(length - 1 + r, c.unit_roundoff);
+  const auto g_div = gamma_in_doubles(r, c.unit_roundoff);
+  const auto g_growth = gamma_in_doubles(exact_sum ? r : length + r, c.unit_roundoff);
+  if (!g_sum || !g_div || !g_growth) return std::nullopt;
+  const auto l = static_cast<double>(length);
+  double bound = *g_sum * w.sum_abs + *g_div * std::abs(w.sum) +
+                 l * (static_cast<double>(r) * c.underflow_half * (1 + *g_div));
+  // 1 / length below the normal range: length > 2^-min_exponent.
+  if (length > (std::int64_t{1} << -c.min_exponent))
+    bound += l * ((1 + *g_growth) * w.sum_abs * c.underflow_half);
+  return bound;
+}
+
+// The correctly rounded means of the case's input, by the fast engine, as bit patterns.
+template <typename T>
+std::vector<std::uint64_t> engine_means(const pooling_problem& problem, std::span<const T> input,
+                                        std::size_t count) {
+  std::vector<T> output(count);
+  engine::adaptive_avg_pool<T>(problem.dtype, problem.input.shape, input, problem.output_size,
+                               output, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::uint64_t> bits(count);
+  for (std::size_t k = 0; k < count; ++k) bits[k] = pattern_of(output[k]);
+  return bits;
+}
+
+// A role's payload as a vector of T (little-endian host: one copy).
+template <typename T>
+std::vector<T> payload_as(const role_file& file) {
+  static_assert(std::endian::native == std::endian::little);
+  std::vector<T> values(file.payload().size() / sizeof(T));
+  std::memcpy(values.data(), file.payload().data(), values.size() * sizeof(T));
+  return values;
+}
+
+// The exact mean sum / length in exact_values' text ("7/2", "-3", "0") when its numerator and
+// denominator fit 127 bits; nullopt otherwise. Precondition: sum finite, length >= 1.
+std::optional<std::string> mean_text(double sum, std::int64_t length) {
+  if (sum == 0) return "0";
+  int exponent = 0;
+  const double fraction = std::frexp(std::abs(sum), &exponent);
+  auto m = static_cast<std::uint64_t>(std::ldexp(fraction, 53));  // |sum| = m 2^(exponent - 53)
+  const int zeros = std::countr_zero(m);
+  m >>= zeros;
+  exponent += zeros - 53;
+  auto l = static_cast<std::uint64_t>(length);
+  const int twos = std::countr_zero(l);
+  l >>= twos;
+  const std::uint64_t common = std::gcd(m, l);  // both odd
+  m /= common;
+  l /= common;
+  const int shift = exponent - twos;  // the mean is m 2^shift / l
+  const int width = static_cast<int>(std::bit_width(shift >= 0 ? m : l));
+  if (width + std::abs(shift) > 127) return std::nullopt;
+  const common::uint128 numerator = shift >= 0 ? static_cast<common::uint128>(m) << shift : m;
+  const common::uint128 denominator = shift >= 0 ? l : static_cast<common::uint128>(l) << -shift;
+  const auto decimal = [](common::uint128 x) {
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(x % 10)));
+      x /= 10;
+    } while (x != 0);
+    return digits;
+  };
+  std::string text = (sum < 0 ? "-" : "") + decimal(numerator);
+  if (denominator != 1) text += "/" + decimal(denominator);
+  return text;
+}
+
+}  // namespace
+
+bool window_sums::exact() const {
+  if (!std::isfinite(sum) || !std::isfinite(sum_abs)) return false;
+  return top < least ||
+         top - least + static_cast<int>(std::bit_width(static_cast<std::uint64_t>(count))) <= 53;
+}
+
+bool fast_avg_checkable(const golden_case& entry, const check_options& options) {
+  const op_description op = describe(entry.op);
+  return op.avg() && !op.backward() && entry.dtype != reference::float_format::binary64 &&
+         !options.strict && options.accumulation == accumulator::any;
+}
+
+namespace {
+
+// Each output window of a plane as the flat offsets of its rows (the last axis is contiguous)
+// and the rows' length; shared by every plane.
+struct window_rows {
+  std::vector<std::int64_t> starts;
+  std::int64_t length = 0;
+};
+
+std::vector<window_rows> rows_of_windows(std::span<const std::int64_t> spatial,
+                                         std::span<const std::int64_t> output_size) {
+  std::vector<window_rows> windows;
+  reference::for_each_multi_index(
+      output_size, [&](std::span<const std::int64_t> index, std::int64_t) {
+        const reference::window_box box = reference::adaptive_box(spatial, output_size, index);
+        window_rows rows{{box.back().begin}, box.back().length()};
+        std::int64_t stride = spatial.back();
+        for (std::size_t axis = box.size() - 1; axis-- > 0;) {
+          std::vector<std::int64_t> next;
+          for (std::int64_t i = box[axis].begin; i < box[axis].end; ++i)
+            for (std::int64_t start : rows.starts) next.push_back(start + i * stride);
+          rows.starts = std::move(next);
+          stride *= spatial[axis];
+        }
+        std::ranges::sort(rows.starts);  // row-major order, for the caches
+        windows.push_back(std::move(rows));
+      });
+  return windows;
+}
+
+// One row's values into the window's sums: four chains of additions (the sums are exact in any
+// order when the window's range allows, and otherwise discarded).
+template <typename T>
+void add_row(const pattern_table& table, const T* row, std::int64_t length, window_sums& w) {
+  std::array<double, 4> sum{}, sum_abs{};
+  for (std::int64_t i = 0; i < length; ++i) {
+    const value_bits v = table(pattern_of(row[i]));
+    sum[static_cast<std::size_t>(i & 3)] += v.value;
+    sum_abs[static_cast<std::size_t>(i & 3)] += std::abs(v.value);
+    w.least = std::min(w.least, v.least);
+    w.top = std::max(w.top, v.top);
+  }
+  w.sum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  w.sum_abs += (sum_abs[0] + sum_abs[1]) + (sum_abs[2] + sum_abs[3]);
+}
+
+// Every output's window sums, plane by plane.
+template <typename T>
+std::vector<window_sums> all_window_sums(const avg_case& g, std::span<const T> input,
+                                         const pattern_table& table) {
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      g.problem.input.shape, static_cast<std::size_t>(g.problem.spatial_dims));
+  const std::vector<window_rows> windows = rows_of_windows(layout.spatial, g.problem.output_size);
+  std::vector<window_sums> sums;
+  sums.reserve(static_cast<std::size_t>(layout.planes) * windows.size());
+  const auto plane_size = static_cast<std::size_t>(layout.plane_size());
+  for (std::int64_t p = 0; p < layout.planes; ++p) {
+    const T* plane = input.data() + static_cast<std::size_t>(p) * plane_size;
+    for (const window_rows& rows : windows) {
+      window_sums w;
+      w.count = rows.length * static_cast<std::int64_t>(rows.starts.size());
+      for (std::int64_t start : rows.starts) add_row(table, plane + start, rows.length, w);
+      sums.push_back(w);
+    }
+  }
+  return sums;
+}
+
+// The bit patterns of input plane `plane`, for an element the exact path computes.
+std::vector<std::uint64_t> plane_bits(const avg_case& g, std::int64_t plane) {
+  const reference::pooling_layout layout = reference::split_pooling_shape(
+      g.problem.input.shape, static_cast<std::size_t>(g.problem.spatial_dims));
+  const auto size = static_cast<std::size_t>(layout.plane_size());
+  const auto first = static_cast<std::size_t>(plane) * size;
+  std::vector<std::uint64_t> bits(size);
+  for (std::size_t i = 0; i < size; ++i)
+    bits[i] = g.input_16.empty() ? pattern_of(g.input_32[first + i]) : g.input_16[first + i];
+  return bits;
+}
+
+// An element's share of its bound, |c L - S| / (B L), in doubles when that certainly passes by
+// the margin (and so is the element's bound_used within a relative 2^-40); NaN where the exact
+// path must decide.
+double share_in_doubles(const avg_case& g, const double_constants& c, const pattern_table& table,
+                        const window_sums& w, std::uint64_t bits, std::uint64_t rounded) {
+  constexpr double undecided = std::numeric_limits<double>::quiet_NaN();
+  if (bits != rounded || !w.exact()) return undecided;
+  const double value = table(bits).value;
+  if (!std::isfinite(value)) return undecided;
+  const auto bound = scaled_bound(c, g.problem.spatial_dims, w);
+  if (!bound) return undecided;
+  const double distance = std::abs(std::fma(value, static_cast<double>(w.count), -w.sum));
+  if (!(distance * (1 + margin) < *bound * (1 - margin))) return undecided;
+  return distance / *bound;
+}
+
+// The exact value of element k, exactly (expect_forward_element on its plane's patterns).
+reference::extended_rational exact_value(const avg_case& g, std::int64_t k) {
+  const std::int64_t out_plane = reference::element_count(g.problem.output_size);
+  return expect_forward_element(g.problem, plane_bits(g, k / out_plane), k).element.value;
+}
+
+// The case's stored exact values, when it has them, against its inputs: each element's text
+// against the mean of its exact window sums, else (a window without them, or a text that is
+// not the canonical one) the parsed value against the exact path's.
+void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case& c) {
+  const auto file = c.entry.files.find(std::string(role::exact));
+  if (file == c.entry.files.end()) return;
+  const auto fail = [&](const std::string& why) {
+    throw common::input_error("golden case '" + c.entry.name + "': " + why);
+  };
+  const auto count = static_cast<std::int64_t>(c.sums.size());
+  const std::vector<std::byte> bytes =
+      read_suite_file(suite_dir, file->second, max_exact_values_bytes(count));
+  std::size_t seen = 0;
+  for_each_json_string(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), c.sums.size(),
+      [&](std::size_t k, const std::string& text) {
+        seen = k + 1;
+        const window_sums& w = c.sums[k];
+        if (w.exact() && mean_text(w.sum, w.count) == text) return;
+        const reference::extended_rational stored = parse_exact_value(text, k, file->second.path);
+        if (!(stored == exact_value(c, static_cast<std::int64_t>(k))))
+          fail("exact value " + std::to_string(k) + " disagrees with its inputs");
+      },
+      [&](const std::string& reason) {
+        throw common::input_error("cannot read exact values " +
+                                  quote_for_message(file->second.path) + ": " + reason);
+      });
+  if (seen != c.sums.size()) fail("exact values have the wrong count");
+}
+
+}  // namespace
+
+avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
+  avg_case c;
+  c.entry = entry;
+  c.problem.op = entry.op;
+  c.problem.spatial_dims = entry.spatial_dims;
+  c.problem.dtype = entry.dtype;
+  c.problem.output_size = entry.output_size;
+  c.problem.input.shape = entry.input_shape;
+  c.shape = forward_output_shape(c.problem);
+  const npy_element element = npy_element_for(entry.dtype);
+  const pattern_table table(entry.dtype);
+  {
+    const role_file input =
+        read_role_file(suite_dir, entry, role::input, element, entry.input_shape);
+    if (reference::layout_of(entry.dtype).width() == 32) {
+      c.input_32 = payload_as<float>(input);
+      c.sums = all_window_sums<float>(c, c.input_32, table);
+    } else {
+      c.input_16 = payload_as<std::uint16_t>(input);
+      c.sums = all_window_sums<std::uint16_t>(c, c.input_16, table);
+    }
+  }
+  c.expected_bits =
+      read_role(suite_dir, entry, describe(entry.op).result_role(), element, c.shape).words;
+  verify_exact_values(suite_dir, c);
+  const std::vector<std::uint64_t> rounded =
+      c.input_16.empty()
+          ? engine_means<float>(c.problem, c.input_32, c.expected_bits.size())
+          : engine_means<std::uint16_t>(c.problem, c.input_16, c.expected_bits.size());
+  for (std::size_t k = 0; k < rounded.size(); ++k) {
+    if (rounded[k] != c.expected_bits[k])
+      throw common::input_error("golden case '" + entry.name + "': expected element " +
+                                std::to_string(k) + " is not the correctly rounded value");
+  }
+  return c;
+}
+
+case_report check_avg_case(const avg_case& g, const candidate_result& result,
+                           const check_options& options) {
+  require_shape(g.entry, g.shape, g.expected_bits.size(), result);
+  const pattern_table table(g.problem.dtype);
+  const double_constants c = constants_in_doubles(g.problem.dtype);
+  const std::vector<window_sums> sums = g.input_16.empty()
+                                            ? all_window_sums<float>(g, g.input_32, table)
+                                            : all_window_sums<std::uint16_t>(g, g.input_16, table);
+  // Each element's share in doubles; the largest, and the first exact zero.
+  std::vector<double> shares(result.bits.size());
+  double largest = 0;
+  std::optional<std::size_t> first_zero;
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    shares[k] = share_in_doubles(g, c, table, sums[k], result.bits[k], g.expected_bits[k]);
+    if (shares[k] > largest) largest = shares[k];
+    if (shares[k] == 0 && !first_zero) first_zero = k;
+  }
+  case_report report;
+  report.name = g.entry.name;
+  report.passed = true;
+  report.elements = static_cast<std::int64_t>(result.bits.size());
+  double best_rank = -1;
+  const std::int64_t out_plane = reference::element_count(g.problem.output_size);
+  std::int64_t bits_of = -1;  // the plane `bits` holds
+  std::vector<std::uint64_t> bits;
+  for (std::size_t k = 0; k < shares.size(); ++k) {
+    // Exactly: the undecided, and whatever may rank first (consider() then picks as it would).
+    // The others pass on the rounded value (0 ulp) below the largest share: leaving them out
+    // changes nothing, as one element decided in doubles, the largest, is always computed.
+    const double share = shares[k];
+    if (!std::isnan(share) && !(share > 0 && share >= largest * (1 - margin)) && k != first_zero)
+      continue;
+    const auto at = static_cast<std::int64_t>(k);
+    if (at / out_plane != bits_of) bits = plane_bits(g, bits_of = at / out_plane);
+    const forward_element element = expect_forward_element(g.problem, bits, at);
+    const element_bound bound = bound_of(g.problem, element.element);
+    const expected_element expected{g.problem.dtype, g.problem.op, element.element.value,
+                                    g.expected_bits[k], bound};
+    consider(report, value_outcome(at, expected, result.bits[k], options), best_rank);
+  }
+  report.status = report.passed ? case_status::pass : case_status::fail;
+  return report;
+}
+
+}  // namespace poolproof::golden::detail

@@ -1,0 +1,58 @@
+// `golden check` of forward avg cases in binary32, binary16 and bfloat16 at the engine's pace:
+// most elements are decided in doubles with a margin, the rest exactly as check_result does.
+#pragma once
+
+#include <poolproof/golden/check.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+namespace poolproof::golden::detail {
+
+/// Whether check_avg_case takes a case under these options: forward avg of a dtype narrower
+/// than binary64, with the default summation contract and without --strict.
+[[nodiscard]] bool fast_avg_checkable(const golden_case& entry, const check_options& options);
+
+/// One output window's sum and sum of magnitudes in doubles, its length, and the exponents of
+/// the lowest and one past the highest set bit over its values (none: least > top).
+struct window_sums {
+  double sum = 0;
+  double sum_abs = 0;
+  int least = std::numeric_limits<int>::max();
+  int top = std::numeric_limits<int>::min();
+  std::int64_t count = 0;
+  /// Whether both sums are exact: finite, and every partial sum a multiple of 2^least below
+  /// 2^(least + 53).
+  [[nodiscard]] bool exact() const;
+};
+
+/// A forward avg case read for check_avg_case, verified as load_case verifies it: its files'
+/// sha256 against the manifest, its stored exact values (when present) and its stored result
+/// against those its inputs imply (the result by the fast engine, which the tests hold bit for
+/// bit to the plain reference), with load_case's messages.
+struct avg_case {
+  golden_case entry;
+  pooling_problem problem;              ///< input.shape only (the inputs are below)
+  std::vector<std::uint16_t> input_16;  ///< binary16 and bfloat16 inputs, as patterns
+  std::vector<float> input_32;          ///< binary32 inputs
+  std::vector<std::uint64_t> expected_bits;
+  std::vector<std::int64_t> shape;  ///< the result's
+  std::vector<window_sums> sums;    ///< per result element
+};
+
+/// Reads case `entry` of the suite in `suite_dir`. Precondition: fast_avg_checkable(entry, ...).
+/// Throws input_error naming the case or file (as load_case).
+[[nodiscard]] avg_case load_avg_case(const std::filesystem::path& suite_dir,
+                                     const golden_case& entry);
+
+/// check_result(load_case(...), result, options), the same report field for field: each element
+/// whose window sums exactly in doubles, whose candidate is the correctly rounded value, and
+/// whose distance to the exact mean is clear of its bound by a relative 2^-40 both ways after
+/// the doubles' own errors is decided there; every other element, and every element that may
+/// be the case's worst, is computed exactly. Precondition: fast_avg_checkable.
+[[nodiscard]] case_report check_avg_case(const avg_case& golden, const candidate_result& result,
+                                         const check_options& options);
+
+}  // namespace poolproof::golden::detail

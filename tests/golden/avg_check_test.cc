@@ -1,0 +1,128 @@
+// The avg forward check that decides most elements in doubles (golden/avg_check.h) against
+// check_result: the same report, field for field as --json prints it, on every avg forward case
+// of the committed suite below binary64 and on cases at user shapes, for the correctly rounded
+// result, simulated engines (other summation orders, a reciprocal, wrong windows) and planted
+// errors (a last bit, a far value, NaN, infinities, a sign). Loading fails alike on a suite
+// whose stored result is not the correctly rounded one.
+#include "golden/avg_check.h"
+
+#include <gtest/gtest.h>
+#include <poolproof/golden/check.h>
+#include <poolproof/golden/manifest.h>
+#include <poolproof/golden/npy.h>
+#include <poolproof/golden/user_cases.h>
+
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io_test_util.h"
+#include "simulated_engine.h"
+
+namespace poolproof::golden {
+namespace {
+
+using test::summation;
+using test::window_rule;
+
+std::string json_of(const case_report& report) {
+  suite_report suite;
+  suite.cases.push_back(report);
+  return format_report(suite, true);
+}
+
+// Candidates: the rounded result, simulated engines, and planted errors.
+std::vector<candidate_result> candidates(const loaded_case& golden) {
+  std::vector<candidate_result> all{{golden.expected.shape, golden.expected_bits, {}}};
+  for (summation sum : {summation::sequential, summation::reversed, summation::pairwise,
+                        summation::float32_accumulator})
+    all.push_back(test::run_engine(golden, {window_rule::adaptive, sum}));
+  test::engine_config reciprocal;
+  reciprocal.multiply_by_reciprocal = true;
+  all.push_back(test::run_engine(golden, reciprocal));
+  all.push_back(test::run_engine(golden, {window_rule::floor_end, summation::exact}));
+  const reference::format_layout layout = reference::layout_of(golden.problem.dtype);
+  const std::uint64_t ones = ((std::uint64_t{1} << layout.exponent_bits) - 1)
+                             << layout.fraction_bits;
+  const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
+  const std::uint64_t half = std::uint64_t{1} << (layout.fraction_bits - 1);
+  const std::vector<std::function<void(std::vector<std::uint64_t>&)>> plants{
+      [](auto& bits) {
+        for (std::size_t k = 0; k < bits.size(); k += 3) bits[k] ^= 1;  // last bits
+      },
+      [&](auto& bits) { bits[bits.size() / 2] ^= half; },  // far off
+      [&](auto& bits) { bits.back() = ones | half; },      // NaN
+      [&](auto& bits) { bits.front() = ones; },            // +inf
+      [&](auto& bits) { bits.front() = ones | sign; },     // -inf
+      [&](auto& bits) { bits[bits.size() / 3] ^= sign; },  // sign
+  };
+  for (const auto& plant : plants) {
+    candidate_result planted{golden.expected.shape, golden.expected_bits, {}};
+    plant(planted.bits);
+    all.push_back(planted);
+  }
+  return all;
+}
+
+// Returns how many cases it compared.
+int expect_same_reports(const std::filesystem::path& suite) {
+  int compared = 0;
+  for (const golden_case& entry : load_manifest(suite).cases) {
+    if (!detail::fast_avg_checkable(entry, {})) continue;
+    const loaded_case golden = load_case(suite, entry);
+    const detail::avg_case fast = detail::load_avg_case(suite, entry);
+    int candidate_number = 0;
+    for (const candidate_result& candidate : candidates(golden)) {
+      EXPECT_EQ(json_of(detail::check_avg_case(fast, candidate, {})),
+                json_of(check_result(golden, candidate, {})))
+          << entry.name << ", candidate " << candidate_number++;
+    }
+    ++compared;
+  }
+  return compared;
+}
+
+TEST(FastAvgCheck, SameReportsOnTheCommittedSuite) {
+  EXPECT_GE(expect_same_reports(POOLPROOF_GOLDEN_SUITE), 40);
+}
+
+TEST(FastAvgCheck, SameReportsAtUserShapes) {
+  const io_test::scratch_dir dir;
+  std::vector<case_spec> specs;
+  for (const char* text :
+       {"adaptive_avg_pool:float16:2x3x100x100:7x7", "adaptive_avg_pool:bfloat16:2x20x20x20:3x3x3",
+        "adaptive_avg_pool:float32:1x10:13", "adaptive_avg_pool:float32:4x3x33x33:5x5",
+        "adaptive_avg_pool:bfloat16:8x100:7", "adaptive_avg_pool:float16:3x5000:2"})
+    specs.push_back(parse_case_spec(text));
+  (void)write_suite(dir.path() / "suite", 11, specs,
+                    [](const case_spec& s) { return build_user_case(s, 11); });
+  EXPECT_EQ(expect_same_reports(dir.path() / "suite"), static_cast<int>(specs.size()));
+}
+
+TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
+  // A consistent manifest over an expected.npy one bit off: both loaders refuse it alike.
+  const io_test::scratch_dir dir;
+  const case_spec spec = parse_case_spec("adaptive_avg_pool:float32:2x9x9:4x4");
+  const std::filesystem::path suite = dir.path() / "suite";
+  (void)write_suite(suite, 3, {spec}, [](const case_spec& s) { return build_user_case(s, 3); });
+  golden_manifest manifest = load_manifest(suite);
+  golden_file& file = manifest.cases.front().files.at("expected");
+  npy_array expected = read_npy(suite / file.path);
+  expected.words[5] ^= 1;
+  const std::vector<std::byte> bytes = serialize_npy(expected);
+  std::ofstream(suite / file.path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  file.sha256 = sha256_hex(bytes);
+  const std::string text = serialize_manifest(manifest);
+  std::ofstream(suite / "manifest.json", std::ios::trunc) << text;
+  const golden_case& entry = manifest.cases.front();
+  const std::string message =
+      "golden case '" + entry.name + "': expected element 5 is not the correctly rounded value";
+  io_test::expect_input_error([&] { (void)load_case(suite, entry); }, message);
+  io_test::expect_input_error([&] { (void)detail::load_avg_case(suite, entry); }, message);
+}
+
+}  // namespace
+}  // namespace poolproof::golden
