@@ -104,12 +104,13 @@ struct eight_means {
   __m512d sum, error, count;  // the TwoSum of the parts, and the divisors
 };
 
+template <int Predicate>  // a compile-time constant for the comparison instruction
 [[gnu::target("avx512f,avx512dq,fma")]] inline __mmask8 side_mask(__m512d sum, __m512d error,
-                                                                  __m512d bound, int predicate) {
+                                                                  __m512d bound) {
   // compare(): the sign of sum - bound, or of the error where sum == bound.
   const __mmask8 equal = _mm512_cmp_pd_mask(sum, bound, _CMP_EQ_OQ);
   const __m512d side = _mm512_mask_mov_pd(_mm512_sub_pd(sum, bound), equal, error);
-  return _mm512_cmp_pd_mask(side, _mm512_setzero_pd(), predicate);
+  return _mm512_cmp_pd_mask(side, _mm512_setzero_pd(), Predicate);
 }
 
 [[gnu::target("avx512f,avx512dq,fma")]] __m512d means_of_eight(const eight_means& in) {
@@ -139,14 +140,14 @@ struct eight_means {
   const __m512d half_up = _mm512_mul_pd(up, half);
   const __m512d minus_half_down = _mm512_xor_pd(_mm512_mul_pd(down, half), sign);
   const __m512d minus_down = _mm512_xor_pd(down, sign);
-  const __mmask8 past_up = side_mask(t_sum, t_error, half_up, _CMP_GT_OQ);
-  const __mmask8 at_up = ~past_up & ~side_mask(t_sum, t_error, half_up, _CMP_LT_OQ);
+  const __mmask8 past_up = side_mask<_CMP_GT_OQ>(t_sum, t_error, half_up);
+  const __mmask8 at_up = ~past_up & ~side_mask<_CMP_LT_OQ>(t_sum, t_error, half_up);
   const __mmask8 rest = ~past_up & ~at_up;
-  const __mmask8 at_down = rest & side_mask(t_sum, t_error, minus_half_down, _CMP_EQ_OQ);
+  const __mmask8 at_down = rest & side_mask<_CMP_EQ_OQ>(t_sum, t_error, minus_half_down);
   const __mmask8 past_down =
-      rest & ~at_down & side_mask(t_sum, t_error, minus_half_down, _CMP_LT_OQ);
-  const __mmask8 whole_up = past_up & ~side_mask(t_sum, t_error, up, _CMP_LT_OQ);
-  const __mmask8 whole_down = past_down & ~side_mask(t_sum, t_error, minus_down, _CMP_GT_OQ);
+      rest & ~at_down & side_mask<_CMP_LT_OQ>(t_sum, t_error, minus_half_down);
+  const __mmask8 whole_up = past_up & ~side_mask<_CMP_LT_OQ>(t_sum, t_error, up);
+  const __mmask8 whole_down = past_down & ~side_mask<_CMP_GT_OQ>(t_sum, t_error, minus_down);
   __m512d mean = _mm512_mask_mov_pd(q, (past_up & ~whole_up) | (at_up & odd), above);
   mean = _mm512_mask_mov_pd(mean, (past_down & ~whole_down) | (at_down & odd), below);
   mean = _mm512_mask_xor_pd(mean, negative, mean, sign);

@@ -8,6 +8,7 @@
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -75,8 +76,9 @@ reference::exact_tensor decoded(const sizes& shape, const std::vector<double>& v
 }
 
 std::vector<std::uint64_t> patterns(const std::vector<double>& values) {
-  std::vector<std::uint64_t> bits;
-  for (double x : values) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  std::vector<std::uint64_t> bits(values.size());
+  std::ranges::transform(values, bits.begin(),
+                         [](double x) { return std::bit_cast<std::uint64_t>(x); });
   return bits;
 }
 
