@@ -4,7 +4,6 @@
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
 

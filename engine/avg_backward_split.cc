@@ -73,17 +73,12 @@ class split_cells {
 
   // Rounds the batch's cells and writes their blocks.
   void flush() {
-    means_of_parts({parts_.data(), filled_}, {denominators_.data(), filled_},
-                   {means_.data(), filled_});
     const std::size_t cells = plan_.covers.size();
+    split_means({parts_.data(), filled_}, {denominators_.data(), filled_},
+                [&](std::size_t at) { return blocks_[at / cells].unit; }, {means_.data(), filled_});
     for (std::size_t k = 0; k < blocks_.size(); ++k) {
       const block& b = blocks_[k];
-      double* means = means_.data() + k * cells;
-      for (std::size_t at = k * cells; at < (k + 1) * cells; ++at) {
-        if (!std::isnan(means_[at])) continue;
-        means_[at] = binary64_traits::from_bits(round_fixed<binary64_traits>(
-            parts_in_units(parts_[at], b.unit), b.unit, denominators_[at]));
-      }
+      const double* means = means_.data() + k * cells;
       write_row(means, b.first_row);
       copy_first_row(g_, *b.s0, *b.s1, b.plane, b.first_row);
     }

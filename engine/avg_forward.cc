@@ -159,26 +159,11 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   return true;
 }
 
-// out[k] = round_to(binary64, the exact mean of parts[k] over counts[k]) for each k: in one batch
-// through hardware doubles (a zero quotient declines there, so a zero mean is +0), the declined
-// ones from the parts' exact sum in units of 2^unit_of(k).
-template <typename UnitOf>
-void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
-                       UnitOf unit_of, double* out) {
-  const std::span<double> means(out, parts.size());
-  means_of_parts(parts, counts, means);
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    if (!std::isnan(means[k])) continue;
-    const int unit = unit_of(k);
-    means[k] = binary64_traits::from_bits(
-        round_fixed<binary64_traits>(parts_in_units(parts[k], unit), unit, counts[k]));
-  }
-}
-
+// split_means of one batch into out, all of one unit.
 void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                        int unit, double* out) {
-  write_split_means(
-      parts, counts, [unit](std::size_t) { return unit; }, out);
+  split_means(
+      parts, counts, [unit](std::size_t) { return unit; }, std::span(out, parts.size()));
 }
 
 // binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
@@ -220,9 +205,9 @@ void avg_rows_split(const geometry& g, const double* input, double* output, std:
   std::size_t filled = 0;
   double* batch_out = output + first * g.out_plane;
   const auto flush = [&] {
-    write_split_means(
+    split_means(
         {parts.data(), filled}, {counts.data(), filled}, [&](std::size_t k) { return units[k]; },
-        batch_out);
+        std::span(batch_out, filled));
     batch_out += filled;
     filled = 0;
   };
@@ -435,7 +420,9 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
   [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
   [[maybe_unused]] const bool banded = g.in[2] <= banded_row_limit;
   if constexpr (std::same_as<F, binary64_traits>) {
-    if (whole_plane_scan && g.in[0] == 1 && g.in[1] == 1)
+    // Planes of one input row and one output row (more outputs than inputs can give a plane of
+    // one input row several output rows).
+    if (whole_plane_scan && g.in_plane == g.in[2] && g.out_plane == g.out[2])
       return avg_rows_split(g, input, output, first, end);
   }
   for (std::int64_t p = first; p < end; ++p) {

@@ -35,10 +35,6 @@ int compare(const two_sum& t, double bound) {
   return (side > 0) - (side < 0);
 }
 
-}  // namespace
-
-namespace {
-
 // mean_of_parts; the fused multiply-add is one instruction under the "fma" target, a libm call
 // otherwise.
 [[gnu::always_inline]] inline std::optional<double> mean_lanes(const split_parts& parts,

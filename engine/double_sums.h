@@ -90,6 +90,22 @@ struct binary64_split {
 void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                     std::span<double> means, simd_level ceiling = simd_level::avx512);
 
+/// means[k] = round_to(binary64, (parts[k].high + parts[k].low) / counts[k]) for each k:
+/// means_of_parts, then each mean it declines from the parts' exact sum in units of
+/// 2^unit_of(k) (a zero quotient declines there, so a zero mean is +0). Preconditions: those of
+/// means_of_parts, and each parts[k] is a sum of multiples of 2^unit_of(k).
+template <typename UnitOf>
+void split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+                 UnitOf unit_of, std::span<double> means) {
+  means_of_parts(parts, counts, means);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    if (!std::isnan(means[k])) continue;
+    const int unit = unit_of(k);
+    means[k] = binary64_traits::from_bits(
+        round_fixed<binary64_traits>(parts_in_units(parts[k], unit), unit, counts[k]));
+  }
+}
+
 /// The value of a binary16 or bfloat16 pattern as a float, exactly for finite patterns
 /// (infinities and NaNs come out as some value; the caller's range flags them).
 template <typename F>

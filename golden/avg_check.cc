@@ -108,13 +108,13 @@ struct double_constants {
 
 double_constants constants_in_doubles(reference::float_format format) {
   const reference::format_layout layout = reference::layout_of(format);
-  double_constants c;
-  c.precision = layout.fraction_bits + 1;
-  c.min_exponent = 1 - layout.bias();
-  c.unit_roundoff = std::ldexp(1.0, -c.precision);
-  c.underflow_half = std::ldexp(1.0, c.min_exponent - c.precision);
-  c.overflow = std::ldexp(2 - c.unit_roundoff, layout.bias());
-  return c;
+  double_constants constants;
+  constants.precision = layout.fraction_bits + 1;
+  constants.min_exponent = 1 - layout.bias();
+  constants.unit_roundoff = std::ldexp(1.0, -constants.precision);
+  constants.underflow_half = std::ldexp(1.0, constants.min_exponent - constants.precision);
+  constants.overflow = std::ldexp(2 - constants.unit_roundoff, layout.bias());
+  return constants;
 }
 
 // gamma(k) rounded once (k u and 1 - k u are exact), or nullopt where tolerance.cc's is.
@@ -131,23 +131,25 @@ std::uint64_t pattern_of(float x) { return std::bit_cast<std::uint32_t>(x); }
 
 // L times avg_forward_bound of a window with exact double sums, within a relative 2^-48; or
 // nullopt where that bound is absent (then the exact path decides).
-std::optional<double> scaled_bound(const double_constants& c, int spatial_dims,
+std::optional<double> scaled_bound(const double_constants& constants, int spatial_dims,
                                    const window_sums& w) {
   const std::int64_t length = w.count;
   const std::int64_t r = std::max(2, spatial_dims);
-  const bool exact_sum = w.sum_abs == 0 || (w.sum_abs <= std::ldexp(1.0, w.least + c.precision) &&
-                                            w.sum_abs < c.overflow);
-  const auto g_sum =
-      exact_sum ? std::optional<double>(0) : gamma_in_doubles(length - 1 + r, c.unit_roundoff);
-  const auto g_div = gamma_in_doubles(r, c.unit_roundoff);
-  const auto g_growth = gamma_in_doubles(exact_sum ? r : length + r, c.unit_roundoff);
+  const bool exact_sum =
+      w.sum_abs == 0 || (w.sum_abs <= std::ldexp(1.0, w.least + constants.precision) &&
+                         w.sum_abs < constants.overflow);
+  const auto g_sum = exact_sum ? std::optional<double>(0)
+                               : gamma_in_doubles(length - 1 + r, constants.unit_roundoff);
+  const auto g_div = gamma_in_doubles(r, constants.unit_roundoff);
+  const auto g_growth = gamma_in_doubles(exact_sum ? r : length + r, constants.unit_roundoff);
   if (!g_sum || !g_div || !g_growth) return std::nullopt;
   const auto l = static_cast<double>(length);
   double bound = *g_sum * w.sum_abs + *g_div * std::abs(w.sum) +
-                 l * (static_cast<double>(r) * c.underflow_half * (1 + *g_div));
-  // 1 / length below the normal range: length > 2^-min_exponent.
-  if (length > (std::int64_t{1} << -c.min_exponent))
-    bound += l * ((1 + *g_growth) * w.sum_abs * c.underflow_half);
+                 l * (static_cast<double>(r) * constants.underflow_half * (1 + *g_div));
+  // 1 / length below the normal range: length > 2^-min_exponent (never past binary16's).
+  const int reciprocal_limit = -constants.min_exponent;
+  if (reciprocal_limit < 63 && length > (std::int64_t{1} << reciprocal_limit))
+    bound += l * ((1 + *g_growth) * w.sum_abs * constants.underflow_half);
   return bound;
 }
 
@@ -268,11 +270,12 @@ void add_row(const pattern_table& table, const T* row, std::int64_t length, wind
 
 // Every output's window sums, plane by plane.
 template <typename T>
-std::vector<window_sums> all_window_sums(const avg_case& g, std::span<const T> input,
+std::vector<window_sums> all_window_sums(const avg_case& the_case, std::span<const T> input,
                                          const pattern_table& table) {
   const reference::pooling_layout layout = reference::split_pooling_shape(
-      g.problem.input.shape, static_cast<std::size_t>(g.problem.spatial_dims));
-  const std::vector<window_rows> windows = rows_of_windows(layout.spatial, g.problem.output_size);
+      the_case.problem.input.shape, static_cast<std::size_t>(the_case.problem.spatial_dims));
+  const std::vector<window_rows> windows =
+      rows_of_windows(layout.spatial, the_case.problem.output_size);
   std::vector<window_sums> sums;
   sums.reserve(static_cast<std::size_t>(layout.planes) * windows.size());
   const auto plane_size = static_cast<std::size_t>(layout.plane_size());
@@ -288,134 +291,152 @@ std::vector<window_sums> all_window_sums(const avg_case& g, std::span<const T> i
   return sums;
 }
 
-// The bit patterns of input plane `plane`, for an element the exact path computes.
-std::vector<std::uint64_t> plane_bits(const avg_case& g, std::int64_t plane) {
-  const reference::pooling_layout layout = reference::split_pooling_shape(
-      g.problem.input.shape, static_cast<std::size_t>(g.problem.spatial_dims));
-  const auto size = static_cast<std::size_t>(layout.plane_size());
-  const auto first = static_cast<std::size_t>(plane) * size;
-  std::vector<std::uint64_t> bits(size);
-  for (std::size_t i = 0; i < size; ++i)
-    bits[i] = g.input_16.empty() ? pattern_of(g.input_32[first + i]) : g.input_16[first + i];
-  return bits;
-}
+// The exact expectation of single elements, from the bit patterns of their input plane (kept
+// for the next element: elements computed exactly come plane by plane).
+class exact_elements {
+ public:
+  explicit exact_elements(const avg_case& the_case)
+      : case_(the_case), out_plane_(reference::element_count(the_case.problem.output_size)) {}
+
+  [[nodiscard]] forward_element operator()(std::int64_t k) {
+    if (k / out_plane_ != plane_) load_plane(k / out_plane_);
+    return expect_forward_element(case_.problem, bits_, k);
+  }
+
+ private:
+  void load_plane(std::int64_t plane) {
+    const reference::pooling_layout layout = reference::split_pooling_shape(
+        case_.problem.input.shape, static_cast<std::size_t>(case_.problem.spatial_dims));
+    const auto size = static_cast<std::size_t>(layout.plane_size());
+    const auto first = static_cast<std::size_t>(plane) * size;
+    bits_.resize(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      bits_[i] = case_.input_16.empty() ? pattern_of(case_.input_32[first + i])
+                                        : case_.input_16[first + i];
+    }
+    plane_ = plane;
+  }
+
+  const avg_case& case_;
+  std::int64_t out_plane_;
+  std::int64_t plane_ = -1;
+  std::vector<std::uint64_t> bits_;
+};
 
 // An element's share of its bound, |c L - S| / (B L), in doubles when that certainly passes by
 // the margin (and so is the element's bound_used within a relative 2^-40); NaN where the exact
 // path must decide.
-double share_in_doubles(const avg_case& g, const double_constants& c, const pattern_table& table,
-                        const window_sums& w, std::uint64_t bits, std::uint64_t rounded) {
+double share_in_doubles(const avg_case& the_case, const double_constants& constants,
+                        const pattern_table& table, const window_sums& w, std::uint64_t bits,
+                        std::uint64_t rounded) {
   constexpr double undecided = std::numeric_limits<double>::quiet_NaN();
   if (bits != rounded || !w.exact()) return undecided;
   const double value = table(bits).value;
   if (!std::isfinite(value)) return undecided;
-  const auto bound = scaled_bound(c, g.problem.spatial_dims, w);
+  const auto bound = scaled_bound(constants, the_case.problem.spatial_dims, w);
   if (!bound) return undecided;
   const double distance = std::abs(std::fma(value, static_cast<double>(w.count), -w.sum));
   if (!(distance * (1 + margin) < *bound * (1 - margin))) return undecided;
   return distance / *bound;
 }
 
-// The exact value of element k, exactly (expect_forward_element on its plane's patterns).
-reference::extended_rational exact_value(const avg_case& g, std::int64_t k) {
-  const std::int64_t out_plane = reference::element_count(g.problem.output_size);
-  return expect_forward_element(g.problem, plane_bits(g, k / out_plane), k).element.value;
-}
-
-// The case's stored exact values, when it has them, against its inputs: each element's text
-// against the mean of its exact window sums, else (a window without them, or a text that is
-// not the canonical one) the parsed value against the exact path's.
-void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case& c) {
-  const auto file = c.entry.files.find(std::string(role::exact));
-  if (file == c.entry.files.end()) return;
+// The case's stored exact values, when it has them, against its inputs (load_case's checks and
+// messages, in its order: the whole file read and counted before any value is compared): each
+// element's text against the mean of its exact window sums, else (a window without them, or a
+// text that is not the canonical one) the parsed value against the exact path's.
+void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case& the_case) {
+  const auto file = the_case.entry.files.find(std::string(role::exact));
+  if (file == the_case.entry.files.end()) return;
   const auto fail = [&](const std::string& why) {
-    throw common::input_error("golden case '" + c.entry.name + "': " + why);
+    throw common::input_error("golden case '" + the_case.entry.name + "': " + why);
   };
-  const auto count = static_cast<std::int64_t>(c.sums.size());
-  const std::vector<std::byte> bytes =
-      read_suite_file(suite_dir, file->second, max_exact_values_bytes(count));
+  const std::size_t count = the_case.sums.size();
+  const std::vector<std::byte> bytes = read_suite_file(
+      suite_dir, file->second, max_exact_values_bytes(static_cast<std::int64_t>(count)));
   std::size_t seen = 0;
+  std::optional<std::size_t> first_disagreement;
+  exact_elements exact(the_case);
   for_each_json_string(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), c.sums.size(),
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), count,
       [&](std::size_t k, const std::string& text) {
         seen = k + 1;
-        const window_sums& w = c.sums[k];
-        if (w.exact() && mean_text(w.sum, w.count) == text) return;
+        const window_sums& w = the_case.sums[k];
+        if (first_disagreement || (w.exact() && mean_text(w.sum, w.count) == text)) {
+          if (first_disagreement) (void)parse_exact_value(text, k, file->second.path);
+          return;
+        }
         const reference::extended_rational stored = parse_exact_value(text, k, file->second.path);
-        if (!(stored == exact_value(c, static_cast<std::int64_t>(k))))
-          fail("exact value " + std::to_string(k) + " disagrees with its inputs");
+        if (!(stored == exact(static_cast<std::int64_t>(k)).element.value)) first_disagreement = k;
       },
       [&](const std::string& reason) {
-        throw common::input_error("cannot read exact values " +
-                                  quote_for_message(file->second.path) + ": " + reason);
+        throw common::input_error("cannot read exact values '" + file->second.path +
+                                  "': " + reason);
       });
-  if (seen != c.sums.size()) fail("exact values have the wrong count");
+  if (seen != count) fail("exact values have the wrong count");
+  if (first_disagreement)
+    fail("exact value " + std::to_string(*first_disagreement) + " disagrees with its inputs");
 }
 
 }  // namespace
 
 avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
-  avg_case c;
-  c.entry = entry;
-  c.problem.op = entry.op;
-  c.problem.spatial_dims = entry.spatial_dims;
-  c.problem.dtype = entry.dtype;
-  c.problem.output_size = entry.output_size;
-  c.problem.input.shape = entry.input_shape;
-  c.shape = forward_output_shape(c.problem);
+  avg_case loaded;
+  loaded.entry = entry;
+  loaded.problem.op = entry.op;
+  loaded.problem.spatial_dims = entry.spatial_dims;
+  loaded.problem.dtype = entry.dtype;
+  loaded.problem.output_size = entry.output_size;
+  loaded.problem.input.shape = entry.input_shape;
+  loaded.shape = forward_output_shape(loaded.problem);
   const npy_element element = npy_element_for(entry.dtype);
   const pattern_table table(entry.dtype);
   {
     const role_file input =
         read_role_file(suite_dir, entry, role::input, element, entry.input_shape);
     if (reference::layout_of(entry.dtype).width() == 32) {
-      c.input_32 = payload_as<float>(input);
-      c.sums = all_window_sums<float>(c, c.input_32, table);
+      loaded.input_32 = payload_as<float>(input);
+      loaded.sums = all_window_sums<float>(loaded, loaded.input_32, table);
     } else {
-      c.input_16 = payload_as<std::uint16_t>(input);
-      c.sums = all_window_sums<std::uint16_t>(c, c.input_16, table);
+      loaded.input_16 = payload_as<std::uint16_t>(input);
+      loaded.sums = all_window_sums<std::uint16_t>(loaded, loaded.input_16, table);
     }
   }
-  c.expected_bits =
-      read_role(suite_dir, entry, describe(entry.op).result_role(), element, c.shape).words;
-  verify_exact_values(suite_dir, c);
+  loaded.expected_bits =
+      read_role(suite_dir, entry, describe(entry.op).result_role(), element, loaded.shape).words;
+  verify_exact_values(suite_dir, loaded);
+  const std::size_t count = loaded.expected_bits.size();
   const std::vector<std::uint64_t> rounded =
-      c.input_16.empty()
-          ? engine_means<float>(c.problem, c.input_32, c.expected_bits.size())
-          : engine_means<std::uint16_t>(c.problem, c.input_16, c.expected_bits.size());
-  for (std::size_t k = 0; k < rounded.size(); ++k) {
-    if (rounded[k] != c.expected_bits[k])
+      loaded.input_16.empty() ? engine_means<float>(loaded.problem, loaded.input_32, count)
+                              : engine_means<std::uint16_t>(loaded.problem, loaded.input_16, count);
+  for (std::size_t k = 0; k < count; ++k) {
+    if (rounded[k] != loaded.expected_bits[k])
       throw common::input_error("golden case '" + entry.name + "': expected element " +
                                 std::to_string(k) + " is not the correctly rounded value");
   }
-  return c;
+  return loaded;
 }
 
-case_report check_avg_case(const avg_case& g, const candidate_result& result,
+case_report check_avg_case(const avg_case& the_case, const candidate_result& result,
                            const check_options& options) {
-  require_shape(g.entry, g.shape, g.expected_bits.size(), result);
-  const pattern_table table(g.problem.dtype);
-  const double_constants c = constants_in_doubles(g.problem.dtype);
-  const std::vector<window_sums> sums = g.input_16.empty()
-                                            ? all_window_sums<float>(g, g.input_32, table)
-                                            : all_window_sums<std::uint16_t>(g, g.input_16, table);
+  require_shape(the_case.entry, the_case.shape, the_case.expected_bits.size(), result);
+  const pattern_table table(the_case.problem.dtype);
+  const double_constants constants = constants_in_doubles(the_case.problem.dtype);
   // Each element's share in doubles; the largest, and the first exact zero.
   std::vector<double> shares(result.bits.size());
   double largest = 0;
   std::optional<std::size_t> first_zero;
   for (std::size_t k = 0; k < shares.size(); ++k) {
-    shares[k] = share_in_doubles(g, c, table, sums[k], result.bits[k], g.expected_bits[k]);
+    shares[k] = share_in_doubles(the_case, constants, table, the_case.sums[k], result.bits[k],
+                                 the_case.expected_bits[k]);
     if (shares[k] > largest) largest = shares[k];
     if (shares[k] == 0 && !first_zero) first_zero = k;
   }
   case_report report;
-  report.name = g.entry.name;
+  report.name = the_case.entry.name;
   report.passed = true;
   report.elements = static_cast<std::int64_t>(result.bits.size());
   double best_rank = -1;
-  const std::int64_t out_plane = reference::element_count(g.problem.output_size);
-  std::int64_t bits_of = -1;  // the plane `bits` holds
-  std::vector<std::uint64_t> bits;
+  exact_elements exact(the_case);
   for (std::size_t k = 0; k < shares.size(); ++k) {
     // Exactly: the undecided, and whatever may rank first (consider() then picks as it would).
     // The others pass on the rounded value (0 ulp) below the largest share: leaving them out
@@ -424,11 +445,13 @@ case_report check_avg_case(const avg_case& g, const candidate_result& result,
     if (!std::isnan(share) && !(share > 0 && share >= largest * (1 - margin)) && k != first_zero)
       continue;
     const auto at = static_cast<std::int64_t>(k);
-    if (at / out_plane != bits_of) bits = plane_bits(g, bits_of = at / out_plane);
-    const forward_element element = expect_forward_element(g.problem, bits, at);
-    const element_bound bound = bound_of(g.problem, element.element);
-    const expected_element expected{g.problem.dtype, g.problem.op, element.element.value,
-                                    g.expected_bits[k], bound};
+    const forward_element element = exact(at);
+    // The loader checked the stored result against the engine; here, against the reference.
+    POOLPROOF_CHECK(round_to(the_case.problem.dtype, element.element.value) ==
+                    the_case.expected_bits[k]);
+    const element_bound bound = bound_of(the_case.problem, element.element);
+    const expected_element expected{the_case.problem.dtype, the_case.problem.op,
+                                    element.element.value, the_case.expected_bits[k], bound};
     consider(report, value_outcome(at, expected, result.bits[k], options), best_rank);
   }
   report.status = report.passed ? case_status::pass : case_status::fail;

@@ -106,10 +106,9 @@ bool selected(const golden_case& entry, const suite_selection& selection) {
          any_of(selection.dtypes, [&](reference::float_format f) { return f == entry.dtype; });
 }
 
-// One case against its candidate files: checked, malformed (the reason is the message), or
-// missing; then matched against the expected failures.
-// Forward avg cases below binary64 take the check that decides most elements in doubles
-// (avg_check.h: the same report); the others load the whole exact expectation.
+// The loaded case as a checker of candidates. Forward avg cases below binary64 take the check that
+// decides most elements in doubles (avg_check.h: the same report); the others load the whole exact
+// expectation.
 std::function<case_report(const candidate_result&)> case_checker(
     const std::filesystem::path& golden_dir, const golden_case& entry,
     const check_options& options) {
@@ -126,6 +125,8 @@ std::function<case_report(const candidate_result&)> case_checker(
   };
 }
 
+// One case against its candidate files: checked, malformed (the reason is the message), or
+// missing; then matched against the expected failures.
 case_report check_one(const std::filesystem::path& golden_dir,
                       const std::filesystem::path& candidate_dir, const golden_case& entry,
                       const check_options& options, const suite_policy& policy) {

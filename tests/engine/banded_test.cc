@@ -185,6 +185,17 @@ TEST(FastBandedSums, BatchedMeansEqualTheSingleMeans) {
   }
   for (const detail::simd_level level :
        {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+    // Every length of a last, masked group: batches of 1 to 17 from the front.
+    for (std::size_t length = 1; length <= 17; ++length) {
+      std::vector<double> short_batch(length);
+      detail::means_of_parts({parts.data(), length}, {divisors.data(), length}, short_batch, level);
+      for (std::size_t k = 0; k < length; ++k) {
+        const std::optional<double> single = detail::mean_of_parts(parts[k], divisors[k]);
+        ASSERT_EQ(pattern(short_batch[k]),
+                  pattern(single.value_or(std::numeric_limits<double>::quiet_NaN())))
+            << "level " << static_cast<int>(level) << ", batch of " << length << ", parts " << k;
+      }
+    }
     std::vector<double> batched(parts.size());
     detail::means_of_parts(parts, divisors, batched, level);
     int declined = 0, raised = 0, lowered = 0;  // against the plain rounded quotient

@@ -118,6 +118,9 @@ TEST(FastBinary64Rows, ForwardBatchesAcrossPlanes) {
     expect_forward_matches({3, 20, 7}, {3}, threads);
     expect_forward_matches({45, 5}, {9}, threads);  // more outputs than inputs
     expect_forward_matches({30, 1}, {4}, threads);
+    // One input row, several output rows: not a plane of one row.
+    expect_forward_matches({20, 1, 7}, {2, 3}, threads);
+    expect_forward_matches({12, 1, 1, 9}, {2, 3, 4}, threads);
   }
 }
 

@@ -93,7 +93,8 @@ TEST(FastAvgCheck, SameReportsAtUserShapes) {
   for (const char* text :
        {"adaptive_avg_pool:float16:2x3x100x100:7x7", "adaptive_avg_pool:bfloat16:2x20x20x20:3x3x3",
         "adaptive_avg_pool:float32:1x10:13", "adaptive_avg_pool:float32:4x3x33x33:5x5",
-        "adaptive_avg_pool:bfloat16:8x100:7", "adaptive_avg_pool:float16:3x5000:2"})
+        "adaptive_avg_pool:bfloat16:8x100:7", "adaptive_avg_pool:float16:3x5000:2",
+        "adaptive_avg_pool:float16:2x200x200:1"})
     specs.push_back(parse_case_spec(text));
   (void)write_suite(dir.path() / "suite", 11, specs,
                     [](const case_spec& s) { return build_user_case(s, 11); });
