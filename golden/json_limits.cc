@@ -2,6 +2,8 @@
 // refused before it can grow into a document tree many times its size.
 #include "golden/json_limits.h"
 
+#include <poolproof/common/error.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
@@ -41,7 +43,7 @@ class shape_checker : public json::json_sax_t {
   }
   bool key(json::string_t& name) override {
     if (!keys_.back().insert(name).second) {
-      fail_("repeated member " + std::string(name.size() > 40 ? name.substr(0, 40) : name));
+      fail_("repeated member " + common::printable(name, 40));
     }
     return true;
   }
