@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 
+#include "engine/avg_backward_16.h"
 #include "engine/avg_backward_plan.h"
 #include "engine/avg_backward_split.h"
 #include "engine/double_sums.h"
@@ -215,8 +216,7 @@ void double_cells_row(const geometry& g, const cell_plan& plan, const segment& s
     cells[k] = F::from_bits(round_double_cell<F>(
         sum, unit, static_cast<std::uint64_t>(d01 * pc.denominator), pc.reciprocal * reciprocal01));
   }
-  for (std::int64_t i = 0; i < g.in[2]; ++i)
-    first_row[i] = cells[plan.cover_of[static_cast<std::size_t>(i)]];
+  write_cells_row(g, plan, cells, first_row);
 }
 
 // One row block of the int64 path with pair covers along axis 2: the cells of segments s0, s1.
@@ -320,6 +320,9 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
   if constexpr (std::same_as<F, binary64_traits>) {
     if (split_cells_fit(plan))
       return split_cells_planes(g, plan, grad_output, grad_input, first, end, one_plane);
+  } else if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    if (plan.one_row_blocks && !plan.covers.empty())
+      return double_cells_planes<F>(g, plan, grad_output, grad_input, first, end, one_plane);
   }
   for (std::int64_t p = first; p < end; ++p) one_plane(p);
 }

@@ -71,6 +71,20 @@ inline void copy_first_row(const geometry& g, const segment& s0, const segment& 
   }
 }
 
+// A row block's first row from its cells' values (one per pair cover): cell by cell when cells
+// are long, else input by input from the cover index (a fill per cell of one to three inputs
+// costs more).
+template <typename T>
+inline void write_cells_row(const geometry& g, const cell_plan& plan, const T* values, T* row) {
+  if (g.in[2] >= 8 * static_cast<std::int64_t>(plan.covers.size())) {
+    for (std::size_t k = 0; k < plan.covers.size(); ++k)
+      std::fill(row + plan.covers[k].begin, row + plan.covers[k].end, values[k]);
+    return;
+  }
+  for (std::int64_t i = 0; i < g.in[2]; ++i)
+    row[i] = values[plan.cover_of[static_cast<std::size_t>(i)]];
+}
+
 // The calling thread's last cell plan, rebuilt when the windows change (they repeat call after
 // call in a model; building the segments costs more than a small backward pass).
 const cell_plan& remembered_plan(const geometry& g);

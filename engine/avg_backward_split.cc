@@ -79,7 +79,7 @@ class split_cells {
     for (std::size_t k = 0; k < blocks_.size(); ++k) {
       const block& b = blocks_[k];
       const double* means = means_.data() + k * cells;
-      write_row(means, b.first_row);
+      write_cells_row(g_, plan_, means, b.first_row);
       copy_first_row(g_, *b.s0, *b.s1, b.plane, b.first_row);
     }
     blocks_.clear();
@@ -94,18 +94,6 @@ class split_cells {
     const segment* s1;
     int unit;
   };
-
-  // A block's first row from its cells' means: cell by cell when cells are long, else input
-  // by input from the cover index (a fill per cell of one to three inputs costs more).
-  void write_row(const double* means, double* row) const {
-    if (g_.in[2] >= 8 * static_cast<std::int64_t>(plan_.covers.size())) {
-      for (std::size_t k = 0; k < plan_.covers.size(); ++k)
-        std::fill(row + plan_.covers[k].begin, row + plan_.covers[k].end, means[k]);
-      return;
-    }
-    for (std::int64_t i = 0; i < g_.in[2]; ++i)
-      row[i] = means[plan_.cover_of[static_cast<std::size_t>(i)]];
-  }
 
   // The parts and denominators of the cells of block (s0, s1), one per pair cover.
   void add_block(const segment& s0, const segment& s1) {

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/avg_rows_16.h"
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
@@ -381,31 +382,31 @@ constexpr std::size_t widened_kept = std::size_t{1} << 16;
 
 // binary16 and bfloat16 planes through the binary32 passes: each plane widened exactly, then the
 // whole-plane scan of small windows or each window's binary32 pass, rounded once to 16 bits.
+// Planes of one row of small windows go through avg_rows_16 first.
 template <typename F>
 void avg_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
                         std::int64_t first, std::int64_t end) {
   thread_local std::vector<float> wide;
   const bool whole_plane_scan = small_windows(g);
   const bool banded = g.in[2] <= banded_row_limit;
-  for (std::int64_t p = first; p < end; ++p) {
+  const auto one_plane = [&](std::int64_t p) {
     const std::uint16_t* plane = input + p * g.in_plane;
     std::uint16_t* out = output + p * g.out_plane;
     // The banded pass widens as it goes; the other two read the plane widened.
-    if (banded && !whole_plane_scan) {
-      avg_plane_banded<F>(g, plane, out);
-      continue;
-    }
+    if (banded && !whole_plane_scan) return avg_plane_banded<F>(g, plane, out);
     if (wide.size() < static_cast<std::size_t>(g.in_plane))
       wide.resize(static_cast<std::size_t>(g.in_plane));
     widen_to_binary32(F::format, plane, wide.data(), g.in_plane);
-    if (whole_plane_scan && avg_plane_in_doubles<F>(g, wide.data(), out)) continue;
-    if (banded) {
-      avg_plane_banded<F>(g, plane, out);
-      continue;
-    }
+    if (whole_plane_scan && avg_plane_in_doubles<F>(g, wide.data(), out)) return;
+    if (banded) return avg_plane_banded<F>(g, plane, out);
     for_each_output(g, [&](std::int64_t at, const box3& box) {
       out[at] = static_cast<std::uint16_t>(widened_window_mean<F>(g, wide.data(), plane, box));
     });
+  };
+  if (whole_plane_scan && g.in_plane == g.in[2] && g.out_plane == g.out[2]) {
+    avg_rows_16<F>(g, input, output, first, end, one_plane);
+  } else {
+    for (std::int64_t p = first; p < end; ++p) one_plane(p);
   }
   if (wide.size() > widened_kept) std::vector<float>().swap(wide);
 }

@@ -340,7 +340,7 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
       end - first,
       std::max<std::int64_t>(
           1, block_bytes / static_cast<std::int64_t>(sizeof(typename F::storage)) / g.in_plane));
-  thread_local std::vector<std::int64_t> begins, lasts, offsets;
+  thread_local std::vector<std::int64_t> begins, lasts, offsets, paired;
   const auto slots = static_cast<std::size_t>(block * g.out_plane);
   begins.resize(slots);
   lasts.resize(slots);
@@ -361,14 +361,24 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
     typename F::storage* planes = grad_input + p * g.in_plane;
     std::fill(planes, planes + count / g.out_plane * g.in_plane, F::from_bits(0));
     if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
-      float next = 0;
-      std::int64_t next_at = -1;
-      for (std::int64_t k = count - 1; k >= 0; --k) {
+      // Each chosen input gets its gradient's pattern (+0 for -0; all finite here), and an
+      // input chosen by two neighbouring outputs is noted without a branch (pairs come as the
+      // data have them) and gets the pair's sum after: a narrowing per pair, not per output.
+      paired.resize(static_cast<std::size_t>(count));
+      std::size_t pairs = 0;
+      std::int64_t previous = -1;
+      for (std::int64_t k = 0; k < count; ++k) {
         const std::int64_t at = offset[k] + chosen[k];
-        const float own = widened<F>(grads[k]);
-        planes[at] = pair_sum<F>(own, next, next_at == at);
-        next = own;
-        next_at = at;
+        const std::uint16_t bits = grads[k];
+        planes[at] = (bits & 0x7FFFu) != 0 ? bits : std::uint16_t{0};
+        paired[pairs] = k;
+        pairs += at == previous ? 1 : 0;
+        previous = at;
+      }
+      for (std::size_t j = 0; j < pairs; ++j) {
+        const std::int64_t k = paired[j];
+        planes[offset[k] + chosen[k]] =
+            narrowed_sum<F>(0.0f + widened<F>(grads[k - 1]), widened<F>(grads[k]));
       }
     } else {
       // Hardware additions on +0: (+0 + a) + b for a pair, rounded once. (Backwards with
@@ -380,6 +390,7 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
     std::vector<std::int64_t>().swap(begins);
     std::vector<std::int64_t>().swap(lasts);
     std::vector<std::int64_t>().swap(offsets);
+    std::vector<std::int64_t>().swap(paired);
   }
   return true;
 }

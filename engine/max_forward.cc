@@ -60,7 +60,8 @@ constexpr std::int64_t widened_chunk = std::int64_t{1} << 16;
 // binary16 and bfloat16 planes [first, end) through the binary32 kernels: a chunk of planes is
 // widened exactly (widen_to_binary32), so the floats compare as the patterns' values do (NaN
 // stays NaN, -0 ties +0) and PyTorch's scan picks the same winner in both; the value written is
-// the winner's own 16-bit pattern. Needs planes of at most widened_plane_limit elements.
+// the winner's own 16-bit pattern (its widened value narrowed back exactly). Needs planes of at
+// most widened_plane_limit elements.
 template <typename F>
 void max_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
                         std::int64_t* indices, std::int64_t first, std::int64_t end) {
@@ -76,11 +77,9 @@ void max_planes_widened(const geometry& g, const std::uint16_t* input, std::uint
     const std::int64_t count = std::min(chunk, end - p0);
     widen_to_binary32(F::format, input + p0 * g.in_plane, wide.data(), count * g.in_plane);
     max_planes_binary32(g, wide.data(), values.data(), indices + p0 * g.out_plane, 0, count);
-    for (std::int64_t p = p0; p < p0 + count; ++p) {
-      const std::uint16_t* plane = input + p * g.in_plane;
-      for (std::int64_t o = p * g.out_plane; o < (p + 1) * g.out_plane; ++o)
-        output[o] = plane[indices[o]];
-    }
+    // The winners' widened values back to their patterns, in lanes (a gather by index cost a
+    // third of the pass on short rows).
+    patterns_of_widened(F::format, values.data(), output + p0 * g.out_plane, count * g.out_plane);
   }
   // A plane past the chunk size made the scratch larger than what is kept.
   if (wide.size() > static_cast<std::size_t>(widened_chunk)) std::vector<float>().swap(wide);

@@ -1,0 +1,81 @@
+// avg_rows_16 (avg_rows_16.h). A row of a few dozen 16-bit values has about ten windows: rounding
+// each window's mean apart (round_mean_16) cost most of the pass, so the sums of many rows are
+// rounded together by narrowed_means, eight divisions an instruction. Consecutive rows' outputs
+// are contiguous, so a batch writes one span; a row left to other_row ends the batch first.
+#include "engine/avg_rows_16.h"
+
+#include <algorithm>
+#include <array>
+
+#include "engine/double_sums.h"
+#include "engine/narrowed_means.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+// Whether every window sum of up to `largest` of the row's values is exact in doubles (the
+// range test of sum_and_scan_16): no infinity or NaN, and a spread of at most 53 bits.
+template <typename F>
+bool row_sums_exact(std::span<const std::uint16_t> row, std::uint64_t largest) {
+  std::uint32_t least = ~0u, greatest = 0;
+  for (const std::uint16_t bits : row) {
+    const std::uint32_t magnitude = bits & 0x7FFFu;
+    least = std::min(least, magnitude - 1);  // a zero wraps to the top: it drops out
+    greatest = std::max(greatest, magnitude);
+  }
+  const exponent_range range = magnitude_range<F>(least, greatest);
+  return !range.special && range.sum_bits<F>(largest) <= 53;
+}
+
+// One window's sum in two chains (exact under row_sums_exact, in any order).
+template <typename F>
+double window_sum(const std::uint16_t* row, const reference::window& w) {
+  double sums[2] = {0, 0};
+  for (std::int64_t i = w.begin; i < w.end; ++i)
+    sums[i & 1] += static_cast<double>(widened<F>(row[i]));
+  return sums[0] + sums[1];
+}
+
+}  // namespace
+
+template <typename F>
+void avg_rows_16(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
+                 std::int64_t first, std::int64_t end,
+                 const std::function<void(std::int64_t)>& other_row) {
+  constexpr std::size_t batch = 512;
+  std::array<double, batch> sums{};
+  std::array<std::uint64_t, batch> counts{};
+  std::size_t filled = 0;
+  std::uint16_t* batch_out = output + first * g.out_plane;
+  const auto flush = [&] {
+    narrowed_means(F::format, {sums.data(), filled}, {counts.data(), filled}, {batch_out, filled});
+    batch_out += filled;
+    filled = 0;
+  };
+  const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  const auto row_length = static_cast<std::size_t>(g.in[2]);
+  for (std::int64_t p = first; p < end; ++p) {
+    const std::uint16_t* row = input + p * g.in_plane;
+    if (!row_sums_exact<F>({row, row_length}, largest)) {
+      flush();
+      other_row(p);
+      batch_out += g.out_plane;
+      continue;
+    }
+    for (const reference::window& w : g.windows[2]) {
+      sums[filled] = window_sum<F>(row, w);
+      counts[filled] = static_cast<std::uint64_t>(w.length());
+      if (++filled == batch) flush();
+    }
+  }
+  flush();
+}
+
+template void avg_rows_16<binary16_traits>(const geometry&, const std::uint16_t*, std::uint16_t*,
+                                           std::int64_t, std::int64_t,
+                                           const std::function<void(std::int64_t)>&);
+template void avg_rows_16<bfloat16_traits>(const geometry&, const std::uint16_t*, std::uint16_t*,
+                                           std::int64_t, std::int64_t,
+                                           const std::function<void(std::int64_t)>&);
+
+}  // namespace poolproof::engine::detail

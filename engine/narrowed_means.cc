@@ -1,0 +1,99 @@
+// narrowed_means (narrowed_means.h). A 16-bit mean is one division away from its exact double
+// sum, but the scalar route (round_mean_16) narrows three binary32 values and branches on their
+// agreement, window by window; here eight windows share the division and the decision is a mask.
+// A lane is kept only when the scalar route's answer is certain from the lane alone: the
+// quotient q = RN(s / d) is within half a double ulp of s / d, so when RN24(q)'s binary32
+// neighbours narrow alike, s / d (between them) narrows alike too; and when the remainder
+// s - q d (exact by a fused multiply-add) is zero and q is a binary32 number, s / d is that
+// number and its one narrowing is round_to's, midpoints included (exact quotients at 16-bit
+// midpoints are common: sums of a few 16-bit values over a power of two).
+#include "engine/narrowed_means.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+
+#include "engine/double_sums.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+using reference::float_format;
+
+std::uint16_t scalar_mean(float_format format, double sum, std::uint64_t divisor) {
+  return format == float_format::binary16 ? round_mean_16<binary16_traits>(sum, divisor)
+                                          : round_mean_16<bfloat16_traits>(sum, divisor);
+}
+
+void means_loop(float_format format, std::span<const double> sums,
+                std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means) {
+  for (std::size_t k = 0; k < sums.size(); ++k)
+    means[k] = scalar_mean(format, sums[k], divisors[k]);
+}
+
+// Eight binary32 values narrowed to 16-bit patterns, to nearest, ties to even (`narrowed`):
+// binary16 by the hardware conversion, bfloat16 by the rounding bias on the upper half.
+template <bool Half>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] inline __m128i narrow_eight(__m256i bits) {
+  if constexpr (Half) {
+    return _mm256_maskz_cvtps_ph(0xFF, _mm256_castsi256_ps(bits),
+                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  } else {
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    const __m256i biased = _mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7FFF)), odd);
+    return _mm256_cvtepi32_epi16(_mm256_srli_epi32(biased, 16));
+  }
+}
+
+template <bool Half>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,fma")]] void means_avx512(
+    float_format format, std::span<const double> sums, std::span<const std::uint64_t> divisors,
+    std::span<std::uint16_t> means) {
+  const __m256i one = _mm256_set1_epi32(1);
+  for (std::size_t k = 0; k < sums.size(); k += 8) {
+    const std::size_t lanes = std::min<std::size_t>(8, sums.size() - k);
+    const auto live = static_cast<__mmask8>((1u << lanes) - 1);
+    // + 0.0: an exact zero sum (-0 included) has the mean +0. Idle lanes divide 0 by 1.
+    const __m512d sum =
+        _mm512_add_pd(_mm512_maskz_loadu_pd(live, sums.data() + k), _mm512_setzero_pd());
+    const __m512d divisor = _mm512_cvtepu64_pd(
+        _mm512_mask_loadu_epi64(_mm512_set1_epi64(1), live, divisors.data() + k));
+    const __m512d q = _mm512_div_pd(sum, divisor);
+    const __m256 single = _mm512_maskz_cvtpd_ps(0xFF, q);
+    const __m256i bits = _mm256_castps_si256(single);
+    const __m128i h = narrow_eight<Half>(bits);
+    const __mmask8 neighbours_agree =
+        _mm_cmpeq_epi16_mask(h, narrow_eight<Half>(_mm256_sub_epi32(bits, one))) &
+        _mm_cmpeq_epi16_mask(h, narrow_eight<Half>(_mm256_add_epi32(bits, one)));
+    // narrowed_near's domain: RN24(q) neither zero nor past binary32's range.
+    const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi32(0x7FFFFFFF));
+    const __mmask8 inside = _mm256_cmpneq_epi32_mask(magnitude, _mm256_setzero_si256()) &
+                            _mm256_cmplt_epu32_mask(magnitude, _mm256_set1_epi32(0x7F800000));
+    const __mmask8 exact =
+        _mm512_cmp_pd_mask(_mm512_fnmadd_pd(q, divisor, sum), _mm512_setzero_pd(), _CMP_EQ_OQ) &
+        _mm512_cmp_pd_mask(_mm512_maskz_cvtps_pd(0xFF, single), q, _CMP_EQ_OQ);
+    const __mmask8 kept = static_cast<__mmask8>(((neighbours_agree & inside) | exact) & live);
+    _mm_mask_storeu_epi16(means.data() + k, kept, h);
+    for (unsigned declined = static_cast<unsigned>(live & ~kept); declined != 0;
+         declined &= declined - 1) {
+      const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
+      means[at] = scalar_mean(format, sums[at], divisors[at]);
+    }
+  }
+}
+
+}  // namespace
+
+void narrowed_means(float_format format, std::span<const double> sums,
+                    std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,
+                    simd_level ceiling) {
+  POOLPROOF_CHECK(format == float_format::binary16 || format == float_format::bfloat16);
+  POOLPROOF_CHECK(divisors.size() == sums.size() && means.size() == sums.size());
+  if (usable_simd_level(ceiling) != simd_level::avx512)
+    return means_loop(format, sums, divisors, means);
+  if (format == float_format::binary16) return means_avx512<true>(format, sums, divisors, means);
+  means_avx512<false>(format, sums, divisors, means);
+}
+
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,296 @@
+// The binary16 and bfloat16 batches across rows: narrowed_means (every SIMD level, against the
+// plain reference's rounding and the scalar route) and the passes built on it, against the plain
+// reference, with rows the batches cannot take (infinities, NaNs, spreads past doubles) between
+// rows they can, so the batches flush and resume around them.
+#include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+#include <poolproof/reference/float_format.h>
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/double_sums.h"
+#include "engine/narrowed_means.h"
+#include "engine/planes.h"
+
+namespace poolproof::engine {
+namespace {
+
+using sizes = std::vector<std::int64_t>;
+using reference::float_format;
+
+constexpr std::array<float_format, 2> sixteen_bit_formats{float_format::binary16,
+                                                          float_format::bfloat16};
+
+std::string text(const sizes& shape) {
+  std::string result;
+  for (std::int64_t n : shape) {
+    if (!result.empty()) result += 'x';
+    result += std::to_string(n);
+  }
+  return result;
+}
+
+std::uint16_t narrowed(float_format format, float x) {
+  return format == float_format::binary16 ? detail::narrowed<detail::binary16_traits>(x)
+                                          : detail::narrowed<detail::bfloat16_traits>(x);
+}
+
+float widened(float_format format, std::uint16_t bits) {
+  return format == float_format::binary16 ? detail::widened<detail::binary16_traits>(bits)
+                                          : detail::widened<detail::bfloat16_traits>(bits);
+}
+
+std::uint16_t single_mean(float_format format, double sum, std::uint64_t divisor) {
+  return format == float_format::binary16
+             ? detail::round_mean_16<detail::binary16_traits>(sum, divisor)
+             : detail::round_mean_16<detail::bfloat16_traits>(sum, divisor);
+}
+
+// Exact sums of 16-bit values over their counts: random windows of many magnitudes, exact
+// quotients at 16-bit values and at midpoints between them (either sign), zeros of both signs,
+// means in the subnormal range, and means a binary32 ulp beside midpoints.
+std::pair<std::vector<double>, std::vector<std::uint64_t>> mean_cases(float_format format) {
+  std::mt19937 engine(41);
+  std::normal_distribution<float> normal;
+  std::uniform_int_distribution<int> scale(format == float_format::binary16 ? -20 : -120,
+                                           format == float_format::binary16 ? 12 : 120);
+  std::uniform_int_distribution<std::uint64_t> counts(1, 64);
+  std::vector<double> sums;
+  std::vector<std::uint64_t> divisors;
+  for (int k = 0; k < 30000; ++k) {
+    const std::uint64_t n = counts(engine);
+    const int e = scale(engine);
+    double sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint16_t bits = narrowed(format, std::ldexp(normal(engine), e));
+      sum += static_cast<double>(widened(format, bits));
+    }
+    if (k % 5 == 1) {  // an exact 16-bit value or midpoint times n
+      const std::uint16_t bits = narrowed(format, std::ldexp(normal(engine), e));
+      const double value = widened(format, bits);
+      const double next = widened(format, static_cast<std::uint16_t>(bits + 1));
+      sum = (k % 10 == 1 ? value : (value + next) / 2) * static_cast<double>(n);
+    }
+    if (k % 7 == 2) sum = static_cast<double>(std::nextafter(static_cast<float>(sum), 0.0f));
+    if (k % 5 == 3) {  // a double ulp or a few beside a 16-bit midpoint times n: a binary32
+      // rounding of the quotient would land on the midpoint, and its tie would go either way
+      const std::uint16_t bits = narrowed(format, std::ldexp(normal(engine), e));
+      const double value = widened(format, bits);
+      const double next = widened(format, static_cast<std::uint16_t>(bits + 1));
+      sum = (value + next) / 2 * static_cast<double>(n);
+      for (int step = 0; step < 1 + k % 3; ++step)
+        sum = std::nextafter(sum, k % 2 == 0 ? 1e300 : -1e300);
+    }
+    if (k % 97 == 3) sum = k % 2 == 0 ? 0.0 : -0.0;
+    sums.push_back(sum);
+    divisors.push_back(n);
+  }
+  return {sums, divisors};
+}
+
+TEST(FastSixteenBitRows, NarrowedMeansRoundOnceOnEveryLevel) {
+  for (const float_format format : sixteen_bit_formats) {
+    const auto [sums, divisors] = mean_cases(format);
+    for (const detail::simd_level level :
+         {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+      for (std::size_t length = 1; length <= 17; ++length) {  // every masked last group
+        std::vector<std::uint16_t> short_batch(length);
+        detail::narrowed_means(format, {sums.data(), length}, {divisors.data(), length},
+                               short_batch, level);
+        for (std::size_t k = 0; k < length; ++k)
+          ASSERT_EQ(short_batch[k], single_mean(format, sums[k], divisors[k])) << k;
+      }
+      std::vector<std::uint16_t> means(sums.size());
+      detail::narrowed_means(format, sums, divisors, means, level);
+      for (std::size_t k = 0; k < sums.size(); ++k) {
+        const reference::extended_rational exact = reference::extended_rational::finite(
+            decode(float_format::binary64, std::bit_cast<std::uint64_t>(sums[k])).value /
+            reference::rational(divisors[k]));
+        ASSERT_EQ(means[k], round_to(format, exact))
+            << reference::format_name(format) << " level " << static_cast<int>(level) << " "
+            << std::hexfloat << sums[k] << " / " << divisors[k];
+      }
+    }
+  }
+}
+
+// Row after row of different kinds (`format`'s patterns): normal values; small integers over 4
+// (exact means at 16-bit midpoints); -0 only; an infinity; a NaN; one huge and one tiny value
+// (bfloat16: a spread past doubles); subnormals only; values near the largest finite one.
+std::vector<std::uint16_t> row_kinds(float_format format, std::int64_t rows, std::int64_t row_size,
+                                     unsigned seed) {
+  std::mt19937 engine(seed);
+  std::normal_distribution<float> normal;
+  std::uniform_int_distribution<int> small(-4000, 4000);
+  const bool half = format == float_format::binary16;
+  std::vector<std::uint16_t> values;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t kind = r % 9;
+    for (std::int64_t i = 0; i < row_size; ++i) {
+      float x = normal(engine);
+      if (kind == 1) x = static_cast<float>(small(engine)) / 4;
+      if (kind == 2) x = -0.0f;
+      if (kind == 6) x = std::ldexp(x, half ? -20 : -130);
+      if (kind == 7) x = (half ? 60000.0f : 3e38f) * (1 + std::abs(x) / 100) * (i % 2 ? 1 : -1);
+      if (i == row_size / 2) {
+        if (kind == 3) x = std::numeric_limits<float>::infinity();
+        if (kind == 4) x = std::numeric_limits<float>::quiet_NaN();
+        if (kind == 5) x = half ? 65504.0f : 1e30f;
+      }
+      if (i == row_size / 3 && kind == 5) x = half ? 0x1p-24f : 1e-30f;
+      values.push_back(std::isnan(x) ? static_cast<std::uint16_t>(half ? 0x7E00u : 0x7FC0u)
+                                     : narrowed(format, x));
+    }
+  }
+  return values;
+}
+
+reference::exact_tensor decoded(float_format format, const sizes& shape,
+                                const std::vector<std::uint16_t>& values) {
+  reference::exact_tensor tensor{shape, {}};
+  for (std::uint16_t bits : values) tensor.values.push_back(decode(format, bits));
+  return tensor;
+}
+
+std::vector<std::uint16_t> rounded(float_format format, const reference::exact_tensor& exact) {
+  std::vector<std::uint16_t> bits;
+  for (const reference::extended_rational& x : exact.values)
+    bits.push_back(static_cast<std::uint16_t>(round_to(format, x)));
+  return bits;
+}
+
+void expect_forward_matches(float_format format, const sizes& shape, const sizes& out,
+                            unsigned threads) {
+  const std::vector<std::uint16_t> input =
+      row_kinds(format, shape.front(), reference::element_count(shape) / shape.front(), 7);
+  std::vector<std::uint16_t> got(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<std::uint16_t>(format, shape, input, out, got, threads);
+  EXPECT_EQ(got, rounded(format, reference::adaptive_avg_pool(decoded(format, shape, input), out)))
+      << reference::format_name(format) << " " << text(shape) << " -> " << text(out) << ", "
+      << threads << " threads";
+}
+
+TEST(FastSixteenBitRows, ForwardBatchesAcrossRows) {
+  // 120 rows of 10 outputs: batches of 512 end inside rows; every kind recurs.
+  for (const float_format format : sixteen_bit_formats) {
+    for (unsigned threads : {1u, 2u}) {
+      expect_forward_matches(format, {120, 33}, {10}, threads);
+      expect_forward_matches(format, {3, 40, 7}, {3}, threads);
+      expect_forward_matches(format, {45, 5}, {9}, threads);  // more outputs than inputs
+      expect_forward_matches(format, {30, 1}, {4}, threads);
+      // One input row, several output rows: not a plane of one row.
+      expect_forward_matches(format, {20, 1, 7}, {2, 3}, threads);
+    }
+  }
+}
+
+TEST(FastSixteenBitRows, WidenedValuesNarrowBackToEveryPattern) {
+  // All 65536 patterns from an odd offset (a misaligned start and a tail), NaN payloads too.
+  std::vector<std::uint16_t> patterns(65536 + 5);
+  for (std::size_t i = 0; i < patterns.size(); ++i)
+    patterns[i] = static_cast<std::uint16_t>(i * 40503u);
+  const std::span<const std::uint16_t> all = std::span(patterns).subspan(3);
+  for (const float_format format : sixteen_bit_formats) {
+    for (const detail::simd_level level :
+         {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+      std::vector<float> wide(all.size());
+      detail::widen_to_binary32(format, all.data(), wide.data(),
+                                static_cast<std::int64_t>(wide.size()), level);
+      std::vector<std::uint16_t> back(all.size());
+      detail::patterns_of_widened(format, wide.data(), back.data(),
+                                  static_cast<std::int64_t>(back.size()), level);
+      for (std::size_t i = 0; i < all.size(); ++i)
+        ASSERT_EQ(back[i], all[i]) << reference::format_name(format) << " level "
+                                   << static_cast<int>(level) << std::hex << " " << all[i];
+    }
+  }
+}
+
+void expect_backward_matches(float_format format, const sizes& shape, const sizes& out,
+                             unsigned threads) {
+  const sizes grad_shape = reference::adaptive_output_shape(shape, out);
+  const std::int64_t planes = grad_shape.front();
+  const std::vector<std::uint16_t> grads =
+      row_kinds(format, planes, reference::element_count(grad_shape) / planes, 11);
+  std::vector<std::uint16_t> got(static_cast<std::size_t>(reference::element_count(shape)));
+  adaptive_avg_pool_backward<std::uint16_t>(format, shape, out, grads, got, threads);
+  EXPECT_EQ(got, rounded(format, reference::adaptive_avg_pool_backward(
+                                     decoded(format, grad_shape, grads), shape, out.size())))
+      << reference::format_name(format) << " " << text(shape) << " -> " << text(out) << ", "
+      << threads << " threads";
+}
+
+TEST(FastSixteenBitRows, BackwardBatchesAcrossPlanes) {
+  for (const float_format format : sixteen_bit_formats) {
+    for (unsigned threads : {1u, 2u}) {
+      expect_backward_matches(format, {120, 33}, {10}, threads);  // batches end inside planes
+      expect_backward_matches(format, {45, 5}, {9}, threads);
+      expect_backward_matches(format, {30, 64}, {3}, threads);  // long cells, filled whole
+      expect_backward_matches(format, {40, 64}, {7}, threads);
+      // One-row blocks of 2-D and 3-D planes (8 -> 4, 3 -> 3: one window per row): a block's
+      // first row is copied to its other rows.
+      expect_backward_matches(format, {20, 8, 33}, {4, 10}, threads);
+      expect_backward_matches(format, {12, 2, 4, 9}, {2, 1, 4}, threads);
+    }
+  }
+}
+
+// Gradients of 1-D max backward rows from a pool that makes pair sums interesting: -0 and +0
+// (a pair of -0 sums to +0), subnormals, the largest finite value (a pair overflows), values
+// whose sums tie at 16-bit midpoints, and random patterns; NaN-free, so rows take the batched
+// route. Indices at a window's first or last input, so neighbouring windows often share one.
+TEST(FastSixteenBitRows, MaxBackwardPairsRoundOnce) {
+  std::mt19937 engine(53);
+  for (const float_format format : sixteen_bit_formats) {
+    const bool half = format == float_format::binary16;
+    const std::array<std::uint16_t, 8> pool{0x0000,
+                                            0x8000,
+                                            0x0001,
+                                            0x8003,
+                                            static_cast<std::uint16_t>(half ? 0x7BFF : 0x7F7F),
+                                            static_cast<std::uint16_t>(half ? 0x3C01 : 0x3F81),
+                                            static_cast<std::uint16_t>(half ? 0x3C00 : 0x3F80),
+                                            static_cast<std::uint16_t>(half ? 0x1000 : 0x3B80)};
+    std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+    std::uniform_int_distribution<int> coin(0, 1);
+    for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+             {{400, 33}, {10}}, {{300, 7}, {4}}, {{50, 100}, {33}}}) {
+      const auto windows = reference::adaptive_windows(shape.back(), out.back());
+      std::vector<std::int64_t> indices;
+      std::vector<std::uint16_t> grads;
+      for (std::int64_t p = 0; p < shape.front(); ++p) {
+        for (const reference::window& w : windows) {
+          indices.push_back(coin(engine) != 0 ? w.begin : w.end - 1);
+          std::uint16_t bits = pool[pick(engine)];
+          if (coin(engine) != 0) bits = narrowed(format, std::normal_distribution<float>()(engine));
+          grads.push_back(bits);
+        }
+      }
+      const sizes grad_shape = reference::adaptive_output_shape(shape, out);
+      std::vector<std::uint16_t> want;
+      for (const reference::extended_rational& x :
+           reference::adaptive_max_pool_backward(decoded(format, grad_shape, grads), indices, shape,
+                                                 out.size())
+               .values)
+        want.push_back(static_cast<std::uint16_t>(round_to(format, x)));
+      for (unsigned threads : {1u, 2u}) {
+        std::vector<std::uint16_t> got(static_cast<std::size_t>(reference::element_count(shape)));
+        adaptive_max_pool_backward<std::uint16_t>(format, shape, out, grads, indices, got, threads);
+        EXPECT_EQ(got, want) << reference::format_name(format) << " " << text(shape);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::engine
