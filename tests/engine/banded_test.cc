@@ -282,22 +282,29 @@ TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
 }
 
 TEST(FastBandedSums, SixteenBitColumnSumsWidenExactlyOnEverySimdLevel) {
-  // Every binary16 and bfloat16 pattern, 37 to a row (tails on every level): the columns get the
-  // patterns' exact values (the reference's decode), the magnitudes their 15 low bits.
-  for (const auto format : {float_format::binary16, float_format::bfloat16}) {
-    constexpr std::int64_t width = 37;
+  // Every binary16 and bfloat16 pattern, 37, 56 or 8 to a row (tails, AVX-512's step of 8 after
+  // steps of 16, and that step alone): the columns get the patterns' exact values (the
+  // reference's decode), the magnitudes their 15 low bits.
+  for (const auto& [format, width] :
+       std::vector<std::pair<float_format, std::int64_t>>{{float_format::binary16, 37},
+                                                          {float_format::bfloat16, 37},
+                                                          {float_format::binary16, 56},
+                                                          {float_format::bfloat16, 56},
+                                                          {float_format::binary16, 8},
+                                                          {float_format::bfloat16, 8}}) {
     std::vector<std::uint16_t> patterns16;
     for (std::uint32_t bits = 0; bits < 0x10000; ++bits) {
       const bool finite = (bits & 0x7FFFu) < (format == float_format::binary16 ? 0x7C00u : 0x7F80u);
       if (finite) patterns16.push_back(static_cast<std::uint16_t>(bits));
     }
-    patterns16.resize(patterns16.size() / width * width);
+    const auto row_size = static_cast<std::size_t>(width);
+    patterns16.resize(patterns16.size() / row_size * row_size);
     const std::int64_t rows = static_cast<std::int64_t>(patterns16.size()) / width;
     for (const auto level : levels) {
       // One row at a time into columns of -0 (which keeps a -0 value's sign): each column then
       // holds one value exactly.
       for (std::int64_t r = 0; r < rows; ++r) {
-        std::vector<double> columns(width, -0.0);
+        std::vector<double> columns(static_cast<std::size_t>(width), -0.0);
         detail::seen_magnitudes seen;
         const std::uint16_t* row = patterns16.data() + r * width;
         detail::add_rows16_to_columns(format, row, 1, width, columns.data(), seen, level);
@@ -312,6 +319,58 @@ TEST(FastBandedSums, SixteenBitColumnSumsWidenExactlyOnEverySimdLevel) {
         }
         EXPECT_EQ(seen.least_minus_one, least);
         EXPECT_EQ(seen.greatest, greatest);
+      }
+    }
+  }
+}
+
+TEST(FastBandedSums, SixteenBitBlocksAgreeOnEverySimdLevel) {
+  // Several rows added into the same columns: every level gives the baseline's sums bit for bit
+  // (each column in row order) and its magnitudes. Finite patterns; then some infinities and
+  // NaNs, whose columns' values do not matter (their magnitudes make the caller fall back) and
+  // differ between the conversions, so only the magnitudes are compared.
+  std::mt19937 engine(43);
+  std::uniform_int_distribution<std::uint32_t> any(0, 0xFFFF);
+  std::uniform_int_distribution<int> roll(0, 9);
+  for (const auto format : {float_format::binary16, float_format::bfloat16}) {
+    const std::uint32_t field = format == float_format::binary16 ? 0x7C00u : 0x7F80u;
+    for (const std::int64_t width : {8, 37, 56, 67}) {
+      constexpr std::int64_t rows = 5;
+      std::vector<std::uint16_t> values(static_cast<std::size_t>(rows * width));
+      // Mostly values near 1 (sums that round), some any finite pattern.
+      for (std::uint16_t& x : values) {
+        x = static_cast<std::uint16_t>(format == float_format::binary16
+                                           ? 0x3800u | (any(engine) & 0x87FFu)
+                                           : 0x3F00u | (any(engine) & 0x80FFu));
+        const auto other = static_cast<std::uint16_t>(any(engine));
+        if (roll(engine) == 0 && (other & field) != field) x = other;
+      }
+      std::vector<std::uint16_t> specials = values;
+      specials[specials.size() / 2] = static_cast<std::uint16_t>(field);                // +inf
+      specials[specials.size() / 3] = static_cast<std::uint16_t>(0x8000u | field | 1);  // NaN
+      // Zeros of either sign only: no magnitude seen (the least stays ~0, a 32-bit wrap).
+      std::vector<std::uint16_t> zeros(values.size());
+      for (std::size_t k = 0; k < zeros.size(); ++k)
+        zeros[k] = static_cast<std::uint16_t>(k % 3 == 0 ? 0x8000u : 0u);
+      for (const int kind : {0, 1, 2}) {
+        const bool finite = kind != 1;
+        const std::vector<std::uint16_t>& block =
+            kind == 0 ? values : (kind == 1 ? specials : zeros);
+        std::vector<double> baseline(static_cast<std::size_t>(width), 0.25);
+        detail::seen_magnitudes baseline_seen;
+        detail::add_rows16_to_columns(format, block.data(), rows, width, baseline.data(),
+                                      baseline_seen, detail::simd_level::baseline);
+        for (const auto level : levels) {
+          std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
+          detail::seen_magnitudes seen;
+          detail::add_rows16_to_columns(format, block.data(), rows, width, columns.data(), seen,
+                                        level);
+          if (finite) {
+            EXPECT_EQ(patterns(columns), patterns(baseline)) << width;
+          }
+          EXPECT_EQ(seen.least_minus_one, baseline_seen.least_minus_one) << width;
+          EXPECT_EQ(seen.greatest, baseline_seen.greatest) << width;
+        }
       }
     }
   }
