@@ -281,6 +281,13 @@ std::uint64_t band_largest(const geometry& g, std::int64_t rows) {
   return static_cast<std::uint64_t>(rows * widest);
 }
 
+// binary16 band means wait here and are rounded together once the plane's bands are summed
+// (bfloat16's scalar narrowing is as quick as the batch's lanes: measured).
+positioned_means& pending_means() {
+  thread_local positioned_means pending;
+  return pending;
+}
+
 // A binary32, binary16 or bfloat16 plane band by band: each band's rows are added column by
 // column into doubles (16-bit values widened exactly on the way) while their exponent range is
 // scanned; when that range shows every sum of up to the band's largest window exact (see
@@ -309,20 +316,16 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
     range = magnitude_range<F>(seen.least_minus_one, seen.greatest);
     return !range.special && range.sum_bits<F>(band_largest(g, w0.length() * w1.length())) <= 53;
   };
-  // binary16 means are rounded together once the plane's bands are summed (bfloat16's scalar
-  // narrowing is as quick as the batch's lanes: measured).
-  thread_local positioned_means pending;
-  pending.clear();
   const auto visit_band = [&](std::int64_t at, const reference::window& w0,
                               const reference::window& w1) {
     const std::int64_t rows = w0.length() * w1.length();
     for (const reference::window& w2 : g.windows[2]) {
       const double sum = column_sum(columns, w2);
       const auto count = static_cast<std::uint64_t>(rows * w2.length());
-      if constexpr (!std::same_as<F, binary16_traits>) {
-        out[at++] = mean_of_double_sum<F>(sum, range, count);
+      if constexpr (std::same_as<F, binary16_traits>) {
+        pending_means().add(at++, sum, count);
       } else {
-        pending.add(at++, sum, count);
+        out[at++] = mean_of_double_sum<F>(sum, range, count);
       }
     }
   };
@@ -330,7 +333,7 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
     out[at] = static_cast<typename F::storage>(F::from_bits(window_mean<F>(g, plane, box)));
   };
   for_each_band(g, add_band, visit_band, fall_back);
-  if constexpr (std::same_as<F, binary16_traits>) pending.write(F::format, out);
+  if constexpr (std::same_as<F, binary16_traits>) pending_means().write(F::format, out);
 }
 
 // binary64's banded pass: each band is scanned, and when a split grid is exact for its largest

@@ -320,6 +320,33 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
   return (tops >> 63) == 0;
 }
 
+// One block of 16-bit 1-D planes for rows_in_windows (indices checked in their windows, all
+// gradients finite): each chosen input gets its gradient's pattern (+0 for -0), and an input
+// chosen by two neighbouring outputs is noted without a branch (pairs come as the data have
+// them) and gets the pair's sum after, (+0 + a) + b rounded once: a narrowing per pair, not per
+// output. `paired` is scratch.
+template <typename F>
+void write_block_16(const std::uint16_t* grads, const std::int64_t* chosen,
+                    const std::int64_t* offset, std::int64_t count, std::uint16_t* planes,
+                    std::vector<std::int64_t>& paired) {
+  paired.resize(static_cast<std::size_t>(count));
+  std::size_t pairs = 0;
+  std::int64_t previous = -1;
+  for (std::int64_t k = 0; k < count; ++k) {
+    const std::int64_t at = offset[k] + chosen[k];
+    const std::uint16_t bits = grads[k];
+    planes[at] = (bits & 0x7FFFu) != 0 ? bits : std::uint16_t{0};
+    paired[pairs] = k;
+    pairs += at == previous ? 1 : 0;
+    previous = at;
+  }
+  for (std::size_t j = 0; j < pairs; ++j) {
+    const std::int64_t k = paired[j];
+    planes[offset[k] + chosen[k]] =
+        narrowed_sum<F>(0.0f + widened<F>(grads[k - 1]), widened<F>(grads[k]));
+  }
+}
+
 // 1-D planes (one row, n inputs to m <= n outputs): adaptive windows there are sorted and
 // neighbours share at most one input (end_o - begin_(o+1) = ceil(x) - floor(x) for x = (o+1)n/m),
 // which no third window holds (at most floor(m/n) + 1 <= 2 windows hold an input). So when every
@@ -361,25 +388,7 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
     typename F::storage* planes = grad_input + p * g.in_plane;
     std::fill(planes, planes + count / g.out_plane * g.in_plane, F::from_bits(0));
     if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
-      // Each chosen input gets its gradient's pattern (+0 for -0; all finite here), and an
-      // input chosen by two neighbouring outputs is noted without a branch (pairs come as the
-      // data have them) and gets the pair's sum after: a narrowing per pair, not per output.
-      paired.resize(static_cast<std::size_t>(count));
-      std::size_t pairs = 0;
-      std::int64_t previous = -1;
-      for (std::int64_t k = 0; k < count; ++k) {
-        const std::int64_t at = offset[k] + chosen[k];
-        const std::uint16_t bits = grads[k];
-        planes[at] = (bits & 0x7FFFu) != 0 ? bits : std::uint16_t{0};
-        paired[pairs] = k;
-        pairs += at == previous ? 1 : 0;
-        previous = at;
-      }
-      for (std::size_t j = 0; j < pairs; ++j) {
-        const std::int64_t k = paired[j];
-        planes[offset[k] + chosen[k]] =
-            narrowed_sum<F>(0.0f + widened<F>(grads[k - 1]), widened<F>(grads[k]));
-      }
+      write_block_16<F>(grads, chosen, offset, count, planes, paired);
     } else {
       // Hardware additions on +0: (+0 + a) + b for a pair, rounded once. (Backwards with
       // pair_sum, stores only, measured slower here.)

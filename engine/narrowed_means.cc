@@ -6,7 +6,10 @@
 // neighbours narrow alike, s / d (between them) narrows alike too; and when the remainder
 // s - q d (exact by a fused multiply-add) is zero and q is a binary32 number, s / d is that
 // number and its one narrowing is round_to's, midpoints included (exact quotients at 16-bit
-// midpoints are common: sums of a few 16-bit values over a power of two).
+// midpoints are common: sums of a few 16-bit values over a power of two). The remainder cannot
+// underflow: sums are multiples of 2^-133 (bfloat16's least subnormal) and quotients at least
+// 2^-186, far above binary64's subnormals. The `inside` mask mirrors narrowed_near's domain: a
+// zero RN24(q) would pass the neighbour test only as a bfloat16 -0, whose answer is right anyway.
 #include "engine/narrowed_means.h"
 
 #include <immintrin.h>
@@ -47,7 +50,7 @@ template <bool Half>
 }
 
 template <bool Half>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,fma")]] void means_avx512(
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void means_avx512(
     float_format format, std::span<const double> sums, std::span<const std::uint64_t> divisors,
     std::span<std::uint16_t> means) {
   const __m256i one = _mm256_set1_epi32(1);
@@ -62,10 +65,10 @@ template <bool Half>
     const __m512d q = _mm512_div_pd(sum, divisor);
     const __m256 single = _mm512_maskz_cvtpd_ps(0xFF, q);
     const __m256i bits = _mm256_castps_si256(single);
-    const __m128i h = narrow_eight<Half>(bits);
+    const __m128i narrowed = narrow_eight<Half>(bits);
     const __mmask8 neighbours_agree =
-        _mm_cmpeq_epi16_mask(h, narrow_eight<Half>(_mm256_sub_epi32(bits, one))) &
-        _mm_cmpeq_epi16_mask(h, narrow_eight<Half>(_mm256_add_epi32(bits, one)));
+        _mm_cmpeq_epi16_mask(narrowed, narrow_eight<Half>(_mm256_sub_epi32(bits, one))) &
+        _mm_cmpeq_epi16_mask(narrowed, narrow_eight<Half>(_mm256_add_epi32(bits, one)));
     // narrowed_near's domain: RN24(q) neither zero nor past binary32's range.
     const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi32(0x7FFFFFFF));
     const __mmask8 inside = _mm256_cmpneq_epi32_mask(magnitude, _mm256_setzero_si256()) &
@@ -74,7 +77,7 @@ template <bool Half>
         _mm512_cmp_pd_mask(_mm512_fnmadd_pd(q, divisor, sum), _mm512_setzero_pd(), _CMP_EQ_OQ) &
         _mm512_cmp_pd_mask(_mm512_maskz_cvtps_pd(0xFF, single), q, _CMP_EQ_OQ);
     const __mmask8 kept = static_cast<__mmask8>(((neighbours_agree & inside) | exact) & live);
-    _mm_mask_storeu_epi16(means.data() + k, kept, h);
+    _mm_mask_storeu_epi16(means.data() + k, kept, narrowed);
     for (unsigned declined = static_cast<unsigned>(live & ~kept); declined != 0;
          declined &= declined - 1) {
       const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));

@@ -16,34 +16,40 @@ namespace poolproof::engine::detail {
 /// k: the mean of an exact finite double sum rounded once (an exact zero mean is +0). On
 /// AVX-512 eight lanes divide at once and keep a lane's result when the quotient's binary32
 /// neighbours narrow alike (narrowed_near) or the quotient is exact and a binary32 number (its
-/// one narrowing is then the answer, midpoints included); every other lane, and every lane
-/// below that level, takes round_mean_16. The spans are equally long; 1 <= divisors[k] < 2^53.
+/// one narrowing is then the answer, midpoints included); the other lanes take round_mean_16,
+/// as every lane does on the levels below AVX-512. The spans are equally long;
+/// 1 <= divisors[k] < 2^53.
 void narrowed_means(reference::float_format format, std::span<const double> sums,
                     std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,
                     simd_level ceiling = simd_level::avx512);
 
 /// Exact sums waiting for their means, each with its position in an output: narrowed_means
-/// rounds them together, for outputs whose windows are summed a few at a time.
+/// rounds them together, for outputs whose windows are summed a few at a time. Scratch past
+/// `kept` entries is released after each write.
 class positioned_means {
  public:
-  void clear() {
-    positions_.clear();
-    sums_.clear();
-    counts_.clear();
-  }
+  /// Adds out[at]'s exact finite sum of `count` values, 1 <= count < 2^53.
   void add(std::int64_t at, double sum, std::uint64_t count) {
     positions_.push_back(at);
     sums_.push_back(sum);
     counts_.push_back(count);
   }
-  /// out[position] = the mean of each sum added since clear().
+  /// out[at] = the mean for each sum added since the last write (every `at` inside `out`).
   void write(reference::float_format format, std::uint16_t* out) {
     means_.resize(sums_.size());
     narrowed_means(format, sums_, counts_, means_);
     for (std::size_t k = 0; k < means_.size(); ++k) out[positions_[k]] = means_[k];
+    if (sums_.size() > kept) {
+      *this = positioned_means();
+      return;
+    }
+    positions_.clear();
+    sums_.clear();
+    counts_.clear();
   }
 
  private:
+  static constexpr std::size_t kept = std::size_t{1} << 14;
   std::vector<std::int64_t> positions_;
   std::vector<double> sums_;
   std::vector<std::uint64_t> counts_;

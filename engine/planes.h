@@ -186,8 +186,10 @@ void max_planes_binary32(const geometry& g, const float* input, float* output,
 void widen_to_binary32(reference::float_format format, const std::uint16_t* in, float* out,
                        std::int64_t count, simd_level ceiling = simd_level::avx512);
 
-/// The inverse of widen_to_binary32: writes the pattern each of `count` floats that it wrote
-/// came from (every pattern, NaN payloads included); widen.cc, on the same lanes.
+/// The inverse of widen_to_binary32: writes the pattern each of `count` floats came from, for
+/// floats that widen_to_binary32 wrote (every pattern, NaN payloads included; binary16
+/// subnormals pass through binary32 subnormals, so the default float environment is needed:
+/// no flush to zero); widen.cc, on the same lanes.
 void patterns_of_widened(reference::float_format format, const float* in, std::uint16_t* out,
                          std::int64_t count, simd_level ceiling = simd_level::avx512);
 

@@ -17,20 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/engine/engine_test_support.h"
+
 namespace poolproof::engine {
 namespace {
 
-using sizes = std::vector<std::int64_t>;
 using reference::float_format;
-
-std::string text(const sizes& shape) {
-  std::string result;
-  for (std::int64_t n : shape) {
-    if (!result.empty()) result += 'x';
-    result += std::to_string(n);
-  }
-  return result;
-}
+using testing::sizes;
+using testing::text;
 
 // Plane after plane of different kinds: normal values; quarters of small integers (exact ties
 // of the means and the cells); -0 only; one huge or tiny value among normal ones (too wide a

@@ -15,29 +15,22 @@
 #include <random>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/double_sums.h"
 #include "engine/narrowed_means.h"
 #include "engine/planes.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
 
-using sizes = std::vector<std::int64_t>;
 using reference::float_format;
-
-constexpr std::array<float_format, 2> sixteen_bit_formats{float_format::binary16,
-                                                          float_format::bfloat16};
-
-std::string text(const sizes& shape) {
-  std::string result;
-  for (std::int64_t n : shape) {
-    if (!result.empty()) result += 'x';
-    result += std::to_string(n);
-  }
-  return result;
-}
+using testing::all_simd_levels;
+using testing::sixteen_bit_formats;
+using testing::sizes;
+using testing::text;
 
 std::uint16_t narrowed(float_format format, float x) {
   return format == float_format::binary16 ? detail::narrowed<detail::binary16_traits>(x)
@@ -94,14 +87,31 @@ std::pair<std::vector<double>, std::vector<std::uint64_t>> mean_cases(float_form
     sums.push_back(sum);
     divisors.push_back(n);
   }
+  // Divisors past 2^32, up to 2^53 - 1 (the backward cells' denominators reach 2^43): sums that
+  // divide exactly (a 16-bit value or midpoint times the divisor, when that is exact) and sums
+  // a double ulp or two beside them.
+  std::uniform_int_distribution<std::uint64_t> large(std::uint64_t{1} << 32,
+                                                     (std::uint64_t{1} << 53) - 1);
+  for (int k = 0; k < 6000; ++k) {
+    const std::uint64_t n =
+        k % 4 == 0 ? (std::uint64_t{1} << 53) - 1 - 2 * static_cast<std::uint64_t>(k % 7)
+                   : large(engine);
+    const std::uint16_t bits = narrowed(format, std::ldexp(normal(engine), scale(engine) / 2));
+    const double value = widened(format, bits);
+    const double next = widened(format, static_cast<std::uint16_t>(bits + 1));
+    double sum = (k % 2 == 0 ? value : (value + next) / 2) * static_cast<double>(n);
+    for (int step = 0; step < k % 3; ++step) sum = std::nextafter(sum, k % 5 < 2 ? 1e300 : -1e300);
+    if (!std::isfinite(sum)) continue;
+    sums.push_back(sum);
+    divisors.push_back(n);
+  }
   return {sums, divisors};
 }
 
 TEST(FastSixteenBitRows, NarrowedMeansRoundOnceOnEveryLevel) {
   for (const float_format format : sixteen_bit_formats) {
     const auto [sums, divisors] = mean_cases(format);
-    for (const detail::simd_level level :
-         {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+    for (const detail::simd_level level : all_simd_levels) {
       for (std::size_t length = 1; length <= 17; ++length) {  // every masked last group
         std::vector<std::uint16_t> short_batch(length);
         detail::narrowed_means(format, {sums.data(), length}, {divisors.data(), length},
@@ -140,7 +150,8 @@ std::vector<std::uint16_t> row_kinds(float_format format, std::int64_t rows, std
       if (kind == 1) x = static_cast<float>(small(engine)) / 4;
       if (kind == 2) x = -0.0f;
       if (kind == 6) x = std::ldexp(x, half ? -20 : -130);
-      if (kind == 7) x = (half ? 60000.0f : 3e38f) * (1 + std::abs(x) / 100) * (i % 2 ? 1 : -1);
+      if (kind == 7)
+        x = (half ? 60000.0f : 3e38f) * (1 + std::abs(x) / 100) * (i % 2 ? 1.0f : -1.0f);
       if (i == row_size / 2) {
         if (kind == 3) x = std::numeric_limits<float>::infinity();
         if (kind == 4) x = std::numeric_limits<float>::quiet_NaN();
@@ -170,8 +181,9 @@ std::vector<std::uint16_t> rounded(float_format format, const reference::exact_t
 
 void expect_forward_matches(float_format format, const sizes& shape, const sizes& out,
                             unsigned threads) {
+  // Kinds change row by row (each plane's rows are consecutive).
   const std::vector<std::uint16_t> input =
-      row_kinds(format, shape.front(), reference::element_count(shape) / shape.front(), 7);
+      row_kinds(format, reference::element_count(shape) / shape.back(), shape.back(), 7);
   std::vector<std::uint16_t> got(static_cast<std::size_t>(
       reference::element_count(reference::adaptive_output_shape(shape, out))));
   adaptive_avg_pool<std::uint16_t>(format, shape, input, out, got, threads);
@@ -201,8 +213,7 @@ TEST(FastSixteenBitRows, WidenedValuesNarrowBackToEveryPattern) {
     patterns[i] = static_cast<std::uint16_t>(i * 40503u);
   const std::span<const std::uint16_t> all = std::span(patterns).subspan(3);
   for (const float_format format : sixteen_bit_formats) {
-    for (const detail::simd_level level :
-         {detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512}) {
+    for (const detail::simd_level level : all_simd_levels) {
       std::vector<float> wide(all.size());
       detail::widen_to_binary32(format, all.data(), wide.data(),
                                 static_cast<std::int64_t>(wide.size()), level);
@@ -219,9 +230,8 @@ TEST(FastSixteenBitRows, WidenedValuesNarrowBackToEveryPattern) {
 void expect_backward_matches(float_format format, const sizes& shape, const sizes& out,
                              unsigned threads) {
   const sizes grad_shape = reference::adaptive_output_shape(shape, out);
-  const std::int64_t planes = grad_shape.front();
-  const std::vector<std::uint16_t> grads =
-      row_kinds(format, planes, reference::element_count(grad_shape) / planes, 11);
+  const std::vector<std::uint16_t> grads = row_kinds(
+      format, reference::element_count(grad_shape) / grad_shape.back(), grad_shape.back(), 11);
   std::vector<std::uint16_t> got(static_cast<std::size_t>(reference::element_count(shape)));
   adaptive_avg_pool_backward<std::uint16_t>(format, shape, out, grads, got, threads);
   EXPECT_EQ(got, rounded(format, reference::adaptive_avg_pool_backward(
@@ -233,12 +243,12 @@ void expect_backward_matches(float_format format, const sizes& shape, const size
 TEST(FastSixteenBitRows, BackwardBatchesAcrossPlanes) {
   for (const float_format format : sixteen_bit_formats) {
     for (unsigned threads : {1u, 2u}) {
-      expect_backward_matches(format, {120, 33}, {10}, threads);  // batches end inside planes
+      expect_backward_matches(format, {120, 33}, {10}, threads);
       expect_backward_matches(format, {45, 5}, {9}, threads);
       expect_backward_matches(format, {30, 64}, {3}, threads);  // long cells, filled whole
       expect_backward_matches(format, {40, 64}, {7}, threads);
       // One-row blocks of 2-D and 3-D planes (8 -> 4, 3 -> 3: one window per row): a block's
-      // first row is copied to its other rows.
+      // first row is copied to its other rows, and batches end between a plane's blocks.
       expect_backward_matches(format, {20, 8, 33}, {4, 10}, threads);
       expect_backward_matches(format, {12, 2, 4, 9}, {2, 1, 4}, threads);
     }

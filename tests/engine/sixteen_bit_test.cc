@@ -17,17 +17,15 @@
 
 #include "engine/double_sums.h"
 #include "engine/planes.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
 
-using sizes = std::vector<std::int64_t>;
 using reference::float_format;
-
-constexpr std::array<float_format, 2> sixteen_bit_formats{float_format::binary16,
-                                                          float_format::bfloat16};
-constexpr std::array<detail::simd_level, 3> all_simd_levels{
-    detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
+using testing::all_simd_levels;
+using testing::sixteen_bit_formats;
+using testing::sizes;
 
 bool is_special(float_format format, std::uint32_t bits) {
   const std::uint32_t field = format == float_format::binary16 ? 0x7C00u : 0x7F80u;
