@@ -4,7 +4,6 @@
 // are contiguous, so a batch writes one span; a row left to other_row ends the batch first.
 #include "engine/avg_rows_16.h"
 
-#include <algorithm>
 #include <array>
 
 #include "engine/double_sums.h"
@@ -13,21 +12,7 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Whether every window sum of up to `largest` of the row's values is exact in doubles (the
-// range test of sum_and_scan_16): no infinity or NaN, and a spread of at most 53 bits.
-template <typename F>
-bool row_sums_exact(std::span<const std::uint16_t> row, std::uint64_t largest) {
-  std::uint32_t least = ~0u, greatest = 0;
-  for (const std::uint16_t bits : row) {
-    const std::uint32_t magnitude = bits & 0x7FFFu;
-    least = std::min(least, magnitude - 1);  // a zero wraps to the top: it drops out
-    greatest = std::max(greatest, magnitude);
-  }
-  const exponent_range range = magnitude_range<F>(least, greatest);
-  return !range.special && range.sum_bits<F>(largest) <= 53;
-}
-
-// One window's sum in two chains (exact under row_sums_exact, in any order).
+// One window's sum in two chains (exact under sums_fit_doubles, in any order).
 template <typename F>
 double window_sum(const std::uint16_t* row, const reference::window& w) {
   double sums[2] = {0, 0};
@@ -52,11 +37,9 @@ void avg_rows_16(const geometry& g, const std::uint16_t* input, std::uint16_t* o
     batch_out += filled;
     filled = 0;
   };
-  const auto largest = static_cast<std::uint64_t>(g.largest_window);
-  const auto row_length = static_cast<std::size_t>(g.in[2]);
   for (std::int64_t p = first; p < end; ++p) {
     const std::uint16_t* row = input + p * g.in_plane;
-    if (!row_sums_exact<F>({row, row_length}, largest)) {
+    if (!sums_fit_doubles<F>(row, g.in[2], g.largest_window)) {
       flush();
       other_row(p);
       batch_out += g.out_plane;

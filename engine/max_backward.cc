@@ -189,25 +189,6 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
   }
 }
 
-// Whether the 16-bit gradients are finite and their exponent range makes every partial sum of
-// up to `count` of them a multiple of 2^unit below 2^(unit + 53), so exact in doubles in any
-// order (see double_pass). One branch-free pass.
-template <typename F>
-bool sums_fit_doubles(const std::uint16_t* grads, std::int64_t size, std::int64_t count) {
-  // In signed 16-bit lanes (SSE2 has their min and max): magnitude - 1 wraps a zero to 0x7FFF,
-  // above every other, so zeros drop out of the least unless all are zero.
-  std::int16_t least = 0x7FFF, greatest = 0;
-  for (std::int64_t o = 0; o < size; ++o) {
-    const auto magnitude = static_cast<std::int16_t>(grads[o] & 0x7FFF);
-    least = std::min(least, static_cast<std::int16_t>((magnitude - 1) & 0x7FFF));
-    greatest = std::max(greatest, magnitude);
-  }
-  const exponent_range range =
-      magnitude_range<F>(least == 0x7FFF ? ~std::uint64_t{0} : static_cast<std::uint64_t>(least),
-                         static_cast<std::uint64_t>(greatest));
-  return !range.special && range.sum_bits<F>(static_cast<std::uint64_t>(count)) <= 53;
-}
-
 // binary16 and bfloat16 planes whose gradients sums_fit_doubles vouched for: each input's
 // gradients are added in a double, exactly, and the sum rounded once (narrowed_exactly); an
 // input nobody chose keeps +0, and a zero sum is +0, as the double sums start at +0. `sums`
