@@ -1,4 +1,4 @@
-// The binary32 max-forward across-planes kernel (not a public interface): SIMD lanes are
+// The max-forward across-planes kernel (not a public interface): SIMD lanes are
 // planes, a block of planes transposed so that every window is scanned by the rule as written.
 #pragma once
 
@@ -40,24 +40,26 @@ template <int Width, int H = Width / 2>
 }
 
 // Copies a Width x Width tile: row j of `to` (stride to_stride) is column j of the rows of
-// `from` (row k at from[k]).
-template <int Width>
-[[gnu::always_inline]] inline void transpose_tile(const float* const* from, float* to,
-                                                  std::int64_t to_stride) {
+// `from` (row k at from[k], read by Source).
+template <int Width, typename Source = binary32_source>
+[[gnu::always_inline]] inline void transpose_tile(const typename Source::storage* const* from,
+                                                  float* to, std::int64_t to_stride) {
   typename lanes<Width>::f32 rows[std::size_t{Width}];
   for (std::size_t k = 0; k < std::size_t{Width}; ++k)
-    std::memcpy(&rows[k], from[k], sizeof rows[k]);
+    Source::template load<Width>(from[k], rows[k]);
   transpose<Width>(rows);
   for (std::size_t j = 0; j < std::size_t{Width}; ++j)
     std::memcpy(to + static_cast<std::int64_t>(j) * to_stride, &rows[j], sizeof rows[j]);
 }
 
 // Writes the lane-minor results of a plane block (lane k of output o at o * all + k) to the
-// first `active` lanes' planes: Width x Width tiles transposed, offsets widened to int64.
-template <int Width>
+// first `active` lanes' planes: Width x Width tiles transposed, values written by Source,
+// offsets widened to int64.
+template <int Width, typename Source>
 [[gnu::always_inline]] inline void store_plane_block(std::int64_t out_plane, std::int64_t p0,
                                                      int active, int all, const float* values,
-                                                     const std::int32_t* at_lanes, float* output,
+                                                     const std::int32_t* at_lanes,
+                                                     typename Source::storage* output,
                                                      std::int64_t* indices) {
   using L = lanes<Width>;
   const std::int64_t whole = out_plane / Width * Width;
@@ -76,7 +78,9 @@ template <int Width>
       transpose_tile<Width>(at_from, at_tile, Width);
       for (int k = 0; k < lanes_here; ++k) {
         const std::int64_t to = (p0 + std::int64_t{b} * Width + k) * out_plane + o;
-        std::memcpy(output + to, tile + k * Width, sizeof(float) * Width);
+        typename L::f32 row;
+        std::memcpy(&row, tile + k * Width, sizeof row);
+        Source::template store<Width>(output + to, row);
         typename L::half_i32 low, high;
         std::memcpy(&low, at_tile + k * Width, sizeof low);
         std::memcpy(&high, at_tile + k * Width + Width / 2, sizeof high);
@@ -89,7 +93,7 @@ template <int Width>
     for (std::int64_t o = whole; o < out_plane; ++o) {
       for (int k = 0; k < lanes_here; ++k) {
         const std::int64_t to = (p0 + std::int64_t{b} * Width + k) * out_plane + o;
-        output[to] = values[o * all + std::int64_t{b} * Width + k];
+        Source::store_value(output + to, values[o * all + std::int64_t{b} * Width + k]);
         indices[to] = at_lanes[o * all + std::int64_t{b} * Width + k];
       }
     }
@@ -105,26 +109,28 @@ constexpr int transpose_width = Width < 8 ? Width : 8;
 // i * B * Width + k), and every window is scanned by the rule itself, NaN included, in all lanes
 // at once, in B independent chains; the results (value patterns and offsets, lane-minor in
 // `values` and `at`) are transposed back into the planes' outputs.
-template <int Width, std::size_t B>
-[[gnu::always_inline]] inline void max_plane_block(const geometry& g, const float* input,
-                                                   float* output, std::int64_t* indices,
-                                                   std::int64_t p0, int active, float* block,
-                                                   float* values, std::int32_t* at_lanes) {
+template <int Width, typename Source, std::size_t B>
+[[gnu::always_inline]] inline void max_plane_block(const geometry& g,
+                                                   const typename Source::storage* input,
+                                                   typename Source::storage* output,
+                                                   std::int64_t* indices, std::int64_t p0,
+                                                   int active, float* block, float* values,
+                                                   std::int32_t* at_lanes) {
   using L = lanes<Width>;
   constexpr int all = static_cast<int>(B) * Width;
   constexpr int Tile = transpose_width<Width>;
-  const float* planes[std::size_t{all}];
+  const typename Source::storage* planes[std::size_t{all}];
   for (int k = 0; k < all; ++k) planes[k] = input + (p0 + std::min(k, active - 1)) * g.in_plane;
   const std::int64_t whole = g.in_plane / Tile * Tile;
   for (std::int64_t i = 0; i < whole; i += Tile) {
     for (int b = 0; b < all / Tile; ++b) {
-      const float* from[std::size_t{Tile}];
+      const typename Source::storage* from[std::size_t{Tile}];
       for (int k = 0; k < Tile; ++k) from[k] = planes[b * Tile + k] + i;
-      transpose_tile<Tile>(from, block + i * all + std::int64_t{b} * Tile, all);
+      transpose_tile<Tile, Source>(from, block + i * all + std::int64_t{b} * Tile, all);
     }
   }
   for (std::int64_t i = whole; i < g.in_plane; ++i) {
-    for (int k = 0; k < all; ++k) block[i * all + k] = planes[k][i];
+    for (int k = 0; k < all; ++k) block[i * all + k] = Source::value(planes[k], i);
   }
   std::int64_t out_at = 0;
   typename L::i32 nan_seen{};  // nonzero in a lane once a window of its plane held a NaN
@@ -176,13 +182,15 @@ template <int Width, std::size_t B>
         values[o * all + k] = block[std::int64_t{at_lanes[o * all + k]} * all + k];
     }
   }
-  store_plane_block<Tile>(g.out_plane, p0, active, all, values, at_lanes, output, indices);
+  store_plane_block<Tile, Source>(g.out_plane, p0, active, all, values, at_lanes, output, indices);
 }
 
-template <int Width>
-[[gnu::always_inline]] inline void max_across_planes(const geometry& g, const float* input,
-                                                     float* output, std::int64_t* indices,
-                                                     std::int64_t first, std::int64_t end) {
+template <int Width, typename Source>
+[[gnu::always_inline]] inline void max_across_planes(const geometry& g,
+                                                     const typename Source::storage* input,
+                                                     typename Source::storage* output,
+                                                     std::int64_t* indices, std::int64_t first,
+                                                     std::int64_t end) {
   const auto all = static_cast<std::size_t>(2 * Width);
   max_scratch& scratch = thread_scratch();
   float* block = at_least(scratch.block, static_cast<std::size_t>(g.in_plane) * all);
@@ -191,11 +199,12 @@ template <int Width>
   std::int64_t p0 = first;
   for (; end - p0 > Width; p0 += std::int64_t{2} * Width) {
     const auto active = static_cast<int>(std::min<std::int64_t>(std::int64_t{2} * Width, end - p0));
-    max_plane_block<Width, 2>(g, input, output, indices, p0, active, block, values, at_lanes);
+    max_plane_block<Width, Source, 2>(g, input, output, indices, p0, active, block, values,
+                                      at_lanes);
   }
   if (p0 < end) {
-    max_plane_block<Width, 1>(g, input, output, indices, p0, static_cast<int>(end - p0), block,
-                              values, at_lanes);
+    max_plane_block<Width, Source, 1>(g, input, output, indices, p0, static_cast<int>(end - p0),
+                                      block, values, at_lanes);
   }
 }
 

@@ -1,6 +1,6 @@
-// The fast engine's max forward pass: PyTorch's scan rule per window (binary32 planes go to the
-// SIMD kernels of max_forward_simd.cc, 16-bit planes too once widened exactly), the winner's own
-// pattern as the value.
+// The fast engine's max forward pass: PyTorch's scan rule per window (binary32 and 16-bit planes
+// go to the SIMD kernels of max_forward_simd.cc, which widen 16-bit patterns exactly as they load
+// them), the winner's own pattern as the value.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
@@ -51,41 +51,6 @@ std::int64_t argmax(const geometry& g, const typename F::storage* plane, const b
   return best_at;
 }
 
-// Planes of at most this many elements (input and output) take the widened 16-bit path; chunks
-// of planes are widened up to about `widened_chunk` elements at a time, which stay in cache and
-// are kept per thread.
-constexpr std::int64_t widened_plane_limit = std::int64_t{1} << 20;
-constexpr std::int64_t widened_chunk = std::int64_t{1} << 16;
-
-// binary16 and bfloat16 planes [first, end) through the binary32 kernels: a chunk of planes is
-// widened exactly (widen_to_binary32), so the floats compare as the patterns' values do (NaN
-// stays NaN, -0 ties +0) and PyTorch's scan picks the same winner in both; the value written is
-// the winner's own 16-bit pattern (its widened value narrowed back exactly). Needs planes of at
-// most widened_plane_limit elements.
-template <typename F>
-void max_planes_widened(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
-                        std::int64_t* indices, std::int64_t first, std::int64_t end) {
-  thread_local std::vector<float> wide, values;
-  const std::int64_t chunk =
-      std::max<std::int64_t>(1, widened_chunk / std::max(g.in_plane, g.out_plane));
-  const auto planes = static_cast<std::size_t>(std::min(chunk, end - first));
-  if (wide.size() < planes * static_cast<std::size_t>(g.in_plane))
-    wide.resize(planes * static_cast<std::size_t>(g.in_plane));
-  if (values.size() < planes * static_cast<std::size_t>(g.out_plane))
-    values.resize(planes * static_cast<std::size_t>(g.out_plane));
-  for (std::int64_t p0 = first; p0 < end; p0 += chunk) {
-    const std::int64_t count = std::min(chunk, end - p0);
-    widen_to_binary32(F::format, input + p0 * g.in_plane, wide.data(), count * g.in_plane);
-    max_planes_binary32(g, wide.data(), values.data(), indices + p0 * g.out_plane, 0, count);
-    // The winners' widened values back to their patterns, in lanes (a gather by index cost a
-    // third of the pass on short rows).
-    patterns_of_widened(F::format, values.data(), output + p0 * g.out_plane, count * g.out_plane);
-  }
-  // A plane past the chunk size made the scratch larger than what is kept.
-  if (wide.size() > static_cast<std::size_t>(widened_chunk)) std::vector<float>().swap(wide);
-  if (values.size() > static_cast<std::size_t>(widened_chunk)) std::vector<float>().swap(values);
-}
-
 template <typename F>
 void max_planes(const geometry& g, const typename F::storage* input, typename F::storage* output,
                 std::int64_t* indices, std::int64_t first, std::int64_t end) {
@@ -93,8 +58,8 @@ void max_planes(const geometry& g, const typename F::storage* input, typename F:
     if (g.in_plane < (std::int64_t{1} << 31))
       return max_planes_binary32(g, input, output, indices, first, end);
   } else if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
-    if (g.in_plane <= widened_plane_limit && g.out_plane <= widened_plane_limit)
-      return max_planes_widened<F>(g, input, output, indices, first, end);
+    if (g.in_plane < (std::int64_t{1} << 31))
+      return max_planes_sixteen_bit(F::format, g, input, output, indices, first, end);
   }
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;

@@ -1,9 +1,12 @@
-// The binary32 max-forward SIMD kernels' shared pieces (not a public interface): PyTorch's scan
+// The max-forward SIMD kernels' shared pieces (not a public interface): how a kernel reads its
+// planes (binary32 as stored, or 16-bit patterns widened exactly in the lanes), PyTorch's scan
 // rule over one window in lanes (the windows kernel), the exact rescan of a window holding a
 // NaN, and the per-thread scratch the other kernels keep.
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -11,12 +14,63 @@
 
 #include "engine/planes.h"
 #include "engine/simd.h"
+#include "engine/widened_lanes.h"
 
 namespace poolproof::engine::detail {
 // Internal linkage, as when these lived in one file: the header is included only by
 // max_forward_simd.cc, whose target-specific entry points instantiate these templates.
 namespace {
 constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
+
+// How the kernels read and write planes of binary32 values: as they are stored.
+struct binary32_source {
+  using storage = float;
+  static constexpr reference::float_format format = reference::float_format::binary32;
+  static float value(const float* plane, std::int64_t at) { return plane[at]; }
+  // Vectors go out through references: GCC warns of a vector returned from a function without
+  // the caller's target.
+  template <int Width>
+  [[gnu::always_inline]] static void load(const float* from, typename lanes<Width>::f32& x) {
+    std::memcpy(&x, from, sizeof x);
+  }
+  template <int Width>
+  [[gnu::always_inline]] static void store(float* to, typename lanes<Width>::f32 values) {
+    std::memcpy(to, &values, sizeof values);
+  }
+  static void store_value(float* to, float value) { *to = value; }
+};
+
+// How the kernels read and write planes of binary16 (`Half`) or bfloat16 patterns: widened
+// exactly to binary32 as they are loaded (so the floats compare as the patterns' values do: NaN
+// stays NaN, -0 ties +0, and PyTorch's scan picks the same winner), narrowed back exactly as
+// they are stored (the winner's own pattern).
+template <bool Half>
+struct widened_source {
+  using storage = std::uint16_t;
+  static constexpr reference::float_format format =
+      Half ? reference::float_format::binary16 : reference::float_format::bfloat16;
+  // The infinity's magnitude: the greatest one that is not a NaN's.
+  static constexpr std::uint16_t infinity = Half ? 0x7C00 : 0x7F80;
+  static float value(const std::uint16_t* plane, std::int64_t at) {
+    return std::bit_cast<float>(widened_bits<Half>(plane[at]));
+  }
+  template <int Width>
+  [[gnu::always_inline]] static void load(const std::uint16_t* from,
+                                          typename lanes<Width>::f32& x) {
+    typename lanes<Width>::u16 narrow;
+    std::memcpy(&narrow, from, sizeof narrow);
+    widen_lanes<Width, Half>(narrow, x);
+  }
+  template <int Width>
+  [[gnu::always_inline]] static void store(std::uint16_t* to, typename lanes<Width>::f32 values) {
+    typename lanes<Width>::u16 narrow;
+    unwiden_lanes<Width, Half>(values, narrow);
+    std::memcpy(to, &narrow, sizeof narrow);
+  }
+  static void store_value(std::uint16_t* to, float value) {
+    *to = unwidened_bits<Half>(std::bit_cast<std::uint32_t>(value));
+  }
+};
 
 // The flat offset PyTorch's scan picks in a window, valid when `nan` is false (with a NaN the
 // caller scans again: the last NaN wins).
@@ -25,16 +79,19 @@ struct window_argmax {
   bool nan;
 };
 
-window_argmax argmax_scalar(const geometry& g, const float* plane, const box3& box) {
+template <typename Source>
+window_argmax argmax_scalar(const geometry& g, const typename Source::storage* plane,
+                            const box3& box) {
   float best = minus_infinity;
   auto best_at = static_cast<std::int32_t>(first_offset(g, box));
   bool nan = false;
   for_each_offset(g, box, [&](std::int64_t at) {
-    if (plane[at] > best) {
-      best = plane[at];
+    const float x = Source::value(plane, at);
+    if (x > best) {
+      best = x;
       best_at = static_cast<std::int32_t>(at);
     }
-    nan |= plane[at] != plane[at];
+    nan |= x != x;
   });
   return {best_at, nan};
 }
@@ -65,10 +122,11 @@ template <int Width>
 // and where it was; the winner is the least offset among the lanes holding the overall maximum
 // (offsets grow in scan order; -0 == +0), or the first element if nothing beat -inf. A NaN
 // lane never compares greater; x != x flags it for the caller's scalar scan.
-template <int Width>
-[[gnu::always_inline]] inline window_argmax argmax_lanes(const geometry& g, const float* plane,
+template <int Width, typename Source>
+[[gnu::always_inline]] inline window_argmax argmax_lanes(const geometry& g,
+                                                         const typename Source::storage* plane,
                                                          const box3& box) {
-  if (box.w2.length() < Width) return argmax_scalar(g, plane, box);
+  if (box.w2.length() < Width) return argmax_scalar<Source>(g, plane, box);
   using L = lanes<Width>;
   typename L::i32 iota{};
   for (int k = 0; k < Width; ++k) iota[k] = k;
@@ -83,14 +141,14 @@ template <int Width>
       std::int32_t i = static_cast<std::int32_t>(box.w2.begin);
       for (; i + Width <= box.w2.end; i += Width) {
         typename L::f32 x;
-        std::memcpy(&x, plane + row + i, sizeof x);
+        Source::template load<Width>(plane + row + i, x);
         const typename L::i32 greater = x > best;
         best = greater ? x : best;
         best_at = greater ? iota + (row + i) : best_at;
         nan |= x != x;
       }
       for (; i < box.w2.end; ++i) {
-        const float x = plane[row + i];
+        const float x = Source::value(plane, row + i);
         if (x > best_tail) {
           best_tail = x;
           best_tail_at = row + i;
@@ -132,11 +190,13 @@ T* at_least(std::vector<T>& buffer, std::size_t count) {
 
 // PyTorch's scan as it is written (aten adaptive_max_pool: `val > maxval || isnan(val)`), for
 // the windows the SIMD kernels hand back because they hold a NaN.
-std::int64_t argmax_exact(const geometry& g, const float* plane, const box3& box) {
+template <typename Source>
+std::int64_t argmax_exact(const geometry& g, const typename Source::storage* plane,
+                          const box3& box) {
   float best = minus_infinity;
   std::int64_t best_at = first_offset(g, box);
   for_each_offset(g, box, [&](std::int64_t at) {
-    const float x = plane[at];
+    const float x = Source::value(plane, at);
     if (x > best || x != x) {
       best = x;
       best_at = at;
@@ -145,19 +205,21 @@ std::int64_t argmax_exact(const geometry& g, const float* plane, const box3& box
   return best_at;
 }
 
-template <int Width>
-[[gnu::always_inline]] inline void max_windows(const geometry& g, const float* input, float* output,
+template <int Width, typename Source>
+[[gnu::always_inline]] inline void max_windows(const geometry& g,
+                                               const typename Source::storage* input,
+                                               typename Source::storage* output,
                                                std::int64_t* indices, std::int64_t first,
                                                std::int64_t end) {
   for (std::int64_t p = first; p < end; ++p) {
-    const float* plane = input + p * g.in_plane;
+    const typename Source::storage* plane = input + p * g.in_plane;
     std::int64_t out_at = p * g.out_plane;
     for (const reference::window& w0 : g.windows[0]) {
       for (const reference::window& w1 : g.windows[1]) {
         for (const reference::window& w2 : g.windows[2]) {
           const box3 box{w0, w1, w2};
-          const window_argmax best = argmax_lanes<Width>(g, plane, box);
-          const std::int64_t winner = best.nan ? argmax_exact(g, plane, box) : best.at;
+          const window_argmax best = argmax_lanes<Width, Source>(g, plane, box);
+          const std::int64_t winner = best.nan ? argmax_exact<Source>(g, plane, box) : best.at;
           output[out_at] = plane[winner];
           indices[out_at++] = winner;
         }

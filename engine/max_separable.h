@@ -1,8 +1,9 @@
-// The binary32 max-forward separable kernel (not a public interface): each band of rows reduced
+// The max-forward separable kernel (not a public interface): each band of rows reduced
 // column by column in SIMD lanes to ordered keys, then each window's columns.
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -21,8 +22,8 @@ namespace {
 // least flat offset): the value's ordered bits (after -0 + 0 = +0, so -0 ties +0) above the
 // complemented offset. A column of -inf keeps the band's first row. `nan_columns` flags columns
 // holding a NaN (their windows are rescanned); returns whether any did.
-template <int Width, std::size_t K, typename Column>
-[[gnu::always_inline]] inline bool band_columns(const float* plane,
+template <int Width, typename Source, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns(const typename Source::storage* plane,
                                                 const std::vector<std::int32_t>& rows,
                                                 Column column, std::uint64_t* keys,
                                                 std::int32_t* nan_columns) {
@@ -38,7 +39,7 @@ template <int Width, std::size_t K, typename Column>
   for (const std::int32_t row : rows) {
     for (std::size_t k = 0; k < K; ++k) {
       typename L::f32 x;
-      std::memcpy(&x, plane + row + column(k), sizeof x);
+      Source::template load<Width>(plane + row + column(k), x);
       const typename L::i32 greater = x > best[k];
       best[k] = greater ? x : best[k];
       best_row[k] = greater ? typename L::i32{} + (row - first_row) : best_row[k];
@@ -64,33 +65,133 @@ template <int Width, std::size_t K, typename Column>
   return result;
 }
 
-// band_columns over the whole width (at least Width) in ceil(width / Width) vectors, four at a
-// time (independent chains), the last at width - Width: a column reduced twice gets the same
+// band_columns on 16-bit patterns (Source: a widened_source) in `Lanes` 16-bit lanes, twice as
+// many as binary32's, without widening: each pattern becomes an integer that orders as its value
+// (sign ? -magnitude : magnitude, so -0 ties +0 and the infinities sit at +-Source::infinity),
+// the same keys follow, and a column is flagged when its largest magnitude is a NaN's (its key is
+// then never read). Rows are counted in the lanes: needs fewer than 2^15 rows; `row_stride`, when
+// positive, is the rows' common distance (their offsets then follow from the counts in lanes).
+template <int Lanes, typename Source, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns_16(const std::uint16_t* plane,
+                                                   const std::vector<std::int32_t>& rows,
+                                                   std::int32_t row_stride, Column column,
+                                                   std::uint64_t* keys, std::int32_t* nan_columns) {
+  using I16 = vec<std::int16_t, Lanes>;
+  using U16 = vec<std::uint16_t, Lanes>;
+  I16 best[K], best_row[K];
+  U16 largest[K];
+  std::ranges::fill(best, I16{} - static_cast<std::int16_t>(Source::infinity));
+  std::ranges::fill(best_row, I16{});
+  std::ranges::fill(largest, U16{});
+  I16 current{};  // the row's index in `rows`, in every lane
+  for (const std::int32_t row : rows) {
+    for (std::size_t k = 0; k < K; ++k) {
+      U16 bits;
+      std::memcpy(&bits, plane + row + column(k), sizeof bits);
+      const U16 magnitude = bits & 0x7FFF;
+      const auto value = reinterpret_cast<I16>(magnitude);
+      const I16 key = reinterpret_cast<I16>(bits) < 0 ? I16{} - value : value;
+      const I16 greater = key > best[k];
+      best[k] = greater ? key : best[k];
+      best_row[k] = greater ? current : best_row[k];
+      largest[k] = magnitude > largest[k] ? magnitude : largest[k];
+    }
+    current += 1;
+  }
+  using I32 = vec<std::int32_t, Lanes>;
+  I32 iota{}, any{};
+  for (int j = 0; j < Lanes; ++j) iota[j] = j;
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::int32_t c = column(k);
+    I32 offset = __builtin_convertvector(best_row[k], I32);
+    if (row_stride > 0) {
+      offset = offset * row_stride + (rows.front() + c) + iota;
+    } else {
+      for (int j = 0; j < Lanes; ++j) offset[j] = rows[static_cast<std::size_t>(offset[j])] + c + j;
+    }
+    const I32 ordered = __builtin_convertvector(best[k], I32) + 0x8000;
+    for (int j = 0; j < Lanes; ++j) {
+      keys[c + j] = (std::uint64_t{static_cast<std::uint32_t>(ordered[j])} << 32) |
+                    static_cast<std::uint32_t>(~offset[j]);
+    }
+    const I32 nan = __builtin_convertvector(largest[k] > Source::infinity, I32);
+    std::memcpy(nan_columns + c, &nan, sizeof nan);
+    any |= nan;
+  }
+  bool result = false;
+  for (int j = 0; j < Lanes; ++j) result |= any[j] != 0;
+  return result;
+}
+
+// The common distance of the band's rows (a 2-D band's is the row width), or 0 if they have none.
+std::int32_t row_stride(const std::vector<std::int32_t>& rows) {
+  if (rows.size() < 2) return 1;
+  const std::int32_t stride = rows[1] - rows[0];
+  for (std::size_t r = 2; r < rows.size(); ++r) {
+    if (rows[r] - rows[r - 1] != stride) return 0;
+  }
+  return stride;
+}
+
+// The band columns of `Lanes` columns at a time: on 16-bit patterns (OnPatterns, the rows'
+// common distance `stride` or 0) or on binary32 values (binary32's, or 16-bit patterns widened).
+template <int Lanes, typename Source, bool OnPatterns, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_group(const typename Source::storage* plane,
+                                              const std::vector<std::int32_t>& rows,
+                                              std::int32_t stride, Column column,
+                                              std::uint64_t* keys, std::int32_t* nan_columns) {
+  if constexpr (OnPatterns) {
+    return band_columns_16<Lanes, Source, K>(plane, rows, stride, column, keys, nan_columns);
+  } else {
+    return band_columns<Lanes, Source, K>(plane, rows, column, keys, nan_columns);
+  }
+}
+
+// band_group over the whole width (at least Lanes) in ceil(width / Lanes) vectors, four at a
+// time (independent chains), the last at width - Lanes: a column reduced twice gets the same
 // key, so the overlap, and the repeats that fill a last group of three, change nothing.
-template <int Width>
-[[gnu::always_inline]] inline bool band_keys(const float* plane,
+template <int Lanes, typename Source, bool OnPatterns>
+[[gnu::always_inline]] inline bool band_keys(const typename Source::storage* plane,
                                              const std::vector<std::int32_t>& rows,
                                              std::int32_t width, std::uint64_t* keys,
                                              std::int32_t* nan_columns) {
-  const std::int32_t vectors = (width + Width - 1) / Width;
+  const std::int32_t stride = OnPatterns ? row_stride(rows) : 0;
+  const std::int32_t vectors = (width + Lanes - 1) / Lanes;
   bool nan = false;
   for (std::int32_t first = 0; first < vectors;) {
     const auto column = [first, width](std::size_t k) {
-      return std::min((first + static_cast<std::int32_t>(k)) * Width, width - Width);
+      return std::min((first + static_cast<std::int32_t>(k)) * Lanes, width - Lanes);
     };
     const std::int32_t left = vectors - first;
     if (left >= 3) {
-      nan |= band_columns<Width, 4>(plane, rows, column, keys, nan_columns);
+      nan |=
+          band_group<Lanes, Source, OnPatterns, 4>(plane, rows, stride, column, keys, nan_columns);
       first += 4;
     } else if (left == 2) {
-      nan |= band_columns<Width, 2>(plane, rows, column, keys, nan_columns);
+      nan |=
+          band_group<Lanes, Source, OnPatterns, 2>(plane, rows, stride, column, keys, nan_columns);
       first += 2;
     } else {
-      nan |= band_columns<Width, 1>(plane, rows, column, keys, nan_columns);
+      nan |=
+          band_group<Lanes, Source, OnPatterns, 1>(plane, rows, stride, column, keys, nan_columns);
       first += 1;
     }
   }
   return nan;
+}
+
+// A band's keys: 16-bit patterns in 16-bit lanes when the band is at least that wide and counts
+// its rows in them, else in binary32 lanes.
+template <int Width, typename Source>
+[[gnu::always_inline]] inline bool separable_band(const typename Source::storage* plane,
+                                                  const std::vector<std::int32_t>& rows,
+                                                  std::int32_t width, std::uint64_t* keys,
+                                                  std::int32_t* nan_columns) {
+  if constexpr (!std::same_as<Source, binary32_source>) {
+    if (width >= 2 * Width && rows.size() < (std::size_t{1} << 15))
+      return band_keys<2 * Width, Source, true>(plane, rows, width, keys, nan_columns);
+  }
+  return band_keys<Width, Source, false>(plane, rows, width, keys, nan_columns);
 }
 
 // The flat offset of the greatest key in the window's columns (two chains for the latency).
@@ -116,19 +217,21 @@ bool any_nan_column(const std::int32_t* nan_columns, const reference::window& w)
 // holding the column's maximum; among columns, the greatest key is the greatest value at the
 // least flat offset, which is the earliest in scan order. A NaN anywhere in a window's columns
 // sends it to argmax_exact.
-template <int Width>
-[[gnu::always_inline]] inline void max_separable(const geometry& g, const float* input,
-                                                 float* output, std::int64_t* indices,
-                                                 std::int64_t first, std::int64_t end) {
+template <int Width, typename Source>
+[[gnu::always_inline]] inline void max_separable(const geometry& g,
+                                                 const typename Source::storage* input,
+                                                 typename Source::storage* output,
+                                                 std::int64_t* indices, std::int64_t first,
+                                                 std::int64_t end) {
   const auto width = static_cast<std::int32_t>(g.in[2]);
   if (width < Width || width > separable_width)
-    return max_windows<Width>(g, input, output, indices, first, end);
+    return max_windows<Width, Source>(g, input, output, indices, first, end);
   max_scratch& scratch = thread_scratch();
   std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
   std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
   std::vector<std::int32_t>& rows = scratch.rows;
   for (std::int64_t p = first; p < end; ++p) {
-    const float* plane = input + p * g.in_plane;
+    const typename Source::storage* plane = input + p * g.in_plane;
     std::int64_t out_at = p * g.out_plane;
     for (const reference::window& w0 : g.windows[0]) {
       for (const reference::window& w1 : g.windows[1]) {
@@ -137,10 +240,10 @@ template <int Width>
           for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
             rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
         }
-        const bool nan = band_keys<Width>(plane, rows, width, keys, nan_columns);
+        const bool nan = separable_band<Width, Source>(plane, rows, width, keys, nan_columns);
         for (const reference::window& w2 : g.windows[2]) {
           const std::int64_t winner = nan && any_nan_column(nan_columns, w2)
-                                          ? argmax_exact(g, plane, {w0, w1, w2})
+                                          ? argmax_exact<Source>(g, plane, {w0, w1, w2})
                                           : best_key_offset(keys, w2);
           output[out_at] = plane[winner];
           indices[out_at++] = winner;

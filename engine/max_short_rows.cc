@@ -1,14 +1,17 @@
-// The binary32 max-forward short-rows kernel (AVX-512): a plane's one row of at most 64 inputs
-// in registers, 16 windows per chunk scanned in the lanes by permutes.
+// The max-forward short-rows kernel (AVX-512): a plane's one row of at most 64 inputs in
+// registers (16-bit patterns widened as they are loaded), 16 windows per chunk scanned
+// in the lanes by permutes.
 #include "engine/max_short_rows.h"
 
 #include <immintrin.h>
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "engine/planes.h"
+#include "engine/simd.h"
 
 // The 16-lane helpers have internal linkage and are reached only from this file's avx512 entry
 // point, so clang's warning about passing their vectors across an ABI boundary does not apply.
@@ -89,22 +92,86 @@ const short_row_steps& remembered_steps(const geometry& g) {
   return steps;
 }
 
+// A row of binary32 values (Format) or of binary16 or bfloat16 patterns, as stored.
+template <reference::float_format Format>
+using row_storage =
+    std::conditional_t<Format == reference::float_format::binary32, float, std::uint16_t>;
+
+// One row of at most 64 elements in registers, as binary32 values (16-bit patterns widened: by
+// the hardware for binary16, which is exact but quiets a signalling NaN; these values decide the
+// winner, and a NaN stays a NaN).
+template <reference::float_format Format>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void load_row(
+    const row_storage<Format>* row, std::int64_t n, __m512 (&table)[4]) {
+  for (std::int64_t t = 0; t < 4; ++t) {
+    const std::int64_t left = std::clamp<std::int64_t>(n - 16 * t, 0, 16);
+    const auto mask = static_cast<__mmask16>((1u << left) - 1);
+    if constexpr (Format == reference::float_format::binary32) {
+      table[t] = left > 0 ? _mm512_maskz_loadu_ps(mask, row + 16 * t) : _mm512_setzero_ps();
+    } else {
+      const __m256i narrow =
+          left > 0 ? _mm256_maskz_loadu_epi16(mask, row + 16 * t) : _mm256_setzero_si256();
+      if constexpr (Format == reference::float_format::binary16) {
+        table[t] = _mm512_maskz_cvtph_ps(0xFFFF, narrow);
+      } else {
+        table[t] = _mm512_castsi512_ps(
+            _mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, narrow), 16));
+      }
+    }
+  }
+}
+
+// Writes the first lanes (`mask`) of the winners: their values fetched from the table, narrowed
+// back to their patterns (bfloat16 exactly, binary16 exactly unless a NaN, whose payload the
+// hardware widening may have changed: a row holding one reads the winners' patterns from `row`).
+template <reference::float_format Format>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void store_row(
+    row_storage<Format>* to, __mmask16 mask, __m512 values, const row_storage<Format>* row,
+    __m512i winner, bool nan) {
+  if constexpr (Format == reference::float_format::binary32) {
+    _mm512_mask_storeu_ps(to, mask, values);
+  } else if constexpr (Format == reference::float_format::bfloat16) {
+    _mm512_mask_cvtepi32_storeu_epi16(
+        to, mask, _mm512_maskz_srli_epi32(0xFFFF, _mm512_castps_si512(values), 16));
+  } else if (!nan) {
+    _mm256_mask_storeu_epi16(to, mask,
+                             _mm512_maskz_cvtps_ph(0xFFFF, values, _MM_FROUND_TO_NEAREST_INT));
+  } else {
+    alignas(64) std::int32_t at[16];
+    _mm512_store_si512(at, winner);
+    for (int k = 0; k < 16; ++k) {
+      if ((mask >> k & 1u) != 0) to[k] = row[at[k]];
+    }
+  }
+}
+
+// The winners' offsets of one chunk of windows (`lanes` of them, from `at`), widened to int64.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void store_offsets(
+    std::int64_t* to, std::int64_t lanes, __m512i winner) {
+  const auto mask = static_cast<__mmask16>((1u << lanes) - 1);
+  // The maskz forms: GCC 12's plain ones start from an "undefined" vector it then warns of.
+  const auto low = static_cast<__mmask8>(mask), upper = static_cast<__mmask8>(mask >> 8);
+  const __m256i first_half = _mm512_maskz_extracti64x4_epi64(0xF, winner, 0);
+  _mm512_mask_storeu_epi64(to, low, _mm512_maskz_cvtepi32_epi64(low, first_half));
+  if (lanes > 8) {
+    const __m256i second_half = _mm512_maskz_extracti64x4_epi64(0xF, winner, 1);
+    _mm512_mask_storeu_epi64(to + 8, upper, _mm512_maskz_cvtepi32_epi64(upper, second_half));
+  }
+}
+
 // The short-rows kernel (AVX-512 only) on rows of at most 32 inputs (!Wide) or 64: the plane's
 // row sits in registers, each chunk of 16 windows is scanned in the lanes (chunk_winners), and
 // the winners' own patterns are fetched back. A row without a NaN skips the NaN bookkeeping.
-template <bool Wide>
+template <bool Wide, reference::float_format Format>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
-short_rows_planes(const geometry& g, const short_row_steps& steps, const float* input,
-                  float* output, std::int64_t* indices, std::int64_t first, std::int64_t end) {
+short_rows_planes(const geometry& g, const short_row_steps& steps, const row_storage<Format>* input,
+                  row_storage<Format>* output, std::int64_t* indices, std::int64_t first,
+                  std::int64_t end) {
   const std::int64_t n = g.in[2], m = g.out[2], chunks = (m + 15) / 16;
   for (std::int64_t p = first; p < end; ++p) {
-    const float* row = input + p * n;
+    const row_storage<Format>* row = input + p * n;
     __m512 table[4];
-    for (std::int64_t t = 0; t < 4; ++t) {
-      const std::int64_t left = std::clamp<std::int64_t>(n - 16 * t, 0, 16);
-      const auto mask = static_cast<__mmask16>((1u << left) - 1);
-      table[t] = left > 0 ? _mm512_maskz_loadu_ps(mask, row + 16 * t) : _mm512_setzero_ps();
-    }
+    load_row<Format>(row, n, table);
     const bool nan = (_mm512_cmp_ps_mask(table[0], table[1], _CMP_UNORD_Q) |
                       _mm512_cmp_ps_mask(table[2], table[3], _CMP_UNORD_Q)) != 0;
     for (std::int64_t c = 0; c < chunks; ++c) {
@@ -116,18 +183,21 @@ short_rows_planes(const geometry& g, const short_row_steps& steps, const float* 
       const auto mask = static_cast<__mmask16>((1u << lanes) - 1);
       const std::int64_t at = p * m + c * 16;
       const __mmask16 winner_high = _mm512_cmpge_epi32_mask(winner, _mm512_set1_epi32(32));
-      _mm512_mask_storeu_ps(output + at, mask, fetch<Wide>(table, winner, winner_high));
-      // The maskz forms: GCC 12's plain ones start from an "undefined" vector it then warns of.
-      const auto low = static_cast<__mmask8>(mask), upper = static_cast<__mmask8>(mask >> 8);
-      const __m256i first_half = _mm512_maskz_extracti64x4_epi64(0xF, winner, 0);
-      _mm512_mask_storeu_epi64(indices + at, low, _mm512_maskz_cvtepi32_epi64(low, first_half));
-      if (lanes > 8) {
-        const __m256i second_half = _mm512_maskz_extracti64x4_epi64(0xF, winner, 1);
-        _mm512_mask_storeu_epi64(indices + at + 8, upper,
-                                 _mm512_maskz_cvtepi32_epi64(upper, second_half));
-      }
+      store_row<Format>(output + at, mask, fetch<Wide>(table, winner, winner_high), row, winner,
+                        nan);
+      store_offsets(indices + at, lanes, winner);
     }
   }
+}
+
+template <reference::float_format Format>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void short_rows_format(
+    const geometry& g, const row_storage<Format>* input, row_storage<Format>* output,
+    std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  const short_row_steps& steps = remembered_steps(g);
+  if (g.in[2] > 32)
+    return short_rows_planes<true, Format>(g, steps, input, output, indices, first, end);
+  short_rows_planes<false, Format>(g, steps, input, output, indices, first, end);
 }
 
 }  // namespace
@@ -140,9 +210,18 @@ bool short_rows(const geometry& g) {
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void max_short_rows(
     const geometry& g, const float* input, float* output, std::int64_t* indices, std::int64_t first,
     std::int64_t end) {
-  const short_row_steps& steps = remembered_steps(g);
-  if (g.in[2] > 32) return short_rows_planes<true>(g, steps, input, output, indices, first, end);
-  short_rows_planes<false>(g, steps, input, output, indices, first, end);
+  short_rows_format<reference::float_format::binary32>(g, input, output, indices, first, end);
+}
+
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void max_short_rows(
+    const geometry& g, reference::float_format format, const std::uint16_t* input,
+    std::uint16_t* output, std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  if (format == reference::float_format::binary16) {
+    return short_rows_format<reference::float_format::binary16>(g, input, output, indices, first,
+                                                                end);
+  }
+  POOLPROOF_CHECK(format == reference::float_format::bfloat16);
+  short_rows_format<reference::float_format::bfloat16>(g, input, output, indices, first, end);
 }
 
 }  // namespace poolproof::engine::detail

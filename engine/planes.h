@@ -157,7 +157,7 @@ inline double_pass sum_and_scan_row(const float* row, std::int64_t begin, std::i
 [[nodiscard]] double_pass sum_and_scan(const geometry& g, const float* plane, const box3& box,
                                        bool baseline = false);
 
-/// The binary32 max-forward kernels (max_forward_simd.cc); each gives PyTorch's argmax on any
+/// The max-forward kernels (max_forward_simd.cc); each gives PyTorch's argmax on any
 /// geometry. `automatic` picks by shape: with AVX-512, short_rows for planes of one row of at
 /// most 64 inputs (windows of at most 16, at most 1024 outputs); then across_planes for at least
 /// one vector of planes of at most 1024 inputs and 4096 outputs, else separable for bands of
@@ -179,19 +179,21 @@ void max_planes_binary32(const geometry& g, const float* input, float* output,
                          max_kernel kernel = max_kernel::automatic,
                          simd_level ceiling = simd_level::avx512);
 
+/// The same kernels on binary16 or bfloat16 planes (`format`): each pattern is widened exactly
+/// to binary32 as it is loaded (see widen_to_binary32), so the scan picks the winner it picks
+/// on the values, and the winner's own pattern is written. Same precondition.
+void max_planes_sixteen_bit(reference::float_format format, const geometry& g,
+                            const std::uint16_t* input, std::uint16_t* output,
+                            std::int64_t* indices, std::int64_t first, std::int64_t end,
+                            max_kernel kernel = max_kernel::automatic,
+                            simd_level ceiling = simd_level::avx512);
+
 /// Writes the binary32 value of each of `count` binary16 or bfloat16 patterns (`format`) to
 /// `out`, exactly: finite values, -0, infinities, and NaNs (as NaNs, payload kept in the upper
 /// fraction bits), so comparisons of the floats order them as their values; widen.cc, on the
 /// CPU's best lanes up to `ceiling` (tests compare the levels).
 void widen_to_binary32(reference::float_format format, const std::uint16_t* in, float* out,
                        std::int64_t count, simd_level ceiling = simd_level::avx512);
-
-/// The inverse of widen_to_binary32: writes the pattern each of `count` floats came from, for
-/// floats that widen_to_binary32 wrote (every pattern, NaN payloads included; binary16
-/// subnormals pass through binary32 subnormals, so the default float environment is needed:
-/// no flush to zero); widen.cc, on the same lanes.
-void patterns_of_widened(reference::float_format format, const float* in, std::uint16_t* out,
-                         std::int64_t count, simd_level ceiling = simd_level::avx512);
 
 /// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
 /// windows whose exponent spread exceeds 127 bits).

@@ -1,10 +1,15 @@
-// What the engine's tests share: shape text for messages, the 16-bit formats, the SIMD levels.
+// What the engine's tests share: shape text for messages, the 16-bit formats, the SIMD levels,
+// 16-bit stress patterns, and the 16-bit max forward pass of the engine and of the reference.
 #pragma once
 
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
 #include <array>
 #include <cstdint>
+#include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,5 +34,64 @@ inline constexpr std::array<reference::float_format, 2> sixteen_bit_formats{
 
 inline constexpr std::array<detail::simd_level, 3> all_simd_levels{
     detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
+
+/// Patterns of `format` that make ties, NaNs of any payload and sign, infinities, signed zeros
+/// and subnormals common.
+inline std::vector<std::uint16_t> stress_patterns(reference::float_format format, std::size_t count,
+                                                  std::mt19937& engine) {
+  const bool half = format == reference::float_format::binary16;
+  const std::array<std::uint16_t, 8> pool{0x0000,
+                                          0x8000,
+                                          0x0001,
+                                          0x8001,
+                                          static_cast<std::uint16_t>(half ? 0x7C00 : 0x7F80),
+                                          static_cast<std::uint16_t>(half ? 0xFC00 : 0xFF80),
+                                          0x3C00,
+                                          0x4000};
+  std::uniform_int_distribution<int> roll(0, 99);
+  std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+  std::uniform_int_distribution<std::uint32_t> any(0, 0xFFFF);
+  std::vector<std::uint16_t> values(count);
+  for (std::uint16_t& x : values) {
+    const int r = roll(engine);
+    x = r < 40 ? pool[pick(engine)] : static_cast<std::uint16_t>(any(engine));
+  }
+  return values;
+}
+
+/// A 16-bit max forward result: flat indices and the winners' patterns.
+struct max_answer {
+  std::vector<std::int64_t> indices;
+  std::vector<std::uint16_t> values;
+  friend bool operator==(const max_answer&, const max_answer&) = default;
+};
+
+/// The plain reference's max forward pass on 16-bit patterns of `format`.
+inline max_answer reference_max(reference::float_format format, const sizes& shape,
+                                const std::vector<std::uint16_t>& input, const sizes& out) {
+  reference::exact_tensor tensor{shape, {}};
+  for (std::uint16_t x : input) tensor.values.push_back(decode(format, x));
+  const reference::max_pool_result result = reference::adaptive_max_pool(tensor, out);
+  const std::int64_t in_plane = reference::element_count(std::span(shape).last(out.size()));
+  const std::int64_t out_plane = reference::element_count(out);
+  max_answer answer{result.indices, {}};
+  for (std::size_t i = 0; i < result.indices.size(); ++i) {
+    const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
+    answer.values.push_back(input[static_cast<std::size_t>(plane * in_plane + result.indices[i])]);
+  }
+  return answer;
+}
+
+/// The engine's max forward pass on 16-bit patterns of `format`.
+inline max_answer fast_max(reference::float_format format, const sizes& shape,
+                           const std::vector<std::uint16_t>& input, const sizes& out,
+                           unsigned threads) {
+  const auto count = static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out)));
+  max_answer answer{std::vector<std::int64_t>(count), std::vector<std::uint16_t>(count)};
+  adaptive_max_pool<std::uint16_t>(format, shape, input, out, answer.values, answer.indices,
+                                   threads);
+  return answer;
+}
 
 }  // namespace poolproof::engine::testing

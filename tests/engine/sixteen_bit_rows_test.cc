@@ -206,27 +206,6 @@ TEST(FastSixteenBitRows, ForwardBatchesAcrossRows) {
   }
 }
 
-TEST(FastSixteenBitRows, WidenedValuesNarrowBackToEveryPattern) {
-  // All 65536 patterns from an odd offset (a misaligned start and a tail), NaN payloads too.
-  std::vector<std::uint16_t> patterns(65536 + 5);
-  for (std::size_t i = 0; i < patterns.size(); ++i)
-    patterns[i] = static_cast<std::uint16_t>(i * 40503u);
-  const std::span<const std::uint16_t> all = std::span(patterns).subspan(3);
-  for (const float_format format : sixteen_bit_formats) {
-    for (const detail::simd_level level : all_simd_levels) {
-      std::vector<float> wide(all.size());
-      detail::widen_to_binary32(format, all.data(), wide.data(),
-                                static_cast<std::int64_t>(wide.size()), level);
-      std::vector<std::uint16_t> back(all.size());
-      detail::patterns_of_widened(format, wide.data(), back.data(),
-                                  static_cast<std::int64_t>(back.size()), level);
-      for (std::size_t i = 0; i < all.size(); ++i)
-        ASSERT_EQ(back[i], all[i]) << reference::format_name(format) << " level "
-                                   << static_cast<int>(level) << std::hex << " " << all[i];
-    }
-  }
-}
-
 void expect_backward_matches(float_format format, const sizes& shape, const sizes& out,
                              unsigned threads) {
   const sizes grad_shape = reference::adaptive_output_shape(shape, out);
