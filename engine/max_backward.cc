@@ -6,16 +6,19 @@
 // additions, which are then exact (add_in_hardware); a 16-bit plane whose sums doubles hold
 // exactly is summed in doubles and rounded once per input (add_in_doubles); other planes chain
 // each input's choosers and sum them exactly.
+#include <immintrin.h>
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
 #include <limits>
 #include <optional>
+#include <span>
 #include <type_traits>
 
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
 #include "engine/planes.h"
+#include "engine/simd.h"
 
 namespace poolproof::engine {
 namespace detail {
@@ -306,6 +309,19 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
 // chosen by two neighbouring outputs is noted without a branch (pairs come as the data have
 // them) and gets the pair's sum after, (+0 + a) + b rounded once: a narrowing per pair, not per
 // output. `paired` is scratch.
+// write_block_16's pair sums for binary16 by F16C: the widening is exact, the binary32 sum is
+// narrowed_sum's, and vcvtps2ph rounds it to nearest even once, as narrowed does (its results
+// below binary16's normal range are subnormals, not flushed, and past it infinities).
+[[gnu::target("f16c")]] void write_pairs_f16c(std::span<const std::int64_t> pairs,
+                                              const std::uint16_t* grads,
+                                              const std::int64_t* chosen,
+                                              const std::int64_t* offset, std::uint16_t* planes) {
+  for (const std::int64_t k : pairs) {
+    const float sum = (0.0f + _cvtsh_ss(grads[k - 1])) + _cvtsh_ss(grads[k]);
+    planes[offset[k] + chosen[k]] = _cvtss_sh(sum, _MM_FROUND_TO_NEAREST_INT);
+  }
+}
+
 template <typename F>
 void write_block_16(const std::uint16_t* grads, const std::int64_t* chosen,
                     const std::int64_t* offset, std::int64_t count, std::uint16_t* planes,
@@ -320,6 +336,10 @@ void write_block_16(const std::uint16_t* grads, const std::int64_t* chosen,
     paired[pairs] = k;
     pairs += at == previous ? 1 : 0;
     previous = at;
+  }
+  if constexpr (std::same_as<F, binary16_traits>) {
+    if (cpu_has_f16c())
+      return write_pairs_f16c(std::span(paired).first(pairs), grads, chosen, offset, planes);
   }
   for (std::size_t j = 0; j < pairs; ++j) {
     const std::int64_t k = paired[j];

@@ -84,6 +84,14 @@ bool cpu_has_fma() {
   return fma;
 }
 
+bool cpu_has_f16c() {
+  static const bool f16c = [] {
+    __builtin_cpu_init();  // as below: this may run before libgcc's own initialiser
+    return __builtin_cpu_supports("f16c") != 0;
+  }();
+  return f16c;
+}
+
 simd_level usable_simd_level(simd_level ceiling) {
   // __builtin_cpu_init first: this may run before libgcc's own initialiser. libgcc's checks
   // include the OS's XCR0 bits for the AVX and AVX-512 register state.

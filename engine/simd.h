@@ -39,6 +39,10 @@ struct lanes {
 /// only when it does.
 [[nodiscard]] bool cpu_has_fma();
 
+/// Whether the CPU runs F16C, the binary16 conversions (cpuid, once); the
+/// `[[gnu::target("f16c")]]` entry points are called only when it does.
+[[nodiscard]] bool cpu_has_f16c();
+
 /// The lanes a kernel runs on: the x86-64 baseline, AVX2, or AVX-512 (F, VL, BW and DQ, whose
 /// mask registers make a select one instruction where AVX2's blends take three).
 enum class simd_level { baseline, avx2, avx512 };
