@@ -1,4 +1,5 @@
-// The max-forward kernels of the fast engine (max_planes_binary32, max_planes_sixteen_bit):
+// The max-forward kernels of the fast engine (max_planes_binary32, max_planes_sixteen_bit, and
+// max_planes_binary64's separable bands of doubles):
 // PyTorch's scan rule in SIMD lanes (16 with AVX-512 when the CPU has it, 8 with AVX2, else 4),
 // across planes, separably by columns, or window by window, on binary32 values or on 16-bit
 // patterns widened exactly as they are loaded; a window holding a NaN is rescanned by the rule
@@ -13,6 +14,7 @@
 #include <concepts>
 
 #include "engine/max_across_planes.h"
+#include "engine/max_binary64.h"
 #include "engine/max_kernels.h"
 #include "engine/max_separable.h"
 #include "engine/max_short_rows.h"
@@ -102,7 +104,45 @@ void max_planes_on_level(const geometry& g, const typename Source::storage* inpu
   }
 }
 
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void max_binary64_avx512(
+    const geometry& g, const double* input, double* output, std::int64_t* indices,
+    std::int64_t first, std::int64_t end) {
+  max_separable_64<8>(g, input, output, indices, first, end);
+}
+
+[[gnu::target("avx2")]] void max_binary64_avx2(const geometry& g, const double* input,
+                                               double* output, std::int64_t* indices,
+                                               std::int64_t first, std::int64_t end) {
+  max_separable_64<4>(g, input, output, indices, first, end);
+}
+
+void max_binary64_baseline(const geometry& g, const double* input, double* output,
+                           std::int64_t* indices, std::int64_t first, std::int64_t end) {
+  max_separable_64<2>(g, input, output, indices, first, end);
+}
+
 }  // namespace
+
+bool max_planes_binary64(const geometry& g, const double* input, double* output,
+                         std::int64_t* indices, std::int64_t first, std::int64_t end,
+                         simd_level ceiling) {
+  // Bands of several rows, each at least one AVX-512 vector of doubles wide.
+  if (g.in[0] * g.in[1] < 2 || g.in[2] < 8 || g.in[2] > separable_width ||
+      g.in_plane >= (std::int64_t{1} << 31))
+    return false;
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      max_binary64_avx512(g, input, output, indices, first, end);
+      break;
+    case simd_level::avx2:
+      max_binary64_avx2(g, input, output, indices, first, end);
+      break;
+    case simd_level::baseline:
+      max_binary64_baseline(g, input, output, indices, first, end);
+      break;
+  }
+  return true;
+}
 
 void max_planes_binary32(const geometry& g, const float* input, float* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,

@@ -188,6 +188,13 @@ void max_planes_sixteen_bit(reference::float_format format, const geometry& g,
                             max_kernel kernel = max_kernel::automatic,
                             simd_level ceiling = simd_level::avx512);
 
+/// fast_adaptive_max_pool on binary64 planes [first, end) by bands of rows reduced in SIMD lanes
+/// of doubles (as `separable`), when the planes have several rows of 8 to 2^16 inputs and fewer
+/// than 2^31 elements; returns false, writing nothing, for other planes.
+bool max_planes_binary64(const geometry& g, const double* input, double* output,
+                         std::int64_t* indices, std::int64_t first, std::int64_t end,
+                         simd_level ceiling = simd_level::avx512);
+
 /// Writes the binary32 value of each of `count` binary16 or bfloat16 patterns (`format`) to
 /// `out`, exactly: finite values, -0, infinities, and NaNs (as NaNs, payload kept in the upper
 /// fraction bits), so comparisons of the floats order them as their values; widen.cc, on the

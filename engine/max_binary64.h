@@ -1,0 +1,176 @@
+// The binary64 max-forward separable kernel (not a public interface): each band of rows reduced
+// column by column in SIMD lanes of doubles, then each window's columns.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "engine/max_kernels.h"
+#include "engine/planes.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+// Internal linkage: the header is included only by max_forward_simd.cc, whose target-specific
+// entry points instantiate these templates.
+namespace {
+
+// Per column of a band: its first strict maximum and that element's flat offset; `nan` flags
+// columns holding a NaN (their windows are rescanned).
+struct column_maxima {
+  std::vector<double> values;
+  std::vector<std::int32_t> offsets, nan;
+};
+
+column_maxima& thread_column_maxima() {
+  thread_local column_maxima maxima;
+  return maxima;
+}
+
+// K vectors of `Lanes` doubles of one band of rows (flat offsets `rows`, in scan order), the
+// k-th at column(k): each lane keeps its column's first strict maximum and the row it was in (a
+// column of -inf keeps the band's first row). Returns whether any column held a NaN.
+template <int Lanes, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns_64(const double* plane,
+                                                   const std::vector<std::int32_t>& rows,
+                                                   Column column, column_maxima& maxima) {
+  using F64 = vec<double, Lanes>;
+  using I64 = vec<std::int64_t, Lanes>;
+  F64 best[K];
+  I64 best_row[K], nan[K];
+  std::ranges::fill(best, F64{} - std::numeric_limits<double>::infinity());
+  std::ranges::fill(best_row, I64{});
+  std::ranges::fill(nan, I64{});
+  I64 current{};  // the row's index in `rows`, in every lane
+  for (const std::int32_t row : rows) {
+    for (std::size_t k = 0; k < K; ++k) {
+      F64 x;
+      std::memcpy(&x, plane + row + column(k), sizeof x);
+      const I64 greater = x > best[k];
+      best[k] = greater ? x : best[k];
+      best_row[k] = greater ? current : best_row[k];
+      nan[k] |= x != x;
+    }
+    current += 1;
+  }
+  I64 any{};
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::int32_t c = column(k);
+    std::memcpy(maxima.values.data() + c, &best[k], sizeof best[k]);
+    for (int j = 0; j < Lanes; ++j) {
+      maxima.offsets[static_cast<std::size_t>(c + j)] =
+          rows[static_cast<std::size_t>(best_row[k][j])] + c + j;
+      maxima.nan[static_cast<std::size_t>(c + j)] = static_cast<std::int32_t>(nan[k][j]);
+    }
+    any |= nan[k];
+  }
+  bool result = false;
+  for (int j = 0; j < Lanes; ++j) result |= any[j] != 0;
+  return result;
+}
+
+// band_columns_64 over the whole width (at least Lanes) in ceil(width / Lanes) vectors, four at
+// a time, the last at width - Lanes: a column reduced twice gets the same maximum.
+template <int Lanes>
+[[gnu::always_inline]] inline bool band_maxima(const double* plane,
+                                               const std::vector<std::int32_t>& rows,
+                                               std::int32_t width, column_maxima& maxima) {
+  const std::int32_t vectors = (width + Lanes - 1) / Lanes;
+  bool nan = false;
+  for (std::int32_t first = 0; first < vectors;) {
+    const auto column = [first, width](std::size_t k) {
+      return std::min((first + static_cast<std::int32_t>(k)) * Lanes, width - Lanes);
+    };
+    const std::int32_t left = vectors - first;
+    if (left >= 3) {
+      nan |= band_columns_64<Lanes, 4>(plane, rows, column, maxima);
+      first += 4;
+    } else if (left == 2) {
+      nan |= band_columns_64<Lanes, 2>(plane, rows, column, maxima);
+      first += 2;
+    } else {
+      nan |= band_columns_64<Lanes, 1>(plane, rows, column, maxima);
+      first += 1;
+    }
+  }
+  return nan;
+}
+
+// The window's winner from its columns' maxima: the greatest value at the least flat offset
+// (the earliest in scan order; -0 == +0, so they tie); a window of -inf columns gets its first
+// element.
+std::int64_t best_column_offset(const column_maxima& maxima, const reference::window& w) {
+  auto c = static_cast<std::size_t>(w.begin);
+  double best = maxima.values[c];
+  std::int32_t at = maxima.offsets[c];
+  for (++c; c < static_cast<std::size_t>(w.end); ++c) {
+    const double value = maxima.values[c];
+    const std::int32_t offset = maxima.offsets[c];
+    if (value > best || (value == best && offset < at)) {
+      best = value;
+      at = offset;
+    }
+  }
+  return at;
+}
+
+bool any_nan_column(const column_maxima& maxima, const reference::window& w) {
+  std::int32_t any = 0;
+  for (std::int64_t c = w.begin; c < w.end; ++c) any |= maxima.nan[static_cast<std::size_t>(c)];
+  return any != 0;
+}
+
+// The rule as written for a window holding a NaN (the last NaN wins).
+std::int64_t argmax_exact_64(const geometry& g, const double* plane, const box3& box) {
+  double best = -std::numeric_limits<double>::infinity();
+  std::int64_t best_at = first_offset(g, box);
+  for_each_offset(g, box, [&](std::int64_t at) {
+    if (plane[at] > best || plane[at] != plane[at]) {
+      best = plane[at];
+      best_at = at;
+    }
+  });
+  return best_at;
+}
+
+// PyTorch's max forward on binary64 planes [first, end) whose rows are at least Lanes and at
+// most separable_width wide, band by band as max_separable does for binary32.
+template <int Lanes>
+[[gnu::always_inline]] inline void max_separable_64(const geometry& g, const double* input,
+                                                    double* output, std::int64_t* indices,
+                                                    std::int64_t first, std::int64_t end) {
+  const auto width = static_cast<std::int32_t>(g.in[2]);
+  column_maxima& maxima = thread_column_maxima();
+  maxima.values.resize(static_cast<std::size_t>(width));
+  maxima.offsets.resize(static_cast<std::size_t>(width));
+  maxima.nan.resize(static_cast<std::size_t>(width));
+  std::vector<std::int32_t>& rows = thread_scratch().rows;
+  for (std::int64_t p = first; p < end; ++p) {
+    const double* plane = input + p * g.in_plane;
+    std::int64_t out_at = p * g.out_plane;
+    for (const reference::window& w0 : g.windows[0]) {
+      for (const reference::window& w1 : g.windows[1]) {
+        rows.clear();
+        for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+          for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
+            rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
+        }
+        const bool nan = band_maxima<Lanes>(plane, rows, width, maxima);
+        for (const reference::window& w2 : g.windows[2]) {
+          const std::int64_t winner = nan && any_nan_column(maxima, w2)
+                                          ? argmax_exact_64(g, plane, {w0, w1, w2})
+                                          : best_column_offset(maxima, w2);
+          output[out_at] = plane[winner];
+          indices[out_at++] = winner;
+        }
+      }
+    }
+  }
+  // Long bands and wide rows are not kept.
+  if (rows.capacity() > max_kept_rows) std::vector<std::int32_t>().swap(rows);
+  if (maxima.values.capacity() > max_kept_rows) maxima = column_maxima{};
+}
+
+}  // namespace
+}  // namespace poolproof::engine::detail

@@ -1,0 +1,156 @@
+// The binary64 max forward pass's separable bands of doubles (max_planes_binary64), on every SIMD
+// level, against the plain reference: ties (-0 and +0 too), NaNs of any payload and sign,
+// infinities, all -inf windows, and values that binary32 could not tell apart.
+#include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+#include <poolproof/reference/float_format.h>
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "engine/planes.h"
+#include "engine/simd.h"
+#include "tests/engine/engine_test_support.h"
+
+namespace poolproof::engine {
+namespace {
+
+using reference::float_format;
+using testing::all_simd_levels;
+using testing::sizes;
+using testing::text;
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// Values that make ties, NaNs, infinities and signed zeros common, and neighbours 2^-40 apart
+// (equal once rounded to binary32).
+std::vector<double> stress_doubles(std::size_t count, std::mt19937_64& engine, int nan_weight) {
+  const std::array<double, 10> pool{-inf, -2, -1, -0.0, 0, 1, 1 + 0x1p-40, 2, inf, 0x1p-1074};
+  std::uniform_int_distribution<int> pick(0, 99);
+  std::uniform_int_distribution<std::size_t> element(0, pool.size() - 1);
+  std::uniform_int_distribution<std::uint64_t> payload(1, (std::uint64_t{1} << 52) - 1);
+  std::normal_distribution<double> normal;
+  std::vector<double> values(count);
+  for (double& x : values) {
+    const int roll = pick(engine);
+    if (roll < nan_weight) {
+      x = std::bit_cast<double>(0x7FF0000000000000u | payload(engine) |
+                                (roll % 2 != 0 ? 0x8000000000000000u : 0));
+    } else {
+      x = roll < 60 ? pool[element(engine)] : normal(engine);
+    }
+  }
+  return values;
+}
+
+struct max_answer {
+  std::vector<std::int64_t> indices;
+  std::vector<std::uint64_t> values;
+  friend bool operator==(const max_answer&, const max_answer&) = default;
+};
+
+max_answer reference_max(const sizes& shape, const std::vector<double>& input, const sizes& out) {
+  reference::exact_tensor tensor{shape, {}};
+  for (double x : input)
+    tensor.values.push_back(decode(float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+  const reference::max_pool_result result = reference::adaptive_max_pool(tensor, out);
+  const std::int64_t in_plane = reference::element_count(std::span(shape).last(out.size()));
+  const std::int64_t out_plane = reference::element_count(out);
+  max_answer answer{result.indices, {}};
+  for (std::size_t i = 0; i < result.indices.size(); ++i) {
+    const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
+    answer.values.push_back(std::bit_cast<std::uint64_t>(
+        input[static_cast<std::size_t>(plane * in_plane + result.indices[i])]));
+  }
+  return answer;
+}
+
+// max_planes_binary64 on every plane on one level's lanes, and whether it took them.
+std::pair<bool, max_answer> separable_max(const sizes& shape, const std::vector<double>& input,
+                                          const sizes& out, detail::simd_level lanes) {
+  const auto count = static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out)));
+  const detail::geometry g =
+      detail::checked_geometry<double>(float_format::binary64, shape, out, input.size(), count);
+  std::vector<double> values(count);
+  max_answer answer{std::vector<std::int64_t>(count), {}};
+  const bool taken = detail::max_planes_binary64(g, input.data(), values.data(),
+                                                 answer.indices.data(), 0, g.planes, lanes);
+  for (double x : values) answer.values.push_back(std::bit_cast<std::uint64_t>(x));
+  return {taken, answer};
+}
+
+TEST(FastBinary64Max, SeparableBandsMatchTheReferenceOnEveryLevel) {
+  std::mt19937_64 engine(43);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{3, 7, 45}, {3, 6}},        // groups of vectors and an overlapping last one
+           {{2, 5, 11}, {9, 20}},       // overlapping windows, more outputs than inputs
+           {{2, 4, 6, 19}, {3, 4, 5}},  // 3-D bands
+           {{2, 3, 70}, {1, 4}},        // groups of four vectors
+           {{4, 9, 8}, {4, 3}},         // rows of exactly one AVX-512 vector
+           {{1, 2, 10}, {1, 1}},        // one window over two rows
+       }) {
+    for (const int nan_weight : {0, 3, 25}) {
+      const std::vector<double> input = stress_doubles(
+          static_cast<std::size_t>(reference::element_count(shape)), engine, nan_weight);
+      const max_answer expected = reference_max(shape, input, out);
+      for (const detail::simd_level lanes : all_simd_levels) {
+        const auto [taken, got] = separable_max(shape, input, out, lanes);
+        ASSERT_TRUE(taken) << text(shape);
+        EXPECT_EQ(got, expected) << text(shape) << " -> " << text(out) << " NaNs " << nan_weight
+                                 << " lanes " << static_cast<int>(lanes);
+      }
+    }
+  }
+}
+
+TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
+  // Two rows of 10: the maximum 5 at row 1 column 0 and row 0 column 9 (row 0 is met first);
+  // then -0 and +0 tie (the first wins); then a window of -inf gives its first element.
+  std::vector<double> input(20, -1);
+  input[10] = 5;
+  input[9] = 5;
+  std::vector<double> zeros(20, -inf);
+  zeros[12] = -0.0;
+  zeros[3] = 0.0;
+  zeros[17] = 0.0;
+  const std::vector<double> all_minus_infinity(20, -inf);
+  for (const detail::simd_level lanes : all_simd_levels) {
+    EXPECT_EQ(separable_max({1, 2, 10}, input, {1, 1}, lanes).second.indices,
+              std::vector<std::int64_t>{9});
+    EXPECT_EQ(separable_max({1, 2, 10}, zeros, {1, 1}, lanes).second.indices,
+              std::vector<std::int64_t>{3});
+    EXPECT_EQ(separable_max({1, 2, 10}, all_minus_infinity, {1, 1}, lanes).second.indices,
+              std::vector<std::int64_t>{0});
+  }
+}
+
+TEST(FastBinary64Max, DeclinesPlanesWithoutBandsAndThePublicPassStillMatches) {
+  std::mt19937_64 engine(47);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{5, 40}, {7}},        // one row per plane: 1-D
+           {{3, 6, 7}, {2, 3}},   // rows narrower than a vector of eight doubles
+           {{4, 9, 30}, {4, 6}},  // taken
+       }) {
+    const std::vector<double> input =
+        stress_doubles(static_cast<std::size_t>(reference::element_count(shape)), engine, 5);
+    const bool bands = shape.size() == 3 && shape[2] >= 8;
+    EXPECT_EQ(separable_max(shape, input, out, detail::simd_level::avx512).first, bands);
+    const max_answer expected = reference_max(shape, input, out);
+    max_answer got{std::vector<std::int64_t>(expected.indices.size()), {}};
+    std::vector<double> values(expected.indices.size());
+    adaptive_max_pool<double>(float_format::binary64, shape, input, out, values, got.indices, 2);
+    for (double x : values) got.values.push_back(std::bit_cast<std::uint64_t>(x));
+    EXPECT_EQ(got, expected) << text(shape);
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::engine
