@@ -318,7 +318,8 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
                                               const std::int64_t* offset, std::uint16_t* planes) {
   for (const std::int64_t k : pairs) {
     const float sum = (0.0f + _cvtsh_ss(grads[k - 1])) + _cvtsh_ss(grads[k]);
-    planes[offset[k] + chosen[k]] = _cvtss_sh(sum, _MM_FROUND_TO_NEAREST_INT);
+    const __m128i narrow = _mm_cvtps_ph(_mm_set_ss(sum), _MM_FROUND_TO_NEAREST_INT);
+    planes[offset[k] + chosen[k]] = static_cast<std::uint16_t>(_mm_cvtsi128_si32(narrow));
   }
 }
 

@@ -59,9 +59,9 @@ template <int Lanes, std::size_t K, typename Column>
     const std::int32_t c = column(k);
     std::memcpy(maxima.values.data() + c, &best[k], sizeof best[k]);
     for (int j = 0; j < Lanes; ++j) {
-      maxima.offsets[static_cast<std::size_t>(c + j)] =
-          rows[static_cast<std::size_t>(best_row[k][j])] + c + j;
-      maxima.nan[static_cast<std::size_t>(c + j)] = static_cast<std::int32_t>(nan[k][j]);
+      const std::size_t at = static_cast<std::size_t>(c) + static_cast<std::size_t>(j);
+      maxima.offsets[at] = rows[static_cast<std::size_t>(best_row[k][j])] + c + j;
+      maxima.nan[at] = static_cast<std::int32_t>(nan[k][j]);
     }
     any |= nan[k];
   }

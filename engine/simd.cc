@@ -3,6 +3,8 @@
 // x86-64 baseline); and the CPU check every vectorised file shares.
 #include "engine/simd.h"
 
+#include <cpuid.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -85,9 +87,12 @@ bool cpu_has_fma() {
 }
 
 bool cpu_has_f16c() {
+  // cpuid leaf 1, ECX bit 29 (not every compiler's __builtin_cpu_supports knows "f16c"); its
+  // VEX encoding needs the AVX register state, which usable_simd_level checks with the OS.
   static const bool f16c = [] {
-    __builtin_cpu_init();  // as below: this may run before libgcc's own initialiser
-    return __builtin_cpu_supports("f16c") != 0;
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return usable_simd_level() >= simd_level::avx2 && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 &&
+           (ecx & bit_F16C) != 0;
   }();
   return f16c;
 }
