@@ -304,11 +304,6 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
   return (tops >> 63) == 0;
 }
 
-// One block of 16-bit 1-D planes for rows_in_windows (indices checked in their windows, all
-// gradients finite): each chosen input gets its gradient's pattern (+0 for -0), and an input
-// chosen by two neighbouring outputs is noted without a branch (pairs come as the data have
-// them) and gets the pair's sum after, (+0 + a) + b rounded once: a narrowing per pair, not per
-// output. `paired` is scratch.
 // write_block_16's pair sums for binary16 by F16C: the widening is exact, the binary32 sum is
 // narrowed_sum's, and vcvtps2ph rounds it to nearest even once, as narrowed does (its results
 // below binary16's normal range are subnormals, not flushed, and past it infinities).
@@ -323,6 +318,11 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
   }
 }
 
+// One block of 16-bit 1-D planes for rows_in_windows (indices checked in their windows, all
+// gradients finite): each chosen input gets its gradient's pattern (+0 for -0), and an input
+// chosen by two neighbouring outputs is noted without a branch (pairs come as the data have
+// them) and gets the pair's sum after, (+0 + a) + b rounded once: a narrowing per pair, not per
+// output. `paired` is scratch.
 template <typename F>
 void write_block_16(const std::uint16_t* grads, const std::int64_t* chosen,
                     const std::int64_t* offset, std::int64_t count, std::uint16_t* planes,

@@ -115,23 +115,10 @@ std::int64_t best_column_offset(const column_maxima& maxima, const reference::wi
   return at;
 }
 
-bool any_nan_column(const column_maxima& maxima, const reference::window& w) {
+bool window_holds_nan(const column_maxima& maxima, const reference::window& w) {
   std::int32_t any = 0;
   for (std::int64_t c = w.begin; c < w.end; ++c) any |= maxima.nan[static_cast<std::size_t>(c)];
   return any != 0;
-}
-
-// The rule as written for a window holding a NaN (the last NaN wins).
-std::int64_t argmax_exact_64(const geometry& g, const double* plane, const box3& box) {
-  double best = -std::numeric_limits<double>::infinity();
-  std::int64_t best_at = first_offset(g, box);
-  for_each_offset(g, box, [&](std::int64_t at) {
-    if (plane[at] > best || plane[at] != plane[at]) {
-      best = plane[at];
-      best_at = at;
-    }
-  });
-  return best_at;
 }
 
 // PyTorch's max forward on binary64 planes [first, end) whose rows are at least Lanes and at
@@ -158,8 +145,8 @@ template <int Lanes>
         }
         const bool nan = band_maxima<Lanes>(plane, rows, width, maxima);
         for (const reference::window& w2 : g.windows[2]) {
-          const std::int64_t winner = nan && any_nan_column(maxima, w2)
-                                          ? argmax_exact_64(g, plane, {w0, w1, w2})
+          const std::int64_t winner = nan && window_holds_nan(maxima, w2)
+                                          ? argmax_exact<binary64_source>(g, plane, {w0, w1, w2})
                                           : best_column_offset(maxima, w2);
           output[out_at] = plane[winner];
           indices[out_at++] = winner;
@@ -167,9 +154,8 @@ template <int Lanes>
       }
     }
   }
-  // Long bands and wide rows are not kept.
+  // Long bands are not kept (rows are at most separable_width wide: 1 MiB of column maxima).
   if (rows.capacity() > max_kept_rows) std::vector<std::int32_t>().swap(rows);
-  if (maxima.values.capacity() > max_kept_rows) maxima = column_maxima{};
 }
 
 }  // namespace

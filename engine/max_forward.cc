@@ -1,13 +1,12 @@
-// The fast engine's max forward pass: PyTorch's scan rule per window (binary32 and 16-bit planes
-// go to the SIMD kernels of max_forward_simd.cc, which widen 16-bit patterns exactly as they load
-// them), the winner's own pattern as the value.
+// The fast engine's max forward pass: PyTorch's scan rule per window (the SIMD kernels of
+// max_forward_simd.cc take binary32 and 16-bit planes of fewer than 2^31 elements, and binary64
+// planes of bands of rows), the winner's own pattern as the value.
 #include <poolproof/engine/adaptive_pool.h>
 
-#include <algorithm>
 #include <limits>
 #include <type_traits>
-#include <vector>
 
+#include "engine/double_sums.h"
 #include "engine/float_environment.h"
 #include "engine/planes.h"
 
@@ -19,35 +18,25 @@ namespace {
 // value; the running maximum starts at -inf on the first element. The output is read back from
 // the winner's position, so it is the winner's pattern (if nothing beat -inf, the first element
 // is -inf itself).
+// 16-bit patterns are compared as their exact binary32 values (NaN stays NaN, -0 ties +0).
 template <typename F>
 std::int64_t argmax(const geometry& g, const typename F::storage* plane, const box3& box) {
+  const auto value_at = [plane](std::int64_t offset) {
+    if constexpr (std::is_floating_point_v<typename F::storage>) {
+      return plane[offset];
+    } else {
+      return widened<F>(plane[offset]);
+    }
+  };
   std::int64_t best_at = first_offset(g, box);
-  if constexpr (std::is_floating_point_v<typename F::storage>) {
-    auto best = -std::numeric_limits<typename F::storage>::infinity();
-    for_each_offset(g, box, [&](std::int64_t offset) {
-      const auto value = plane[offset];
-      if (value > best || value != value) {
-        best = value;
-        best_at = offset;
-      }
-    });
-  } else {
-    // 16-bit patterns: keys order non-NaN patterns like their values (-0 and +0 both map to 0).
-    auto best_key = -static_cast<std::int64_t>(F::infinity);
-    bool best_nan = false;
-    for_each_offset(g, box, [&](std::int64_t offset) {
-      const std::uint64_t bits = F::to_bits(plane[offset]);
-      const std::uint64_t magnitude = bits & ~F::sign_mask;
-      const bool nan = magnitude > F::infinity;
-      const auto key = (bits & F::sign_mask) != 0 ? -static_cast<std::int64_t>(magnitude)
-                                                  : static_cast<std::int64_t>(magnitude);
-      if (nan || (!best_nan && key > best_key)) {
-        best_key = key;
-        best_nan = nan;
-        best_at = offset;
-      }
-    });
-  }
+  auto best = -std::numeric_limits<decltype(value_at(0))>::infinity();
+  for_each_offset(g, box, [&](std::int64_t offset) {
+    const auto value = value_at(offset);
+    if (value > best || value != value) {
+      best = value;
+      best_at = offset;
+    }
+  });
   return best_at;
 }
 

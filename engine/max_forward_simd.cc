@@ -1,9 +1,9 @@
 // The max-forward kernels of the fast engine (max_planes_binary32, max_planes_sixteen_bit, and
-// max_planes_binary64's separable bands of doubles):
-// PyTorch's scan rule in SIMD lanes (16 with AVX-512 when the CPU has it, 8 with AVX2, else 4),
-// across planes, separably by columns, or window by window, on binary32 values or on 16-bit
-// patterns widened exactly as they are loaded; a window holding a NaN is rescanned by the rule
-// as written. This file picks the kernel and instantiates each at its lanes' target.
+// max_planes_binary64's separable bands of doubles): PyTorch's scan rule in SIMD lanes (16
+// binary32 lanes with AVX-512 when the CPU has it, 8 with AVX2, else 4; twice as many 16-bit
+// lanes and half as many binary64), across planes, separably by columns, or window by window; a
+// window holding a NaN is rescanned by the rule as written. This file picks the kernel and
+// instantiates each at its lanes' target.
 // The 8- and 16-lane helpers have internal linkage and are reached only from this file's avx2 and
 // avx512 entry points, so clang's warning about passing their vectors across an ABI boundary does
 // not apply.

@@ -1,6 +1,6 @@
 // The max-forward SIMD kernels' shared pieces (not a public interface): how a kernel reads its
-// planes (binary32 as stored, or 16-bit patterns widened exactly in the lanes), PyTorch's scan
-// rule over one window in lanes (the windows kernel), the exact rescan of a window holding a
+// planes (binary32 and binary64 as stored, 16-bit patterns widened exactly in the lanes), PyTorch's
+// scan rule over one window in lanes (the windows kernel), the exact rescan of a window holding a
 // NaN, and the per-thread scratch the other kernels keep.
 #pragma once
 
@@ -38,6 +38,12 @@ struct binary32_source {
     std::memcpy(to, &values, sizeof values);
   }
   static void store_value(float* to, float value) { *to = value; }
+};
+
+// How the binary64 kernel reads its planes (max_binary64.h: only the scalar rescan uses this).
+struct binary64_source {
+  using storage = double;
+  static double value(const double* plane, std::int64_t at) { return plane[at]; }
 };
 
 // How the kernels read and write planes of binary16 (`Half`) or bfloat16 patterns: widened
@@ -165,9 +171,9 @@ template <int Width, typename Source>
 
 // The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
 // pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
-// kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs; separable: rows
-// of at most separable_width, bands of at most max_kept_rows), so at most about 1.4 MB stays per
-// thread.
+// kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs, 1.1 MiB;
+// separable: rows of at most separable_width, 768 KiB, bands of at most max_kept_rows, 64 KiB;
+// binary64's column maxima, max_binary64.h: 1 MiB), so at most about 3 MiB stays per thread.
 struct max_scratch {
   std::vector<float> block, values;
   std::vector<std::int32_t> at_lanes, nan_columns, rows;
@@ -193,10 +199,11 @@ T* at_least(std::vector<T>& buffer, std::size_t count) {
 template <typename Source>
 std::int64_t argmax_exact(const geometry& g, const typename Source::storage* plane,
                           const box3& box) {
-  float best = minus_infinity;
+  using value_type = decltype(Source::value(plane, 0));
+  auto best = -std::numeric_limits<value_type>::infinity();
   std::int64_t best_at = first_offset(g, box);
   for_each_offset(g, box, [&](std::int64_t at) {
-    const float x = Source::value(plane, at);
+    const value_type x = Source::value(plane, at);
     if (x > best || x != x) {
       best = x;
       best_at = at;

@@ -65,6 +65,41 @@ template <int Width, typename Source, std::size_t K, typename Column>
   return result;
 }
 
+// band_columns_16's keys and NaN flags of its K vectors of columns, from each lane's maximum
+// (`best`), the count of its row (`best_row`) and its largest magnitude; returns whether any
+// column held a NaN.
+template <int Lanes, typename Source, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool write_keys_16(const vec<std::int16_t, Lanes> (&best)[K],
+                                                 const vec<std::int16_t, Lanes> (&best_row)[K],
+                                                 const vec<std::uint16_t, Lanes> (&largest)[K],
+                                                 const std::vector<std::int32_t>& rows,
+                                                 std::int32_t row_stride, Column column,
+                                                 std::uint64_t* keys, std::int32_t* nan_columns) {
+  using I32 = vec<std::int32_t, Lanes>;
+  I32 iota{}, any{};
+  for (int j = 0; j < Lanes; ++j) iota[j] = j;
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::int32_t c = column(k);
+    I32 offset = __builtin_convertvector(best_row[k], I32);
+    if (row_stride > 0) {
+      offset = offset * row_stride + (rows.front() + c) + iota;
+    } else {
+      for (int j = 0; j < Lanes; ++j) offset[j] = rows[static_cast<std::size_t>(offset[j])] + c + j;
+    }
+    const I32 ordered = __builtin_convertvector(best[k], I32) + 0x8000;
+    for (int j = 0; j < Lanes; ++j) {
+      keys[c + j] = (std::uint64_t{static_cast<std::uint32_t>(ordered[j])} << 32) |
+                    static_cast<std::uint32_t>(~offset[j]);
+    }
+    const I32 nan = __builtin_convertvector(largest[k] > Source::infinity, I32);
+    std::memcpy(nan_columns + c, &nan, sizeof nan);
+    any |= nan;
+  }
+  bool result = false;
+  for (int j = 0; j < Lanes; ++j) result |= any[j] != 0;
+  return result;
+}
+
 // band_columns on 16-bit patterns (Source: a widened_source) in `Lanes` 16-bit lanes, twice as
 // many as binary32's, without widening: each pattern becomes an integer that orders as its value
 // (sign ? -magnitude : magnitude, so -0 ties +0 and the infinities sit at +-Source::infinity),
@@ -98,32 +133,12 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
     }
     current += 1;
   }
-  using I32 = vec<std::int32_t, Lanes>;
-  I32 iota{}, any{};
-  for (int j = 0; j < Lanes; ++j) iota[j] = j;
-  for (std::size_t k = 0; k < K; ++k) {
-    const std::int32_t c = column(k);
-    I32 offset = __builtin_convertvector(best_row[k], I32);
-    if (row_stride > 0) {
-      offset = offset * row_stride + (rows.front() + c) + iota;
-    } else {
-      for (int j = 0; j < Lanes; ++j) offset[j] = rows[static_cast<std::size_t>(offset[j])] + c + j;
-    }
-    const I32 ordered = __builtin_convertvector(best[k], I32) + 0x8000;
-    for (int j = 0; j < Lanes; ++j) {
-      keys[c + j] = (std::uint64_t{static_cast<std::uint32_t>(ordered[j])} << 32) |
-                    static_cast<std::uint32_t>(~offset[j]);
-    }
-    const I32 nan = __builtin_convertvector(largest[k] > Source::infinity, I32);
-    std::memcpy(nan_columns + c, &nan, sizeof nan);
-    any |= nan;
-  }
-  bool result = false;
-  for (int j = 0; j < Lanes; ++j) result |= any[j] != 0;
-  return result;
+  return write_keys_16<Lanes, Source, K>(best, best_row, largest, rows, row_stride, column, keys,
+                                         nan_columns);
 }
 
-// The common distance of the band's rows (a 2-D band's is the row width), or 0 if they have none.
+// The common distance of the band's rows (a 2-D band's is the row width; 1 for a single row,
+// whose count is always 0), or 0 if they have none.
 std::int32_t row_stride(const std::vector<std::int32_t>& rows) {
   if (rows.size() < 2) return 1;
   const std::int32_t stride = rows[1] - rows[0];

@@ -179,9 +179,10 @@ void max_planes_binary32(const geometry& g, const float* input, float* output,
                          max_kernel kernel = max_kernel::automatic,
                          simd_level ceiling = simd_level::avx512);
 
-/// The same kernels on binary16 or bfloat16 planes (`format`): each pattern is widened exactly
-/// to binary32 as it is loaded (see widen_to_binary32), so the scan picks the winner it picks
-/// on the values, and the winner's own pattern is written. Same precondition.
+/// The same kernels on binary16 or bfloat16 planes (`format`), reading the patterns themselves
+/// (as binary32 values widened in the lanes, or as 16-bit integers that order like the values):
+/// the winner is the one PyTorch's scan picks on the values, and the value written is the
+/// winner's own pattern (NaN payloads included). Same precondition.
 void max_planes_sixteen_bit(reference::float_format format, const geometry& g,
                             const std::uint16_t* input, std::uint16_t* output,
                             std::int64_t* indices, std::int64_t first, std::int64_t end,

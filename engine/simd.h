@@ -39,8 +39,9 @@ struct lanes {
 /// only when it does.
 [[nodiscard]] bool cpu_has_fma();
 
-/// Whether the CPU runs F16C, the binary16 conversions (cpuid, once); the
-/// `[[gnu::target("f16c")]]` entry points are called only when it does.
+/// Whether the CPU runs F16C, the binary16 conversions, and AVX2 lanes (whose check includes the
+/// OS's saving of the AVX state F16C needs): cpuid, once. The `[[gnu::target("f16c")]]` entry
+/// points are called only when it does.
 [[nodiscard]] bool cpu_has_f16c();
 
 /// The lanes a kernel runs on: the x86-64 baseline, AVX2, or AVX-512 (F, VL, BW and DQ, whose

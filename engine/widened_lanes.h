@@ -50,7 +50,9 @@ template <int Width, bool Half>
 
 /// The inverse of widened_bits on its results: bfloat16 is the upper half; a finite binary16's
 /// scaling by 2^-112 undoes the widening's exactly (back to the float whose bits are the half's
-/// fields, shifted), and an infinity or NaN keeps its sign and upper payload.
+/// fields, shifted; binary16 subnormals pass through binary32 subnormals, so this needs the
+/// default float environment: no flush to zero), and an infinity or NaN keeps its sign and upper
+/// payload.
 template <bool Half>
 [[gnu::always_inline]] inline std::uint16_t unwidened_bits(std::uint32_t wide) {
   if constexpr (!Half) {

@@ -122,6 +122,10 @@ TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
   zeros[3] = 0.0;
   zeros[17] = 0.0;
   const std::vector<double> all_minus_infinity(20, -inf);
+  // -0 earlier in scan order (row 0, column 7) than +0 (row 1, column 1): -0 wins, as it is.
+  std::vector<double> signed_zeros(20, -1);
+  signed_zeros[7] = -0.0;
+  signed_zeros[11] = 0.0;
   for (const detail::simd_level lanes : all_simd_levels) {
     EXPECT_EQ(separable_max({1, 2, 10}, input, {1, 1}, lanes).second.indices,
               std::vector<std::int64_t>{9});
@@ -129,6 +133,9 @@ TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
               std::vector<std::int64_t>{3});
     EXPECT_EQ(separable_max({1, 2, 10}, all_minus_infinity, {1, 1}, lanes).second.indices,
               std::vector<std::int64_t>{0});
+    const max_answer zeros_answer = separable_max({1, 2, 10}, signed_zeros, {1, 1}, lanes).second;
+    EXPECT_EQ(zeros_answer.indices, std::vector<std::int64_t>{7});
+    EXPECT_EQ(zeros_answer.values, std::vector<std::uint64_t>{std::bit_cast<std::uint64_t>(-0.0)});
   }
 }
 

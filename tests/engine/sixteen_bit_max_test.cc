@@ -1,6 +1,6 @@
 // The fast engine's 16-bit max forward pass: every kernel, on every SIMD level, reading binary16
-// and bfloat16 patterns widened exactly as it loads them, against the plain reference; the exact
-// widening and its inverse on every pattern.
+// and bfloat16 patterns themselves (widened in the lanes, or as 16-bit integer keys), against the
+// plain reference; the exact widening and its inverse on every pattern.
 #include <gtest/gtest.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
@@ -130,22 +130,49 @@ TEST(FastSixteenBitMax, EveryKernelMatchesTheReferenceOnEveryLevel) {
   }
 }
 
-TEST(FastSixteenBitMax, BandsOfManyRowsCountThemInBinary32Lanes) {
-  // One window of 2^15 + 3 rows: too many to count in 16-bit lanes.
-  std::mt19937 engine(41);
-  const sizes shape{1, (std::int64_t{1} << 15) + 3, 40}, out{1, 2};
-  const std::vector<std::uint16_t> input = stress_patterns(
-      float_format::bfloat16, static_cast<std::size_t>(reference::element_count(shape)), engine);
-  std::vector<std::uint16_t> finite = input;
-  for (std::uint16_t& x : finite) {
-    if ((x & 0x7F80) == 0x7F80) x = 0x3C00;  // no NaN, no infinity
+// One band of `rows` rows of 40 NaN-free, infinity-free patterns, +inf at row rows - 1 column 33
+// (the second window's winner, in the band's last row), through the separable kernel.
+void expect_band_of_rows(float_format format, std::int64_t rows, std::mt19937& engine) {
+  const sizes shape{1, rows, 40}, out{1, 2};
+  const std::uint16_t field = format == float_format::binary16 ? 0x7C00 : 0x7F80;
+  std::vector<std::uint16_t> input =
+      stress_patterns(format, static_cast<std::size_t>(rows * 40), engine);
+  for (std::uint16_t& x : input) {
+    if ((x & field) == field) x = 0x3C00;  // no NaN, no infinity
   }
-  finite[finite.size() - 7] = 0x7F80;  // +inf in the last row: the second window's winner
-  const max_answer expected = reference_max(float_format::bfloat16, shape, finite, out);
+  input[input.size() - 7] = field;
+  const max_answer expected = reference_max(format, shape, input, out);
+  ASSERT_EQ(expected.indices[1], rows * 40 - 7);
   for (const detail::simd_level lanes : all_simd_levels) {
-    EXPECT_EQ(kernel_max(float_format::bfloat16, shape, finite, out, detail::max_kernel::separable,
-                         lanes),
-              expected);
+    EXPECT_EQ(kernel_max(format, shape, input, out, detail::max_kernel::separable, lanes), expected)
+        << reference::format_name(format) << " " << rows << " rows";
+  }
+}
+
+TEST(FastSixteenBitMax, BandsCountUpTo2To15Minus1RowsInTheirLanes) {
+  // 2^15 - 1 rows: the most 16-bit lanes count (the last is 32766); 2^15 + 3: binary32 lanes.
+  std::mt19937 engine(41);
+  expect_band_of_rows(float_format::binary16, (std::int64_t{1} << 15) - 1, engine);
+  expect_band_of_rows(float_format::bfloat16, (std::int64_t{1} << 15) + 3, engine);
+}
+
+TEST(FastSixteenBitMax, ShortRowsWriteASignallingNaNsOwnPattern) {
+  // Rows of 33 (the short-rows kernel on AVX-512): a signalling NaN (its quiet bit clear), which
+  // the hardware widening would quiet, is the last NaN of the first window and must come back
+  // as it is; the second window's winner is a quiet NaN with a payload.
+  for (const float_format format : sixteen_bit_formats) {
+    const bool half = format == float_format::binary16;
+    std::vector<std::uint16_t> input(2 * 33, 0x3C00);
+    input[1] = static_cast<std::uint16_t>(half ? 0x7C01 : 0x7F81);
+    input[2] = static_cast<std::uint16_t>(half ? 0xFD05 : 0xFF85);
+    input[3] = static_cast<std::uint16_t>(half ? 0x7D23 : 0x7FA3);  // the last NaN of window 0
+    input[33 + 20] = static_cast<std::uint16_t>(half ? 0xFE01 : 0xFFC1);
+    const max_answer expected = reference_max(format, {2, 33}, input, {10});
+    ASSERT_EQ(expected.values[0], input[3]);
+    for (const detail::simd_level lanes : all_simd_levels) {
+      for (const detail::max_kernel kernel : all_max_kernels)
+        EXPECT_EQ(kernel_max(format, {2, 33}, input, {10}, kernel, lanes), expected);
+    }
   }
 }
 

@@ -18,14 +18,14 @@
 // input-plane element in binary32 and binary64 (the chooser counts) and 8 in the 16-bit formats
 // (their double sums), kept per thread for planes up to 2^16 elements; 1-D max backward keeps 24
 // bytes per output of a block of planes (about 2 KiB of input). Each thread keeps its last
-// geometry and avg backward plan (O(input and output axes)) and the binary32 max kernels' scratch
-// (at most about 1.4 MB) for the next call. Avg forward keeps per thread and format 8 bytes
+// geometry and avg backward plan (O(input and output axes)) and the max forward kernels' scratch
+// (at most about 3 MiB) for the next call. Avg forward keeps per thread and format 8 bytes
 // (binary64: 16) per element of an input row, for rows up to 2^16 wide (the column sums of a band
 // of rows; at most 2.5 MiB a thread over all formats).
-// Max forward in binary16 and bfloat16, and avg forward there on planes of small windows or rows
-// past 2^16, widen planes of at most 2^20 elements exactly to binary32 and run the binary32
-// passes on them: 4 bytes per element of a plane (max: of a chunk of planes of
-// about 2^16 elements, input and output) per worker, kept per thread up to 2^16 elements each.
+// Avg forward in binary16 and bfloat16 on planes of small windows or rows past 2^16 widens planes
+// of at most 2^20 elements exactly to binary32 and runs the binary32 passes on them: 4 bytes per
+// element of a plane per worker, kept per thread up to 2^16 elements. Max forward reads 16-bit
+// planes in place. The output must not overlap the input.
 #pragma once
 
 #include <poolproof/reference/float_format.h>
