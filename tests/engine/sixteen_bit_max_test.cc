@@ -162,7 +162,7 @@ TEST(FastSixteenBitMax, ShortRowsWriteASignallingNaNsOwnPattern) {
   // as it is; the second window's winner is a quiet NaN with a payload.
   for (const float_format format : sixteen_bit_formats) {
     const bool half = format == float_format::binary16;
-    std::vector<std::uint16_t> input(2 * 33, 0x3C00);
+    std::vector<std::uint16_t> input(std::size_t{2} * 33, 0x3C00);
     input[1] = static_cast<std::uint16_t>(half ? 0x7C01 : 0x7F81);
     input[2] = static_cast<std::uint16_t>(half ? 0xFD05 : 0xFF85);
     input[3] = static_cast<std::uint16_t>(half ? 0x7D23 : 0x7FA3);  // the last NaN of window 0
