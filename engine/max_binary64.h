@@ -138,11 +138,7 @@ template <int Lanes>
     std::int64_t out_at = p * g.out_plane;
     for (const reference::window& w0 : g.windows[0]) {
       for (const reference::window& w1 : g.windows[1]) {
-        rows.clear();
-        for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-          for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
-            rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * width));
-        }
+        band_rows(g, w0, w1, rows);
         const bool nan = band_maxima<Lanes>(plane, rows, width, maxima);
         for (const reference::window& w2 : g.windows[2]) {
           const std::int64_t winner = nan && window_holds_nan(maxima, w2)

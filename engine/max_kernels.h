@@ -188,6 +188,16 @@ max_scratch& thread_scratch() {
   return scratch;
 }
 
+// The flat offsets of the rows of the band of windows w0 and w1 (axes 0 and 1), in scan order.
+void band_rows(const geometry& g, const reference::window& w0, const reference::window& w1,
+               std::vector<std::int32_t>& rows) {
+  rows.clear();
+  for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
+    for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
+      rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]));
+  }
+}
+
 template <typename T>
 T* at_least(std::vector<T>& buffer, std::size_t count) {
   if (buffer.size() < count) buffer.resize(count);

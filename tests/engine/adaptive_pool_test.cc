@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/planes.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
@@ -290,25 +291,10 @@ TEST(FastAdaptivePool, RejectsBadArguments) {
 }
 
 // The reference's max pooling of binary32 values: flat indices, and the winners' patterns.
-struct max_answer {
-  std::vector<std::int64_t> indices;
-  std::vector<std::uint32_t> values;
-  friend bool operator==(const max_answer&, const max_answer&) = default;
-};
+using max_answer = testing::max_result<float>;
 
 max_answer reference_max(const sizes& shape, const std::vector<float>& input, const sizes& out) {
-  reference::exact_tensor tensor{shape, {}};
-  for (float x : input) tensor.values.push_back(decode(reference::float_format::binary32, bits(x)));
-  const reference::max_pool_result result = reference::adaptive_max_pool(tensor, out);
-  const std::int64_t in_plane = reference::element_count(std::span(shape).last(out.size()));
-  const std::int64_t out_plane = reference::element_count(out);
-  max_answer answer{result.indices, {}};
-  for (std::size_t i = 0; i < result.indices.size(); ++i) {
-    const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
-    answer.values.push_back(bits(input[static_cast<std::size_t>(plane * in_plane) +
-                                       static_cast<std::size_t>(result.indices[i])]));
-  }
-  return answer;
+  return testing::reference_max(reference::float_format::binary32, shape, input, out);
 }
 
 // One binary32 max-forward kernel on planes [first, end) of a zero-filled answer.
@@ -395,16 +381,9 @@ TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnHandPickedShapes) {
 
 TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnRandomShapes) {
   std::mt19937 engine(2026);
-  std::uniform_int_distribution<int> dims(1, 3), nan_weight(0, 8);
+  std::uniform_int_distribution<int> nan_weight(0, 8);
   for (int round = 0; round < 300; ++round) {
-    const int d = dims(engine);
-    sizes shape{std::uniform_int_distribution<std::int64_t>(1, 19)(engine)}, out;
-    for (int axis = 0; axis < d; ++axis) {
-      const std::int64_t top = axis + 1 == d ? 40 : d == 2 ? 7 : 4;
-      const std::int64_t n = std::uniform_int_distribution<std::int64_t>(1, top)(engine);
-      shape.push_back(n);
-      out.push_back(std::uniform_int_distribution<std::int64_t>(1, 2 * n + 1)(engine));
-    }
+    const auto [shape, out] = testing::random_max_shape(engine);
     const std::vector<float> input = max_stress_values(
         static_cast<std::size_t>(reference::element_count(shape)), engine, nan_weight(engine));
     expect_kernels_match(shape, input, out);

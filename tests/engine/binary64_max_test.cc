@@ -50,26 +50,10 @@ std::vector<double> stress_doubles(std::size_t count, std::mt19937_64& engine, i
   return values;
 }
 
-struct max_answer {
-  std::vector<std::int64_t> indices;
-  std::vector<std::uint64_t> values;
-  friend bool operator==(const max_answer&, const max_answer&) = default;
-};
+using max_answer = testing::max_result<double>;
 
 max_answer reference_max(const sizes& shape, const std::vector<double>& input, const sizes& out) {
-  reference::exact_tensor tensor{shape, {}};
-  for (double x : input)
-    tensor.values.push_back(decode(float_format::binary64, std::bit_cast<std::uint64_t>(x)));
-  const reference::max_pool_result result = reference::adaptive_max_pool(tensor, out);
-  const std::int64_t in_plane = reference::element_count(std::span(shape).last(out.size()));
-  const std::int64_t out_plane = reference::element_count(out);
-  max_answer answer{result.indices, {}};
-  for (std::size_t i = 0; i < result.indices.size(); ++i) {
-    const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
-    answer.values.push_back(std::bit_cast<std::uint64_t>(
-        input[static_cast<std::size_t>(plane * in_plane + result.indices[i])]));
-  }
-  return answer;
+  return testing::reference_max(float_format::binary64, shape, input, out);
 }
 
 // max_planes_binary64 on every plane on one level's lanes, and whether it took them.

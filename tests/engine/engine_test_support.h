@@ -7,10 +7,13 @@
 #include <poolproof/reference/float_format.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <random>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "engine/simd.h"
@@ -59,25 +62,51 @@ inline std::vector<std::uint16_t> stress_patterns(reference::float_format format
   return values;
 }
 
-/// A 16-bit max forward result: flat indices and the winners' patterns.
-struct max_answer {
+/// A random max-forward case: 1-19 planes of 1-3 spatial axes (rows of up to 40, the other axes
+/// up to 7 or 4), each output axis 1 to 2n + 1 (so windows overlap or repeat inputs).
+inline std::pair<sizes, sizes> random_max_shape(std::mt19937& engine) {
+  const int d = std::uniform_int_distribution<int>(1, 3)(engine);
+  sizes shape{std::uniform_int_distribution<std::int64_t>(1, 19)(engine)}, out;
+  for (int axis = 0; axis < d; ++axis) {
+    const std::int64_t top = axis + 1 == d ? 40 : d == 2 ? 7 : 4;
+    const std::int64_t n = std::uniform_int_distribution<std::int64_t>(1, top)(engine);
+    shape.push_back(n);
+    out.push_back(std::uniform_int_distribution<std::int64_t>(1, 2 * n + 1)(engine));
+  }
+  return {shape, out};
+}
+
+/// The bit pattern type of an element type: 16-bit patterns as they are, binary32 and binary64
+/// as the unsigned integers of their size.
+template <typename T>
+using pattern_of =
+    std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                       std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>;
+
+/// A max forward result: flat indices and the winners' patterns (so NaN payloads compare too).
+template <typename T>
+struct max_result {
   std::vector<std::int64_t> indices;
-  std::vector<std::uint16_t> values;
-  friend bool operator==(const max_answer&, const max_answer&) = default;
+  std::vector<pattern_of<T>> values;
+  friend bool operator==(const max_result&, const max_result&) = default;
 };
 
-/// The plain reference's max forward pass on 16-bit patterns of `format`.
-inline max_answer reference_max(reference::float_format format, const sizes& shape,
-                                const std::vector<std::uint16_t>& input, const sizes& out) {
+using max_answer = max_result<std::uint16_t>;
+
+/// The plain reference's max forward pass on elements of `format` (16-bit ones as patterns).
+template <typename T>
+max_result<T> reference_max(reference::float_format format, const sizes& shape,
+                            const std::vector<T>& input, const sizes& out) {
   reference::exact_tensor tensor{shape, {}};
-  for (std::uint16_t x : input) tensor.values.push_back(decode(format, x));
+  for (T x : input) tensor.values.push_back(decode(format, std::bit_cast<pattern_of<T>>(x)));
   const reference::max_pool_result result = reference::adaptive_max_pool(tensor, out);
   const std::int64_t in_plane = reference::element_count(std::span(shape).last(out.size()));
   const std::int64_t out_plane = reference::element_count(out);
-  max_answer answer{result.indices, {}};
+  max_result<T> answer{result.indices, {}};
   for (std::size_t i = 0; i < result.indices.size(); ++i) {
     const std::int64_t plane = static_cast<std::int64_t>(i) / out_plane;
-    answer.values.push_back(input[static_cast<std::size_t>(plane * in_plane + result.indices[i])]);
+    answer.values.push_back(std::bit_cast<pattern_of<T>>(
+        input[static_cast<std::size_t>(plane * in_plane + result.indices[i])]));
   }
   return answer;
 }

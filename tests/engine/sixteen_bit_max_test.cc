@@ -178,16 +178,8 @@ TEST(FastSixteenBitMax, ShortRowsWriteASignallingNaNsOwnPattern) {
 
 TEST(FastSixteenBitMax, EveryKernelMatchesTheReferenceOnRandomShapes) {
   std::mt19937 engine(2027);
-  std::uniform_int_distribution<int> dims(1, 3);
   for (int round = 0; round < 120; ++round) {
-    const int d = dims(engine);
-    sizes shape{std::uniform_int_distribution<std::int64_t>(1, 19)(engine)}, out;
-    for (int axis = 0; axis < d; ++axis) {
-      const std::int64_t top = axis + 1 == d ? 40 : d == 2 ? 7 : 4;
-      const std::int64_t n = std::uniform_int_distribution<std::int64_t>(1, top)(engine);
-      shape.push_back(n);
-      out.push_back(std::uniform_int_distribution<std::int64_t>(1, 2 * n + 1)(engine));
-    }
+    const auto [shape, out] = testing::random_max_shape(engine);
     const float_format format = sixteen_bit_formats[static_cast<std::size_t>(round % 2)];
     expect_kernels_match(
         format, shape,
