@@ -195,16 +195,19 @@ template <int Lanes, typename Source, bool OnPatterns>
   return nan;
 }
 
-// A band's keys: 16-bit patterns in 16-bit lanes when the band is at least that wide and counts
-// its rows in them, else in binary32 lanes.
+// A band's keys (rows at least Width wide): 16-bit patterns in 16-bit lanes, twice Width of them
+// when the band is that wide, while it counts its rows in them; else in binary32 lanes.
 template <int Width, typename Source>
 [[gnu::always_inline]] inline bool separable_band(const typename Source::storage* plane,
                                                   const std::vector<std::int32_t>& rows,
                                                   std::int32_t width, std::uint64_t* keys,
                                                   std::int32_t* nan_columns) {
   if constexpr (!std::same_as<Source, binary32_source>) {
-    if (width >= 2 * Width && rows.size() < (std::size_t{1} << 15))
-      return band_keys<2 * Width, Source, true>(plane, rows, width, keys, nan_columns);
+    if (rows.size() < (std::size_t{1} << 15)) {
+      if (width >= 2 * Width)
+        return band_keys<2 * Width, Source, true>(plane, rows, width, keys, nan_columns);
+      return band_keys<Width, Source, true>(plane, rows, width, keys, nan_columns);
+    }
   }
   return band_keys<Width, Source, false>(plane, rows, width, keys, nan_columns);
 }
