@@ -139,8 +139,8 @@ template <reference::float_format Format>
   } else {
     alignas(64) std::int32_t at[16];
     _mm512_store_si512(at, winner);
-    for (int k = 0; k < 16; ++k) {
-      if ((mask >> k & 1u) != 0) to[k] = row[at[k]];
+    for (unsigned k = 0; k < 16; ++k) {
+      if (((static_cast<unsigned>(mask) >> k) & 1u) != 0) to[k] = row[at[k]];
     }
   }
 }
