@@ -12,6 +12,7 @@
 #include "engine/avg_backward_split.h"
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
+#include "engine/fresh_pages.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -344,6 +345,7 @@ void adaptive_avg_pool_backward(reference::float_format format,
   detail::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      detail::prefault_planes(grad_input, g.in_plane, first, end);
       detail::avg_backward_planes<F>(g, plan, grad_output.data(), grad_input.data(), first, end);
     });
   });

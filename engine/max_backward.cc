@@ -17,6 +17,7 @@
 
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
+#include "engine/fresh_pages.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
 
@@ -484,6 +485,7 @@ void adaptive_max_pool_backward(reference::float_format format,
   detail::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
+      detail::prefault_planes(grad_input, g.in_plane, first, end);
       detail::max_backward_planes<F>(g, grad_output.data(), indices.data(), grad_input.data(),
                                      first, end);
     });

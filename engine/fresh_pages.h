@@ -1,0 +1,25 @@
+// Faulting in an output's fresh pages in batches before a pass writes it (not a public interface).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace poolproof::engine::detail {
+
+/// A hint that `bytes` is about to be written in full: the whole pages inside it that are not
+/// yet present (a fresh allocation: large ones come straight from mmap) are faulted in by the
+/// kernel in one call per 4 MiB instead of one page fault per 4 KiB as the pass writes them.
+/// Contents, protection and mapping stay as they were; failures (an older kernel, a mapping
+/// that cannot be populated) are ignored, and the pass then faults as it would have.
+void prefault_for_writing(std::span<std::byte> bytes) noexcept;
+
+/// prefault_for_writing of planes [first, end) of a tensor of `plane`-element planes.
+template <typename T>
+void prefault_planes(std::span<T> tensor, std::int64_t plane, std::int64_t first,
+                     std::int64_t end) noexcept {
+  prefault_for_writing(std::as_writable_bytes(tensor.subspan(
+      static_cast<std::size_t>(first * plane), static_cast<std::size_t>((end - first) * plane))));
+}
+
+}  // namespace poolproof::engine::detail
