@@ -336,25 +336,74 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
   if constexpr (std::same_as<F, binary16_traits>) pending_means().write(F::format, out);
 }
 
-// binary64's banded pass: each band is scanned, and when a split grid is exact for its largest
-// window (see plane_split), its rows' parts on that grid are added column by column; each
-// window's parts are its columns' sums, rounded once as in avg_plane_split.
+// The split for a band whose range is not known yet, from the previous band's highest exponent
+// (one binade of headroom; the lowest as far down as a split allows): neighbouring bands of a
+// plane usually share their scale.
+std::optional<binary64_split> speculative_split(const exponent_range& previous,
+                                                std::uint64_t largest, exponent_range& covered) {
+  if (previous.special || previous.lowest > previous.highest) return std::nullopt;
+  const std::optional<exponent_range> widest = widest_split_range(previous.highest + 1, largest);
+  if (!widest) return std::nullopt;
+  covered = *widest;
+  return plane_split(covered, largest);
+}
+
+// Whether `range` lies within `covered` (a band of only zeros lies within any).
+bool within(const exponent_range& range, const exponent_range& covered) {
+  if (range.special) return false;
+  return range.lowest > range.highest ||
+         (range.lowest >= covered.lowest && range.highest <= covered.highest);
+}
+
+// binary64's banded pass: each band's rows are split on a grid and added column by column; each
+// window's parts are its columns' sums, rounded once as in avg_plane_split. The grid must be
+// exact for the band's largest window (see plane_split). The first band of a plane is scanned
+// first; later bands are split on a grid chosen from the band before and scanned in the same
+// pass, which keeps the sums when the band's range lies within what that grid covers (one pass
+// over the band instead of two: measured 0.76x-0.90x of the time of scan then split) and else
+// splits the band again on its own grid.
 void avg_plane_banded_binary64(const geometry& g, const double* plane, double* out) {
   thread_local std::vector<double> high, low;
   high.resize(static_cast<std::size_t>(g.in[2]));
   low.resize(static_cast<std::size_t>(g.in[2]));
   const reference::window whole_row{0, g.in[2]};
   std::optional<binary64_split> split;
-  const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
-    split = plane_split(scan_binary64(g, plane, box3{w0, w1, whole_row}),
-                        band_largest(g, w0.length() * w1.length()));
-    if (!split) return false;
+  exponent_range previous{.special = true};  // the last band's range (special: none yet)
+  const auto add_rows = [&](const reference::window& w0, const reference::window& w1,
+                            seen_magnitudes_64* seen) {
     std::ranges::fill(high, 0.0);
     std::ranges::fill(low, 0.0);
     for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-      add_split_rows_to_columns(plane + (i0 * g.in[1] + w1.begin) * g.in[2], w1.length(), g.in[2],
-                                high.data(), low.data(), split->c);
+      const double* first_row = plane + (i0 * g.in[1] + w1.begin) * g.in[2];
+      if (seen != nullptr) {
+        add_split_rows_scanning(first_row, w1.length(), g.in[2], high.data(), low.data(), split->c,
+                                *seen);
+      } else {
+        add_split_rows_to_columns(first_row, w1.length(), g.in[2], high.data(), low.data(),
+                                  split->c);
+      }
     }
+  };
+  const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
+    const std::uint64_t largest = band_largest(g, w0.length() * w1.length());
+    exponent_range covered;
+    split = speculative_split(previous, largest, covered);
+    if (split) {
+      seen_magnitudes_64 seen;
+      add_rows(w0, w1, &seen);
+      const exponent_range range =
+          magnitude_range<binary64_traits>(seen.least_minus_one, seen.greatest);
+      if (within(range, covered)) {
+        if (range.lowest <= range.highest) previous = range;
+        return true;
+      }
+      previous = range;
+    } else {
+      previous = scan_binary64(g, plane, box3{w0, w1, whole_row});
+    }
+    split = plane_split(previous, largest);
+    if (!split) return false;
+    add_rows(w0, w1, nullptr);
     return true;
   };
   // The band's means a batch of windows at a time (bounded scratch, whatever the output row).

@@ -12,6 +12,7 @@
 #include <bit>
 #include <concepts>
 #include <cstring>
+#include <limits>
 
 #include "engine/double_sums.h"
 
@@ -131,17 +132,33 @@ template <typename F, int Width>
   fold<8>(least_8, greatest_8, seen);
 }
 
-template <int Width>
+// The binary64 split of each row's values into its columns; with Scan, also their least
+// non-zero and greatest magnitudes (below 2^63 for every pattern, so signed lanes compare them;
+// zeros stand as the largest int64 for the least, as in double_sums.cc's scan).
+template <int Width, bool Scan>
 [[gnu::always_inline]] inline void add_split_rows_lanes(const double* first_row, std::int64_t rows,
                                                         std::int64_t width, double* high,
-                                                        double* low, double c) {
+                                                        double* low, double c,
+                                                        seen_magnitudes_64* seen) {
   using f64 = vec<double, Width>;
+  using i64 = vec<std::int64_t, Width>;
+  constexpr std::int64_t none = std::numeric_limits<std::int64_t>::max();
+  i64 least = i64{} + none, greatest{};
+  std::int64_t least_tail = none, greatest_tail = 0;
   for (std::int64_t r = 0; r < rows; ++r) {
     const double* row = first_row + r * width;
     std::int64_t j = 0;
     for (; j + Width <= width; j += Width) {
       f64 x, h, l;
       std::memcpy(&x, row + j, sizeof x);
+      if constexpr (Scan) {
+        // The scan is the band's first touch; the rows below are next (as in the scan alone).
+        __builtin_prefetch(row + 4 * width + j);
+        const i64 magnitude = reinterpret_cast<i64>(x) & none;
+        const i64 nonzero = magnitude == 0 ? none : magnitude;
+        least = nonzero < least ? nonzero : least;
+        greatest = magnitude > greatest ? magnitude : greatest;
+      }
       std::memcpy(&h, high + j, sizeof h);
       std::memcpy(&l, low + j, sizeof l);
       const f64 part = (x + c) - c;
@@ -151,10 +168,25 @@ template <int Width>
       std::memcpy(low + j, &l, sizeof l);
     }
     for (; j < width; ++j) {
+      if constexpr (Scan) {
+        const auto magnitude = static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(row[j]) &
+                                                         ~binary64_traits::sign_mask);
+        least_tail = std::min(least_tail, magnitude == 0 ? none : magnitude);
+        greatest_tail = std::max(greatest_tail, magnitude);
+      }
       const double part = (row[j] + c) - c;
       high[j] += part;
       low[j] += row[j] - part;
     }
+  }
+  if constexpr (Scan) {
+    for (int k = 0; k < Width; ++k) {
+      least_tail = std::min<std::int64_t>(least_tail, least[k]);
+      greatest_tail = std::max<std::int64_t>(greatest_tail, greatest[k]);
+    }
+    seen->least_minus_one =
+        std::min(seen->least_minus_one, static_cast<std::uint64_t>(least_tail) - 1);
+    seen->greatest = std::max(seen->greatest, static_cast<std::uint64_t>(greatest_tail));
   }
 }
 
@@ -281,16 +313,31 @@ void add_rows(const typename F::storage* first_row, std::int64_t rows, std::int6
   }
 }
 
+template <bool Scan>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_split_rows_avx512(
     const double* first_row, std::int64_t rows, std::int64_t width, double* high, double* low,
-    double c) {
-  add_split_rows_lanes<8>(first_row, rows, width, high, low, c);
+    double c, seen_magnitudes_64* seen) {
+  add_split_rows_lanes<8, Scan>(first_row, rows, width, high, low, c, seen);
 }
 
+template <bool Scan>
 [[gnu::target("avx2")]] void add_split_rows_avx2(const double* first_row, std::int64_t rows,
                                                  std::int64_t width, double* high, double* low,
-                                                 double c) {
-  add_split_rows_lanes<4>(first_row, rows, width, high, low, c);
+                                                 double c, seen_magnitudes_64* seen) {
+  add_split_rows_lanes<4, Scan>(first_row, rows, width, high, low, c, seen);
+}
+
+template <bool Scan>
+void add_split_rows(const double* first_row, std::int64_t rows, std::int64_t width, double* high,
+                    double* low, double c, seen_magnitudes_64* seen, simd_level ceiling) {
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return add_split_rows_avx512<Scan>(first_row, rows, width, high, low, c, seen);
+    case simd_level::avx2:
+      return add_split_rows_avx2<Scan>(first_row, rows, width, high, low, c, seen);
+    case simd_level::baseline:
+      return add_split_rows_lanes<2, Scan>(first_row, rows, width, high, low, c, seen);
+  }
 }
 
 }  // namespace
@@ -311,14 +358,13 @@ void add_rows16_to_columns(reference::float_format format, const std::uint16_t* 
 
 void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,
                                double* high, double* low, double c, simd_level ceiling) {
-  switch (usable_simd_level(ceiling)) {
-    case simd_level::avx512:
-      return add_split_rows_avx512(first_row, rows, width, high, low, c);
-    case simd_level::avx2:
-      return add_split_rows_avx2(first_row, rows, width, high, low, c);
-    case simd_level::baseline:
-      return add_split_rows_lanes<2>(first_row, rows, width, high, low, c);
-  }
+  add_split_rows<false>(first_row, rows, width, high, low, c, nullptr, ceiling);
+}
+
+void add_split_rows_scanning(const double* first_row, std::int64_t rows, std::int64_t width,
+                             double* high, double* low, double c, seen_magnitudes_64& seen,
+                             simd_level ceiling) {
+  add_split_rows<true>(first_row, rows, width, high, low, c, &seen, ceiling);
 }
 
 }  // namespace poolproof::engine::detail

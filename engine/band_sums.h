@@ -33,11 +33,25 @@ void add_rows16_to_columns(reference::float_format format, const std::uint16_t* 
                            std::int64_t rows, std::int64_t width, double* columns,
                            seen_magnitudes& seen, simd_level ceiling = simd_level::avx512);
 
+/// The least (magnitude - 1) and the greatest magnitude of the binary64 patterns seen so far
+/// (magnitude_range<binary64_traits> gives their exponent range).
+struct seen_magnitudes_64 {
+  std::uint64_t least_minus_one = ~std::uint64_t{0};
+  std::uint64_t greatest = 0;
+};
+
 /// The binary64 split of each value of `rows` consecutive rows of `width` on the grid of
 /// c = 1.5 * 2^(grid + 52) (see double_sums.h): high[j] += (x + c) - c and low[j] += x - that,
 /// on the CPU's best lanes up to `ceiling`. The caller's split proves the additions exact.
 void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,
                                double* high, double* low, double c,
                                simd_level ceiling = simd_level::avx512);
+
+/// add_split_rows_to_columns that also adds the values' magnitudes to `seen` in the same pass,
+/// for a split chosen before the rows' range is known: the caller keeps the columns only when
+/// the split is exact for the range seen (see widest_split_range).
+void add_split_rows_scanning(const double* first_row, std::int64_t rows, std::int64_t width,
+                             double* high, double* low, double c, seen_magnitudes_64& seen,
+                             simd_level ceiling = simd_level::avx512);
 
 }  // namespace poolproof::engine::detail

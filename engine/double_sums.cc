@@ -20,15 +20,20 @@ namespace {
 
 using binary64 = binary64_traits;
 
+// The widest spread (highest - lowest effective exponent) split_grid takes for `count` values.
+int widest_split_spread(std::uint64_t count) {
+  const int c = bit_length(count);
+  return std::min(53 - 2 * c, 51 - c);
+}
+
 // The grid exponent T for a window of `count` values, or nullopt when the split is not exact:
 // |x| < 2^(u + spread + 53) must stay below 2^(T + 51) (so x + C keeps C's binade) and the hi
 // sum below 2^(T + 53); C's exponent T + 52 must stay finite.
 std::optional<int> split_grid(const exponent_range& range, std::uint64_t count) {
-  const int c = bit_length(count);
   const int spread = range.highest - range.lowest;
   const int unit = range.unit_exponent<binary64>();
-  const int grid = unit + 53 - c;
-  if (spread > std::min(53 - 2 * c, 51 - c) || grid + 53 > 1023) return std::nullopt;
+  const int grid = unit + 53 - bit_length(count);
+  if (spread > widest_split_spread(count) || grid + 53 > 1023) return std::nullopt;
   return grid;
 }
 
@@ -257,6 +262,15 @@ std::optional<binary64_split> plane_split(const exponent_range& range, std::uint
   const double c = std::bit_cast<double>((static_cast<std::uint64_t>(*grid + 52 + 1023) << 52) |
                                          (std::uint64_t{1} << 51));
   return binary64_split{c, range.unit_exponent<binary64>()};
+}
+
+std::optional<exponent_range> widest_split_range(int highest, std::uint64_t count) {
+  const int spread = widest_split_spread(count);
+  if (spread < 0) return std::nullopt;
+  exponent_range range;
+  range.highest = highest;
+  range.lowest = std::max(1, highest - spread);
+  return range;
 }
 
 split_parts split_sum(const geometry& g, const double* plane, const box3& box,

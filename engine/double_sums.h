@@ -56,6 +56,12 @@ struct binary64_split {
 [[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
                                                         std::uint64_t count);
 
+/// The widest exponent range with this `highest` effective exponent for which plane_split gives
+/// a split for `count` values (nullopt when no spread is narrow enough for `count`): a split
+/// chosen before the values are seen, exact for every box of at most `count` values whose
+/// range turns out to lie within it.
+[[nodiscard]] std::optional<exponent_range> widest_split_range(int highest, std::uint64_t count);
+
 /// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
 /// gave for a range and count covering the box.
 [[nodiscard]] split_parts split_sum(const geometry& g, const double* plane, const box3& box,

@@ -1,0 +1,162 @@
+// binary64's banded avg forward splits a band on a grid chosen from the band before and scans it
+// in the same pass: the scanning column sums against the plain ones and the scan, the widest
+// range a split covers, and planes whose bands change scale (covered or not) against the
+// reference.
+#include <gtest/gtest.h>
+#include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/adaptive_pool.h>
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/band_sums.h"
+#include "engine/double_sums.h"
+
+namespace poolproof::engine {
+namespace {
+
+using sizes = std::vector<std::int64_t>;
+using reference::float_format;
+
+std::vector<std::uint64_t> patterns(const std::vector<double>& xs) {
+  std::vector<std::uint64_t> bits;
+  bits.reserve(xs.size());
+  for (double x : xs) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  return bits;
+}
+
+constexpr std::array levels{detail::simd_level::baseline, detail::simd_level::avx2,
+                            detail::simd_level::avx512};
+
+TEST(Binary64Bands, ScanningColumnSumsAreThePlainOnesAndSeeTheScansRange) {
+  std::mt19937_64 engine(41);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> scale(-1074, 1000);
+  constexpr std::int64_t rows = 3;
+  constexpr double c = 0x1.8p40;
+  for (std::int64_t width = 0; width <= 20; ++width) {
+    for (int variant = 0; variant < 4; ++variant) {
+      std::vector<double> values(static_cast<std::size_t>(rows * width));
+      for (double& x : values) x = variant == 3 ? 0.0 : std::ldexp(normal(engine), scale(engine));
+      if (width > 2 && variant == 1) values[2] = std::numeric_limits<double>::infinity();
+      if (width > 5 && variant == 2) values[values.size() - 1] = -std::nan("7");
+      if (width > 3) values[3] = -0.0;
+      std::vector<double> plain_high(static_cast<std::size_t>(width), 1.0);
+      std::vector<double> plain_low(static_cast<std::size_t>(width), 0.0);
+      detail::add_split_rows_to_columns(values.data(), rows, width, plain_high.data(),
+                                        plain_low.data(), c, detail::simd_level::baseline);
+      detail::geometry g;
+      g.in = {1, rows, width};
+      const reference::window one{0, 1};
+      const detail::exponent_range scanned = detail::scan_binary64(
+          g, values.data(), detail::box3{one, {0, rows}, {0, width}}, detail::simd_level::baseline);
+      for (const auto level : levels) {
+        std::vector<double> high(static_cast<std::size_t>(width), 1.0);
+        std::vector<double> low(static_cast<std::size_t>(width), 0.0);
+        // Two calls (one row, then the rest) fold into one `seen`.
+        detail::seen_magnitudes_64 seen;
+        detail::add_split_rows_scanning(values.data(), 1, width, high.data(), low.data(), c, seen,
+                                        level);
+        detail::add_split_rows_scanning(values.data() + width, rows - 1, width, high.data(),
+                                        low.data(), c, seen, level);
+        const std::string what = std::to_string(width) + " wide, variant " +
+                                 std::to_string(variant) + ", level " +
+                                 std::to_string(static_cast<int>(level));
+        EXPECT_EQ(patterns(high), patterns(plain_high)) << what;
+        EXPECT_EQ(patterns(low), patterns(plain_low)) << what;
+        const detail::exponent_range range =
+            detail::magnitude_range<detail::binary64_traits>(seen.least_minus_one, seen.greatest);
+        EXPECT_EQ(range.special, scanned.special) << what;
+        EXPECT_EQ(range.lowest > range.highest, scanned.lowest > scanned.highest) << what;
+        if (!scanned.special && scanned.lowest <= scanned.highest) {
+          EXPECT_EQ(range.lowest, scanned.lowest) << what;
+          EXPECT_EQ(range.highest, scanned.highest) << what;
+        }
+      }
+    }
+  }
+}
+
+TEST(Binary64Bands, TheWidestSplitRangeIsTheWidestAPlaneSplitTakes) {
+  for (const std::uint64_t count : {1ULL, 2ULL, 3ULL, 100ULL, 289ULL, 4096ULL, 1ULL << 20,
+                                    (1ULL << 25) - 1, 1ULL << 25, 1ULL << 26}) {
+    for (const int highest : {1, 2, 40, 1023, 1030, 1900}) {
+      const std::string what =
+          std::to_string(count) + " values, highest " + std::to_string(highest);
+      const auto widest = detail::widest_split_range(highest, count);
+      if (!widest) {  // no spread at all fits: a single binade is refused too
+        detail::exponent_range single;
+        single.lowest = single.highest = highest;
+        EXPECT_FALSE(detail::plane_split(single, count)) << what;
+        continue;
+      }
+      EXPECT_EQ(widest->highest, highest) << what;
+      EXPECT_FALSE(widest->special) << what;
+      EXPECT_TRUE(detail::plane_split(*widest, count)) << what;
+      if (widest->lowest > 1) {
+        detail::exponent_range wider = *widest;
+        --wider.lowest;
+        EXPECT_FALSE(detail::plane_split(wider, count)) << what;
+      }
+    }
+  }
+}
+
+// The engine's avg forward against round_to of the reference's, as bit patterns.
+void expect_avg_matches(const sizes& shape, const std::vector<double>& input, const sizes& out,
+                        const std::string& what) {
+  std::vector<double> got(static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out))));
+  adaptive_avg_pool<double>(float_format::binary64, shape, input, out, got);
+  reference::exact_tensor tensor{shape, {}};
+  for (double x : input)
+    tensor.values.push_back(decode(float_format::binary64, std::bit_cast<std::uint64_t>(x)));
+  std::vector<std::uint64_t> want;
+  for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
+    want.push_back(round_to(float_format::binary64, x));
+  EXPECT_EQ(patterns(got), want) << what;
+}
+
+TEST(Binary64Bands, BandsThatChangeScaleMatchTheReference) {
+  // Planes of 60 rows of 24 in bands of about 9 rows (7 output rows, overlapping windows of 4 x
+  // 8 and more): each band's rows scaled by 2^shift, the shift drawn per row group so that a
+  // band lands within one binade above the band before (kept), two or more above or below
+  // (split again), or holds one value far below the rest (at and past the lowest exponent the
+  // grid covers), a zero row group, or a subnormal scale.
+  std::mt19937_64 engine(43);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> kind(0, 9);
+  const sizes shape{12, 60, 24}, out{7, 5};
+  std::vector<double> input;
+  for (std::int64_t plane = 0; plane < 12; ++plane) {
+    for (std::int64_t group = 0; group < 10; ++group) {  // 6 rows a group
+      const int k = kind(engine);
+      const int shift = k <= 3 ? k - 1 : k == 4 ? 3 : k == 5 ? -3 : k == 6 ? -1060 : 0;
+      for (std::int64_t i = 0; i < std::int64_t{6} * 24; ++i) {
+        double x = k == 7 ? 0.0 : std::ldexp(normal(engine), shift);
+        if (k >= 8 && i == 70) x = std::ldexp(1.0, k == 8 ? -30 : -34) * (plane % 2 == 0 ? 1 : -1);
+        input.push_back(x);
+      }
+    }
+  }
+  expect_avg_matches(shape, input, out, "bands of changing scale");
+  // Values at the edges of what the band before covers: all 1.5 (highest exponent e), then a
+  // band holding values in binade e + 1 (the headroom's top, kept) or e + 2 (past it), or in
+  // the least covered binade or the one below (the grid's bounds have a bit or two of slack,
+  // so the sums stay exact either way: these check the route, the reference the result).
+  const int spread = 53 - 2 * std::bit_width(std::uint64_t{60});  // bands: 10 rows x 6 wide
+  for (const double edge : {3.75, 4.25, std::ldexp(1.75, -spread + 1), std::ldexp(1.75, -spread)}) {
+    std::vector<double> plane(std::size_t{60} * 24, 1.5);
+    for (std::size_t i = std::size_t{30} * 24; i < std::size_t{34} * 24; i += 5) plane[i] = edge;
+    expect_avg_matches({1, 60, 24}, plane, out, "edge " + std::to_string(edge));
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::engine
