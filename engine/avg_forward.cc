@@ -193,6 +193,25 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   return true;
 }
 
+// The split for a band or row whose range is not known yet, from the range of the one before
+// (`previous`): one binade of headroom above its highest exponent, and as far down as a split
+// allows. `covered` is set to the range the split is exact for.
+std::optional<binary64_split> speculative_split(const exponent_range& previous,
+                                                std::uint64_t largest, exponent_range& covered) {
+  if (previous.special || previous.lowest > previous.highest) return std::nullopt;
+  const std::optional<exponent_range> widest = widest_split_range(previous.highest + 1, largest);
+  if (!widest) return std::nullopt;
+  covered = *widest;
+  return plane_split(covered, largest);
+}
+
+// Whether `range` lies within `covered` (a band of only zeros lies within any).
+bool within(const exponent_range& range, const exponent_range& covered) {
+  if (range.special) return false;
+  return range.lowest > range.highest ||
+         (range.lowest >= covered.lowest && range.highest <= covered.highest);
+}
+
 // 1-D binary64 planes of small windows (each plane one row): each row is scanned and split as
 // in avg_plane_split, and its windows' parts join a batch that runs across planes (consecutive
 // planes' outputs are contiguous), so the vector means fill their lanes even when a plane has
@@ -215,9 +234,21 @@ void avg_rows_split(const geometry& g, const double* input, double* output, std:
   };
   const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
   const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  // A split chosen from an earlier row, kept for the rows whose values lie within the range it
+  // covers (one comparison pass instead of the scan's extremes and a new split; neighbouring
+  // rows usually share their scale).
+  std::optional<binary64_split> covering;
+  exponent_range covered;
   for (std::int64_t p = first; p < end; ++p) {
     const double* row = input + p * g.in_plane;
-    const auto split = plane_split(scan_binary64(g, row, whole), largest);
+    std::optional<binary64_split> split;
+    if (covering && values_within(row, g.in[2], covered)) {
+      split = covering;
+    } else {
+      const exponent_range range = scan_binary64(g, row, whole);
+      split = plane_split(range, largest);
+      if (split) covering = speculative_split(range, largest, covered);
+    }
     if (!split) {
       flush();
       for_each_output(g, [&](std::int64_t at, const box3& box) {
@@ -334,25 +365,6 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
   };
   for_each_band(g, add_band, visit_band, fall_back);
   if constexpr (std::same_as<F, binary16_traits>) pending_means().write(F::format, out);
-}
-
-// The split for a band whose range is not known yet, from the previous band's highest exponent
-// (one binade of headroom; the lowest as far down as a split allows): neighbouring bands of a
-// plane usually share their scale.
-std::optional<binary64_split> speculative_split(const exponent_range& previous,
-                                                std::uint64_t largest, exponent_range& covered) {
-  if (previous.special || previous.lowest > previous.highest) return std::nullopt;
-  const std::optional<exponent_range> widest = widest_split_range(previous.highest + 1, largest);
-  if (!widest) return std::nullopt;
-  covered = *widest;
-  return plane_split(covered, largest);
-}
-
-// Whether `range` lies within `covered` (a band of only zeros lies within any).
-bool within(const exponent_range& range, const exponent_range& covered) {
-  if (range.special) return false;
-  return range.lowest > range.highest ||
-         (range.lowest >= covered.lowest && range.highest <= covered.highest);
 }
 
 // binary64's banded pass: each band's rows are split on a grid and added column by column; each

@@ -7,6 +7,8 @@
 // sum_hi + sum_lo is the window's exact sum.
 #include "engine/double_sums.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <bit>
 #include <concepts>
@@ -150,6 +152,57 @@ template <int Width>
   return scan_lanes<8>(g, plane, box);
 }
 
+// Whether every non-zero magnitude of `values` is in [lower, upper) (signed lanes: magnitudes
+// are below 2^63): one comparison pair per value and one reduction per call, where the scan
+// reduces two vectors of extremes.
+template <int Width>
+[[gnu::always_inline]] inline bool within_lanes(const double* values, std::int64_t count,
+                                                std::int64_t lower, std::int64_t upper) {
+  using i64 = vec<std::int64_t, Width>;
+  constexpr std::int64_t magnitude_mask = std::numeric_limits<std::int64_t>::max();
+  i64 outside{};
+  std::int64_t i = 0;
+  for (; i + Width <= count; i += Width) {
+    i64 bits;
+    std::memcpy(&bits, values + i, sizeof bits);
+    const i64 magnitude = bits & magnitude_mask;
+    outside |= (magnitude != 0) & ((magnitude < lower) | (magnitude >= upper));
+  }
+  bool any = false;
+  for (int k = 0; k < Width; ++k) any |= outside[k] != 0;
+  for (; i < count; ++i) {
+    const auto magnitude =
+        static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(values[i]) & ~binary64::sign_mask);
+    any |= magnitude != 0 && (magnitude < lower || magnitude >= upper);
+  }
+  return !any;
+}
+
+// within_lanes in AVX-512 masks (GCC's vector comparisons of 64-bit lanes went through scalar
+// code here), the row's tail by a masked load whose lanes past it read as zeros.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] bool within_avx512(const double* values,
+                                                                         std::int64_t count,
+                                                                         std::int64_t lower,
+                                                                         std::int64_t upper) {
+  const __m512i magnitude_mask = _mm512_set1_epi64(std::numeric_limits<std::int64_t>::max());
+  const __m512i least = _mm512_set1_epi64(lower), past = _mm512_set1_epi64(upper);
+  __mmask8 outside = 0;
+  for (std::int64_t i = 0; i < count; i += 8) {
+    const auto lanes = static_cast<__mmask8>(count - i >= 8 ? 0xFF : (1U << (count - i)) - 1);
+    const __m512i magnitude =
+        _mm512_and_si512(_mm512_maskz_loadu_epi64(lanes, values + i), magnitude_mask);
+    const __mmask8 nonzero = _mm512_test_epi64_mask(magnitude, magnitude);
+    outside |= static_cast<__mmask8>(_mm512_mask_cmplt_epi64_mask(nonzero, magnitude, least) |
+                                     _mm512_mask_cmpge_epi64_mask(nonzero, magnitude, past));
+  }
+  return outside == 0;
+}
+
+[[gnu::target("avx2")]] bool within_avx2(const double* values, std::int64_t count,
+                                         std::int64_t lower, std::int64_t upper) {
+  return within_lanes<4>(values, count, lower, upper);
+}
+
 binary64_pass pass_baseline(const geometry& g, const double* plane, const box3& box) {
   return pass_lanes<2>(g, plane, box);
 }
@@ -253,6 +306,26 @@ exponent_range scan_binary64(const geometry& g, const double* plane, const box3&
       break;
   }
   return scan_lanes<2>(g, plane, box);
+}
+
+bool values_within(const double* values, std::int64_t count, const exponent_range& covered,
+                   simd_level ceiling) {
+  if (covered.special || covered.lowest > covered.highest) return false;
+  // Effective exponent e >= lowest: magnitude >= lowest's first pattern (every non-zero one has
+  // e >= 1); e <= highest: magnitude below the pattern after highest's binade (infinities and
+  // NaNs, field 2047, are never below it).
+  const std::int64_t lower =
+      covered.lowest <= 1 ? 1 : static_cast<std::int64_t>(covered.lowest) << 52;
+  const std::int64_t upper = static_cast<std::int64_t>(std::min(covered.highest + 1, 2047)) << 52;
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return within_avx512(values, count, lower, upper);
+    case simd_level::avx2:
+      return within_avx2(values, count, lower, upper);
+    case simd_level::baseline:
+      break;
+  }
+  return within_lanes<2>(values, count, lower, upper);
 }
 
 std::optional<binary64_split> plane_split(const exponent_range& range, std::uint64_t count) {

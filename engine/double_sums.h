@@ -43,6 +43,14 @@ struct binary64_pass {
 [[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box,
                                            simd_level ceiling = simd_level::avx512);
 
+/// Whether the range of the `count` values from `values` lies within `covered` (their non-zero
+/// magnitudes' effective exponents between covered.lowest and covered.highest, no infinity or
+/// NaN; values that are all zeros lie within any range that is not special or empty), on the
+/// CPU's best lanes up to `ceiling`.
+[[nodiscard]] bool values_within(const double* values, std::int64_t count,
+                                 const exponent_range& covered,
+                                 simd_level ceiling = simd_level::avx512);
+
 /// The split of binary64 values on a grid (see double_sums.cc): c = 1.5 * 2^(grid + 52), sums
 /// in units of 2^unit.
 struct binary64_split {

@@ -1,7 +1,7 @@
-// binary64's banded avg forward splits a band on a grid chosen from the band before and scans it
-// in the same pass: the scanning column sums against the plain ones and the scan, the widest
-// range a split covers, and planes whose bands change scale (covered or not) against the
-// reference.
+// binary64's avg forward splits a band (or a 1-D row) on a grid chosen from the one before and
+// checks its range in the same pass or one cheap one: the scanning column sums against the plain
+// ones and the scan, the range check on every level, the widest range a split covers, and
+// planes whose bands or rows change scale (covered or not) against the reference.
 #include <gtest/gtest.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
@@ -108,6 +108,50 @@ TEST(Binary64Bands, TheWidestSplitRangeIsTheWidestAPlaneSplitTakes) {
   }
 }
 
+TEST(Binary64Bands, ValuesWithinARangeOnEveryLevelAsTheirScanSays) {
+  std::mt19937_64 engine(47);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> scale(-1074, 1023), exponent(1, 2046), kind(0, 7);
+  for (int round = 0; round < 3000; ++round) {
+    const auto width = static_cast<std::int64_t>(round % 41);
+    std::vector<double> values(static_cast<std::size_t>(width));
+    const int base = scale(engine);
+    for (double& x : values) x = kind(engine) == 0 ? 0.0 : std::ldexp(normal(engine), base);
+    if (width > 0 && round % 13 == 0)
+      values[static_cast<std::size_t>(round) % values.size()] =
+          round % 2 == 0 ? std::numeric_limits<double>::infinity() : -std::nan("3");
+    detail::exponent_range covered;
+    covered.lowest = round % 5 == 0 ? 1 : exponent(engine);
+    covered.highest = round % 7 == 0    ? 2046
+                      : round % 11 == 0 ? 2047  // past every finite binade
+                                        : std::max(covered.lowest, exponent(engine));
+    if (round % 3 == 0) {  // a range near the values' own, so both answers occur
+      detail::exponent_range own;
+      for (double x : values)
+        detail::widen<detail::binary64_traits>(own, std::bit_cast<std::uint64_t>(x));
+      if (!own.special && own.lowest <= own.highest) {
+        covered.lowest = std::max(1, own.lowest + round % 4 - 1);
+        covered.highest = std::max(covered.lowest, own.highest + round % 3 - 1);
+      }
+    }
+    detail::exponent_range range;
+    for (double x : values)
+      detail::widen<detail::binary64_traits>(range, std::bit_cast<std::uint64_t>(x));
+    const bool want =
+        !range.special && (range.lowest > range.highest ||
+                           (range.lowest >= covered.lowest && range.highest <= covered.highest));
+    detail::exponent_range special = covered, empty;
+    special.special = true;
+    for (const auto level : levels) {
+      EXPECT_EQ(detail::values_within(values.data(), width, covered, level), want)
+          << width << " values, round " << round << ", level " << static_cast<int>(level);
+      // Nothing lies within a special or an empty range, zeros included.
+      EXPECT_FALSE(detail::values_within(values.data(), width, special, level));
+      EXPECT_FALSE(detail::values_within(values.data(), width, empty, level));
+    }
+  }
+}
+
 // The engine's avg forward against round_to of the reference's, as bit patterns.
 void expect_avg_matches(const sizes& shape, const std::vector<double>& input, const sizes& out,
                         const std::string& what) {
@@ -156,6 +200,29 @@ TEST(Binary64Bands, BandsThatChangeScaleMatchTheReference) {
     for (std::size_t i = std::size_t{30} * 24; i < std::size_t{34} * 24; i += 5) plane[i] = edge;
     expect_avg_matches({1, 60, 24}, plane, out, "edge " + std::to_string(edge));
   }
+}
+
+TEST(Binary64Bands, RowsThatChangeScaleMatchTheReference) {
+  // 1-D planes of small windows (rows of 33 into 10): each row keeps the split chosen from an
+  // earlier row while its values lie within what it covers, else is scanned (a row one, two or
+  // three binades up or down, a zero row, a subnormal row, one tiny value, an infinity).
+  std::mt19937_64 engine(53);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> kind(0, 11);
+  const sizes shape{3, 80, 33}, out{10};
+  std::vector<double> input;
+  for (std::int64_t row = 0; row < std::int64_t{3} * 80; ++row) {
+    const int k = kind(engine);
+    const int shift = k <= 6 ? k - 3 : k == 7 ? -1060 : 0;
+    for (std::int64_t i = 0; i < 33; ++i) {
+      double x = k == 8 ? 0.0 : std::ldexp(normal(engine), shift);
+      if (k == 9 && i == 17) x = std::ldexp(1.25, -45);
+      if (k == 10 && i == 30) x = -std::ldexp(1.75, -60);
+      if (k == 11 && i == 5) x = std::numeric_limits<double>::infinity();
+      input.push_back(x);
+    }
+  }
+  expect_avg_matches(shape, input, out, "rows of changing scale");
 }
 
 }  // namespace
