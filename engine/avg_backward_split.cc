@@ -5,7 +5,10 @@
 // those, is one of the grid's exact partial sums, so a cell is two exact doubles, rounded by
 // means_of_parts: eight divisions an instruction on AVX-512, across the cells of many planes
 // (a batch of one plane's few cells would stall on its own stores). What it declines goes
-// through the parts in fixed point.
+// through the parts in fixed point. A cell under one window of a one-row block is its gradient
+// over the window's volume: one hardware division, correctly rounded (with the plane's split
+// kept from an earlier plane while the gradients lie within its range, measured 0.80x-0.82x of
+// the time before on 1-D planes).
 #include "engine/avg_backward_split.h"
 
 #include <algorithm>
@@ -46,16 +49,24 @@ class split_cells {
     const std::size_t capacity = std::max<std::size_t>(256, plan.covers.size());
     parts_.resize(capacity);
     denominators_.resize(capacity);
+    parts_at_.resize(capacity);
+    part_means_.resize(capacity);
     means_.resize(capacity);
   }
 
   // Whether the batch took the plane (else the caller computes it).
   bool add_plane(const double* grads, double* plane) {
-    exponent_range range;
-    for (std::int64_t o = 0; o < g_.out_plane; ++o)
-      widen<binary64_traits>(range, std::bit_cast<std::uint64_t>(grads[o]));
-    const auto split = plane_split(range, weight_);
-    if (!split) return false;
+    std::optional<binary64_split> split;
+    if (covering_ && values_within(grads, g_.out_plane, covered_)) {
+      split = covering_;  // one comparison pass instead of a scan and a new split
+    } else {
+      exponent_range range;
+      for (std::int64_t o = 0; o < g_.out_plane; ++o)
+        widen<binary64_traits>(range, std::bit_cast<std::uint64_t>(grads[o]));
+      split = plane_split(range, weight_);
+      if (!split) return false;
+      covering_ = covering_split(range, weight_, covered_);
+    }
     for (std::size_t o = 0; o < halves_.size(); ++o) {
       const double hi = (grads[o] + split->c) - split->c;
       halves_[o] = {hi, grads[o] - hi};
@@ -74,8 +85,10 @@ class split_cells {
   // Rounds the batch's cells and writes their blocks.
   void flush() {
     const std::size_t cells = plan_.covers.size();
-    split_means({parts_.data(), filled_}, {denominators_.data(), filled_},
-                [&](std::size_t at) { return blocks_[at / cells].unit; }, {means_.data(), filled_});
+    split_means({parts_.data(), parted_}, {denominators_.data(), parted_},
+                [&](std::size_t k) { return blocks_[parts_at_[k] / cells].unit; },
+                {part_means_.data(), parted_});
+    for (std::size_t k = 0; k < parted_; ++k) means_[parts_at_[k]] = part_means_[k];
     for (std::size_t k = 0; k < blocks_.size(); ++k) {
       const block& b = blocks_[k];
       const double* means = means_.data() + k * cells;
@@ -84,6 +97,7 @@ class split_cells {
     }
     blocks_.clear();
     filled_ = 0;
+    parted_ = 0;
   }
 
  private:
@@ -101,14 +115,7 @@ class split_cells {
     if (s0.first == s0.last && s1.first == s1.last) {
       // One output row over the block (1-D pooling, and blocks under one window per axis): its
       // weights along axes 0 and 1 are 1 (a lone window's lcm is its own length).
-      const split_parts* row = halves_.data() + (s0.first * g_.out[1] + s1.first) * g_.out[2];
-      for (const pair_cover& pc : plan_.covers) {
-        const auto wa = static_cast<double>(pc.wa), wb = static_cast<double>(pc.wb);
-        parts_[filled_] = {row[pc.a].high * wa + row[pc.b].high * wb,
-                           row[pc.a].low * wa + row[pc.b].low * wb};
-        denominators_[filled_++] = d01 * static_cast<std::uint64_t>(pc.denominator);
-      }
-      return;
+      return add_row_cells(halves_.data() + (s0.first * g_.out[1] + s1.first) * g_.out[2], d01);
     }
     for (const pair_cover& pc : plan_.covers) {
       const auto wa = static_cast<double>(pc.wa), wb = static_cast<double>(pc.wb);
@@ -125,19 +132,59 @@ class split_cells {
           low += (a.low * wa + b.low * wb) * w;
         }
       }
-      parts_[filled_] = {high, low};
-      denominators_[filled_++] = d01 * static_cast<std::uint64_t>(pc.denominator);
+      add_parts({high, low}, d01 * static_cast<std::uint64_t>(pc.denominator));
     }
+  }
+
+  // The cells of a block under one output row `row`, d01 the block's axis-0 and axis-1
+  // denominator. (Counters and arrays in locals: through the members they went to memory.)
+  void add_row_cells(const split_parts* row, std::uint64_t d01) {
+    std::size_t filled = filled_, parted = parted_;
+    double* means = means_.data();
+    split_parts* parts = parts_.data();
+    std::uint64_t* denominators = denominators_.data();
+    std::size_t* parts_at = parts_at_.data();
+    for (const pair_cover& pc : plan_.covers) {
+      const std::uint64_t denominator = d01 * static_cast<std::uint64_t>(pc.denominator);
+      if (pc.wb == 0 && pc.wa == 1) {
+        // A cell under one window: its gradient over the window's volume D < 2^53 (exact as a
+        // double), one IEEE division, correctly rounded (subnormal quotients too: the pass
+        // holds the default environment). The parts' sum is the gradient itself, a zero as +0
+        // as the reference has it.
+        means[filled++] = (row[pc.a].high + row[pc.a].low) / static_cast<double>(denominator);
+        continue;
+      }
+      const auto wa = static_cast<double>(pc.wa), wb = static_cast<double>(pc.wb);
+      parts[parted] = {row[pc.a].high * wa + row[pc.b].high * wb,
+                       row[pc.a].low * wa + row[pc.b].low * wb};
+      denominators[parted] = denominator;
+      parts_at[parted++] = filled++;
+    }
+    filled_ = filled;
+    parted_ = parted;
+  }
+
+  // The next cell, rounded from its parts at the flush.
+  void add_parts(const split_parts& parts, std::uint64_t denominator) {
+    parts_[parted_] = parts;
+    denominators_[parted_] = denominator;
+    parts_at_[parted_++] = filled_++;
   }
 
   const geometry& g_;
   const cell_plan& plan_;
   std::uint64_t weight_;
+  // A split chosen from an earlier plane's range, kept for the planes whose gradients lie
+  // within the range it covers.
+  std::optional<binary64_split> covering_;
+  exponent_range covered_;
   std::vector<split_parts> halves_, parts_;
   std::vector<std::uint64_t> denominators_;
-  std::vector<double> means_;
+  std::vector<std::size_t> parts_at_;       // the cell (index into means_) of each parts_ entry
+  std::vector<double> part_means_, means_;  // the parts' means; every cell's value
   std::vector<block> blocks_;
-  std::size_t filled_ = 0;
+  std::size_t filled_ = 0;  // cells in the batch
+  std::size_t parted_ = 0;  // of which rounded from parts
 };
 
 }  // namespace

@@ -193,18 +193,6 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   return true;
 }
 
-// The split for a band or row whose range is not known yet, from the range of the one before
-// (`previous`): one binade of headroom above its highest exponent, and as far down as a split
-// allows. `covered` is set to the range the split is exact for.
-std::optional<binary64_split> speculative_split(const exponent_range& previous,
-                                                std::uint64_t largest, exponent_range& covered) {
-  if (previous.special || previous.lowest > previous.highest) return std::nullopt;
-  const std::optional<exponent_range> widest = widest_split_range(previous.highest + 1, largest);
-  if (!widest) return std::nullopt;
-  covered = *widest;
-  return plane_split(covered, largest);
-}
-
 // Whether `range` lies within `covered` (a band of only zeros lies within any).
 bool within(const exponent_range& range, const exponent_range& covered) {
   if (range.special) return false;
@@ -247,7 +235,7 @@ void avg_rows_split(const geometry& g, const double* input, double* output, std:
     } else {
       const exponent_range range = scan_binary64(g, row, whole);
       split = plane_split(range, largest);
-      if (split) covering = speculative_split(range, largest, covered);
+      if (split) covering = covering_split(range, largest, covered);
     }
     if (!split) {
       flush();
@@ -399,7 +387,7 @@ void avg_plane_banded_binary64(const geometry& g, const double* plane, double* o
   const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
     const std::uint64_t largest = band_largest(g, w0.length() * w1.length());
     exponent_range covered;
-    split = speculative_split(previous, largest, covered);
+    split = covering_split(previous, largest, covered);
     if (split) {
       seen_magnitudes_64 seen;
       add_rows(w0, w1, &seen);

@@ -346,6 +346,15 @@ std::optional<exponent_range> widest_split_range(int highest, std::uint64_t coun
   return range;
 }
 
+std::optional<binary64_split> covering_split(const exponent_range& previous, std::uint64_t count,
+                                             exponent_range& covered) {
+  if (previous.special || previous.lowest > previous.highest) return std::nullopt;
+  const std::optional<exponent_range> widest = widest_split_range(previous.highest + 1, count);
+  if (!widest) return std::nullopt;
+  covered = *widest;
+  return plane_split(covered, count);
+}
+
 split_parts split_sum(const geometry& g, const double* plane, const box3& box,
                       const binary64_split& split) {
   double high = 0, low = 0;

@@ -70,6 +70,15 @@ struct binary64_split {
 /// range turns out to lie within it.
 [[nodiscard]] std::optional<exponent_range> widest_split_range(int highest, std::uint64_t count);
 
+/// A split for values whose range is not known yet, from the range of similar values seen
+/// before (`previous`): one binade of headroom above its highest exponent, and as far down as a
+/// split allows (widest_split_range). Sets `covered` to the range it is exact for (values_within
+/// tells whether new values lie within it); nullopt when `previous` is special or holds only
+/// zeros, or no split fits.
+[[nodiscard]] std::optional<binary64_split> covering_split(const exponent_range& previous,
+                                                           std::uint64_t count,
+                                                           exponent_range& covered);
+
 /// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
 /// gave for a range and count covering the box.
 [[nodiscard]] split_parts split_sum(const geometry& g, const double* plane, const box3& box,
