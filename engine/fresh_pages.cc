@@ -14,8 +14,10 @@ namespace poolproof::engine::detail {
 
 namespace {
 
-// Outputs under this size fault a few hundred pages at most: not worth the system calls.
-constexpr std::size_t smallest_output = std::size_t{1} << 20;
+// Outputs under this size are left alone: glibc serves them from its heap after the first call
+// (pages already present), where the residency check's system call would be pure cost (a 1 MiB
+// float32 max backward of 0.09 ms read 5% slower with it).
+constexpr std::size_t smallest_output = std::size_t{1} << 22;
 // One residency check per chunk: a reused heap block is resident (checked, skipped), a fresh
 // mmap is not; a block partly reused from the heap and partly grown is handled chunk by chunk.
 constexpr std::size_t chunk_bytes = std::size_t{1} << 22;

@@ -81,7 +81,7 @@ TEST(FreshPages, PresentContentsStayAsTheyWere) {
 }
 
 TEST(FreshPages, SmallAndUnwritableSpansAreLeftAlone) {
-  const fresh_mapping small(256 * page);  // 1 MiB of 4 KiB pages, one byte short below
+  const fresh_mapping small(1024 * page);  // 4 MiB of 4 KiB pages, one byte short below
   detail::prefault_for_writing(small.bytes().first(small.bytes().size() - 1));
   const std::vector<bool> small_present = small.present();
   EXPECT_EQ(std::count(small_present.begin(), small_present.end(), true), 0);
@@ -100,13 +100,13 @@ std::vector<T> random_values(std::size_t count, std::mt19937& engine) {
   return values;
 }
 
-// Both backward passes over 2^18 inputs (2 MiB of doubles, 1 MiB of floats) into a fresh
+// Both backward passes over 2^20 inputs (8 MiB of doubles, 4 MiB of floats) into a fresh
 // mapping, offset so the span is not page aligned, and into a vector: the same bits.
 template <typename T>
 void check_backward_into_fresh_memory(float_format format) {
   using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
-  const sizes shape{64, 64, 64}, out{7, 5};
-  const std::size_t in_count = std::size_t{64} * 64 * 64, out_count = std::size_t{64} * 7 * 5;
+  const sizes shape{256, 64, 64}, out{7, 5};
+  const std::size_t in_count = std::size_t{256} * 64 * 64, out_count = std::size_t{256} * 7 * 5;
   std::mt19937 engine(11);
   const std::vector<T> input = random_values<T>(in_count, engine);
   const std::vector<T> grads = random_values<T>(out_count, engine);
