@@ -193,15 +193,9 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   return true;
 }
 
-// Whether `range` lies within `covered` (a band of only zeros lies within any).
-bool within(const exponent_range& range, const exponent_range& covered) {
-  if (range.special) return false;
-  return range.lowest > range.highest ||
-         (range.lowest >= covered.lowest && range.highest <= covered.highest);
-}
-
-// 1-D binary64 planes of small windows (each plane one row): each row is scanned and split as
-// in avg_plane_split, and its windows' parts join a batch that runs across planes (consecutive
+// 1-D binary64 planes of small windows (each plane one row): each row is split on the split kept
+// from an earlier row while values_within holds, else scanned and split as in avg_plane_split,
+// and its windows' parts join a batch that runs across planes (consecutive
 // planes' outputs are contiguous), so the vector means fill their lanes even when a plane has
 // fewer outputs than lanes. A row the split cannot take flushes the batch and goes window by
 // window.
@@ -393,7 +387,7 @@ void avg_plane_banded_binary64(const geometry& g, const double* plane, double* o
       add_rows(w0, w1, &seen);
       const exponent_range range =
           magnitude_range<binary64_traits>(seen.least_minus_one, seen.greatest);
-      if (within(range, covered)) {
+      if (range_within(range, covered)) {
         if (range.lowest <= range.highest) previous = range;
         return true;
       }

@@ -1,10 +1,11 @@
 // Exact binary64 window sums in doubles. Every value of the window is a multiple of the unit
-// 2^u (u: the least exponent's ulp). Each x is split exactly into hi = x rounded to a multiple
-// of 2^T (by adding and subtracting C = 1.5 * 2^(T + 52)) and lo = x - hi, |lo| <= 2^(T - 1).
-// With T = u + 53 - c (c: bit length of the count), every partial sum of the lo parts is a
-// multiple of 2^u below 2^(u + 52) and every partial sum of the hi parts a multiple of 2^T below
-// 2^(T + 53) when the spread is small enough, so both double sums are exact in any order, and
-// sum_hi + sum_lo is the window's exact sum.
+// 2^u (u: the ulp of the range's lowest exponent, at or below the values' least). Each x is
+// split exactly into hi = x rounded to a multiple of 2^T (by adding and subtracting
+// C = 1.5 * 2^(T + 52)) and lo = x - hi, |lo| <= 2^(T - 1). With T = u + 53 - c (c: bit length
+// of the count), every partial sum of the lo parts is a multiple of 2^u below 2^(u + 52) and
+// every partial sum of the hi parts a multiple of 2^T below 2^(T + 53) when the spread is small
+// enough, so both double sums are exact in any order, and sum_hi + sum_lo is the window's exact
+// sum.
 #include "engine/double_sums.h"
 
 #include <immintrin.h>

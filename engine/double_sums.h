@@ -43,6 +43,14 @@ struct binary64_pass {
 [[nodiscard]] exponent_range scan_binary64(const geometry& g, const double* plane, const box3& box,
                                            simd_level ceiling = simd_level::avx512);
 
+/// Whether `range` lies within `covered`: not special, and only zeros or its lowest and highest
+/// effective exponents inside covered's.
+[[nodiscard]] inline bool range_within(const exponent_range& range, const exponent_range& covered) {
+  if (range.special) return false;
+  return range.lowest > range.highest ||
+         (range.lowest >= covered.lowest && range.highest <= covered.highest);
+}
+
 /// Whether the range of the `count` values from `values` lies within `covered` (their non-zero
 /// magnitudes' effective exponents between covered.lowest and covered.highest, no infinity or
 /// NaN; values that are all zeros lie within any range that is not special or empty), on the
@@ -64,10 +72,11 @@ struct binary64_split {
 [[nodiscard]] std::optional<binary64_split> plane_split(const exponent_range& range,
                                                         std::uint64_t count);
 
-/// The widest exponent range with this `highest` effective exponent for which plane_split gives
-/// a split for `count` values (nullopt when no spread is narrow enough for `count`): a split
-/// chosen before the values are seen, exact for every box of at most `count` values whose
-/// range turns out to lie within it.
+/// The widest exponent range with this `highest` effective exponent whose spread plane_split
+/// accepts for `count` values (nullopt when no spread is narrow enough for `count`; plane_split
+/// may still refuse it near the top exponents, where C would overflow): its split, chosen
+/// before the values are seen, is exact for every box of at most `count` values whose range
+/// turns out to lie within it (range_within).
 [[nodiscard]] std::optional<exponent_range> widest_split_range(int highest, std::uint64_t count);
 
 /// A split for values whose range is not known yet, from the range of similar values seen

@@ -10,9 +10,9 @@ namespace poolproof::engine::detail {
 /// A hint that `bytes` is about to be written in full: the whole pages inside it that are not
 /// yet present (a fresh allocation: large ones come straight from mmap) are faulted in by the
 /// kernel in one call per 4 MiB instead of one page fault per 4 KiB as the pass writes them.
-/// Spans under 4 MiB are left alone. Contents, protection and mapping stay as they were;
-/// failures (an older kernel, a mapping that cannot be populated) are ignored, and the pass
-/// then faults as it would have.
+/// Spans under 4 MiB are left alone (the backward passes call it on each worker's planes).
+/// Contents, protection and mapping stay as they were; failures (an older kernel, a mapping that
+/// cannot be populated) are ignored, and the pass then faults as it would have.
 void prefault_for_writing(std::span<std::byte> bytes) noexcept;
 
 /// prefault_for_writing of planes [first, end) of a tensor of `plane`-element planes.

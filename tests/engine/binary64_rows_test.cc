@@ -9,6 +9,7 @@
 #include <poolproof/reference/float_format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -157,24 +158,28 @@ TEST(FastBinary64Rows, BackwardCellsOfSeveralWindowsPerAxis) {
 TEST(FastBinary64Rows, BackwardCellsUnderOneWindowDivideOnceSubnormalsIncluded) {
   // Cells under one window take one hardware division (windows of 4 and 5: 33 -> 10): a plane
   // of ordinary values with zeros of either sign, one whose quotients straddle the least normal
-  // (gradients about 4 to 5 times 2^-1022), and one of subnormal gradients (quotients rounded
-  // in the subnormal range), each narrow enough for the split.
-  const sizes shape{3, 33}, out{10};
+  // (gradients about 4 to 5 times 2^-1022), one of subnormal gradients (quotients rounded in the
+  // subnormal range), and one whose quotients round to zero of either sign or are ties there
+  // (windows 0, 1, 2, 4 and 5 hold 4 inputs: 1/4 and -1/4 of the least subnormal to +0 and -0,
+  // 2/4 to +0, 6/4 and -6/4 to +-2 of it), each narrow enough for the split.
+  const sizes shape{4, 33}, out{10};
+  const std::array<double, 10> last{1, -1, 2, 40, 6, -6, 50, 60, 70, 80};
   std::mt19937_64 engine(61);
   std::normal_distribution<double> normal;
   std::vector<double> grads;
-  for (int plane = 0; plane < 3; ++plane) {
-    for (int o = 0; o < 10; ++o) {
+  for (int plane = 0; plane < 4; ++plane) {
+    for (std::size_t o = 0; o < 10; ++o) {
       const double x = normal(engine);
       if (plane == 0) grads.push_back(o == 2 ? -0.0 : o == 7 ? 0.0 : x);
       if (plane == 1) grads.push_back(std::ldexp(4.5 + x / 4, -1022) * (o % 2 == 0 ? 1 : -1));
       if (plane == 2) grads.push_back(std::ldexp(std::round(1000 + 300 * x), -1074));
+      if (plane == 3) grads.push_back(std::ldexp(last[o], -1074));
     }
   }
   for (unsigned threads : {1u, 2u}) {
-    std::vector<double> got(std::size_t{3} * 33);
+    std::vector<double> got(std::size_t{4} * 33);
     adaptive_avg_pool_backward<double>(float_format::binary64, shape, out, grads, got, threads);
-    EXPECT_EQ(patterns(got), rounded(reference::adaptive_avg_pool_backward(decoded({3, 10}, grads),
+    EXPECT_EQ(patterns(got), rounded(reference::adaptive_avg_pool_backward(decoded({4, 10}, grads),
                                                                            shape, out.size())))
         << threads << " threads";
   }
