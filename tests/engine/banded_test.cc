@@ -19,6 +19,7 @@
 
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
@@ -238,16 +239,6 @@ TEST(FastBandedSums, Binary64ScanAgreesOnEverySimdLevel) {
   }
 }
 
-std::vector<std::uint64_t> patterns(const std::vector<double>& xs) {
-  std::vector<std::uint64_t> result;
-  result.reserve(xs.size());
-  for (double x : xs) result.push_back(pattern(x));
-  return result;
-}
-
-constexpr std::array levels{detail::simd_level::baseline, detail::simd_level::avx2,
-                            detail::simd_level::avx512};
-
 TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
   // Three rows of every width up to 40 (every tail), with a zero and an infinity: each level adds
   // each row's value to its column in row order, as the scalar loop here does, and sees the same
@@ -270,11 +261,11 @@ TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
       expected_seen.least_minus_one = std::min(expected_seen.least_minus_one, magnitude - 1);
       expected_seen.greatest = std::max(expected_seen.greatest, magnitude);
     }
-    for (const auto level : levels) {
+    for (const auto level : testing::all_simd_levels) {
       std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
       detail::seen_magnitudes seen;
       detail::add_rows_to_columns(values.data(), rows, width, columns.data(), seen, level);
-      EXPECT_EQ(patterns(columns), patterns(expected)) << width;
+      EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(expected)) << width;
       EXPECT_EQ(seen.least_minus_one, expected_seen.least_minus_one) << width;
       EXPECT_EQ(seen.greatest, expected_seen.greatest) << width;
     }
@@ -300,7 +291,7 @@ TEST(FastBandedSums, SixteenBitColumnSumsWidenExactlyOnEverySimdLevel) {
     const auto row_size = static_cast<std::size_t>(width);
     patterns16.resize(patterns16.size() / row_size * row_size);
     const std::int64_t rows = static_cast<std::int64_t>(patterns16.size()) / width;
-    for (const auto level : levels) {
+    for (const auto level : testing::all_simd_levels) {
       // One row at a time into columns of -0 (which keeps a -0 value's sign): each column then
       // holds one value exactly.
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -360,13 +351,13 @@ TEST(FastBandedSums, SixteenBitBlocksAgreeOnEverySimdLevel) {
         detail::seen_magnitudes baseline_seen;
         detail::add_rows16_to_columns(format, block.data(), rows, width, baseline.data(),
                                       baseline_seen, detail::simd_level::baseline);
-        for (const auto level : levels) {
+        for (const auto level : testing::all_simd_levels) {
           std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
           detail::seen_magnitudes seen;
           detail::add_rows16_to_columns(format, block.data(), rows, width, columns.data(), seen,
                                         level);
           if (finite) {
-            EXPECT_EQ(patterns(columns), patterns(baseline)) << width;
+            EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(baseline)) << width;
           }
           EXPECT_EQ(seen.least_minus_one, baseline_seen.least_minus_one) << width;
           EXPECT_EQ(seen.greatest, baseline_seen.greatest) << width;
@@ -391,13 +382,13 @@ TEST(FastBandedSums, SplitColumnSumsAgreeOnEverySimdLevel) {
       expected_high[k % static_cast<std::size_t>(width)] += part;
       expected_low[k % static_cast<std::size_t>(width)] += values[k] - part;
     }
-    for (const auto level : levels) {
+    for (const auto level : testing::all_simd_levels) {
       std::vector<double> high(static_cast<std::size_t>(width), 1.0);
       std::vector<double> low(static_cast<std::size_t>(width), 0.0);
       detail::add_split_rows_to_columns(values.data(), rows, width, high.data(), low.data(), c,
                                         level);
-      EXPECT_EQ(patterns(high), patterns(expected_high)) << width;
-      EXPECT_EQ(patterns(low), patterns(expected_low)) << width;
+      EXPECT_EQ(testing::patterns_of(high), testing::patterns_of(expected_high)) << width;
+      EXPECT_EQ(testing::patterns_of(low), testing::patterns_of(expected_low)) << width;
     }
   }
 }

@@ -17,22 +17,13 @@
 
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
 
 using sizes = std::vector<std::int64_t>;
 using reference::float_format;
-
-std::vector<std::uint64_t> patterns(const std::vector<double>& xs) {
-  std::vector<std::uint64_t> bits;
-  bits.reserve(xs.size());
-  for (double x : xs) bits.push_back(std::bit_cast<std::uint64_t>(x));
-  return bits;
-}
-
-constexpr std::array levels{detail::simd_level::baseline, detail::simd_level::avx2,
-                            detail::simd_level::avx512};
 
 TEST(Binary64Bands, ScanningColumnSumsAreThePlainOnesAndSeeTheScansRange) {
   std::mt19937_64 engine(41);
@@ -56,7 +47,7 @@ TEST(Binary64Bands, ScanningColumnSumsAreThePlainOnesAndSeeTheScansRange) {
       const reference::window one{0, 1};
       const detail::exponent_range scanned = detail::scan_binary64(
           g, values.data(), detail::box3{one, {0, rows}, {0, width}}, detail::simd_level::baseline);
-      for (const auto level : levels) {
+      for (const auto level : testing::all_simd_levels) {
         std::vector<double> high(static_cast<std::size_t>(width), 1.0);
         std::vector<double> low(static_cast<std::size_t>(width), 0.0);
         // Two calls (one row, then the rest) fold into one `seen`.
@@ -68,8 +59,8 @@ TEST(Binary64Bands, ScanningColumnSumsAreThePlainOnesAndSeeTheScansRange) {
         const std::string what = std::to_string(width) + " wide, variant " +
                                  std::to_string(variant) + ", level " +
                                  std::to_string(static_cast<int>(level));
-        EXPECT_EQ(patterns(high), patterns(plain_high)) << what;
-        EXPECT_EQ(patterns(low), patterns(plain_low)) << what;
+        EXPECT_EQ(testing::patterns_of(high), testing::patterns_of(plain_high)) << what;
+        EXPECT_EQ(testing::patterns_of(low), testing::patterns_of(plain_low)) << what;
         const detail::exponent_range range =
             detail::magnitude_range<detail::binary64_traits>(seen.least_minus_one, seen.greatest);
         EXPECT_EQ(range.special, scanned.special) << what;
@@ -161,7 +152,7 @@ TEST(Binary64Bands, ValuesWithinARangeOnEveryLevelAsTheirScanSays) {
     const bool want = detail::range_within(range, covered);
     detail::exponent_range special = covered, empty;
     special.special = true;
-    for (const auto level : levels) {
+    for (const auto level : testing::all_simd_levels) {
       EXPECT_EQ(detail::values_within(values.data(), width, covered, level), want)
           << width << " values, round " << round << ", level " << static_cast<int>(level);
       // Nothing lies within a special or an empty range, zeros included.
@@ -183,7 +174,7 @@ void expect_avg_matches(const sizes& shape, const std::vector<double>& input, co
   std::vector<std::uint64_t> want;
   for (const reference::extended_rational& x : reference::adaptive_avg_pool(tensor, out).values)
     want.push_back(round_to(float_format::binary64, x));
-  EXPECT_EQ(patterns(got), want) << what;
+  EXPECT_EQ(testing::patterns_of(got), want) << what;
 }
 
 TEST(Binary64Bands, BandsThatChangeScaleMatchTheReference) {

@@ -70,13 +70,6 @@ reference::exact_tensor decoded(const sizes& shape, const std::vector<double>& v
   return tensor;
 }
 
-std::vector<std::uint64_t> patterns(const std::vector<double>& values) {
-  std::vector<std::uint64_t> bits(values.size());
-  std::ranges::transform(values, bits.begin(),
-                         [](double x) { return std::bit_cast<std::uint64_t>(x); });
-  return bits;
-}
-
 std::vector<std::uint64_t> rounded(const reference::exact_tensor& exact) {
   std::vector<std::uint64_t> bits;
   for (const reference::extended_rational& x : exact.values)
@@ -90,7 +83,8 @@ void expect_forward_matches(const sizes& shape, const sizes& out, unsigned threa
   std::vector<double> got(static_cast<std::size_t>(
       reference::element_count(reference::adaptive_output_shape(shape, out))));
   adaptive_avg_pool<double>(float_format::binary64, shape, input, out, got, threads);
-  EXPECT_EQ(patterns(got), rounded(reference::adaptive_avg_pool(decoded(shape, input), out)))
+  EXPECT_EQ(testing::patterns_of(got),
+            rounded(reference::adaptive_avg_pool(decoded(shape, input), out)))
       << text(shape) << " -> " << text(out) << ", " << threads << " threads";
 }
 
@@ -101,8 +95,8 @@ void expect_backward_matches(const sizes& shape, const sizes& out, unsigned thre
       plane_kinds(planes, reference::element_count(grad_shape) / planes, 11);
   std::vector<double> got(static_cast<std::size_t>(reference::element_count(shape)));
   adaptive_avg_pool_backward<double>(float_format::binary64, shape, out, grads, got, threads);
-  EXPECT_EQ(patterns(got), rounded(reference::adaptive_avg_pool_backward(decoded(grad_shape, grads),
-                                                                         shape, out.size())))
+  EXPECT_EQ(testing::patterns_of(got), rounded(reference::adaptive_avg_pool_backward(
+                                           decoded(grad_shape, grads), shape, out.size())))
       << text(shape) << " -> " << text(out) << ", " << threads << " threads";
 }
 
@@ -179,8 +173,8 @@ TEST(FastBinary64Rows, BackwardCellsUnderOneWindowDivideOnceSubnormalsIncluded) 
   for (unsigned threads : {1u, 2u}) {
     std::vector<double> got(std::size_t{4} * 33);
     adaptive_avg_pool_backward<double>(float_format::binary64, shape, out, grads, got, threads);
-    EXPECT_EQ(patterns(got), rounded(reference::adaptive_avg_pool_backward(decoded({4, 10}, grads),
-                                                                           shape, out.size())))
+    EXPECT_EQ(testing::patterns_of(got), rounded(reference::adaptive_avg_pool_backward(
+                                             decoded({4, 10}, grads), shape, out.size())))
         << threads << " threads";
   }
 }

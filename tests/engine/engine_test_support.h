@@ -1,5 +1,6 @@
 // What the engine's tests share: shape text for messages, the 16-bit formats, the SIMD levels,
-// 16-bit stress patterns, and the 16-bit max forward pass of the engine and of the reference.
+// doubles' bit patterns, 16-bit stress patterns, and the 16-bit max forward pass of the engine and
+// of the reference.
 #pragma once
 
 #include <poolproof/engine/adaptive_pool.h>
@@ -37,6 +38,14 @@ inline constexpr std::array<reference::float_format, 2> sixteen_bit_formats{
 
 inline constexpr std::array<detail::simd_level, 3> all_simd_levels{
     detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
+
+/// The bit patterns of doubles (so -0 and NaN payloads compare too).
+inline std::vector<std::uint64_t> patterns_of(const std::vector<double>& values) {
+  std::vector<std::uint64_t> bits;
+  bits.reserve(values.size());
+  for (double x : values) bits.push_back(std::bit_cast<std::uint64_t>(x));
+  return bits;
+}
 
 /// Patterns of `format` that make ties, NaNs of any payload and sign, infinities, signed zeros
 /// and subnormals common.
