@@ -11,6 +11,8 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/avg_bands.h"
+#include "engine/avg_forward_binary64.h"
 #include "engine/avg_rows_16.h"
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
@@ -101,6 +103,14 @@ std::uint64_t window_mean(const geometry& g, const typename F::storage* plane, c
   }
 }
 
+}  // namespace
+
+std::uint64_t binary64_window_mean(const geometry& g, const double* plane, const box3& box) {
+  return window_mean<binary64_traits>(g, plane, box);
+}
+
+namespace {
+
 // A 16-bit window's mean from its plane widened exactly to binary32 (`wide`): the binary32 pass
 // sums and scans it (its range is the binary32 view of the same values, so its exactness
 // condition holds), else the 16-bit path decides from the patterns.
@@ -161,138 +171,9 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   return true;
 }
 
-// split_means of one batch into out, all of one unit.
-void write_split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
-                       int unit, double* out) {
-  split_means(
-      parts, counts, [unit](std::size_t) { return unit; }, std::span(out, parts.size()));
-}
-
-// binary64's counterpart of avg_plane_in_doubles: one scan of the plane, and when a split grid
-// is exact for every window of up to largest_window values within the plane's range, each
-// window is split and summed (in units of the plane's least ulp) without a scan of its own.
-bool avg_plane_split(const geometry& g, const double* plane, double* out) {
-  const box3 whole{{0, g.in[0]}, {0, g.in[1]}, {0, g.in[2]}};
-  const auto split =
-      plane_split(scan_binary64(g, plane, whole), static_cast<std::uint64_t>(g.largest_window));
-  if (!split) return false;
-  constexpr std::size_t batch = 256;
-  std::array<split_parts, batch> parts;
-  std::array<std::uint64_t, batch> counts{};
-  std::size_t filled = 0;
-  std::int64_t first = 0;
-  for_each_output(g, [&](std::int64_t at, const box3& box) {
-    parts[filled] = split_sum(g, plane, box, *split);
-    counts[filled++] = static_cast<std::uint64_t>(box.volume());
-    if (filled < batch) return;
-    write_split_means({parts.data(), filled}, {counts.data(), filled}, split->unit, out + first);
-    first = at + 1;
-    filled = 0;
-  });
-  write_split_means({parts.data(), filled}, {counts.data(), filled}, split->unit, out + first);
-  return true;
-}
-
-// 1-D binary64 planes of small windows (each plane one row): each row is split on the split kept
-// from an earlier row while values_within holds, else scanned and split as in avg_plane_split,
-// and its windows' parts join a batch that runs across planes (consecutive
-// planes' outputs are contiguous), so the vector means fill their lanes even when a plane has
-// fewer outputs than lanes. A row the split cannot take flushes the batch and goes window by
-// window.
-void avg_rows_split(const geometry& g, const double* input, double* output, std::int64_t first,
-                    std::int64_t end) {
-  constexpr std::size_t batch = 256;
-  std::array<split_parts, batch> parts;
-  std::array<std::uint64_t, batch> counts{};
-  std::array<int, batch> units{};
-  std::size_t filled = 0;
-  double* batch_out = output + first * g.out_plane;
-  const auto flush = [&] {
-    split_means(
-        {parts.data(), filled}, {counts.data(), filled}, [&](std::size_t k) { return units[k]; },
-        std::span(batch_out, filled));
-    batch_out += filled;
-    filled = 0;
-  };
-  const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
-  const auto largest = static_cast<std::uint64_t>(g.largest_window);
-  // A split chosen from an earlier row, kept for the rows whose values lie within the range it
-  // covers (one comparison pass instead of the scan's extremes and a new split; neighbouring
-  // rows usually share their scale).
-  std::optional<binary64_split> covering;
-  exponent_range covered;
-  for (std::int64_t p = first; p < end; ++p) {
-    const double* row = input + p * g.in_plane;
-    std::optional<binary64_split> split;
-    if (covering && values_within(row, g.in[2], covered)) {
-      split = covering;
-    } else {
-      const exponent_range range = scan_binary64(g, row, whole);
-      split = plane_split(range, largest);
-      if (split) covering = covering_split(range, largest, covered);
-    }
-    if (!split) {
-      flush();
-      for_each_output(g, [&](std::int64_t at, const box3& box) {
-        batch_out[at] = binary64_traits::from_bits(window_mean<binary64_traits>(g, row, box));
-      });
-      batch_out += g.out_plane;
-      continue;
-    }
-    for (const reference::window& w : g.windows[2]) {
-      parts[filled] = split_row_sum(row, w, *split);
-      counts[filled] = static_cast<std::uint64_t>(w.length());
-      units[filled] = split->unit;
-      if (++filled == batch) flush();
-    }
-  }
-  flush();
-}
-
 // Rows at most this wide take the banded pass (its column sums are kept per thread and format:
 // 8 bytes, or 16 for binary64, per element of a row; at most 2.5 MiB a thread over all formats).
 constexpr std::int64_t banded_row_limit = std::int64_t{1} << 16;
-
-// Walks a plane's outputs one band at a time: a band is the rows of one (w0, w1) pair, and every
-// output of the band is a window of those rows. add_band(w0, w1) prepares the band's column sums
-// and says whether they are exact; then visit_band(at, w0, w1) writes the band's outputs from
-// out[at] on, or, when they are not exact, fall_back(at, box) writes each.
-template <typename AddBand, typename VisitBand, typename FallBack>
-void for_each_band(const geometry& g, AddBand add_band, VisitBand visit_band, FallBack fall_back) {
-  std::int64_t at = 0;
-  for (const reference::window& w0 : g.windows[0]) {
-    for (const reference::window& w1 : g.windows[1]) {
-      if (add_band(w0, w1)) {
-        visit_band(at, w0, w1);
-        at += g.out[2];
-        continue;
-      }
-      for (const reference::window& w2 : g.windows[2]) fall_back(at++, box3{w0, w1, w2});
-    }
-  }
-}
-
-// The sum of columns [begin, end): four chains (every partial sum of a window's values is exact
-// here, so the order does not matter), for wide windows whose one chain would wait on each
-// addition.
-double column_sum(const std::vector<double>& columns, const reference::window& w2) {
-  std::array<double, 4> sums{};
-  const double* column = columns.data() + w2.begin;
-  const std::int64_t length = w2.length();
-  std::int64_t j = 0;
-  for (; j + 4 <= length; j += 4) {
-    for (std::size_t k = 0; k < 4; ++k) sums[k] += column[j + static_cast<std::int64_t>(k)];
-  }
-  for (; j < length; ++j) sums[0] += column[j];
-  return (sums[0] + sums[1]) + (sums[2] + sums[3]);
-}
-
-// The largest window of a band of `rows` rows.
-std::uint64_t band_largest(const geometry& g, std::int64_t rows) {
-  std::int64_t widest = 0;
-  for (const reference::window& w2 : g.windows[2]) widest = std::max(widest, w2.length());
-  return static_cast<std::uint64_t>(rows * widest);
-}
 
 // binary16 band means wait here and are rounded together once the plane's bands are summed
 // (bfloat16's scalar narrowing is as quick as the batch's lanes: measured).
@@ -347,82 +228,6 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
   };
   for_each_band(g, add_band, visit_band, fall_back);
   if constexpr (std::same_as<F, binary16_traits>) pending_means().write(F::format, out);
-}
-
-// binary64's banded pass: each band's rows are split on a grid and added column by column; each
-// window's parts are its columns' sums, rounded once as in avg_plane_split. The grid must be
-// exact for the band's largest window (see plane_split). The first band of a plane is scanned
-// first; later bands are split on a grid chosen from the band before and scanned in the same
-// pass, which keeps the sums when the band's range lies within what that grid covers (one pass
-// over the band instead of two: measured 0.76x-0.90x of the time of scan then split) and else
-// splits the band again on its own grid.
-void avg_plane_banded_binary64(const geometry& g, const double* plane, double* out) {
-  thread_local std::vector<double> high, low;
-  high.resize(static_cast<std::size_t>(g.in[2]));
-  low.resize(static_cast<std::size_t>(g.in[2]));
-  const reference::window whole_row{0, g.in[2]};
-  std::optional<binary64_split> split;
-  exponent_range previous{.special = true};  // the last band's range (special: none yet)
-  const auto add_rows = [&](const reference::window& w0, const reference::window& w1,
-                            seen_magnitudes_64* seen) {
-    std::ranges::fill(high, 0.0);
-    std::ranges::fill(low, 0.0);
-    for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-      const double* first_row = plane + (i0 * g.in[1] + w1.begin) * g.in[2];
-      if (seen != nullptr) {
-        add_split_rows_scanning(first_row, w1.length(), g.in[2], high.data(), low.data(), split->c,
-                                *seen);
-      } else {
-        add_split_rows_to_columns(first_row, w1.length(), g.in[2], high.data(), low.data(),
-                                  split->c);
-      }
-    }
-  };
-  const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
-    const std::uint64_t largest = band_largest(g, w0.length() * w1.length());
-    exponent_range covered;
-    split = covering_split(previous, largest, covered);
-    if (split) {
-      seen_magnitudes_64 seen;
-      add_rows(w0, w1, &seen);
-      const exponent_range range =
-          magnitude_range<binary64_traits>(seen.least_minus_one, seen.greatest);
-      if (range_within(range, covered)) {
-        if (range.lowest <= range.highest) previous = range;
-        return true;
-      }
-      previous = range;
-    } else {
-      previous = scan_binary64(g, plane, box3{w0, w1, whole_row});
-    }
-    split = plane_split(previous, largest);
-    if (!split) return false;
-    add_rows(w0, w1, nullptr);
-    return true;
-  };
-  // The band's means a batch of windows at a time (bounded scratch, whatever the output row).
-  constexpr std::size_t batch = 256;
-  std::array<split_parts, batch> parts;
-  std::array<std::uint64_t, batch> counts{};
-  const auto visit_band = [&](std::int64_t at, const reference::window& w0,
-                              const reference::window& w1) {
-    const std::int64_t rows = w0.length() * w1.length();
-    const std::vector<reference::window>& row_windows = g.windows[2];
-    for (std::size_t first = 0; first < row_windows.size(); first += batch) {
-      const std::size_t count = std::min(batch, row_windows.size() - first);
-      for (std::size_t k = 0; k < count; ++k) {
-        const reference::window& w2 = row_windows[first + k];
-        parts[k] = {column_sum(high, w2), column_sum(low, w2)};
-        counts[k] = static_cast<std::uint64_t>(rows * w2.length());
-      }
-      write_split_means({parts.data(), count}, {counts.data(), count}, split->unit,
-                        out + at + static_cast<std::int64_t>(first));
-    }
-  };
-  const auto fall_back = [&](std::int64_t at, const box3& box) {
-    out[at] = binary64_traits::from_bits(window_mean<binary64_traits>(g, plane, box));
-  };
-  for_each_band(g, add_band, visit_band, fall_back);
 }
 
 // Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
