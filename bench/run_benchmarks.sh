@@ -40,6 +40,22 @@ rm -rf "$out/suite" "$out/candidate"
     --candidate "$out/candidate")"
 } > "$out/golden.txt"
 
+# golden check at a user's shape (#19 item 4): a float16 [8,64,112,112] -> 7x7 case, its own
+# expected output as the candidate; five runs, each: wall ms (the shell's clock), peak KB.
+user_case=avg_float16_8x64x112x112_7x7
+rm -rf "$out/user" "$out/user_candidate" && mkdir -p "$out/user_candidate"
+"$build/golden/golden" generate --out "$out/user" \
+  --case adaptive_avg_pool:float16:8x64x112x112:7x7 > /dev/null
+cp "$out/user/$user_case/expected.npy" "$out/user_candidate/$user_case.output.npy"
+for run in 1 2 3 4 5; do
+  start=$EPOCHREALTIME
+  /usr/bin/time -f "%M" -o "$out/time.tmp" "$build/golden/golden" check --golden "$out/user" \
+    --candidate "$out/user_candidate" > /dev/null
+  end=$EPOCHREALTIME
+  echo "user check $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms \
+$(tail -n 1 "$out/time.tmp") KB"
+done > "$out/user_check.txt"
+
 python3 "$root/bench/compare.py" "$out/pool.json" "$out/torch.json" "$out/solver.json"
 echo
 echo "### 1 GiB streaming (stream_pool --mib 1024)"
@@ -48,3 +64,6 @@ grep -E "Maximum resident set size|Elapsed \(wall" "$out/stream.time"
 echo
 echo "### Sweeps (wall s, peak KB) and golden suite (wall s, peak KB)"
 cat "$out/sweeps.txt" "$out/golden.txt"
+echo
+echo "### golden check at a user's shape (float16 [8,64,112,112] -> 7x7; wall ms, peak KB)"
+cat "$out/user_check.txt"

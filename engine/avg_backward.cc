@@ -1,6 +1,7 @@
 // The fast engine's avg backward pass. Along one axis, the inputs covered by the same windows
 // form a segment (at most 2m + 1 of them), so the exact gradient is constant on each product of
 // segments (a cell): it is computed and rounded once per cell and plane, then filled.
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 #include "engine/avg_backward_split.h"
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
-#include "engine/fresh_pages.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -345,7 +345,7 @@ void adaptive_avg_pool_backward(reference::float_format format,
   detail::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
-      detail::prefault_planes(grad_input, g.in_plane, first, end);
+      common::prefault_planes(grad_input, g.in_plane, first, end);
       detail::avg_backward_planes<F>(g, plan, grad_output.data(), grad_input.data(), first, end);
     });
   });

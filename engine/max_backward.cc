@@ -7,6 +7,7 @@
 // exactly is summed in doubles and rounded once per input (add_in_doubles); other planes chain
 // each input's choosers and sum them exactly.
 #include <immintrin.h>
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
@@ -17,7 +18,6 @@
 
 #include "engine/double_sums.h"
 #include "engine/float_environment.h"
-#include "engine/fresh_pages.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
 
@@ -485,7 +485,7 @@ void adaptive_max_pool_backward(reference::float_format format,
   detail::with_traits<T>(format, [&](auto traits) {
     using F = decltype(traits);
     detail::parallel_planes(g.planes, threads, [&](std::int64_t first, std::int64_t end) {
-      detail::prefault_planes(grad_input, g.in_plane, first, end);
+      common::prefault_planes(grad_input, g.in_plane, first, end);
       detail::max_backward_planes<F>(g, grad_output.data(), indices.data(), grad_input.data(),
                                      first, end);
     });

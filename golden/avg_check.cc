@@ -10,11 +10,14 @@
 #include "golden/avg_check.h"
 
 #include <poolproof/common/error.h>
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/common/wide_int.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/npy.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <array>
@@ -31,6 +34,7 @@
 
 #include "golden/check_parts.h"
 #include "golden/json_limits.h"
+#include "golden/suite_file.h"
 
 namespace poolproof::golden::detail {
 namespace {
@@ -78,7 +82,7 @@ value_bits describe_binary32(std::uint32_t bits) {
   return v;
 }
 
-// Every pattern's value_bits, made once per case (a lookup per input instead of an ldexp).
+// Every pattern's value_bits, made once per format (a lookup per input instead of an ldexp).
 class pattern_table {
  public:
   explicit pattern_table(reference::float_format format) : layout_(reference::layout_of(format)) {
@@ -96,6 +100,29 @@ class pattern_table {
   reference::format_layout layout_;
   std::vector<value_bits> table_;
 };
+
+// The format's table, made on first use and then kept: the load and the check of every case of
+// the format share it (a 16-bit table is 65,536 ldexps, about 0.7 ms).
+const pattern_table& pattern_table_of(reference::float_format format) {
+  using reference::float_format;
+  switch (format) {
+    case float_format::binary16: {
+      static const pattern_table binary16(format);
+      return binary16;
+    }
+    case float_format::bfloat16: {
+      static const pattern_table bfloat16(format);
+      return bfloat16;
+    }
+    case float_format::binary32: {
+      static const pattern_table binary32(format);
+      return binary32;
+    }
+    case float_format::binary64:
+      break;  // fast_avg_checkable leaves binary64 to the exact check
+  }
+  POOLPROOF_CHECK(false);
+}
 
 // The format's tolerance constants in doubles (tolerance.cc's format_constants).
 struct double_constants {
@@ -163,15 +190,6 @@ std::vector<std::uint64_t> engine_means(const pooling_problem& problem, std::spa
   std::vector<std::uint64_t> bits(count);
   for (std::size_t k = 0; k < count; ++k) bits[k] = pattern_of(output[k]);
   return bits;
-}
-
-// A role's payload as a vector of T (little-endian host: one copy).
-template <typename T>
-std::vector<T> payload_as(const role_file& file) {
-  static_assert(std::endian::native == std::endian::little);
-  std::vector<T> values(file.payload().size() / sizeof(T));
-  std::memcpy(values.data(), file.payload().data(), values.size() * sizeof(T));
-  return values;
 }
 
 // The exact mean sum / length in exact_values' text ("7/2", "-3", "0") when its numerator and
@@ -252,23 +270,42 @@ std::vector<window_rows> rows_of_windows(std::span<const std::int64_t> spatial,
   return windows;
 }
 
-// One row's values into the window's sums: four chains of additions (the sums are exact in any
-// order when the window's range allows, and otherwise discarded).
-template <typename T>
-void add_row(const pattern_table& table, const T* row, std::int64_t length, window_sums& w) {
-  std::array<double, 4> sum{}, sum_abs{};
-  for (std::int64_t i = 0; i < length; ++i) {
-    const value_bits v = table(pattern_of(row[i]));
-    sum[static_cast<std::size_t>(i & 3)] += v.value;
-    sum_abs[static_cast<std::size_t>(i & 3)] += std::abs(v.value);
-    w.least = std::min(w.least, v.least);
-    w.top = std::max(w.top, v.top);
+// A window's sums while its rows are added: four chains of additions, joined once per window
+// (the sums are exact in any order when the window's range allows, and otherwise discarded).
+class window_accumulator {
+ public:
+  template <typename T>
+  void add_row(const pattern_table& table, const T* row, std::int64_t length) {
+    std::int64_t i = 0;
+    for (; i + 4 <= length; i += 4) {
+      for (std::size_t lane = 0; lane < 4; ++lane)
+        add(lane, table(pattern_of(row[i + static_cast<std::int64_t>(lane)])));
+    }
+    for (std::size_t lane = 0; i < length; ++i, ++lane) add(lane, table(pattern_of(row[i])));
   }
-  w.sum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
-  w.sum_abs += (sum_abs[0] + sum_abs[1]) + (sum_abs[2] + sum_abs[3]);
-}
+  [[nodiscard]] window_sums sums(std::int64_t count) const {
+    window_sums w;
+    w.sum = (sum_[0] + sum_[1]) + (sum_[2] + sum_[3]);
+    w.sum_abs = (sum_abs_[0] + sum_abs_[1]) + (sum_abs_[2] + sum_abs_[3]);
+    w.least = least_;
+    w.top = top_;
+    w.count = count;
+    return w;
+  }
 
-// Every output's window sums, plane by plane.
+ private:
+  void add(std::size_t lane, const value_bits& v) {
+    sum_[lane] += v.value;
+    sum_abs_[lane] += std::abs(v.value);
+    least_ = std::min(least_, v.least);
+    top_ = std::max(top_, v.top);
+  }
+  std::array<double, 4> sum_{}, sum_abs_{};
+  int least_ = std::numeric_limits<int>::max();
+  int top_ = std::numeric_limits<int>::min();
+};
+
+// Every output's window sums, planes split over the cores.
 template <typename T>
 std::vector<window_sums> all_window_sums(const avg_case& the_case, std::span<const T> input,
                                          const pattern_table& table) {
@@ -276,18 +313,21 @@ std::vector<window_sums> all_window_sums(const avg_case& the_case, std::span<con
       the_case.problem.input.shape, static_cast<std::size_t>(the_case.problem.spatial_dims));
   const std::vector<window_rows> windows =
       rows_of_windows(layout.spatial, the_case.problem.output_size);
-  std::vector<window_sums> sums;
-  sums.reserve(static_cast<std::size_t>(layout.planes) * windows.size());
+  std::vector<window_sums> sums(static_cast<std::size_t>(layout.planes) * windows.size());
   const auto plane_size = static_cast<std::size_t>(layout.plane_size());
-  for (std::int64_t p = 0; p < layout.planes; ++p) {
-    const T* plane = input.data() + static_cast<std::size_t>(p) * plane_size;
-    for (const window_rows& rows : windows) {
-      window_sums w;
-      w.count = rows.length * static_cast<std::int64_t>(rows.starts.size());
-      for (std::int64_t start : rows.starts) add_row(table, plane + start, rows.length, w);
-      sums.push_back(w);
+  const auto sum_planes = [&](const tbb::blocked_range<std::int64_t>& planes) {
+    for (std::int64_t p = planes.begin(); p < planes.end(); ++p) {
+      const T* plane = input.data() + static_cast<std::size_t>(p) * plane_size;
+      window_sums* w = sums.data() + static_cast<std::size_t>(p) * windows.size();
+      for (const window_rows& rows : windows) {
+        window_accumulator sums_so_far;
+        for (std::int64_t start : rows.starts)
+          sums_so_far.add_row(table, plane + start, rows.length);
+        *w++ = sums_so_far.sums(rows.length * static_cast<std::int64_t>(rows.starts.size()));
+      }
     }
-  }
+  };
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, layout.planes), sum_planes);
   return sums;
 }
 
@@ -309,11 +349,11 @@ class exact_elements {
         case_.problem.input.shape, static_cast<std::size_t>(case_.problem.spatial_dims));
     const auto size = static_cast<std::size_t>(layout.plane_size());
     const auto first = static_cast<std::size_t>(plane) * size;
+    const std::span<const std::uint16_t> input_16 = case_.input_16.values();
+    const std::span<const float> input_32 = case_.input_32.values();
     bits_.resize(size);
-    for (std::size_t i = 0; i < size; ++i) {
-      bits_[i] = case_.input_16.empty() ? pattern_of(case_.input_32[first + i])
-                                        : case_.input_16[first + i];
-    }
+    for (std::size_t i = 0; i < size; ++i)
+      bits_[i] = input_16.empty() ? pattern_of(input_32[first + i]) : input_16[first + i];
     plane_ = plane;
   }
 
@@ -377,7 +417,67 @@ void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case&
     fail("exact value " + std::to_string(*first_disagreement) + " disagrees with its inputs");
 }
 
+// load_avg_case after its input file is read into loaded's storage (its hash not yet checked).
+void read_avg_case(const std::filesystem::path& suite_dir, avg_case& loaded,
+                   std::span<const std::byte> input_file) {
+  const golden_case& entry = loaded.entry;
+  const npy_element element = npy_element_for(entry.dtype);
+  const pattern_table& table = pattern_table_of(entry.dtype);
+  const std::size_t offset =
+      role_payload_offset(input_file, role_entry(entry, role::input), element, entry.input_shape);
+  const auto inputs = static_cast<std::size_t>(reference::element_count(entry.input_shape));
+  if (reference::layout_of(entry.dtype).width() == 32) {
+    loaded.input_32.set_payload(offset, inputs);
+    loaded.sums = all_window_sums(loaded, loaded.input_32.values(), table);
+  } else {
+    loaded.input_16.set_payload(offset, inputs);
+    loaded.sums = all_window_sums(loaded, loaded.input_16.values(), table);
+  }
+  loaded.expected_bits =
+      read_role(suite_dir, entry, describe(entry.op).result_role(), element, loaded.shape).words;
+  verify_exact_values(suite_dir, loaded);
+  const std::size_t count = loaded.expected_bits.size();
+  const std::vector<std::uint64_t> rounded =
+      loaded.input_16.values().empty()
+          ? engine_means(loaded.problem, loaded.input_32.values(), count)
+          : engine_means(loaded.problem, loaded.input_16.values(), count);
+  for (std::size_t k = 0; k < count; ++k) {
+    if (rounded[k] != loaded.expected_bits[k])
+      throw common::input_error("golden case '" + entry.name + "': expected element " +
+                                std::to_string(k) + " is not the correctly rounded value");
+  }
+}
+
 }  // namespace
+
+template <typename T>
+std::span<std::byte> input_values<T>::storage(std::size_t size) {
+  file_ = common::prefaulted_vector<T>(size / sizeof(T) + 1);
+  return std::as_writable_bytes(std::span<T>(file_));
+}
+
+template <typename T>
+void input_values<T>::set_payload(std::size_t offset, std::size_t count) {
+  static_assert(std::endian::native == std::endian::little);
+  POOLPROOF_CHECK(offset + count * sizeof(T) <= file_.size() * sizeof(T));
+  count_ = count;
+  if (offset % sizeof(T) == 0) {
+    first_ = offset / sizeof(T);
+    return;
+  }
+  copy_ = common::prefaulted_vector<T>(count);
+  std::memcpy(copy_.data(), std::as_bytes(std::span<const T>(file_)).subspan(offset).data(),
+              count * sizeof(T));
+}
+
+template <typename T>
+std::span<const T> input_values<T>::values() const {
+  return copy_.empty() ? std::span<const T>(file_).subspan(first_, count_)
+                       : std::span<const T>(copy_);
+}
+
+template class input_values<std::uint16_t>;
+template class input_values<float>;
 
 avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
   avg_case loaded;
@@ -388,38 +488,23 @@ avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case
   loaded.problem.output_size = entry.output_size;
   loaded.problem.input.shape = entry.input_shape;
   loaded.shape = forward_output_shape(loaded.problem);
-  const npy_element element = npy_element_for(entry.dtype);
-  const pattern_table table(entry.dtype);
-  {
-    const role_file input =
-        read_role_file(suite_dir, entry, role::input, element, entry.input_shape);
-    if (reference::layout_of(entry.dtype).width() == 32) {
-      loaded.input_32 = payload_as<float>(input);
-      loaded.sums = all_window_sums<float>(loaded, loaded.input_32, table);
-    } else {
-      loaded.input_16 = payload_as<std::uint16_t>(input);
-      loaded.sums = all_window_sums<std::uint16_t>(loaded, loaded.input_16, table);
-    }
-  }
-  loaded.expected_bits =
-      read_role(suite_dir, entry, describe(entry.op).result_role(), element, loaded.shape).words;
-  verify_exact_values(suite_dir, loaded);
-  const std::size_t count = loaded.expected_bits.size();
-  const std::vector<std::uint64_t> rounded =
-      loaded.input_16.empty() ? engine_means<float>(loaded.problem, loaded.input_32, count)
-                              : engine_means<std::uint16_t>(loaded.problem, loaded.input_16, count);
-  for (std::size_t k = 0; k < count; ++k) {
-    if (rounded[k] != loaded.expected_bits[k])
-      throw common::input_error("golden case '" + entry.name + "': expected element " +
-                                std::to_string(k) + " is not the correctly rounded value");
-  }
+  // Read where it is used (no copy), and hashed on another thread while the case is verified:
+  // the hash alone takes about as long as the rest.
+  const bool binary32 = reference::layout_of(entry.dtype).width() == 32;
+  with_suite_file(
+      suite_dir, role_entry(entry, role::input),
+      role_max_bytes(npy_element_for(entry.dtype), entry.input_shape),
+      [&](std::size_t size) {
+        return binary32 ? loaded.input_32.storage(size) : loaded.input_16.storage(size);
+      },
+      [&](std::span<const std::byte> bytes) { read_avg_case(suite_dir, loaded, bytes); });
   return loaded;
 }
 
 case_report check_avg_case(const avg_case& the_case, const candidate_result& result,
                            const check_options& options) {
   require_shape(the_case.entry, the_case.shape, the_case.expected_bits.size(), result);
-  const pattern_table table(the_case.problem.dtype);
+  const pattern_table& table = pattern_table_of(the_case.problem.dtype);
   const double_constants constants = constants_in_doubles(the_case.problem.dtype);
   // Each element's share in doubles; the largest, and the first exact zero.
   std::vector<double> shares(result.bits.size());

@@ -4,9 +4,11 @@
 
 #include <poolproof/golden/check.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <span>
 #include <vector>
 
 namespace poolproof::golden::detail {
@@ -28,15 +30,34 @@ struct window_sums {
   [[nodiscard]] bool exact() const;
 };
 
+/// A case's inputs of type T, used where they were read: the input file in storage of T, and
+/// its payload in it (numpy pads a header to 64 bytes, so the payload is aligned there), or a
+/// copy of the payload when its header leaves it unaligned.
+template <typename T>
+class input_values {
+ public:
+  /// read_file_into's storage for a file of `size` bytes, its pages faulted in a batch.
+  [[nodiscard]] std::span<std::byte> storage(std::size_t size);
+  /// Takes the `count` values at byte `offset` of the file read into storage().
+  void set_payload(std::size_t offset, std::size_t count);
+  [[nodiscard]] std::span<const T> values() const;
+
+ private:
+  std::vector<T> file_;
+  std::vector<T> copy_;
+  std::size_t first_ = 0;
+  std::size_t count_ = 0;
+};
+
 /// A forward avg case read for check_avg_case, verified as load_case verifies it: its files'
 /// sha256 against the manifest, its stored exact values (when present) and its stored result
 /// against those its inputs imply (the result by the fast engine, which the tests hold bit for
 /// bit to the plain reference), with load_case's messages.
 struct avg_case {
   golden_case entry;
-  pooling_problem problem;              ///< input.shape only (the inputs are below)
-  std::vector<std::uint16_t> input_16;  ///< binary16 and bfloat16 inputs, as patterns
-  std::vector<float> input_32;          ///< binary32 inputs
+  pooling_problem problem;               ///< input.shape only (the inputs are below)
+  input_values<std::uint16_t> input_16;  ///< binary16 and bfloat16 inputs, as patterns
+  input_values<float> input_32;          ///< binary32 inputs
   std::vector<std::uint64_t> expected_bits;
   std::vector<std::int64_t> shape;  ///< the result's
   std::vector<window_sums> sums;    ///< per result element

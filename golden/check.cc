@@ -25,26 +25,40 @@ std::string shape_text(std::span<const std::int64_t> shape) {
 
 namespace detail {
 
-role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,
-                         std::string_view role_name, npy_element element,
-                         std::span<const std::int64_t> shape) {
+const golden_file& role_entry(const golden_case& entry, std::string_view role_name) {
   const auto file = entry.files.find(std::string(role_name));
   if (file == entry.files.end()) {
     throw common::input_error("golden case '" + entry.name + "' has no " + std::string(role_name) +
                               " file");
   }
+  return file->second;
+}
+
+std::size_t role_max_bytes(npy_element element, std::span<const std::int64_t> shape) {
   // At most what the manifest's shape needs is read (its shape is bounded when parsed).
   const std::int64_t count =
       std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
-  role_file result{read_suite_file(dir, file->second, npy_max_file_bytes(element, count)), {}};
-  const npy_payload parsed = parse_npy_header(result.bytes, file->second.path);
+  return npy_max_file_bytes(element, count);
+}
+
+std::size_t role_payload_offset(std::span<const std::byte> bytes, const golden_file& file,
+                                npy_element element, std::span<const std::int64_t> shape) {
+  const npy_payload parsed = parse_npy_header(bytes, file.path);
   if (parsed.layout.element != element || !std::ranges::equal(parsed.layout.shape, shape)) {
-    throw common::input_error("golden file '" + file->second.path + "' holds " +
+    throw common::input_error("golden file '" + file.path + "' holds " +
                               std::string(npy_descr(parsed.layout.element)) + " " +
                               shape_text(parsed.layout.shape) + ", the case needs " +
                               std::string(npy_descr(element)) + " " + shape_text(shape));
   }
-  result.payload_offset = static_cast<std::size_t>(parsed.payload.data() - result.bytes.data());
+  return static_cast<std::size_t>(parsed.payload.data() - bytes.data());
+}
+
+role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,
+                         std::string_view role_name, npy_element element,
+                         std::span<const std::int64_t> shape) {
+  const golden_file& file = role_entry(entry, role_name);
+  role_file result{read_suite_file(dir, file, role_max_bytes(element, shape)), {}};
+  result.payload_offset = role_payload_offset(result.bytes, file, element, shape);
   return result;
 }
 

@@ -25,6 +25,18 @@ struct role_file {
   }
 };
 
+/// Case `entry`'s file of role `role_name`. Throws input_error naming the case when it has none.
+[[nodiscard]] const golden_file& role_entry(const golden_case& entry, std::string_view role_name);
+
+/// The largest file of `shape`'s `element` values read_role_file reads.
+[[nodiscard]] std::size_t role_max_bytes(npy_element element, std::span<const std::int64_t> shape);
+
+/// Where the payload starts in `bytes`, the contents of `file`, which must be a .npy file of
+/// `element` values of `shape`. Throws input_error naming the file.
+[[nodiscard]] std::size_t role_payload_offset(std::span<const std::byte> bytes,
+                                              const golden_file& file, npy_element element,
+                                              std::span<const std::int64_t> shape);
+
 /// The file of role `role_name` of case `entry` (sha256-checked against the manifest), which
 /// must hold `element` values of `shape`. Throws input_error naming the case or file (check.cc).
 [[nodiscard]] role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,

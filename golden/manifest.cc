@@ -1,5 +1,6 @@
 #include <openssl/evp.h>
 #include <poolproof/common/error.h>
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/reference/adaptive_window.h>
@@ -11,6 +12,7 @@
 #include <system_error>
 
 #include "golden/json_limits.h"
+#include "golden/suite_file.h"
 
 namespace poolproof::golden {
 namespace {
@@ -291,8 +293,11 @@ std::string sha256_hex(std::span<const std::byte> bytes) {
   return text;
 }
 
-std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
-                                       const golden_file& file, std::size_t max_bytes) {
+namespace detail {
+
+std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
+                                              const golden_file& file, std::size_t max_bytes,
+                                              const file_storage& storage) {
   const std::string prefix = "cannot read golden file " + quote_for_message(file.path) + ": ";
   if (const auto problem = path_problem(file.path)) throw common::input_error(prefix + *problem);
   std::error_code error;
@@ -307,12 +312,28 @@ std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
   if (root_end != root.end() || target_at == target.end()) {
     throw common::input_error(prefix + "resolves outside the suite directory");
   }
-  std::vector<std::byte> bytes = read_file_bytes(target, max_bytes, "golden file");
-  const std::string actual = sha256_hex(bytes);
-  if (actual != file.sha256) {
-    throw common::input_error(prefix + "sha256 mismatch: file has " + actual + ", manifest says " +
-                              file.sha256);
-  }
+  return read_file_into(target, max_bytes, "golden file", storage);
+}
+
+void require_sha256(const golden_file& file, std::string_view actual) {
+  if (actual == file.sha256) return;
+  throw common::input_error("cannot read golden file " + quote_for_message(file.path) +
+                            ": sha256 mismatch: file has " + std::string(actual) +
+                            ", manifest says " + file.sha256);
+}
+
+}  // namespace detail
+
+std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
+                                       const golden_file& file, std::size_t max_bytes) {
+  std::vector<std::byte> bytes;
+  const std::span<std::byte> read = detail::read_unhashed_suite_file(
+      suite_dir, file, max_bytes, [&](std::size_t size) -> std::span<std::byte> {
+        bytes = common::prefaulted_vector<std::byte>(size + 1);
+        return bytes;
+      });
+  bytes.resize(read.size());
+  detail::require_sha256(file, sha256_hex(bytes));
   return bytes;
 }
 

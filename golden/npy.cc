@@ -1,5 +1,6 @@
 #include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/npy.h>
 
 #include <algorithm>
@@ -346,8 +347,8 @@ void require_npy_layout(const npy_array& array, npy_element element,
 
 std::string quote_for_message(std::string_view text) { return "'" + common::printable(text) + "'"; }
 
-std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::size_t max_bytes,
-                                       std::string_view what) {
+std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size_t max_bytes,
+                                    std::string_view what, const file_storage& storage) {
   const std::string prefix = "cannot read " + std::string(what) + " '" + path.string() + "': ";
   std::error_code error;
   // A FIFO or device would block or never end: only regular files are read.
@@ -364,12 +365,24 @@ std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::s
   std::ifstream stream(path, std::ios::binary);
   if (!stream) throw common::input_error(prefix + "cannot open");
   // Read one byte more than the size seen, so a file that grew meanwhile is caught.
-  std::vector<std::byte> bytes(static_cast<std::size_t>(size) + 1);
-  stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  const std::span<std::byte> bytes = storage(static_cast<std::size_t>(size));
+  POOLPROOF_CHECK(bytes.size() > size);
+  stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size + 1));
   if (stream.bad()) throw common::input_error(prefix + "read error");
   const auto got = static_cast<std::size_t>(stream.gcount());
   if (got != size) throw common::input_error(prefix + "file changed while being read");
-  bytes.resize(got);
+  return bytes.first(got);
+}
+
+std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::size_t max_bytes,
+                                       std::string_view what) {
+  std::vector<std::byte> bytes;
+  const std::span<std::byte> read =
+      read_file_into(path, max_bytes, what, [&](std::size_t size) -> std::span<std::byte> {
+        bytes = common::prefaulted_vector<std::byte>(size + 1);
+        return bytes;
+      });
+  bytes.resize(read.size());
   return bytes;
 }
 

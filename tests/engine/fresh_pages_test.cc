@@ -1,9 +1,9 @@
 // prefault_for_writing: the whole pages inside a large span become present, contents and the
-// pages around it stay as they were, small and unwritable spans are left alone; and the backward
-// passes write the same bits into fresh mmap memory as into memory already present.
-#include "engine/fresh_pages.h"
-
+// pages around it stay as they were, small and unwritable spans are left alone; prefaulted
+// vectors are ordinary vectors of zeros; and the backward passes write the same bits into fresh
+// mmap memory as into memory already present.
 #include <gtest/gtest.h>
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -61,7 +61,7 @@ TEST(FreshPages, WholePagesInsideTheSpanBecomePresentAndStayZero) {
   const std::size_t pages = 2048 + 3;  // 8 MiB and a few pages: more than one 4 MiB chunk
   const fresh_mapping mapping(pages * page);
   // The span starts 100 bytes into the first page and ends 100 bytes before the last ends.
-  detail::prefault_for_writing(mapping.bytes().subspan(100, pages * page - 200));
+  common::prefault_for_writing(mapping.bytes().subspan(100, pages * page - 200));
   const std::vector<bool> present = mapping.present();
   EXPECT_FALSE(present.front()) << "a page only partly inside the span was touched";
   EXPECT_FALSE(present.back()) << "a page only partly inside the span was touched";
@@ -81,7 +81,7 @@ TEST(FreshPages, PresentContentsStayAsTheyWere) {
   // (Not read from page 0: a read would map the zero page, which counts as present.)
   const std::vector<std::byte> before(bytes.begin() + static_cast<std::ptrdiff_t>(page),
                                       bytes.end());
-  detail::prefault_for_writing(bytes);
+  common::prefault_for_writing(bytes);
   EXPECT_TRUE(std::ranges::equal(bytes.subspan(page), before));
   const std::vector<bool> present = mapping.present();
   EXPECT_EQ(std::count(present.begin(), present.end(), true), static_cast<long>(pages));
@@ -89,13 +89,22 @@ TEST(FreshPages, PresentContentsStayAsTheyWere) {
 
 TEST(FreshPages, SmallAndUnwritableSpansAreLeftAlone) {
   const fresh_mapping small(1024 * page);  // 4 MiB of 4 KiB pages, one byte short below
-  detail::prefault_for_writing(small.bytes().first(small.bytes().size() - 1));
+  common::prefault_for_writing(small.bytes().first(small.bytes().size() - 1));
   const std::vector<bool> small_present = small.present();
   EXPECT_EQ(std::count(small_present.begin(), small_present.end(), true), 0);
   const fresh_mapping read_only(2048 * page, PROT_READ);  // populate fails; ignored
-  detail::prefault_for_writing(read_only.bytes());
+  common::prefault_for_writing(read_only.bytes());
   const std::vector<bool> read_only_present = read_only.present();
   EXPECT_EQ(std::count(read_only_present.begin(), read_only_present.end(), true), 0);
+}
+
+TEST(FreshPages, PrefaultedVectorsHoldTheirCountOfZeros) {
+  // 6 MB (populated in chunks, the last one partial), under one chunk, and none.
+  for (const std::size_t count : {std::size_t{3'000'001}, std::size_t{1000}, std::size_t{0}}) {
+    const std::vector<std::uint16_t> values = common::prefaulted_vector<std::uint16_t>(count);
+    EXPECT_EQ(values.size(), count);
+    EXPECT_TRUE(std::all_of(values.begin(), values.end(), [](std::uint16_t v) { return v == 0; }));
+  }
 }
 
 // Random values of T (binary32 or binary64), every pattern finite.

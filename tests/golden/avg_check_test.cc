@@ -97,6 +97,92 @@ TEST(FastAvgCheck, SameReportsAtUserShapes) {
   EXPECT_EQ(expect_same_reports(dir.path() / "suite"), static_cast<int>(specs.size()));
 }
 
+// Replaces the file of `role` of the suite's first case by `bytes`; its manifest sum too when
+// `update_sum`.
+void replace_role_file(const std::filesystem::path& suite, const std::string& role,
+                       const std::vector<std::byte>& bytes, bool update_sum) {
+  golden_manifest manifest = load_manifest(suite);
+  golden_file& file = manifest.cases.front().files.at(role);
+  std::ofstream(suite / file.path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  if (!update_sum) return;
+  file.sha256 = sha256_hex(bytes);
+  const std::string text = serialize_manifest(manifest);
+  std::ofstream(suite / "manifest.json", std::ios::trunc) << text;
+}
+
+// The message `load` throws, or "" when it throws none.
+template <typename Load>
+std::string error_of(Load load) {
+  try {
+    load();
+  } catch (const common::input_error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(FastAvgCheck, SameReportsWhenTheInputHeaderLeavesThePayloadUnaligned) {
+  // numpy pads a header to 64 bytes; one padding space less puts the payload at an odd offset,
+  // where the fast check copies it out instead of using it in place.
+  for (const char* text :
+       {"adaptive_avg_pool:float16:2x3x30x30:7x7", "adaptive_avg_pool:float32:3x40:6"}) {
+    const io_test::scratch_dir dir;
+    const std::filesystem::path suite = dir.path() / "suite";
+    const case_spec spec = parse_case_spec(text);
+    (void)write_suite(suite, 5, {spec}, [](const case_spec& s) { return build_user_case(s, 5); });
+    const golden_case entry = load_manifest(suite).cases.front();
+    std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
+    const auto header_length =
+        std::to_integer<std::size_t>(bytes[8]) + 256 * std::to_integer<std::size_t>(bytes[9]);
+    const std::size_t newline = 10 + header_length - 1;
+    ASSERT_EQ(bytes[newline], std::byte{'\n'});
+    ASSERT_EQ(bytes[newline - 1], std::byte{' '});
+    bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(newline) - 1);
+    bytes[8] = static_cast<std::byte>((header_length - 1) & 0xff);
+    bytes[9] = static_cast<std::byte>((header_length - 1) >> 8);
+    ASSERT_EQ((10 + header_length - 1) % 2, 1U);
+    replace_role_file(suite, "input", bytes, true);
+    EXPECT_EQ(expect_same_reports(suite), 1) << text;
+  }
+}
+
+TEST(FastAvgCheck, AnInputThatMismatchesItsSumIsRefusedFirst) {
+  // The input is hashed while the rest is read: a mismatch is still the error reported, ahead
+  // of what the input's contents would cause (here a header naming the wrong dtype).
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  const case_spec spec = parse_case_spec("adaptive_avg_pool:float16:2x3x30x30:7x7");
+  (void)write_suite(suite, 5, {spec}, [](const case_spec& s) { return build_user_case(s, 5); });
+  const golden_case entry = load_manifest(suite).cases.front();
+  std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
+  // An intact input under a wrong sum: the rest of the case reads fine, and the mismatch stands.
+  golden_case wrong_sum = entry;
+  std::string& sum = wrong_sum.files.at("input").sha256;
+  sum[0] = sum[0] == '0' ? '1' : '0';
+  EXPECT_NE(
+      error_of([&] { (void)detail::load_avg_case(suite, wrong_sum); }).find("sha256 mismatch"),
+      std::string::npos);
+  EXPECT_EQ(error_of([&] { (void)load_case(suite, entry); }), "");
+  const std::string header(reinterpret_cast<const char*>(bytes.data()), 64);
+  const std::size_t descr = header.find("<f2");
+  ASSERT_NE(descr, std::string::npos);
+  bytes[descr + 2] = std::byte{'4'};
+  replace_role_file(suite, "input", bytes, false);
+  const auto exact_load = [&] { (void)load_case(suite, entry); };
+  const auto fast_load = [&] { (void)detail::load_avg_case(suite, entry); };
+  EXPECT_NE(error_of(fast_load).find("sha256 mismatch"), std::string::npos) << error_of(fast_load);
+  EXPECT_EQ(error_of(fast_load), error_of(exact_load));
+  // With its sum updated, the header's own error, alike.
+  replace_role_file(suite, "input", bytes, true);
+  const golden_case updated = load_manifest(suite).cases.front();
+  const std::string message = error_of([&] { (void)detail::load_avg_case(suite, updated); });
+  EXPECT_EQ(message.find("sha256"), std::string::npos) << message;
+  EXPECT_NE(message, "");
+  EXPECT_EQ(message, error_of([&] { (void)load_case(suite, updated); }));
+}
+
 TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
   // A consistent manifest over an expected.npy one bit off: both loaders refuse it alike.
   const io_test::scratch_dir dir;

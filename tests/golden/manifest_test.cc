@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "golden/suite_file.h"
 #include "tests/golden/io_test_util.h"
 
 namespace poolproof::golden {
@@ -111,6 +112,48 @@ TEST(SuiteFile, RefusesEscapesOversizeAndWrongSums) {
   expect_input_error([&] { (void)read_suite_file(f.suite, wrong); }, "sha256 mismatch");
   ASSERT_EQ(::mkfifo((f.suite / "fifo").c_str(), 0600), 0);
   expect_input_error([&] { (void)read_suite_file(f.suite, f.file("fifo")); }, "not a regular file");
+}
+
+TEST(SuiteFile, HashedMeanwhileAMismatchTakesPrecedence) {
+  const suite_fixture f;
+  std::vector<std::byte> storage;
+  const file_storage into = [&](std::size_t size) -> std::span<std::byte> {
+    storage.assign(size + 1, std::byte{0});
+    return storage;
+  };
+  const auto size_of = [](std::span<const std::byte> bytes) { return bytes.size(); };
+  const auto refuse = [](std::span<const std::byte>) -> std::size_t {
+    throw common::input_error("use refused it");
+  };
+  // A match: what `use` returns, from the file's bytes in the given storage; or its error.
+  std::span<const std::byte> seen;
+  EXPECT_EQ(detail::with_suite_file(f.suite, f.file("data/a.npy"), 100, into,
+                                    [&](std::span<const std::byte> bytes) {
+                                      seen = bytes;
+                                      return bytes.size();
+                                    }),
+            3U);
+  EXPECT_EQ(seen.data(), storage.data());
+  EXPECT_EQ(std::vector<std::byte>(seen.begin(), seen.end()), to_bytes("abc"));
+  expect_input_error(
+      [&] { (void)detail::with_suite_file(f.suite, f.file("data/a.npy"), 100, into, refuse); },
+      "use refused it");
+  // A mismatch: its error, whether `use` returned or threw.
+  golden_file wrong = f.file("data/a.npy");
+  wrong.sha256[0] = wrong.sha256[0] == '0' ? '1' : '0';
+  expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, size_of); },
+                     "cannot read golden file 'data/a.npy': sha256 mismatch");
+  expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, refuse); },
+                     "cannot read golden file 'data/a.npy': sha256 mismatch");
+  // Path and size refusals come before `use` runs.
+  bool ran = false;
+  const auto mark = [&](std::span<const std::byte>) { ran = true; };
+  expect_input_error([&] { detail::with_suite_file(f.suite, f.file("data/a.npy"), 2, into, mark); },
+                     "size 3 bytes is past the limit of 2");
+  expect_input_error(
+      [&] { detail::with_suite_file(f.suite, f.file("../outside.npy"), 100, into, mark); },
+      "escapes");
+  EXPECT_FALSE(ran);
 }
 
 TEST(LoadManifest, ReadsManifestJson) {

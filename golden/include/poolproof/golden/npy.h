@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -100,6 +101,16 @@ void require_npy_layout(const npy_array& array, npy_element element,
 /// max_bytes. Throws input_error "cannot read <what> '<path>': <reason>".
 [[nodiscard]] std::vector<std::byte> read_file_bytes(const std::filesystem::path& path,
                                                      std::size_t max_bytes, std::string_view what);
+
+/// Where read_file_into reads a file of `size` bytes: at least size + 1 writable bytes.
+using file_storage = std::function<std::span<std::byte>(std::size_t size)>;
+
+/// read_file_bytes into storage the caller provides (a buffer of the payload's own type, say):
+/// `storage` is called once, with the size seen before reading. Returns the file's bytes, the
+/// first of that storage. Throws as read_file_bytes, and POOLPROOF_CHECKs the storage's size.
+[[nodiscard]] std::span<std::byte> read_file_into(const std::filesystem::path& path,
+                                                  std::size_t max_bytes, std::string_view what,
+                                                  const file_storage& storage);
 
 /// Writes serialize_npy(array) to `path` atomically.
 void write_npy(const std::filesystem::path& path, const npy_array& array);

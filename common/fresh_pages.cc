@@ -1,4 +1,4 @@
-#include "engine/fresh_pages.h"
+#include <poolproof/common/fresh_pages.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 #endif
 
-namespace poolproof::engine::detail {
+namespace poolproof::common {
 
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
 
@@ -61,4 +61,4 @@ void prefault_for_writing(std::span<std::byte> /*bytes*/) noexcept {}
 
 #endif
 
-}  // namespace poolproof::engine::detail
+}  // namespace poolproof::common

@@ -1,11 +1,13 @@
-// Faulting in an output's fresh pages in batches before a pass writes it (not a public interface).
+// Faulting in a fresh buffer's pages in batches before it is written in full (the engine's
+// outputs, the golden reader's buffers).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
-namespace poolproof::engine::detail {
+namespace poolproof::common {
 
 /// A hint that `bytes` is about to be written in full: the whole pages inside it that are not
 /// yet present (a fresh allocation: large ones come straight from mmap) are faulted in by the
@@ -23,4 +25,16 @@ void prefault_planes(std::span<T> tensor, std::int64_t plane, std::int64_t first
       static_cast<std::size_t>(first * plane), static_cast<std::size_t>((end - first) * plane))));
 }
 
-}  // namespace poolproof::engine::detail
+/// `count` value-initialised elements in storage whose pages were faulted in by
+/// prefault_for_writing before the elements were written (a buffer about to be filled in full).
+template <typename T>
+[[nodiscard]] std::vector<T> prefaulted_vector(std::size_t count) {
+  std::vector<T> values;
+  values.reserve(count);
+  // The reserved storage is allocated but holds no elements yet: only its pages are touched.
+  prefault_for_writing(std::as_writable_bytes(std::span<T>(values.data(), count)));
+  values.resize(count);
+  return values;
+}
+
+}  // namespace poolproof::common
