@@ -44,7 +44,7 @@ std::uint64_t largest_cell_weight(const cell_plan& plan) {
 class split_cells {
  public:
   split_cells(const geometry& g, const cell_plan& plan)
-      : g_(g), plan_(plan), weight_(largest_cell_weight(plan)) {
+      : g_(g), plan_(plan), kept_(largest_cell_weight(plan)) {
     halves_.resize(static_cast<std::size_t>(g.out_plane));
     const std::size_t capacity = std::max<std::size_t>(256, plan.covers.size());
     parts_.resize(capacity);
@@ -56,17 +56,14 @@ class split_cells {
 
   // Whether the batch took the plane (else the caller computes it).
   bool add_plane(const double* grads, double* plane) {
-    std::optional<binary64_split> split;
-    if (covering_ && values_within(grads, g_.out_plane, covered_)) {
-      split = covering_;  // one comparison pass instead of a scan and a new split
-    } else {
-      exponent_range range;
-      for (std::int64_t o = 0; o < g_.out_plane; ++o)
-        widen<binary64_traits>(range, std::bit_cast<std::uint64_t>(grads[o]));
-      split = plane_split(range, weight_);
-      if (!split) return false;
-      covering_ = covering_split(range, weight_, covered_);
-    }
+    const std::optional<binary64_split> split =
+        kept_.for_values({grads, static_cast<std::size_t>(g_.out_plane)}, [&] {
+          exponent_range range;
+          for (std::int64_t o = 0; o < g_.out_plane; ++o)
+            widen<binary64_traits>(range, std::bit_cast<std::uint64_t>(grads[o]));
+          return range;
+        });
+    if (!split) return false;
     for (std::size_t o = 0; o < halves_.size(); ++o) {
       const double hi = (grads[o] + split->c) - split->c;
       halves_[o] = {hi, grads[o] - hi};
@@ -173,11 +170,7 @@ class split_cells {
 
   const geometry& g_;
   const cell_plan& plan_;
-  std::uint64_t weight_;
-  // A split chosen from an earlier plane's range, kept for the planes whose gradients lie
-  // within the range it covers.
-  std::optional<binary64_split> covering_;
-  exponent_range covered_;
+  kept_split kept_;  // for cells of at most W addends (largest_cell_weight)
   std::vector<split_parts> halves_, parts_;
   std::vector<std::uint64_t> denominators_;
   std::vector<std::size_t> cell_of_part_;   // the cell (index into means_) of each parts_ entry

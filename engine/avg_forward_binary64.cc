@@ -73,21 +73,11 @@ void avg_rows_split(const geometry& g, const double* input, double* output, std:
   };
   const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
   const auto largest = static_cast<std::uint64_t>(g.largest_window);
-  // A split chosen from an earlier row, kept for the rows whose values lie within the range it
-  // covers (one comparison pass instead of the scan's extremes and a new split; neighbouring
-  // rows usually share their scale).
-  std::optional<binary64_split> covering;
-  exponent_range covered;
+  kept_split kept(largest);
   for (std::int64_t p = first; p < end; ++p) {
     const double* row = input + p * g.in_plane;
-    std::optional<binary64_split> split;
-    if (covering && values_within(row, g.in[2], covered)) {
-      split = covering;
-    } else {
-      const exponent_range range = scan_binary64(g, row, whole);
-      split = plane_split(range, largest);
-      if (split) covering = covering_split(range, largest, covered);
-    }
+    const std::optional<binary64_split> split = kept.for_values(
+        {row, static_cast<std::size_t>(g.in[2])}, [&] { return scan_binary64(g, row, whole); });
     if (!split) {
       flush();
       for_each_output(g, [&](std::int64_t at, const box3& box) {

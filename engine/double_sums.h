@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "engine/float_bits.h"
 #include "engine/planes.h"
@@ -87,6 +88,33 @@ struct binary64_split {
 [[nodiscard]] std::optional<binary64_split> covering_split(const exponent_range& previous,
                                                            std::uint64_t count,
                                                            exponent_range& covered);
+
+/// A split kept from earlier rows or planes of `count` or fewer values for the ones whose values
+/// lie within the range it covers: one comparison pass (values_within) instead of a scan and a
+/// new split, as neighbours usually share their scale.
+class kept_split {
+ public:
+  explicit kept_split(std::uint64_t count) : count_(count) {}
+
+  /// A split exact for `values`: the kept one when they lie within its range, else
+  /// plane_split(scan(), count), whose covering_split is kept for the values after (nullopt
+  /// when plane_split refuses; the kept split then stays). `scan()` returns the values' range.
+  template <typename Scan>
+  [[nodiscard]] std::optional<binary64_split> for_values(std::span<const double> values,
+                                                         Scan&& scan) {
+    if (kept_ && values_within(values.data(), static_cast<std::int64_t>(values.size()), covered_))
+      return kept_;
+    const exponent_range range = std::forward<Scan>(scan)();
+    std::optional<binary64_split> split = plane_split(range, count_);
+    if (split) kept_ = covering_split(range, count_, covered_);
+    return split;
+  }
+
+ private:
+  std::uint64_t count_;
+  std::optional<binary64_split> kept_;
+  exponent_range covered_;
+};
 
 /// The parts of a box's exact sum, in scalar code (small boxes), for a split that plane_split
 /// gave for a range and count covering the box.
