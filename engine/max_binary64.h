@@ -29,21 +29,22 @@ column_maxima& thread_column_maxima() {
 }
 
 // K vectors of `Lanes` doubles of one band of rows (flat offsets `rows`, in scan order), the
-// k-th at column(k): each lane keeps its column's first strict maximum and the row it was in (a
-// column of -inf keeps the band's first row). Returns whether any column held a NaN.
+// k-th at column(k): each lane keeps its column's first strict maximum and that element's flat
+// offset (a column of -inf keeps the band's first row). Returns whether any column held a NaN.
 template <int Lanes, std::size_t K, typename Column>
 [[gnu::always_inline]] inline bool band_columns_64(const double* plane,
                                                    const std::vector<std::int32_t>& rows,
                                                    Column column, column_maxima& maxima) {
   using F64 = vec<double, Lanes>;
   using I64 = vec<std::int64_t, Lanes>;
+  using I32 = vec<std::int32_t, Lanes>;
   F64 best[K];
   I64 best_row[K], nan[K];
   std::ranges::fill(best, F64{} - std::numeric_limits<double>::infinity());
-  std::ranges::fill(best_row, I64{});
+  std::ranges::fill(best_row, I64{} + rows.front());
   std::ranges::fill(nan, I64{});
-  I64 current{};  // the row's index in `rows`, in every lane
   for (const std::int32_t row : rows) {
+    const I64 current = I64{} + row;  // the row's flat offset, in every lane
     for (std::size_t k = 0; k < K; ++k) {
       F64 x;
       std::memcpy(&x, plane + row + column(k), sizeof x);
@@ -52,17 +53,16 @@ template <int Lanes, std::size_t K, typename Column>
       best_row[k] = greater ? current : best_row[k];
       nan[k] |= x != x;
     }
-    current += 1;
   }
-  I64 any{};
+  I64 iota{}, any{};
+  for (int j = 0; j < Lanes; ++j) iota[j] = j;
   for (std::size_t k = 0; k < K; ++k) {
     const std::int32_t c = column(k);
     std::memcpy(maxima.values.data() + c, &best[k], sizeof best[k]);
-    for (int j = 0; j < Lanes; ++j) {
-      const std::size_t at = static_cast<std::size_t>(c) + static_cast<std::size_t>(j);
-      maxima.offsets[at] = rows[static_cast<std::size_t>(best_row[k][j])] + c + j;
-      maxima.nan[at] = static_cast<std::int32_t>(nan[k][j]);
-    }
+    const I32 offsets = __builtin_convertvector(best_row[k] + iota + c, I32);
+    std::memcpy(maxima.offsets.data() + c, &offsets, sizeof offsets);
+    const I32 flags = __builtin_convertvector(nan[k], I32);
+    std::memcpy(maxima.nan.data() + c, &flags, sizeof flags);
     any |= nan[k];
   }
   bool result = false;
@@ -97,22 +97,29 @@ template <int Lanes>
   return nan;
 }
 
-// The window's winner from its columns' maxima: the greatest value at the least flat offset
-// (the earliest in scan order; -0 == +0, so they tie); a window of -inf columns gets its first
-// element.
+// The window's winner from its columns' maxima: the least flat offset (the earliest in scan
+// order) among the columns whose maximum equals the window's (-0 == +0, so they tie; a window
+// of -inf columns gets its first element). Two passes without branches (with random values,
+// which column wins is unpredictable), each in two chains for the latency. Precondition: no
+// NaN in the window.
 std::int64_t best_column_offset(const column_maxima& maxima, const reference::window& w) {
-  auto c = static_cast<std::size_t>(w.begin);
-  double best = maxima.values[c];
-  std::int32_t at = maxima.offsets[c];
-  for (++c; c < static_cast<std::size_t>(w.end); ++c) {
-    const double value = maxima.values[c];
-    const std::int32_t offset = maxima.offsets[c];
-    if (value > best || (value == best && offset < at)) {
-      best = value;
-      at = offset;
-    }
+  const double* values = maxima.values.data();
+  const std::int32_t* offsets = maxima.offsets.data();
+  double a = values[w.begin], b = a;
+  std::int64_t c = w.begin + 1;
+  for (; c + 1 < w.end; c += 2) {
+    a = std::max(a, values[c]);
+    b = std::max(b, values[c + 1]);
   }
-  return at;
+  if (c < w.end) a = std::max(a, values[c]);
+  const double best = std::max(a, b);
+  std::int32_t first = std::numeric_limits<std::int32_t>::max(), second = first;
+  for (c = w.begin; c + 1 < w.end; c += 2) {
+    first = values[c] == best ? std::min(first, offsets[c]) : first;
+    second = values[c + 1] == best ? std::min(second, offsets[c + 1]) : second;
+  }
+  if (c < w.end) first = values[c] == best ? std::min(first, offsets[c]) : first;
+  return std::min(first, second);
 }
 
 bool window_holds_nan(const column_maxima& maxima, const reference::window& w) {
