@@ -188,7 +188,8 @@ template <int Width, bool Scan>
   i64 least = i64{} + none, greatest{};
   std::int64_t least_tail = none, greatest_tail = 0;
   std::int64_t j = 0;
-  for (; j + 4 * Width <= width; j += 4 * Width)
+  constexpr std::int64_t block = std::int64_t{4} * Width;
+  for (; j + block <= width; j += block)
     add_split_block<Width, Scan, 4>(first_row, rows, width, j, high, low, c, least, greatest);
   for (; j + Width <= width; j += Width)
     add_split_block<Width, Scan, 1>(first_row, rows, width, j, high, low, c, least, greatest);
