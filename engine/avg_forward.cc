@@ -144,8 +144,7 @@ template <typename F>
 typename F::storage mean_of_double_sum(double sum, const exponent_range& range,
                                        std::uint64_t count) {
   if constexpr (std::same_as<F, binary32_traits>) {
-    const auto bits = round_quotient_binary32(sum, 0, count);
-    return binary32_traits::from_bits(bits ? *bits : round_double_sum<F>(sum, range, count));
+    return binary32_mean(sum, range.unit_exponent<F>(), count);
   } else {
     return static_cast<std::uint16_t>(round_mean_16<F>(sum, count));
   }
@@ -169,6 +168,57 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
                                     static_cast<std::uint64_t>(box.volume()));
   });
   return true;
+}
+
+// A window's sum within a row in two chains (exact when the row's range allows, in any order).
+double row_window_sum(const float* row, const reference::window& w) {
+  std::array<double, 2> sums{};
+  for (std::int64_t i = w.begin; i < w.end; ++i)
+    sums[static_cast<std::size_t>(i & 1)] += static_cast<double>(row[i]);
+  return sums[0] + sums[1];
+}
+
+// Planes of one row of small binary32 windows: each row scanned once, as avg_plane_in_doubles
+// scans a plane; when its windows' double sums are exact, they wait in a batch across rows and
+// binary32_means rounds them eight divisions an instruction (a window at a time, the wait for
+// each division cost most of the pass). Consecutive rows' outputs are contiguous, so a batch
+// writes one span; a row that is not exact ends the batch and goes window by window.
+void avg_rows_in_doubles(const geometry& g, const float* input, float* output, std::int64_t first,
+                         std::int64_t end) {
+  constexpr std::size_t batch = 512;
+  std::array<double, batch> sums{};
+  std::array<std::uint64_t, batch> counts{};
+  std::array<int, batch> units{};
+  std::size_t filled = 0;
+  float* batch_out = output + first * g.out_plane;
+  const auto flush = [&] {
+    binary32_means({sums.data(), filled}, {counts.data(), filled}, {units.data(), filled},
+                   {batch_out, filled});
+    batch_out += filled;
+    filled = 0;
+  };
+  const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
+  const auto largest = static_cast<std::uint64_t>(g.largest_window);
+  for (std::int64_t p = first; p < end; ++p) {
+    const float* row = input + p * g.in_plane;
+    const exponent_range range = sum_and_scan(g, row, whole).range;
+    if (range.special || range.sum_bits<binary32_traits>(largest) > 53) {
+      flush();
+      for_each_output(g, [&](std::int64_t at, const box3& box) {
+        batch_out[at] = binary32_traits::from_bits(window_mean<binary32_traits>(g, row, box));
+      });
+      batch_out += g.out_plane;
+      continue;
+    }
+    const int unit = range.unit_exponent<binary32_traits>();
+    for (const reference::window& w : g.windows[2]) {
+      sums[filled] = row_window_sum(row, w);
+      counts[filled] = static_cast<std::uint64_t>(w.length());
+      units[filled] = unit;
+      if (++filled == batch) flush();
+    }
+  }
+  flush();
 }
 
 // Rows at most this wide take the banded pass (its column sums are kept per thread and format:
@@ -282,11 +332,14 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
   }
   [[maybe_unused]] const bool whole_plane_scan = small_windows(g);
   [[maybe_unused]] const bool banded = g.in[2] <= banded_row_limit;
+  // Planes of one input row and one output row (more outputs than inputs can give a plane of
+  // one input row several output rows).
+  [[maybe_unused]] const bool rows =
+      whole_plane_scan && g.in_plane == g.in[2] && g.out_plane == g.out[2];
   if constexpr (std::same_as<F, binary64_traits>) {
-    // Planes of one input row and one output row (more outputs than inputs can give a plane of
-    // one input row several output rows).
-    if (whole_plane_scan && g.in_plane == g.in[2] && g.out_plane == g.out[2])
-      return avg_rows_split(g, input, output, first, end);
+    if (rows) return avg_rows_split(g, input, output, first, end);
+  } else if constexpr (std::same_as<F, binary32_traits>) {
+    if (rows) return avg_rows_in_doubles(g, input, output, first, end);
   }
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* plane = input + p * g.in_plane;

@@ -317,15 +317,20 @@ template <typename F>
 [[nodiscard]] double_pass sum_and_scan_16_simd(const geometry& g, const std::uint16_t* plane,
                                                const box3& box, bool baseline = false);
 
-/// The rounded mean of an exact double window sum of `count` values, all multiples of
-/// 2^range.unit_exponent<F>() (so the sum in those units is an integer below 2^53).
+/// The rounded mean of an exact double window sum of `count` values, all multiples of 2^unit
+/// (so the sum in those units is an integer below 2^53).
 template <typename F>
-std::uint64_t round_double_sum(double sum, const exponent_range& range, std::uint64_t count) {
-  const int unit = range.unit_exponent<F>();
+std::uint64_t round_double_sum(double sum, int unit, std::uint64_t count) {
   // 2^-unit is a normal double (-1074 < unit < 1023 for the formats below binary64), built from
   // its exponent field.
   const double to_units = std::bit_cast<double>(static_cast<std::uint64_t>(1023 - unit) << 52);
   return round_fixed<F>(static_cast<std::int64_t>(sum * to_units), unit, count);
+}
+
+/// round_double_sum of values that are all multiples of 2^range.unit_exponent<F>().
+template <typename F>
+std::uint64_t round_double_sum(double sum, const exponent_range& range, std::uint64_t count) {
+  return round_double_sum<F>(sum, range.unit_exponent<F>(), count);
 }
 
 }  // namespace poolproof::engine::detail

@@ -1,7 +1,7 @@
-// narrowed_means (narrowed_means.h). A 16-bit mean is one division away from its exact double
-// sum, but the scalar route (round_mean_16) narrows three binary32 values and branches on their
-// agreement, window by window; here eight windows share the division and the decision is a mask.
-// A lane is kept only when the scalar route's answer is certain from the lane alone: the
+// narrowed_means and binary32_means (narrowed_means.h). A 16-bit mean is one division away from its
+// exact double sum, but the scalar route (round_mean_16) narrows three binary32 values and branches
+// on their agreement, window by window; here eight windows share the division and the decision is a
+// mask. A lane is kept only when the scalar route's answer is certain from the lane alone: the
 // quotient q = RN(s / d) is within half a double ulp of s / d, so when RN24(q)'s binary32
 // neighbours narrow alike, s / d (between them) narrows alike too; and when the remainder
 // s - q d (exact by a fused multiply-add) is zero and q is a binary32 number, s / d is that
@@ -86,7 +86,65 @@ template <bool Half>
   }
 }
 
+// round_quotient_binary32 (float_bits.h) in eight lanes: the lanes it would answer, their
+// answers stored; the others are left to binary32_mean.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,fma")]] void binary32_means_avx512(
+    std::span<const double> sums, std::span<const std::uint64_t> divisors,
+    std::span<const int> units, std::span<float> means) {
+  const __m512i magnitude_mask = _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF);
+  const __m512i least_normal = _mm512_set1_epi64(std::int64_t{1023 - 126} << 52);  // 2^-126
+  const __m512i low_bits = _mm512_set1_epi64((std::int64_t{1} << 29) - 1);
+  const __m512i midpoint = _mm512_set1_epi64(std::int64_t{1} << 28);
+  for (std::size_t k = 0; k < sums.size(); k += 8) {
+    const std::size_t lanes = std::min<std::size_t>(8, sums.size() - k);
+    const auto live = static_cast<__mmask8>((1u << lanes) - 1);
+    // Idle lanes divide 0 by 1.
+    const __m512d sum = _mm512_maskz_loadu_pd(live, sums.data() + k);
+    const __m512d divisor = _mm512_cvtepu64_pd(
+        _mm512_mask_loadu_epi64(_mm512_set1_epi64(1), live, divisors.data() + k));
+    const __m512d q = _mm512_div_pd(sum, divisor);
+    const __m512i bits = _mm512_castpd_si512(q);
+    const __m512i magnitude = _mm512_and_si512(bits, magnitude_mask);
+    const __mmask8 normal_or_zero = _mm512_cmpge_epu64_mask(magnitude, least_normal) |
+                                    _mm512_cmpeq_epi64_mask(magnitude, _mm512_setzero_si512());
+    const __mmask8 at_midpoint =
+        _mm512_cmpeq_epi64_mask(_mm512_and_si512(bits, low_bits), midpoint);
+    const __mmask8 inexact =
+        _mm512_cmp_pd_mask(_mm512_fmsub_pd(q, divisor, sum), _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    const __m256 single = _mm512_maskz_cvtpd_ps(0xFF, q);
+    const __m256i single_magnitude =
+        _mm256_and_si256(_mm256_castps_si256(single), _mm256_set1_epi32(0x7FFFFFFF));
+    const __mmask8 finite =
+        _mm256_cmpneq_epi32_mask(single_magnitude, _mm256_set1_epi32(0x7F800000));
+    const auto kept =
+        static_cast<__mmask8>(live & normal_or_zero & ~(at_midpoint & inexact) & finite);
+    _mm256_mask_storeu_ps(means.data() + k, kept, single);
+    for (unsigned declined = static_cast<unsigned>(live & ~kept); declined != 0;
+         declined &= declined - 1) {
+      const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
+      means[at] = binary32_mean(sums[at], units[at], divisors[at]);
+    }
+  }
+}
+
 }  // namespace
+
+float binary32_mean(double sum, int unit, std::uint64_t divisor) {
+  if (const auto bits = round_quotient_binary32(sum, 0, divisor))
+    return std::bit_cast<float>(*bits);
+  return std::bit_cast<float>(
+      static_cast<std::uint32_t>(round_double_sum<binary32_traits>(sum, unit, divisor)));
+}
+
+void binary32_means(std::span<const double> sums, std::span<const std::uint64_t> divisors,
+                    std::span<const int> units, std::span<float> means, simd_level ceiling) {
+  POOLPROOF_CHECK(divisors.size() == sums.size() && units.size() == sums.size() &&
+                  means.size() == sums.size());
+  if (usable_simd_level(ceiling) == simd_level::avx512)
+    return binary32_means_avx512(sums, divisors, units, means);
+  for (std::size_t k = 0; k < sums.size(); ++k)
+    means[k] = binary32_mean(sums[k], units[k], divisors[k]);
+}
 
 void narrowed_means(float_format format, std::span<const double> sums,
                     std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,

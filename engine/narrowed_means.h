@@ -1,5 +1,5 @@
-// Batched binary16 and bfloat16 means of exact double sums (not a public interface): eight
-// quotients an instruction on AVX-512, each rounded once to 16 bits.
+// Batched binary16, bfloat16 and binary32 means of exact double sums (not a public interface):
+// eight quotients an instruction on AVX-512, each rounded once.
 #pragma once
 
 #include <poolproof/reference/float_format.h>
@@ -21,6 +21,19 @@ namespace poolproof::engine::detail {
 /// 1 <= divisors[k] < 2^53.
 void narrowed_means(reference::float_format format, std::span<const double> sums,
                     std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,
+                    simd_level ceiling = simd_level::avx512);
+
+/// The binary32 mean of an exact finite double sum of `divisor` binary32 values, all multiples
+/// of 2^unit (round_double_sum's unit), rounded once: round_quotient_binary32's fast route, else
+/// the exact one. 1 <= divisor < 2^53.
+[[nodiscard]] float binary32_mean(double sum, int unit, std::uint64_t divisor);
+
+/// means[k] = binary32_mean(sums[k], units[k], divisors[k]) for each k. On AVX-512 eight lanes
+/// divide at once and keep a lane's result by round_quotient_binary32's rule (a normal or zero
+/// quotient, not a binary32 midpoint it is not exactly, finite once rounded); the other lanes,
+/// and every lane on the levels below AVX-512, take binary32_mean. The spans are equally long.
+void binary32_means(std::span<const double> sums, std::span<const std::uint64_t> divisors,
+                    std::span<const int> units, std::span<float> means,
                     simd_level ceiling = simd_level::avx512);
 
 /// Exact sums waiting for their means, each with its position in an output: narrowed_means
