@@ -2,7 +2,9 @@
 // accumulator its exponent range allows (doubles, int64, __int128, a GMP integer), rounded once.
 // Planes are summed a band of rows at a time, column by column, in doubles (16-bit values widened
 // exactly on the way, binary64 split in two parts); planes of small windows by one scan of the
-// plane (16-bit ones widened to binary32 first); what neither proves exact, window by window.
+// plane (16-bit ones widened to binary32 first), and planes of one row of small windows with
+// their means rounded in batches across rows (binary32_means, narrowed_means, split means); what
+// none of these proves exact, window by window.
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>

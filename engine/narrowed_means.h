@@ -23,15 +23,18 @@ void narrowed_means(reference::float_format format, std::span<const double> sums
                     std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,
                     simd_level ceiling = simd_level::avx512);
 
-/// The binary32 mean of an exact finite double sum of `divisor` binary32 values, all multiples
-/// of 2^unit (round_double_sum's unit), rounded once: round_quotient_binary32's fast route, else
-/// the exact one. 1 <= divisor < 2^53.
+/// The binary32 mean of an exact finite double sum of `divisor` binary32 values, rounded once:
+/// round_quotient_binary32's fast route, else the exact one (round_double_sum). Preconditions:
+/// 1 <= divisor < 2^53; `sum` is a multiple of 2^unit with |sum| < 2^(unit + 53) (a window's sum
+/// under its row's range: unit = range.unit_exponent<binary32_traits>(), sum_bits <= 53), and
+/// 2^-unit is a normal double.
 [[nodiscard]] float binary32_mean(double sum, int unit, std::uint64_t divisor);
 
 /// means[k] = binary32_mean(sums[k], units[k], divisors[k]) for each k. On AVX-512 eight lanes
 /// divide at once and keep a lane's result by round_quotient_binary32's rule (a normal or zero
 /// quotient, not a binary32 midpoint it is not exactly, finite once rounded); the other lanes,
-/// and every lane on the levels below AVX-512, take binary32_mean. The spans are equally long.
+/// and every lane on the levels below AVX-512, take binary32_mean. The spans are equally long;
+/// each (sums[k], units[k], divisors[k]) meets binary32_mean's preconditions.
 void binary32_means(std::span<const double> sums, std::span<const std::uint64_t> divisors,
                     std::span<const int> units, std::span<float> means,
                     simd_level ceiling = simd_level::avx512);

@@ -11,24 +11,13 @@
 #include <span>
 #include <vector>
 
+#include "golden/window_sums.h"
+
 namespace poolproof::golden::detail {
 
 /// Whether check_avg_case takes a case under these options: forward avg of a dtype narrower
 /// than binary64, with the default summation contract and without --strict.
 [[nodiscard]] bool fast_avg_checkable(const golden_case& entry, const check_options& options);
-
-/// One output window's sum and sum of magnitudes in doubles, its length, and the exponents of
-/// the lowest and one past the highest set bit over its values (none: least > top).
-struct window_sums {
-  double sum = 0;
-  double sum_abs = 0;
-  int least = std::numeric_limits<int>::max();
-  int top = std::numeric_limits<int>::min();
-  std::int64_t count = 0;
-  /// Whether both sums are exact: finite, and every partial sum a multiple of 2^least below
-  /// 2^(least + 53).
-  [[nodiscard]] bool exact() const;
-};
 
 /// A case's inputs of type T, used where they were read: the input file in storage of T, and
 /// its payload in it (numpy pads a header to 64 bytes, so the payload is aligned there), or a
@@ -36,14 +25,18 @@ struct window_sums {
 template <typename T>
 class input_values {
  public:
-  /// read_file_into's storage for a file of `size` bytes, its pages faulted in a batch.
+  /// read_file_into's storage for a file of `size` bytes, its pages faulted in a batch; forgets
+  /// any payload taken before.
   [[nodiscard]] std::span<std::byte> storage(std::size_t size);
-  /// Takes the `count` values at byte `offset` of the file read into storage().
+  /// Takes the `count` values at byte `offset` of the file read into storage() (read in full):
+  /// POOLPROOF_CHECKs that they lie within its `size` bytes.
   void set_payload(std::size_t offset, std::size_t count);
+  /// The payload's values (none before set_payload).
   [[nodiscard]] std::span<const T> values() const;
 
  private:
   std::vector<T> file_;
+  std::size_t size_ = 0;  ///< the file's bytes at the front of file_
   std::vector<T> copy_;
   std::size_t first_ = 0;
   std::size_t count_ = 0;

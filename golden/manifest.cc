@@ -1,6 +1,5 @@
 #include <openssl/evp.h>
 #include <poolproof/common/error.h>
-#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/reference/adaptive_window.h>
@@ -293,12 +292,21 @@ std::string sha256_hex(std::span<const std::byte> bytes) {
   return text;
 }
 
+namespace {
+
+// The start of every error about a suite file.
+std::string golden_file_error(const golden_file& file) {
+  return "cannot read golden file " + quote_for_message(file.path) + ": ";
+}
+
+}  // namespace
+
 namespace detail {
 
 std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
                                               const golden_file& file, std::size_t max_bytes,
                                               const file_storage& storage) {
-  const std::string prefix = "cannot read golden file " + quote_for_message(file.path) + ": ";
+  const std::string prefix = golden_file_error(file);
   if (const auto problem = path_problem(file.path)) throw common::input_error(prefix + *problem);
   std::error_code error;
   std::filesystem::path root = std::filesystem::weakly_canonical(suite_dir, error);
@@ -317,9 +325,8 @@ std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite
 
 void require_sha256(const golden_file& file, std::string_view actual) {
   if (actual == file.sha256) return;
-  throw common::input_error("cannot read golden file " + quote_for_message(file.path) +
-                            ": sha256 mismatch: file has " + std::string(actual) +
-                            ", manifest says " + file.sha256);
+  throw common::input_error(golden_file_error(file) + "sha256 mismatch: file has " +
+                            std::string(actual) + ", manifest says " + file.sha256);
 }
 
 }  // namespace detail
@@ -327,12 +334,8 @@ void require_sha256(const golden_file& file, std::string_view actual) {
 std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
                                        const golden_file& file, std::size_t max_bytes) {
   std::vector<std::byte> bytes;
-  const std::span<std::byte> read = detail::read_unhashed_suite_file(
-      suite_dir, file, max_bytes, [&](std::size_t size) -> std::span<std::byte> {
-        bytes = common::prefaulted_vector<std::byte>(size + 1);
-        return bytes;
-      });
-  bytes.resize(read.size());
+  bytes.resize(
+      detail::read_unhashed_suite_file(suite_dir, file, max_bytes, byte_storage(bytes)).size());
   detail::require_sha256(file, sha256_hex(bytes));
   return bytes;
 }

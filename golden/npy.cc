@@ -1,6 +1,5 @@
 #include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
-#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/npy.h>
 
 #include <algorithm>
@@ -346,45 +345,6 @@ void require_npy_layout(const npy_array& array, npy_element element,
 }
 
 std::string quote_for_message(std::string_view text) { return "'" + common::printable(text) + "'"; }
-
-std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size_t max_bytes,
-                                    std::string_view what, const file_storage& storage) {
-  const std::string prefix = "cannot read " + std::string(what) + " '" + path.string() + "': ";
-  std::error_code error;
-  // A FIFO or device would block or never end: only regular files are read.
-  const auto status = std::filesystem::status(path, error);
-  if (error) throw common::input_error(prefix + error.message());
-  if (!std::filesystem::is_regular_file(status))
-    throw common::input_error(prefix + "not a regular file");
-  const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) throw common::input_error(prefix + error.message());
-  if (size > max_bytes) {
-    throw common::input_error(prefix + "size " + std::to_string(size) +
-                              " bytes is past the limit of " + std::to_string(max_bytes));
-  }
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) throw common::input_error(prefix + "cannot open");
-  // Read one byte more than the size seen, so a file that grew meanwhile is caught.
-  const std::span<std::byte> bytes = storage(static_cast<std::size_t>(size));
-  POOLPROOF_CHECK(bytes.size() > size);
-  stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size + 1));
-  if (stream.bad()) throw common::input_error(prefix + "read error");
-  const auto got = static_cast<std::size_t>(stream.gcount());
-  if (got != size) throw common::input_error(prefix + "file changed while being read");
-  return bytes.first(got);
-}
-
-std::vector<std::byte> read_file_bytes(const std::filesystem::path& path, std::size_t max_bytes,
-                                       std::string_view what) {
-  std::vector<std::byte> bytes;
-  const std::span<std::byte> read =
-      read_file_into(path, max_bytes, what, [&](std::size_t size) -> std::span<std::byte> {
-        bytes = common::prefaulted_vector<std::byte>(size + 1);
-        return bytes;
-      });
-  bytes.resize(read.size());
-  return bytes;
-}
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 
 namespace poolproof::golden::detail {
@@ -35,9 +36,15 @@ decltype(auto) with_suite_file(const std::filesystem::path& suite_dir, const gol
                                std::size_t max_bytes, const file_storage& storage, Use&& use) {
   const std::span<const std::byte> bytes =
       read_unhashed_suite_file(suite_dir, file, max_bytes, storage);
-  // async|deferred: the hash runs in this thread on get() if no thread could be started.
-  std::future<std::string> hash =
-      std::async(std::launch::async | std::launch::deferred, [bytes] { return sha256_hex(bytes); });
+  const auto hash_bytes = [bytes] { return sha256_hex(bytes); };
+  // async|deferred: the hash runs in this thread on get() if no thread could be started (EAGAIN);
+  // any other failure to start one also leaves it to this thread.
+  std::future<std::string> hash;
+  try {
+    hash = std::async(std::launch::async | std::launch::deferred, hash_bytes);
+  } catch (const std::system_error&) {
+    hash = std::async(std::launch::deferred, hash_bytes);
+  }
   try {
     if constexpr (std::is_void_v<decltype(use(bytes))>) {
       use(bytes);

@@ -141,7 +141,8 @@ TEST(FastBinary32Rows, MeansRoundOnceOnEveryLevel) {
 // binary32 midpoints are rare, ties of the double quotient common); -0 only; an infinity; a NaN;
 // one huge and one tiny value (a spread past doubles); subnormals only; values near the largest
 // finite one; 1, 2^-23, 2^-52, 1 over and over (a window of those four has a mean just above
-// the binary32 midpoint 0.5 + 2^-25, while their double sum drops the 2^-52 and lands on it).
+// the binary32 midpoint 0.5 + 2^-25, while their double sum drops the 2^-52 and lands on it: the
+// row's spread must keep it out of the batch, and does).
 std::vector<float> row_kinds(std::int64_t rows, std::int64_t row_size, unsigned seed) {
   std::mt19937 engine(seed);
   std::normal_distribution<float> normal;

@@ -212,6 +212,22 @@ TEST(Binary64Bands, BandsThatChangeScaleMatchTheReference) {
   }
 }
 
+TEST(Binary64Bands, PlanesOfManyOutputsTakeTheirMeansInBatches) {
+  // 300 outputs a band, 900 a plane: the batches of 256 means fill inside bands and across them.
+  // A NaN sends one band to the window-by-window path, and the batch before it must be written
+  // in its own place: in plane 0 the band after a batch that filled mid-band, in plane 1 the
+  // plane's first band (the batch then starts inside the second).
+  std::mt19937_64 engine(59);
+  std::normal_distribution<double> normal;
+  const sizes shape{2, 30, 2600}, out{3, 300};  // windows 8-9 rows by 9-10 columns: banded
+  std::vector<double> input(std::size_t{2} * 30 * 2600);
+  for (double& x : input) x = normal(engine);
+  input[std::size_t{15} * 2600 + 1234] = std::numeric_limits<double>::quiet_NaN();
+  input[std::size_t{30} * 2600 + std::size_t{2} * 2600 + 7] =
+      std::numeric_limits<double>::quiet_NaN();
+  expect_avg_matches(shape, input, out, "planes of 900 outputs, a NaN band in each");
+}
+
 TEST(Binary64Bands, RowsThatChangeScaleMatchTheReference) {
   // 1-D planes of small windows (rows of 33 into 10): each row keeps the split chosen from an
   // earlier row while its values lie within what it covers, else is scanned (a row one, two or

@@ -99,7 +99,8 @@ TEST(FreshPages, SmallAndUnwritableSpansAreLeftAlone) {
 }
 
 TEST(FreshPages, PrefaultedVectorsHoldTheirCountOfZeros) {
-  // 6 MB (populated in chunks, the last one partial), under one chunk, and none.
+  // 6 MB (past the size prefault_for_writing populates), under it, and none. Whether the pages
+  // were populated cannot be seen afterwards (zeroing them makes them present either way).
   for (const std::size_t count : {std::size_t{3'000'001}, std::size_t{1000}, std::size_t{0}}) {
     const std::vector<std::uint16_t> values = common::prefaulted_vector<std::uint16_t>(count);
     EXPECT_EQ(values.size(), count);

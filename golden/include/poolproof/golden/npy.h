@@ -105,6 +105,10 @@ void require_npy_layout(const npy_array& array, npy_element element,
 /// Where read_file_into reads a file of `size` bytes: at least size + 1 writable bytes.
 using file_storage = std::function<std::span<std::byte>(std::size_t size)>;
 
+/// Storage for read_file_into in `bytes` (size + 1 bytes, their pages faulted in a batch); the
+/// caller shrinks `bytes` to the size read.
+[[nodiscard]] file_storage byte_storage(std::vector<std::byte>& bytes);
+
 /// read_file_bytes into storage the caller provides (a buffer of the payload's own type, say):
 /// `storage` is called once, with the size seen before reading. Returns the file's bytes, the
 /// first of that storage. Throws as read_file_bytes, and POOLPROOF_CHECKs the storage's size.
