@@ -8,9 +8,9 @@
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "engine/avg_bands.h"
@@ -21,6 +21,7 @@
 #include "engine/float_environment.h"
 #include "engine/narrowed_means.h"
 #include "engine/planes.h"
+#include "engine/row_batches.h"
 
 namespace poolproof::engine {
 namespace detail {
@@ -172,55 +173,31 @@ bool avg_plane_in_doubles(const geometry& g, const float* plane, typename F::sto
   return true;
 }
 
-// A window's sum within a row in two chains (exact when the row's range allows, in any order).
-double row_window_sum(const float* row, const reference::window& w) {
-  std::array<double, 2> sums{};
-  for (std::int64_t i = w.begin; i < w.end; ++i)
-    sums[static_cast<std::size_t>(i & 1)] += static_cast<double>(row[i]);
-  return sums[0] + sums[1];
-}
-
 // Planes of one row of small binary32 windows: each row scanned once, as avg_plane_in_doubles
 // scans a plane; when its windows' double sums are exact, they wait in a batch across rows and
 // binary32_means rounds them eight divisions an instruction (a window at a time, the wait for
-// each division cost most of the pass). Consecutive rows' outputs are contiguous, so a batch
-// writes one span; a row that is not exact ends the batch and goes window by window.
+// each division cost most of the pass). A row that is not exact goes window by window.
 void avg_rows_in_doubles(const geometry& g, const float* input, float* output, std::int64_t first,
                          std::int64_t end) {
-  constexpr std::size_t batch = 512;
-  std::array<double, batch> sums{};
-  std::array<std::uint64_t, batch> counts{};
-  std::array<int, batch> units{};
-  std::size_t filled = 0;
-  float* batch_out = output + first * g.out_plane;
-  const auto flush = [&] {
-    binary32_means({sums.data(), filled}, {counts.data(), filled}, {units.data(), filled},
-                   {batch_out, filled});
-    batch_out += filled;
-    filled = 0;
-  };
   const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
   const auto largest = static_cast<std::uint64_t>(g.largest_window);
-  for (std::int64_t p = first; p < end; ++p) {
+  const auto row_values = [&](std::int64_t p) { return input + p * g.in_plane; };
+  const auto row_unit = [&](std::int64_t p) -> std::optional<int> {
+    const exponent_range range = sum_and_scan(g, row_values(p), whole).range;
+    if (range.special || range.sum_bits<binary32_traits>(largest) > 53) return std::nullopt;
+    return range.unit_exponent<binary32_traits>();
+  };
+  const auto means = [](std::span<const double> sums, std::span<const std::uint64_t> counts,
+                        std::span<const int> units,
+                        std::span<float> out) { binary32_means(sums, counts, units, out); };
+  const auto other_row = [&](std::int64_t p) {
     const float* row = input + p * g.in_plane;
-    const exponent_range range = sum_and_scan(g, row, whole).range;
-    if (range.special || range.sum_bits<binary32_traits>(largest) > 53) {
-      flush();
-      for_each_output(g, [&](std::int64_t at, const box3& box) {
-        batch_out[at] = binary32_traits::from_bits(window_mean<binary32_traits>(g, row, box));
-      });
-      batch_out += g.out_plane;
-      continue;
-    }
-    const int unit = range.unit_exponent<binary32_traits>();
-    for (const reference::window& w : g.windows[2]) {
-      sums[filled] = row_window_sum(row, w);
-      counts[filled] = static_cast<std::uint64_t>(w.length());
-      units[filled] = unit;
-      if (++filled == batch) flush();
-    }
-  }
-  flush();
+    float* out = output + p * g.out_plane;
+    for_each_output(g, [&](std::int64_t at, const box3& box) {
+      out[at] = binary32_traits::from_bits(window_mean<binary32_traits>(g, row, box));
+    });
+  };
+  batched_row_means(g, output, first, end, row_values, row_unit, means, other_row);
 }
 
 // Rows at most this wide take the banded pass (its column sums are kept per thread and format:

@@ -1,57 +1,36 @@
 // avg_rows_16 (avg_rows_16.h). A row of a few dozen 16-bit values has about ten windows: rounding
 // each window's mean apart (round_mean_16) cost most of the pass, so the sums of many rows are
-// rounded together by narrowed_means, eight divisions an instruction. Consecutive rows' outputs
-// are contiguous, so a batch writes one span; a row left to other_row ends the batch first.
+// rounded together by narrowed_means, eight divisions an instruction (batched_row_means).
 #include "engine/avg_rows_16.h"
 
-#include <array>
+#include <vector>
 
 #include "engine/double_sums.h"
 #include "engine/narrowed_means.h"
+#include "engine/row_batches.h"
 
 namespace poolproof::engine::detail {
-namespace {
-
-// One window's sum in two chains (exact under sums_fit_doubles, in any order).
-template <typename F>
-double window_sum(const std::uint16_t* row, const reference::window& w) {
-  double sums[2] = {0, 0};
-  for (std::int64_t i = w.begin; i < w.end; ++i)
-    sums[i & 1] += static_cast<double>(widened<F>(row[i]));
-  return sums[0] + sums[1];
-}
-
-}  // namespace
 
 template <typename F>
 void avg_rows_16(const geometry& g, const std::uint16_t* input, std::uint16_t* output,
                  std::int64_t first, std::int64_t end,
                  const std::function<void(std::int64_t)>& other_row) {
-  constexpr std::size_t batch = 512;
-  std::array<double, batch> sums{};
-  std::array<std::uint64_t, batch> counts{};
-  std::size_t filled = 0;
-  std::uint16_t* batch_out = output + first * g.out_plane;
-  const auto flush = [&] {
-    narrowed_means(F::format, {sums.data(), filled}, {counts.data(), filled}, {batch_out, filled});
-    batch_out += filled;
-    filled = 0;
+  // Every 16-bit value is a multiple of its format's least subnormal, so the means need no unit.
+  const auto row_unit = [&](std::int64_t p) {
+    return sums_fit_doubles<F>(input + p * g.in_plane, g.in[2], g.largest_window);
   };
-  for (std::int64_t p = first; p < end; ++p) {
-    const std::uint16_t* row = input + p * g.in_plane;
-    if (!sums_fit_doubles<F>(row, g.in[2], g.largest_window)) {
-      flush();
-      other_row(p);
-      batch_out += g.out_plane;
-      continue;
-    }
-    for (const reference::window& w : g.windows[2]) {
-      sums[filled] = window_sum<F>(row, w);
-      counts[filled] = static_cast<std::uint64_t>(w.length());
-      if (++filled == batch) flush();
-    }
-  }
-  flush();
+  const auto means = [](std::span<const double> sums, std::span<const std::uint64_t> counts,
+                        std::span<std::uint16_t> out) {
+    narrowed_means(F::format, sums, counts, out);
+  };
+  // Each row is widened in lanes first: widening value by value (binary16's subnormals scaled)
+  // cost most of the pass.
+  std::vector<float> wide(static_cast<std::size_t>(g.in[2]));
+  const auto row_values = [&](std::int64_t p) {
+    widen_to_binary32(F::format, input + p * g.in_plane, wide.data(), g.in[2]);
+    return wide.data();
+  };
+  batched_row_means(g, output, first, end, row_values, row_unit, means, other_row);
 }
 
 template void avg_rows_16<binary16_traits>(const geometry&, const std::uint16_t*, std::uint16_t*,
