@@ -232,15 +232,17 @@ void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case&
     fail("exact value " + std::to_string(*first_disagreement) + " disagrees with its inputs");
 }
 
-// load_avg_case after its input file is read into loaded's storage (its hash not yet checked).
+// load_avg_case after its input file (`input_entry`) is read into loaded's storage, input_32's
+// when `binary32`, else input_16's (its hash not yet checked).
 void read_avg_case(const std::filesystem::path& suite_dir, avg_case& loaded,
+                   const golden_file& input_entry, bool binary32,
                    std::span<const std::byte> input_file) {
   const golden_case& entry = loaded.entry;
   const npy_element element = npy_element_for(entry.dtype);
   const std::size_t offset =
-      role_payload_offset(input_file, role_entry(entry, role::input), element, entry.input_shape);
+      role_payload_offset(input_file, input_entry, element, entry.input_shape);
   const auto inputs = static_cast<std::size_t>(reference::element_count(entry.input_shape));
-  if (reference::layout_of(entry.dtype).width() == 32) {
+  if (binary32) {
     loaded.input_32.set_payload(offset, inputs);
     loaded.sums = all_window_sums(loaded.problem, loaded.input_32.values());
   } else {
@@ -252,9 +254,8 @@ void read_avg_case(const std::filesystem::path& suite_dir, avg_case& loaded,
   verify_exact_values(suite_dir, loaded);
   const std::size_t count = loaded.expected_bits.size();
   const std::vector<std::uint64_t> rounded =
-      loaded.input_16.values().empty()
-          ? engine_means(loaded.problem, loaded.input_32.values(), count)
-          : engine_means(loaded.problem, loaded.input_16.values(), count);
+      binary32 ? engine_means(loaded.problem, loaded.input_32.values(), count)
+               : engine_means(loaded.problem, loaded.input_16.values(), count);
   for (std::size_t k = 0; k < count; ++k) {
     if (rounded[k] != loaded.expected_bits[k])
       throw common::input_error("golden case '" + entry.name + "': expected element " +
@@ -310,13 +311,15 @@ avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case
   // Read where it is used (no copy), and hashed on another thread while the case is verified:
   // the hash alone takes about as long as the rest.
   const bool binary32 = reference::layout_of(entry.dtype).width() == 32;
+  const golden_file& input_entry = role_entry(entry, role::input);
   with_suite_file(
-      suite_dir, role_entry(entry, role::input),
-      role_max_bytes(npy_element_for(entry.dtype), entry.input_shape),
+      suite_dir, input_entry, role_max_bytes(npy_element_for(entry.dtype), entry.input_shape),
       [&](std::size_t size) {
         return binary32 ? loaded.input_32.storage(size) : loaded.input_16.storage(size);
       },
-      [&](std::span<const std::byte> bytes) { read_avg_case(suite_dir, loaded, bytes); });
+      [&](std::span<const std::byte> bytes) {
+        read_avg_case(suite_dir, loaded, input_entry, binary32, bytes);
+      });
   return loaded;
 }
 
