@@ -24,6 +24,7 @@ namespace {
 
 using reference::float_format;
 using testing::all_simd_levels;
+using testing::row_kind_values;
 using testing::sizes;
 using testing::text;
 
@@ -137,36 +138,13 @@ TEST(FastBinary32Rows, MeansRoundOnceOnEveryLevel) {
   }
 }
 
-// Row after row of different kinds: normal values; small integers over 4 (exact means at
-// binary32 midpoints are rare, ties of the double quotient common); -0 only; an infinity; a NaN;
-// one huge and one tiny value (a spread past doubles); subnormals only; values near the largest
-// finite one; 1, 2^-23, 2^-52, 1 over and over (a window of those four has a mean just above
-// the binary32 midpoint 0.5 + 2^-25, while their double sum drops the 2^-52 and lands on it: the
-// row's spread must keep it out of the batch, and does).
+// Row after row of the nine kinds (row_kind_values), at binary32's scales: the midpoint pattern's
+// row spread must keep it out of the batch, and does.
 std::vector<float> row_kinds(std::int64_t rows, std::int64_t row_size, unsigned seed) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal;
-  std::uniform_int_distribution<int> small(-4000, 4000);
+  row_kind_values kinds({-135, 3e38f, 1e30f, 1e-30f, true}, seed);
   std::vector<float> values;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t kind = r % 9;
-    for (std::int64_t i = 0; i < row_size; ++i) {
-      float x = normal(engine);
-      if (kind == 1) x = static_cast<float>(small(engine)) / 4;
-      if (kind == 2) x = -0.0f;
-      if (kind == 6) x = std::ldexp(x, -135);
-      if (kind == 7) x = 3e38f * (1 + std::abs(x) / 100) * (i % 2 ? 1.0f : -1.0f);
-      if (i == row_size / 2) {
-        if (kind == 3) x = std::numeric_limits<float>::infinity();
-        if (kind == 4) x = std::numeric_limits<float>::quiet_NaN();
-        if (kind == 5) x = 1e30f;
-      }
-      if (i == row_size / 3 && kind == 5) x = 1e-30f;
-      if (kind == 8)
-        x = std::array<float, 4>{1.0f, 0x1p-23f, 0x1p-52f, 1.0f}[static_cast<std::size_t>(i % 4)];
-      values.push_back(x);
-    }
-  }
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t i = 0; i < row_size; ++i) values.push_back(kinds.next(r % 9, i, row_size));
   return values;
 }
 

@@ -1,6 +1,6 @@
 // What the engine's tests share: shape text for messages, the 16-bit formats, the SIMD levels,
-// doubles' bit patterns, 16-bit stress patterns, and the 16-bit max forward pass of the engine and
-// of the reference.
+// doubles' bit patterns, 16-bit stress patterns, rows of many kinds, and the 16-bit max forward
+// pass of the engine and of the reference.
 #pragma once
 
 #include <poolproof/engine/adaptive_pool.h>
@@ -9,7 +9,9 @@
 
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <span>
 #include <string>
@@ -38,6 +40,50 @@ inline constexpr std::array<reference::float_format, 2> sixteen_bit_formats{
 
 inline constexpr std::array<detail::simd_level, 3> all_simd_levels{
     detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
+
+/// Where a format's row kinds (row_kind_values) put their extreme values.
+struct row_kind_scales {
+  int subnormal_exponent;  // kind 6 scales normal values by 2^this
+  float near_largest;      // kind 7: values near this, alternating in sign
+  float huge;              // kind 5: one value this large ...
+  float tiny;              // ... and one this small
+  bool midpoint_pattern;   // kind 8: 1, 2^-23, 2^-52, 1 over and over (else normal values)
+};
+
+/// Rows of nine kinds, values drawn in the same order whatever the kind: normal values; small
+/// integers over 4 (exact means at midpoints); -0 only; an infinity; a NaN; one huge and one tiny
+/// value (a spread past doubles where the format allows); subnormals only; values near the
+/// largest finite one; and (midpoint_pattern) 1, 2^-23, 2^-52, 1 over and over (a window of
+/// those four has a mean just above the binary32 midpoint 0.5 + 2^-25, while their double sum
+/// drops the 2^-52 and lands on it).
+class row_kind_values {
+ public:
+  row_kind_values(row_kind_scales scales, unsigned seed) : scales_(scales), engine_(seed) {}
+
+  /// Value i of a row of `row_size` values of kind `kind` (0 to 8), as a float.
+  float next(std::int64_t kind, std::int64_t i, std::int64_t row_size) {
+    float x = normal_(engine_);
+    if (kind == 1) x = static_cast<float>(small_(engine_)) / 4;
+    if (kind == 2) x = -0.0f;
+    if (kind == 6) x = std::ldexp(x, scales_.subnormal_exponent);
+    if (kind == 7) x = scales_.near_largest * (1 + std::abs(x) / 100) * (i % 2 ? 1.0f : -1.0f);
+    if (i == row_size / 2) {
+      if (kind == 3) x = std::numeric_limits<float>::infinity();
+      if (kind == 4) x = std::numeric_limits<float>::quiet_NaN();
+      if (kind == 5) x = scales_.huge;
+    }
+    if (i == row_size / 3 && kind == 5) x = scales_.tiny;
+    if (kind == 8 && scales_.midpoint_pattern)
+      x = std::array<float, 4>{1.0f, 0x1p-23f, 0x1p-52f, 1.0f}[static_cast<std::size_t>(i % 4)];
+    return x;
+  }
+
+ private:
+  row_kind_scales scales_;
+  std::mt19937 engine_;
+  std::normal_distribution<float> normal_;
+  std::uniform_int_distribution<int> small_{-4000, 4000};
+};
 
 /// The bit patterns of doubles (so -0 and NaN payloads compare too).
 inline std::vector<std::uint64_t> patterns_of(const std::vector<double>& values) {

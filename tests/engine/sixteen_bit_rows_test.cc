@@ -28,6 +28,8 @@ namespace {
 
 using reference::float_format;
 using testing::all_simd_levels;
+using testing::row_kind_scales;
+using testing::row_kind_values;
 using testing::sixteen_bit_formats;
 using testing::sizes;
 using testing::text;
@@ -133,31 +135,17 @@ TEST(FastSixteenBitRows, NarrowedMeansRoundOnceOnEveryLevel) {
   }
 }
 
-// Row after row of different kinds (`format`'s patterns): normal values; small integers over 4
-// (exact means at 16-bit midpoints); -0 only; an infinity; a NaN; one huge and one tiny value
-// (bfloat16: a spread past doubles); subnormals only; values near the largest finite one.
+// Row after row of the nine kinds (row_kind_values) at `format`'s scales, in its patterns.
 std::vector<std::uint16_t> row_kinds(float_format format, std::int64_t rows, std::int64_t row_size,
                                      unsigned seed) {
-  std::mt19937 engine(seed);
-  std::normal_distribution<float> normal;
-  std::uniform_int_distribution<int> small(-4000, 4000);
   const bool half = format == float_format::binary16;
+  row_kind_values kinds(half ? row_kind_scales{-20, 60000.0f, 65504.0f, 0x1p-24f, false}
+                             : row_kind_scales{-130, 3e38f, 1e30f, 1e-30f, false},
+                        seed);
   std::vector<std::uint16_t> values;
   for (std::int64_t r = 0; r < rows; ++r) {
-    const std::int64_t kind = r % 9;
     for (std::int64_t i = 0; i < row_size; ++i) {
-      float x = normal(engine);
-      if (kind == 1) x = static_cast<float>(small(engine)) / 4;
-      if (kind == 2) x = -0.0f;
-      if (kind == 6) x = std::ldexp(x, half ? -20 : -130);
-      if (kind == 7)
-        x = (half ? 60000.0f : 3e38f) * (1 + std::abs(x) / 100) * (i % 2 ? 1.0f : -1.0f);
-      if (i == row_size / 2) {
-        if (kind == 3) x = std::numeric_limits<float>::infinity();
-        if (kind == 4) x = std::numeric_limits<float>::quiet_NaN();
-        if (kind == 5) x = half ? 65504.0f : 1e30f;
-      }
-      if (i == row_size / 3 && kind == 5) x = half ? 0x1p-24f : 1e-30f;
+      const float x = kinds.next(r % 9, i, row_size);
       values.push_back(std::isnan(x) ? static_cast<std::uint16_t>(half ? 0x7E00u : 0x7FC0u)
                                      : narrowed(format, x));
     }
