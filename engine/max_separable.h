@@ -36,8 +36,13 @@ template <int Width, typename Source, std::size_t K, typename Column>
   std::ranges::fill(best, typename L::f32{} + minus_infinity);
   std::ranges::fill(best_row, typename L::i32{});
   std::ranges::fill(nan, typename L::i32{});
-  for (const std::int32_t row : rows) {
+  const std::size_t count = rows.size();
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::int32_t row = rows[r];
+    // The band's rows four below, ahead of the lanes.
+    const std::int32_t ahead = rows[std::min(r + 4, count - 1)];
     for (std::size_t k = 0; k < K; ++k) {
+      __builtin_prefetch(plane + ahead + column(k));
       typename L::f32 x;
       Source::template load<Width>(plane + row + column(k), x);
       const typename L::i32 greater = x > best[k];
@@ -119,8 +124,13 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
   std::ranges::fill(best_row, I16{});
   std::ranges::fill(largest, U16{});
   I16 current{};  // the row's index in `rows`, in every lane
-  for (const std::int32_t row : rows) {
+  const std::size_t count = rows.size();
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::int32_t row = rows[r];
+    // The band's rows four below, ahead of the lanes.
+    const std::int32_t ahead = rows[std::min(r + 4, count - 1)];
     for (std::size_t k = 0; k < K; ++k) {
+      __builtin_prefetch(plane + ahead + column(k));
       U16 bits;
       std::memcpy(&bits, plane + row + column(k), sizeof bits);
       const U16 magnitude = bits & 0x7FFF;
