@@ -2,6 +2,8 @@
 // column by column in SIMD lanes of doubles, then each window's columns.
 #pragma once
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -43,9 +45,14 @@ template <int Lanes, std::size_t K, typename Column>
   std::ranges::fill(best, F64{} - std::numeric_limits<double>::infinity());
   std::ranges::fill(best_row, I64{} + rows.front());
   std::ranges::fill(nan, I64{});
-  for (const std::int32_t row : rows) {
+  const std::size_t count = rows.size();
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::int32_t row = rows[r];
     const I64 current = I64{} + row;  // the row's flat offset, in every lane
+    // The band's rows four below, ahead of the lanes.
+    const std::int32_t ahead = rows[std::min(r + 4, count - 1)];
     for (std::size_t k = 0; k < K; ++k) {
+      __builtin_prefetch(plane + ahead + column(k));
       F64 x;
       std::memcpy(&x, plane + row + column(k), sizeof x);
       const I64 greater = x > best[k];
@@ -122,6 +129,47 @@ std::int64_t best_column_offset(const column_maxima& maxima, const reference::wi
   return std::min(first, second);
 }
 
+// The least of four 32-bit lanes.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline std::int32_t
+least_lane(__m128i lanes) {
+  lanes = _mm_min_epi32(lanes, _mm_shuffle_epi32(lanes, 0x4E));
+  lanes = _mm_min_epi32(lanes, _mm_shuffle_epi32(lanes, 0xB1));
+  return _mm_cvtsi128_si32(lanes);
+}
+
+// best_column_offset in AVX-512 lanes, eight columns a step, the lanes past the window masked
+// off (column by column, this took a third of the pass on 13x13 windows). Written with
+// intrinsics (GCC scalarized the generic vectors' masked compares), and called, not inlined:
+// the kernels around it are generic code inlined into each target's entry point.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] std::int64_t best_column_offset_avx512(
+    const column_maxima& maxima, const reference::window& w) {
+  const double* values = maxima.values.data();
+  const std::int32_t* offsets = maxima.offsets.data();
+  const auto inside = [&](std::int64_t c) {
+    return static_cast<__mmask8>(w.end - c >= 8 ? 0xFF : (1U << (w.end - c)) - 1);
+  };
+  __m512d greatest = _mm512_set1_pd(-std::numeric_limits<double>::infinity());
+  for (std::int64_t c = w.begin; c < w.end; c += 8) {
+    const __mmask8 mask = inside(c);
+    greatest =
+        _mm512_mask_max_pd(greatest, mask, greatest, _mm512_maskz_loadu_pd(mask, values + c));
+  }
+  const __m256d four = _mm256_max_pd(_mm512_maskz_extractf64x4_pd(0xF, greatest, 0),
+                                     _mm512_maskz_extractf64x4_pd(0xF, greatest, 1));
+  const __m128d two = _mm_max_pd(_mm256_castpd256_pd128(four), _mm256_extractf128_pd(four, 1));
+  const __m512d best =
+      _mm512_set1_pd(std::max(_mm_cvtsd_f64(two), _mm_cvtsd_f64(_mm_unpackhi_pd(two, two))));
+  __m256i least = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max());
+  for (std::int64_t c = w.begin; c < w.end; c += 8) {
+    const __mmask8 mask = inside(c);
+    const __mmask8 hit =
+        _mm512_mask_cmp_pd_mask(mask, _mm512_maskz_loadu_pd(mask, values + c), best, _CMP_EQ_OQ);
+    least = _mm256_mask_min_epi32(least, hit, least, _mm256_maskz_loadu_epi32(mask, offsets + c));
+  }
+  return least_lane(
+      _mm_min_epi32(_mm256_castsi256_si128(least), _mm256_extracti128_si256(least, 1)));
+}
+
 bool window_holds_nan(const column_maxima& maxima, const reference::window& w) {
   std::int32_t any = 0;
   for (std::int64_t c = w.begin; c < w.end; ++c) any |= maxima.nan[static_cast<std::size_t>(c)];
@@ -140,6 +188,10 @@ template <int Lanes>
   maxima.offsets.resize(static_cast<std::size_t>(width));
   maxima.nan.resize(static_cast<std::size_t>(width));
   std::vector<std::int32_t>& rows = thread_scratch().rows;
+  // Rows of windows wider than a vector pick their winners in lanes; narrower ones are as quick
+  // column by column (3-D 5x7x7 windows of eight columns read 1.05x-1.1x in lanes: measured).
+  [[maybe_unused]] const bool lanes_win =
+      std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() > 8; });
   for (std::int64_t p = first; p < end; ++p) {
     const double* plane = input + p * g.in_plane;
     std::int64_t out_at = p * g.out_plane;
@@ -148,9 +200,15 @@ template <int Lanes>
         band_rows(g, w0, w1, rows);
         const bool nan = band_maxima<Lanes>(plane, rows, width, maxima);
         for (const reference::window& w2 : g.windows[2]) {
-          const std::int64_t winner = nan && window_holds_nan(maxima, w2)
-                                          ? argmax_exact<binary64_source>(g, plane, {w0, w1, w2})
-                                          : best_column_offset(maxima, w2);
+          std::int64_t winner = 0;
+          if (nan && window_holds_nan(maxima, w2)) {
+            winner = argmax_exact<binary64_source>(g, plane, {w0, w1, w2});
+          } else if constexpr (Lanes == 8) {
+            winner =
+                lanes_win ? best_column_offset_avx512(maxima, w2) : best_column_offset(maxima, w2);
+          } else {
+            winner = best_column_offset(maxima, w2);
+          }
           output[out_at] = plane[winner];
           indices[out_at++] = winner;
         }
