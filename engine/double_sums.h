@@ -292,11 +292,10 @@ double_pass sum_and_scan_16(const geometry& g, const std::uint16_t* plane, const
   return {(sums[0] + sums[1]) + (sums[2] + sums[3]), magnitude_range<F>(least, greatest)};
 }
 
-/// Whether `size` binary16 or bfloat16 patterns are finite and their exponent range makes every
-/// partial sum of up to `count` of them a multiple of 2^unit below 2^(unit + 53), so exact in
-/// doubles in any order (see double_pass). One branch-free pass.
+/// The exponent range of `size` binary16 or bfloat16 patterns (widen's, pattern by pattern).
+/// One branch-free pass.
 template <typename F>
-inline bool sums_fit_doubles(const std::uint16_t* values, std::int64_t size, std::int64_t count) {
+inline exponent_range pattern_range(const std::uint16_t* values, std::int64_t size) {
   // In signed 16-bit lanes (SSE2 has their min and max): magnitude - 1 wraps a zero to 0x7FFF,
   // above every other, so zeros drop out of the least unless all are zero.
   std::int16_t least = 0x7FFF, greatest = 0;
@@ -305,9 +304,16 @@ inline bool sums_fit_doubles(const std::uint16_t* values, std::int64_t size, std
     least = std::min(least, static_cast<std::int16_t>((magnitude - 1) & 0x7FFF));
     greatest = std::max(greatest, magnitude);
   }
-  const exponent_range range =
-      magnitude_range<F>(least == 0x7FFF ? ~std::uint64_t{0} : static_cast<std::uint64_t>(least),
-                         static_cast<std::uint64_t>(greatest));
+  return magnitude_range<F>(least == 0x7FFF ? ~std::uint64_t{0} : static_cast<std::uint64_t>(least),
+                            static_cast<std::uint64_t>(greatest));
+}
+
+/// Whether `size` binary16 or bfloat16 patterns are finite and their exponent range makes every
+/// partial sum of up to `count` of them a multiple of 2^unit below 2^(unit + 53), so exact in
+/// doubles in any order (see double_pass). One branch-free pass.
+template <typename F>
+inline bool sums_fit_doubles(const std::uint16_t* values, std::int64_t size, std::int64_t count) {
+  const exponent_range range = pattern_range<F>(values, size);
   return !range.special && range.sum_bits<F>(static_cast<std::uint64_t>(count)) <= 53;
 }
 
