@@ -199,8 +199,9 @@ template <int Width, bool Scan, std::size_t K>
       f64 x;
       std::memcpy(&x, row + static_cast<std::int64_t>(k) * Width, sizeof x);
       if constexpr (Scan) {
-        // The scan is the band's first touch: the rows below next (without: 1.1x slower).
-        __builtin_prefetch(row + 4 * width + static_cast<std::int64_t>(k) * Width);
+        // The scan is the band's first touch: the rows eight below next (without: 1.1x slower;
+        // four below: 1.03x-1.08x).
+        __builtin_prefetch(row + 8 * width + static_cast<std::int64_t>(k) * Width);
         const i64 magnitude = reinterpret_cast<i64>(x) & none;
         const i64 nonzero = magnitude == 0 ? none : magnitude;
         least = nonzero < least ? nonzero : least;
