@@ -1,20 +1,18 @@
-// The band column sums of engine/band_sums.h in SIMD lanes (AVX-512: 16 values a step, AVX2 and
-// the x86-64 baseline: 8; binary64: 8, 4, 2), then each row's tail one by one. Each lane adds
-// to its own column, so the order of additions per column is the rows' order whatever the
-// lanes: the levels agree bit for bit, and exactness is the caller's proof in any case. The
-// magnitudes' lanes are reduced once per band, not per row.
+// The band column sums of engine/band_sums.h in SIMD lanes (binary32 and 16-bit: AVX2 and the
+// x86-64 baseline 8 values a step here, AVX-512 16 in band_sums_avx512.cc; binary64: 8, 4, 2),
+// a few vectors of columns at a time down the band with their sums in registers, then each
+// row's tail one by one. Each lane adds to its own column, so the order of additions per column
+// is the rows' order whatever the lanes: the levels agree bit for bit, and exactness is the
+// caller's proof in any case. The magnitudes' lanes are reduced once per call, not per row.
 #include "engine/band_sums.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <concepts>
 #include <cstring>
 #include <limits>
-#include <utility>
 
+#include "engine/band_sums_lanes.h"
 #include "engine/double_sums.h"
 
 #if defined(__clang__)
@@ -47,24 +45,6 @@ template <typename F, int Width>
     } else {
       value = reinterpret_cast<f32>(((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
     }
-  }
-}
-
-template <typename F>
-float widened_one(typename F::storage x) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    return x;
-  } else {
-    return widened<F>(x);
-  }
-}
-
-template <typename F>
-std::uint32_t magnitude_of(typename F::storage x) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    return std::bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu;
-  } else {
-    return x & 0x7FFFu;
   }
 }
 
@@ -130,16 +110,15 @@ template <typename F, int Width, std::size_t K>
     std::memcpy(columns + j + static_cast<std::int64_t>(k) * half, &sums[k], sizeof sums[k]);
 }
 
-// Each row's columns four vectors at a time down the band (add_block), then the vectors left,
-// then one step of 8 (rows of 56 are common), then one by one.
+// Each row's columns four vectors of eight at a time down the band (add_block), then the
+// vectors left, then one by one (AVX2 and the baseline; AVX-512 has its own, band_sums_avx512.cc).
 template <typename F, int Width>
 [[gnu::always_inline]] inline void add_rows_lanes(const typename F::storage* first_row,
                                                   std::int64_t rows, std::int64_t width,
                                                   double* columns, seen_magnitudes& seen) {
+  static_assert(Width == 8);
   using u32 = vec<std::uint32_t, Width>;
-  using u32_8 = vec<std::uint32_t, 8>;
   u32 least = ~u32{}, greatest{};
-  u32_8 least_8 = ~u32_8{}, greatest_8{};
   std::int64_t j = 0;
   for (; j + 4 * Width <= width; j += 4 * Width)
     add_block<F, Width, 4>(first_row, rows, width, j, columns, least, greatest);
@@ -157,23 +136,8 @@ template <typename F, int Width>
       break;
   }
   j += (width - j) / Width * Width;
-  if constexpr (Width > 8) {
-    if (j + 8 <= width) {
-      add_block<F, 8, 1>(first_row, rows, width, j, columns, least_8, greatest_8);
-      j += 8;
-    }
-  }
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const typename F::storage* row = first_row + r * width;
-    for (std::int64_t t = j; t < width; ++t) {
-      const std::uint32_t magnitude = magnitude_of<F>(row[t]);
-      seen.least_minus_one = std::min(seen.least_minus_one, magnitude - 1);
-      seen.greatest = std::max(seen.greatest, magnitude);
-      columns[t] += static_cast<double>(widened_one<F>(row[t]));
-    }
-  }
+  add_column_tail<F>(first_row, rows, width, j, columns, seen);
   fold<Width>(least, greatest, seen);
-  fold<8>(least_8, greatest_8, seen);
 }
 
 // The binary64 split of `rows` rows' values in columns [j, j + K * Width) into those columns,
@@ -270,200 +234,16 @@ template <typename F>
   add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
 }
 
-#define POOLPROOF_AVX512 gnu::target("avx512f,avx512vl,avx512bw,avx512dq")
-
-// The magnitudes' least - 1 and greatest so far in lanes on AVX-512: binary32's in 32-bit lanes,
-// 16-bit patterns' in 16-bit lanes (half the work; a zero's magnitude - 1 wraps to 0xFFFF, which
-// stands for the 32-bit wrap ~0: no nonzero magnitude is above 0x7FFF).
-template <typename F>
-struct magnitude_lanes {
-  __m256i least;
-  __m256i greatest;
-};
-
-template <>
-struct magnitude_lanes<binary32_traits> {
-  __m512i least;
-  __m512i greatest;
-};
-
-// The least and greatest of eight 32-bit lanes, halving.
-[[POOLPROOF_AVX512]] std::pair<std::uint32_t, std::uint32_t> least_and_greatest(__m256i least,
-                                                                                __m256i greatest) {
-  __m128i low = _mm_min_epu32(_mm256_castsi256_si128(least), _mm256_extracti128_si256(least, 1));
-  __m128i high =
-      _mm_max_epu32(_mm256_castsi256_si128(greatest), _mm256_extracti128_si256(greatest, 1));
-  low = _mm_min_epu32(low, _mm_shuffle_epi32(low, 0x4E));
-  high = _mm_max_epu32(high, _mm_shuffle_epi32(high, 0x4E));
-  low = _mm_min_epu32(low, _mm_shuffle_epi32(low, 0xB1));
-  high = _mm_max_epu32(high, _mm_shuffle_epi32(high, 0xB1));
-  return {static_cast<std::uint32_t>(_mm_cvtsi128_si32(low)),
-          static_cast<std::uint32_t>(_mm_cvtsi128_si32(high))};
-}
-
-template <typename F>
-[[POOLPROOF_AVX512]] void fold_lanes(const magnitude_lanes<F>& lanes, seen_magnitudes& seen) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    const auto [least, greatest] = least_and_greatest(
-        _mm256_min_epu32(_mm512_maskz_extracti64x4_epi64(0xF, lanes.least, 0),
-                         _mm512_maskz_extracti64x4_epi64(0xF, lanes.least, 1)),
-        _mm256_max_epu32(_mm512_maskz_extracti64x4_epi64(0xF, lanes.greatest, 0),
-                         _mm512_maskz_extracti64x4_epi64(0xF, lanes.greatest, 1)));
-    seen.least_minus_one = std::min(seen.least_minus_one, least);
-    seen.greatest = std::max(seen.greatest, greatest);
-  } else {
-    std::array<std::uint16_t, 16> lows{}, highs{};
-    std::memcpy(lows.data(), &lanes.least, sizeof lanes.least);
-    std::memcpy(highs.data(), &lanes.greatest, sizeof lanes.greatest);
-    for (std::size_t k = 0; k < lows.size(); ++k) {
-      seen.least_minus_one =
-          std::min(seen.least_minus_one, lows[k] == 0xFFFFu ? ~0u : std::uint32_t{lows[k]});
-      seen.greatest = std::max(seen.greatest, std::uint32_t{highs[k]});
-    }
-  }
-}
-
-// Sixteen values at `at` in binary32 lanes (binary16 widened by the hardware conversion,
-// vcvtph2ps: exact for every finite half, subnormals included; one instruction where the
-// integer widening takes five), their magnitudes folded into the lanes. A NaN's value does not
-// matter: its magnitude flags the band.
-template <typename F>
-[[POOLPROOF_AVX512, gnu::always_inline]] inline __m512 sixteen_values(const typename F::storage* at,
-                                                                      magnitude_lanes<F>& lanes) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    const __m512i bits = _mm512_loadu_si512(at);
-    const __m512i magnitude = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF));
-    lanes.least = _mm512_maskz_min_epu32(0xFFFF, lanes.least,
-                                         _mm512_sub_epi32(magnitude, _mm512_set1_epi32(1)));
-    lanes.greatest = _mm512_maskz_max_epu32(0xFFFF, lanes.greatest, magnitude);
-    return _mm512_castsi512_ps(bits);
-  } else {
-    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
-    const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi16(0x7FFF));
-    lanes.least = _mm256_min_epu16(lanes.least, _mm256_sub_epi16(magnitude, _mm256_set1_epi16(1)));
-    lanes.greatest = _mm256_max_epu16(lanes.greatest, magnitude);
-    if constexpr (std::same_as<F, binary16_traits>) return _mm512_maskz_cvtph_ps(0xFFFF, bits);
-    return _mm512_castsi512_ps(
-        _mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, bits), 16));
-  }
-}
-
-// Eight values likewise, their magnitudes in the lanes' lower eight.
-template <typename F>
-[[POOLPROOF_AVX512, gnu::always_inline]] inline __m256 eight_values(const typename F::storage* at,
-                                                                    magnitude_lanes<F>& lanes) {
-  if constexpr (std::same_as<F, binary32_traits>) {
-    // Loaded into the lower eight of sixteen lanes, the upper ones zero (and left alone).
-    const __m512i bits = _mm512_maskz_loadu_epi32(0xFF, at);
-    const __m512i magnitude = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF));
-    lanes.least = _mm512_mask_min_epu32(lanes.least, 0xFF, lanes.least,
-                                        _mm512_sub_epi32(magnitude, _mm512_set1_epi32(1)));
-    lanes.greatest = _mm512_maskz_max_epu32(0xFFFF, lanes.greatest, magnitude);
-    return _mm512_maskz_extractf32x8_ps(0xFF, _mm512_castsi512_ps(bits), 0);
-  } else {
-    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    const __m256i magnitude = _mm256_zextsi128_si256(_mm_and_si128(bits, _mm_set1_epi16(0x7FFF)));
-    lanes.least = _mm256_mask_min_epu16(lanes.least, 0xFF, lanes.least,
-                                        _mm256_sub_epi16(magnitude, _mm256_set1_epi16(1)));
-    lanes.greatest = _mm256_max_epu16(lanes.greatest, magnitude);
-    if constexpr (std::same_as<F, binary16_traits>) return _mm256_maskz_cvtph_ps(0xFF, bits);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
-  }
-}
-
-// The rows' values in columns [j, j + 16 * K) added to those columns on AVX-512, K vectors at a
-// time, the columns' sums kept in registers down the rows (each column still adds its rows in
-// order). Written with intrinsics: GCC split the generic vectors' conversions into 128-bit ones.
-template <typename F, std::size_t K>
-[[POOLPROOF_AVX512, gnu::always_inline]] inline void add_block_avx512(
-    const typename F::storage* first_row, std::int64_t rows, std::int64_t width, std::int64_t j,
-    double* columns, magnitude_lanes<F>& lanes) {
-  __m512d sums[2 * K];
-  for (std::size_t k = 0; k < 2 * K; ++k)
-    sums[k] = _mm512_loadu_pd(columns + j + static_cast<std::int64_t>(k) * 8);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const typename F::storage* row = first_row + r * width + j;
-    for (std::size_t k = 0; k < K; ++k) {
-      const typename F::storage* at = row + static_cast<std::int64_t>(k) * 16;
-      // The band's rows below, ahead of the lanes.
-      __builtin_prefetch(at + 4 * width);
-      const __m512 x = sixteen_values<F>(at, lanes);
-      sums[2 * k] = _mm512_add_pd(
-          sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 0)));
-      sums[2 * k + 1] = _mm512_add_pd(
-          sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 1)));
-    }
-  }
-  for (std::size_t k = 0; k < 2 * K; ++k)
-    _mm512_storeu_pd(columns + j + static_cast<std::int64_t>(k) * 8, sums[k]);
-}
-
-// Eight columns from j likewise (rows of 56 are common).
-template <typename F>
-[[POOLPROOF_AVX512, gnu::always_inline]] inline void add_eight_avx512(
-    const typename F::storage* first_row, std::int64_t rows, std::int64_t width, std::int64_t j,
-    double* columns, magnitude_lanes<F>& lanes) {
-  __m512d sum = _mm512_loadu_pd(columns + j);
-  for (std::int64_t r = 0; r < rows; ++r)
-    sum = _mm512_add_pd(
-        sum, _mm512_maskz_cvtps_pd(0xFF, eight_values<F>(first_row + r * width + j, lanes)));
-  _mm512_storeu_pd(columns + j, sum);
-}
-
-// add_rows_lanes<F, 16>'s additions on AVX-512 (each column in row order, so bit for bit the
-// same sums): four vectors of columns at a time down the band, then the vectors left, eight,
-// and one by one.
-template <typename F>
-[[POOLPROOF_AVX512]] void add_rows_avx512(const typename F::storage* first_row, std::int64_t rows,
-                                          std::int64_t width, double* columns,
-                                          seen_magnitudes& seen) {
-  magnitude_lanes<F> lanes{};
-  if constexpr (std::same_as<F, binary32_traits>) {
-    lanes.least = _mm512_set1_epi32(-1);
-  } else {
-    lanes.least = _mm256_set1_epi16(-1);
-  }
-  std::int64_t j = 0;
-  for (; j + 64 <= width; j += 64)
-    add_block_avx512<F, 4>(first_row, rows, width, j, columns, lanes);
-  switch ((width - j) / 16) {
-    case 3:
-      add_block_avx512<F, 3>(first_row, rows, width, j, columns, lanes);
-      break;
-    case 2:
-      add_block_avx512<F, 2>(first_row, rows, width, j, columns, lanes);
-      break;
-    case 1:
-      add_block_avx512<F, 1>(first_row, rows, width, j, columns, lanes);
-      break;
-    default:
-      break;
-  }
-  j += (width - j) / 16 * 16;
-  if (j + 8 <= width) {
-    add_eight_avx512<F>(first_row, rows, width, j, columns, lanes);
-    j += 8;
-  }
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const typename F::storage* row = first_row + r * width;
-    for (std::int64_t t = j; t < width; ++t) {
-      const std::uint32_t magnitude = magnitude_of<F>(row[t]);
-      seen.least_minus_one = std::min(seen.least_minus_one, magnitude - 1);
-      seen.greatest = std::max(seen.greatest, magnitude);
-      columns[t] += static_cast<double>(widened_one<F>(row[t]));
-    }
-  }
-  fold_lanes<F>(lanes, seen);
-}
-
-#undef POOLPROOF_AVX512
-
 template <typename F>
 void add_rows(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
               double* columns, seen_magnitudes& seen, simd_level ceiling) {
   switch (usable_simd_level(ceiling)) {
     case simd_level::avx512:
-      return add_rows_avx512<F>(first_row, rows, width, columns, seen);
+      if constexpr (std::same_as<F, binary32_traits>) {
+        return add_rows_to_columns_avx512(first_row, rows, width, columns, seen);
+      } else {
+        return add_rows16_to_columns_avx512(F::format, first_row, rows, width, columns, seen);
+      }
     case simd_level::avx2:
       return add_rows_avx2<F>(first_row, rows, width, columns, seen);
     case simd_level::baseline:

@@ -292,8 +292,8 @@ double_pass sum_and_scan_16(const geometry& g, const std::uint16_t* plane, const
   return {(sums[0] + sums[1]) + (sums[2] + sums[3]), magnitude_range<F>(least, greatest)};
 }
 
-/// The exponent range of `size` binary16 or bfloat16 patterns (widen's, pattern by pattern).
-/// One branch-free pass.
+/// The exponent range of `size` binary16 or bfloat16 patterns (widen's, pattern by pattern, when
+/// none is special). One branch-free pass.
 template <typename F>
 inline exponent_range pattern_range(const std::uint16_t* values, std::int64_t size) {
   // In signed 16-bit lanes (SSE2 has their min and max): magnitude - 1 wraps a zero to 0x7FFF,

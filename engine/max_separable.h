@@ -280,7 +280,8 @@ template <int Width, typename Source>
   std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
   std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
   std::vector<std::int32_t>& rows = scratch.rows;
-  // On AVX-512 (16 lanes), rows of windows wider than eight columns pick their winners in lanes.
+  // On AVX-512 (16 lanes: only max_planes_avx512 builds them), rows of windows wider than eight
+  // columns pick their winners in lanes.
   [[maybe_unused]] const bool lanes_win =
       std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() > 8; });
   for (std::int64_t p = first; p < end; ++p) {

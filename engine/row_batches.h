@@ -32,21 +32,25 @@ inline double row_window_sum(const float* row, const reference::window& w) {
 /// The planes [first, end) of g, each one row with one output row (g.in_plane == g.in[2],
 /// g.out_plane == g.out[2]), into `output`. For a row p where `row_unit(p)` holds (every sum of
 /// up to g.largest_window of its values exact in doubles), its windows' sums (row_window_sum of
-/// row_values(p), the row in binary32) wait in a batch across rows, and `means` rounds each batch
-/// into the outputs' next span; every other row goes to other_row(p), which writes that row's
-/// outputs itself. Either row_unit returns a bool and means(sums, counts, outputs) needs no units,
-/// or it returns a std::optional<int> unit (the row's values all multiples of 2^unit) and
+/// row_values(p), the row in binary32; called only then, and its pointer read only until the
+/// next call) wait in a batch across rows, and `means` rounds each batch into the outputs' next
+/// span; every other row goes to other_row(p), which writes that row's outputs itself.
+/// Either row_unit returns a bool and means(sums, counts, outputs) needs no units, or it returns
+/// a std::optional<int> unit (the row's values all multiples of 2^unit) and
 /// means(sums, counts, units, outputs) takes each sum's unit.
 template <typename Out, typename RowValues, typename RowUnit, typename Means, typename OtherRow>
 void batched_row_means(const geometry& g, Out* output, std::int64_t first, std::int64_t end,
-                       RowValues row_values, RowUnit row_unit, Means means, OtherRow other_row) {
+                       const RowValues& row_values, const RowUnit& row_unit, const Means& means,
+                       const OtherRow& other_row) {
+  using unit_type = decltype(row_unit(first));
+  static_assert(std::same_as<unit_type, bool> || std::same_as<unit_type, std::optional<int>>);
   // Consecutive rows' outputs are contiguous, so a batch writes one span; a row left to
   // other_row ends the batch first.
   constexpr std::size_t batch = 512;
   std::array<double, batch> sums{};
   std::array<std::uint64_t, batch> counts{};
   // Units cost a store a window, so only rows that have them keep them.
-  constexpr bool with_units = !std::same_as<decltype(row_unit(first)), bool>;
+  constexpr bool with_units = std::same_as<unit_type, std::optional<int>>;
   std::array<int, with_units ? batch : 0> units{};
   std::size_t filled = 0;
   Out* batch_out = output + first * g.out_plane;

@@ -332,6 +332,21 @@ void expect_kernels_match(const sizes& shape, const std::vector<float>& input, c
   }
 }
 
+TEST(FastAdaptivePool, MaxWindowsWiderThanAVectorReadOnlyTheirOwnColumns) {
+  // Windows of 9 to 40 columns (the separable kernel's winner in masked AVX-512 lanes).
+  for (std::int64_t width = 16; width <= 40; ++width) {
+    for (std::int64_t outputs = 1; outputs * 9 <= width; ++outputs) {
+      for (const bool ties : {false, true}) {
+        const sizes shape{1, 2, width}, out{1, outputs};
+        std::vector<float> input;
+        for (const double x : testing::window_edge_rows(width, outputs, ties))
+          input.push_back(static_cast<float>(x));
+        expect_kernels_match(shape, input, out);
+      }
+    }
+  }
+}
+
 // Values that make ties, NaNs (of any payload and sign), infinities and signed zeros common.
 std::vector<float> max_stress_values(std::size_t count, std::mt19937& engine, int nan_weight) {
   const std::array<float, 9> pool{-inf, -2, -1, -0.0f, 0, 1, 2, inf, tiny};

@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "engine/band_sums.h"
@@ -239,17 +240,26 @@ TEST(FastBandedSums, Binary64ScanAgreesOnEverySimdLevel) {
   }
 }
 
+// Band shapes for the column-sum tests: rows, width, and whether the values are zeros only.
+std::vector<std::tuple<std::int64_t, std::int64_t, bool>> band_shapes() {
+  std::vector<std::tuple<std::int64_t, std::int64_t, bool>> shapes;
+  for (const std::int64_t rows : {1, 3, 6}) {
+    for (std::int64_t width = 0; width <= 160; ++width) shapes.emplace_back(rows, width, false);
+  }
+  for (const std::int64_t width : {7, 16, 64, 75}) shapes.emplace_back(2, width, true);
+  return shapes;
+}
+
 TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
-  // Three rows of every width up to 40 (every tail), with a zero and an infinity: each level adds
-  // each row's value to its column in row order, as the scalar loop here does, and sees the same
-  // magnitudes.
+  // One, three and six rows of every width up to 160 (every block of one to four vectors, every
+  // tail), with a zero and an infinity, and rows of zeros only: each level adds each row's value
+  // to its column in row order, as the scalar loop here does, and sees the same magnitudes.
   std::mt19937 engine(23);
   std::normal_distribution<float> normal;
-  constexpr std::int64_t rows = 3;
-  for (std::int64_t width = 0; width <= 40; ++width) {
+  for (const auto& [rows, width, zeros] : band_shapes()) {
     std::vector<float> values(static_cast<std::size_t>(rows * width));
-    for (float& x : values) x = normal(engine);
-    if (width > 9) {
+    for (float& x : values) x = zeros ? -0.0f : normal(engine);
+    if (width > 9 && rows > 1 && !zeros) {
       values[5] = 0.0f;
       values[static_cast<std::size_t>(width) + 9] = std::numeric_limits<float>::infinity();
     }
@@ -265,9 +275,10 @@ TEST(FastBandedSums, ColumnSumsAgreeOnEverySimdLevel) {
       std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
       detail::seen_magnitudes seen;
       detail::add_rows_to_columns(values.data(), rows, width, columns.data(), seen, level);
-      EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(expected)) << width;
-      EXPECT_EQ(seen.least_minus_one, expected_seen.least_minus_one) << width;
-      EXPECT_EQ(seen.greatest, expected_seen.greatest) << width;
+      EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(expected))
+          << rows << "x" << width;
+      EXPECT_EQ(seen.least_minus_one, expected_seen.least_minus_one) << rows << "x" << width;
+      EXPECT_EQ(seen.greatest, expected_seen.greatest) << rows << "x" << width;
     }
   }
 }
@@ -325,7 +336,8 @@ TEST(FastBandedSums, SixteenBitBlocksAgreeOnEverySimdLevel) {
   std::uniform_int_distribution<int> roll(0, 9);
   for (const auto format : {float_format::binary16, float_format::bfloat16}) {
     const std::uint32_t field = format == float_format::binary16 ? 0x7C00u : 0x7F80u;
-    for (const std::int64_t width : {8, 37, 56, 67}) {
+    // Every block of one to four vectors of sixteen, eight-column steps and tails.
+    for (const std::int64_t width : {1, 8, 15, 16, 24, 32, 37, 48, 56, 63, 64, 67, 80, 96, 113}) {
       constexpr std::int64_t rows = 5;
       std::vector<std::uint16_t> values(static_cast<std::size_t>(rows * width));
       // Mostly values near 1 (sums that round), some any finite pattern.

@@ -7,7 +7,6 @@
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
-#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>

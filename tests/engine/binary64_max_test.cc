@@ -123,6 +123,23 @@ TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
   }
 }
 
+TEST(FastBinary64Max, WindowsWiderThanAVectorReadOnlyTheirOwnColumns) {
+  // Windows of 9 to 40 columns (the AVX-512 winner's masked lanes), their edges stressed.
+  for (std::int64_t width = 9; width <= 40; ++width) {
+    for (std::int64_t outputs = 1; outputs * 9 <= width; ++outputs) {
+      for (const bool ties : {false, true}) {
+        const sizes shape{1, 2, width}, out{1, outputs};
+        const std::vector<double> input = testing::window_edge_rows(width, outputs, ties);
+        const max_answer expected = reference_max(shape, input, out);
+        for (const detail::simd_level lanes : all_simd_levels)
+          ASSERT_EQ(separable_max(shape, input, out, lanes).second, expected)
+              << text(shape) << " -> " << text(out) << " ties " << ties << " lanes "
+              << static_cast<int>(lanes);
+      }
+    }
+  }
+}
+
 TEST(FastBinary64Max, DeclinesPlanesWithoutBandsAndThePublicPassStillMatches) {
   std::mt19937_64 engine(47);
   for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{

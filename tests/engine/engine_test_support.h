@@ -41,6 +41,31 @@ inline constexpr std::array<reference::float_format, 2> sixteen_bit_formats{
 inline constexpr std::array<detail::simd_level, 3> all_simd_levels{
     detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
 
+/// Two rows of `width` values over `outputs` windows of columns, each window's edges stressed:
+/// with `ties` false, -1 except a value just past each window's end (row 1) and just before its
+/// start (row 0), greater for each later window, so a window that read one column too many or
+/// too few picks the wrong winner; with `ties` true, -1 except equal values at each window's
+/// first column (row 1) and last column (row 0), the latter earlier in scan order. All values
+/// are small multiples of 1/2, exact in every format.
+inline std::vector<double> window_edge_rows(std::int64_t width, std::int64_t outputs, bool ties) {
+  std::vector<double> values(static_cast<std::size_t>(2 * width), -1.0);
+  const auto at = [&](std::int64_t row, std::int64_t column) -> double& {
+    return values[static_cast<std::size_t>(row * width + column)];
+  };
+  for (std::int64_t j = 0; j < outputs; ++j) {
+    const std::int64_t begin = j * width / outputs;
+    const std::int64_t end = ((j + 1) * width + outputs - 1) / outputs;
+    if (ties) {
+      at(1, begin) = 7.0;
+      at(0, end - 1) = 7.0;
+      continue;
+    }
+    if (end < width) at(1, end) = 10.0 + static_cast<double>(j);
+    if (begin > 0) at(0, begin - 1) = 10.5 + static_cast<double>(j);
+  }
+  return values;
+}
+
 /// Where a format's row kinds (row_kind_values) put their extreme values.
 struct row_kind_scales {
   int subnormal_exponent;  // kind 6 scales normal values by 2^this

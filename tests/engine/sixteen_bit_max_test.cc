@@ -96,6 +96,29 @@ void expect_kernels_match(float_format format, const sizes& shape,
   }
 }
 
+TEST(FastSixteenBitMax, WindowsWiderThanAVectorReadOnlyTheirOwnColumns) {
+  // Windows of 9 to 40 columns (the separable kernel's winner in masked AVX-512 lanes).
+  for (const float_format format : sixteen_bit_formats) {
+    for (std::int64_t width = 32; width <= 40; ++width) {
+      for (std::int64_t outputs = 1; outputs * 9 <= width; ++outputs) {
+        for (const bool ties : {false, true}) {
+          // The values are normal with few fraction bits: their patterns follow from binary32's.
+          std::vector<std::uint16_t> input;
+          for (const double x : testing::window_edge_rows(width, outputs, ties)) {
+            const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(x));
+            input.push_back(static_cast<std::uint16_t>(
+                format == float_format::bfloat16
+                    ? bits >> 16
+                    : ((bits >> 16) & 0x8000U) | ((((bits >> 23) & 0xFFU) - 112U) << 10) |
+                          ((bits >> 13) & 0x3FFU)));
+          }
+          expect_kernels_match(format, {1, 2, width}, input, {1, outputs});
+        }
+      }
+    }
+  }
+}
+
 TEST(FastSixteenBitMax, EveryKernelMatchesTheReferenceOnEveryLevel) {
   std::mt19937 engine(37);
   for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{

@@ -218,6 +218,11 @@ TEST(FastSixteenBitRows, BackwardBatchesAcrossPlanes) {
       // first row is copied to its other rows, and batches end between a plane's blocks.
       expect_backward_matches(format, {20, 8, 33}, {4, 10}, threads);
       expect_backward_matches(format, {12, 2, 4, 9}, {2, 1, 4}, threads);
+      // Gradients are widened 4096 at a time: three chunks, the last partial; and planes of
+      // more outputs than that, a plane a chunk.
+      expect_backward_matches(format, {1000, 33}, {10}, threads);
+      expect_backward_matches(format, {5, 9000}, {4500}, threads);
+      expect_backward_matches(format, {7, 9001}, {4100}, threads);
     }
   }
 }

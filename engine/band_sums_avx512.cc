@@ -1,0 +1,219 @@
+// The band column sums of engine/band_sums.h on AVX-512, written with intrinsics: binary32 and
+// 16-bit patterns sixteen columns a vector, four vectors of columns at a time down the band with
+// their sums in registers (each column still adds its rows in order, so the sums are bit for bit
+// add_rows_lanes'), the magnitudes in 32-bit lanes for binary32 and 16-bit lanes for the 16-bit
+// formats. GCC split the generic vectors' float-to-double conversions into 128-bit ones; the
+// masked (maskz) forms avoid GCC 12's uninitialized warnings in the unmasked intrinsics.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <concepts>
+#include <cstring>
+#include <utility>
+
+#include "engine/band_sums_lanes.h"
+
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#endif
+
+namespace poolproof::engine::detail {
+namespace {
+
+// The magnitudes' least - 1 and greatest so far in lanes on AVX-512: binary32's in 32-bit lanes,
+// 16-bit patterns' in 16-bit lanes (half the work; a zero's magnitude - 1 wraps to 0xFFFF, which
+// stands for the 32-bit wrap ~0: no nonzero magnitude is above 0x7FFF).
+template <typename F>
+struct magnitude_lanes {
+  __m256i least;
+  __m256i greatest;
+};
+
+template <>
+struct magnitude_lanes<binary32_traits> {
+  __m512i least;
+  __m512i greatest;
+};
+
+// The least and greatest of eight 32-bit lanes, halving.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] std::pair<std::uint32_t, std::uint32_t>
+least_and_greatest(__m256i least, __m256i greatest) {
+  __m128i low = _mm_min_epu32(_mm256_castsi256_si128(least), _mm256_extracti128_si256(least, 1));
+  __m128i high =
+      _mm_max_epu32(_mm256_castsi256_si128(greatest), _mm256_extracti128_si256(greatest, 1));
+  low = _mm_min_epu32(low, _mm_shuffle_epi32(low, 0x4E));
+  high = _mm_max_epu32(high, _mm_shuffle_epi32(high, 0x4E));
+  low = _mm_min_epu32(low, _mm_shuffle_epi32(low, 0xB1));
+  high = _mm_max_epu32(high, _mm_shuffle_epi32(high, 0xB1));
+  return {static_cast<std::uint32_t>(_mm_cvtsi128_si32(low)),
+          static_cast<std::uint32_t>(_mm_cvtsi128_si32(high))};
+}
+
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void fold_lanes(
+    const magnitude_lanes<F>& lanes, seen_magnitudes& seen) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const auto [least, greatest] = least_and_greatest(
+        _mm256_min_epu32(_mm512_maskz_extracti64x4_epi64(0xF, lanes.least, 0),
+                         _mm512_maskz_extracti64x4_epi64(0xF, lanes.least, 1)),
+        _mm256_max_epu32(_mm512_maskz_extracti64x4_epi64(0xF, lanes.greatest, 0),
+                         _mm512_maskz_extracti64x4_epi64(0xF, lanes.greatest, 1)));
+    seen.least_minus_one = std::min(seen.least_minus_one, least);
+    seen.greatest = std::max(seen.greatest, greatest);
+  } else {
+    // minpos finds the least of eight 16-bit lanes; the greatest is the complement's least.
+    const __m128i least = _mm_min_epu16(_mm256_castsi256_si128(lanes.least),
+                                        _mm256_extracti128_si256(lanes.least, 1));
+    const __m128i greatest = _mm_max_epu16(_mm256_castsi256_si128(lanes.greatest),
+                                           _mm256_extracti128_si256(lanes.greatest, 1));
+    const auto low = static_cast<std::uint16_t>(_mm_cvtsi128_si32(_mm_minpos_epu16(least)));
+    const auto high = static_cast<std::uint16_t>(
+        ~_mm_cvtsi128_si32(_mm_minpos_epu16(_mm_xor_si128(greatest, _mm_set1_epi16(-1)))));
+    seen.least_minus_one =
+        std::min(seen.least_minus_one, low == 0xFFFFu ? ~0u : std::uint32_t{low});
+    seen.greatest = std::max(seen.greatest, std::uint32_t{high});
+  }
+}
+
+// Sixteen values at `at` in binary32 lanes (binary16 widened by the hardware conversion,
+// vcvtph2ps: exact for every finite half, subnormals included; one instruction where the
+// integer widening takes five), their magnitudes folded into the lanes. A NaN's value does not
+// matter: its magnitude flags the band.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline __m512
+sixteen_values(const typename F::storage* at, magnitude_lanes<F>& lanes) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    const __m512i bits = _mm512_loadu_si512(at);
+    const __m512i magnitude = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF));
+    lanes.least = _mm512_maskz_min_epu32(0xFFFF, lanes.least,
+                                         _mm512_sub_epi32(magnitude, _mm512_set1_epi32(1)));
+    lanes.greatest = _mm512_maskz_max_epu32(0xFFFF, lanes.greatest, magnitude);
+    return _mm512_castsi512_ps(bits);
+  } else {
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi16(0x7FFF));
+    lanes.least = _mm256_min_epu16(lanes.least, _mm256_sub_epi16(magnitude, _mm256_set1_epi16(1)));
+    lanes.greatest = _mm256_max_epu16(lanes.greatest, magnitude);
+    if constexpr (std::same_as<F, binary16_traits>) return _mm512_maskz_cvtph_ps(0xFFFF, bits);
+    return _mm512_castsi512_ps(
+        _mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, bits), 16));
+  }
+}
+
+// Eight values likewise, their magnitudes in the lanes' lower eight.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline __m256
+eight_values(const typename F::storage* at, magnitude_lanes<F>& lanes) {
+  if constexpr (std::same_as<F, binary32_traits>) {
+    // Loaded into the lower eight of sixteen lanes, the upper ones zero (and left alone).
+    const __m512i bits = _mm512_maskz_loadu_epi32(0xFF, at);
+    const __m512i magnitude = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF));
+    lanes.least = _mm512_mask_min_epu32(lanes.least, 0xFF, lanes.least,
+                                        _mm512_sub_epi32(magnitude, _mm512_set1_epi32(1)));
+    lanes.greatest = _mm512_maskz_max_epu32(0xFFFF, lanes.greatest, magnitude);
+    return _mm512_maskz_extractf32x8_ps(0xFF, _mm512_castsi512_ps(bits), 0);
+  } else {
+    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m256i magnitude = _mm256_zextsi128_si256(_mm_and_si128(bits, _mm_set1_epi16(0x7FFF)));
+    lanes.least = _mm256_mask_min_epu16(lanes.least, 0xFF, lanes.least,
+                                        _mm256_sub_epi16(magnitude, _mm256_set1_epi16(1)));
+    lanes.greatest = _mm256_max_epu16(lanes.greatest, magnitude);
+    if constexpr (std::same_as<F, binary16_traits>) return _mm256_maskz_cvtph_ps(0xFF, bits);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+  }
+}
+
+// The rows' values in columns [j, j + 16 * K) added to those columns on AVX-512, K vectors at a
+// time, the columns' sums kept in registers down the rows (each column still adds its rows in
+// order). Written with intrinsics: GCC split the generic vectors' conversions into 128-bit ones.
+template <typename F, std::size_t K>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
+add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
+                 std::int64_t j, double* columns, magnitude_lanes<F>& lanes) {
+  __m512d sums[2 * K];
+  for (std::size_t k = 0; k < 2 * K; ++k)
+    sums[k] = _mm512_loadu_pd(columns + j + static_cast<std::int64_t>(k) * 8);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const typename F::storage* row = first_row + r * width + j;
+    for (std::size_t k = 0; k < K; ++k) {
+      const typename F::storage* at = row + static_cast<std::int64_t>(k) * 16;
+      // The band's rows below, ahead of the lanes.
+      __builtin_prefetch(at + 4 * width);
+      const __m512 x = sixteen_values<F>(at, lanes);
+      sums[2 * k] = _mm512_add_pd(
+          sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 0)));
+      sums[2 * k + 1] = _mm512_add_pd(
+          sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 1)));
+    }
+  }
+  for (std::size_t k = 0; k < 2 * K; ++k)
+    _mm512_storeu_pd(columns + j + static_cast<std::int64_t>(k) * 8, sums[k]);
+}
+
+// Eight columns from j likewise (rows of 56 are common).
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
+add_eight_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
+                 std::int64_t j, double* columns, magnitude_lanes<F>& lanes) {
+  __m512d sum = _mm512_loadu_pd(columns + j);
+  for (std::int64_t r = 0; r < rows; ++r)
+    sum = _mm512_add_pd(
+        sum, _mm512_maskz_cvtps_pd(0xFF, eight_values<F>(first_row + r * width + j, lanes)));
+  _mm512_storeu_pd(columns + j, sum);
+}
+
+// add_rows_lanes' additions on AVX-512 (each column in row order, so bit for bit the same
+// sums): four vectors of sixteen columns at a time down the band, then the vectors left, eight,
+// and one by one.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_rows_avx512(
+    const typename F::storage* first_row, std::int64_t rows, std::int64_t width, double* columns,
+    seen_magnitudes& seen) {
+  magnitude_lanes<F> lanes{};
+  if constexpr (std::same_as<F, binary32_traits>) {
+    lanes.least = _mm512_set1_epi32(-1);
+  } else {
+    lanes.least = _mm256_set1_epi16(-1);
+  }
+  std::int64_t j = 0;
+  for (; j + 64 <= width; j += 64)
+    add_block_avx512<F, 4>(first_row, rows, width, j, columns, lanes);
+  switch ((width - j) / 16) {
+    case 3:
+      add_block_avx512<F, 3>(first_row, rows, width, j, columns, lanes);
+      break;
+    case 2:
+      add_block_avx512<F, 2>(first_row, rows, width, j, columns, lanes);
+      break;
+    case 1:
+      add_block_avx512<F, 1>(first_row, rows, width, j, columns, lanes);
+      break;
+    default:
+      break;
+  }
+  j += (width - j) / 16 * 16;
+  if (j + 8 <= width) {
+    add_eight_avx512<F>(first_row, rows, width, j, columns, lanes);
+    j += 8;
+  }
+  add_column_tail<F>(first_row, rows, width, j, columns, seen);
+  fold_lanes<F>(lanes, seen);
+}
+
+}  // namespace
+
+void add_rows_to_columns_avx512(const float* first_row, std::int64_t rows, std::int64_t width,
+                                double* columns, seen_magnitudes& seen) {
+  add_rows_avx512<binary32_traits>(first_row, rows, width, columns, seen);
+}
+
+void add_rows16_to_columns_avx512(reference::float_format format, const std::uint16_t* first_row,
+                                  std::int64_t rows, std::int64_t width, double* columns,
+                                  seen_magnitudes& seen) {
+  if (format == reference::float_format::bfloat16)
+    return add_rows_avx512<bfloat16_traits>(first_row, rows, width, columns, seen);
+  POOLPROOF_CHECK(format == reference::float_format::binary16);
+  add_rows_avx512<binary16_traits>(first_row, rows, width, columns, seen);
+}
+
+}  // namespace poolproof::engine::detail
