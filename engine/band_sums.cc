@@ -119,8 +119,9 @@ template <typename F, int Width>
   static_assert(Width == 8);
   using u32 = vec<std::uint32_t, Width>;
   u32 least = ~u32{}, greatest{};
+  constexpr std::int64_t block = std::int64_t{4} * Width;
   std::int64_t j = 0;
-  for (; j + 4 * Width <= width; j += 4 * Width)
+  for (; j + block <= width; j += block)
     add_block<F, Width, 4>(first_row, rows, width, j, columns, least, greatest);
   switch ((width - j) / Width) {
     case 3:
