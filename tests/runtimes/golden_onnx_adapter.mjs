@@ -56,8 +56,9 @@ for (const c of cases) {
   const model = path.join(out, `${c.name}.onnx`);
   execFileSync(prover, [spatial.join('x'), c.output_size.join('x'), '--kind', kind, '--emit-onnx', model]);
   const batched = input.shape.length === dims + 1 ? [1, ...input.shape] : input.shape;
-  const session = await ort.InferenceSession.create(model);
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const { y } = await session.run({ x: new ort.Tensor('float32', input.data, batched) });
+  await session.release();
   const outShape = [...input.shape.slice(0, -dims), ...c.output_size];
   writeNpy(path.join(out, `${c.name}.output.npy`), outShape, y.data);
   if (kind === 'avg') continue;

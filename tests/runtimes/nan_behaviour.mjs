@@ -23,8 +23,10 @@ async function onnxruntime(w, kind) {
     graph: { name: 'g', input: [{ name: 'x', type: type(w.length) }], output: [{ name: 'y', type: type(1) }],
              node: [{ opType: kind === 'max' ? 'MaxPool' : 'AveragePool', input: ['x'], output: ['y'],
                       attribute: [{ name: 'kernel_shape', type: A.INTS, ints: [w.length] }] }] } })).finish();
-  const session = await ort.InferenceSession.create(bytes);
-  return (await session.run({ x: new ort.Tensor('float32', Float32Array.from(w), [1, 1, w.length]) })).y.data[0];
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.from(w), [1, 1, w.length]) });
+  await session.release();
+  return y.data[0];
 }
 
 function tfjs(w, kind) {
