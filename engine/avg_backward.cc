@@ -3,6 +3,7 @@
 // segments (a cell): it is computed and rounded once per cell and plane, then filled.
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/exact_number.h>
 
 #include <algorithm>
 #include <bit>

@@ -6,6 +6,7 @@
 // their means rounded in batches across rows (binary32_means, narrowed_means, split means); what
 // none of these proves exact, window by window.
 #include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/exact_number.h>
 
 #include <algorithm>
 #include <bit>
@@ -52,6 +53,21 @@ reference::integer window_sum_wide(const geometry& g, const typename F::storage*
     }
   });
   return sum;
+}
+
+// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
+// windows whose exponent spread exceeds 127 bits).
+template <typename F>
+std::uint64_t round_wide_quotient(const reference::integer& sum, int exponent,
+                                  std::int64_t divisor) {
+  reference::integer numerator = sum, denominator = divisor;
+  if (exponent >= 0) {
+    numerator <<= static_cast<unsigned>(exponent);
+  } else {
+    denominator <<= static_cast<unsigned>(-exponent);
+  }
+  return round_to(
+      F::format, reference::extended_rational::finite(reference::rational(numerator, denominator)));
 }
 
 // The mean of one window from its exact sum: specials first, then the narrowest exact

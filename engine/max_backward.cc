@@ -9,6 +9,7 @@
 #include <immintrin.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/reference/exact_number.h>
 
 #include <algorithm>
 #include <limits>

@@ -5,7 +5,6 @@
 #include <poolproof/common/error.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_window.h>
-#include <poolproof/reference/exact_number.h>
 
 #include <algorithm>
 #include <array>
@@ -202,21 +201,6 @@ bool max_planes_binary64(const geometry& g, const double* input, double* output,
 /// CPU's best lanes up to `ceiling` (tests compare the levels).
 void widen_to_binary32(reference::float_format format, const std::uint16_t* in, float* out,
                        std::int64_t count, simd_level ceiling = simd_level::avx512);
-
-/// round_to(F, sign * magnitude * 2^exponent / divisor) for magnitudes of any size (the rare
-/// windows whose exponent spread exceeds 127 bits).
-template <typename F>
-std::uint64_t round_wide_quotient(const reference::integer& sum, int exponent,
-                                  std::int64_t divisor) {
-  reference::integer numerator = sum, denominator = divisor;
-  if (exponent >= 0) {
-    numerator <<= static_cast<unsigned>(exponent);
-  } else {
-    denominator <<= static_cast<unsigned>(-exponent);
-  }
-  return round_to(
-      F::format, reference::extended_rational::finite(reference::rational(numerator, denominator)));
-}
 
 /// Rounds an exact fixed-point sum `sum` * 2^unit / divisor (Acc: int64 or __int128).
 template <typename F, typename Acc>

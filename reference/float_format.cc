@@ -1,6 +1,7 @@
 // float_format.h: the format table's rules (special values, overflow) and exact decoding and
 // rounding.
 #include <poolproof/common/error.h>
+#include <poolproof/reference/exact_number.h>
 #include <poolproof/reference/float_format.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <poolproof/common/error.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/reference/exact_number.h>
 #include <sys/stat.h>
 
 #include <cstdlib>

@@ -1,6 +1,7 @@
 // float_format's rounding against the machine: round_to must give the bits that correctly
 // rounded hardware conversions (double -> float, float -> half with F16C) and arithmetic give.
 #include <gtest/gtest.h>
+#include <poolproof/reference/exact_number.h>
 #include <poolproof/reference/float_format.h>
 
 #include <bit>

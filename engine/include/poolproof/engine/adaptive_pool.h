@@ -29,7 +29,6 @@
 #pragma once
 
 #include <poolproof/reference/float_format.h>
-#include <poolproof/reference/tensor.h>
 
 #include <concepts>
 #include <cstdint>

@@ -2,8 +2,6 @@
 // NumPy storage), with exact decoding of bit patterns and correctly rounded encoding.
 #pragma once
 
-#include <poolproof/reference/exact_number.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +9,10 @@
 #include <string_view>
 
 namespace poolproof::reference {
+
+// exact_number.h: decode and round_to below need it complete only where they are called, so the
+// formats' description stays free of GMP for the code that only asks about formats.
+struct extended_rational;
 
 /// The formats. Adding one: its enumerator here, its entry in find_spec and in all_formats below;
 /// the compiler then names every switch over formats that still needs it (the engine's
