@@ -222,7 +222,8 @@ inline std::uint16_t narrowed_sum(float a, float b) {
 /// (relative error below 2^-50), or nullopt. Rounding is monotone, so when f = RN24(q)'s two
 /// binary32 neighbours round to the same 16-bit value h, everything between them does, x
 /// included, and h is the answer; nullopt when they differ (f at or beside a 16-bit midpoint),
-/// and for f zero or past binary32's range.
+/// and for f zero or past binary32's range. For binary16 results in the normal range the
+/// neighbours' patterns are only narrowed when f's low 13 bits lie at a midpoint or beside one.
 template <typename F>
 inline std::optional<std::uint16_t> narrowed_near(double q) {
   const auto f = static_cast<float>(q);
@@ -230,6 +231,14 @@ inline std::optional<std::uint16_t> narrowed_near(double q) {
   const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
   if (magnitude == 0 || magnitude >= 0x7F800000u) return std::nullopt;
   const std::uint16_t h = narrowed<F>(f);
+  if constexpr (std::same_as<F, binary16_traits>) {
+    // From 2^-14 to below 2^16, narrowed adds one to the upper bits exactly when the low 13 bits
+    // L exceed 0x1000 (or equal it, the upper bits odd). A neighbour's L is L - 1 or L + 1, or a
+    // carry or borrow across the upper bits, which gives the same value (L = 0x1FFF rounds up to
+    // what L = 0 keeps), the range's ends included; so only L in 0x0FFF..0x1001 can differ.
+    if (magnitude >= 113u << 23 && magnitude < 143u << 23 && ((magnitude - 0xFFFu) & 0x1FFFu) > 2)
+      return h;
+  }
   if (narrowed<F>(std::bit_cast<float>(bits - 1)) != h ||
       narrowed<F>(std::bit_cast<float>(bits + 1)) != h)
     return std::nullopt;

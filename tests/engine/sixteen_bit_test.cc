@@ -10,6 +10,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <vector>
@@ -112,6 +113,41 @@ TEST(FastSixteenBit, ExactDoublesRoundOnceTo16Bits) {
   std::mt19937 engine(29);
   expect_narrowing_rounds_once<detail::binary16_traits>(engine);
   expect_narrowing_rounds_once<detail::bfloat16_traits>(engine);
+}
+
+// narrowed_near's binary16 shortcut skips narrowing the neighbours of f = RN24(q) away from
+// midpoints; it must answer exactly as the definition (both neighbours narrow alike) does. Every
+// exponent, both signs, every low 13 bits (the midpoint and its neighbours among them), under
+// upper fraction bits that are even, odd, all zeros and all ones (carries into the exponent).
+TEST(FastSixteenBit, NarrowedNearShortcutAgreesWithTheNeighbours) {
+  using F = detail::binary16_traits;
+  const auto by_neighbours = [](float f) -> std::optional<std::uint16_t> {
+    const auto bits = std::bit_cast<std::uint32_t>(f);
+    const std::uint32_t magnitude = bits & 0x7FFFFFFFu;
+    if (magnitude == 0 || magnitude >= 0x7F800000u) return std::nullopt;
+    const std::uint16_t h = detail::narrowed<F>(f);
+    if (detail::narrowed<F>(std::bit_cast<float>(bits - 1)) != h ||
+        detail::narrowed<F>(std::bit_cast<float>(bits + 1)) != h)
+      return std::nullopt;
+    return h;
+  };
+  std::int64_t answered = 0;
+  for (const std::uint32_t upper : {0x000u, 0x001u, 0x2AAu, 0x155u, 0x3FEu, 0x3FFu}) {
+    for (std::uint32_t exponent = 0; exponent < 256; ++exponent) {
+      for (std::uint32_t low = 0; low < 0x2000u; ++low) {
+        for (const std::uint32_t sign : {0u, 0x80000000u}) {
+          const std::uint32_t bits = sign | exponent << 23 | upper << 13 | low;
+          const float f = std::bit_cast<float>(bits);
+          const auto want = by_neighbours(f);
+          ASSERT_EQ(detail::narrowed_near<F>(static_cast<double>(f)), want)
+              << std::hex << "binary32 pattern 0x" << bits;
+          answered += want.has_value() ? 1 : 0;
+        }
+      }
+    }
+  }
+  // Most patterns lie away from a midpoint, so the check compared answers, not only refusals.
+  EXPECT_GT(answered, 6 * 256 * 0x2000);
 }
 
 // Partners for a pair sum with `a`: every gap between their exponents up to past binary32's
