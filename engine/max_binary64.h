@@ -145,12 +145,9 @@ least_lane(__m128i lanes) {
     const column_maxima& maxima, const reference::window& w) {
   const double* values = maxima.values.data();
   const std::int32_t* offsets = maxima.offsets.data();
-  const auto inside = [&](std::int64_t c) {
-    return static_cast<__mmask8>(w.end - c >= 8 ? 0xFF : (1U << (w.end - c)) - 1);
-  };
   __m512d greatest = _mm512_set1_pd(-std::numeric_limits<double>::infinity());
   for (std::int64_t c = w.begin; c < w.end; c += 8) {
-    const __mmask8 mask = inside(c);
+    const __mmask8 mask = lanes_before(w.end, c);
     greatest =
         _mm512_mask_max_pd(greatest, mask, greatest, _mm512_maskz_loadu_pd(mask, values + c));
   }
@@ -161,7 +158,7 @@ least_lane(__m128i lanes) {
       _mm512_set1_pd(std::max(_mm_cvtsd_f64(two), _mm_cvtsd_f64(_mm_unpackhi_pd(two, two))));
   __m256i least = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max());
   for (std::int64_t c = w.begin; c < w.end; c += 8) {
-    const __mmask8 mask = inside(c);
+    const __mmask8 mask = lanes_before(w.end, c);
     const __mmask8 hit =
         _mm512_mask_cmp_pd_mask(mask, _mm512_maskz_loadu_pd(mask, values + c), best, _CMP_EQ_OQ);
     least = _mm256_mask_min_epi32(least, hit, least, _mm256_maskz_loadu_epi32(mask, offsets + c));

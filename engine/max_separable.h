@@ -243,7 +243,7 @@ std::int64_t best_key_offset(const std::uint64_t* keys, const reference::window&
     const std::uint64_t* keys, const reference::window& w) {
   __m512i greatest = _mm512_setzero_si512();
   for (std::int64_t c = w.begin; c < w.end; c += 8) {
-    const auto inside = static_cast<__mmask8>(w.end - c >= 8 ? 0xFF : (1U << (w.end - c)) - 1);
+    const __mmask8 inside = lanes_before(w.end, c);
     greatest = _mm512_mask_max_epu64(greatest, inside, greatest,
                                      _mm512_maskz_loadu_epi64(inside, keys + c));
   }
