@@ -222,8 +222,8 @@ inline std::uint16_t narrowed_sum(float a, float b) {
 /// (relative error below 2^-50), or nullopt. Rounding is monotone, so when f = RN24(q)'s two
 /// binary32 neighbours round to the same 16-bit value h, everything between them does, x
 /// included, and h is the answer; nullopt when they differ (f at or beside a 16-bit midpoint),
-/// and for f zero or past binary32's range. For binary16 results in the normal range the
-/// neighbours' patterns are only narrowed when f's low 13 bits lie at a midpoint or beside one.
+/// and for f zero or past binary32's range. For f in binary16's normal range (2^-14 <= |f| <
+/// 2^16) the neighbours are only narrowed when f's low 13 bits lie at a midpoint or beside one.
 template <typename F>
 inline std::optional<std::uint16_t> narrowed_near(double q) {
   const auto f = static_cast<float>(q);

@@ -22,10 +22,10 @@ namespace poolproof::engine::detail {
 namespace {
 constexpr float minus_infinity = -std::numeric_limits<float>::infinity();
 
-// The lanes of an eight-lane step at column c that lie inside a window ending at `end` (c < end):
-// the mask of the AVX-512 winners' loads and reductions.
-inline std::uint8_t lanes_before(std::int64_t end, std::int64_t c) {
-  return static_cast<std::uint8_t>(end - c >= 8 ? 0xFF : (1U << (end - c)) - 1);
+// The lanes of an eight-lane step from column `step` that lie inside a window ending at `end`
+// (step < end): the mask of the AVX-512 winners' loads and reductions.
+inline std::uint8_t lanes_before(std::int64_t end, std::int64_t step) {
+  return static_cast<std::uint8_t>(end - step >= 8 ? 0xFF : (1U << (end - step)) - 1);
 }
 
 // How the kernels read and write planes of binary32 values: as they are stored.

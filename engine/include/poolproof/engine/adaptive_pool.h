@@ -48,7 +48,8 @@ concept element =
 
 /// adaptive_avg_pool on a dense row-major `[N, C, *in]` or `[C, *in]` array of `format`: output[i]
 /// is round_to(format, adaptive_avg_pool(decode(input))[i]), so NaN outputs are the quiet NaN
-/// with a clear sign bit and a zero mean is +0. `output` holds adaptive_output_shape's count.
+/// with a clear sign bit and a zero mean is +0. `output` holds adaptive_output_shape's count
+/// (<poolproof/reference/tensor.h>).
 /// Throws input_error on bad shapes, sizes, a mismatched format or span length.
 template <element T>
 void adaptive_avg_pool(reference::float_format format, std::span<const std::int64_t> input_shape,

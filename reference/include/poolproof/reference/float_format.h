@@ -121,12 +121,13 @@ static_assert(detail::all_formats_is_the_enumeration(),
 [[nodiscard]] bool is_nan_bits(float_format format, std::uint64_t bits);
 
 /// The exact value of a bit pattern (its low width() bits; higher bits must be 0), including
-/// subnormals, both zeros and infinities. Every NaN pattern decodes to NaN.
+/// subnormals, both zeros and infinities. Every NaN pattern decodes to NaN. A caller includes
+/// <poolproof/reference/exact_number.h> too, for extended_rational.
 [[nodiscard]] extended_rational decode(float_format format, std::uint64_t bits);
 
 /// The correctly rounded bit pattern of x: round half to even; a magnitude that rounds past the
 /// largest finite value becomes infinity; the sign of zero and infinity is kept; NaN becomes the
-/// quiet NaN with a clear sign bit.
+/// quiet NaN with a clear sign bit. A caller includes <poolproof/reference/exact_number.h> too.
 [[nodiscard]] std::uint64_t round_to(float_format format, const extended_rational& x);
 
 }  // namespace poolproof::reference
