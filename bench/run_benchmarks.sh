@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark side by side in one session and prints the RESULTS.md tables.
 #   bash bench/run_benchmarks.sh [BUILD_DIR] [OUT_DIR]
-# BUILD_DIR: a Release build with pool_bench, solver_bench, stream_pool, prove_equivalence and
-# golden built
+# BUILD_DIR: a Release build with pool_bench, solver_bench, stream_pool, golden_bench,
+# prove_equivalence and golden built
 # (default build/bench, the `bench` preset); OUT_DIR keeps the raw JSON and logs (default /tmp/poolproof-bench).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,6 +55,9 @@ for run in 1 2 3 4 5; do
   echo "user check $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms \
 $(tail -n 1 "$out/time.tmp") KB"
 done > "$out/user_check.txt"
+# The same check in process (check_suite), beside the engine on that input and a read of it.
+"$build/bench/golden_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_report_aggregates_only=true > "$out/golden_bench.txt" 2>&1
 
 python3 "$root/bench/compare.py" "$out/pool.json" "$out/torch.json" "$out/solver.json"
 echo
@@ -67,3 +70,6 @@ cat "$out/sweeps.txt" "$out/golden.txt"
 echo
 echo "### golden check at a user's shape (float16 [8,64,112,112] -> 7x7; wall ms, peak KB)"
 cat "$out/user_check.txt"
+echo
+echo "### the same check in process (golden_bench, medians of $repetitions)"
+grep -E "_median" "$out/golden_bench.txt"

@@ -20,10 +20,11 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/poolproofConfig.cmake.in
                               INSTALL_DESTINATION ${poolproof_cmake_dir})
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/poolproofConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
-# Debian ships GMP and Z3 with pkg-config only: the package carries our two find modules.
+# Debian ships GMP, Z3, xxhash and nettle with pkg-config only: the package carries our find modules.
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/FindGMP.cmake ${CMAKE_CURRENT_LIST_DIR}/FindZ3.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/Findxxhash.cmake ${CMAKE_CURRENT_LIST_DIR}/Findnettle.cmake
         DESTINATION ${poolproof_cmake_dir})
 
 # pkg-config: Requires names our own libraries and the system packages a consumer compiles
@@ -48,4 +49,4 @@ poolproof_pkg_config(engine "poolproof fast exact adaptive pooling engine"
 poolproof_pkg_config(solver "poolproof equivalence prover (Z3)"
                      "poolproof-reference" "z3, fmt, nlohmann_json")
 poolproof_pkg_config(golden "poolproof golden suite reader, generator and checker"
-                     "poolproof-reference" "libcrypto, fmt, nlohmann_json")
+                     "poolproof-reference" "nettle, libxxhash, fmt, nlohmann_json")

@@ -1,15 +1,16 @@
-// The default floating-point environment for the engine's passes. On x86 SSE arithmetic obeys
-// MXCSR alone (the engine uses no x87 arithmetic), and flush-to-zero and denormals-are-zero live
-// only there, outside <cfenv>; elsewhere <cfenv>'s rounding mode and traps are the whole story.
-#include "engine/float_environment.h"
+// The default floating-point environment for the engine's passes and the checker's sums. On x86 SSE
+// arithmetic obeys MXCSR alone (the engine uses no x87 arithmetic), and flush-to-zero and
+// denormals-are-zero live only there, outside <cfenv>; elsewhere <cfenv>'s rounding mode and traps
+// are the whole story.
+#include <poolproof/common/float_environment.h>
 
-#ifdef POOLPROOF_ENGINE_MXCSR
+#ifdef POOLPROOF_COMMON_MXCSR
 #include <xmmintrin.h>
 #endif
 
-namespace poolproof::engine::detail {
+namespace poolproof::common {
 
-#ifdef POOLPROOF_ENGINE_MXCSR
+#ifdef POOLPROOF_COMMON_MXCSR
 namespace {
 // MXCSR at reset: every exception masked, round to nearest, FTZ and DAZ off, no flags.
 constexpr unsigned default_mxcsr = 0x1F80U;
@@ -29,4 +30,4 @@ default_float_environment::default_float_environment() : saved_() {
 default_float_environment::~default_float_environment() { std::fesetenv(&saved_); }
 #endif
 
-}  // namespace poolproof::engine::detail
+}  // namespace poolproof::common

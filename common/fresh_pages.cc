@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -60,5 +61,72 @@ void prefault_for_writing(std::span<std::byte> bytes) noexcept {
 void prefault_for_writing(std::span<std::byte> /*bytes*/) noexcept {}
 
 #endif
+
+namespace {
+
+constexpr std::size_t huge_page = std::size_t{2} << 20;
+
+}  // namespace
+
+page_buffer::page_buffer(std::size_t size) : size_(size) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE) && defined(MADV_HUGEPAGE)
+  if (size >= huge_page) {
+    // One huge page more than needed, so the buffer can start on a huge page boundary (the
+    // kernel backs only aligned 2 MiB ranges with huge pages).
+    const std::size_t length = (size + 2 * huge_page - 1) / huge_page * huge_page;
+    void* region =
+        mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region != MAP_FAILED) {
+      auto* start = static_cast<std::byte*>(region);
+      const std::size_t skip =
+          (huge_page - reinterpret_cast<std::uintptr_t>(start) % huge_page) % huge_page;
+      // Hints: with huge pages the writer faults once per 2 MiB (measured: a 12.8 MB read 1.36 ms,
+      // 1.6 ms populated first); where the kernel has no huge pages at all (madvise fails), the
+      // pages are populated in one call instead of one fault per 4 KiB. (With them configured
+      // "never", the advice succeeds and the writer faults per 4 KiB.) The buffer works either way.
+      if (madvise(start + skip, length - skip, MADV_HUGEPAGE) != 0)
+        static_cast<void>(madvise(start + skip, length - skip, MADV_POPULATE_WRITE));
+      data_ = start + skip;
+      mapped_ = length;
+      base_ = start;
+      return;
+    }
+  }
+#endif
+  heap_.resize(size);
+  data_ = heap_.data();
+}
+
+page_buffer::page_buffer(page_buffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      mapped_(std::exchange(other.mapped_, 0)),
+      base_(std::exchange(other.base_, nullptr)),
+      heap_(std::move(other.heap_)) {}
+
+page_buffer& page_buffer::operator=(page_buffer&& other) noexcept {
+  if (this != &other) {
+    release();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    mapped_ = std::exchange(other.mapped_, 0);
+    base_ = std::exchange(other.base_, nullptr);
+    heap_ = std::move(other.heap_);
+  }
+  return *this;
+}
+
+page_buffer::~page_buffer() { release(); }
+
+void page_buffer::release() noexcept {
+#if defined(__linux__)
+  if (mapped_ != 0) static_cast<void>(munmap(base_, mapped_));
+#endif
+  data_ = nullptr;
+  size_ = 0;
+  mapped_ = 0;
+  base_ = nullptr;
+  heap_ = {};
+}
 
 }  // namespace poolproof::common

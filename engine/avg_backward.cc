@@ -1,6 +1,7 @@
 // The fast engine's avg backward pass. Along one axis, the inputs covered by the same windows
 // form a segment (at most 2m + 1 of them), so the exact gradient is constant on each product of
 // segments (a cell): it is computed and rounded once per cell and plane, then filled.
+#include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
@@ -13,7 +14,6 @@
 #include "engine/avg_backward_plan.h"
 #include "engine/avg_backward_split.h"
 #include "engine/double_sums.h"
-#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -339,7 +339,7 @@ void adaptive_avg_pool_backward(reference::float_format format,
                                 std::span<const T> grad_output, std::span<T> grad_input,
                                 unsigned threads) {
   // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
-  const detail::default_float_environment environment;
+  const common::default_float_environment environment;
   const detail::geometry& g = detail::remembered_geometry<T>(format, input_shape, out_size,
                                                              grad_input.size(), grad_output.size());
   const detail::cell_plan& plan = detail::remembered_plan(g);

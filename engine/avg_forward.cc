@@ -5,6 +5,7 @@
 // plane (16-bit ones widened to binary32 first), and planes of one row of small windows with
 // their means rounded in batches across rows (binary32_means, narrowed_means, split means); what
 // none of these proves exact, window by window.
+#include <poolproof/common/float_environment.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
 
@@ -19,7 +20,6 @@
 #include "engine/avg_rows_16.h"
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
-#include "engine/float_environment.h"
 #include "engine/narrowed_means.h"
 #include "engine/planes.h"
 #include "engine/row_batches.h"
@@ -366,7 +366,7 @@ void adaptive_avg_pool(reference::float_format format, std::span<const std::int6
                        std::span<const T> input, std::span<const std::int64_t> out_size,
                        std::span<T> output, unsigned threads) {
   // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
-  const detail::default_float_environment environment;
+  const common::default_float_environment environment;
   const detail::geometry& g =
       detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   detail::with_traits<T>(format, [&](auto traits) {

@@ -7,6 +7,7 @@
 // exactly is summed in doubles and rounded once per input (add_in_doubles); other planes chain
 // each input's choosers and sum them exactly.
 #include <immintrin.h>
+#include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
@@ -18,7 +19,6 @@
 #include <type_traits>
 
 #include "engine/double_sums.h"
-#include "engine/float_environment.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
 
@@ -475,7 +475,7 @@ void adaptive_max_pool_backward(reference::float_format format,
                                 std::span<const std::int64_t> indices, std::span<T> grad_input,
                                 unsigned threads) {
   // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
-  const detail::default_float_environment environment;
+  const common::default_float_environment environment;
   const detail::geometry& g = detail::remembered_geometry<T>(format, input_shape, out_size,
                                                              grad_input.size(), grad_output.size());
   if (indices.size() != grad_output.size()) {

@@ -1,13 +1,13 @@
 // The fast engine's max forward pass: PyTorch's scan rule per window (the SIMD kernels of
 // max_forward_simd.cc take binary32 and 16-bit planes of fewer than 2^31 elements, and binary64
 // planes of bands of rows), the winner's own pattern as the value.
+#include <poolproof/common/float_environment.h>
 #include <poolproof/engine/adaptive_pool.h>
 
 #include <limits>
 #include <type_traits>
 
 #include "engine/double_sums.h"
-#include "engine/float_environment.h"
 #include "engine/planes.h"
 
 namespace poolproof::engine {
@@ -70,7 +70,7 @@ void adaptive_max_pool(reference::float_format format, std::span<const std::int6
                        std::span<const T> input, std::span<const std::int64_t> out_size,
                        std::span<T> output, std::span<std::int64_t> indices, unsigned threads) {
   // A caller's flush-to-zero or rounding mode would break the exact hardware paths.
-  const detail::default_float_environment environment;
+  const common::default_float_environment environment;
   const detail::geometry& g =
       detail::remembered_geometry<T>(format, input_shape, out_size, input.size(), output.size());
   if (indices.size() != output.size())

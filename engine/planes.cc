@@ -2,6 +2,7 @@
 // split of planes over oneTBB's workers, and round_scaled_quotient's format dispatch.
 #include "engine/planes.h"
 
+#include <poolproof/common/float_environment.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/tensor.h>
 #include <tbb/blocked_range.h>
@@ -11,8 +12,6 @@
 #include <algorithm>
 #include <thread>
 #include <utility>
-
-#include "engine/float_environment.h"
 
 namespace poolproof::engine {
 namespace detail {
@@ -90,7 +89,7 @@ void parallel_planes(std::int64_t planes, unsigned threads,
     tbb::parallel_for(
         tbb::blocked_range<std::int64_t>(0, workers, 1),
         [&](const tbb::blocked_range<std::int64_t>& range) {
-          const default_float_environment environment;
+          const common::default_float_environment environment;
           for (std::int64_t w = range.begin(); w < range.end(); ++w)
             work(planes * w / workers, planes * (w + 1) / workers);
         },

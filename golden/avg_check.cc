@@ -10,6 +10,7 @@
 #include "golden/avg_check.h"
 
 #include <poolproof/common/error.h>
+#include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/common/wide_int.h>
 #include <poolproof/engine/adaptive_pool.h>
@@ -20,13 +21,16 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <numeric>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -102,16 +106,39 @@ std::vector<std::uint64_t> engine_means(const pooling_problem& problem, std::spa
   return bits;
 }
 
+// `x` in decimal at the end of `text`: 64-bit values by to_chars (most means here), wider ones
+// digit by digit.
+void append_decimal(std::string& text, common::uint128 x) {
+  std::array<char, 40> digits{};
+  char* const end = digits.data() + digits.size();
+  char* at = end;
+  if (x <= std::numeric_limits<std::uint64_t>::max()) {
+    const auto [last, error] = std::to_chars(digits.data(), end, static_cast<std::uint64_t>(x));
+    POOLPROOF_CHECK(error == std::errc());
+    text.append(digits.data(), last);
+    return;
+  }
+  do {
+    *--at = static_cast<char>('0' + static_cast<int>(x % 10));
+    x /= 10;
+  } while (x != 0);
+  text.append(at, end);
+}
+
 // The exact mean sum / length in exact_values' text ("7/2", "-3", "0") when its numerator and
 // denominator fit 127 bits; nullopt otherwise. Precondition: sum finite, length >= 1.
 std::optional<std::string> mean_text(double sum, std::int64_t length) {
   if (sum == 0) return "0";
-  int exponent = 0;
-  const double fraction = std::frexp(std::abs(sum), &exponent);
-  auto m = static_cast<std::uint64_t>(std::ldexp(fraction, 53));  // |sum| = m 2^(exponent - 53)
+  // |sum| = m 2^exponent, read off its bits (an frexp and ldexp per element cost as much as the
+  // rest of this function).
+  const auto bits = std::bit_cast<std::uint64_t>(sum);
+  const auto field = static_cast<int>((bits >> 52) & 0x7FF);
+  std::uint64_t m =
+      (bits & ((std::uint64_t{1} << 52) - 1)) | (field != 0 ? std::uint64_t{1} << 52 : 0);
+  int exponent = (field != 0 ? field : 1) - 1075;
   const int zeros = std::countr_zero(m);
   m >>= zeros;
-  exponent += zeros - 53;
+  exponent += zeros;
   auto l = static_cast<std::uint64_t>(length);
   const int twos = std::countr_zero(l);
   l >>= twos;
@@ -123,16 +150,12 @@ std::optional<std::string> mean_text(double sum, std::int64_t length) {
   if (width + std::abs(shift) > 127) return std::nullopt;
   const common::uint128 numerator = shift >= 0 ? static_cast<common::uint128>(m) << shift : m;
   const common::uint128 denominator = shift >= 0 ? l : static_cast<common::uint128>(l) << -shift;
-  const auto decimal = [](common::uint128 x) {
-    std::string digits;
-    do {
-      digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(x % 10)));
-      x /= 10;
-    } while (x != 0);
-    return digits;
-  };
-  std::string text = (sum < 0 ? "-" : "") + decimal(numerator);
-  if (denominator != 1) text += "/" + decimal(denominator);
+  std::string text = sum < 0 ? "-" : "";
+  append_decimal(text, numerator);
+  if (denominator != 1) {
+    text += '/';
+    append_decimal(text, denominator);
+  }
   return text;
 }
 
@@ -182,11 +205,10 @@ class exact_elements {
 // the margin (and so is the element's bound_used within a relative 2^-40); NaN where the exact
 // path must decide.
 double share_in_doubles(const avg_case& the_case, const double_constants& constants,
-                        const pattern_table& table, const window_sums& w, std::uint64_t bits,
-                        std::uint64_t rounded) {
+                        const window_sums& w, std::uint64_t bits, std::uint64_t rounded) {
   constexpr double undecided = std::numeric_limits<double>::quiet_NaN();
   if (bits != rounded || !w.exact()) return undecided;
-  const double value = table(bits).value;
+  const double value = pattern_value(the_case.problem.dtype, bits);
   if (!std::isfinite(value)) return undecided;
   const auto bound = scaled_bound(constants, the_case.problem.spatial_dims, w);
   if (!bound) return undecided;
@@ -232,30 +254,32 @@ void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case&
     fail("exact value " + std::to_string(*first_disagreement) + " disagrees with its inputs");
 }
 
-// load_avg_case after its input file (`input_entry`) is read into loaded's storage, input_32's
-// when `binary32`, else input_16's (its hash not yet checked).
-void read_avg_case(const std::filesystem::path& suite_dir, avg_case& loaded,
-                   const golden_file& input_entry, bool binary32,
-                   std::span<const std::byte> input_file) {
+// load_avg_case once the input and its window sums are in place: the stored result (and exact
+// values) against those the inputs imply.
+template <typename T>
+void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
+                       std::span<const T> input) {
   const golden_case& entry = loaded.entry;
-  const npy_element element = npy_element_for(entry.dtype);
-  const std::size_t offset =
-      role_payload_offset(input_file, input_entry, element, entry.input_shape);
-  const auto inputs = static_cast<std::size_t>(reference::element_count(entry.input_shape));
-  if (binary32) {
-    loaded.input_32.set_payload(offset, inputs);
-    loaded.sums = all_window_sums(loaded.problem, loaded.input_32.values());
-  } else {
-    loaded.input_16.set_payload(offset, inputs);
-    loaded.sums = all_window_sums(loaded.problem, loaded.input_16.values());
+  loaded.expected_bits = read_role(suite_dir, entry, describe(entry.op).result_role(),
+                                   npy_element_for(entry.dtype), loaded.shape)
+                             .words;
+  // The stored exact values are checked on another thread while the engine rounds the means:
+  // both only read the inputs and sums, and the exact values' errors still come first.
+  const auto check_exact = [&suite_dir, &loaded] {
+    const common::default_float_environment environment;
+    verify_exact_values(suite_dir, loaded);
+  };
+  // async|deferred: on this thread at get() if no thread could be started (EAGAIN); any other
+  // failure to start one also leaves it to this thread.
+  std::future<void> exact_checked;
+  try {
+    exact_checked = std::async(std::launch::async | std::launch::deferred, check_exact);
+  } catch (const std::system_error&) {
+    exact_checked = std::async(std::launch::deferred, check_exact);
   }
-  loaded.expected_bits =
-      read_role(suite_dir, entry, describe(entry.op).result_role(), element, loaded.shape).words;
-  verify_exact_values(suite_dir, loaded);
   const std::size_t count = loaded.expected_bits.size();
-  const std::vector<std::uint64_t> rounded =
-      binary32 ? engine_means(loaded.problem, loaded.input_32.values(), count)
-               : engine_means(loaded.problem, loaded.input_16.values(), count);
+  const std::vector<std::uint64_t> rounded = engine_means(loaded.problem, input, count);
+  exact_checked.get();
   for (std::size_t k = 0; k < count; ++k) {
     if (rounded[k] != loaded.expected_bits[k])
       throw common::input_error("golden case '" + entry.name + "': expected element " +
@@ -263,16 +287,69 @@ void read_avg_case(const std::filesystem::path& suite_dir, avg_case& loaded,
   }
 }
 
+// load_avg_case's reading of the input into `input` (loaded's, of the case's element type):
+// read where it is used (no copy), hashed on another thread once read, and its window sums
+// started while the rest of the file is read, at the payload offset the file's size implies (a
+// .npy file is exactly its header and payload). The header, parsed once the file is in, decides:
+// sums started at another offset are dropped and made again.
+template <typename T>
+void read_avg_input(const std::filesystem::path& suite_dir, avg_case& loaded,
+                    input_values<T>& input) {
+  const golden_case& entry = loaded.entry;
+  const golden_file& input_entry = role_entry(entry, role::input);
+  const npy_element element = npy_element_for(entry.dtype);
+  const auto inputs = static_cast<std::size_t>(reference::element_count(entry.input_shape));
+  std::optional<window_sums_as_read<T>> early;
+  std::size_t early_offset = 0;
+  // Starting early is an optimisation only: if it fails (out of memory, no thread), it is given
+  // up, and `use` makes the sums after the digest is checked, so its errors keep their order.
+  const auto storage = [&](std::size_t size) {
+    const std::span<std::byte> bytes = input.storage(size);
+    const std::size_t payload = inputs * sizeof(T);
+    if (size >= payload && (size - payload) % sizeof(T) == 0) {
+      early_offset = size - payload;
+      try {
+        early.emplace(loaded.problem, reinterpret_cast<const T*>(bytes.data() + early_offset));
+      } catch (const std::exception&) {
+        early.reset();
+      }
+    }
+    return bytes;
+  };
+  const auto progress = [&](std::size_t bytes_read) {
+    if (!early || bytes_read <= early_offset) return;
+    try {
+      early->input_ready(static_cast<std::int64_t>((bytes_read - early_offset) / sizeof(T)));
+    } catch (const std::exception&) {
+      early.reset();
+    }
+  };
+  const auto use = [&](std::span<const std::byte> bytes) {
+    const std::size_t offset = role_payload_offset(bytes, input_entry, element, entry.input_shape);
+    input.set_payload(offset, inputs);
+    if (early && offset == early_offset) {
+      early->input_ready(static_cast<std::int64_t>(inputs));
+      loaded.sums = early->sums();
+    } else {
+      early.reset();  // waits for what it started
+      loaded.sums = all_window_sums(loaded.problem, input.values());
+    }
+    verify_avg_result(suite_dir, loaded, input.values());
+  };
+  with_suite_file(suite_dir, input_entry, role_max_bytes(element, entry.input_shape), storage, use,
+                  progress);
+}
+
 }  // namespace
 
 template <typename T>
 std::span<std::byte> input_values<T>::storage(std::size_t size) {
-  file_ = common::prefaulted_vector<T>(size / sizeof(T) + 1);
+  file_ = common::page_buffer(size + 1);
   size_ = size;
   copy_.clear();
   first_ = 0;
   count_ = 0;
-  return std::as_writable_bytes(std::span<T>(file_));
+  return file_.bytes();
 }
 
 template <typename T>
@@ -286,20 +363,23 @@ void input_values<T>::set_payload(std::size_t offset, std::size_t count) {
     return;
   }
   copy_ = common::prefaulted_vector<T>(count);
-  std::memcpy(copy_.data(), std::as_bytes(std::span<const T>(file_)).subspan(offset).data(),
-              count * sizeof(T));
+  std::memcpy(copy_.data(), file_.bytes().subspan(offset).data(), count * sizeof(T));
 }
 
 template <typename T>
 std::span<const T> input_values<T>::values() const {
-  return copy_.empty() ? std::span<const T>(file_).subspan(first_, count_)
-                       : std::span<const T>(copy_);
+  if (!copy_.empty()) return copy_;
+  // The buffer's start is aligned for T, and first_ counts whole T from it.
+  return {reinterpret_cast<const T*>(file_.bytes().data()) + first_, count_};
 }
 
 template class input_values<std::uint16_t>;
 template class input_values<float>;
 
 avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
+  // The margins below assume doubles rounded to nearest, subnormals kept (the sums' threads hold
+  // the same; so does the exact values' check).
+  const common::default_float_environment environment;
   avg_case loaded;
   loaded.entry = entry;
   loaded.problem.op = entry.op;
@@ -308,32 +388,25 @@ avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case
   loaded.problem.output_size = entry.output_size;
   loaded.problem.input.shape = entry.input_shape;
   loaded.shape = forward_output_shape(loaded.problem);
-  // Read where it is used (no copy), and hashed on another thread while the case is verified:
-  // the hash alone takes about as long as the rest.
-  const bool binary32 = reference::layout_of(entry.dtype).width() == 32;
-  const golden_file& input_entry = role_entry(entry, role::input);
-  with_suite_file(
-      suite_dir, input_entry, role_max_bytes(npy_element_for(entry.dtype), entry.input_shape),
-      [&](std::size_t size) {
-        return binary32 ? loaded.input_32.storage(size) : loaded.input_16.storage(size);
-      },
-      [&](std::span<const std::byte> bytes) {
-        read_avg_case(suite_dir, loaded, input_entry, binary32, bytes);
-      });
+  if (reference::layout_of(entry.dtype).width() == 32) {
+    read_avg_input(suite_dir, loaded, loaded.input_32);
+  } else {
+    read_avg_input(suite_dir, loaded, loaded.input_16);
+  }
   return loaded;
 }
 
 case_report check_avg_case(const avg_case& the_case, const candidate_result& result,
                            const check_options& options) {
+  const common::default_float_environment environment;
   require_shape(the_case.entry, the_case.shape, the_case.expected_bits.size(), result);
-  const pattern_table& table = pattern_table_of(the_case.problem.dtype);
   const double_constants constants = constants_in_doubles(the_case.problem.dtype);
   // Each element's share in doubles; the largest, and the first exact zero.
   std::vector<double> shares(result.bits.size());
   double largest = 0;
   std::optional<std::size_t> first_zero;
   for (std::size_t k = 0; k < shares.size(); ++k) {
-    shares[k] = share_in_doubles(the_case, constants, table, the_case.sums[k], result.bits[k],
+    shares[k] = share_in_doubles(the_case, constants, the_case.sums[k], result.bits[k],
                                  the_case.expected_bits[k]);
     if (shares[k] > largest) largest = shares[k];
     if (shares[k] == 0 && !first_zero) first_zero = k;

@@ -2,6 +2,7 @@
 // most elements are decided in doubles with a margin, the rest exactly as check_result does.
 #pragma once
 
+#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/check.h>
 
 #include <cstddef>
@@ -25,8 +26,8 @@ namespace poolproof::golden::detail {
 template <typename T>
 class input_values {
  public:
-  /// read_file_into's storage for a file of `size` bytes, its pages faulted in a batch; forgets
-  /// any payload taken before.
+  /// read_file_into's storage for a file of `size` bytes (common::page_buffer's, with room for
+  /// its one byte more); forgets any payload taken before.
   [[nodiscard]] std::span<std::byte> storage(std::size_t size);
   /// Takes the `count` values at byte `offset` of the file read into storage() (read in full):
   /// POOLPROOF_CHECKs that they lie within its `size` bytes.
@@ -35,7 +36,7 @@ class input_values {
   [[nodiscard]] std::span<const T> values() const;
 
  private:
-  std::vector<T> file_;
+  common::page_buffer file_;
   std::size_t size_ = 0;  ///< the file's bytes at the front of file_
   std::vector<T> copy_;
   std::size_t first_ = 0;
@@ -43,9 +44,9 @@ class input_values {
 };
 
 /// A forward avg case read for check_avg_case, verified as load_case verifies it: its files'
-/// sha256 against the manifest, its stored exact values (when present) and its stored result
-/// against those its inputs imply (the result by the fast engine, which the tests hold bit for
-/// bit to the plain reference), with load_case's messages.
+/// digests against the manifest (file_digests::fast), its stored exact values (when present) and
+/// its stored result against those its inputs imply (the result by the fast engine, which the tests
+/// hold bit for bit to the plain reference), with load_case's messages.
 struct avg_case {
   golden_case entry;
   pooling_problem problem;               ///< input.shape only (the inputs are below)

@@ -55,17 +55,17 @@ std::size_t role_payload_offset(std::span<const std::byte> bytes, const golden_f
 
 role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,
                          std::string_view role_name, npy_element element,
-                         std::span<const std::int64_t> shape) {
+                         std::span<const std::int64_t> shape, file_digests digests) {
   const golden_file& file = role_entry(entry, role_name);
-  role_file result{read_suite_file(dir, file, role_max_bytes(element, shape)), {}};
+  role_file result{read_suite_file(dir, file, role_max_bytes(element, shape), digests), {}};
   result.payload_offset = role_payload_offset(result.bytes, file, element, shape);
   return result;
 }
 
 npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
                     std::string_view role_name, npy_element element,
-                    std::span<const std::int64_t> shape) {
-  const role_file file = read_role_file(dir, entry, role_name, element, shape);
+                    std::span<const std::int64_t> shape, file_digests digests) {
+  const role_file file = read_role_file(dir, entry, role_name, element, shape, digests);
   // Its header is checked already; this decodes the payload (one more look at the header).
   return parse_npy(file.bytes, entry.files.at(std::string(role_name)).path);
 }
@@ -84,7 +84,7 @@ reference::exact_tensor decoded(reference::float_format format, const npy_array&
 }
 
 // The stored exact values, rounded result and indices must be what the inputs imply.
-void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
+void verify_stored(const std::filesystem::path& dir, const loaded_case& c, file_digests digests) {
   const auto fail = [&](const std::string& why) {
     throw common::input_error("golden case '" + c.entry.name + "': " + why);
   };
@@ -92,7 +92,7 @@ void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
   if (exact_file != c.entry.files.end()) {
     const auto count = static_cast<std::int64_t>(c.expected.elements.size());
     const std::vector<std::byte> bytes =
-        read_suite_file(dir, exact_file->second, max_exact_values_bytes(count));
+        read_suite_file(dir, exact_file->second, max_exact_values_bytes(count), digests);
     const std::vector<reference::extended_rational> exact = parse_exact_values(
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
         exact_file->second.path, c.expected.elements.size());
@@ -105,8 +105,8 @@ void verify_stored(const std::filesystem::path& dir, const loaded_case& c) {
     if (c.expected_bits[k] != round_to(c.problem.dtype, c.expected.elements[k].value))
       fail("expected element " + std::to_string(k) + " is not the correctly rounded value");
   if (c.entry.files.contains(std::string(role::indices))) {
-    const npy_array indices =
-        read_role(dir, c.entry, role::indices, npy_element::i8, forward_output_shape(c.problem));
+    const npy_array indices = read_role(dir, c.entry, role::indices, npy_element::i8,
+                                        forward_output_shape(c.problem), digests);
     for (std::size_t k = 0; k < indices.words.size(); ++k)
       if (static_cast<std::int64_t>(indices.words[k]) != c.expected.indices[k])
         fail("index " + std::to_string(k) + " is not the first maximal element");
@@ -123,7 +123,8 @@ reference::exact_tensor decoded_input(const loaded_case& golden) {
   return tensor;
 }
 
-loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
+loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case& entry,
+                      file_digests digests) {
   loaded_case c;
   c.entry = entry;
   pooling_problem& p = c.problem;
@@ -133,15 +134,16 @@ loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case&
   p.output_size = entry.output_size;
   const npy_element element = npy_element_for(entry.dtype);
   const op_description op = describe(entry.op);
-  c.input_bits = read_role(suite_dir, entry, role::input, element, entry.input_shape).words;
+  c.input_bits =
+      read_role(suite_dir, entry, role::input, element, entry.input_shape, digests).words;
   p.input.shape = entry.input_shape;
   if (op.backward()) {
     // The backward expectations read exact values; they are decoded for that and dropped.
     pooling_problem decoded_problem = p;
     decoded_problem.input = decoded_input(c);
-    decoded_problem.grad_output =
-        decoded(entry.dtype,
-                read_role(suite_dir, entry, role::grad_output, element, forward_output_shape(p)));
+    decoded_problem.grad_output = decoded(
+        entry.dtype,
+        read_role(suite_dir, entry, role::grad_output, element, forward_output_shape(p), digests));
     c.expected = expect(decoded_problem);
     p.grad_output = std::move(decoded_problem.grad_output);
   } else {
@@ -149,8 +151,9 @@ loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case&
     // sums the patterns as integers instead.
     c.expected = expect_forward(p, c.input_bits);
   }
-  c.expected_bits = read_role(suite_dir, entry, op.result_role(), element, c.expected.shape).words;
-  verify_stored(suite_dir, c);
+  c.expected_bits =
+      read_role(suite_dir, entry, op.result_role(), element, c.expected.shape, digests).words;
+  verify_stored(suite_dir, c, digests);
   return c;
 }
 

@@ -37,16 +37,19 @@ struct role_file {
                                               const golden_file& file, npy_element element,
                                               std::span<const std::int64_t> shape);
 
-/// The file of role `role_name` of case `entry` (sha256-checked against the manifest), which
-/// must hold `element` values of `shape`. Throws input_error naming the case or file (check.cc).
+/// The file of role `role_name` of case `entry` (its `digests` checked against the manifest),
+/// which must hold `element` values of `shape`. Throws input_error naming the case or file
+/// (check.cc).
 [[nodiscard]] role_file read_role_file(const std::filesystem::path& dir, const golden_case& entry,
                                        std::string_view role_name, npy_element element,
-                                       std::span<const std::int64_t> shape);
+                                       std::span<const std::int64_t> shape,
+                                       file_digests digests = file_digests::fast);
 
 /// read_role_file's array, decoded.
 [[nodiscard]] npy_array read_role(const std::filesystem::path& dir, const golden_case& entry,
                                   std::string_view role_name, npy_element element,
-                                  std::span<const std::int64_t> shape);
+                                  std::span<const std::int64_t> shape,
+                                  file_digests digests = file_digests::fast);
 
 /// What one element of a case expects: its dtype and op, the exact value, the correctly rounded
 /// bits, and the element's bound.

@@ -3,6 +3,7 @@
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/npy.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <system_error>
@@ -10,7 +11,8 @@
 namespace poolproof::golden {
 
 std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size_t max_bytes,
-                                    std::string_view what, const file_storage& storage) {
+                                    std::string_view what, const file_storage& storage,
+                                    const read_progress& progress) {
   const std::string prefix = "cannot read " + std::string(what) + " '" + path.string() + "': ";
   std::error_code error;
   // A FIFO or device would block or never end: only regular files are read.
@@ -29,9 +31,18 @@ std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size
   // Read one byte more than the size seen, so a file that grew meanwhile is caught.
   const std::span<std::byte> bytes = storage(static_cast<std::size_t>(size));
   POOLPROOF_CHECK(bytes.size() > size);
-  stream.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size + 1));
-  if (stream.bad()) throw common::input_error(prefix + "read error");
-  const auto got = static_cast<std::size_t>(stream.gcount());
+  // In pieces when someone follows the progress, else at once; either way up to size + 1 bytes.
+  const std::size_t piece = progress ? read_piece_bytes : size + 1;
+  std::size_t got = 0;
+  while (got <= size) {
+    const std::size_t asked = std::min(piece, size + 1 - got);
+    stream.read(reinterpret_cast<char*>(bytes.data() + got), static_cast<std::streamsize>(asked));
+    if (stream.bad()) throw common::input_error(prefix + "read error");
+    const auto read = static_cast<std::size_t>(stream.gcount());
+    got += read;
+    if (progress && read > 0 && got <= size) progress(got);
+    if (read < asked) break;  // the end of the file
+  }
   if (got != size) throw common::input_error(prefix + "file changed while being read");
   return bytes.first(got);
 }

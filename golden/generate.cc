@@ -80,7 +80,7 @@ built_case build_case(const case_spec& spec, std::uint64_t seed) {
   const auto add = [&](std::string_view role_name, std::string_view extension,
                        std::vector<std::byte> bytes) {
     const std::string path = spec.name + "/" + std::string(role_name) + std::string(extension);
-    built.entry.files[std::string(role_name)] = {path, sha256_hex(bytes)};
+    built.entry.files[std::string(role_name)] = file_of(path, bytes);
     built.files.emplace_back(path, std::move(bytes));
   };
   const auto add_tensor = [&](std::string_view role_name, const reference::exact_tensor& tensor) {

@@ -1,8 +1,9 @@
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <poolproof/common/error.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/reference/adaptive_window.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <array>
@@ -48,10 +49,20 @@ std::optional<std::string> path_problem(std::string_view path) {
   return std::nullopt;
 }
 
-bool is_sha256_hex(std::string_view text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+bool is_lowercase_hex(std::string_view text, std::size_t digits) {
+  return text.size() == digits && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
+}
+
+std::string hex_of(std::span<const unsigned char> bytes) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string text;
+  for (const unsigned char byte : bytes) {
+    text += hex[byte >> 4];
+    text += hex[byte & 0xf];
+  }
+  return text;
 }
 
 /// Reads one manifest, naming the JSON field of every complaint ("cases[2].files.input.path").
@@ -64,10 +75,15 @@ class manifest_reader {
     golden_manifest manifest;
     const json& version = member(root, "version", "");
     if (!version.is_number_integer()) fail("version", "not an integer");
-    if (version.is_number_unsigned() ? version.get<std::uint64_t>() != manifest_version
-                                     : version.get<std::int64_t>() != manifest_version) {
-      fail("version", "unsupported version " + version.dump() + " (this build reads 1)");
-    }
+    const bool known = !version.is_number_unsigned()
+                           ? version.get<std::int64_t>() >= oldest_manifest_version &&
+                                 version.get<std::int64_t>() <= manifest_version
+                           : version.get<std::uint64_t>() <= manifest_version &&
+                                 version.get<std::uint64_t>() >= oldest_manifest_version;
+    if (!known)
+      fail("version", "unsupported version " + version.dump() + " (this build reads 1 and 2)");
+    manifest.version = version.get<int>();
+    version_ = manifest.version;
     const json& seed = member(root, "seed", "");
     if (!seed.is_number_unsigned()) fail("seed", "not a non-negative integer");
     manifest.seed = seed.get<std::uint64_t>();
@@ -211,14 +227,7 @@ class manifest_reader {
       const std::string role_field = field + "." + item.key();
       if (item.key() == role::indices && !describe(op).stores_indices())
         fail(role_field, "an avg op has no indices");
-      check_keys(item.value(), role_field, {"path", "sha256"});
-      golden_file file;
-      file.path = string(member(item.value(), "path", role_field + "."), role_field + ".path");
-      if (const auto problem = path_problem(file.path)) fail(role_field + ".path", *problem);
-      file.sha256 =
-          string(member(item.value(), "sha256", role_field + "."), role_field + ".sha256");
-      if (!is_sha256_hex(file.sha256)) fail(role_field + ".sha256", "not 64 lowercase hex digits");
-      files.emplace(item.key(), file);
+      files.emplace(item.key(), read_file(item.value(), role_field));
     }
     for (std::string_view required : describe(op).required_roles()) {
       if (!files.contains(std::string(required)))
@@ -227,10 +236,35 @@ class manifest_reader {
     return files;
   }
 
+  golden_file read_file(const json& object, const std::string& field) const {
+    const bool has_xxh128 = version_ >= 2;
+    if (has_xxh128) {
+      check_keys(object, field, {"path", "sha256", "xxh128"});
+    } else {
+      check_keys(object, field, {"path", "sha256"});
+    }
+    golden_file file;
+    file.path = string(member(object, "path", field + "."), field + ".path");
+    if (const auto problem = path_problem(file.path)) fail(field + ".path", *problem);
+    file.sha256 = string(member(object, "sha256", field + "."), field + ".sha256");
+    if (!is_lowercase_hex(file.sha256, 64)) fail(field + ".sha256", "not 64 lowercase hex digits");
+    if (has_xxh128) {
+      file.xxh128 = string(member(object, "xxh128", field + "."), field + ".xxh128");
+      if (!is_lowercase_hex(file.xxh128, 32))
+        fail(field + ".xxh128", "not 32 lowercase hex digits");
+    }
+    return file;
+  }
+
   std::string_view name_;
+  int version_ = manifest_version;
 };
 
-json file_json(const golden_file& file) { return {{"path", file.path}, {"sha256", file.sha256}}; }
+json file_json(const golden_file& file) {
+  json entry = {{"path", file.path}, {"sha256", file.sha256}};
+  if (!file.xxh128.empty()) entry["xxh128"] = file.xxh128;
+  return entry;
+}
 
 json case_json(const golden_case& c) {
   json files = json::object();
@@ -278,18 +312,24 @@ std::string serialize_manifest(const golden_manifest& manifest) {
 }
 
 std::string sha256_hex(std::span<const std::byte> bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  POOLPROOF_CHECK(
-      EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1);
-  POOLPROOF_CHECK(length == 32);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    text += hex[digest[i] >> 4];
-    text += hex[digest[i] & 0xf];
-  }
-  return text;
+  sha256_ctx context{};
+  sha256_init(&context);
+  sha256_update(&context, bytes.size(), reinterpret_cast<const std::uint8_t*>(bytes.data()));
+  std::array<std::uint8_t, SHA256_DIGEST_SIZE> digest{};
+  sha256_digest(&context, digest.size(), digest.data());
+  return hex_of(digest);
+}
+
+std::string xxh128_hex(std::span<const std::byte> bytes) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(bytes.data(), bytes.size()));
+  return hex_of(canonical.digest);
+}
+
+golden_file file_of(std::string path, std::span<const std::byte> bytes, int version) {
+  golden_file file{std::move(path), sha256_hex(bytes), {}};
+  if (version >= 2) file.xxh128 = xxh128_hex(bytes);
+  return file;
 }
 
 namespace {
@@ -305,7 +345,8 @@ namespace detail {
 
 std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
                                               const golden_file& file, std::size_t max_bytes,
-                                              const file_storage& storage) {
+                                              const file_storage& storage,
+                                              const read_progress& progress) {
   const std::string prefix = golden_file_error(file);
   if (const auto problem = path_problem(file.path)) throw common::input_error(prefix + *problem);
   std::error_code error;
@@ -320,23 +361,41 @@ std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite
   if (root_end != root.end() || target_at == target.end()) {
     throw common::input_error(prefix + "resolves outside the suite directory");
   }
-  return read_file_into(target, max_bytes, "golden file", storage);
+  return read_file_into(target, max_bytes, "golden file", storage, progress);
 }
 
-void require_sha256(const golden_file& file, std::string_view actual) {
-  if (actual == file.sha256) return;
-  throw common::input_error(golden_file_error(file) + "sha256 mismatch: file has " +
-                            std::string(actual) + ", manifest says " + file.sha256);
+std::optional<std::string> digest_mismatch(const golden_file& file,
+                                           std::span<const std::byte> bytes, file_digests digests) {
+  const auto differs = [&](std::string_view name, const std::string& expected,
+                           const std::string& actual) -> std::optional<std::string> {
+    if (actual == expected) return std::nullopt;
+    return golden_file_error(file) + std::string(name) + " mismatch: file has " + actual +
+           ", manifest says " + expected;
+  };
+  const bool has_xxh128 = !file.xxh128.empty();
+  if (has_xxh128) {
+    if (auto mismatch = differs("xxh128", file.xxh128, xxh128_hex(bytes))) return mismatch;
+  }
+  switch (digests) {
+    case file_digests::fast:
+      if (has_xxh128) return std::nullopt;
+      break;
+    case file_digests::every:
+      break;
+  }
+  return differs("sha256", file.sha256, sha256_hex(bytes));
 }
 
 }  // namespace detail
 
 std::vector<std::byte> read_suite_file(const std::filesystem::path& suite_dir,
-                                       const golden_file& file, std::size_t max_bytes) {
+                                       const golden_file& file, std::size_t max_bytes,
+                                       file_digests digests) {
   std::vector<std::byte> bytes;
   bytes.resize(
       detail::read_unhashed_suite_file(suite_dir, file, max_bytes, byte_storage(bytes)).size());
-  detail::require_sha256(file, sha256_hex(bytes));
+  if (auto mismatch = detail::digest_mismatch(file, bytes, digests))
+    throw common::input_error(*mismatch);
   return bytes;
 }
 

@@ -1,62 +1,76 @@
-// Reading a large suite file whose SHA-256 is computed on another thread while the caller works
-// on its bytes (the avg check's input: hashing it takes about as long as checking it).
+// Reading a large suite file whose digest is computed on another thread while the caller works
+// on its bytes (the avg check's input).
 #pragma once
 
+#include <poolproof/common/error.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
 
 #include <cstddef>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <system_error>
 #include <type_traits>
 
 namespace poolproof::golden::detail {
 
-/// read_suite_file without its SHA-256 check, into `storage` (read_file_into's): the path and
-/// size checks and the read, with their messages (manifest.cc). Returns the file's bytes.
+/// read_suite_file without its digest check, into `storage` (read_file_into's, as is
+/// `progress`): the path and size checks and the read, with their messages (manifest.cc).
+/// Returns the file's bytes.
 [[nodiscard]] std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
                                                             const golden_file& file,
                                                             std::size_t max_bytes,
-                                                            const file_storage& storage);
+                                                            const file_storage& storage,
+                                                            const read_progress& progress = {});
 
-/// read_suite_file's mismatch error unless `actual` (lowercase hex) is the manifest's sha256.
-void require_sha256(const golden_file& file, std::string_view actual);
+/// read_suite_file's mismatch error when `bytes` differ from a digest of `file` that `digests`
+/// selects (the first that differs: xxh128, then sha256), else nullopt.
+[[nodiscard]] std::optional<std::string> digest_mismatch(const golden_file& file,
+                                                         std::span<const std::byte> bytes,
+                                                         file_digests digests);
 
 /// `use(bytes)` on the bytes of `file`, read as read_suite_file reads it into `storage`, while
-/// their SHA-256 is computed on another thread (in this one if no thread can be started).
+/// their digest (file_digests::fast) is computed on another thread (in this one if no thread can
+/// be started). `progress` follows the read (read_file_into's); what it computes is unchecked
+/// until `use` has the bytes.
 /// Nothing `use` returns or throws counts until the hash matches: a mismatch throws
 /// read_suite_file's error in place of either, so the errors and their order are those of
 /// read_suite_file followed by `use`. The storage must stay as it is until this returns.
 template <typename Use>
 decltype(auto) with_suite_file(const std::filesystem::path& suite_dir, const golden_file& file,
-                               std::size_t max_bytes, const file_storage& storage, Use&& use) {
+                               std::size_t max_bytes, const file_storage& storage, Use&& use,
+                               const read_progress& progress = {}) {
   const std::span<const std::byte> bytes =
-      read_unhashed_suite_file(suite_dir, file, max_bytes, storage);
-  const auto hash_bytes = [bytes] { return sha256_hex(bytes); };
+      read_unhashed_suite_file(suite_dir, file, max_bytes, storage, progress);
+  const auto hash_bytes = [bytes, &file] {
+    return digest_mismatch(file, bytes, file_digests::fast);
+  };
   // async|deferred: the hash runs in this thread on get() if no thread could be started (EAGAIN);
   // any other failure to start one also leaves it to this thread.
-  std::future<std::string> hash;
+  std::future<std::optional<std::string>> hash;
   try {
     hash = std::async(std::launch::async | std::launch::deferred, hash_bytes);
   } catch (const std::system_error&) {
     hash = std::async(std::launch::deferred, hash_bytes);
   }
+  const auto require_digest = [&hash] {
+    if (auto mismatch = hash.get()) throw common::input_error(*mismatch);
+  };
   try {
     if constexpr (std::is_void_v<decltype(use(bytes))>) {
       use(bytes);
-      require_sha256(file, hash.get());
+      require_digest();
     } else {
       auto result = use(bytes);
-      require_sha256(file, hash.get());
+      require_digest();
       return result;
     }
   } catch (...) {
     // `use` threw, with the hash pending (a mismatch takes precedence), or the hash mismatched.
-    if (hash.valid()) require_sha256(file, hash.get());
+    if (hash.valid()) require_digest();
     throw;
   }
 }

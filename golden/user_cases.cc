@@ -198,7 +198,7 @@ built_case assemble(const case_spec& spec, const reference_request& request,
   const auto add = [&](std::string_view role_name, std::string_view extension,
                        std::vector<std::byte> bytes) {
     const std::string path = spec.name + "/" + std::string(role_name) + std::string(extension);
-    built.entry.files[std::string(role_name)] = {path, sha256_hex(bytes)};
+    built.entry.files[std::string(role_name)] = file_of(path, bytes);
     built.files.emplace_back(path, std::move(bytes));
   };
   add(role::input, ".npy", serialize_npy(request.input));

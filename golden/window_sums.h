@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -49,15 +50,51 @@ class pattern_table {
 /// The format's table (binary16, bfloat16 or binary32), made on first use and then kept.
 [[nodiscard]] const pattern_table& pattern_table_of(reference::float_format format);
 
+/// The value of pattern `bits` of a format below binary64, as pattern_table gives it (NaN for a
+/// NaN, +-infinity), computed without a table (for a few values, where building one costs more).
+[[nodiscard]] double pattern_value(reference::float_format format, std::uint64_t bits);
+
 /// An input's bit pattern.
 [[nodiscard]] inline std::uint64_t pattern_of(std::uint16_t x) { return x; }
 [[nodiscard]] inline std::uint64_t pattern_of(float x) { return std::bit_cast<std::uint32_t>(x); }
 
+/// How all_window_sums adds: AVX-512 lanes where the CPU runs them (F, VL, BW, DQ and CD), or
+/// the portable loop everywhere (the tests hold the two to the same results).
+enum class window_lanes { best, portable };
+
+/// Whether this CPU (and OS) runs the AVX-512 lanes window_lanes::best would use.
+[[nodiscard]] bool cpu_runs_window_lanes();
+
 /// Every output window's sums for `problem` (its input shape, spatial dims, output size and
 /// dtype) over `input` (binary16 or bfloat16 patterns, or binary32 values), planes split over
-/// the cores.
+/// the cores. The two ways of adding agree on every window's count, least, top and exact(), and
+/// on its sums when exact() holds (the only sums anything reads).
 template <typename T>
 [[nodiscard]] std::vector<window_sums> all_window_sums(const pooling_problem& problem,
-                                                       std::span<const T> input);
+                                                       std::span<const T> input,
+                                                       window_lanes lanes = window_lanes::best);
+
+/// all_window_sums while the input is still being written (read from a file): each plane is
+/// summed on TBB's workers as soon as input_ready says its values are in place.
+template <typename T>
+class window_sums_as_read {
+ public:
+  /// `input`: where the problem's input values are being written.
+  window_sums_as_read(const pooling_problem& problem, const T* input,
+                      window_lanes lanes = window_lanes::best);
+  window_sums_as_read(const window_sums_as_read&) = delete;
+  window_sums_as_read& operator=(const window_sums_as_read&) = delete;
+  /// Waits for the planes handed out (they read the input).
+  ~window_sums_as_read();
+
+  /// The first `values` input values are in place: the planes they complete are handed out.
+  void input_ready(std::int64_t values);
+  /// all_window_sums(problem, input), once input_ready has been told of every value.
+  [[nodiscard]] std::vector<window_sums> sums();
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
 
 }  // namespace poolproof::golden::detail

@@ -1,5 +1,5 @@
 // The golden suite from Python: the manifest, each case's files as numpy arrays and its exact
-// values, all through golden's reader (sha256, layout and stored values verified), and checking
+// values, all through golden's reader (digests, layout and stored values verified), and checking
 // a result against a case.
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/op.h>

@@ -7,12 +7,13 @@ packages=(
   libboost-dev libgmp-dev libz3-dev z3 cvc5
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  libssl-dev libbenchmark-dev libtbb-dev clang-tidy
+  nettle-dev libbenchmark-dev libtbb-dev clang-tidy
   librsvg2-bin
   coq libcoq-stdlib ocaml-nox ocaml-findlib
   libxml2-utils
   python3-dev python3-pybind11 pybind11-dev python3-numpy python3-pytest python3-hypothesis
   libonnx-dev libprotobuf-dev python3-onnx
+  libxxhash-dev python3-xxhash xxhash
 )
 
 missing=()

@@ -5,8 +5,9 @@
         report = case.check(my_pool(x, case.output_size))
         assert report, report
 
-Every file's sha256, dtype and shape is checked, and so is every stored value against the
-expectation recomputed from the case's inputs (golden::load_case), before a case is yielded.
+Every file's digest (xxh128; sha256 in a version 1 suite), dtype and shape is checked, and so is
+every stored value against the expectation recomputed from the case's inputs (golden::load_case),
+before a case is yielded.
 """
 import dataclasses
 import fnmatch

@@ -1,6 +1,6 @@
 // prefault_for_writing: the whole pages inside a large span become present, contents and the
 // pages around it stay as they were, small and unwritable spans are left alone; prefaulted
-// vectors are ordinary vectors of zeros.
+// vectors are ordinary vectors of zeros; page buffers are zeroed, aligned, and move.
 #include <gtest/gtest.h>
 #include <poolproof/common/fresh_pages.h>
 #include <sys/mman.h>
@@ -69,6 +69,37 @@ TEST(FreshPages, PrefaultedVectorsHoldTheirCountOfZeros) {
     EXPECT_EQ(values.size(), count);
     EXPECT_TRUE(std::all_of(values.begin(), values.end(), [](std::uint16_t v) { return v == 0; }));
   }
+}
+
+// 5 MB (a mapping of its own, starting on a 2 MiB boundary), one byte past the 2 MiB threshold,
+// under it (a heap block), and none.
+TEST(FreshPages, PageBuffersAreZeroedAlignedAndWritable) {
+  constexpr std::size_t huge_page = std::size_t{2} << 20;
+  for (const std::size_t size :
+       {std::size_t{5'000'001}, huge_page + 1, std::size_t{4096}, std::size_t{1}, std::size_t{0}}) {
+    page_buffer buffer(size);
+    const std::span<std::byte> bytes = buffer.bytes();
+    ASSERT_EQ(bytes.size(), size);
+    EXPECT_TRUE(
+        std::all_of(bytes.begin(), bytes.end(), [](std::byte b) { return b == std::byte{0}; }));
+    if (size >= huge_page) {
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(bytes.data()) % huge_page, 0u);
+    }
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(std::max_align_t), 0u);
+    std::fill(bytes.begin(), bytes.end(), std::byte{0x5A});
+    // Moved, the bytes stay where they are and the source is left empty.
+    std::byte* const data = bytes.data();
+    page_buffer moved(std::move(buffer));
+    EXPECT_EQ(moved.bytes().data(), size == 0 ? moved.bytes().data() : data);
+    EXPECT_EQ(moved.bytes().size(), size);
+    EXPECT_TRUE(buffer.bytes().empty());  // NOLINT(bugprone-use-after-move): its state is specified
+    page_buffer assigned(std::size_t{3});
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned.bytes().size(), size);
+    EXPECT_TRUE(std::all_of(assigned.bytes().begin(), assigned.bytes().end(),
+                            [](std::byte b) { return b == std::byte{0x5A}; }));
+  }
+  EXPECT_TRUE(page_buffer().bytes().empty());
 }
 
 }  // namespace

@@ -138,9 +138,11 @@ void read_manifest_row(const bad_input_row& row) {
 
 void read_suite_row(const bad_input_row& row, const std::filesystem::path& dir) {
   const auto suite = make_suite(dir);
-  golden_file file{row.argument, sha256_hex(to_bytes("abc"))};
+  golden_file file = file_of(row.argument, to_bytes("abc"));
   std::size_t max_bytes = std::size_t{1} << 31;
   if (row.second == "badsha") file.sha256 = sha256_hex(to_bytes("abd"));
+  if (row.second == "badxxh") file.xxh128 = xxh128_hex(to_bytes("abd"));
+  if (row.second == "badsha") file.xxh128.clear();  // a version 1 entry: its sha256 decides
   if (row.second.starts_with("max=")) max_bytes = std::stoull(row.second.substr(4));
   (void)read_suite_file(suite, file, max_bytes);
 }

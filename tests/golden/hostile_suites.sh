@@ -113,17 +113,18 @@ mkdir m_big && mv big_manifest.json m_big/manifest.json
 limited "$golden" verify --golden m_big >/dev/null 2>err.txt
 check "a 64 MiB manifest is exit 2" status_is $? 2
 check "a 64 MiB manifest is refused by size" grep -q "past the limit" err.txt
-# a 64 MiB exact.json (sha256 in order) for a 3-element case: refused before it is read
+# a 64 MiB exact.json (digests in order) for a 3-element case: refused before it is read
 cp -r suite big_exact_suite
-python3 - <<'PY'
-import hashlib, json
+/usr/bin/python3 - <<'PY'
+import hashlib, json, xxhash
 path = "big_exact_suite/manifest.json"
 manifest = json.load(open(path))
 case = manifest["cases"][0]
 text = '["' + "1" * (64 << 20) + '"]'
 name = case["name"] + "/exact.json"
 open("big_exact_suite/" + name, "w").write(text)
-case["files"]["exact"] = {"path": name, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+case["files"]["exact"] = {"path": name, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                          "xxh128": xxhash.xxh3_128_hexdigest(text.encode())}
 json.dump(manifest, open(path, "w"), indent=2, sort_keys=True)
 PY
 limited "$golden" verify --golden big_exact_suite >/dev/null 2>err.txt

@@ -68,14 +68,16 @@ inline std::vector<std::byte> npy_file(int version, std::string header, std::str
   return to_bytes(text + header + std::string(payload));
 }
 
-/// A valid manifest of two cases (a forward avg and a backward max) with placeholder sums.
+/// A valid manifest of two cases (a forward avg and a backward max) with placeholder sums, of
+/// the version this build writes.
 inline golden_manifest sample_manifest() {
-  const std::string sum(64, 'a');
+  const std::string sha256(64, 'a');
+  const std::string xxh128(32, 'b');
   golden_case avg{"avg_1d_5_3", golden_op::adaptive_avg_pool,      "core", 1, {2, 5},
                   {3},          reference::float_format::binary32, {}};
-  avg.files = {{"input", {"avg_1d_5_3/input.npy", sum}},
-               {"expected", {"avg_1d_5_3/expected.npy", sum}},
-               {"exact", {"avg_1d_5_3/exact.json", sum}}};
+  avg.files = {{"input", {"avg_1d_5_3/input.npy", sha256, xxh128}},
+               {"expected", {"avg_1d_5_3/expected.npy", sha256, xxh128}},
+               {"exact", {"avg_1d_5_3/exact.json", sha256, xxh128}}};
   golden_case max{"max_2d_backward",
                   golden_op::adaptive_max_pool_backward,
                   "special",
@@ -84,10 +86,10 @@ inline golden_manifest sample_manifest() {
                   {3, 4},
                   reference::float_format::bfloat16,
                   {}};
-  max.files = {{"input", {"max/input.npy", sum}},
-               {"grad_output", {"max/grad_output.npy", sum}},
-               {"indices", {"max/indices.npy", sum}},
-               {"expected_grad_input", {"max/expected_grad_input.npy", sum}}};
+  max.files = {{"input", {"max/input.npy", sha256, xxh128}},
+               {"grad_output", {"max/grad_output.npy", sha256, xxh128}},
+               {"indices", {"max/indices.npy", sha256, xxh128}},
+               {"expected_grad_input", {"max/expected_grad_input.npy", sha256, xxh128}}};
   return {manifest_version, 18446744073709551615u, "poolproof 0.1.0", {avg, max}};
 }
 

@@ -23,10 +23,23 @@ PY
 cp -r "$suite" "$dir/tampered_suite"
 printf '\x01' | dd of="$dir/tampered_suite/$seed/input.npy" bs=1 seek=130 conv=notrunc status=none
 mkdir -p "$dir/bad_manifest_suite" && echo '{"version": 1,' >"$dir/bad_manifest_suite/manifest.json"
+# Intact files under a manifest whose one sha256 is wrong (its xxh128 right): check reads the
+# fast digest and passes, verify reads every digest and refuses it.
+cp -r "$suite" "$dir/wrong_sha256_suite"
+"$python" - "$dir/wrong_sha256_suite" <<'PY'
+import json, sys
+d = sys.argv[1]
+manifest = json.load(open(f"{d}/manifest.json"))
+for case in manifest["cases"]:
+    if case["name"] == "seed_5_3_ramp_avg":
+        digest = case["files"]["input"]["sha256"]
+        case["files"]["input"]["sha256"] = ("1" if digest[0] == "0" else "0") + digest[1:]
+json.dump(manifest, open(f"{d}/manifest.json", "w"), indent=2, sort_keys=True)
+PY
 cp -r "$suite" "$dir/wrong_exact_suite"
-# A consistent manifest (sha256 updated) over a wrong exact value: caught by recomputation.
+# A consistent manifest (digests updated) over a wrong exact value: caught by recomputation.
 "$python" - "$dir/wrong_exact_suite" <<'PY'
-import hashlib, json, sys
+import hashlib, json, sys, xxhash
 d = sys.argv[1]
 path = f"{d}/seed_5_3_ramp_avg/exact.json"
 text = open(path).read().replace('"7/2"', '"4"')
@@ -35,6 +48,7 @@ manifest = json.load(open(f"{d}/manifest.json"))
 for case in manifest["cases"]:
     if case["name"] == "seed_5_3_ramp_avg":
         case["files"]["exact"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        case["files"]["exact"]["xxh128"] = xxhash.xxh3_128_hexdigest(text.encode())
 json.dump(manifest, open(f"{d}/manifest.json", "w"), indent=2, sort_keys=True)
 PY
 # CI-ready checking: a malformed candidate beside a good one, expected-failure lists.

@@ -69,6 +69,47 @@ TEST(Manifest, Sha256MatchesKnownVectors) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// As `printf abc | xxh128sum` prints them (xxhash 0.8.1).
+TEST(Manifest, Xxh128MatchesXxh128sum) {
+  EXPECT_EQ(xxh128_hex({}), "99aa06d3014798d86001c324468d497f");
+  EXPECT_EQ(xxh128_hex(to_bytes("abc")), "06b05ab6733a618578af5f94892f3950");
+  EXPECT_EQ(file_of("a", to_bytes("abc")),
+            (golden_file{"a", sha256_hex(to_bytes("abc")), xxh128_hex(to_bytes("abc"))}));
+  EXPECT_EQ(file_of("a", to_bytes("abc"), 1), (golden_file{"a", sha256_hex(to_bytes("abc")), {}}));
+}
+
+// Version 1 (sha256 only) is still read, and written back as it was; version 2 needs both.
+TEST(Manifest, ReadsVersionOneAndTwo) {
+  golden_manifest old = sample_manifest();
+  old.version = 1;
+  for (golden_case& c : old.cases)
+    for (auto& [role, file] : c.files) file.xxh128.clear();
+  const std::string text = serialize_manifest(old);
+  EXPECT_EQ(text.find("xxh128"), std::string::npos);
+  EXPECT_EQ(parse_manifest(text, "m.json"), old);
+  EXPECT_EQ(serialize_manifest(parse_manifest(text, "m.json")), text);
+  auto json = nlohmann::json::parse(text);
+  json["cases"][0]["files"]["input"]["xxh128"] = std::string(32, 'b');
+  expect_input_error([&] { (void)parse_manifest(json.dump(), "m.json"); },
+                     "cases[0].files.input: unknown field 'xxh128'");
+  json = nlohmann::json::parse(serialize_manifest(sample_manifest()));
+  EXPECT_EQ(json["version"], 2);
+  json["cases"][1]["files"]["indices"].erase("xxh128");
+  expect_input_error([&] { (void)parse_manifest(json.dump(), "m.json"); },
+                     "cases[1].files.indices.xxh128: missing");
+  json = nlohmann::json::parse(serialize_manifest(sample_manifest()));
+  json["cases"][0]["files"]["exact"]["xxh128"] = std::string(64, 'b');
+  expect_input_error([&] { (void)parse_manifest(json.dump(), "m.json"); },
+                     "cases[0].files.exact.xxh128: not 32 lowercase hex digits");
+  for (const int version : {0, 3}) {
+    json = nlohmann::json::parse(serialize_manifest(sample_manifest()));
+    json["version"] = version;
+    expect_input_error(
+        [&] { (void)parse_manifest(json.dump(), "m.json"); },
+        "version: unsupported version " + std::to_string(version) + " (this build reads 1 and 2)");
+  }
+}
+
 /// A suite directory with one file and a neighbour outside it.
 struct suite_fixture {
   scratch_dir root;
@@ -81,9 +122,19 @@ struct suite_fixture {
     write_bytes(root.path() / "suite-other" / "x.npy", "abc");
   }
   [[nodiscard]] golden_file file(std::string path) const {
-    return {std::move(path), sha256_hex(to_bytes("abc"))};
+    return file_of(std::move(path), to_bytes("abc"));
+  }
+  /// file(path) as a version 1 manifest has it: sha256 only.
+  [[nodiscard]] golden_file old_file(std::string path) const {
+    return file_of(std::move(path), to_bytes("abc"), 1);
   }
 };
+
+golden_file with_wrong_digit(golden_file file, std::string golden_file::*digest) {
+  char& first = (file.*digest)[0];
+  first = first == '0' ? '1' : '0';
+  return file;
+}
 
 TEST(SuiteFile, ReadsAndVerifies) {
   const suite_fixture f;
@@ -107,11 +158,37 @@ TEST(SuiteFile, RefusesEscapesOversizeAndWrongSums) {
                      "resolves outside the suite directory");
   expect_input_error([&] { (void)read_suite_file(f.suite, f.file("data/a.npy"), 2); },
                      "size 3 bytes is past the limit of 2");
-  golden_file wrong = f.file("data/a.npy");
-  wrong.sha256[0] = wrong.sha256[0] == '0' ? '1' : '0';
+  const golden_file wrong = with_wrong_digit(f.old_file("data/a.npy"), &golden_file::sha256);
   expect_input_error([&] { (void)read_suite_file(f.suite, wrong); }, "sha256 mismatch");
   ASSERT_EQ(::mkfifo((f.suite / "fifo").c_str(), 0600), 0);
   expect_input_error([&] { (void)read_suite_file(f.suite, f.file("fifo")); }, "not a regular file");
+}
+
+// xxh128 is checked where the manifest has one, and decides alone unless every digest is asked
+// for; a version 1 entry is checked by its sha256 either way.
+TEST(SuiteFile, ChecksTheDigestsAsked) {
+  const suite_fixture f;
+  const std::size_t limit = 100;
+  const golden_file wrong_xxh128 = with_wrong_digit(f.file("data/a.npy"), &golden_file::xxh128);
+  const golden_file wrong_sha256 = with_wrong_digit(f.file("data/a.npy"), &golden_file::sha256);
+  for (const file_digests digests : {file_digests::fast, file_digests::every}) {
+    EXPECT_EQ(read_suite_file(f.suite, f.file("data/a.npy"), limit, digests), to_bytes("abc"));
+    EXPECT_EQ(read_suite_file(f.suite, f.old_file("data/a.npy"), limit, digests), to_bytes("abc"));
+    expect_input_error([&] { (void)read_suite_file(f.suite, wrong_xxh128, limit, digests); },
+                       "cannot read golden file 'data/a.npy': xxh128 mismatch: file has "
+                       "06b05ab6733a618578af5f94892f3950, manifest says 16b05ab6733a6185");
+    expect_input_error(
+        [&] {
+          (void)read_suite_file(f.suite,
+                                with_wrong_digit(f.old_file("data/a.npy"), &golden_file::sha256),
+                                limit, digests);
+        },
+        "sha256 mismatch");
+  }
+  EXPECT_EQ(read_suite_file(f.suite, wrong_sha256, limit, file_digests::fast), to_bytes("abc"));
+  expect_input_error(
+      [&] { (void)read_suite_file(f.suite, wrong_sha256, limit, file_digests::every); },
+      "cannot read golden file 'data/a.npy': sha256 mismatch: file has ba7816bf");
 }
 
 TEST(SuiteFile, HashedMeanwhileAMismatchTakesPrecedence) {
@@ -138,13 +215,17 @@ TEST(SuiteFile, HashedMeanwhileAMismatchTakesPrecedence) {
   expect_input_error(
       [&] { (void)detail::with_suite_file(f.suite, f.file("data/a.npy"), 100, into, refuse); },
       "use refused it");
-  // A mismatch: its error, whether `use` returned or threw.
-  golden_file wrong = f.file("data/a.npy");
-  wrong.sha256[0] = wrong.sha256[0] == '0' ? '1' : '0';
-  expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, size_of); },
-                     "cannot read golden file 'data/a.npy': sha256 mismatch");
-  expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, refuse); },
-                     "cannot read golden file 'data/a.npy': sha256 mismatch");
+  // A mismatch: its error, whether `use` returned or threw (xxh128, or sha256 in version 1).
+  for (const auto& [wrong, name] :
+       {std::pair{with_wrong_digit(f.file("data/a.npy"), &golden_file::xxh128), "xxh128"},
+        std::pair{with_wrong_digit(f.old_file("data/a.npy"), &golden_file::sha256), "sha256"}}) {
+    const std::string message =
+        std::string("cannot read golden file 'data/a.npy': ") + name + " mismatch";
+    expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, size_of); },
+                       message);
+    expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, refuse); },
+                       message);
+  }
   // Path and size refusals come before `use` runs.
   bool ran = false;
   const auto mark = [&](std::span<const std::byte>) { ran = true; };

@@ -4,9 +4,11 @@
 #include <poolproof/reference/exact_number.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/golden/io_test_util.h"
 
@@ -181,6 +183,37 @@ TEST(Npy, ReadRefusesNonRegularAndOversizedFiles) {
   write_npy(big, arange(npy_element::f8, {100}));
   expect_input_error([&] { (void)read_npy(big, {.max_header_bytes = 100, .max_elements = 10}); },
                      "size 928 bytes is past the limit of 192");
+}
+
+// Told of its progress, a read goes piece by piece, each report counting the bytes in place so
+// far, up to the file's size; the bytes are the file's either way.
+TEST(Npy, ReadIntoReportsItsProgressPieceByPiece) {
+  const scratch_dir dir;
+  const auto path = dir.path() / "data.bin";
+  const std::size_t size = 2 * read_piece_bytes + 12345;
+  std::string text(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i % 23);
+  io_test::write_bytes(path, text);
+  std::vector<std::byte> storage;
+  std::vector<std::size_t> reports;
+  std::size_t first_mismatch = size;
+  const read_progress progress = [&](std::size_t bytes_read) {
+    reports.push_back(bytes_read);
+    // What a report counts is already in place.
+    for (std::size_t i = bytes_read > 100 ? bytes_read - 100 : 0; i < bytes_read; ++i)
+      if (storage[i] != static_cast<std::byte>(text[i]))
+        first_mismatch = std::min(first_mismatch, i);
+  };
+  const std::span<std::byte> bytes =
+      read_file_into(path, size, "data", byte_storage(storage), progress);
+  EXPECT_EQ(reports, (std::vector<std::size_t>{read_piece_bytes, 2 * read_piece_bytes, size}));
+  EXPECT_EQ(first_mismatch, size);
+  ASSERT_EQ(bytes.size(), size);
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), text.begin(),
+                         [](std::byte b, char c) { return b == static_cast<std::byte>(c); }));
+  std::vector<std::byte> once;
+  EXPECT_EQ(read_file_into(path, size, "data", byte_storage(once)).size(), size);
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), once.begin()));
 }
 
 }  // namespace

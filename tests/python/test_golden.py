@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy
 import pytest
 import torch
+import xxhash
 
 import poolproof.golden
 
@@ -53,6 +54,7 @@ def test_arrays_equal_numpys_reading_of_each_file(cases, manifest_json, suite):
         for role, file in entry["files"].items():
             data = (suite / file["path"]).read_bytes()
             assert hashlib.sha256(data).hexdigest() == file["sha256"]
+            assert xxhash.xxh3_128_hexdigest(data) == file["xxh128"]
             if role == "exact":
                 assert same_values(list(case.exact.flat), exact_from_json(data)), case.name
                 continue

@@ -15,7 +15,7 @@
 
 namespace poolproof::golden {
 
-/// A golden case read from a suite and verified: every file's sha256, dtype and shape, and its
+/// A golden case read from a suite and verified: every file's digest, dtype and shape, and its
 /// stored exact values, rounded result and indices against the expectation recomputed from its
 /// inputs. `expected_bits` is the stored correctly rounded result (forward output or grad_input).
 /// The input is kept as its bit patterns (`input_bits`); problem.input holds its shape, and its
@@ -31,9 +31,11 @@ struct loaded_case {
 /// The case's input as exact values (decoded from input_bits).
 [[nodiscard]] reference::exact_tensor decoded_input(const loaded_case& golden);
 
-/// Loads case `entry` of the suite in `suite_dir`. Throws input_error naming the case or file.
+/// Loads case `entry` of the suite in `suite_dir`, checking its files' `digests`. Throws
+/// input_error naming the case or file.
 [[nodiscard]] loaded_case load_case(const std::filesystem::path& suite_dir,
-                                    const golden_case& entry);
+                                    const golden_case& entry,
+                                    file_digests digests = file_digests::fast);
 
 /// Loads the case called `name` from suite_dir/manifest.json. Throws input_error if absent.
 [[nodiscard]] loaded_case load_case(const std::filesystem::path& suite_dir, std::string_view name);
@@ -173,8 +175,8 @@ struct suite_report {
                                        const suite_selection& selection = {},
                                        const suite_policy& policy = {});
 
-/// Loads and verifies every case of the suite (as load_case does); returns how many. Throws
-/// input_error at the first problem.
+/// Loads and verifies every case of the suite (as load_case does, with every digest of every
+/// file: sha256 too); returns how many. Throws input_error at the first problem.
 std::size_t verify_suite(const std::filesystem::path& golden_dir);
 
 /// Human text (one line per case, then a summary) or one JSON object.

@@ -109,12 +109,22 @@ using file_storage = std::function<std::span<std::byte>(std::size_t size)>;
 /// caller shrinks `bytes` to the size read.
 [[nodiscard]] file_storage byte_storage(std::vector<std::byte>& bytes);
 
+/// Told, as a file is read, how many of its first bytes are in the storage so far (more at each
+/// call; a caller can start on them while the rest is read).
+using read_progress = std::function<void(std::size_t bytes_read)>;
+
 /// read_file_bytes into storage the caller provides (a buffer of the payload's own type, say):
-/// `storage` is called once, with the size seen before reading. Returns the file's bytes, the
-/// first of that storage. Throws as read_file_bytes, and POOLPROOF_CHECKs the storage's size.
+/// `storage` is called once, with the size seen before reading; `progress`, if any, after each
+/// piece of at most read_piece_bytes is read. Returns the file's bytes, the first of that
+/// storage. Throws as read_file_bytes (what `progress` throws too), and POOLPROOF_CHECKs the
+/// storage's size.
 [[nodiscard]] std::span<std::byte> read_file_into(const std::filesystem::path& path,
                                                   std::size_t max_bytes, std::string_view what,
-                                                  const file_storage& storage);
+                                                  const file_storage& storage,
+                                                  const read_progress& progress = {});
+
+/// The pieces read_file_into reads a file in when told to report its progress.
+inline constexpr std::size_t read_piece_bytes = std::size_t{1} << 20;
 
 /// Writes serialize_npy(array) to `path` atomically.
 void write_npy(const std::filesystem::path& path, const npy_array& array);
