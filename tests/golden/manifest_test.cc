@@ -216,11 +216,12 @@ TEST(SuiteFile, HashedMeanwhileAMismatchTakesPrecedence) {
       [&] { (void)detail::with_suite_file(f.suite, f.file("data/a.npy"), 100, into, refuse); },
       "use refused it");
   // A mismatch: its error, whether `use` returned or threw (xxh128, or sha256 in version 1).
-  for (const auto& [wrong, name] :
+  for (const auto& wrong_and_name :
        {std::pair{with_wrong_digit(f.file("data/a.npy"), &golden_file::xxh128), "xxh128"},
         std::pair{with_wrong_digit(f.old_file("data/a.npy"), &golden_file::sha256), "sha256"}}) {
+    const golden_file& wrong = wrong_and_name.first;
     const std::string message =
-        std::string("cannot read golden file 'data/a.npy': ") + name + " mismatch";
+        std::string("cannot read golden file 'data/a.npy': ") + wrong_and_name.second + " mismatch";
     expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, size_of); },
                        message);
     expect_input_error([&] { (void)detail::with_suite_file(f.suite, wrong, 100, into, refuse); },
