@@ -30,7 +30,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -43,6 +42,7 @@ namespace {
 
 // The format's tolerance constants in doubles (tolerance.cc's format_constants).
 struct double_constants {
+  reference::format_layout layout{};
   int precision = 0;
   int min_exponent = 0;
   double unit_roundoff = 0;
@@ -53,6 +53,7 @@ struct double_constants {
 double_constants constants_in_doubles(reference::float_format format) {
   const reference::format_layout layout = reference::layout_of(format);
   double_constants constants;
+  constants.layout = layout;
   constants.precision = layout.fraction_bits + 1;
   constants.min_exponent = 1 - layout.bias();
   constants.unit_roundoff = std::ldexp(1.0, -constants.precision);
@@ -208,7 +209,7 @@ double share_in_doubles(const avg_case& the_case, const double_constants& consta
                         const window_sums& w, std::uint64_t bits, std::uint64_t rounded) {
   constexpr double undecided = std::numeric_limits<double>::quiet_NaN();
   if (bits != rounded || !w.exact()) return undecided;
-  const double value = pattern_value(the_case.problem.dtype, bits);
+  const double value = pattern_value(constants.layout, bits);
   if (!std::isfinite(value)) return undecided;
   const auto bound = scaled_bound(constants, the_case.problem.spatial_dims, w);
   if (!bound) return undecided;
@@ -269,14 +270,7 @@ void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
     const common::default_float_environment environment;
     verify_exact_values(suite_dir, loaded);
   };
-  // async|deferred: on this thread at get() if no thread could be started (EAGAIN); any other
-  // failure to start one also leaves it to this thread.
-  std::future<void> exact_checked;
-  try {
-    exact_checked = std::async(std::launch::async | std::launch::deferred, check_exact);
-  } catch (const std::system_error&) {
-    exact_checked = std::async(std::launch::deferred, check_exact);
-  }
+  std::future<void> exact_checked = detail::start_meanwhile(check_exact);
   const std::size_t count = loaded.expected_bits.size();
   const std::vector<std::uint64_t> rounded = engine_means(loaded.problem, input, count);
   exact_checked.get();
@@ -290,8 +284,9 @@ void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
 // load_avg_case's reading of the input into `input` (loaded's, of the case's element type):
 // read where it is used (no copy), hashed on another thread once read, and its window sums
 // started while the rest of the file is read, at the payload offset the file's size implies (a
-// .npy file is exactly its header and payload). The header, parsed once the file is in, decides:
-// sums started at another offset are dropped and made again.
+// .npy file is exactly its header and payload, so a header that parses with the case's shape puts
+// the payload there). Without an early start (an offset not aligned for T, or a start that
+// failed) the sums are made once the file is in.
 template <typename T>
 void read_avg_input(const std::filesystem::path& suite_dir, avg_case& loaded,
                     input_values<T>& input) {
@@ -327,11 +322,12 @@ void read_avg_input(const std::filesystem::path& suite_dir, avg_case& loaded,
   const auto use = [&](std::span<const std::byte> bytes) {
     const std::size_t offset = role_payload_offset(bytes, input_entry, element, entry.input_shape);
     input.set_payload(offset, inputs);
-    if (early && offset == early_offset) {
+    if (early) {
+      // parse_npy_header accepts no byte after the payload and no short payload.
+      POOLPROOF_CHECK(offset == early_offset);
       early->input_ready(static_cast<std::int64_t>(inputs));
       loaded.sums = early->sums();
     } else {
-      early.reset();  // waits for what it started
       loaded.sums = all_window_sums(loaded.problem, input.values());
     }
     verify_avg_result(suite_dir, loaded, input.values());

@@ -32,6 +32,19 @@ namespace poolproof::golden::detail {
                                                          std::span<const std::byte> bytes,
                                                          file_digests digests);
 
+/// `task()` started on another thread, or run on the caller's at the future's get() when no
+/// thread can be started: a failure to start one is never an error of its own.
+template <typename Task>
+[[nodiscard]] std::future<std::invoke_result_t<Task&>> start_meanwhile(const Task& task) {
+  // async|deferred already falls back to deferred on EAGAIN; the catch covers any other
+  // system_error from starting the thread.
+  try {
+    return std::async(std::launch::async | std::launch::deferred, task);
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, task);
+  }
+}
+
 /// `use(bytes)` on the bytes of `file`, read as read_suite_file reads it into `storage`, while
 /// their digest (file_digests::fast) is computed on another thread (in this one if no thread can
 /// be started). `progress` follows the read (read_file_into's); what it computes is unchecked
@@ -48,14 +61,7 @@ decltype(auto) with_suite_file(const std::filesystem::path& suite_dir, const gol
   const auto hash_bytes = [bytes, &file] {
     return digest_mismatch(file, bytes, file_digests::fast);
   };
-  // async|deferred: the hash runs in this thread on get() if no thread could be started (EAGAIN);
-  // any other failure to start one also leaves it to this thread.
-  std::future<std::optional<std::string>> hash;
-  try {
-    hash = std::async(std::launch::async | std::launch::deferred, hash_bytes);
-  } catch (const std::system_error&) {
-    hash = std::async(std::launch::deferred, hash_bytes);
-  }
+  std::future<std::optional<std::string>> hash = start_meanwhile(hash_bytes);
   const auto require_digest = [&hash] {
     if (auto mismatch = hash.get()) throw common::input_error(*mismatch);
   };

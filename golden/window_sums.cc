@@ -70,8 +70,7 @@ pattern_table::pattern_table(reference::float_format format)
   }
 }
 
-double pattern_value(reference::float_format format, std::uint64_t bits) {
-  const reference::format_layout layout = reference::layout_of(format);
+double pattern_value(const reference::format_layout& layout, std::uint64_t bits) {
   return layout.width() == 32 ? describe_binary32(static_cast<std::uint32_t>(bits)).value
                               : describe_bits(layout, bits).value;
 }

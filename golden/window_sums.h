@@ -50,9 +50,10 @@ class pattern_table {
 /// The format's table (binary16, bfloat16 or binary32), made on first use and then kept.
 [[nodiscard]] const pattern_table& pattern_table_of(reference::float_format format);
 
-/// The value of pattern `bits` of a format below binary64, as pattern_table gives it (NaN for a
-/// NaN, +-infinity), computed without a table (for a few values, where building one costs more).
-[[nodiscard]] double pattern_value(reference::float_format format, std::uint64_t bits);
+/// The value of pattern `bits` of a format below binary64 (given by its layout, looked up once
+/// by the caller), as pattern_table gives it (NaN for a NaN, +-infinity), computed without a
+/// table (for a few values, where building one costs more).
+[[nodiscard]] double pattern_value(const reference::format_layout& layout, std::uint64_t bits);
 
 /// An input's bit pattern.
 [[nodiscard]] inline std::uint64_t pattern_of(std::uint16_t x) { return x; }

@@ -13,10 +13,12 @@
 #include <poolproof/golden/user_cases.h>
 
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "io_test_util.h"
+#include "sample.h"
 #include "simulated_engine.h"
 
 namespace poolproof::golden {
@@ -31,25 +33,20 @@ std::string json_of(const case_report& report) {
   return format_report(suite, true);
 }
 
-// Candidates: the rounded result, simulated engines, and planted errors.
-std::vector<candidate_result> candidates(const loaded_case& golden) {
-  std::vector<candidate_result> all{{golden.expected.shape, golden.expected_bits, {}}};
-  for (summation sum : {summation::sequential, summation::float32_accumulator})
-    all.push_back(test::run_engine(golden, {window_rule::adaptive, sum}));
-  test::engine_config reciprocal;
-  reciprocal.multiply_by_reciprocal = true;
-  all.push_back(test::run_engine(golden, reciprocal));
-  all.push_back(test::run_engine(golden, {window_rule::floor_end, summation::exact}));
+// Last bits off at every third element.
+candidate_result last_bits_off(const loaded_case& golden) {
+  candidate_result last_bits{golden.expected.shape, golden.expected_bits, {}};
+  for (std::size_t k = 0; k < last_bits.bits.size(); k += 3) last_bits.bits[k] ^= 1;
+  return last_bits;
+}
+
+// A far value, NaN, both infinities and a sign (elements apart, so each is its own failure).
+candidate_result planted_errors(const loaded_case& golden) {
   const reference::format_layout layout = reference::layout_of(golden.problem.dtype);
   const std::uint64_t ones = ((std::uint64_t{1} << layout.exponent_bits) - 1)
                              << layout.fraction_bits;
   const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
   const std::uint64_t half = std::uint64_t{1} << (layout.fraction_bits - 1);
-  // Last bits off at every third element; then, in one candidate, a far value, NaN, both
-  // infinities and a sign (elements apart, so each is its own failure).
-  candidate_result last_bits{golden.expected.shape, golden.expected_bits, {}};
-  for (std::size_t k = 0; k < last_bits.bits.size(); k += 3) last_bits.bits[k] ^= 1;
-  all.push_back(last_bits);
   candidate_result planted{golden.expected.shape, golden.expected_bits, {}};
   std::vector<std::uint64_t>& bits = planted.bits;
   bits[bits.size() / 2] ^= half;
@@ -57,11 +54,38 @@ std::vector<candidate_result> candidates(const loaded_case& golden) {
   bits.front() = ones;
   if (bits.size() > 3) bits[1] = ones | sign;
   bits[bits.size() / 3] ^= sign;
-  all.push_back(planted);
+  return planted;
+}
+
+// Candidates: the rounded result, simulated engines, and planted errors. Candidate j is made
+// when in_sample(first + j): all of them, or under a sample a few, others at each `first`.
+std::vector<candidate_result> candidates(const loaded_case& golden, std::size_t first) {
+  std::vector<std::function<candidate_result()>> makers;
+  makers.emplace_back([&] {
+    return candidate_result{golden.expected.shape, golden.expected_bits, {}};
+  });
+  for (summation sum : {summation::sequential, summation::float32_accumulator})
+    makers.emplace_back([&, sum] {
+      return test::run_engine(golden, {window_rule::adaptive, sum});
+    });
+  makers.emplace_back([&] {
+    test::engine_config reciprocal;
+    reciprocal.multiply_by_reciprocal = true;
+    return test::run_engine(golden, reciprocal);
+  });
+  makers.emplace_back([&] {
+    return test::run_engine(golden, {window_rule::floor_end, summation::exact});
+  });
+  makers.emplace_back([&] { return last_bits_off(golden); });
+  makers.emplace_back([&] { return planted_errors(golden); });
+  std::vector<candidate_result> all;
+  for (std::size_t j = 0; j < makers.size(); ++j)
+    if (test::in_sample(first + j)) all.push_back(makers[j]());
   return all;
 }
 
-// Returns how many cases it compared.
+// Returns how many cases it compared. Every case is loaded both ways; under a sample
+// (POOLPROOF_TEST_SAMPLE) each is checked with a few of its candidates, others at each case.
 int expect_same_reports(const std::filesystem::path& suite) {
   int compared = 0;
   for (const golden_case& entry : load_manifest(suite).cases) {
@@ -69,7 +93,8 @@ int expect_same_reports(const std::filesystem::path& suite) {
     const loaded_case golden = load_case(suite, entry);
     const detail::avg_case fast = detail::load_avg_case(suite, entry);
     int candidate_number = 0;
-    for (const candidate_result& candidate : candidates(golden)) {
+    for (const candidate_result& candidate :
+         candidates(golden, static_cast<std::size_t>(compared))) {
       EXPECT_EQ(json_of(detail::check_avg_case(fast, candidate, {})),
                 json_of(check_result(golden, candidate, {})))
           << entry.name << ", candidate " << candidate_number++;

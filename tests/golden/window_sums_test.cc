@@ -227,7 +227,7 @@ TEST(WindowSums, EveryPatternAloneAgrees) {
       EXPECT_EQ(best[bits].least, expected.least) << bits;
       EXPECT_EQ(best[bits].top, expected.top) << bits;
       const double value = independent_value(format, static_cast<std::uint16_t>(bits));
-      EXPECT_TRUE(same_value(pattern_value(format, bits), value)) << bits;
+      EXPECT_TRUE(same_value(pattern_value(reference::layout_of(format), bits), value)) << bits;
       EXPECT_TRUE(same_value(expected.value, value)) << bits;
       if (best[bits].exact()) {
         EXPECT_EQ(best[bits].sum, value) << bits;
