@@ -62,7 +62,7 @@ TEST(UserCases, WrongWindowsFailAndRightSumsPass) {
       EXPECT_FALSE(check_result(golden, test::run_engine(golden, {wrong})).passed) << text;
     }
     for (std::size_t s = 0; s < sums.size(); ++s) {
-      // A sample takes a different order at each case (t + s), not the first order at all.
+      // A sample takes a different order at each case (t + s), not always the first one.
       if (!test::in_sample(t + s)) continue;
       const summation sum = sums[s];
       const case_report report =
