@@ -338,40 +338,6 @@ void read_avg_input(const std::filesystem::path& suite_dir, avg_case& loaded,
 
 }  // namespace
 
-template <typename T>
-std::span<std::byte> input_values<T>::storage(std::size_t size) {
-  file_ = common::page_buffer(size + 1);
-  size_ = size;
-  copy_.clear();
-  first_ = 0;
-  count_ = 0;
-  return file_.bytes();
-}
-
-template <typename T>
-void input_values<T>::set_payload(std::size_t offset, std::size_t count) {
-  static_assert(std::endian::native == std::endian::little);
-  POOLPROOF_CHECK(offset <= size_ && count <= (size_ - offset) / sizeof(T));
-  count_ = count;
-  copy_.clear();
-  if (offset % sizeof(T) == 0) {
-    first_ = offset / sizeof(T);
-    return;
-  }
-  copy_ = common::prefaulted_vector<T>(count);
-  std::memcpy(copy_.data(), file_.bytes().subspan(offset).data(), count * sizeof(T));
-}
-
-template <typename T>
-std::span<const T> input_values<T>::values() const {
-  if (!copy_.empty()) return copy_;
-  // The buffer's start is aligned for T, and first_ counts whole T from it.
-  return {reinterpret_cast<const T*>(file_.bytes().data()) + first_, count_};
-}
-
-template class input_values<std::uint16_t>;
-template class input_values<float>;
-
 avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case& entry) {
   // The margins below assume doubles rounded to nearest, subnormals kept (the sums' threads hold
   // the same; so does the exact values' check).

@@ -2,7 +2,6 @@
 // most elements are decided in doubles with a margin, the rest exactly as check_result does.
 #pragma once
 
-#include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/check.h>
 
 #include <cstddef>
@@ -12,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "golden/npy_values.h"
 #include "golden/window_sums.h"
 
 namespace poolproof::golden::detail {
@@ -19,29 +19,6 @@ namespace poolproof::golden::detail {
 /// Whether check_avg_case takes a case under these options: forward avg of a dtype narrower
 /// than binary64, with the default summation contract and without --strict.
 [[nodiscard]] bool fast_avg_checkable(const golden_case& entry, const check_options& options);
-
-/// A case's inputs of type T, used where they were read: the input file in storage of T, and
-/// its payload in it (numpy pads a header to 64 bytes, so the payload is aligned there), or a
-/// copy of the payload when its header leaves it unaligned.
-template <typename T>
-class input_values {
- public:
-  /// read_file_into's storage for a file of `size` bytes (common::page_buffer's, with room for
-  /// its one byte more); forgets any payload taken before.
-  [[nodiscard]] std::span<std::byte> storage(std::size_t size);
-  /// Takes the `count` values at byte `offset` of the file read into storage() (read in full):
-  /// POOLPROOF_CHECKs that they lie within its `size` bytes.
-  void set_payload(std::size_t offset, std::size_t count);
-  /// The payload's values (none before set_payload).
-  [[nodiscard]] std::span<const T> values() const;
-
- private:
-  common::page_buffer file_;
-  std::size_t size_ = 0;  ///< the file's bytes at the front of file_
-  std::vector<T> copy_;
-  std::size_t first_ = 0;
-  std::size_t count_ = 0;
-};
 
 /// A forward avg case read for check_avg_case, verified as load_case verifies it: its files'
 /// digests against the manifest (file_digests::fast), its stored exact values (when present) and

@@ -3,7 +3,6 @@
 #include <poolproof/common/error.h>
 #include <poolproof/common/program.h>
 #include <poolproof/golden/check.h>
-#include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/generate.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/golden/reference_run.h>
@@ -78,29 +77,21 @@ int run_generate(const arguments& args) {
 
 int run_reference(const arguments& args) {
   using namespace poolproof;
-  golden::reference_request request;
-  request.op = *golden::parse_golden_op(args.op);
-  request.output_size = reference::parse_sizes(args.output_size, "output size");
-  request.input = golden::read_npy(args.input);
-  request.dtype = golden::dtype_of(
-      request.input, args.dtype.empty() ? std::nullopt : reference::parse_format(args.dtype),
-      args.input);
-  if (!args.grad_output.empty()) request.grad_output = golden::read_npy(args.grad_output);
-  request.threads = args.threads;
-  const golden::reference_result result = golden::run_reference(request);
-  std::filesystem::create_directories(args.out);
-  const std::filesystem::path out(args.out);
-  const auto suffixes = golden::describe(request.op).candidate_suffixes();
-  golden::write_npy(out / (std::string(suffixes[0]) + ".npy"), result.result);
-  if (result.indices) golden::write_npy(out / "indices.npy", *result.indices);
-  if (args.exact) {
-    const auto exact = golden::exact_result(request, result);
-    common::write_file_atomically(out / "exact.json", golden::serialize_exact_values(exact));
-  }
-  std::cout << "golden reference: " << golden::golden_op_name(request.op) << " "
-            << reference::format_name(request.dtype) << " -> " << args.out << "/" << suffixes[0]
-            << ".npy" << (result.indices ? ", indices.npy" : "")
-            << (args.exact ? ", exact.json" : "") << "\n";
+  golden::reference_files files;
+  files.op = *golden::parse_golden_op(args.op);
+  files.output_size = reference::parse_sizes(args.output_size, "output size");
+  if (!args.dtype.empty()) files.dtype = reference::parse_format(args.dtype);
+  files.input = args.input;
+  if (!args.grad_output.empty()) files.grad_output = args.grad_output;
+  files.out = args.out;
+  files.exact = args.exact;
+  files.threads = args.threads;
+  const golden::reference_written written = golden::write_reference(files);
+  std::cout << "golden reference: " << golden::golden_op_name(files.op) << " "
+            << reference::format_name(written.dtype) << " -> " << args.out << "/"
+            << written.files[0];
+  for (std::size_t k = 1; k < written.files.size(); ++k) std::cout << ", " << written.files[k];
+  std::cout << "\n";
   return 0;
 }
 

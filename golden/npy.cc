@@ -426,18 +426,23 @@ npy_array read_npy_as(const std::filesystem::path& path, npy_element element,
   return parse_npy(bytes, name, limits);
 }
 
-std::vector<std::byte> serialize_npy(const npy_array& array) {
-  POOLPROOF_CHECK(array.shape.size() <= max_axes);
-  std::size_t count = 1;
-  for (std::int64_t size : array.shape) {
+namespace {
+
+// serialize_npy's prelude and header for an array of `element` and `shape` (count: its product),
+// with room reserved for the payload.
+std::vector<std::byte> npy_header_bytes(npy_element element, std::span<const std::int64_t> shape,
+                                        std::size_t& count) {
+  POOLPROOF_CHECK(shape.size() <= max_axes);
+  count = 1;
+  for (std::int64_t size : shape) {
     POOLPROOF_CHECK(size >= 0);
     count *= static_cast<std::size_t>(size);
   }
-  POOLPROOF_CHECK(array.words.size() == count);
-  std::string header = "{'descr': '" + std::string(npy_descr(array.element)) +
-                       "', 'fortran_order': False, 'shape': " + shape_repr(array.shape) + ", }";
-  if (!array.shape.empty()) {
-    const std::size_t digits = std::to_string(array.shape[0]).size();
+  const std::vector<std::int64_t> axes(shape.begin(), shape.end());
+  std::string header = "{'descr': '" + std::string(npy_descr(element)) +
+                       "', 'fortran_order': False, 'shape': " + shape_repr(axes) + ", }";
+  if (!shape.empty()) {
+    const std::size_t digits = std::to_string(shape[0]).size();
     header.append(growth_axis_max_digits - std::min(digits, growth_axis_max_digits), ' ');
   }
   const std::size_t unpadded = magic.size() + 4 + header.size() + 1;
@@ -447,10 +452,19 @@ std::vector<std::byte> serialize_npy(const npy_array& array) {
   std::string prelude(magic);
   prelude += {'\x01', '\x00', static_cast<char>(header.size() & 0xff),
               static_cast<char>(header.size() >> 8)};
-  const std::size_t width = element_bytes(array.element);
   std::vector<std::byte> bytes;
-  bytes.reserve(prelude.size() + header.size() + count * width);
+  bytes.reserve(prelude.size() + header.size() + count * element_bytes(element));
   for (char c : prelude + header) bytes.push_back(static_cast<std::byte>(c));
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<std::byte> serialize_npy(const npy_array& array) {
+  std::size_t count = 0;
+  std::vector<std::byte> bytes = npy_header_bytes(array.element, array.shape, count);
+  POOLPROOF_CHECK(array.words.size() == count);
+  const std::size_t width = element_bytes(array.element);
   for (std::uint64_t word : array.words) {
     POOLPROOF_CHECK(width == 8 || word >> (8 * width) == 0);
     for (std::size_t i = 0; i < width; ++i)
@@ -459,8 +473,25 @@ std::vector<std::byte> serialize_npy(const npy_array& array) {
   return bytes;
 }
 
+std::vector<std::byte> serialize_npy_payload(npy_element element,
+                                             std::span<const std::int64_t> shape,
+                                             std::span<const std::byte> payload) {
+  std::size_t count = 0;
+  std::vector<std::byte> bytes = npy_header_bytes(element, shape, count);
+  POOLPROOF_CHECK(payload.size() == count * element_bytes(element));
+  bytes.insert(bytes.end(), payload.begin(), payload.end());
+  return bytes;
+}
+
 void write_npy(const std::filesystem::path& path, const npy_array& array) {
   const std::vector<std::byte> bytes = serialize_npy(array);
+  common::write_file_atomically(
+      path.string(), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void write_npy_payload(const std::filesystem::path& path, npy_element element,
+                       std::span<const std::int64_t> shape, std::span<const std::byte> payload) {
+  const std::vector<std::byte> bytes = serialize_npy_payload(element, shape, payload);
   common::write_file_atomically(
       path.string(), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }

@@ -1,10 +1,14 @@
 // reference_run.h: user tensors through the fast engine, and (on request) the exact values.
+#include <poolproof/common/atomic_file.h>
 #include <poolproof/common/error.h>
 #include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/reference/adaptive_pool.h>
 
 #include <bit>
+
+#include "golden/npy_values.h"
 
 namespace poolproof::golden {
 namespace {
@@ -24,7 +28,7 @@ std::vector<T> to_native(const std::vector<std::uint64_t>& words) {
 }
 
 template <typename T>
-std::vector<std::uint64_t> to_words(const std::vector<T>& values) {
+std::vector<std::uint64_t> to_words(std::span<const T> values) {
   std::vector<std::uint64_t> words(values.size());
   for (std::size_t k = 0; k < values.size(); ++k) {
     if constexpr (std::same_as<T, float>)
@@ -47,46 +51,74 @@ void require_storage(const npy_array& array, reference::float_format dtype, std:
   }
 }
 
+// A backward op's grad_output (its layout: words may be empty) against the forward output's shape.
+void require_grad_output(golden_op op, reference::float_format dtype,
+                         std::span<const std::int64_t> out_shape, const npy_array* grad_output) {
+  if (grad_output == nullptr)
+    throw common::input_error(std::string(describe(op).name) + " needs a grad_output");
+  require_storage(*grad_output, dtype, "grad_output");
+  if (!std::ranges::equal(grad_output->shape, out_shape))
+    throw common::input_error("grad_output's shape is not the forward output's");
+}
+
+// The engine's answer in the element type T: the result (forward output or grad_input) and, for
+// max ops, the forward argmax.
+template <typename T>
+struct typed_result {
+  std::vector<std::int64_t> shape;
+  std::vector<T> values;
+  std::optional<std::vector<std::int64_t>> indices;
+};
+
+// One op through the engine. Preconditions: `input` holds the product of `shape` values, and a
+// backward op's `grads` passed require_grad_output.
+template <typename T>
+typed_result<T> run_engine(golden_op op_kind, reference::float_format dtype,
+                           const std::vector<std::int64_t>& shape,
+                           const std::vector<std::int64_t>& output_size, std::span<const T> input,
+                           std::span<const T> grads, unsigned threads) {
+  const op_description op = describe(op_kind);
+  const std::vector<std::int64_t> out_shape = reference::adaptive_output_shape(shape, output_size);
+  const auto out_count = static_cast<std::size_t>(reference::element_count(out_shape));
+  typed_result<T> result{out_shape, {}, std::nullopt};
+  if (op.max()) {  // max backward scatters to the forward argmax
+    result.values.resize(out_count);
+    result.indices.emplace(out_count);
+    engine::adaptive_max_pool<T>(dtype, shape, input, output_size, result.values, *result.indices,
+                                 threads);
+  } else if (!op.backward()) {
+    result.values.resize(out_count);
+    engine::adaptive_avg_pool<T>(dtype, shape, input, output_size, result.values, threads);
+  }
+  if (!op.backward()) return result;
+  result.shape = shape;
+  result.values.assign(input.size(), T{});
+  if (op.avg()) {
+    engine::adaptive_avg_pool_backward<T>(dtype, shape, output_size, grads, result.values, threads);
+  } else {
+    engine::adaptive_max_pool_backward<T>(dtype, shape, output_size, grads, *result.indices,
+                                          result.values, threads);
+  }
+  return result;
+}
+
 template <typename T>
 reference_result run_typed(const reference_request& r) {
   const op_description op = describe(r.op);
   const std::vector<std::int64_t> out_shape =
       reference::adaptive_output_shape(r.input.shape, r.output_size);
-  const auto out_count = static_cast<std::size_t>(reference::element_count(out_shape));
-  const npy_element element = npy_element_for(r.dtype);
+  if (op.backward())
+    require_grad_output(r.op, r.dtype, out_shape, r.grad_output ? &*r.grad_output : nullptr);
   const std::vector<T> input = to_native<T>(r.input.words);
-  reference_result result;
-  std::vector<std::int64_t> indices;
-  if (op.max()) {  // max backward scatters to the forward argmax
-    std::vector<T> values(out_count);
-    indices.resize(out_count);
-    engine::adaptive_max_pool<T>(r.dtype, r.input.shape, input, r.output_size, values, indices,
-                                 r.threads);
-    if (!op.backward()) result.result = {element, out_shape, to_words(values)};
-    result.indices = npy_array{npy_element::i8, out_shape, {indices.begin(), indices.end()}};
-  }
-  if (!op.backward()) {
-    if (op.avg()) {
-      std::vector<T> values(out_count);
-      engine::adaptive_avg_pool<T>(r.dtype, r.input.shape, input, r.output_size, values, r.threads);
-      result.result = {element, out_shape, to_words(values)};
-    }
-    return result;
-  }
-  if (!r.grad_output) throw common::input_error(std::string(op.name) + " needs a grad_output");
-  require_storage(*r.grad_output, r.dtype, "grad_output");
-  if (r.grad_output->shape != out_shape)
-    throw common::input_error("grad_output's shape is not the forward output's");
-  const std::vector<T> grads = to_native<T>(r.grad_output->words);
-  std::vector<T> grad_input(r.input.words.size());
-  if (op.avg()) {
-    engine::adaptive_avg_pool_backward<T>(r.dtype, r.input.shape, r.output_size, grads, grad_input,
-                                          r.threads);
-  } else {
-    engine::adaptive_max_pool_backward<T>(r.dtype, r.input.shape, r.output_size, grads, indices,
-                                          grad_input, r.threads);
-  }
-  result.result = {element, r.input.shape, to_words(grad_input)};
+  const std::vector<T> grads =
+      op.backward() ? to_native<T>(r.grad_output->words) : std::vector<T>{};
+  const typed_result<T> typed =
+      run_engine<T>(r.op, r.dtype, r.input.shape, r.output_size, input, grads, r.threads);
+  reference_result result{{npy_element_for(r.dtype), typed.shape, to_words<T>(typed.values)},
+                          std::nullopt};
+  if (typed.indices)
+    result.indices =
+        npy_array{npy_element::i8, out_shape, {typed.indices->begin(), typed.indices->end()}};
   return result;
 }
 
@@ -95,6 +127,59 @@ reference::exact_tensor decoded(reference::float_format dtype, const npy_array& 
   tensor.values.reserve(array.words.size());
   for (std::uint64_t word : array.words) tensor.values.push_back(decode(dtype, word));
   return tensor;
+}
+
+template <typename T>
+std::span<const std::byte> payload_of(std::span<const T> values) {
+  return std::as_bytes(values);
+}
+
+// write_reference in the element type T: the request checked from the files' headers, then their
+// payloads read into storage of T and handed to the engine as they lie.
+template <typename T>
+reference_written write_typed(const reference_files& files, reference::float_format dtype,
+                              const npy_array& input_layout,
+                              const std::optional<npy_array>& grad_layout) {
+  const op_description op = describe(files.op);
+  const std::vector<std::int64_t> out_shape =
+      reference::adaptive_output_shape(input_layout.shape, files.output_size);
+  if (op.backward())
+    require_grad_output(files.op, dtype, out_shape, grad_layout ? &*grad_layout : nullptr);
+  detail::input_values<T> input;
+  detail::read_npy_values(files.input, input_layout, input);
+  detail::input_values<T> grads;
+  if (op.backward()) detail::read_npy_values(*files.grad_output, *grad_layout, grads);
+  const typed_result<T> typed =
+      run_engine<T>(files.op, dtype, input_layout.shape, files.output_size, input.values(),
+                    grads.values(), files.threads);
+  std::filesystem::create_directories(files.out);
+  reference_written written{dtype, {std::string(op.candidate_suffixes()[0]) + ".npy"}};
+  write_npy_payload(files.out / written.files[0], npy_element_for(dtype), typed.shape,
+                    payload_of<T>(typed.values));
+  if (typed.indices) {
+    written.files.emplace_back("indices.npy");
+    write_npy_payload(files.out / written.files.back(), npy_element::i8, out_shape,
+                      payload_of<std::int64_t>(*typed.indices));
+  }
+  if (files.exact) {
+    // Exact values take about 100 bytes an element: the words' copy here is small beside them.
+    reference_request request{
+        files.op,          dtype,
+        files.output_size, {input_layout.element, input_layout.shape, to_words(input.values())},
+        std::nullopt,      files.threads};
+    if (op.backward())
+      request.grad_output =
+          npy_array{grad_layout->element, grad_layout->shape, to_words(grads.values())};
+    reference_result computed{{npy_element_for(dtype), typed.shape, to_words<T>(typed.values)},
+                              std::nullopt};
+    if (typed.indices)
+      computed.indices =
+          npy_array{npy_element::i8, out_shape, {typed.indices->begin(), typed.indices->end()}};
+    written.files.emplace_back("exact.json");
+    common::write_file_atomically((files.out / written.files.back()).string(),
+                                  serialize_exact_values(exact_result(request, computed)));
+  }
+  return written;
 }
 
 }  // namespace
@@ -126,6 +211,23 @@ reference_result run_reference(const reference_request& request) {
       return run_typed<float>(request);
     case reference::float_format::binary64:
       return run_typed<double>(request);
+  }
+  POOLPROOF_CHECK(false);
+}
+
+reference_written write_reference(const reference_files& files) {
+  const npy_array input_layout = read_npy_layout(files.input);
+  const reference::float_format dtype = dtype_of(input_layout, files.dtype, files.input.string());
+  std::optional<npy_array> grad_layout;
+  if (files.grad_output) grad_layout = read_npy_layout(*files.grad_output);
+  switch (dtype) {
+    case reference::float_format::binary16:
+    case reference::float_format::bfloat16:
+      return write_typed<std::uint16_t>(files, dtype, input_layout, grad_layout);
+    case reference::float_format::binary32:
+      return write_typed<float>(files, dtype, input_layout, grad_layout);
+    case reference::float_format::binary64:
+      return write_typed<double>(files, dtype, input_layout, grad_layout);
   }
   POOLPROOF_CHECK(false);
 }

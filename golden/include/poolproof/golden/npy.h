@@ -87,6 +87,13 @@ struct npy_payload {
 /// the element's width, at most 32 axes.
 [[nodiscard]] std::vector<std::byte> serialize_npy(const npy_array& array);
 
+/// serialize_npy of an array of `element` and `shape` whose payload is `payload`: each element's
+/// little-endian bytes in C order, copied as they are. Preconditions (checked): payload.size() is
+/// the shape's product times the element's width, at most 32 axes.
+[[nodiscard]] std::vector<std::byte> serialize_npy_payload(npy_element element,
+                                                           std::span<const std::int64_t> shape,
+                                                           std::span<const std::byte> payload);
+
 /// Checks that a parsed array (e.g. a candidate's output) has the element type and shape the
 /// suite expects. Throws input_error "cannot read npy '<name>': dtype '<f8', expected '<f4'" or
 /// "... shape (2, 4), expected (2, 3)".
@@ -128,5 +135,9 @@ inline constexpr std::size_t read_piece_bytes = std::size_t{1} << 20;
 
 /// Writes serialize_npy(array) to `path` atomically.
 void write_npy(const std::filesystem::path& path, const npy_array& array);
+
+/// Writes serialize_npy_payload(element, shape, payload) to `path` atomically.
+void write_npy_payload(const std::filesystem::path& path, npy_element element,
+                       std::span<const std::int64_t> shape, std::span<const std::byte> payload);
 
 }  // namespace poolproof::golden

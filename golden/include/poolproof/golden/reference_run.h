@@ -8,7 +8,9 @@
 #include <poolproof/reference/float_format.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,5 +52,31 @@ struct reference_result {
 /// element must be its correct rounding (an internal check).
 [[nodiscard]] std::vector<reference::extended_rational> exact_result(
     const reference_request& request, const reference_result& computed);
+
+/// `golden reference` on files: the op, the .npy files it reads, and where its answer goes.
+struct reference_files {
+  golden_op op = golden_op::adaptive_avg_pool;
+  std::optional<reference::float_format> dtype;  ///< dtype_of's `dtype`
+  std::vector<std::int64_t> output_size;
+  std::filesystem::path input;
+  std::optional<std::filesystem::path> grad_output;  ///< backward ops
+  std::filesystem::path out;                         ///< a directory, created if absent
+  bool exact = false;                                ///< also write exact.json
+  unsigned threads = 0;                              ///< engine worker threads (0: all cores)
+};
+
+/// What write_reference wrote: the dtype it read the input as, and the files' names in `out`.
+struct reference_written {
+  reference::float_format dtype = reference::float_format::binary32;
+  std::vector<std::string> files;
+};
+
+/// run_reference on files, written as `golden reference` writes them: <result>.npy (output.npy
+/// or grad_input.npy, the result of run_reference), indices.npy for max ops, and with `exact`
+/// exact.json (serialize_exact_values of exact_result), each atomically. The files' headers are
+/// checked before any payload is read, and each payload is read once into storage of the engine's
+/// element type and used there. Throws input_error as run_reference and read_npy_as do (a
+/// grad_output given to a forward op must still be a readable .npy header).
+[[nodiscard]] reference_written write_reference(const reference_files& files);
 
 }  // namespace poolproof::golden
