@@ -14,6 +14,7 @@
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/common/wide_int.h>
 #include <poolproof/engine/adaptive_pool.h>
+#include <poolproof/engine/window_means.h>
 #include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/npy.h>
@@ -107,29 +108,62 @@ std::vector<std::uint64_t> engine_means(const pooling_problem& problem, std::spa
   return bits;
 }
 
-// `x` in decimal at the end of `text`: 64-bit values by to_chars (most means here), wider ones
-// digit by digit.
-void append_decimal(std::string& text, common::uint128 x) {
-  std::array<char, 40> digits{};
-  char* const end = digits.data() + digits.size();
-  char* at = end;
-  if (x <= std::numeric_limits<std::uint64_t>::max()) {
-    const auto [last, error] = std::to_chars(digits.data(), end, static_cast<std::uint64_t>(x));
-    POOLPROOF_CHECK(error == std::errc());
-    text.append(digits.data(), last);
-    return;
+// The correctly rounded means of exact window sums, rounded as the engine rounds its own (the
+// input is not read again); nullopt when some window's sums are not exact.
+std::optional<std::vector<std::uint64_t>> means_of_sums(reference::float_format format,
+                                                        std::span<const window_sums> sums) {
+  std::vector<double> totals(sums.size());
+  std::vector<int> units(sums.size());
+  std::vector<std::uint64_t> counts(sums.size());
+  for (std::size_t k = 0; k < sums.size(); ++k) {
+    const window_sums& w = sums[k];
+    if (!w.exact() || w.count < 1) return std::nullopt;
+    totals[k] = w.sum;
+    // Every value is a multiple of 2^least (none nonzero: the sum is 0, any unit will do), and
+    // exact() bounds every partial sum below 2^(least + 53).
+    units[k] = w.top < w.least ? 0 : w.least;
+    counts[k] = static_cast<std::uint64_t>(w.count);
   }
-  do {
-    *--at = static_cast<char>('0' + static_cast<int>(x % 10));
-    x /= 10;
-  } while (x != 0);
-  text.append(at, end);
+  std::vector<std::uint64_t> means(sums.size());
+  engine::round_window_means(format, totals, units, counts, means);
+  return means;
 }
 
-// The exact mean sum / length in exact_values' text ("7/2", "-3", "0") when its numerator and
-// denominator fit 127 bits; nullopt otherwise. Precondition: sum finite, length >= 1.
-std::optional<std::string> mean_text(double sum, std::int64_t length) {
-  if (sum == 0) return "0";
+// A mean's text as exact_values writes it, built in place: at most a sign, two 39-digit numbers
+// and a slash.
+class mean_text_buffer {
+ public:
+  void append(char c) { text_[size_++] = c; }
+  // `x` in decimal: 64-bit values by to_chars (most means here), wider ones digit by digit.
+  void append_decimal(common::uint128 x) {
+    char* const end = text_.data() + text_.size();
+    if (x <= std::numeric_limits<std::uint64_t>::max()) {
+      const auto [last, error] =
+          std::to_chars(text_.data() + size_, end, static_cast<std::uint64_t>(x));
+      POOLPROOF_CHECK(error == std::errc());
+      size_ = static_cast<std::size_t>(last - text_.data());
+      return;
+    }
+    std::array<char, 40> digits{};
+    char* at = digits.data() + digits.size();
+    do {
+      *--at = static_cast<char>('0' + static_cast<int>(x % 10));
+      x /= 10;
+    } while (x != 0);
+    for (; at != digits.data() + digits.size(); ++at) append(*at);
+  }
+  [[nodiscard]] std::string_view view() const { return {text_.data(), size_}; }
+
+ private:
+  std::array<char, 84> text_{};
+  std::size_t size_ = 0;
+};
+
+// Whether `text` is the exact mean sum / length in exact_values' text ("7/2", "-3", "0"); false
+// also when its numerator or denominator is past 127 bits (the exact path decides then).
+// Precondition: sum finite, length >= 1.
+bool is_mean_text(std::string_view text, double sum, std::int64_t length) {
+  if (sum == 0) return text == "0";
   // |sum| = m 2^exponent, read off its bits (an frexp and ldexp per element cost as much as the
   // rest of this function).
   const auto bits = std::bit_cast<std::uint64_t>(sum);
@@ -148,16 +182,17 @@ std::optional<std::string> mean_text(double sum, std::int64_t length) {
   l /= common;
   const int shift = exponent - twos;  // the mean is m 2^shift / l
   const int width = static_cast<int>(std::bit_width(shift >= 0 ? m : l));
-  if (width + std::abs(shift) > 127) return std::nullopt;
+  if (width + std::abs(shift) > 127) return false;
   const common::uint128 numerator = shift >= 0 ? static_cast<common::uint128>(m) << shift : m;
   const common::uint128 denominator = shift >= 0 ? l : static_cast<common::uint128>(l) << -shift;
-  std::string text = sum < 0 ? "-" : "";
-  append_decimal(text, numerator);
+  mean_text_buffer mean;
+  if (sum < 0) mean.append('-');
+  mean.append_decimal(numerator);
   if (denominator != 1) {
-    text += '/';
-    append_decimal(text, denominator);
+    mean.append('/');
+    mean.append_decimal(denominator);
   }
-  return text;
+  return text == mean.view();
 }
 
 }  // namespace
@@ -236,10 +271,10 @@ void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case&
   exact_elements exact(the_case);
   for_each_json_string(
       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), count,
-      [&](std::size_t k, const std::string& text) {
+      [&](std::size_t k, std::string_view text) {
         seen = k + 1;
         const window_sums& w = the_case.sums[k];
-        if (first_disagreement || (w.exact() && mean_text(w.sum, w.count) == text)) {
+        if (first_disagreement || (w.exact() && is_mean_text(text, w.sum, w.count))) {
           if (first_disagreement) (void)parse_exact_value(text, k, file->second.path);
           return;
         }
@@ -264,16 +299,26 @@ void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
   loaded.expected_bits = read_role(suite_dir, entry, describe(entry.op).result_role(),
                                    npy_element_for(entry.dtype), loaded.shape)
                              .words;
-  // The stored exact values are checked on another thread while the engine rounds the means:
-  // both only read the inputs and sums, and the exact values' errors still come first.
+  const std::size_t count = loaded.expected_bits.size();
+  POOLPROOF_CHECK(loaded.sums.size() == count);
+  // The stored exact values' errors come first. Rounding the sums takes little, so the exact
+  // values are then checked here; the engine's pass over the input (where some sums are not
+  // exact) runs beside their check on another thread: both only read the inputs and sums.
   const auto check_exact = [&suite_dir, &loaded] {
     const common::default_float_environment environment;
     verify_exact_values(suite_dir, loaded);
   };
-  std::future<void> exact_checked = detail::start_meanwhile(check_exact);
-  const std::size_t count = loaded.expected_bits.size();
-  const std::vector<std::uint64_t> rounded = engine_means(loaded.problem, input, count);
-  exact_checked.get();
+  std::optional<std::vector<std::uint64_t>> from_sums =
+      means_of_sums(loaded.problem.dtype, loaded.sums);
+  std::vector<std::uint64_t> rounded;
+  if (from_sums) {
+    check_exact();
+    rounded = std::move(*from_sums);
+  } else {
+    std::future<void> exact_checked = detail::start_meanwhile(check_exact);
+    rounded = engine_means(loaded.problem, input, count);
+    exact_checked.get();
+  }
   for (std::size_t k = 0; k < count; ++k) {
     if (rounded[k] != loaded.expected_bits[k])
       throw common::input_error("golden case '" + entry.name + "': expected element " +

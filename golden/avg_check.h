@@ -22,8 +22,9 @@ namespace poolproof::golden::detail {
 
 /// A forward avg case read for check_avg_case, verified as load_case verifies it: its files'
 /// digests against the manifest (file_digests::fast), its stored exact values (when present) and
-/// its stored result against those its inputs imply (the result by the fast engine, which the tests
-/// hold bit for bit to the plain reference), with load_case's messages.
+/// its stored result against those its inputs imply (each window's exact sum rounded by the
+/// engine's rounding of means, or where a window's double sums are not exact the fast engine's
+/// result; the tests hold both bit for bit to the plain reference), with load_case's messages.
 struct avg_case {
   golden_case entry;
   pooling_problem problem;               ///< input.shape only (the inputs are below)

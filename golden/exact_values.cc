@@ -75,7 +75,7 @@ std::vector<reference::extended_rational> parse_exact_values(std::string_view js
   std::vector<reference::extended_rational> values;
   detail::for_each_json_string(
       json_text, max_count,
-      [&](std::size_t index, const std::string& text) {
+      [&](std::size_t index, std::string_view text) {
         values.push_back(parse_exact_value(text, index, name));
       },
       [&](const std::string& reason) { fail(name, reason); });

@@ -23,11 +23,13 @@ struct json_shape_limits {
 void check_json_shape(std::string_view text, const json_shape_limits& limits,
                       const std::function<void(const std::string&)>& fail);
 
-/// Streams a JSON array of strings: calls element(index, text) for each in order, never holding
-/// more than one. Calls fail(reason), which must throw, on malformed JSON (as above), a document
-/// that is not one array of strings, or more than max_count elements.
+/// Streams a JSON array of strings: calls element(index, text) for each in order (`text` valid
+/// during the call), never holding more than one. Calls fail(reason), which must throw, on
+/// malformed JSON (as above), a document that is not one array of strings, or more than
+/// max_count elements. Elements are handed on as they are read, so an element's call may come
+/// before the failure of a later part of the text.
 void for_each_json_string(std::string_view text, std::size_t max_count,
-                          const std::function<void(std::size_t, const std::string&)>& element,
+                          const std::function<void(std::size_t, std::string_view)>& element,
                           const std::function<void(const std::string&)>& fail);
 
 }  // namespace poolproof::golden::detail

@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 #include <poolproof/golden/check.h>
+#include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
 
 #include <fstream>
@@ -214,28 +216,74 @@ TEST(FastAvgCheck, AnInputThatMismatchesItsSumIsRefusedFirst) {
   EXPECT_EQ(message, error_of([&] { (void)load_case(suite, updated); }));
 }
 
-TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
-  // A consistent manifest over an expected.npy one bit off: both loaders refuse it alike.
-  const io_test::scratch_dir dir;
-  const case_spec spec = parse_case_spec("adaptive_avg_pool:float32:2x9x9:4x4");
-  const std::filesystem::path suite = dir.path() / "suite";
-  (void)write_suite(suite, 3, {spec}, [](const case_spec& s) { return build_user_case(s, 3); });
+// Rewrites the suite's first case: its input as `change_input` leaves it, the expected result
+// (and exact values, when the case has them) recomputed from that input, then `change_result`
+// applied to the result; the manifest's sums follow.
+void rewrite_case(const std::filesystem::path& suite,
+                  const std::function<void(npy_array&)>& change_input,
+                  const std::function<void(npy_array&)>& change_result) {
   golden_manifest manifest = load_manifest(suite);
-  golden_file& file = manifest.cases.front().files.at("expected");
-  npy_array expected = read_npy(suite / file.path);
-  expected.words[5] ^= 1;
-  const std::vector<std::byte> bytes = serialize_npy(expected);
-  std::ofstream(suite / file.path, std::ios::binary | std::ios::trunc)
-      .write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
-  file = file_of(file.path, bytes);
+  golden_case& entry = manifest.cases.front();
+  const auto replace = [&](const std::string& role, const std::vector<std::byte>& bytes) {
+    golden_file& file = entry.files.at(role);
+    io_test::write_bytes(
+        suite / file.path,
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    file = file_of(file.path, bytes);
+  };
+  reference_request request{entry.op, entry.dtype, entry.output_size, {}, std::nullopt, 1};
+  request.input = read_npy(suite / entry.files.at("input").path);
+  change_input(request.input);
+  replace("input", serialize_npy(request.input));
+  reference_result result = run_reference(request);
+  if (entry.files.contains("exact")) {
+    const std::string text = serialize_exact_values(exact_result(request, result));
+    replace("exact", {reinterpret_cast<const std::byte*>(text.data()),
+                      reinterpret_cast<const std::byte*>(text.data() + text.size())});
+  }
+  change_result(result.result);
+  replace("expected", serialize_npy(result.result));
   const std::string text = serialize_manifest(manifest);
   std::ofstream(suite / "manifest.json", std::ios::trunc) << text;
-  const golden_case& entry = manifest.cases.front();
-  const std::string message =
-      "golden case '" + entry.name + "': expected element 5 is not the correctly rounded value";
-  io_test::expect_input_error([&] { (void)load_case(suite, entry); }, message);
-  io_test::expect_input_error([&] { (void)detail::load_avg_case(suite, entry); }, message);
+}
+
+TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
+  // A consistent manifest over an expected.npy one bit off: both loaders refuse it alike, in each
+  // format, whether the window sums are exact (the means are rounded from them) or, with an
+  // infinity in the input, not (the engine's result is compared).
+  for (const char* text :
+       {"adaptive_avg_pool:float32:2x9x9:4x4", "adaptive_avg_pool:float16:2x3x30x30:7x7",
+        "adaptive_avg_pool:bfloat16:3x40:6"}) {
+    for (const bool infinity : {false, true}) {
+      for (const bool flip : {false, true}) {
+        const io_test::scratch_dir dir;
+        const std::filesystem::path suite = dir.path() / "suite";
+        const case_spec spec = parse_case_spec(text);
+        (void)write_suite(suite, 3, {spec},
+                          [](const case_spec& s) { return build_user_case(s, 3); });
+        const reference::format_layout layout = reference::layout_of(spec.dtype);
+        rewrite_case(
+            suite,
+            [&](npy_array& input) {
+              if (infinity)
+                input.words[0] = ((std::uint64_t{1} << layout.exponent_bits) - 1)
+                                 << layout.fraction_bits;
+            },
+            [&](npy_array& expected) {
+              if (flip) expected.words[5] ^= 1;
+            });
+        const golden_case entry = load_manifest(suite).cases.front();
+        const std::string message =
+            flip ? "golden case '" + entry.name +
+                       "': expected element 5 is not the correctly rounded value"
+                 : "";
+        EXPECT_EQ(error_of([&] { (void)load_case(suite, entry); }), message)
+            << text << infinity << flip;
+        EXPECT_EQ(error_of([&] { (void)detail::load_avg_case(suite, entry); }), message)
+            << text << infinity << flip;
+      }
+    }
+  }
 }
 
 }  // namespace
