@@ -18,6 +18,7 @@
 #include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/npy.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <array>
@@ -25,6 +26,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <functional>
 #include <future>
 #include <limits>
 #include <numeric>
@@ -253,6 +256,72 @@ double share_in_doubles(const avg_case& the_case, const double_constants& consta
   return distance / *bound;
 }
 
+// One stored exact value against its inputs: the canonical text of the mean of exact window
+// sums passes as it is; any other text is parsed (a malformed one throws parse_exact_value's
+// error) and compared with the exact path's value. Returns whether it disagrees.
+bool exact_value_disagrees(const avg_case& the_case, exact_elements& exact, std::size_t k,
+                           std::string_view text, const std::string& path) {
+  const window_sums& w = the_case.sums[k];
+  if (w.exact() && is_mean_text(text, w.sum, w.count)) return false;
+  const reference::extended_rational stored = parse_exact_value(text, k, path);
+  return !(stored == exact(static_cast<std::int64_t>(k)).element.value);
+}
+
+// exact_value_disagrees over texts[begin, end): the first disagreement, and the first error (with
+// its index), after which the part stops. Past a disagreement the texts are only parsed.
+struct exact_values_part {
+  std::optional<std::size_t> first_disagreement;
+  std::optional<std::size_t> error_at;
+  std::exception_ptr error;
+};
+
+exact_values_part check_exact_values_part(const avg_case& the_case,
+                                          std::span<const std::string_view> texts,
+                                          std::size_t begin, std::size_t end,
+                                          const std::string& path) {
+  exact_values_part part;
+  exact_elements exact(the_case);
+  for (std::size_t k = begin; k < end; ++k) {
+    try {
+      if (part.first_disagreement) {
+        (void)parse_exact_value(texts[k], k, path);
+      } else if (exact_value_disagrees(the_case, exact, k, texts[k], path)) {
+        part.first_disagreement = k;
+      }
+    } catch (...) {
+      part.error_at = k;
+      part.error = std::current_exception();
+      break;
+    }
+  }
+  return part;
+}
+
+// verify_exact_values of a plain text (json_limits.h): its elements checked in parts on TBB's
+// workers, the outcome that of the one pass in order (the first error, else a count past
+// `count`, else the first disagreement).
+std::optional<std::size_t> plain_exact_values_disagreement(
+    const avg_case& the_case, std::span<const std::string_view> texts, std::size_t count,
+    const std::string& path, const std::function<void(const std::string&)>& fail_reading) {
+  const std::size_t checked = std::min(texts.size(), count);
+  constexpr std::size_t part_size = 4096;
+  std::vector<exact_values_part> parts((checked + part_size - 1) / part_size);
+  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t p) {
+    const common::default_float_environment environment;
+    parts[p] = check_exact_values_part(the_case, texts, p * part_size,
+                                       std::min(checked, (p + 1) * part_size), path);
+  });
+  std::optional<std::size_t> first_disagreement;
+  for (const exact_values_part& part : parts) {
+    // The first part's error stands, disagreement before it or not: the pass in order parses
+    // every text past a disagreement too, so it meets the same parse errors first.
+    if (part.error) std::rethrow_exception(part.error);
+    if (!first_disagreement) first_disagreement = part.first_disagreement;
+  }
+  if (texts.size() > count) fail_reading("more than " + std::to_string(count) + " elements");
+  return first_disagreement;
+}
+
 // The case's stored exact values, when it has them, against its inputs (load_case's checks and
 // messages, in its order: the whole file read and counted before any value is compared): each
 // element's text against the mean of its exact window sums, else (a window without them, or a
@@ -263,28 +332,33 @@ void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case&
   const auto fail = [&](const std::string& why) {
     throw common::input_error("golden case '" + the_case.entry.name + "': " + why);
   };
+  const std::function<void(const std::string&)> fail_reading = [&](const std::string& reason) {
+    throw common::input_error("cannot read exact values '" + file->second.path + "': " + reason);
+  };
   const std::size_t count = the_case.sums.size();
   const std::vector<std::byte> bytes = read_suite_file(
       suite_dir, file->second, max_exact_values_bytes(static_cast<std::int64_t>(count)));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::size_t seen = 0;
   std::optional<std::size_t> first_disagreement;
-  exact_elements exact(the_case);
-  for_each_json_string(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), count,
-      [&](std::size_t k, std::string_view text) {
-        seen = k + 1;
-        const window_sums& w = the_case.sums[k];
-        if (first_disagreement || (w.exact() && is_mean_text(text, w.sum, w.count))) {
-          if (first_disagreement) (void)parse_exact_value(text, k, file->second.path);
-          return;
-        }
-        const reference::extended_rational stored = parse_exact_value(text, k, file->second.path);
-        if (!(stored == exact(static_cast<std::int64_t>(k)).element.value)) first_disagreement = k;
-      },
-      [&](const std::string& reason) {
-        throw common::input_error("cannot read exact values '" + file->second.path +
-                                  "': " + reason);
-      });
+  if (const auto plain = plain_json_strings(text)) {
+    first_disagreement =
+        plain_exact_values_disagreement(the_case, *plain, count, file->second.path, fail_reading);
+    seen = plain->size();
+  } else {
+    exact_elements exact(the_case);
+    for_each_json_string(
+        text, count,
+        [&](std::size_t k, std::string_view element) {
+          seen = k + 1;
+          if (first_disagreement) {
+            (void)parse_exact_value(element, k, file->second.path);
+          } else if (exact_value_disagrees(the_case, exact, k, element, file->second.path)) {
+            first_disagreement = k;
+          }
+        },
+        fail_reading);
+  }
   if (seen != count) fail("exact values have the wrong count");
   if (first_disagreement)
     fail("exact value " + std::to_string(*first_disagreement) + " disagrees with its inputs");

@@ -152,47 +152,52 @@ std::size_t skip_space(std::string_view text, std::size_t at) {
   return at;
 }
 
-// Whether `text` is one JSON array of strings of printable ASCII without escapes, and nothing
-// else but whitespace: the form serialize_exact_values writes. Such a text means the same to
-// any JSON parser, so it is read without one (the SAX parser costs tens of nanoseconds a string,
-// about as much as the check of its value); every other text, valid or not, goes to the parser.
-bool is_plain_string_array(std::string_view text) {
+}  // namespace
+
+// Such a text means the same to any JSON parser, so it is read without one (the SAX parser costs
+// tens of nanoseconds a string, about as much as the check of its value); every other text,
+// valid or not, goes to the parser.
+std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view text) {
+  std::vector<std::string_view> strings;
   std::size_t at = skip_space(text, 0);
-  if (at == text.size() || text[at] != '[') return false;
+  if (at == text.size() || text[at] != '[') return std::nullopt;
   at = skip_space(text, at + 1);
-  if (at < text.size() && text[at] == ']') return skip_space(text, at + 1) == text.size();
+  if (at < text.size() && text[at] == ']') {
+    if (skip_space(text, at + 1) != text.size()) return std::nullopt;
+    return strings;
+  }
   while (true) {
-    if (at == text.size() || text[at] != '"') return false;
-    for (++at; at < text.size() && text[at] != '"'; ++at) {
+    if (at == text.size() || text[at] != '"') return std::nullopt;
+    const std::size_t first = ++at;
+    for (; at < text.size() && text[at] != '"'; ++at) {
       const auto c = static_cast<unsigned char>(text[at]);
-      if (c < 0x20 || c > 0x7E || c == '\\') return false;
+      if (c < 0x20 || c > 0x7E || c == '\\') return std::nullopt;
     }
-    if (at == text.size()) return false;
+    if (at == text.size()) return std::nullopt;
+    strings.push_back(text.substr(first, at - first));
     at = skip_space(text, at + 1);
-    if (at == text.size()) return false;
-    if (text[at] == ']') return skip_space(text, at + 1) == text.size();
-    if (text[at] != ',') return false;
+    if (at == text.size()) return std::nullopt;
+    if (text[at] == ']') {
+      if (skip_space(text, at + 1) != text.size()) return std::nullopt;
+      return strings;
+    }
+    if (text[at] != ',') return std::nullopt;
     at = skip_space(text, at + 1);
   }
 }
 
-}  // namespace
-
 void for_each_json_string(std::string_view text, std::size_t max_count,
                           const std::function<void(std::size_t, std::string_view)>& element,
                           const fail_function& fail) {
-  if (!is_plain_string_array(text)) {
+  const std::optional<std::vector<std::string_view>> plain = plain_json_strings(text);
+  if (!plain) {
     string_array_reader reader(max_count, element, fail);
     json::sax_parse(text, &reader);
     return;
   }
-  // Checked above: the quotes pair up, each pair around one element.
-  std::size_t count = 0;
-  for (std::size_t open = text.find('"'); open != std::string_view::npos;) {
-    const std::size_t close = text.find('"', open + 1);
-    if (count == max_count) fail("more than " + std::to_string(max_count) + " elements");
-    element(count++, text.substr(open + 1, close - open - 1));
-    open = text.find('"', close + 1);
+  for (std::size_t k = 0; k < plain->size(); ++k) {
+    if (k == max_count) fail("more than " + std::to_string(max_count) + " elements");
+    element(k, (*plain)[k]);
   }
 }
 

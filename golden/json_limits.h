@@ -3,8 +3,10 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace poolproof::golden::detail {
 
@@ -23,8 +25,16 @@ struct json_shape_limits {
 void check_json_shape(std::string_view text, const json_shape_limits& limits,
                       const std::function<void(const std::string&)>& fail);
 
+/// The strings of `text` (views into it, in order) when it is one JSON array of strings of
+/// printable ASCII without escapes and nothing else but whitespace (space, tab, newline,
+/// carriage return): the form serialize_exact_values writes. nullopt for any other text, valid
+/// JSON or not.
+[[nodiscard]] std::optional<std::vector<std::string_view>> plain_json_strings(
+    std::string_view text);
+
 /// Streams a JSON array of strings: calls element(index, text) for each in order (`text` valid
-/// during the call), never holding more than one. Calls fail(reason), which must throw, on
+/// during the call), never holding more than one (a plain text's, plain_json_strings, is held as
+/// views: 16 bytes an element). Calls fail(reason), which must throw, on
 /// malformed JSON (as above), a document that is not one array of strings, or more than
 /// max_count elements. Elements are handed on as they are read, so an element's call may come
 /// before the failure of a later part of the text.

@@ -293,20 +293,27 @@ bool lanes_available() {
   return runs;
 }
 
-// One plane's windows, each accumulated by Accumulator (either class above; the table is the
-// portable one's).
-template <typename Accumulator, typename T>
-void plane_window_sums(const pattern_table* table, reference::float_format format,
-                       std::span<const window_rows> windows, const T* plane, window_sums* w) {
+// One plane's windows, each accumulated by the portable loop.
+template <typename T>
+void plane_window_sums(const pattern_table& table, std::span<const window_rows> windows,
+                       const T* plane, window_sums* w) {
   for (const window_rows& rows : windows) {
-    Accumulator sums_so_far;
-    for (std::int64_t start : rows.starts) {
-      if constexpr (std::same_as<Accumulator, window_accumulator>) {
-        sums_so_far.add_row(*table, plane + start, rows.length);
-      } else {
-        sums_so_far.add_row(format, plane + start, rows.length);
-      }
-    }
+    window_accumulator sums_so_far;
+    for (std::int64_t start : rows.starts) sums_so_far.add_row(table, plane + start, rows.length);
+    *w++ = sums_so_far.sums(rows.length * static_cast<std::int64_t>(rows.starts.size()));
+  }
+}
+
+// One plane's windows in the lanes, compiled for AVX-512 as a whole so that a window's
+// accumulators stay in registers across its rows (called row by row from code built for the
+// baseline, they went through memory, with a call per row).
+template <typename T>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void plane_window_sums_lanes(
+    reference::float_format format, std::span<const window_rows> windows, const T* plane,
+    window_sums* w) {
+  for (const window_rows& rows : windows) {
+    window_lanes_accumulator sums_so_far;
+    for (std::int64_t start : rows.starts) sums_so_far.add_row(format, plane + start, rows.length);
     *w++ = sums_so_far.sums(rows.length * static_cast<std::int64_t>(rows.starts.size()));
   }
 }
@@ -342,9 +349,9 @@ struct window_sums_as_read<T>::state {
     const T* plane = input + p * plane_size;
     window_sums* w = sums.data() + static_cast<std::size_t>(p) * windows.size();
     if (table == nullptr) {
-      plane_window_sums<window_lanes_accumulator>(nullptr, format, windows, plane, w);
+      plane_window_sums_lanes(format, windows, plane, w);
     } else {
-      plane_window_sums<window_accumulator>(table, format, windows, plane, w);
+      plane_window_sums(*table, windows, plane, w);
     }
   }
 };

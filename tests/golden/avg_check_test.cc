@@ -16,6 +16,7 @@
 
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -282,6 +283,105 @@ TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
         EXPECT_EQ(error_of([&] { (void)detail::load_avg_case(suite, entry); }), message)
             << text << infinity << flip;
       }
+    }
+  }
+}
+
+// The stored exact values, changed in ways each loader must see alike (the fast one checks a
+// plain text in parts, in parallel): the same error, or none, as load_case.
+TEST(FastAvgCheck, ExactValuesAreRefusedAsLoadCaseRefusesThem) {
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  // 9000 results: three parts of the parallel check.
+  const case_spec spec = parse_case_spec("adaptive_avg_pool:float16:2x3x3000:1500");
+  (void)write_suite(suite, 9, {spec}, [](const case_spec& s) { return build_user_case(s, 9); });
+  const golden_case entry = load_manifest(suite).cases.front();
+  const std::vector<std::byte> stored = io_test::bytes_of(suite / entry.files.at("exact").path);
+  const auto original =
+      nlohmann::json::parse(
+          std::string(reinterpret_cast<const char*>(stored.data()), stored.size()))
+          .get<std::vector<std::string>>();
+  ASSERT_EQ(original.size(), 9000U);
+  const auto other = [&](std::size_t k) { return original[k] == "1" ? "2" : "1"; };
+  using strings = std::vector<std::string>;
+  const std::vector<std::pair<std::string, std::function<std::string(strings)>>> changes = {
+      {"unchanged", [](strings v) { return nlohmann::json(v).dump(1); }},
+      {"one disagreement",
+       [&](strings v) {
+         v[8500] = other(8500);
+         return nlohmann::json(v).dump(1);
+       }},
+      {"two disagreements",
+       [&](strings v) {
+         v[5000] = other(5000);
+         v[8500] = other(8500);
+         return nlohmann::json(v).dump(1);
+       }},
+      {"a malformed value after a disagreement",
+       [&](strings v) {
+         v[100] = other(100);
+         v[8600] = "1/x";
+         return nlohmann::json(v).dump(1);
+       }},
+      {"two malformed values",
+       [&](strings v) {
+         v[100] = "--1";
+         v[8600] = "1/x";
+         return nlohmann::json(v).dump(1);
+       }},
+      {"one value short",
+       [](strings v) {
+         v.pop_back();
+         return nlohmann::json(v).dump(1);
+       }},
+      {"one value more",
+       [](strings v) {
+         v.emplace_back("0");
+         return nlohmann::json(v).dump(1);
+       }},
+      {"one value more and a malformed one",
+       [](strings v) {
+         v.emplace_back("0");
+         v[50] = "";
+         return nlohmann::json(v).dump(1);
+       }},
+      {"equal values in other texts",
+       [](strings v) {
+         // A leading zero after the sign: the same value, not the canonical text.
+         for (std::size_t k = 0; k < v.size(); k += 7)
+           v[k].insert(v[k].starts_with('-') ? 1 : 0, "0");
+         return nlohmann::json(v).dump(1);
+       }},
+      // An escape: read by the parser, in one pass in order, alike.
+      {"an escaped character",
+       [&](strings v) {
+         v[9] = other(9);
+         v[20] = "\x01";  // a control character, escaped in JSON
+         return nlohmann::json(v).dump(1);
+       }},
+      {"an escaped character and one disagreement",
+       [&](strings v) {
+         v[7000] = other(7000);
+         std::string text = nlohmann::json(v).dump(1);
+         const std::size_t quote = text.find('"');
+         return text.insert(quote + 1, "\\u0030");
+       }},
+      {"malformed JSON after a disagreement",
+       [&](strings v) {
+         v[3] = other(3);
+         return nlohmann::json(v).dump(1) + ",";
+       }},
+  };
+  for (const auto& [what, change] : changes) {
+    const std::string text = change(original);
+    replace_role_file(suite, "exact", io_test::to_bytes(text), true);
+    const golden_case changed = load_manifest(suite).cases.front();
+    const std::string expected = error_of([&] { (void)load_case(suite, changed); });
+    EXPECT_EQ(error_of([&] { (void)detail::load_avg_case(suite, changed); }), expected) << what;
+    if (what == "unchanged" || what == "equal values in other texts") {
+      EXPECT_EQ(expected, "") << what;
+    } else {
+      EXPECT_NE(expected, "") << what;
     }
   }
 }
