@@ -55,6 +55,21 @@ for run in 1 2 3 4 5; do
   echo "user check $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms \
 $(tail -n 1 "$out/time.tmp") KB"
 done > "$out/user_check.txt"
+# golden reference on the same input (the engine as a program: reads the .npy, writes output.npy),
+# one thread and both; five runs each, as above.
+for threads in 1 2; do
+  for run in 1 2 3 4 5; do
+    start=$EPOCHREALTIME
+    /usr/bin/time -f "%M" -o "$out/time.tmp" "$build/golden/golden" reference \
+      --op adaptive_avg_pool --output-size 7x7 --input "$out/user/$user_case/input.npy" \
+      --out "$out/user_reference" --threads "$threads" > /dev/null
+    end=$EPOCHREALTIME
+    echo "user reference --threads $threads $(awk -v a="$start" -v b="$end" \
+      'BEGIN { printf "%.1f", (b - a) * 1000 }') ms $(tail -n 1 "$out/time.tmp") KB"
+  done
+done >> "$out/user_check.txt"
+cmp -s "$out/user_reference/output.npy" "$out/user/$user_case/expected.npy" ||
+  echo "user reference: output.npy differs from the case's expected.npy" >> "$out/user_check.txt"
 # The same check in process (check_suite), beside the engine on that input and a read of it.
 "$build/bench/golden_bench" --benchmark_repetitions="$repetitions" \
   --benchmark_report_aggregates_only=true > "$out/golden_bench.txt" 2>&1
@@ -68,7 +83,7 @@ echo
 echo "### Sweeps (wall s, peak KB) and golden suite (wall s, peak KB)"
 cat "$out/sweeps.txt" "$out/golden.txt"
 echo
-echo "### golden check at a user's shape (float16 [8,64,112,112] -> 7x7; wall ms, peak KB)"
+echo "### golden check and golden reference at a user's shape (float16 [8,64,112,112] -> 7x7; wall ms, peak KB)"
 cat "$out/user_check.txt"
 echo
 echo "### the same check in process (golden_bench, medians of $repetitions)"

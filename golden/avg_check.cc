@@ -18,6 +18,7 @@
 #include <poolproof/golden/exact_values.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/npy.h>
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -484,11 +485,17 @@ case_report check_avg_case(const avg_case& the_case, const candidate_result& res
   const double_constants constants = constants_in_doubles(the_case.problem.dtype);
   // Each element's share in doubles; the largest, and the first exact zero.
   std::vector<double> shares(result.bits.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, shares.size(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      const common::default_float_environment worker_environment;
+                      for (std::size_t k = range.begin(); k < range.end(); ++k) {
+                        shares[k] = share_in_doubles(the_case, constants, the_case.sums[k],
+                                                     result.bits[k], the_case.expected_bits[k]);
+                      }
+                    });
   double largest = 0;
   std::optional<std::size_t> first_zero;
   for (std::size_t k = 0; k < shares.size(); ++k) {
-    shares[k] = share_in_doubles(the_case, constants, the_case.sums[k], result.bits[k],
-                                 the_case.expected_bits[k]);
     if (shares[k] > largest) largest = shares[k];
     if (shares[k] == 0 && !first_zero) first_zero = k;
   }
