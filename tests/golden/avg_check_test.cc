@@ -305,7 +305,7 @@ TEST(FastAvgCheck, ExactValuesAreRefusedAsLoadCaseRefusesThem) {
   const auto other = [&](std::size_t k) { return original[k] == "1" ? "2" : "1"; };
   using strings = std::vector<std::string>;
   const std::vector<std::pair<std::string, std::function<std::string(strings)>>> changes = {
-      {"unchanged", [](strings v) { return nlohmann::json(v).dump(1); }},
+      {"unchanged", [](const strings& v) { return nlohmann::json(v).dump(1); }},
       {"one disagreement",
        [&](strings v) {
          v[8500] = other(8500);
