@@ -2,9 +2,10 @@
 // side: the whole check (check_suite: the manifest, reading and verifying the case, judging the
 // candidate) of a float16 [8,64,112,112] -> 7x7 case from `golden generate --case`, its own
 // expected output as the candidate; the engine's avg forward on the same input (one thread and
-// all cores); a plain read of the case's input file into fresh memory, as the check reads it; and
-// the two digests of that file in memory (the check verifies xxh128, `golden verify` sha256 too).
-// What the `golden` program adds (process start, exit) is bench/run_benchmarks.sh's to measure.
+// all cores); the check's own window sums of that input (on all cores, as the check makes them); a
+// plain read of the case's input file into fresh memory, as the check reads it; and the two digests
+// of that file in memory (the check verifies xxh128, `golden verify` sha256 too). What the `golden`
+// program adds (process start, exit) is bench/run_benchmarks.sh's to measure.
 // `--small` checks a [2,4,28,28] case instead (the ctest smoke run).
 #include <benchmark/benchmark.h>
 #include <poolproof/common/fresh_pages.h>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "bench/bench_main.h"
+#include "golden/window_sums.h"
 
 namespace poolproof::bench {
 namespace {
@@ -65,6 +67,16 @@ class user_case {
   [[nodiscard]] fs::path candidate() const { return root_ / "candidate"; }
   [[nodiscard]] const fs::path& input_file() const { return input_file_; }
 
+  // The check's own pass over the input: every window's sums in doubles (golden/window_sums.h).
+  [[nodiscard]] std::vector<golden::detail::window_sums> window_sums() const {
+    golden::pooling_problem problem;
+    problem.spatial_dims = static_cast<int>(output_size_.size());
+    problem.dtype = reference::float_format::binary16;
+    problem.input.shape = shape_;
+    problem.output_size = output_size_;
+    return golden::detail::all_window_sums<std::uint16_t>(problem, input_);
+  }
+
   void run_engine(unsigned threads) {
     engine::adaptive_avg_pool<std::uint16_t>(reference::float_format::binary16, shape_, input_,
                                              output_size_, output_, threads);
@@ -103,6 +115,15 @@ void register_all(bool small_only) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
+  benchmark::RegisterBenchmark(("check_window_sums/float16/" + name +
+                                "/threads:" + std::to_string(engine::resolve_threads(0)))
+                                   .c_str(),
+                               [the_case](benchmark::State& state) {
+                                 for (auto _ : state)
+                                   benchmark::DoNotOptimize(the_case->window_sums());
+                               })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark(("read_input_file/float16/" + name).c_str(),
                                [the_case](benchmark::State& state) {
                                  for (auto _ : state) {

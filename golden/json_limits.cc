@@ -157,7 +157,8 @@ std::size_t skip_space(std::string_view text, std::size_t at) {
 // Such a text means the same to any JSON parser, so it is read without one (the SAX parser costs
 // tens of nanoseconds a string, about as much as the check of its value); every other text,
 // valid or not, goes to the parser.
-std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view text) {
+std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view text,
+                                                                std::size_t max_count) {
   std::vector<std::string_view> strings;
   std::size_t at = skip_space(text, 0);
   if (at == text.size() || text[at] != '[') return std::nullopt;
@@ -175,6 +176,8 @@ std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view
     }
     if (at == text.size()) return std::nullopt;
     strings.push_back(text.substr(first, at - first));
+    // One string past max_count is all the parser's reader sees before it fails, too.
+    if (strings.size() > max_count) return strings;
     at = skip_space(text, at + 1);
     if (at == text.size()) return std::nullopt;
     if (text[at] == ']') {
@@ -189,7 +192,7 @@ std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view
 void for_each_json_string(std::string_view text, std::size_t max_count,
                           const std::function<void(std::size_t, std::string_view)>& element,
                           const fail_function& fail) {
-  const std::optional<std::vector<std::string_view>> plain = plain_json_strings(text);
+  const std::optional<std::vector<std::string_view>> plain = plain_json_strings(text, max_count);
   if (!plain) {
     string_array_reader reader(max_count, element, fail);
     json::sax_parse(text, &reader);

@@ -28,13 +28,14 @@ void check_json_shape(std::string_view text, const json_shape_limits& limits,
 /// The strings of `text` (views into it, in order) when it is one JSON array of strings of
 /// printable ASCII without escapes and nothing else but whitespace (space, tab, newline,
 /// carriage return): the form serialize_exact_values writes. nullopt for any other text, valid
-/// JSON or not.
+/// JSON or not. Reading stops at the (max_count + 1)th string, the text after it unread: so
+/// many strings are too many whatever follows, and at most max_count + 1 views are held.
 [[nodiscard]] std::optional<std::vector<std::string_view>> plain_json_strings(
-    std::string_view text);
+    std::string_view text, std::size_t max_count);
 
 /// Streams a JSON array of strings: calls element(index, text) for each in order (`text` valid
-/// during the call), never holding more than one (a plain text's, plain_json_strings, is held as
-/// views: 16 bytes an element). Calls fail(reason), which must throw, on
+/// during the call), never holding more than one, or for a plain text (plain_json_strings) views
+/// of at most max_count + 1. Calls fail(reason), which must throw, on
 /// malformed JSON (as above), a document that is not one array of strings, or more than
 /// max_count elements. Elements are handed on as they are read, so an element's call may come
 /// before the failure of a later part of the text.

@@ -372,6 +372,7 @@ npy_array read_layout(const std::filesystem::path& path, const npy_limits& limit
   const std::vector<std::byte> prefix = read_file_prefix(path, 12 + limits.max_header_bytes);
   const std::string_view text = header_text(prefix, path.string(), limits);
   const npy_header header = header_parser(text, path.string()).parse();
+  (void)element_count(*header.shape, path.string(), limits);  // refuses a shape past the limits
   offset = static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(prefix.data())) +
            text.size();
   return {*header.element, *header.shape, {}};

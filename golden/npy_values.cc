@@ -2,11 +2,11 @@
 #include "golden/npy_values.h"
 
 #include <poolproof/common/error.h>
-#include <poolproof/reference/tensor.h>
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 namespace poolproof::golden::detail {
 
@@ -45,7 +45,16 @@ template <typename T>
 void read_npy_values(const std::filesystem::path& path, const npy_array& layout,
                      input_values<T>& values, const npy_limits& limits) {
   const std::string name = path.string();
-  const std::int64_t count = reference::element_count(layout.shape);
+  // The layout may come from elsewhere than read_npy_layout: its count is bounded here too.
+  std::int64_t count = 1;
+  for (const std::int64_t size : layout.shape) {
+    POOLPROOF_CHECK(size >= 0);
+    if (size != 0 && count > limits.max_elements / size) {
+      throw common::input_error("cannot read npy '" + name + "': shape overflow: more than " +
+                                std::to_string(limits.max_elements) + " elements");
+    }
+    count *= size;
+  }
   // The header's room and the shape's payload, so a file claiming more is refused unread.
   const std::span<const std::byte> bytes =
       read_file_into(path, npy_max_file_bytes(layout.element, count, limits), "npy",

@@ -129,9 +129,29 @@ reference::exact_tensor decoded(reference::float_format dtype, const npy_array& 
   return tensor;
 }
 
+// write_reference's exact.json: exact_result of the request and the engine's answer, rebuilt as
+// words (the exact values take about 100 bytes an element; the words' copy is small beside them).
 template <typename T>
-std::span<const std::byte> payload_of(std::span<const T> values) {
-  return std::as_bytes(values);
+void write_exact_values(const reference_files& files, reference::float_format dtype,
+                        const npy_array& input_layout, const std::optional<npy_array>& grad_layout,
+                        std::span<const T> input, std::span<const T> grads,
+                        const typed_result<T>& typed) {
+  reference_request request{
+      files.op,          dtype,
+      files.output_size, {input_layout.element, input_layout.shape, to_words(input)},
+      std::nullopt,      files.threads};
+  if (describe(files.op).backward())
+    request.grad_output = npy_array{grad_layout->element, grad_layout->shape, to_words(grads)};
+  reference_result computed{{npy_element_for(dtype), typed.shape, to_words<T>(typed.values)},
+                            std::nullopt};
+  if (typed.indices) {
+    const std::vector<std::int64_t> out_shape =
+        reference::adaptive_output_shape(input_layout.shape, files.output_size);
+    computed.indices =
+        npy_array{npy_element::i8, out_shape, {typed.indices->begin(), typed.indices->end()}};
+  }
+  common::write_file_atomically((files.out / "exact.json").string(),
+                                serialize_exact_values(exact_result(request, computed)));
 }
 
 // write_reference in the element type T: the request checked from the files' headers, then their
@@ -155,29 +175,16 @@ reference_written write_typed(const reference_files& files, reference::float_for
   std::filesystem::create_directories(files.out);
   reference_written written{dtype, {std::string(op.candidate_suffixes()[0]) + ".npy"}};
   write_npy_payload(files.out / written.files[0], npy_element_for(dtype), typed.shape,
-                    payload_of<T>(typed.values));
+                    std::as_bytes(std::span<const T>(typed.values)));
   if (typed.indices) {
     written.files.emplace_back("indices.npy");
     write_npy_payload(files.out / written.files.back(), npy_element::i8, out_shape,
-                      payload_of<std::int64_t>(*typed.indices));
+                      std::as_bytes(std::span<const std::int64_t>(*typed.indices)));
   }
   if (files.exact) {
-    // Exact values take about 100 bytes an element: the words' copy here is small beside them.
-    reference_request request{
-        files.op,          dtype,
-        files.output_size, {input_layout.element, input_layout.shape, to_words(input.values())},
-        std::nullopt,      files.threads};
-    if (op.backward())
-      request.grad_output =
-          npy_array{grad_layout->element, grad_layout->shape, to_words(grads.values())};
-    reference_result computed{{npy_element_for(dtype), typed.shape, to_words<T>(typed.values)},
-                              std::nullopt};
-    if (typed.indices)
-      computed.indices =
-          npy_array{npy_element::i8, out_shape, {typed.indices->begin(), typed.indices->end()}};
     written.files.emplace_back("exact.json");
-    common::write_file_atomically((files.out / written.files.back()).string(),
-                                  serialize_exact_values(exact_result(request, computed)));
+    write_exact_values<T>(files, dtype, input_layout, grad_layout, input.values(), grads.values(),
+                          typed);
   }
   return written;
 }

@@ -259,18 +259,18 @@ class window_lanes_accumulator {
   }
 
   [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_bits(__m512i bits) {
-    const __m512i field =
-        _mm512_and_si512(_mm512_maskz_srli_epi32(all_16, bits, 23), _mm512_set1_epi32(0xFF));
+    const __m512i zero = _mm512_setzero_si512();
     const __m512i magnitude = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFFFF));
-    const __mmask16 finite = _mm512_cmpneq_epi32_mask(field, _mm512_set1_epi32(0xFF));
-    const __mmask16 normal = _mm512_cmpneq_epi32_mask(field, _mm512_setzero_si512());
-    const __mmask16 counted = finite & _mm512_cmpneq_epi32_mask(magnitude, _mm512_setzero_si512());
+    const __m512i field = _mm512_maskz_srli_epi32(all_16, magnitude, 23);
+    const __mmask16 finite = _mm512_cmplt_epu32_mask(magnitude, _mm512_set1_epi32(0x7F800000));
+    const __mmask16 counted = _mm512_mask_cmpneq_epi32_mask(finite, magnitude, zero);
     top_magnitude_ = _mm512_mask_max_epu32(top_magnitude_, finite, top_magnitude_, magnitude);
-    const __m512i fraction = _mm512_and_si512(bits, _mm512_set1_epi32(0x7FFFFF));
-    const __m512i significand =
-        _mm512_mask_or_epi32(fraction, normal, fraction, _mm512_set1_epi32(0x800000));
-    const __m512i lowest =
-        _mm512_and_si512(significand, _mm512_sub_epi32(_mm512_setzero_si512(), significand));
+    // The significand's lowest set bit: the magnitude's own when it lies in the fraction; when
+    // the fraction is zero (a normal power of two) the magnitude's lies in the field, and the
+    // minimum with 2^23 gives the implicit bit instead.
+    const __m512i lowest = _mm512_maskz_min_epu32(
+        all_16, _mm512_and_si512(magnitude, _mm512_sub_epi32(zero, magnitude)),
+        _mm512_set1_epi32(0x800000));
     const __m512i key =
         _mm512_sub_epi32(_mm512_maskz_max_epi32(all_16, field, _mm512_set1_epi32(1)),
                          _mm512_maskz_lzcnt_epi32(all_16, lowest));

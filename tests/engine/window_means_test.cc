@@ -7,6 +7,7 @@
 #include <poolproof/reference/float_format.h>
 
 #include <bit>
+#include <cfenv>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -70,6 +71,31 @@ TEST(WindowMeans, RoundOnceAsTheReferenceDoes) {
     for (std::size_t k = 0; k < means.size(); ++k)
       ASSERT_EQ(means[k], expected[k])
           << reference::format_name(format) << " " << sums[k] << " / " << counts[k];
+  }
+}
+
+// An exact zero mean is +0 even from a sum of negative zeros, and the caller's rounding mode does
+// not change a mean.
+TEST(WindowMeans, ZeroIsPositiveAndTheCallersRoundingModeIsIgnored) {
+  const std::vector<double> sums{-0.0, 1.0, -1.0};
+  const std::vector<int> units{0, 0, 0};
+  const std::vector<std::uint64_t> counts{3, 3, 3};
+  for (const float_format format :
+       {float_format::binary16, float_format::bfloat16, float_format::binary32}) {
+    std::vector<std::uint64_t> expected;
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      expected.push_back(round_to(
+          format, reference::extended_rational::finite(
+                      reference::rational(static_cast<long>(sums[k])) / reference::rational(3))));
+    }
+    EXPECT_EQ(expected[0], 0U);
+    for (const int mode : {FE_TONEAREST, FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD}) {
+      std::vector<std::uint64_t> means(sums.size());
+      ASSERT_EQ(std::fesetround(mode), 0);
+      round_window_means(format, sums, units, counts, means);
+      ASSERT_EQ(std::fesetround(FE_TONEAREST), 0);
+      EXPECT_EQ(means, expected) << reference::format_name(format) << " mode " << mode;
+    }
   }
 }
 

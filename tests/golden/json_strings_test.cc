@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "golden/json_limits.h"
@@ -56,6 +57,14 @@ TEST(JsonStrings, PlainAndNearPlainTextsReadAsTheParserReadsThem) {
     for (const std::size_t max_count : {std::size_t{3}, std::size_t{100}})
       EXPECT_EQ(ours(text, max_count), parsers(text, max_count)) << text << " " << max_count;
   }
+  // The first seven are plain, and read without the parser; the others are not.
+  for (std::size_t k = 0; k < texts.size(); ++k)
+    EXPECT_EQ(plain_json_strings(texts[k], 100).has_value(), k < 7) << texts[k];
+  // Past max_count strings, reading stops: what follows is not looked at.
+  const auto first_four = plain_json_strings("[\"1\", \"2\", \"3\", \"4\", \"5\" , x", 3);
+  ASSERT_TRUE(first_four.has_value());
+  EXPECT_EQ(*first_four, (std::vector<std::string_view>{"1", "2", "3", "4"}));
+  EXPECT_EQ(ours("[\"1\", \"2\", \"3\", \"4\", \"5\" , x", 3), std::nullopt);
 }
 
 }  // namespace

@@ -121,5 +121,23 @@ TEST(NpyValues, RefusesAFileThatIsNotItsLayout) {
                      "is past the limit of");
 }
 
+// A header claiming more elements than the limits allow is refused from the header alone, and a
+// layout past them is refused before anything is read.
+TEST(NpyValues, RefusesAShapePastTheLimits) {
+  const scratch_dir dir;
+  const auto path = dir.path() / "big.npy";
+  const auto bytes =
+      io_test::npy_file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2147483648)}",
+                        std::string(16, '\0'));
+  io_test::write_bytes(path,
+                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  expect_input_error([&] { (void)read_npy_layout(path); },
+                     "shape overflow: more than 1073741824 elements");
+  detail::input_values<float> values;
+  const npy_array layout{npy_element::f4, {4, 1LL << 30}, {}};
+  expect_input_error([&] { detail::read_npy_values(path, layout, values); },
+                     "shape overflow: more than 1073741824 elements");
+}
+
 }  // namespace
 }  // namespace poolproof::golden

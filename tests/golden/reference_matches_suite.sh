@@ -51,4 +51,14 @@ expect_2 --op adaptive_avg_pool --output-size 4x0 --input "$c/input.npy"
 expect_2 --op adaptive_avg_pool --output-size 4 --input "$suite/avg_1d_nd_bfloat16/input.npy"
 expect_2 --op adaptive_avg_pool --output-size 4 --input "$c/input.npy" --dtype float64
 expect_2 --op adaptive_avg_pool --output-size 4x4x4 --input "$c/input.npy"  # rank too small
+# A header claiming 2^31 elements (past the reader's limit): refused from the header.
+/usr/bin/python3 -c "
+import sys
+header = \"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2147483648), }\"
+header += ' ' * (63 - (10 + len(header)) % 64) + '\\n'
+sys.stdout.buffer.write(b'\\x93NUMPY\\x01\\x00' + len(header).to_bytes(2, 'little') + header.encode())
+" >"$out/big.npy"
+expect_2 --op adaptive_avg_pool --output-size 2 --input "$out/big.npy"
+expect_2 --op adaptive_avg_pool_backward --output-size 4 --input "$c/input.npy" \
+  --grad-output "$out/big.npy"
 echo "golden.reference: bad requests refused"

@@ -69,7 +69,8 @@ struct npy_payload {
                                              const npy_limits& limits = {});
 
 /// The element type and shape of the .npy file at `path` (words left empty), from its header
-/// alone: at most 12 + limits.max_header_bytes bytes are read.
+/// alone: at most 12 + limits.max_header_bytes bytes are read. Throws input_error as parse_npy
+/// does for the header, a shape of more than limits.max_elements elements included.
 [[nodiscard]] npy_array read_npy_layout(const std::filesystem::path& path,
                                         const npy_limits& limits = {});
 

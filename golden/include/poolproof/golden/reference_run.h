@@ -55,10 +55,10 @@ struct reference_result {
 
 /// `golden reference` on files: the op, the .npy files it reads, and where its answer goes.
 struct reference_files {
-  golden_op op = golden_op::adaptive_avg_pool;
-  std::optional<reference::float_format> dtype;  ///< dtype_of's `dtype`
-  std::vector<std::int64_t> output_size;
-  std::filesystem::path input;
+  golden_op op = golden_op::adaptive_avg_pool;       ///< the op to run
+  std::optional<reference::float_format> dtype;      ///< dtype_of's `dtype`
+  std::vector<std::int64_t> output_size;             ///< one size per spatial axis
+  std::filesystem::path input;                       ///< [N, C, *spatial] or [C, *spatial]
   std::optional<std::filesystem::path> grad_output;  ///< backward ops
   std::filesystem::path out;                         ///< a directory, created if absent
   bool exact = false;                                ///< also write exact.json
