@@ -83,10 +83,11 @@ TEST(WindowMeans, ZeroIsPositiveAndTheCallersRoundingModeIsIgnored) {
   for (const float_format format :
        {float_format::binary16, float_format::bfloat16, float_format::binary32}) {
     std::vector<std::uint64_t> expected;
-    for (std::size_t k = 0; k < sums.size(); ++k) {
+    expected.reserve(sums.size());
+    for (const double sum : sums) {
       expected.push_back(round_to(
-          format, reference::extended_rational::finite(
-                      reference::rational(static_cast<long>(sums[k])) / reference::rational(3))));
+          format, reference::extended_rational::finite(reference::rational(static_cast<long>(sum)) /
+                                                       reference::rational(3))));
     }
     EXPECT_EQ(expected[0], 0U);
     for (const int mode : {FE_TONEAREST, FE_TOWARDZERO, FE_UPWARD, FE_DOWNWARD}) {
