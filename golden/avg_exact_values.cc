@@ -182,7 +182,7 @@ std::optional<std::size_t> plain_exact_values_disagreement(
     if (part.error) std::rethrow_exception(part.error);
     if (!first_disagreement) first_disagreement = part.first_disagreement;
   }
-  if (texts.size() > count) fail_reading("more than " + std::to_string(count) + " elements");
+  if (texts.size() > count) fail_reading(more_than_elements(count));
   return first_disagreement;
 }
 

@@ -102,7 +102,7 @@ class string_array_reader : public json::json_sax_t {
   bool binary(json::binary_t&) override { return not_string(); }
   bool string(json::string_t& text) override {
     if (!inside_) fail_("not a JSON array");
-    if (count_ == max_count_) fail_("more than " + std::to_string(max_count_) + " elements");
+    if (count_ == max_count_) fail_(more_than_elements(max_count_));
     element_(count_++, text);
     return true;
   }
@@ -189,6 +189,10 @@ std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view
   }
 }
 
+std::string more_than_elements(std::size_t max_count) {
+  return "more than " + std::to_string(max_count) + " elements";
+}
+
 void for_each_json_string(std::string_view text, std::size_t max_count,
                           const std::function<void(std::size_t, std::string_view)>& element,
                           const fail_function& fail) {
@@ -199,7 +203,7 @@ void for_each_json_string(std::string_view text, std::size_t max_count,
     return;
   }
   for (std::size_t k = 0; k < plain->size(); ++k) {
-    if (k == max_count) fail("more than " + std::to_string(max_count) + " elements");
+    if (k == max_count) fail(more_than_elements(max_count));
     element(k, (*plain)[k]);
   }
 }

@@ -33,6 +33,9 @@ void check_json_shape(std::string_view text, const json_shape_limits& limits,
 [[nodiscard]] std::optional<std::vector<std::string_view>> plain_json_strings(
     std::string_view text, std::size_t max_count);
 
+/// for_each_json_string's reason for an array of more than max_count elements.
+[[nodiscard]] std::string more_than_elements(std::size_t max_count);
+
 /// Streams a JSON array of strings: calls element(index, text) for each in order (`text` valid
 /// during the call), never holding more than one, or for a plain text (plain_json_strings) views
 /// of at most max_count + 1. Calls fail(reason), which must throw, on

@@ -252,8 +252,10 @@ std::string_view header_text(std::span<const std::byte> bytes, std::string_view 
   return text.substr(8 + length_bytes, header_bytes);
 }
 
-std::int64_t element_count(const std::vector<std::int64_t>& shape, std::string_view name,
-                           const npy_limits& limits) {
+}  // namespace
+
+std::int64_t npy_element_count(std::span<const std::int64_t> shape, std::string_view name,
+                               const npy_limits& limits) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   std::int64_t count = 1;
   for (std::int64_t size : shape) {
@@ -264,6 +266,8 @@ std::int64_t element_count(const std::vector<std::int64_t>& shape, std::string_v
   }
   return count;
 }
+
+namespace {
 
 std::string shape_repr(const std::vector<std::int64_t>& shape) {
   std::string text = "(";
@@ -305,7 +309,7 @@ npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view 
   const std::string_view text = header_text(bytes, name, limits);
   const npy_header header = header_parser(text, name).parse();
   npy_payload result{{*header.element, *header.shape, {}}, {}};
-  const auto count = static_cast<std::size_t>(element_count(result.layout.shape, name, limits));
+  const auto count = static_cast<std::size_t>(npy_element_count(result.layout.shape, name, limits));
   const std::size_t width = element_bytes(result.layout.element);
   const std::size_t offset =
       static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(bytes.data())) +
@@ -372,7 +376,7 @@ npy_array read_layout(const std::filesystem::path& path, const npy_limits& limit
   const std::vector<std::byte> prefix = read_file_prefix(path, 12 + limits.max_header_bytes);
   const std::string_view text = header_text(prefix, path.string(), limits);
   const npy_header header = header_parser(text, path.string()).parse();
-  (void)element_count(*header.shape, path.string(), limits);  // refuses a shape past the limits
+  (void)npy_element_count(*header.shape, path.string(), limits);  // refuses a shape past the limits
   offset = static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(prefix.data())) +
            text.size();
   return {*header.element, *header.shape, {}};

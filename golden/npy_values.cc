@@ -46,15 +46,7 @@ void read_npy_values(const std::filesystem::path& path, const npy_array& layout,
                      input_values<T>& values, const npy_limits& limits) {
   const std::string name = path.string();
   // The layout may come from elsewhere than read_npy_layout: its count is bounded here too.
-  std::int64_t count = 1;
-  for (const std::int64_t size : layout.shape) {
-    POOLPROOF_CHECK(size >= 0);
-    if (size != 0 && count > limits.max_elements / size) {
-      throw common::input_error("cannot read npy '" + name + "': shape overflow: more than " +
-                                std::to_string(limits.max_elements) + " elements");
-    }
-    count *= size;
-  }
+  const std::int64_t count = npy_element_count(layout.shape, name, limits);
   // The header's room and the shape's payload, so a file claiming more is refused unread.
   const std::span<const std::byte> bytes =
       read_file_into(path, npy_max_file_bytes(layout.element, count, limits), "npy",

@@ -7,6 +7,7 @@
 #include <poolproof/reference/adaptive_pool.h>
 
 #include <bit>
+#include <type_traits>
 
 #include "golden/npy_values.h"
 
@@ -49,6 +50,22 @@ void require_storage(const npy_array& array, reference::float_format dtype, std:
                               std::string(reference::format_name(dtype)) + " is stored as " +
                               std::string(npy_descr(element)));
   }
+}
+
+// visit(std::type_identity<T>{}) for the element type T the engine takes `dtype`'s values as:
+// the 16-bit formats as bit patterns, binary32 and binary64 as float and double.
+template <typename Visit>
+decltype(auto) with_element_type(reference::float_format dtype, const Visit& visit) {
+  switch (dtype) {
+    case reference::float_format::binary16:
+    case reference::float_format::bfloat16:
+      return visit(std::type_identity<std::uint16_t>{});
+    case reference::float_format::binary32:
+      return visit(std::type_identity<float>{});
+    case reference::float_format::binary64:
+      return visit(std::type_identity<double>{});
+  }
+  POOLPROOF_CHECK(false);
 }
 
 // A backward op's grad_output (its layout: words may be empty) against the forward output's shape.
@@ -134,8 +151,8 @@ reference::exact_tensor decoded(reference::float_format dtype, const npy_array& 
 template <typename T>
 void write_exact_values(const reference_files& files, reference::float_format dtype,
                         const npy_array& input_layout, const std::optional<npy_array>& grad_layout,
-                        std::span<const T> input, std::span<const T> grads,
-                        const typed_result<T>& typed) {
+                        std::span<const std::int64_t> out_shape, std::span<const T> input,
+                        std::span<const T> grads, const typed_result<T>& typed) {
   reference_request request{
       files.op,          dtype,
       files.output_size, {input_layout.element, input_layout.shape, to_words(input)},
@@ -145,10 +162,9 @@ void write_exact_values(const reference_files& files, reference::float_format dt
   reference_result computed{{npy_element_for(dtype), typed.shape, to_words<T>(typed.values)},
                             std::nullopt};
   if (typed.indices) {
-    const std::vector<std::int64_t> out_shape =
-        reference::adaptive_output_shape(input_layout.shape, files.output_size);
-    computed.indices =
-        npy_array{npy_element::i8, out_shape, {typed.indices->begin(), typed.indices->end()}};
+    computed.indices = npy_array{npy_element::i8,
+                                 {out_shape.begin(), out_shape.end()},
+                                 {typed.indices->begin(), typed.indices->end()}};
   }
   common::write_file_atomically((files.out / "exact.json").string(),
                                 serialize_exact_values(exact_result(request, computed)));
@@ -183,8 +199,8 @@ reference_written write_typed(const reference_files& files, reference::float_for
   }
   if (files.exact) {
     written.files.emplace_back("exact.json");
-    write_exact_values<T>(files, dtype, input_layout, grad_layout, input.values(), grads.values(),
-                          typed);
+    write_exact_values<T>(files, dtype, input_layout, grad_layout, out_shape, input.values(),
+                          grads.values(), typed);
   }
   return written;
 }
@@ -210,16 +226,8 @@ reference::float_format dtype_of(const npy_array& input,
 
 reference_result run_reference(const reference_request& request) {
   require_storage(request.input, request.dtype, "the input");
-  switch (request.dtype) {
-    case reference::float_format::binary16:
-    case reference::float_format::bfloat16:
-      return run_typed<std::uint16_t>(request);
-    case reference::float_format::binary32:
-      return run_typed<float>(request);
-    case reference::float_format::binary64:
-      return run_typed<double>(request);
-  }
-  POOLPROOF_CHECK(false);
+  return with_element_type(
+      request.dtype, [&]<typename T>(std::type_identity<T>) { return run_typed<T>(request); });
 }
 
 reference_written write_reference(const reference_files& files) {
@@ -227,16 +235,9 @@ reference_written write_reference(const reference_files& files) {
   const reference::float_format dtype = dtype_of(input_layout, files.dtype, files.input.string());
   std::optional<npy_array> grad_layout;
   if (files.grad_output) grad_layout = read_npy_layout(*files.grad_output);
-  switch (dtype) {
-    case reference::float_format::binary16:
-    case reference::float_format::bfloat16:
-      return write_typed<std::uint16_t>(files, dtype, input_layout, grad_layout);
-    case reference::float_format::binary32:
-      return write_typed<float>(files, dtype, input_layout, grad_layout);
-    case reference::float_format::binary64:
-      return write_typed<double>(files, dtype, input_layout, grad_layout);
-  }
-  POOLPROOF_CHECK(false);
+  return with_element_type(dtype, [&]<typename T>(std::type_identity<T>) {
+    return write_typed<T>(files, dtype, input_layout, grad_layout);
+  });
 }
 
 std::vector<reference::extended_rational> exact_result(const reference_request& request,

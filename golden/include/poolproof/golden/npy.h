@@ -60,6 +60,12 @@ struct npy_payload {
 [[nodiscard]] npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
                                            const npy_limits& limits = {});
 
+/// The number of elements of an array of `shape` (non-negative sizes, as a header parses them;
+/// 0 when any is 0). Throws input_error "cannot read npy '<name>': shape overflow: more than N
+/// elements" past limits.max_elements.
+[[nodiscard]] std::int64_t npy_element_count(std::span<const std::int64_t> shape,
+                                             std::string_view name, const npy_limits& limits = {});
+
 /// Reads and parses `path` (refusing files larger than the limits allow before reading them).
 [[nodiscard]] npy_array read_npy(const std::filesystem::path& path, const npy_limits& limits = {});
 
