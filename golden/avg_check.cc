@@ -19,6 +19,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <future>
 #include <limits>
@@ -43,19 +44,9 @@ struct double_constants {
   double unit_roundoff = 0;
   double underflow_half = 0;
   double overflow = 0;
+  std::int64_t r = 0;             ///< division_roundings(spatial_dims)
+  std::optional<double> gamma_r;  ///< gamma(r): g_div, and g_growth of an exact sum
 };
-
-double_constants constants_in_doubles(reference::float_format format) {
-  const reference::format_layout layout = reference::layout_of(format);
-  double_constants constants;
-  constants.layout = layout;
-  constants.precision = layout.fraction_bits + 1;
-  constants.min_exponent = 1 - layout.bias();
-  constants.unit_roundoff = std::ldexp(1.0, -constants.precision);
-  constants.underflow_half = std::ldexp(1.0, constants.min_exponent - constants.precision);
-  constants.overflow = std::ldexp(2 - constants.unit_roundoff, layout.bias());
-  return constants;
-}
 
 // gamma(k) rounded once (k u and 1 - k u are exact), or nullopt where tolerance.cc's is.
 std::optional<double> gamma_in_doubles(std::int64_t k, double unit_roundoff) {
@@ -64,21 +55,58 @@ std::optional<double> gamma_in_doubles(std::int64_t k, double unit_roundoff) {
   return ku / (1 - ku);
 }
 
+double_constants constants_in_doubles(reference::float_format format, int spatial_dims) {
+  const reference::format_layout layout = reference::layout_of(format);
+  double_constants constants;
+  constants.layout = layout;
+  constants.precision = layout.fraction_bits + 1;
+  constants.min_exponent = 1 - layout.bias();
+  constants.unit_roundoff = std::ldexp(1.0, -constants.precision);
+  constants.underflow_half = std::ldexp(1.0, constants.min_exponent - constants.precision);
+  constants.overflow = std::ldexp(2 - constants.unit_roundoff, layout.bias());
+  constants.r = std::max(2, spatial_dims);
+  constants.gamma_r = gamma_in_doubles(constants.r, constants.unit_roundoff);
+  return constants;
+}
+
+// The gammas of an inexact sum over `length` values, kept for the next window of that length
+// (every window of a case has one of a few lengths; two divisions per element were a tenth of
+// the elements' time).
+struct length_gammas {
+  std::int64_t length = -1;
+  std::optional<double> g_sum;     ///< gamma(length - 1 + r)
+  std::optional<double> g_growth;  ///< gamma(length + r)
+
+  void use_length(const double_constants& constants, std::int64_t window_length) {
+    if (window_length == length) return;
+    length = window_length;
+    g_sum = gamma_in_doubles(length - 1 + constants.r, constants.unit_roundoff);
+    g_growth = gamma_in_doubles(length + constants.r, constants.unit_roundoff);
+  }
+};
+
+// 2^exponent, exactly, from its bits where it is a normal double (ldexp, a library call, costs
+// as much as the rest of the bound).
+double power_of_two(int exponent) {
+  if (exponent < -1022 || exponent > 1023) return std::ldexp(1.0, exponent);
+  return std::bit_cast<double>(static_cast<std::uint64_t>(exponent + 1023) << 52);
+}
+
 constexpr double margin = 0x1p-40;
 
 // L times avg_forward_bound of a window with exact double sums, within a relative 2^-48; or
 // nullopt where that bound is absent (then the exact path decides).
-std::optional<double> scaled_bound(const double_constants& constants, int spatial_dims,
+std::optional<double> scaled_bound(const double_constants& constants, length_gammas& gammas,
                                    const window_sums& w) {
   const std::int64_t length = w.count;
-  const std::int64_t r = std::max(2, spatial_dims);
+  const std::int64_t r = constants.r;
   const bool exact_sum =
-      w.sum_abs == 0 || (w.sum_abs <= std::ldexp(1.0, w.least + constants.precision) &&
-                         w.sum_abs < constants.overflow);
-  const auto g_sum = exact_sum ? std::optional<double>(0)
-                               : gamma_in_doubles(length - 1 + r, constants.unit_roundoff);
-  const auto g_div = gamma_in_doubles(r, constants.unit_roundoff);
-  const auto g_growth = gamma_in_doubles(exact_sum ? r : length + r, constants.unit_roundoff);
+      w.sum_abs == 0 ||
+      (w.sum_abs <= power_of_two(w.least + constants.precision) && w.sum_abs < constants.overflow);
+  if (!exact_sum) gammas.use_length(constants, length);
+  const std::optional<double> g_sum = exact_sum ? std::optional<double>(0) : gammas.g_sum;
+  const std::optional<double>& g_div = constants.gamma_r;
+  const std::optional<double>& g_growth = exact_sum ? constants.gamma_r : gammas.g_growth;
   if (!g_sum || !g_div || !g_growth) return std::nullopt;
   const auto l = static_cast<double>(length);
   double bound = *g_sum * w.sum_abs + *g_div * std::abs(w.sum) +
@@ -136,13 +164,13 @@ namespace {
 // An element's share of its bound, |c L - S| / (B L), in doubles when that certainly passes by
 // the margin (and so is the element's bound_used within a relative 2^-40); NaN where the exact
 // path must decide.
-double share_in_doubles(const avg_case& the_case, const double_constants& constants,
+double share_in_doubles(const double_constants& constants, length_gammas& gammas,
                         const window_sums& w, std::uint64_t bits, std::uint64_t rounded) {
   constexpr double undecided = std::numeric_limits<double>::quiet_NaN();
   if (bits != rounded || !w.exact()) return undecided;
   const double value = pattern_value(constants.layout, bits);
   if (!std::isfinite(value)) return undecided;
-  const auto bound = scaled_bound(constants, the_case.problem.spatial_dims, w);
+  const auto bound = scaled_bound(constants, gammas, w);
   if (!bound) return undecided;
   const double distance = std::abs(std::fma(value, static_cast<double>(w.count), -w.sum));
   if (!(distance * (1 + margin) < *bound * (1 - margin))) return undecided;
@@ -266,14 +294,16 @@ case_report check_avg_case(const avg_case& the_case, const candidate_result& res
                            const check_options& options) {
   const common::default_float_environment environment;
   require_shape(the_case.entry, the_case.shape, the_case.expected_bits.size(), result);
-  const double_constants constants = constants_in_doubles(the_case.problem.dtype);
+  const double_constants constants =
+      constants_in_doubles(the_case.problem.dtype, the_case.problem.spatial_dims);
   // Each element's share in doubles; the largest, and the first exact zero.
   std::vector<double> shares(result.bits.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, shares.size(), 4096),
                     [&](const tbb::blocked_range<std::size_t>& range) {
                       const common::default_float_environment worker_environment;
+                      length_gammas gammas;
                       for (std::size_t k = range.begin(); k < range.end(); ++k) {
-                        shares[k] = share_in_doubles(the_case, constants, the_case.sums[k],
+                        shares[k] = share_in_doubles(constants, gammas, the_case.sums[k],
                                                      result.bits[k], the_case.expected_bits[k]);
                       }
                     });

@@ -102,12 +102,6 @@ const pattern_table& pattern_table_of(reference::float_format format) {
   POOLPROOF_CHECK(false);
 }
 
-bool window_sums::exact() const {
-  if (!std::isfinite(sum) || !std::isfinite(sum_abs)) return false;
-  return top < least ||
-         top - least + static_cast<int>(std::bit_width(static_cast<std::uint64_t>(count))) <= 53;
-}
-
 namespace {
 
 // Each output window of a plane as the flat offsets of its rows (the last axis is contiguous)
@@ -115,6 +109,9 @@ namespace {
 struct window_rows {
   std::vector<std::int64_t> starts;
   std::int64_t length = 0;
+  [[nodiscard]] std::int64_t count() const {
+    return length * static_cast<std::int64_t>(starts.size());
+  }
 };
 
 std::vector<window_rows> rows_of_windows(std::span<const std::int64_t> spatial,
@@ -281,6 +278,100 @@ class window_lanes_accumulator {
   __m512i least_key_, top_magnitude_;
 };
 
+// binary16 rows in AVX-512 lanes, in fixed point: every finite half is an integer multiple of
+// 2^-24 below 2^16, so y = v 2^24 (scaled exactly in binary32) is an integer below 2^40, added in
+// 64-bit integer lanes. The OR of the |y| holds the window's lowest set bit (its trailing zeros)
+// and one past its highest (its width): one operation per eight values, where reading them off
+// each pattern took twelve per sixteen. A non-finite half converts to 2^63, which no finite |y|
+// reaches: it is dropped from the OR as describe_bits drops it, and it makes the sums NaN (the
+// portable loop's are not finite either). The sums are exact integers while no partial sum
+// reaches 2^63: windows of fewer than binary16_lanes_limit values.
+class binary16_lanes_accumulator {
+ public:
+  static constexpr std::int64_t binary16_lanes_limit = std::int64_t{1} << 23;
+
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] binary16_lanes_accumulator()
+      : sum_(_mm512_setzero_si512()),
+        sum_abs_(_mm512_setzero_si512()),
+        bits_(_mm512_setzero_si512()) {}
+
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_row(
+      const std::uint16_t* row, std::int64_t length) {
+    for (std::int64_t i = 0; i < length; i += 16) {
+      const __mmask16 live =
+          length - i >= 16 ? all_16 : static_cast<__mmask16>((1u << (length - i)) - 1);
+      const __m512 scaled = _mm512_maskz_mul_ps(
+          all_16, _mm512_maskz_cvtph_ps(all_16, _mm256_maskz_loadu_epi16(live, row + i)),
+          _mm512_set1_ps(0x1p24F));
+      // The maskz extract: GCC 12's cast is an extract from an "undefined" vector it warns of.
+      add_eight(_mm512_maskz_extractf32x8_ps(all_8, scaled, 0));
+      add_eight(_mm512_maskz_extractf32x8_ps(all_8, scaled, 1));
+    }
+  }
+
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] [[nodiscard]] window_sums sums(
+      std::int64_t count) const {
+    const auto [total, total_abs] = totals(sum_, sum_abs_);
+    std::uint64_t seen = either(bits_);
+    window_sums w;
+    w.count = count;
+    if ((seen >> 63) != 0) {  // a non-finite value
+      w.sum = std::numeric_limits<double>::quiet_NaN();
+      w.sum_abs = std::numeric_limits<double>::infinity();
+      seen &= ~(std::uint64_t{1} << 63);
+    } else {
+      // Integers below 2^63, converted once: exact wherever exact() holds (a multiple of
+      // 2^(least + 24) below 2^(least + 24 + 53)).
+      w.sum = 0x1p-24 * static_cast<double>(total);
+      w.sum_abs = 0x1p-24 * static_cast<double>(total_abs);
+    }
+    if (seen != 0) {
+      w.least = std::countr_zero(seen) - 24;
+      w.top = static_cast<int>(std::bit_width(seen)) - 24;
+    }
+    return w;
+  }
+
+ private:
+  static constexpr __mmask16 all_16 = 0xFFFF;
+  static constexpr __mmask8 all_8 = 0xFF;
+
+  // The lanes of `sum` and of `sum_abs` added, both in one vector (a window's end costs as much
+  // as a few of its rows otherwise): the upper and lower halves of each, then the 128-bit
+  // blocks, then the two lanes of a block.
+  [[gnu::target(
+      "avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] static std::pair<std::int64_t, std::int64_t>
+  totals(__m512i sum, __m512i sum_abs) {
+    // [sum lanes 0-3 + 4-7 | sum_abs lanes 0-3 + 4-7]
+    __m512i both = _mm512_add_epi64(_mm512_maskz_shuffle_i64x2(all_8, sum, sum_abs, 0x44),
+                                    _mm512_maskz_shuffle_i64x2(all_8, sum, sum_abs, 0xEE));
+    both = _mm512_add_epi64(both, _mm512_maskz_shuffle_i64x2(all_8, both, both, 0xB1));
+    both = _mm512_add_epi64(both, _mm512_maskz_shuffle_epi32(all_16, both, _MM_PERM_BADC));
+    return {_mm_cvtsi128_si64(_mm512_maskz_extracti64x2_epi64(0x3, both, 0)),
+            _mm_cvtsi128_si64(_mm512_maskz_extracti64x2_epi64(0x3, both, 2))};
+  }
+
+  // The OR of the lanes of `bits`, halving.
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] static std::uint64_t either(
+      __m512i bits) {
+    __m512i half = _mm512_or_si512(bits, _mm512_maskz_shuffle_i64x2(all_8, bits, bits, 0x4E));
+    half = _mm512_or_si512(half, _mm512_maskz_shuffle_i64x2(all_8, half, half, 0xB1));
+    half = _mm512_or_si512(half, _mm512_maskz_shuffle_epi32(all_16, half, _MM_PERM_BADC));
+    return static_cast<std::uint64_t>(
+        _mm_cvtsi128_si64(_mm512_maskz_extracti64x2_epi64(0x3, half, 0)));
+  }
+
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_eight(__m256 scaled) {
+    const __m512i values = _mm512_maskz_cvttps_epi64(all_8, scaled);
+    const __m512i magnitudes = _mm512_maskz_abs_epi64(all_8, values);
+    sum_ = _mm512_add_epi64(sum_, values);
+    sum_abs_ = _mm512_add_epi64(sum_abs_, magnitudes);
+    bits_ = _mm512_or_si512(bits_, magnitudes);
+  }
+
+  __m512i sum_, sum_abs_, bits_;
+};
+
 bool lanes_available() {
   // __builtin_cpu_init first: this may run before libgcc's own initialiser. libgcc's checks
   // include the OS's XCR0 bits for the AVX-512 register state.
@@ -300,7 +391,7 @@ void plane_window_sums(const pattern_table& table, std::span<const window_rows> 
   for (const window_rows& rows : windows) {
     window_accumulator sums_so_far;
     for (std::int64_t start : rows.starts) sums_so_far.add_row(table, plane + start, rows.length);
-    *w++ = sums_so_far.sums(rows.length * static_cast<std::int64_t>(rows.starts.size()));
+    *w++ = sums_so_far.sums(rows.count());
   }
 }
 
@@ -312,9 +403,18 @@ template <typename T>
     reference::float_format format, std::span<const window_rows> windows, const T* plane,
     window_sums* w) {
   for (const window_rows& rows : windows) {
+    if constexpr (std::same_as<T, std::uint16_t>) {
+      if (format == reference::float_format::binary16 &&
+          rows.count() < binary16_lanes_accumulator::binary16_lanes_limit) {
+        binary16_lanes_accumulator sums_so_far;
+        for (std::int64_t start : rows.starts) sums_so_far.add_row(plane + start, rows.length);
+        *w++ = sums_so_far.sums(rows.count());
+        continue;
+      }
+    }
     window_lanes_accumulator sums_so_far;
     for (std::int64_t start : rows.starts) sums_so_far.add_row(format, plane + start, rows.length);
-    *w++ = sums_so_far.sums(rows.length * static_cast<std::int64_t>(rows.starts.size()));
+    *w++ = sums_so_far.sums(rows.count());
   }
 }
 

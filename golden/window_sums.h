@@ -6,6 +6,7 @@
 #include <poolproof/reference/float_format.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -24,7 +25,11 @@ struct window_sums {
   std::int64_t count = 0;
   /// Whether both sums are exact: finite, and every partial sum a multiple of 2^least below
   /// 2^(least + 53).
-  [[nodiscard]] bool exact() const;
+  [[nodiscard]] bool exact() const {
+    if (!std::isfinite(sum) || !std::isfinite(sum_abs)) return false;
+    return top < least ||
+           top - least + static_cast<int>(std::bit_width(static_cast<std::uint64_t>(count))) <= 53;
+  }
 };
 
 /// A finite value with the exponents of its lowest and one past its highest set bit (zeros:

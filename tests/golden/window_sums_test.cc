@@ -140,7 +140,8 @@ class hostile_environment {
 // default one, both ways, with subnormal inputs among them (bfloat16's and binary32's widen to
 // binary32 subnormals, which denormals-are-zero would read as zeros).
 TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
-  for (const float_format format : {float_format::bfloat16, float_format::binary32}) {
+  for (const float_format format :
+       {float_format::binary16, float_format::bfloat16, float_format::binary32}) {
     pooling_problem problem;
     problem.dtype = format;
     problem.spatial_dims = 1;
@@ -152,8 +153,9 @@ TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
       // Subnormals of both signs (field 0) beside small normals: exact windows either way.
       const auto fraction = static_cast<std::uint32_t>(1 + i * 37 % 127);
       const std::uint32_t sign = i % 3 == 0 ? 0x8000u : 0;
+      const std::uint32_t implicit = format == float_format::binary16 ? 1u << 10 : 1u << 7;
       patterns[i] =
-          static_cast<std::uint16_t>(sign | (i % 2 == 0 ? fraction : (1u << 7) | fraction));
+          static_cast<std::uint16_t>(sign | (i % 2 == 0 ? fraction : implicit | fraction));
       floats[i] = std::bit_cast<float>(static_cast<std::uint32_t>(patterns[i]) << 16);
     }
     const auto sums_of = [&](window_lanes lanes) {
@@ -181,6 +183,34 @@ TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
             << reference::format_name(format) << " window " << k;
         EXPECT_EQ(hostile[k].sum_abs, expected[k].sum_abs) << k;
         EXPECT_EQ(hostile[k].least, expected[k].least) << k;
+      }
+    }
+  }
+}
+
+// binary16 windows at the lanes' integer limit: 2^23 - 1 values of the largest magnitude sum to
+// just below 2^63 in units of 2^-24 (the last window the integer lanes take), and 2^23 + 2^15 of
+// them would pass it (the lanes of doubles take that one). Both come out exact, either way.
+TEST(WindowSums, Binary16WindowsAtTheIntegerLimitAreExact) {
+  constexpr std::int64_t limit = std::int64_t{1} << 23;
+  for (const std::int64_t count : {limit - 1, limit + limit / 256}) {
+    for (const std::uint16_t largest : {std::uint16_t{0x7BFF}, std::uint16_t{0xFBFF}}) {
+      const std::vector<std::uint16_t> input(static_cast<std::size_t>(count), largest);
+      pooling_problem problem;
+      problem.dtype = float_format::binary16;
+      problem.spatial_dims = 1;
+      problem.output_size = {1};
+      problem.input.shape = {1, count};
+      const double value = (largest & 0x8000) != 0 ? -65504.0 : 65504.0;
+      for (const window_lanes lanes : {window_lanes::best, window_lanes::portable}) {
+        const std::vector<window_sums> sums =
+            all_window_sums(problem, std::span<const std::uint16_t>(input), lanes);
+        ASSERT_EQ(sums.size(), 1U);
+        ASSERT_TRUE(sums[0].exact()) << count;
+        EXPECT_EQ(sums[0].sum, value * static_cast<double>(count)) << count;
+        EXPECT_EQ(sums[0].sum_abs, 65504.0 * static_cast<double>(count)) << count;
+        EXPECT_EQ(sums[0].least, 5) << count;
+        EXPECT_EQ(sums[0].top, 16) << count;
       }
     }
   }
