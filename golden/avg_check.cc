@@ -15,6 +15,7 @@
 #include <poolproof/engine/window_means.h>
 #include <poolproof/golden/expectation.h>
 #include <poolproof/golden/npy.h>
+#include <poolproof/golden/tolerance.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
@@ -64,7 +65,7 @@ double_constants constants_in_doubles(reference::float_format format, int spatia
   constants.unit_roundoff = std::ldexp(1.0, -constants.precision);
   constants.underflow_half = std::ldexp(1.0, constants.min_exponent - constants.precision);
   constants.overflow = std::ldexp(2 - constants.unit_roundoff, layout.bias());
-  constants.r = std::max(2, spatial_dims);
+  constants.r = division_roundings(spatial_dims);
   constants.gamma_r = gamma_in_doubles(constants.r, constants.unit_roundoff);
   return constants;
 }

@@ -155,13 +155,6 @@ std::size_t skip_space(std::string_view text, std::size_t at) {
   return at;
 }
 
-}  // namespace
-
-// Such a text means the same to any JSON parser, so it is read without one (the SAX parser costs
-// tens of nanoseconds a string, about as much as the check of its value); every other text,
-// valid or not, goes to the parser.
-namespace {
-
 // What a byte is inside a plain string: part of it, its closing quote, or a byte no plain string
 // holds (a control character, a backslash, anything past ASCII's printable range).
 enum class string_byte : std::uint8_t { inside, quote, refused };
@@ -177,13 +170,17 @@ constexpr std::array<string_byte, 256> string_bytes = [] {
 
 }  // namespace
 
+// Such a text means the same to any JSON parser, so it is read without one (the SAX parser costs
+// tens of nanoseconds a string, about as much as the check of its value); every other text,
+// valid or not, goes to the parser.
 std::optional<std::vector<std::string_view>> plain_json_strings(std::string_view text,
                                                                 std::size_t max_count) {
   std::vector<std::string_view> strings;
-  // Each string takes three bytes at least ("" and a comma): one allocation, not a dozen.
-  strings.reserve(std::min(max_count, text.size() / 3) + 1);
   std::size_t at = skip_space(text, 0);
   if (at == text.size() || text[at] != '[') return std::nullopt;
+  // One allocation, not a dozen, for exact_values' texts (at least 6 bytes a string: indent,
+  // quotes, a digit, a comma and a newline); bounded by the text, whatever max_count is.
+  strings.reserve(std::min(max_count, text.size() / 6) + 1);
   at = skip_space(text, at + 1);
   if (at < text.size() && text[at] == ']') {
     if (skip_space(text, at + 1) != text.size()) return std::nullopt;

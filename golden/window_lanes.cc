@@ -4,8 +4,6 @@
 
 #include <immintrin.h>
 
-#include <algorithm>
-#include <array>
 #include <bit>
 #include <concepts>
 #include <limits>
@@ -14,13 +12,20 @@
 namespace poolproof::golden::detail {
 namespace {
 
+// The lanes of a row's last sixteen values or fewer that hold values (`left` of them).
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] __mmask16 lanes_below(
+    std::int64_t left) {
+  return left >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1u << left) - 1);
+}
+
 // The window rows' sums in AVX-512 lanes: each value widened exactly to binary32 (binary16 by
 // vcvtph2ps, bfloat16 by a shift) and to double for the sums, its set bits read off the binary32
 // pattern, 16 lanes at a time, so no table is looked up. One past the highest set bit grows with
 // the magnitude's pattern, so only the largest finite one is kept (its top is describe_binary32's);
 // the lowest is kept as max(field, 1) - lzcnt(lowest set bit of the significand), the exponent of
 // the lowest bit plus 119. Zeros and non-finite values (whose window's sums are not finite) leave
-// least and top alone, as describe_bits does.
+// least and top alone, as describe_bits does. binary16 comes here only in windows of
+// binary16_lanes_limit values or more (binary16_lanes_accumulator takes the others).
 class window_lanes_accumulator {
  public:
   [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] window_lanes_accumulator()
@@ -110,11 +115,6 @@ class window_lanes_accumulator {
         _mm_cvtsi128_si32(_mm512_maskz_extracti32x4_epi32(0xF, lanes, 0)));
   }
 
-  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] static __mmask16 lanes_below(
-      std::int64_t left) {
-    return left >= 16 ? all_16 : static_cast<__mmask16>((1u << left) - 1);
-  }
-
   [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_sixteen(__m512 values) {
     add_doubles(_mm512_maskz_cvtps_pd(all_8, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(
                                                  all_8, _mm512_castps_pd(values), 0))),
@@ -160,9 +160,10 @@ class window_lanes_accumulator {
 // 2^-24 below 2^16, so y = v 2^24 (scaled exactly in binary32) is an integer below 2^40, added in
 // 64-bit integer lanes. The OR of the |y| holds the window's lowest set bit (its trailing zeros)
 // and one past its highest (its width): one operation per eight values, where reading them off
-// each pattern took twelve per sixteen. A non-finite half converts to 2^63, which no finite |y|
-// reaches: it is dropped from the OR as describe_bits drops it, and it makes the sums NaN (the
-// portable loop's are not finite either). The sums are exact integers while no partial sum
+// each pattern took twelve per sixteen. A non-finite half converts to 0x8000000000000000 (-2^63),
+// which abs keeps: that bit, which no finite |y| reaches, is dropped from the OR as describe_bits
+// drops the value, and it marks the window's sums NaN (its sum lanes wrapped; the portable loop's
+// are not finite either). The sums are exact integers while no partial sum
 // reaches 2^63: windows of fewer than binary16_lanes_limit values.
 class binary16_lanes_accumulator {
  public:
@@ -176,8 +177,7 @@ class binary16_lanes_accumulator {
   [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_row(
       const std::uint16_t* row, std::int64_t length) {
     for (std::int64_t i = 0; i < length; i += 16) {
-      const __mmask16 live =
-          length - i >= 16 ? all_16 : static_cast<__mmask16>((1u << (length - i)) - 1);
+      const __mmask16 live = lanes_below(length - i);
       const __m512 scaled = _mm512_maskz_mul_ps(
           all_16, _mm512_maskz_cvtph_ps(all_16, _mm256_maskz_loadu_epi16(live, row + i)),
           _mm512_set1_ps(0x1p24F));

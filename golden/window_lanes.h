@@ -17,6 +17,7 @@ namespace poolproof::golden::detail {
 struct window_rows {
   std::vector<std::int64_t> starts;
   std::int64_t length = 0;
+  /// The window's number of values.
   [[nodiscard]] std::int64_t count() const {
     return length * static_cast<std::int64_t>(starts.size());
   }
@@ -29,8 +30,8 @@ struct window_rows {
 [[nodiscard]] bool window_lanes_available();
 
 /// Each window's sums over one plane (binary16 or bfloat16 patterns, or binary32 values) into
-/// w[0, windows.size()): as the portable loop gives them wherever exact() holds. Precondition:
-/// window_lanes_available().
+/// w[0, windows.size()): count, least, top and exact() always the portable loop's, sum and
+/// sum_abs too wherever exact() holds. Precondition: window_lanes_available().
 template <typename T>
 void plane_window_sums_lanes(reference::float_format format, std::span<const window_rows> windows,
                              const T* plane, window_sums* w);

@@ -1,6 +1,7 @@
-// window_sums.h. The sums are plain double additions: whether they are exact is decided from the
+// window_sums.h: the pattern tables, the portable loop, and the planes handed out as the input is
+// read (the AVX-512 lanes are in window_lanes.cc). Whether sums are exact is decided from the
 // window's least and top bits (window_sums::exact), never from the sums themselves, so any order
-// of addition gives the same decision.
+// or way of adding gives the same decision.
 #include "golden/window_sums.h"
 
 #include <poolproof/common/error.h>
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <concepts>
 #include <utility>
 
 #include "golden/window_lanes.h"

@@ -138,7 +138,9 @@ class hostile_environment {
 
 // Under a caller's hostile floating-point environment the sums come out bit for bit as under the
 // default one, both ways, with subnormal inputs among them (bfloat16's and binary32's widen to
-// binary32 subnormals, which denormals-are-zero would read as zeros).
+// binary32 subnormals, which denormals-are-zero would read as zeros). binary16's integer lanes
+// read no environment (vcvtph2ps ignores denormals-are-zero, the products are exact, the
+// conversion truncates): its case holds them to that.
 TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
   for (const float_format format :
        {float_format::binary16, float_format::bfloat16, float_format::binary32}) {
@@ -189,11 +191,12 @@ TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
 }
 
 // binary16 windows at the lanes' integer limit: 2^23 - 1 values of the largest magnitude sum to
-// just below 2^63 in units of 2^-24 (the last window the integer lanes take), and 2^23 + 2^15 of
-// them would pass it (the lanes of doubles take that one). Both come out exact, either way.
+// just below 2^63 in units of 2^-24 (the last window the integer lanes take), and 2^23 + 4099 of
+// them, the fewest that would pass it, go to the lanes of doubles. Both come out exact, either
+// way. Then a window past the limit of patterns of every kind: the lanes agree with the loop.
 TEST(WindowSums, Binary16WindowsAtTheIntegerLimitAreExact) {
   constexpr std::int64_t limit = std::int64_t{1} << 23;
-  for (const std::int64_t count : {limit - 1, limit + limit / 256}) {
+  for (const std::int64_t count : {limit - 1, limit + 4099}) {
     for (const std::uint16_t largest : {std::uint16_t{0x7BFF}, std::uint16_t{0xFBFF}}) {
       const std::vector<std::uint16_t> input(static_cast<std::size_t>(count), largest);
       pooling_problem problem;
@@ -213,6 +216,27 @@ TEST(WindowSums, Binary16WindowsAtTheIntegerLimitAreExact) {
         EXPECT_EQ(sums[0].top, 16) << count;
       }
     }
+  }
+  // One window of 2048 rows of 4098 values: 2^23 + 4096 of them.
+  std::mt19937_64 random(7);
+  const std::vector<std::uint16_t> input =
+      draw_input<std::uint16_t>(random, float_format::binary16, std::int64_t{2048} * 4098);
+  pooling_problem problem;
+  problem.dtype = float_format::binary16;
+  problem.spatial_dims = 2;
+  problem.output_size = {1, 1};
+  problem.input.shape = {1, 1, 2048, 4098};
+  const auto sums_of = [&](window_lanes lanes) {
+    return all_window_sums(problem, std::span<const std::uint16_t>(input), lanes);
+  };
+  const std::vector<window_sums> best = sums_of(window_lanes::best);
+  const std::vector<window_sums> portable = sums_of(window_lanes::portable);
+  ASSERT_EQ(best.size(), 1U);
+  for (std::size_t k = 0; k < best.size(); ++k) {
+    EXPECT_EQ(best[k].count, portable[k].count);
+    EXPECT_EQ(best[k].least, portable[k].least);
+    EXPECT_EQ(best[k].top, portable[k].top);
+    EXPECT_EQ(best[k].exact(), portable[k].exact());
   }
 }
 
