@@ -63,7 +63,7 @@ class window_lanes_accumulator {
     w.sum_abs = sum_abs;
     const std::int32_t key = least_lane(least_key_);
     if (key != no_key) w.least = key - 119;
-    w.top = describe_binary32(greatest_lane(top_magnitude_)).top;
+    w.top = describe_binary32(greatest_magnitude(top_magnitude_)).top;
     w.count = count;
     return w;
   }
@@ -100,19 +100,11 @@ class window_lanes_accumulator {
     return _mm_cvtsi128_si32(_mm512_maskz_extracti32x4_epi32(0xF, lanes, 0));
   }
 
-  // The greatest of sixteen unsigned lanes, halving.
-  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] static std::uint32_t greatest_lane(
-      __m512i lanes) {
-    lanes = _mm512_maskz_max_epu32(all_16, lanes,
-                                   _mm512_maskz_shuffle_i64x2(all_8, lanes, lanes, 0x4E));
-    lanes = _mm512_maskz_max_epu32(all_16, lanes,
-                                   _mm512_maskz_shuffle_i64x2(all_8, lanes, lanes, 0xB1));
-    lanes = _mm512_maskz_max_epu32(all_16, lanes,
-                                   _mm512_maskz_shuffle_epi32(all_16, lanes, _MM_PERM_BADC));
-    lanes = _mm512_maskz_max_epu32(all_16, lanes,
-                                   _mm512_maskz_shuffle_epi32(all_16, lanes, _MM_PERM_CDAB));
-    return static_cast<std::uint32_t>(
-        _mm_cvtsi128_si32(_mm512_maskz_extracti32x4_epi32(0xF, lanes, 0)));
+  // The greatest of sixteen lanes below 2^31 (finite magnitudes): minus the least of their
+  // negations, none of which overflows.
+  [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] static std::uint32_t
+  greatest_magnitude(__m512i lanes) {
+    return static_cast<std::uint32_t>(-least_lane(_mm512_sub_epi32(_mm512_setzero_si512(), lanes)));
   }
 
   [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void add_sixteen(__m512 values) {
