@@ -155,8 +155,8 @@ class window_lanes_accumulator {
 // each pattern took twelve per sixteen. A non-finite half converts to 0x8000000000000000 (-2^63),
 // which abs keeps: that bit, which no finite |y| reaches, is dropped from the OR as describe_bits
 // drops the value, and it marks the window's sums NaN (its sum lanes wrapped; the portable loop's
-// are not finite either). The sums are exact integers while no partial sum
-// reaches 2^63: windows of fewer than binary16_lanes_limit values.
+// are not finite either). The sums are exact integers while no partial sum reaches 2^63: in
+// windows of fewer than binary16_lanes_limit values.
 class binary16_lanes_accumulator {
  public:
   static constexpr std::int64_t binary16_lanes_limit = std::int64_t{1} << 23;
