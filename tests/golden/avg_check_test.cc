@@ -31,6 +31,15 @@ namespace {
 using test::summation;
 using test::window_rule;
 
+// A suite of the one user-shape case `text` (as `golden generate --case` writes it, seeded
+// `seed`) at `suite`: its manifest entry.
+golden_case write_user_case(const std::filesystem::path& suite, const std::string& text,
+                            std::uint64_t seed) {
+  (void)write_suite(suite, seed, {parse_case_spec(text)},
+                    [seed](const case_spec& s) { return build_user_case(s, seed); });
+  return load_manifest(suite).cases.front();
+}
+
 std::string json_of(const case_report& report) {
   suite_report suite;
   suite.cases.push_back(report);
@@ -164,9 +173,7 @@ TEST(FastAvgCheck, SameReportsWhenTheInputHeaderLeavesThePayloadUnaligned) {
        {"adaptive_avg_pool:float16:2x3x30x30:7x7", "adaptive_avg_pool:float32:3x40:6"}) {
     const io_test::scratch_dir dir;
     const std::filesystem::path suite = dir.path() / "suite";
-    const case_spec spec = parse_case_spec(text);
-    (void)write_suite(suite, 5, {spec}, [](const case_spec& s) { return build_user_case(s, 5); });
-    const golden_case entry = load_manifest(suite).cases.front();
+    const golden_case entry = write_user_case(suite, text, 5);
     std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
     const auto header_length =
         std::to_integer<std::size_t>(bytes[8]) + 256 * std::to_integer<std::size_t>(bytes[9]);
@@ -187,9 +194,7 @@ TEST(FastAvgCheck, AnInputThatMismatchesItsSumIsRefusedFirst) {
   // of what the input's contents would cause (here a header naming the wrong dtype).
   const io_test::scratch_dir dir;
   const std::filesystem::path suite = dir.path() / "suite";
-  const case_spec spec = parse_case_spec("adaptive_avg_pool:float16:2x3x30x30:7x7");
-  (void)write_suite(suite, 5, {spec}, [](const case_spec& s) { return build_user_case(s, 5); });
-  const golden_case entry = load_manifest(suite).cases.front();
+  const golden_case entry = write_user_case(suite, "adaptive_avg_pool:float16:2x3x30x30:7x7", 5);
   std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
   // An intact input under a wrong sum: the rest of the case reads fine, and the mismatch stands.
   golden_case wrong_sum = entry;
@@ -259,10 +264,8 @@ TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
       for (const bool flip : {false, true}) {
         const io_test::scratch_dir dir;
         const std::filesystem::path suite = dir.path() / "suite";
-        const case_spec spec = parse_case_spec(text);
-        (void)write_suite(suite, 3, {spec},
-                          [](const case_spec& s) { return build_user_case(s, 3); });
-        const reference::format_layout layout = reference::layout_of(spec.dtype);
+        const reference::format_layout layout =
+            reference::layout_of(write_user_case(suite, text, 3).dtype);
         rewrite_case(
             suite,
             [&](npy_array& input) {
@@ -293,9 +296,7 @@ TEST(FastAvgCheck, ExactValuesAreRefusedAsLoadCaseRefusesThem) {
   const io_test::scratch_dir dir;
   const std::filesystem::path suite = dir.path() / "suite";
   // 9000 results: three parts of the parallel check.
-  const case_spec spec = parse_case_spec("adaptive_avg_pool:float16:2x3x3000:1500");
-  (void)write_suite(suite, 9, {spec}, [](const case_spec& s) { return build_user_case(s, 9); });
-  const golden_case entry = load_manifest(suite).cases.front();
+  const golden_case entry = write_user_case(suite, "adaptive_avg_pool:float16:2x3x3000:1500", 9);
   const std::vector<std::byte> stored = io_test::bytes_of(suite / entry.files.at("exact").path);
   const auto original =
       nlohmann::json::parse(
