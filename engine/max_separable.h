@@ -174,15 +174,20 @@ template <int Lanes, typename Source, bool OnPatterns, std::size_t K, typename C
   }
 }
 
-// band_group over the whole width (at least Lanes) in ceil(width / Lanes) vectors, four at a
-// time (independent chains), the last at width - Lanes: a column reduced twice gets the same
-// key, so the overlap, and the repeats that fill a last group of three, change nothing.
+// band_group over the whole width (at least Lanes) in ceil(width / Lanes) vectors, eight or four
+// at a time (independent chains), the last at width - Lanes: a column reduced twice gets the same
+// key, so the overlap, and the repeats that fill a last group of three or seven, change nothing.
 template <int Lanes, typename Source, bool OnPatterns>
 [[gnu::always_inline]] inline bool band_keys(const typename Source::storage* plane,
                                              const std::vector<std::int32_t>& rows,
                                              std::int32_t width, std::uint64_t* keys,
                                              std::int32_t* nan_columns) {
   const std::int32_t stride = OnPatterns ? row_stride(rows) : 0;
+  // AVX-512's 32 registers hold the three chains of eight vectors (fewer registers would spill
+  // them), so a row of up to eight vectors is read once per band, end to end, where groups of
+  // four read it in two parts: 13% faster on 112 binary32 columns. (binary64's bands,
+  // max_binary64.h, measured no faster in eights.)
+  constexpr bool eight_vectors = Lanes * (OnPatterns ? 2 : 4) == 64;
   const std::int32_t vectors = (width + Lanes - 1) / Lanes;
   bool nan = false;
   for (std::int32_t first = 0; first < vectors;) {
@@ -190,7 +195,11 @@ template <int Lanes, typename Source, bool OnPatterns>
       return std::min((first + static_cast<std::int32_t>(k)) * Lanes, width - Lanes);
     };
     const std::int32_t left = vectors - first;
-    if (left >= 3) {
+    if (eight_vectors && left >= 7) {
+      nan |=
+          band_group<Lanes, Source, OnPatterns, 8>(plane, rows, stride, column, keys, nan_columns);
+      first += 8;
+    } else if (left >= 3) {
       nan |=
           band_group<Lanes, Source, OnPatterns, 4>(plane, rows, stride, column, keys, nan_columns);
       first += 4;

@@ -385,6 +385,8 @@ TEST(FastAdaptivePool, MaxKernelsMatchTheReferenceOnHandPickedShapes) {
            {{3, 40}, {50}},             // more windows than inputs: four chunks
            {{2, 1, 1, 29}, {1, 1, 4}},  // 3-D planes of one row
            {{2, 1, 1}, {2, 1}},         // one input row, two rows of windows
+           {{2, 5, 112}, {3, 13}},      // 7 vectors of 16: one group of eight, a repeat
+           {{2, 3, 150}, {2, 11}},      // 10 vectors of 16: eight, then two
        }) {
     for (const int nan_weight : {0, 2, 20}) {
       const std::vector<float> input = max_stress_values(
