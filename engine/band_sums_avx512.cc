@@ -123,15 +123,17 @@ eight_values(const typename F::storage* at, magnitude_lanes<F>& lanes) {
   }
 }
 
-// The rows' values in columns [j, j + 16 * K) added to those columns on AVX-512, K vectors at a
-// time, the columns' sums kept in registers down the rows (each column still adds its rows in
-// order). Written with intrinsics: GCC split the generic vectors' conversions into 128-bit ones.
-template <typename F, std::size_t K>
+// The rows' values in columns [j, j + 16 * K + 8 * Eight) added to those columns on AVX-512, K
+// vectors and, with Eight, eight more columns at a time, the columns' sums kept in registers down
+// the rows (each column still adds its rows in order). Written with intrinsics: GCC split the
+// generic vectors' conversions into 128-bit ones.
+template <typename F, std::size_t K, bool Eight>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
 add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
                  std::int64_t j, double* columns, magnitude_lanes<F>& lanes) {
-  __m512d sums[2 * K];
-  for (std::size_t k = 0; k < 2 * K; ++k)
+  constexpr std::size_t count = 2 * K + (Eight ? 1 : 0);
+  __m512d sums[count];
+  for (std::size_t k = 0; k < count; ++k)
     sums[k] = _mm512_loadu_pd(columns + j + static_cast<std::int64_t>(k) * 8);
   for (std::int64_t r = 0; r < rows; ++r) {
     const typename F::storage* row = first_row + r * width + j;
@@ -145,28 +147,31 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
       sums[2 * k + 1] = _mm512_add_pd(
           sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 1)));
     }
+    if constexpr (Eight) {
+      const typename F::storage* at = row + static_cast<std::int64_t>(K) * 16;
+      sums[2 * K] =
+          _mm512_add_pd(sums[2 * K], _mm512_maskz_cvtps_pd(0xFF, eight_values<F>(at, lanes)));
+    }
   }
-  for (std::size_t k = 0; k < 2 * K; ++k)
+  for (std::size_t k = 0; k < count; ++k)
     _mm512_storeu_pd(columns + j + static_cast<std::int64_t>(k) * 8, sums[k]);
 }
 
-// Eight columns from j likewise (rows of 56 are common).
-template <typename F>
+// add_block_avx512 on the K vectors of sixteen columns from j, and the eight after them when
+// `eight`.
+template <typename F, std::size_t K>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
-add_eight_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
-                 std::int64_t j, double* columns, magnitude_lanes<F>& lanes) {
-  __m512d sum = _mm512_loadu_pd(columns + j);
-  for (std::int64_t r = 0; r < rows; ++r)
-    sum = _mm512_add_pd(
-        sum, _mm512_maskz_cvtps_pd(0xFF, eight_values<F>(first_row + r * width + j, lanes)));
-  _mm512_storeu_pd(columns + j, sum);
+add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
+                 std::int64_t j, double* columns, magnitude_lanes<F>& lanes, bool eight) {
+  if (eight) return add_block_avx512<F, K, true>(first_row, rows, width, j, columns, lanes);
+  add_block_avx512<F, K, false>(first_row, rows, width, j, columns, lanes);
 }
 
 // add_rows_lanes' additions on AVX-512 (each column in row order, so bit for bit the same
 // sums): seven vectors of sixteen columns at a time down the band (a row of 112 is then read once
 // per band, end to end: 16% faster on binary32 than in four vectors and then three; the 14 sums
-// fit in AVX-512's 32 registers), then four at a time, then the vectors left, eight, and one by
-// one.
+// fit in AVX-512's 32 registers), then four at a time, then the vectors left with the next eight
+// columns in the same pass down the rows (rows of 56: 3 vectors and eight), then one by one.
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_rows_avx512(
     const typename F::storage* first_row, std::int64_t rows, std::int64_t width, double* columns,
@@ -179,27 +184,25 @@ template <typename F>
   }
   std::int64_t j = 0;
   for (; j + 112 <= width; j += 112)
-    add_block_avx512<F, 7>(first_row, rows, width, j, columns, lanes);
+    add_block_avx512<F, 7, false>(first_row, rows, width, j, columns, lanes);
   for (; j + 64 <= width; j += 64)
-    add_block_avx512<F, 4>(first_row, rows, width, j, columns, lanes);
+    add_block_avx512<F, 4, false>(first_row, rows, width, j, columns, lanes);
+  const bool eight = (width - j) % 16 >= 8;
   switch ((width - j) / 16) {
     case 3:
-      add_block_avx512<F, 3>(first_row, rows, width, j, columns, lanes);
+      add_block_avx512<F, 3>(first_row, rows, width, j, columns, lanes, eight);
       break;
     case 2:
-      add_block_avx512<F, 2>(first_row, rows, width, j, columns, lanes);
+      add_block_avx512<F, 2>(first_row, rows, width, j, columns, lanes, eight);
       break;
     case 1:
-      add_block_avx512<F, 1>(first_row, rows, width, j, columns, lanes);
+      add_block_avx512<F, 1>(first_row, rows, width, j, columns, lanes, eight);
       break;
     default:
+      if (eight) add_block_avx512<F, 0, true>(first_row, rows, width, j, columns, lanes);
       break;
   }
-  j += (width - j) / 16 * 16;
-  if (j + 8 <= width) {
-    add_eight_avx512<F>(first_row, rows, width, j, columns, lanes);
-    j += 8;
-  }
+  j += (width - j) / 16 * 16 + (eight ? 8 : 0);
   add_column_tail<F>(first_row, rows, width, j, columns, seen);
   fold_lanes<F>(lanes, seen);
 }

@@ -338,9 +338,10 @@ TEST(FastBandedSums, SixteenBitBlocksAgreeOnEverySimdLevel) {
   std::uniform_int_distribution<int> roll(0, 9);
   for (const auto format : {float_format::binary16, float_format::bfloat16}) {
     const std::uint32_t field = format == float_format::binary16 ? 0x7C00u : 0x7F80u;
-    // Every block of one to four and of seven vectors of sixteen, eight-column steps and tails.
-    for (const std::int64_t width :
-         {1, 8, 15, 16, 24, 32, 37, 48, 56, 63, 64, 67, 80, 96, 112, 113, 127, 183, 224, 250}) {
+    // Every block of one to four and of seven vectors of sixteen, with and without eight columns
+    // more, and tails.
+    for (const std::int64_t width : {1,  8,  15, 16, 24,  32,  37,  48,  56,  63,  64,
+                                     67, 72, 80, 96, 112, 113, 120, 127, 183, 224, 250}) {
       constexpr std::int64_t rows = 5;
       std::vector<std::uint16_t> values(static_cast<std::size_t>(rows * width));
       // Mostly values near 1 (sums that round), some any finite pattern.
