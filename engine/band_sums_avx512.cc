@@ -142,10 +142,18 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
       // The band's rows below, ahead of the lanes.
       __builtin_prefetch(at + 4 * width);
       const __m512 x = sixteen_values<F>(at, lanes);
-      sums[2 * k] = _mm512_add_pd(
-          sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 0)));
-      sums[2 * k + 1] = _mm512_add_pd(
-          sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 1)));
+      if constexpr (std::same_as<F, binary32_traits>) {
+        // Each half loaded again and converted from memory: the two extracts cost more than
+        // the loads.
+        sums[2 * k] = _mm512_add_pd(sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(at)));
+        sums[2 * k + 1] =
+            _mm512_add_pd(sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(at + 8)));
+      } else {
+        sums[2 * k] = _mm512_add_pd(
+            sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 0)));
+        sums[2 * k + 1] = _mm512_add_pd(
+            sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 1)));
+      }
     }
     if constexpr (Eight) {
       const typename F::storage* at = row + static_cast<std::int64_t>(K) * 16;
