@@ -124,9 +124,9 @@ eight_values(const typename F::storage* at, magnitude_lanes<F>& lanes) {
 }
 
 // The rows' values in columns [j, j + 16 * K + 8 * Eight) added to those columns on AVX-512, K
-// vectors and, with Eight, eight more columns at a time, the columns' sums kept in registers down
-// the rows (each column still adds its rows in order). Written with intrinsics: GCC split the
-// generic vectors' conversions into 128-bit ones.
+// vectors and, with Eight, eight more columns at a time, the columns' sums kept in registers
+// (at -O3) down the rows (each column still adds its rows in order). Written with intrinsics: GCC
+// split the generic vectors' conversions into 128-bit ones.
 template <typename F, std::size_t K, bool Eight>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
 add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
@@ -141,6 +141,7 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
       const typename F::storage* at = row + static_cast<std::int64_t>(k) * 16;
       // The band's rows below, ahead of the lanes.
       __builtin_prefetch(at + 4 * width);
+      // binary32 reads only the magnitudes off x.
       const __m512 x = sixteen_values<F>(at, lanes);
       if constexpr (std::same_as<F, binary32_traits>) {
         // Each half loaded again and converted from memory: the two extracts cost more than
@@ -177,9 +178,10 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
 
 // add_rows_lanes' additions on AVX-512 (each column in row order, so bit for bit the same
 // sums): seven vectors of sixteen columns at a time down the band (a row of 112 is then read once
-// per band, end to end: 16% faster on binary32 than in four vectors and then three; the 14 sums
-// fit in AVX-512's 32 registers), then four at a time, then the vectors left with the next eight
-// columns in the same pass down the rows (rows of 56: 3 vectors and eight), then one by one.
+// per band, end to end: 16% faster on binary32 than in four vectors and then three; at -O3, the
+// Release build's level, the 14 sums stay in AVX-512's 32 registers), then four at a time, then the
+// vectors left with the next eight columns in the same pass down the rows (rows of 56: 3 vectors
+// and eight), then one by one.
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void add_rows_avx512(
     const typename F::storage* first_row, std::int64_t rows, std::int64_t width, double* columns,

@@ -183,11 +183,13 @@ template <int Lanes, typename Source, bool OnPatterns>
                                              std::int32_t width, std::uint64_t* keys,
                                              std::int32_t* nan_columns) {
   const std::int32_t stride = OnPatterns ? row_stride(rows) : 0;
-  // AVX-512's 32 registers hold the three chains of eight vectors (fewer registers would spill
-  // them), so a row of up to eight vectors is read once per band, end to end, where groups of
-  // four read it in two parts: 13% faster on 112 binary32 columns. (binary64's bands,
-  // max_binary64.h, measured no faster in eights.)
-  constexpr bool eight_vectors = Lanes * (OnPatterns ? 2 : 4) == 64;
+  // On 64-byte (AVX-512) vectors, whose 32 registers hold the three chains of eight vectors
+  // (fewer registers would spill them), a row of up to eight vectors is read once per band, end
+  // to end, where groups of four read it in two parts: 13% faster on 112 binary32 columns. Not
+  // for 16-bit patterns widened to binary32 (bands of 2^15 rows or more), whose widening spilled
+  // in eights; binary64's bands (max_binary64.h) measured no faster in eights.
+  constexpr bool eight_vectors =
+      Lanes * (OnPatterns ? 2 : 4) == 64 && (OnPatterns || std::same_as<Source, binary32_source>);
   const std::int32_t vectors = (width + Lanes - 1) / Lanes;
   bool nan = false;
   for (std::int32_t first = 0; first < vectors;) {

@@ -137,6 +137,7 @@ TEST(FastSixteenBitMax, EveryKernelMatchesTheReferenceOnEveryLevel) {
            {{6, 17}, {5}},              // short rows of 17: a masked second load
            {{1, 3, 5, 40}, {2, 3, 4}},  // 3-D bands whose rows have no common distance
            {{2, 9, 64}, {4, 3}},        // 16-bit bands of two whole vectors
+           {{2, 4, 200}, {3, 15}},      // 7 vectors of 32: one group of eight, a repeat
            {{2, 5, 230}, {3, 17}},      // 8 vectors of 32: one group of eight
            {{2, 3, 300}, {2, 23}},      // 10 vectors of 32: eight, then two
        }) {
