@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "engine/max_kernels.h"
@@ -21,8 +22,8 @@ namespace {
 // Per column of a band: its first strict maximum and that element's flat offset; `nan` flags
 // columns holding a NaN (their windows are rescanned).
 struct column_maxima {
-  std::vector<double> values;
-  std::vector<std::int32_t> offsets, nan;
+  std::vector<double, line_aligned_allocator<double>> values;
+  std::vector<std::int32_t, line_aligned_allocator<std::int32_t>> offsets, nan;
 };
 
 column_maxima& thread_column_maxima() {
@@ -35,8 +36,9 @@ column_maxima& thread_column_maxima() {
 // offset (a column of -inf keeps the band's first row). Returns whether any column held a NaN.
 template <int Lanes, std::size_t K, typename Column>
 [[gnu::always_inline]] inline bool band_columns_64(const double* plane,
-                                                   const std::vector<std::int32_t>& rows,
-                                                   Column column, column_maxima& maxima) {
+                                                   std::span<const std::int32_t> rows,
+                                                   const band_ahead& ahead, Column column,
+                                                   column_maxima& maxima) {
   using F64 = vec<double, Lanes>;
   using I64 = vec<std::int64_t, Lanes>;
   using I32 = vec<std::int32_t, Lanes>;
@@ -49,10 +51,11 @@ template <int Lanes, std::size_t K, typename Column>
   for (std::size_t r = 0; r < count; ++r) {
     const std::int32_t row = rows[r];
     const I64 current = I64{} + row;  // the row's flat offset, in every lane
-    // The band's rows four below, ahead of the lanes.
-    const std::int32_t ahead = rows[std::min(r + 4, count - 1)];
+    // The same row of the band ahead, read while this band's lines arrive: the rows four below
+    // in this band, as before, left bands of 112 doubles 1.6x slower than this (part 14).
+    const double* row_ahead = plane + ahead.row(r);
     for (std::size_t k = 0; k < K; ++k) {
-      __builtin_prefetch(plane + ahead + column(k));
+      __builtin_prefetch(row_ahead + column(k));
       F64 x;
       std::memcpy(&x, plane + row + column(k), sizeof x);
       const I64 greater = x > best[k];
@@ -81,8 +84,9 @@ template <int Lanes, std::size_t K, typename Column>
 // a time, the last at width - Lanes: a column reduced twice gets the same maximum.
 template <int Lanes>
 [[gnu::always_inline]] inline bool band_maxima(const double* plane,
-                                               const std::vector<std::int32_t>& rows,
-                                               std::int32_t width, column_maxima& maxima) {
+                                               std::span<const std::int32_t> rows,
+                                               const band_ahead& ahead, std::int32_t width,
+                                               column_maxima& maxima) {
   const std::int32_t vectors = (width + Lanes - 1) / Lanes;
   bool nan = false;
   for (std::int32_t first = 0; first < vectors;) {
@@ -91,13 +95,13 @@ template <int Lanes>
     };
     const std::int32_t left = vectors - first;
     if (left >= 3) {
-      nan |= band_columns_64<Lanes, 4>(plane, rows, column, maxima);
+      nan |= band_columns_64<Lanes, 4>(plane, rows, ahead, column, maxima);
       first += 4;
     } else if (left == 2) {
-      nan |= band_columns_64<Lanes, 2>(plane, rows, column, maxima);
+      nan |= band_columns_64<Lanes, 2>(plane, rows, ahead, column, maxima);
       first += 2;
     } else {
-      nan |= band_columns_64<Lanes, 1>(plane, rows, column, maxima);
+      nan |= band_columns_64<Lanes, 1>(plane, rows, ahead, column, maxima);
       first += 1;
     }
   }
@@ -109,6 +113,14 @@ template <int Lanes>
 // of -inf columns gets its first element). Two passes without branches (with random values,
 // which column wins is unpredictable), each in two chains for the latency. Precondition: no
 // NaN in the window.
+// A column's offset if its maximum is the window's, else the largest int32 (offsets are not
+// negative). In bits, not a select: GCC made `value == best ? offset : ...` two branches, one of
+// them mispredicted in nearly every window of random values.
+inline std::int32_t offset_if_best(double value, double best, std::int32_t offset) {
+  const auto miss = static_cast<std::int32_t>(value != best);
+  return offset | (-miss & std::numeric_limits<std::int32_t>::max());
+}
+
 std::int64_t best_column_offset(const column_maxima& maxima, const reference::window& w) {
   const double* values = maxima.values.data();
   const std::int32_t* offsets = maxima.offsets.data();
@@ -122,10 +134,10 @@ std::int64_t best_column_offset(const column_maxima& maxima, const reference::wi
   const double best = std::max(a, b);
   std::int32_t first = std::numeric_limits<std::int32_t>::max(), second = first;
   for (c = w.begin; c + 1 < w.end; c += 2) {
-    first = values[c] == best ? std::min(first, offsets[c]) : first;
-    second = values[c + 1] == best ? std::min(second, offsets[c + 1]) : second;
+    first = std::min(first, offset_if_best(values[c], best, offsets[c]));
+    second = std::min(second, offset_if_best(values[c + 1], best, offsets[c + 1]));
   }
-  if (c < w.end) first = values[c] == best ? std::min(first, offsets[c]) : first;
+  if (c < w.end) first = std::min(first, offset_if_best(values[c], best, offsets[c]));
   return std::min(first, second);
 }
 
@@ -154,8 +166,10 @@ least_lane(__m128i lanes) {
   const __m256d four = _mm256_max_pd(_mm512_maskz_extractf64x4_pd(0xF, greatest, 0),
                                      _mm512_maskz_extractf64x4_pd(0xF, greatest, 1));
   const __m128d two = _mm_max_pd(_mm256_castpd256_pd128(four), _mm256_extractf128_pd(four, 1));
+  // In lanes: GCC made std::max of the two doubles a branch, mispredicted on every other window
+  // of random values.
   const __m512d best =
-      _mm512_set1_pd(std::max(_mm_cvtsd_f64(two), _mm_cvtsd_f64(_mm_unpackhi_pd(two, two))));
+      _mm512_maskz_broadcastsd_pd(0xFF, _mm_max_sd(two, _mm_unpackhi_pd(two, two)));
   __m256i least = _mm256_set1_epi32(std::numeric_limits<std::int32_t>::max());
   for (std::int64_t c = w.begin; c < w.end; c += 8) {
     const __mmask8 mask = lanes_before(w.end, c);
@@ -184,36 +198,30 @@ template <int Lanes>
   maxima.values.resize(static_cast<std::size_t>(width));
   maxima.offsets.resize(static_cast<std::size_t>(width));
   maxima.nan.resize(static_cast<std::size_t>(width));
-  std::vector<std::int32_t>& rows = thread_scratch().rows;
-  // Rows of windows wider than a vector pick their winners in lanes; narrower ones are as quick
-  // column by column (3-D 5x7x7 windows of eight columns read 1.05x-1.1x in lanes: measured).
+  max_scratch& scratch = thread_scratch();
+  // Windows of eight columns or more pick their winners in lanes (3-D 5x7x7's of eight: 1.4x
+  // faster than column by column); narrower ones column by column (1-D 33 -> 10's of four or
+  // five: 1.2x faster than in lanes).
   [[maybe_unused]] const bool lanes_win =
-      std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() > 8; });
-  for (std::int64_t p = first; p < end; ++p) {
-    const double* plane = input + p * g.in_plane;
-    std::int64_t out_at = p * g.out_plane;
-    for (const reference::window& w0 : g.windows[0]) {
-      for (const reference::window& w1 : g.windows[1]) {
-        band_rows(g, w0, w1, rows);
-        const bool nan = band_maxima<Lanes>(plane, rows, width, maxima);
-        for (const reference::window& w2 : g.windows[2]) {
-          std::int64_t winner = 0;
-          if (nan && window_holds_nan(maxima, w2)) {
-            winner = argmax_exact<binary64_source>(g, plane, {w0, w1, w2});
-          } else if constexpr (Lanes == 8) {
-            winner =
-                lanes_win ? best_column_offset_avx512(maxima, w2) : best_column_offset(maxima, w2);
-          } else {
-            winner = best_column_offset(maxima, w2);
-          }
-          output[out_at] = plane[winner];
-          indices[out_at++] = winner;
-        }
+      std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() >= 8; });
+  std::int64_t out_at = first * g.out_plane;
+  for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
+    const double* plane = input + band.plane() * g.in_plane;
+    const bool nan = band_maxima<Lanes>(plane, band.rows(), band.ahead(), width, maxima);
+    for (const reference::window& w2 : g.windows[2]) {
+      std::int64_t winner = 0;
+      if (nan && window_holds_nan(maxima, w2)) {
+        winner = argmax_exact<binary64_source>(g, plane, {band.w0(), band.w1(), w2});
+      } else if constexpr (Lanes == 8) {
+        winner = lanes_win ? best_column_offset_avx512(maxima, w2) : best_column_offset(maxima, w2);
+      } else {
+        winner = best_column_offset(maxima, w2);
       }
+      output[out_at] = plane[winner];
+      indices[out_at++] = winner;
     }
   }
-  // Long bands are not kept (rows are at most separable_width wide: 1 MiB of column maxima).
-  if (rows.capacity() > max_kept_rows) std::vector<std::int32_t>().swap(rows);
+  band_walk::trim(scratch.bands);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/band_walk.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
 #include "engine/widened_lanes.h"
@@ -178,30 +179,20 @@ template <int Width, typename Source>
 // The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
 // pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
 // kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs, 1.1 MiB;
-// separable: rows of at most separable_width, 768 KiB, bands of at most max_kept_rows, 64 KiB;
+// separable: rows of at most separable_width, 768 KiB, the band walk's rows, 512 KiB;
 // binary64's column maxima, max_binary64.h: 1 MiB), so at most about 3 MiB stays per thread.
 struct max_scratch {
   std::vector<float> block, values;
-  std::vector<std::int32_t> at_lanes, nan_columns, rows;
+  std::vector<std::int32_t> at_lanes, nan_columns;
   std::vector<std::uint64_t> keys;
+  band_walk_scratch bands;
 };
 
 constexpr std::int64_t separable_width = std::int64_t{1} << 16;
-constexpr std::size_t max_kept_rows = std::size_t{1} << 14;
 
 max_scratch& thread_scratch() {
   thread_local max_scratch scratch;
   return scratch;
-}
-
-// The flat offsets of the rows of the band of windows w0 and w1 (axes 0 and 1), in scan order.
-void band_rows(const geometry& g, const reference::window& w0, const reference::window& w1,
-               std::vector<std::int32_t>& rows) {
-  rows.clear();
-  for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-    for (std::int64_t i1 = w1.begin; i1 < w1.end; ++i1)
-      rows.push_back(static_cast<std::int32_t>((i0 * g.in[1] + i1) * g.in[2]));
-  }
 }
 
 template <typename T>

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 namespace poolproof::engine::detail {
 
@@ -29,6 +30,22 @@ struct lanes {
   using half_i32 = vec<std::int32_t, Width / 2>;
   using half_i64 = vec<std::int64_t, Width / 2>;
   using f64 = vec<double, Width / 2>;
+};
+
+/// A std::vector allocator whose storage starts on a 64-byte cache line: scratch rows written in
+/// vectors at multiples of eight columns then never split a line (binary64's column maxima).
+template <typename T>
+struct line_aligned_allocator {
+  using value_type = T;
+  static constexpr std::align_val_t alignment{64};
+  line_aligned_allocator() = default;
+  template <typename U>
+  explicit line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) {}
+  T* allocate(std::size_t count) {
+    return static_cast<T*>(::operator new(count * sizeof(T), alignment));
+  }
+  void deallocate(T* storage, std::size_t /*count*/) { ::operator delete(storage, alignment); }
+  friend bool operator==(const line_aligned_allocator&, const line_aligned_allocator&) = default;
 };
 
 /// Whether the CPU runs AVX2 (cpuid, once); the `[[gnu::target("avx2")]]` entry points are
