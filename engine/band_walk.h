@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
-#include <utility>
 #include <vector>
 
 #include "engine/planes.h"
@@ -35,11 +34,11 @@ struct band_ahead {
 /// A band walk's rows, kept by its caller across walks.
 struct band_walk_scratch {
   std::vector<std::int32_t> rows;        ///< every band's of a plane, or the current band's
-  std::vector<std::size_t> starts;       ///< where each band's rows start in `rows`, and their end
+  std::vector<std::uint32_t> starts;     ///< where each band's rows start in `rows`, and their end
   std::vector<std::int32_t> rows_ahead;  ///< the next band's, when `rows` holds only the current
 };
 
-/// Walks the bands of planes [first, end) (first < end) in the order their outputs are stored:
+/// Walks the bands of planes [first, end) (first <= end) in the order their outputs are stored:
 /// plane by plane, w0 then w1. Inline where a kernel calls it once a band (a 1-D plane is one
 /// band of one row).
 class band_walk {
@@ -63,7 +62,7 @@ class band_walk {
   [[nodiscard]] std::span<const std::int32_t> rows() const { return rows_; }
   [[nodiscard]] const band_ahead& ahead() const { return ahead_; }
 
-  /// Drops the scratch's storage if the walk made it large.
+  /// Drops the scratch's storage if a walk made it large (more than a plane listed at once).
   static void trim(band_walk_scratch& scratch);
 
  private:

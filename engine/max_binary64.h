@@ -51,8 +51,9 @@ template <int Lanes, std::size_t K, typename Column>
   for (std::size_t r = 0; r < count; ++r) {
     const std::int32_t row = rows[r];
     const I64 current = I64{} + row;  // the row's flat offset, in every lane
-    // The same row of the band ahead, read while this band's lines arrive: the rows four below
-    // in this band, as before, left bands of 112 doubles 1.6x slower than this (part 14).
+    // The same row of the band ahead, prefetched while this band is read (the band's own rows
+    // four below, prefetched before, arrived too late: the next band's make 112-double rows'
+    // bands 0.6x-0.8x the time, bench/RESULTS.md part 14).
     const double* row_ahead = plane + ahead.row(r);
     for (std::size_t k = 0; k < K; ++k) {
       __builtin_prefetch(row_ahead + column(k));
@@ -108,11 +109,6 @@ template <int Lanes>
   return nan;
 }
 
-// The window's winner from its columns' maxima: the least flat offset (the earliest in scan
-// order) among the columns whose maximum equals the window's (-0 == +0, so they tie; a window
-// of -inf columns gets its first element). Two passes without branches (with random values,
-// which column wins is unpredictable), each in two chains for the latency. Precondition: no
-// NaN in the window.
 // A column's offset if its maximum is the window's, else the largest int32 (offsets are not
 // negative). In bits, not a select: GCC made `value == best ? offset : ...` two branches, one of
 // them mispredicted in nearly every window of random values.
@@ -121,6 +117,11 @@ inline std::int32_t offset_if_best(double value, double best, std::int32_t offse
   return offset | (-miss & std::numeric_limits<std::int32_t>::max());
 }
 
+// The window's winner from its columns' maxima: the least flat offset (the earliest in scan
+// order) among the columns whose maximum equals the window's (-0 == +0, so they tie; a window
+// of -inf columns gets its first element). Two passes without branches (with random values,
+// which column wins is unpredictable), each in two chains for the latency. Precondition: no
+// NaN in the window.
 std::int64_t best_column_offset(const column_maxima& maxima, const reference::window& w) {
   const double* values = maxima.values.data();
   const std::int32_t* offsets = maxima.offsets.data();
@@ -199,9 +200,9 @@ template <int Lanes>
   maxima.offsets.resize(static_cast<std::size_t>(width));
   maxima.nan.resize(static_cast<std::size_t>(width));
   max_scratch& scratch = thread_scratch();
-  // Windows of eight columns or more pick their winners in lanes (3-D 5x7x7's of eight: 1.4x
-  // faster than column by column); narrower ones column by column (1-D 33 -> 10's of four or
-  // five: 1.2x faster than in lanes).
+  // When any window has eight columns or more, every window picks its winner in lanes (3-D
+  // 5x7x7's of eight: 1.4x faster than column by column); rows of narrower windows only, column
+  // by column (1-D 33 -> 10's of four or five: 1.2x faster than in lanes).
   [[maybe_unused]] const bool lanes_win =
       std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() >= 8; });
   std::int64_t out_at = first * g.out_plane;

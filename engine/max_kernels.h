@@ -179,7 +179,7 @@ template <int Width, typename Source>
 // The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
 // pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
 // kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs, 1.1 MiB;
-// separable: rows of at most separable_width, 768 KiB, the band walk's rows, 512 KiB;
+// separable: rows of at most separable_width, 768 KiB, the band walk's rows, 528 KiB;
 // binary64's column maxima, max_binary64.h: 1 MiB), so at most about 3 MiB stays per thread.
 struct max_scratch {
   std::vector<float> block, values;

@@ -33,14 +33,16 @@ struct lanes {
 };
 
 /// A std::vector allocator whose storage starts on a 64-byte cache line: scratch rows written in
-/// vectors at multiples of eight columns then never split a line (binary64's column maxima).
+/// vectors at multiples of eight columns then do not split lines (binary64's column maxima; a
+/// last vector at width - 8 may).
 template <typename T>
 struct line_aligned_allocator {
   using value_type = T;
   static constexpr std::align_val_t alignment{64};
   line_aligned_allocator() = default;
   template <typename U>
-  explicit line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) {}
+  line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) {
+  }  // NOLINT(google-explicit-constructor): the allocator requirements convert implicitly
   T* allocate(std::size_t count) {
     return static_cast<T*>(::operator new(count * sizeof(T), alignment));
   }

@@ -8,7 +8,9 @@
 #include <poolproof/reference/float_format.h>
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <span>
 #include <vector>
@@ -24,6 +26,8 @@ using reference::float_format;
 using testing::all_simd_levels;
 using testing::sizes;
 using testing::text;
+
+constexpr double inf = std::numeric_limits<double>::infinity();
 
 detail::geometry geometry_of(const sizes& shape, const sizes& out) {
   const auto in_count = static_cast<std::size_t>(reference::element_count(shape));
@@ -60,6 +64,7 @@ void expect_walk_matches_loops(const sizes& shape, const sizes& out, std::int64_
       const reference::window& w1 = g.windows[1][band % per_w0];
       EXPECT_EQ(walk.plane(), p);
       EXPECT_EQ(walk.w0().begin, w0.begin);
+      EXPECT_EQ(walk.w0().end, w0.end);
       EXPECT_EQ(walk.w1().begin, w1.begin);
       EXPECT_EQ(walk.w1().end, w1.end);
       EXPECT_EQ(listed(walk.rows()), rows_of(g, w0, w1)) << text(shape) << " band " << band;
@@ -74,8 +79,21 @@ void expect_walk_matches_loops(const sizes& shape, const sizes& out, std::int64_
     }
   }
   EXPECT_TRUE(walk.done());
+}
+
+// Walks that list more than a plane's rows at once leave less behind once trimmed.
+TEST(BandWalk, TrimKeepsAtMostAPlanesLists) {
+  detail::band_walk_scratch scratch;
+  scratch.rows.resize((std::size_t{1} << 16) + 1);
+  scratch.rows_ahead.resize((std::size_t{1} << 16) + 1);
+  scratch.starts.resize((std::size_t{1} << 12) + 1);
   detail::band_walk::trim(scratch);
-  EXPECT_LE(scratch.rows.capacity(), std::size_t{1} << 16);
+  EXPECT_EQ(scratch.rows.capacity(), 0U);
+  EXPECT_EQ(scratch.rows_ahead.capacity(), 0U);
+  EXPECT_EQ(scratch.starts.capacity(), 0U);
+  scratch.rows.resize(100);
+  detail::band_walk::trim(scratch);
+  EXPECT_EQ(scratch.rows.size(), 100U);  // small lists are kept for the next walk
 }
 
 TEST(BandWalk, VisitsEveryBandInOrderWithTheOneAhead) {
@@ -90,23 +108,57 @@ TEST(BandWalk, PlanesOfManyRowsAreListedTwoBandsAtATime) {
   // A plane whose bands hold 300 * 300 rows, past the 65536 listed at once.
   expect_walk_matches_loops({2, 300, 300, 1}, {7, 9, 1}, 0, 2);
   expect_walk_matches_loops({3, 300, 300, 1}, {1, 2, 1}, 1, 3);
+  expect_walk_matches_loops({2, 300, 300, 1}, {1, 1, 1}, 0, 2);  // one band a plane
 }
 
-// Planes whose bands are walked two at a time, with NaNs, ties and infinities, on every level:
-// binary64, binary32 and binary16 separable kernels against the plain reference.
+// 16-bit patterns from `values` (small integers and +-inf, exact in both formats), `format`'s.
+std::vector<std::uint16_t> sixteen_bit_of(const std::vector<double>& values, float_format format) {
+  std::vector<std::uint16_t> patterns;
+  patterns.reserve(values.size());
+  for (const double x : values) {
+    const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(x));
+    if (format == float_format::bfloat16 || x != x) {
+      patterns.push_back(static_cast<std::uint16_t>(bits >> 16));  // NaN: bfloat16's quiet NaN
+      continue;
+    }
+    // binary16: sign, exponent rebiased from 127 to 15, the top ten fraction bits (the values
+    // are integers below 2^10 or infinities, so nothing is dropped).
+    const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000);
+    if (x == 0) {
+      patterns.push_back(sign);
+    } else if (std::isinf(x)) {
+      patterns.push_back(static_cast<std::uint16_t>(sign | 0x7C00));
+    } else {
+      const std::uint32_t exponent = ((bits >> 23) & 0xFFU) - 127U + 15U;
+      patterns.push_back(
+          static_cast<std::uint16_t>(sign | (exponent << 10U) | ((bits >> 13U) & 0x3FFU)));
+    }
+  }
+  if (format == float_format::binary16) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] != values[i]) patterns[i] = 0x7E01;  // a binary16 NaN
+    }
+  }
+  return patterns;
+}
+
+// A plane whose bands are walked two at a time, with ties, infinities and one NaN, on every
+// level: the binary64, binary32, binary16 and bfloat16 separable kernels against the plain
+// reference. (One plane: the reference takes a second for each format; the step to the next
+// plane is BandWalk.PlanesOfManyRowsAreListedTwoBandsAtATime's.)
 TEST(BandWalk, MaxKernelsMatchTheReferenceOnPlanesOfManyRows) {
-  const sizes shape{1, 260, 260, 16};  // 67600 rows in its bands
+  const sizes shape{1, 260, 260, 16};  // 260 * 262 = 68120 rows in its bands
   const sizes out{2, 3, 4};
   const detail::geometry g = geometry_of(shape, out);
   const auto count = static_cast<std::size_t>(reference::element_count(shape));
   std::mt19937_64 engine(7);
   std::uniform_int_distribution<int> pick(0, 999);
+  // Ties among small integers (of both signs), a few infinities, and one NaN (its window is
+  // rescanned; the others are read off the bands' columns).
   std::vector<double> doubles(count);
-  // Ties among small integers, a few large values, and one NaN (its window is rescanned; the
-  // others are read off the bands' columns).
   for (double& x : doubles) {
     const int roll = pick(engine);
-    x = roll < 2 ? 1e30 : roll % 97;
+    x = roll < 2 ? (roll == 0 ? inf : -inf) : (roll % 97) - 40;
   }
   doubles[12345] = std::bit_cast<double>(0x7FF8000000000001u);
   std::vector<float> floats(doubles.begin(), doubles.end());
@@ -127,6 +179,19 @@ TEST(BandWalk, MaxKernelsMatchTheReferenceOnPlanesOfManyRows) {
                                 g.planes, detail::max_kernel::separable, lanes);
     for (float x : values32) got32.values.push_back(std::bit_cast<std::uint32_t>(x));
     EXPECT_EQ(got32, expected32) << "binary32 lanes " << static_cast<int>(lanes);
+  }
+  for (const float_format format : testing::sixteen_bit_formats) {
+    const std::vector<std::uint16_t> patterns = sixteen_bit_of(doubles, format);
+    const auto expected = testing::reference_max(format, shape, patterns, out);
+    for (const detail::simd_level lanes : all_simd_levels) {
+      testing::max_answer got{std::vector<std::int64_t>(out_count),
+                              std::vector<std::uint16_t>(out_count)};
+      detail::max_planes_sixteen_bit(format, g, patterns.data(), got.values.data(),
+                                     got.indices.data(), 0, g.planes, detail::max_kernel::separable,
+                                     lanes);
+      EXPECT_EQ(got, expected) << reference::format_name(format) << " lanes "
+                               << static_cast<int>(lanes);
+    }
   }
 }
 
