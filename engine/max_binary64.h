@@ -200,11 +200,7 @@ template <int Lanes>
   maxima.offsets.resize(static_cast<std::size_t>(width));
   maxima.nan.resize(static_cast<std::size_t>(width));
   max_scratch& scratch = thread_scratch();
-  // When any window has eight columns or more, every window picks its winner in lanes (3-D
-  // 5x7x7's of eight: 1.4x faster than column by column); rows of narrower windows only, column
-  // by column (1-D 33 -> 10's of four or five: 1.2x faster than in lanes).
-  [[maybe_unused]] const bool lanes_win =
-      std::ranges::any_of(g.windows[2], [](const reference::window& w) { return w.length() >= 8; });
+  [[maybe_unused]] const bool lanes_win = winners_in_lanes(g);
   std::int64_t out_at = first * g.out_plane;
   for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
     const double* plane = input + band.plane() * g.in_plane;
