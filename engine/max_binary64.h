@@ -51,9 +51,9 @@ template <int Lanes, std::size_t K, typename Column>
   for (std::size_t r = 0; r < count; ++r) {
     const std::int32_t row = rows[r];
     const I64 current = I64{} + row;  // the row's flat offset, in every lane
-    // The same row of the band ahead, prefetched while this band is read (the band's own rows
-    // four below, prefetched before, arrived too late: the next band's make 112-double rows'
-    // bands 0.6x-0.8x the time, bench/RESULTS.md part 14).
+    // The same row of the band ahead, prefetched a band's time before it is read (the band's
+    // own rows four below, prefetched before, were lines about to be read anyway: see
+    // bench/RESULTS.md, round 3 part 14).
     const double* row_ahead = plane + ahead.row(r);
     for (std::size_t k = 0; k < K; ++k) {
       __builtin_prefetch(row_ahead + column(k));
