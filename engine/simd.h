@@ -40,9 +40,9 @@ struct line_aligned_allocator {
   using value_type = T;
   static constexpr std::align_val_t alignment{64};
   line_aligned_allocator() = default;
+  // Implicit, as the allocator requirements ask of the rebinding conversion.
   template <typename U>
-  line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) {
-  }  // NOLINT(google-explicit-constructor): the allocator requirements convert implicitly
+  line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) {}  // NOLINT
   T* allocate(std::size_t count) {
     return static_cast<T*>(::operator new(count * sizeof(T), alignment));
   }

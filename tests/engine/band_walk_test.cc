@@ -8,7 +8,6 @@
 #include <poolproof/reference/float_format.h>
 
 #include <bit>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -111,33 +110,14 @@ TEST(BandWalk, PlanesOfManyRowsAreListedTwoBandsAtATime) {
   expect_walk_matches_loops({2, 300, 300, 1}, {1, 1, 1}, 0, 2);  // one band a plane
 }
 
-// 16-bit patterns from `values` (small integers and +-inf, exact in both formats), `format`'s.
+// `values` rounded to `format` by the reference (small integers, infinities and a NaN).
 std::vector<std::uint16_t> sixteen_bit_of(const std::vector<double>& values, float_format format) {
   std::vector<std::uint16_t> patterns;
   patterns.reserve(values.size());
   for (const double x : values) {
-    const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(x));
-    if (format == float_format::bfloat16 || x != x) {
-      patterns.push_back(static_cast<std::uint16_t>(bits >> 16));  // NaN: bfloat16's quiet NaN
-      continue;
-    }
-    // binary16: sign, exponent rebiased from 127 to 15, the top ten fraction bits (the values
-    // are integers below 2^10 or infinities, so nothing is dropped).
-    const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000);
-    if (x == 0) {
-      patterns.push_back(sign);
-    } else if (std::isinf(x)) {
-      patterns.push_back(static_cast<std::uint16_t>(sign | 0x7C00));
-    } else {
-      const std::uint32_t exponent = ((bits >> 23) & 0xFFU) - 127U + 15U;
-      patterns.push_back(
-          static_cast<std::uint16_t>(sign | (exponent << 10U) | ((bits >> 13U) & 0x3FFU)));
-    }
-  }
-  if (format == float_format::binary16) {
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (values[i] != values[i]) patterns[i] = 0x7E01;  // a binary16 NaN
-    }
+    const reference::extended_rational exact =
+        reference::decode(float_format::binary64, std::bit_cast<std::uint64_t>(x));
+    patterns.push_back(static_cast<std::uint16_t>(reference::round_to(format, exact)));
   }
   return patterns;
 }
