@@ -2,7 +2,8 @@
 // without triples (the pair-sum routes without chooser counts, 1-D planes a block at a time),
 // against the plain reference: each format, one and two threads, and the planes that must leave
 // those routes (a descending pair, a triple whose sum two roundings would get wrong, an index
-// outside its window, a NaN gradient) or throw (an index outside its plane in the last plane).
+// outside its window, a NaN gradient) or throw (an index outside its plane in the last plane);
+// and 2-D planes whose inputs have three or four choosers.
 #include <gtest/gtest.h>
 #include <poolproof/common/error.h>
 #include <poolproof/engine/adaptive_pool.h>
@@ -10,6 +11,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <vector>
@@ -194,6 +196,47 @@ TEST(FastMaxBackward, RowsOfIndicesInTheirWindowsMatchTheReference) {
   check_rows_in_windows<double>(float_format::binary64);
   check_rows_in_windows<std::uint16_t>(float_format::bfloat16);
   check_rows_in_windows<std::uint16_t>(float_format::binary16);
+}
+
+// 2-D planes of 10x10 -> 3x3, whose windows overlap in rows and columns 3 and 6: each window
+// chooses one of its corners, so the four cells where windows meet have up to four choosers.
+// Plane 0: the four windows around (3, 3) choose it, with 1 + u + u + u (u: half an ulp of 1),
+// whose chained roundings give 1; plane 1: three of them, 1 + u + u; the rest at random.
+template <typename T>
+void check_crowded_corners(float_format format) {
+  std::mt19937 engine(67);
+  constexpr std::int64_t planes = 9;
+  const sizes shape{planes, 10, 10}, out{3, 3};
+  const std::vector<reference::window> windows = reference::adaptive_windows(10, 3);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::vector<std::int64_t> indices;
+  for (std::int64_t p = 0; p < planes; ++p) {
+    for (const reference::window& w0 : windows) {
+      for (const reference::window& w1 : windows) {
+        const std::int64_t i0 = coin(engine) != 0 ? w0.begin : w0.end - 1;
+        const std::int64_t i1 = coin(engine) != 0 ? w1.begin : w1.end - 1;
+        indices.push_back(i0 * 10 + i1);
+      }
+    }
+  }
+  std::vector<T> grads = gradients<T>(format, indices.size(), engine);
+  const T one = T{1};
+  const T u = format == float_format::binary32 ? T(0x1p-24) : T(0x1p-53);
+  // Outputs (0, 0), (0, 1), (1, 0), (1, 1) of a plane are 0, 1, 3, 4.
+  for (const std::size_t o : std::initializer_list<std::size_t>{0, 1, 3, 4}) {
+    indices[o] = 33;
+    grads[o] = o == 0 ? one : u;
+  }
+  for (const std::size_t o : std::initializer_list<std::size_t>{9, 10, 12}) {
+    indices[o] = 33;
+    grads[o] = o == 9 ? one : u;
+  }
+  expect_matches(format, shape, out, grads, indices);
+}
+
+TEST(FastMaxBackward, InputsOfThreeOrMoreChoosersAreSummedExactly) {
+  check_crowded_corners<float>(float_format::binary32);
+  check_crowded_corners<double>(float_format::binary64);
 }
 
 TEST(FastMaxBackward, RowsWithANaNGradientLeaveTheHardwareRoute) {
