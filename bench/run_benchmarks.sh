@@ -11,11 +11,18 @@ out="${2:-/tmp/poolproof-bench}"
 repetitions="${REPETITIONS:-5}"
 mkdir -p "$out"
 
-"$build/bench/pool_bench" --benchmark_repetitions="$repetitions" --benchmark_min_time=0.1 \
-  --benchmark_report_aggregates_only=true --benchmark_out="$out/pool.json" \
-  --benchmark_out_format=json > "$out/pool.txt"
-/usr/bin/python3 "$root/bench/torch_pool_bench.py" --repetitions 15 \
-  --dtypes float32,float64,bfloat16,float16 > "$out/torch.json"
+# Both sides allocate each output per call through glibc's malloc. Left to itself, malloc serves
+# an output over 32 MiB (the float64 backward passes of the large shapes) from a fresh mapping,
+# whose pages fault in on first write, unless its heap happens to hold a free block that large: a
+# matter of each process's history (PyTorch's float64 3-D max backward read 13.8 ms in one run and
+# 2.2 ms in the next). With these settings neither process maps or trims: after the first call
+# every output reuses memory already in place, on both sides alike.
+malloc_tunables="glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
+GLIBC_TUNABLES="$malloc_tunables" "$build/bench/pool_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_min_time=0.1 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$out/pool.json" --benchmark_out_format=json > "$out/pool.txt"
+GLIBC_TUNABLES="$malloc_tunables" /usr/bin/python3 "$root/bench/torch_pool_bench.py" \
+  --repetitions 15 --dtypes float32,float64,bfloat16,float16 > "$out/torch.json"
 "$build/bench/solver_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/solver.json" --benchmark_out_format=json > "$out/solver.txt"
 /usr/bin/time -v "$build/bench/stream_pool" --mib 1024 > "$out/stream.txt" 2> "$out/stream.time"
