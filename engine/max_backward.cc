@@ -2,10 +2,11 @@
 // checked and written a block of planes at a time (rows_in_windows), and a plane of one row of
 // windows whose indices ascend without triples in one pass (write_ascending): each input gets
 // +0 + a or (+0 + a) + b, rounded once (16-bit formats: in binary32, narrowed_sum). Otherwise a
-// binary32 or binary64 plane of finite gradients is summed by hardware additions, exact for
-// inputs of at most two choosers, and its inputs of more summed again exactly (add_in_hardware);
-// a 16-bit plane whose sums doubles hold exactly is summed in doubles and rounded once per input
-// (add_in_doubles); other planes chain each input's choosers and sum them exactly.
+// binary32 or binary64 plane (small enough for per-input scratch, its worker's gradients finite)
+// is summed by hardware additions, exact for inputs of at most two choosers, its inputs of more
+// summed again exactly (add_in_hardware); a 16-bit plane whose sums doubles hold exactly is summed
+// in doubles and rounded once per input (add_in_doubles); other planes chain each input's
+// choosers and sum them exactly.
 #include <immintrin.h>
 #include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
@@ -122,23 +123,41 @@ class chooser_table {
   std::vector<std::int64_t> outputs_;  // one shared input's choosers
 };
 
+// The (input, output) pairs of some of a plane's choices, and from them each input's gradient.
+class chosen_pairs {
+ public:
+  void clear() { pairs_.clear(); }
+  void add(std::int64_t input, std::int64_t output) { pairs_.emplace_back(input, output); }
+
+  /// plane[input] = the exact sum of the gradients of the outputs that chose it, rounded once
+  /// (one chooser: chosen_once of its gradient), for each input added since the last clear().
+  template <typename F>
+  void write_sums(const typename F::storage* grads, typename F::storage* plane) {
+    std::ranges::sort(pairs_);
+    for (std::size_t i = 0; i < pairs_.size();) {
+      outputs_.clear();
+      const std::int64_t target = pairs_[i].first;
+      for (; i < pairs_.size() && pairs_[i].first == target; ++i)
+        outputs_.push_back(pairs_[i].second);
+      plane[target] =
+          F::from_bits(outputs_.size() == 1 ? chosen_once<F>(F::to_bits(grads[outputs_.front()]))
+                                            : chosen_sum<F>(grads, outputs_));
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::int64_t, std::int64_t>> pairs_;
+  std::vector<std::int64_t> outputs_;  // one input's choosers
+};
+
 // Planes too large for a chooser_table (16 bytes per input, 8 per output): sort the (input, output)
 // pairs.
 template <typename F>
 void scatter_sorted(const typename F::storage* grads, const std::int64_t* indices,
                     std::int64_t out_plane, typename F::storage* plane) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> chosen;
-  for (std::int64_t o = 0; o < out_plane; ++o) chosen.emplace_back(indices[o], o);
-  std::sort(chosen.begin(), chosen.end());
-  std::vector<std::int64_t> outputs;
-  for (std::size_t i = 0; i < chosen.size();) {
-    outputs.clear();
-    const std::int64_t target = chosen[i].first;
-    for (; i < chosen.size() && chosen[i].first == target; ++i) outputs.push_back(chosen[i].second);
-    plane[target] =
-        F::from_bits(outputs.size() == 1 ? chosen_once<F>(F::to_bits(grads[outputs.front()]))
-                                         : chosen_sum<F>(grads, outputs));
-  }
+  chosen_pairs chosen;
+  for (std::int64_t o = 0; o < out_plane; ++o) chosen.add(indices[o], o);
+  chosen.write_sums<F>(grads, plane);
 }
 
 // Whether every pattern is finite: the exponent field plus one reaches the sign bit only for
@@ -152,32 +171,18 @@ bool all_finite(const typename F::storage* values, std::int64_t count) {
   return (fields & F::sign_mask) == 0;
 }
 
-// sum_crowded_inputs' scratch: the (input, output) pairs of crowded inputs, one input's outputs.
-struct crowded_scratch {
-  std::vector<std::pair<std::int64_t, std::int64_t>> chosen;
-  std::vector<std::int64_t> outputs;
-};
-
 // Inputs of a plane with three or more choosers (choosers[at] >= 3, the counts of
-// add_in_hardware's pass): each gets chosen_sum of its gradients, exact and rounded once, in
-// place of the chained hardware additions (which may round twice).
+// add_in_hardware's pass): each gets the exact sum of its gradients, rounded once, in place of the
+// chained hardware additions (which may round more than once). `crowded` is scratch.
 template <typename F>
 void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* indices,
                         std::int64_t out_plane, const std::uint32_t* choosers,
-                        typename F::storage* plane, crowded_scratch& crowded) {
-  std::vector<std::pair<std::int64_t, std::int64_t>>& chosen = crowded.chosen;
-  std::vector<std::int64_t>& outputs = crowded.outputs;
-  chosen.clear();
+                        typename F::storage* plane, chosen_pairs& crowded) {
+  crowded.clear();
   for (std::int64_t o = 0; o < out_plane; ++o) {
-    if (choosers[indices[o]] >= 3) chosen.emplace_back(indices[o], o);
+    if (choosers[indices[o]] >= 3) crowded.add(indices[o], o);
   }
-  std::ranges::sort(chosen);
-  for (std::size_t i = 0; i < chosen.size();) {
-    outputs.clear();
-    const std::int64_t target = chosen[i].first;
-    for (; i < chosen.size() && chosen[i].first == target; ++i) outputs.push_back(chosen[i].second);
-    plane[target] = F::from_bits(chosen_sum<F>(grads, outputs));
-  }
+  crowded.write_sums<F>(grads, plane);
 }
 
 // binary32 and binary64, finite gradients: adds each gradient at its input in hardware, on a
@@ -187,14 +192,14 @@ void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* in
 // environment (round to nearest even, no flush to zero, no excess precision) is the correctly
 // rounded exact sum: half to even, overflow to infinity, an exact zero as +0; a sum of two
 // finite values is a multiple of the least subnormal, so it never rounds to a signed zero.
-// Branch-free: `choosers` (in_plane counts, left all 0) counts, and a count before the
-// increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane with an
-// input of three choosers went to the chooser table in full; where four windows meet at each
-// inner corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured.)
+// The counting pass is branch-free: `choosers` (in_plane counts, left all 0) counts, and a count
+// before the increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane
+// with an input of three choosers went to the chooser table in full; where four windows meet at
+// each inner corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured.)
 template <typename F>
 void add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
                      std::int64_t out_plane, std::uint32_t* choosers, typename F::storage* plane,
-                     crowded_scratch& crowded) {
+                     chosen_pairs& crowded) {
   std::uint32_t counts = 0;
   for (std::int64_t o = 0; o < out_plane; ++o) {
     const std::int64_t at = indices[o];
@@ -465,7 +470,7 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
         sums_fit_doubles<F>(grad_output + first * g.out_plane, outputs, g.out_plane);
   zeroed_scratch<std::uint32_t> choosers(hardware && small ? g.in_plane : 0);
   zeroed_scratch<double> sums(sixteen_bit && small ? g.in_plane : 0);
-  crowded_scratch crowded;
+  chosen_pairs crowded;
   std::optional<chooser_table> table;  // built for the first plane that needs it
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
