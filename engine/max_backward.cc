@@ -7,7 +7,6 @@
 // summed again exactly (add_in_hardware); a 16-bit plane whose sums doubles hold exactly is summed
 // in doubles and rounded once per input (add_in_doubles); other planes chain each input's
 // choosers and sum them exactly.
-#include <immintrin.h>
 #include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
@@ -21,9 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "engine/chosen_block.h"
 #include "engine/double_sums.h"
 #include "engine/planes.h"
-#include "engine/simd.h"
 
 namespace poolproof::engine {
 namespace detail {
@@ -343,60 +342,15 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
   return (tops >> 63) == 0;
 }
 
-// write_block_16's pair sums for binary16 by F16C: the widening is exact, the binary32 sum is
-// narrowed_sum's, and vcvtps2ph rounds it to nearest even once, as narrowed does (its results
-// below binary16's normal range are subnormals, not flushed, and past it infinities).
-[[gnu::target("f16c")]] void write_pairs_f16c(std::span<const std::int64_t> pairs,
-                                              const std::uint16_t* grads,
-                                              const std::int64_t* chosen,
-                                              const std::int64_t* offset, std::uint16_t* planes) {
-  for (const std::int64_t k : pairs) {
-    const float sum = (0.0f + _cvtsh_ss(grads[k - 1])) + _cvtsh_ss(grads[k]);
-    const __m128i narrow = _mm_cvtps_ph(_mm_set_ss(sum), _MM_FROUND_TO_NEAREST_INT);
-    planes[offset[k] + chosen[k]] = static_cast<std::uint16_t>(_mm_cvtsi128_si32(narrow));
-  }
-}
-
-// One block of 16-bit 1-D planes for rows_in_windows (indices checked in their windows, all
-// gradients finite): each chosen input gets its gradient's pattern (+0 for -0), and an input
-// chosen by two neighbouring outputs is noted without a branch (pairs come as the data have
-// them) and gets the pair's sum after, (+0 + a) + b rounded once: a narrowing per pair, not per
-// output. `paired` is scratch.
-template <typename F>
-void write_block_16(const std::uint16_t* grads, const std::int64_t* chosen,
-                    const std::int64_t* offset, std::int64_t count, std::uint16_t* planes,
-                    std::vector<std::int64_t>& paired) {
-  paired.resize(static_cast<std::size_t>(count));
-  std::size_t pairs = 0;
-  std::int64_t previous = -1;
-  for (std::int64_t k = 0; k < count; ++k) {
-    const std::int64_t at = offset[k] + chosen[k];
-    const std::uint16_t bits = grads[k];
-    planes[at] = (bits & 0x7FFFu) != 0 ? bits : std::uint16_t{0};
-    paired[pairs] = k;
-    pairs += at == previous ? 1 : 0;
-    previous = at;
-  }
-  if constexpr (std::same_as<F, binary16_traits>) {
-    if (cpu_has_f16c())
-      return write_pairs_f16c(std::span(paired).first(pairs), grads, chosen, offset, planes);
-  }
-  for (std::size_t j = 0; j < pairs; ++j) {
-    const std::int64_t k = paired[j];
-    planes[offset[k] + chosen[k]] =
-        narrowed_sum<F>(0.0f + widened<F>(grads[k - 1]), widened<F>(grads[k]));
-  }
-}
-
 // 1-D planes (one row, n inputs to m <= n outputs): adaptive windows there are sorted and
 // neighbours share at most one input (end_o - begin_(o+1) = ceil(x) - floor(x) for x = (o+1)n/m),
 // which no third window holds (at most floor(m/n) + 1 <= 2 windows hold an input). So when every
 // index lies in its own window, the indices ascend without triples and write_ascending's sums
 // are exact without its checks. Then a block of planes (about 2^12 inputs) is checked in one
 // branch-free pass that vectorizes (begin, last and plane offset laid out per output of the
-// block), filled with +0 and written by position offset + index: a check, a fill and a loop per
-// plane (planes of a few dozen inputs spent most of their time on those) become one per block.
-// Returns false (earlier blocks written) at a block with an index outside its window.
+// block), filled with +0 and written by position offset + index (chosen_block.h): a check, a fill
+// and a loop per plane (planes of a few dozen inputs spent most of their time on those) become one
+// per block. Returns false (earlier blocks written) at a block with an index outside its window.
 template <typename F>
 bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
                      const std::int64_t* indices, typename F::storage* grad_input,
@@ -428,13 +382,7 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
     const std::int64_t* offset = offsets.data();  // not the thread_local lookup per element
     typename F::storage* planes = grad_input + p * g.in_plane;
     std::fill(planes, planes + count / g.out_plane * g.in_plane, F::from_bits(0));
-    if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
-      write_block_16<F>(grads, chosen, offset, count, planes, paired);
-    } else {
-      // Hardware additions on +0: (+0 + a) + b for a pair, rounded once. (Backwards with
-      // pair_sum, stores only, measured slower here.)
-      for (std::int64_t k = 0; k < count; ++k) planes[offset[k] + chosen[k]] += grads[k];
-    }
+    write_chosen_block<F>(grads, chosen, offset, count, planes, paired);
   }
   if (slots > (std::size_t{1} << 10)) {  // planes past the block size: not kept
     std::vector<std::int64_t>().swap(begins);

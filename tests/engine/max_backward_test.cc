@@ -56,7 +56,8 @@ std::vector<T> gradients(float_format format, std::size_t count, std::mt19937& e
     std::uint64_t pattern = b;
     if (format == float_format::binary64) pattern = std::bit_cast<std::uint64_t>(double{x});
     if (format == float_format::bfloat16) pattern = b >> 16;
-    if (format == float_format::binary16) pattern = ((b >> 16) & 0x8000u) | 0x3C00u;  // +-1
+    if (format == float_format::binary16)  // +-1, and -0 where the others have it
+      pattern = i % 11 == 0 ? 0x8000u : ((b >> 16) & 0x8000u) | 0x3C00u;
     grads.push_back(from_bits<T>(pattern));
   }
   return grads;
