@@ -256,15 +256,6 @@ inline std::uint16_t round_double_quotient(double sum, int unit, std::uint64_t d
                         exponent - 53 + unit, divisor));
 }
 
-/// round_to(F, sum) for a finite double `sum`, F binary16 or bfloat16: through binary32 when it
-/// holds the value exactly (one rounding then), else from the double's integer significand.
-template <typename F>
-inline std::uint16_t narrowed_exactly(double sum) {
-  const auto single = static_cast<float>(sum);
-  if (static_cast<double>(single) == sum) return narrowed<F>(single);
-  return round_double_quotient<F>(sum, 0, 1);
-}
-
 /// The mean sum / count rounded once to binary16 or bfloat16, for an exact double sum (an
 /// exact zero mean is +0): narrowed_near of the double quotient, else the exact quotient.
 template <typename F>

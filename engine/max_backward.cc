@@ -2,11 +2,10 @@
 // checked and written a block of planes at a time (rows_in_windows), and a plane of one row of
 // windows whose indices ascend without triples in one pass (write_ascending): each input gets
 // +0 + a or (+0 + a) + b, rounded once (16-bit formats: in binary32, narrowed_sum). Otherwise a
-// binary32 or binary64 plane (small enough for per-input scratch, its worker's gradients finite)
-// is summed by hardware additions, exact for inputs of at most two choosers, its inputs of more
-// summed again exactly (add_in_hardware); a 16-bit plane whose sums doubles hold exactly is summed
-// in doubles and rounded once per input (add_in_doubles); other planes chain each input's
-// choosers and sum them exactly.
+// plane small enough for per-input scratch, its worker's gradients finite, is summed the same way
+// input by input (binary32 and binary64 by hardware additions), exact for inputs of at most two
+// choosers, its inputs of more summed again exactly (add_in_hardware); other planes chain each
+// input's choosers and sum them exactly.
 #include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
@@ -184,17 +183,35 @@ void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* in
   crowded.write_sums<F>(grads, plane);
 }
 
-// binary32 and binary64, finite gradients: adds each gradient at its input in hardware, on a
-// plane of +0, then sums the inputs with three or more choosers again exactly
-// (sum_crowded_inputs). An input with at most two gets +0 (no chooser), +0 + a, or (+0 + a) + b.
-// +0 + a is exact (-0 becoming +0, round_to's zero), and IEEE addition in the default
+// One more chooser's gradient `grad` added to an input's value so far, which had `before`
+// choosers: binary32 and binary64 add in hardware on the +0 plane. The 16-bit formats write the
+// first chooser's pattern (+0 for -0), and for a second the narrowed_sum of the value and the
+// gradient: (+0 + a) + b in binary32, rounded once, which is round_to of the exact sum (finite
+// values). The binary32 widening and narrowing run only on the inputs chosen twice (an input with
+// one chooser is its pattern). From a third chooser on, the value is left for sum_crowded_inputs.
+template <typename F>
+inline void add_chooser(typename F::storage& value, typename F::storage grad,
+                        std::uint32_t before) {
+  if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
+    value = before == 0 ? ((grad & 0x7FFFu) != 0 ? grad : std::uint16_t{0})
+                        : narrowed_sum<F>(0.0f + widened<F>(value), widened<F>(grad));
+  } else {
+    value += grad;
+  }
+}
+
+// Finite gradients: adds each gradient at its input (add_chooser), on a plane of +0, then sums
+// the inputs with three or more choosers again exactly (sum_crowded_inputs). An input with at
+// most two gets +0 (no chooser), +0 + a, or (+0 + a) + b, each rounded once. In binary32 and
+// binary64, +0 + a is exact (-0 becoming +0, round_to's zero), and IEEE addition in the default
 // environment (round to nearest even, no flush to zero, no excess precision) is the correctly
-// rounded exact sum: half to even, overflow to infinity, an exact zero as +0; a sum of two
-// finite values is a multiple of the least subnormal, so it never rounds to a signed zero.
-// The counting pass is branch-free: `choosers` (in_plane counts, left all 0) counts, and a count
-// before the increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane
-// with an input of three choosers went to the chooser table in full; where four windows meet at
-// each inner corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured.)
+// rounded exact sum: half to even, overflow to infinity, an exact zero as +0; a sum of two finite
+// values is a multiple of the least subnormal, so it never rounds to a signed zero. The counting
+// is branch-free: `choosers` (in_plane counts, left all 0) counts, and a count before the
+// increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane with an input
+// of three choosers went to the chooser table in full; where four windows meet at each inner
+// corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured. 16-bit planes
+// summed each chooser into a double scratch and narrowed each chosen input: 1.3x slower.)
 template <typename F>
 void add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
                      std::int64_t out_plane, std::uint32_t* choosers, typename F::storage* plane,
@@ -202,8 +219,9 @@ void add_in_hardware(const typename F::storage* grads, const std::int64_t* indic
   std::uint32_t counts = 0;
   for (std::int64_t o = 0; o < out_plane; ++o) {
     const std::int64_t at = indices[o];
-    counts |= choosers[at]++;
-    plane[at] += grads[o];
+    const std::uint32_t before = choosers[at]++;
+    counts |= before;
+    add_chooser<F>(plane[at], grads[o], before);
   }
   if (counts > 1) sum_crowded_inputs<F>(grads, indices, out_plane, choosers, plane, crowded);
   for (std::int64_t o = 0; o < out_plane; ++o) choosers[indices[o]] = 0;
@@ -230,22 +248,8 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
   }
 }
 
-// binary16 and bfloat16 planes whose gradients sums_fit_doubles vouched for: each input's
-// gradients are added in a double, exactly, and the sum rounded once (narrowed_exactly); an
-// input nobody chose keeps +0, and a zero sum is +0, as the double sums start at +0. `sums`
-// holds in_plane doubles, all +0, and is left so.
-template <typename F>
-void add_in_doubles(const std::uint16_t* grads, const std::int64_t* indices, std::int64_t out_plane,
-                    double* sums, std::uint16_t* plane) {
-  for (std::int64_t o = 0; o < out_plane; ++o)
-    sums[indices[o]] += static_cast<double>(widened<F>(grads[o]));
-  for (std::int64_t o = 0; o < out_plane; ++o)
-    plane[indices[o]] = narrowed_exactly<F>(sums[indices[o]]);
-  for (std::int64_t o = 0; o < out_plane; ++o) sums[indices[o]] = 0;
-}
-
-// Per-thread scratch, all zero between uses (each use resets what it touched): the binary32 and
-// binary64 chooser counts and the 16-bit double sums, one per input-plane element. Kept while
+// Per-thread scratch, all zero between uses (each use resets what it touched): the chooser
+// counts, one per input-plane element. Kept while
 // planes have at most kept_scratch elements, so a call does not clear in_plane entries again
 // (which cost as much as filling the plane itself); larger ones are released when the call ends.
 constexpr std::size_t kept_scratch = std::size_t{1} << 16;
@@ -398,26 +402,17 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
                          const std::int64_t* indices, typename F::storage* grad_input,
                          std::int64_t first, std::int64_t end) {
   constexpr std::int64_t table_limit = std::int64_t{1} << 20;
-  constexpr bool hardware = std::same_as<F, binary32_traits> || std::same_as<F, binary64_traits>;
-  constexpr bool sixteen_bit = std::same_as<typename F::storage, std::uint16_t>;
   const bool small = g.in_plane <= table_limit && g.out_plane <= table_limit;
   const std::int64_t outputs = (end - first) * g.out_plane;
   const bool one_row = g.out_plane == g.out[2];  // one row of windows
   const bool rows_1d = g.in_plane == g.in[2] && one_row && g.out[2] <= g.in[2];
   // An infinity or NaN anywhere in the worker's gradients leaves the pair-sum and hardware
-  // paths out (16-bit planes of several rows take neither: not checked there).
-  const bool finite =
-      (hardware || one_row) && all_finite<F>(grad_output + first * g.out_plane, outputs);
+  // paths out.
+  const bool finite = all_finite<F>(grad_output + first * g.out_plane, outputs);
   if (small && rows_1d && finite &&
       rows_in_windows<F>(g, grad_output, indices, grad_input, first, end))
     return;
-  // One check of the worker's gradients usually clears every plane; else each plane is checked.
-  bool doubles_everywhere = false;
-  if constexpr (sixteen_bit)
-    doubles_everywhere =
-        sums_fit_doubles<F>(grad_output + first * g.out_plane, outputs, g.out_plane);
-  zeroed_scratch<std::uint32_t> choosers(hardware && small ? g.in_plane : 0);
-  zeroed_scratch<double> sums(sixteen_bit && small ? g.in_plane : 0);
+  zeroed_scratch<std::uint32_t> choosers(small ? g.in_plane : 0);
   chosen_pairs crowded;
   std::optional<chooser_table> table;  // built for the first plane that needs it
   for (std::int64_t p = first; p < end; ++p) {
@@ -436,16 +431,9 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
       if (write_ascending<F>(grads, chosen, g.out_plane, plane)) continue;
       std::fill(plane, plane + g.in_plane, F::from_bits(0));  // what the attempt wrote
     }
-    if constexpr (hardware) {
-      if (finite) {
-        add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane, crowded);
-        continue;
-      }
-    } else if constexpr (sixteen_bit) {
-      if (doubles_everywhere || sums_fit_doubles<F>(grads, g.out_plane, g.out_plane)) {
-        add_in_doubles<F>(grads, chosen, g.out_plane, sums.data(), plane);
-        continue;
-      }
+    if (finite) {
+      add_in_hardware<F>(grads, chosen, g.out_plane, choosers.data(), plane, crowded);
+      continue;
     }
     if (!table) table.emplace(g.in_plane, g.out_plane);
     table->scatter<F>(grads, chosen, g.out_plane, static_cast<std::uint64_t>(p) + 1, plane);

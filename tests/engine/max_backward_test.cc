@@ -202,7 +202,8 @@ TEST(FastMaxBackward, RowsOfIndicesInTheirWindowsMatchTheReference) {
 // 2-D planes of 10x10 -> 3x3, whose windows overlap in rows and columns 3 and 6: each window
 // chooses one of its corners, so the four cells where windows meet have up to four choosers.
 // Plane 0: the four windows around (3, 3) choose it, with 1 + u + u + u (u: half an ulp of 1),
-// whose chained roundings give 1; plane 1: three of them, 1 + u + u; the rest at random.
+// whose chained roundings give 1; plane 1: three of them, 1 + u + u; the rest at random, small
+// gradients and then random ones near 1 (pairs that carry, cancel and tie).
 template <typename T>
 void check_crowded_corners(float_format format) {
   std::mt19937 engine(67);
@@ -220,25 +221,31 @@ void check_crowded_corners(float_format format) {
       }
     }
   }
-  std::vector<T> grads = gradients<T>(format, indices.size(), engine);
-  const T one = T{1};
-  const T u = format == float_format::binary32 ? T(0x1p-24) : T(0x1p-53);
+  const T one = from_bits<T>(format == float_format::bfloat16   ? 0x3F80u
+                             : format == float_format::binary16 ? 0x3C00u
+                                                                : bits_of(T{1}));
+  const T u = from_bits<T>(format == float_format::bfloat16   ? 0x3B80u  // 2^-8
+                           : format == float_format::binary16 ? 0x1000u  // 2^-11
+                           : format == float_format::binary32
+                               ? std::uint64_t{std::bit_cast<std::uint32_t>(0x1p-24f)}
+                               : std::bit_cast<std::uint64_t>(0x1p-53));
   // Outputs (0, 0), (0, 1), (1, 0), (1, 1) of a plane are 0, 1, 3, 4.
-  for (const std::size_t o : std::initializer_list<std::size_t>{0, 1, 3, 4}) {
+  for (const std::size_t o : std::initializer_list<std::size_t>{0, 1, 3, 4, 9, 10, 12})
     indices[o] = 33;
-    grads[o] = o == 0 ? one : u;
-  }
-  for (const std::size_t o : std::initializer_list<std::size_t>{9, 10, 12}) {
-    indices[o] = 33;
-    grads[o] = o == 9 ? one : u;
-  }
   indices[13] = 36;  // plane 1's window (1, 1) elsewhere: exactly three choosers at 33
-  expect_matches(format, shape, out, grads, indices);
+  for (std::vector<T> grads : {gradients<T>(format, indices.size(), engine),
+                               close_gradients<T>(format, indices.size(), engine)}) {
+    for (const std::size_t o : std::initializer_list<std::size_t>{0, 1, 3, 4, 9, 10, 12})
+      grads[o] = o == 0 || o == 9 ? one : u;
+    expect_matches(format, shape, out, grads, indices);
+  }
 }
 
 TEST(FastMaxBackward, InputsOfThreeOrMoreChoosersAreSummedExactly) {
   check_crowded_corners<float>(float_format::binary32);
   check_crowded_corners<double>(float_format::binary64);
+  check_crowded_corners<std::uint16_t>(float_format::bfloat16);
+  check_crowded_corners<std::uint16_t>(float_format::binary16);
 }
 
 TEST(FastMaxBackward, RowsWithANaNGradientLeaveTheHardwareRoute) {
