@@ -17,8 +17,9 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Eight gradients in binary32 lanes, where a pair's sum is exact before its one rounding (16-bit
-// formats widened exactly: narrowed_sum's argument).
+// Eight gradients in binary32 lanes (16-bit formats widened exactly): binary32's pair sum is its
+// one rounding, and for the 16-bit formats the binary32 sum narrowed is one rounding of the exact
+// sum (narrowed_sum's proof).
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
 eight_gradients(const typename F::storage* at) {
@@ -34,12 +35,12 @@ eight_gradients(const typename F::storage* at) {
 // Each lane's value from the lane before it, the previous vector's last in lane 0; +0 in the
 // lanes not `paired`.
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
-paired_before(__mmask8 paired, __m256 own, __m256 before) {
-  return _mm256_castsi256_ps(
-      _mm256_maskz_alignr_epi32(paired, _mm256_castps_si256(own), _mm256_castps_si256(before), 7));
+paired_before(__mmask8 same_input, __m256 own, __m256 before) {
+  return _mm256_castsi256_ps(_mm256_maskz_alignr_epi32(same_input, _mm256_castps_si256(own),
+                                                       _mm256_castps_si256(before), 7));
 }
 
-// (+0 + first) + own in lanes, each rounded once to F and stored at `to`.
+// (+0 + first) + own in lanes, rounded to F (once, as above) and stored at `to`.
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
 store_sums(typename F::storage* to, __m256 first, __m256 own) {
@@ -79,10 +80,11 @@ template <typename F>
   for (; k + 8 <= count; k += 8) {
     const __m512i at =
         _mm512_add_epi64(_mm512_loadu_si512(offset + k), _mm512_loadu_si512(chosen + k));
-    const __mmask8 paired =
+    // (The masked shift: GCC 12 warns of the unmasked one's undefined source.)
+    const __mmask8 same_input =
         _mm512_cmpeq_epi64_mask(at, _mm512_maskz_alignr_epi64(0xFF, at, at_before, 7));
     const auto own = eight_gradients<F>(grads + k);
-    store_sums<F>(values, paired_before(paired, own, before), own);
+    store_sums<F>(values, paired_before(same_input, own, before), own);
     _mm512_store_si512(positions, at);
     for (int lane = 0; lane < 8; ++lane) planes[positions[lane]] = values[lane];
     at_before = at;
@@ -107,11 +109,12 @@ template <typename F>
 
 // Outputs [k, count) of a 16-bit block: each chosen input gets its gradient's pattern (+0 for
 // -0), and an input chosen by two neighbouring outputs is noted without a branch (pairs come as
-// the data have them) and gets the pair's sum after: a narrowing per pair, not per output.
+// the data have them) and gets the pair's sum after: a narrowing per pair, not per output (by
+// F16C for binary16 above the baseline level `ceiling` allows).
 template <typename F>
 void write_patterns(const std::uint16_t* grads, const std::int64_t* chosen,
                     const std::int64_t* offset, std::int64_t k, std::int64_t count,
-                    std::uint16_t* planes, std::vector<std::int64_t>& paired) {
+                    std::uint16_t* planes, std::vector<std::int64_t>& paired, simd_level ceiling) {
   paired.resize(static_cast<std::size_t>(count - k));
   std::size_t pairs = 0;
   std::int64_t previous = k > 0 ? offset[k - 1] + chosen[k - 1] : -1;
@@ -124,7 +127,7 @@ void write_patterns(const std::uint16_t* grads, const std::int64_t* chosen,
     previous = at;
   }
   if constexpr (std::same_as<F, binary16_traits>) {
-    if (cpu_has_f16c())
+    if (usable_simd_level(ceiling) != simd_level::baseline && cpu_has_f16c())
       return write_pairs_f16c(std::span(paired).first(pairs), grads, chosen, offset, planes);
   }
   for (std::size_t j = 0; j < pairs; ++j) {
@@ -139,14 +142,14 @@ void write_patterns(const std::uint16_t* grads, const std::int64_t* chosen,
 template <typename F>
 void write_chosen_block(const typename F::storage* grads, const std::int64_t* chosen,
                         const std::int64_t* offset, std::int64_t count, typename F::storage* planes,
-                        std::vector<std::int64_t>& paired) {
+                        std::vector<std::int64_t>& paired, simd_level ceiling) {
   std::int64_t k = 0;
   if constexpr (!std::same_as<F, binary64_traits>) {
-    if (usable_simd_level() == simd_level::avx512 && cpu_has_f16c())
+    if (usable_simd_level(ceiling) == simd_level::avx512 && cpu_has_f16c())
       k = write_block_avx512<F>(grads, chosen, offset, count, planes);
   }
   if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
-    write_patterns<F>(grads, chosen, offset, k, count, planes, paired);
+    write_patterns<F>(grads, chosen, offset, k, count, planes, paired, ceiling);
   } else {
     // Hardware additions on +0: (+0 + a) + b for a pair, rounded once (a pair across the
     // vectors' end included).
@@ -156,15 +159,15 @@ void write_chosen_block(const typename F::storage* grads, const std::int64_t* ch
 
 template void write_chosen_block<binary16_traits>(const std::uint16_t*, const std::int64_t*,
                                                   const std::int64_t*, std::int64_t, std::uint16_t*,
-                                                  std::vector<std::int64_t>&);
+                                                  std::vector<std::int64_t>&, simd_level);
 template void write_chosen_block<bfloat16_traits>(const std::uint16_t*, const std::int64_t*,
                                                   const std::int64_t*, std::int64_t, std::uint16_t*,
-                                                  std::vector<std::int64_t>&);
+                                                  std::vector<std::int64_t>&, simd_level);
 template void write_chosen_block<binary32_traits>(const float*, const std::int64_t*,
                                                   const std::int64_t*, std::int64_t, float*,
-                                                  std::vector<std::int64_t>&);
+                                                  std::vector<std::int64_t>&, simd_level);
 template void write_chosen_block<binary64_traits>(const double*, const std::int64_t*,
                                                   const std::int64_t*, std::int64_t, double*,
-                                                  std::vector<std::int64_t>&);
+                                                  std::vector<std::int64_t>&, simd_level);
 
 }  // namespace poolproof::engine::detail

@@ -185,10 +185,11 @@ void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* in
 
 // One more chooser's gradient `grad` added to an input's value so far, which had `before`
 // choosers: binary32 and binary64 add in hardware on the +0 plane. The 16-bit formats write the
-// first chooser's pattern (+0 for -0), and for a second the narrowed_sum of the value and the
-// gradient: (+0 + a) + b in binary32, rounded once, which is round_to of the exact sum (finite
-// values). The binary32 widening and narrowing run only on the inputs chosen twice (an input with
-// one chooser is its pattern). From a third chooser on, the value is left for sum_crowded_inputs.
+// first chooser's pattern (+0 for -0), and for later ones the narrowed_sum of the value and the
+// gradient: for the second, (+0 + a) + b in binary32 narrowed, which is round_to of the exact sum
+// (finite values). A first chooser is not widened or narrowed. From a third chooser on, the value
+// written is meaningless (a rounded sum of a rounded sum, possibly past the finite range), and
+// sum_crowded_inputs always replaces it.
 template <typename F>
 inline void add_chooser(typename F::storage& value, typename F::storage grad,
                         std::uint32_t before) {
@@ -207,11 +208,13 @@ inline void add_chooser(typename F::storage& value, typename F::storage grad,
 // environment (round to nearest even, no flush to zero, no excess precision) is the correctly
 // rounded exact sum: half to even, overflow to infinity, an exact zero as +0; a sum of two finite
 // values is a multiple of the least subnormal, so it never rounds to a signed zero. The counting
-// is branch-free: `choosers` (in_plane counts, left all 0) counts, and a count before the
-// increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane with an input
+// is branch-free (the 16-bit add_chooser is not): `choosers` (in_plane counts, left all 0)
+// counts, and a count before the increment is 2 or more exactly when it has a bit above the
+// lowest. (Before, a plane with an input
 // of three choosers went to the chooser table in full; where four windows meet at each inner
 // corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured. 16-bit planes
-// summed each chooser into a double scratch and narrowed each chosen input: 1.3x slower.)
+// summed each chooser into a double scratch and narrowed each chosen input: 1.1x-1.2x slower on
+// 7x7 and 3-D planes, within the noise on 13x13.)
 template <typename F>
 void add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
                      std::int64_t out_plane, std::uint32_t* choosers, typename F::storage* plane,
@@ -407,7 +410,7 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
   const bool one_row = g.out_plane == g.out[2];  // one row of windows
   const bool rows_1d = g.in_plane == g.in[2] && one_row && g.out[2] <= g.in[2];
   // An infinity or NaN anywhere in the worker's gradients leaves the pair-sum and hardware
-  // paths out.
+  // paths out for all its planes (they go to the chooser table).
   const bool finite = all_finite<F>(grad_output + first * g.out_plane, outputs);
   if (small && rows_1d && finite &&
       rows_in_windows<F>(g, grad_output, indices, grad_input, first, end))

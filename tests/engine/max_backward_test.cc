@@ -8,6 +8,7 @@
 #include <poolproof/common/error.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
+#include <poolproof/reference/exact_number.h>
 
 #include <bit>
 #include <cstdint>
@@ -15,6 +16,10 @@
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "engine/chosen_block.h"
+#include "engine/double_sums.h"
+#include "engine/simd.h"
 
 namespace poolproof::engine {
 namespace {
@@ -246,6 +251,65 @@ TEST(FastMaxBackward, InputsOfThreeOrMoreChoosersAreSummedExactly) {
   check_crowded_corners<double>(float_format::binary64);
   check_crowded_corners<std::uint16_t>(float_format::bfloat16);
   check_crowded_corners<std::uint16_t>(float_format::binary16);
+}
+
+// write_chosen_block on every lane level against exact sums, for counts from 1 to 40 (short
+// blocks, whole vectors, tails): ascending positions where each output shares its predecessor's
+// input at random but never three in a row, pairs at every lane (across the vectors' boundary and
+// into the tail), and gradients that make the hard pairs: -0 + -0, sums past the largest finite
+// value, ties at midpoints, cancellation.
+template <typename F>
+void check_chosen_block(std::mt19937& engine) {
+  using T = typename F::storage;
+  const reference::format_layout layout = reference::layout_of(F::format);
+  const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
+  const std::uint64_t largest =
+      (((std::uint64_t{1} << layout.exponent_bits) - 2) << layout.fraction_bits) |
+      ((std::uint64_t{1} << layout.fraction_bits) - 1);
+  const std::vector<T> near_one = close_gradients<T>(F::format, 64, engine);
+  std::uniform_int_distribution<int> pick(0, 5);
+  for (std::int64_t count = 1; count <= 40; ++count) {
+    std::vector<std::int64_t> chosen, offset(static_cast<std::size_t>(count), 0);
+    std::vector<T> grads;
+    std::int64_t at = 0;
+    bool pairs_previous = false;
+    for (std::int64_t k = 0; k < count; ++k) {
+      const bool pair = k > 0 && !pairs_previous && pick(engine) < 3;
+      at += pair ? 0 : 1;
+      chosen.push_back(at);
+      pairs_previous = pair;
+      const int kind = pick(engine);
+      grads.push_back(kind == 0   ? from_bits<T>(sign)  // -0
+                      : kind == 1 ? from_bits<T>(largest | (k % 2 != 0 ? sign : 0))
+                                  : near_one[static_cast<std::size_t>(k % 64)]);
+    }
+    std::vector<reference::extended_rational> exact(static_cast<std::size_t>(at + 1),
+                                                    reference::extended_rational::finite(0));
+    for (std::int64_t k = 0; k < count; ++k) {
+      auto& x = exact[static_cast<std::size_t>(chosen[static_cast<std::size_t>(k)])];
+      x = reference::add(x, decode(F::format, bits_of(grads[static_cast<std::size_t>(k)])));
+    }
+    for (const detail::simd_level level :
+         {detail::simd_level::avx512, detail::simd_level::avx2, detail::simd_level::baseline}) {
+      std::vector<T> plane(exact.size(), from_bits<T>(0));
+      std::vector<std::int64_t> paired;
+      detail::write_chosen_block<F>(grads.data(), chosen.data(), offset.data(), count, plane.data(),
+                                    paired, level);
+      for (std::size_t i = 0; i < exact.size(); ++i) {
+        ASSERT_EQ(bits_of(plane[i]), round_to(F::format, exact[i]))
+            << reference::format_name(F::format) << " count " << count << " input " << i
+            << " level " << static_cast<int>(level);
+      }
+    }
+  }
+}
+
+TEST(FastMaxBackward, ChosenBlocksMatchExactSumsOnEveryLaneLevel) {
+  std::mt19937 engine(71);
+  check_chosen_block<detail::binary16_traits>(engine);
+  check_chosen_block<detail::bfloat16_traits>(engine);
+  check_chosen_block<detail::binary32_traits>(engine);
+  check_chosen_block<detail::binary64_traits>(engine);
 }
 
 TEST(FastMaxBackward, RowsWithANaNGradientLeaveTheHardwareRoute) {

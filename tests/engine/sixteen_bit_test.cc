@@ -227,7 +227,7 @@ std::vector<std::uint16_t> reference_max_backward(float_format format, const siz
 TEST(FastSixteenBit, MaxBackwardMatchesTheReferenceOnSharedInputs) {
   // Overlapping windows give inputs two or more choosers (an input repeated in every window of
   // a constant row); the gradients make ties at midpoints, overflow, cancellation to +0, -0,
-  // subnormals, wide spreads, and workers that leave the pair sums: an infinity, a NaN.
+  // subnormals, wide spreads; then an infinity and a NaN send the worker off the pair sums.
   std::mt19937 engine(31);
   for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
            {{40, 33}, {10}}, {{6, 5}, {9}}, {{3, 9, 11}, {4, 7}}, {{4, 3, 5}, {6, 6}}}) {
@@ -255,8 +255,12 @@ TEST(FastSixteenBit, MaxBackwardMatchesTheReferenceOnSharedInputs) {
           0xC200};
       std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
       for (std::uint16_t& g : grads) g = pool[pick(engine)];
+      // First all finite (the pair sums), then with an infinity and a NaN (the chooser table).
+      EXPECT_EQ(fast_max_backward(format, shape, out, grads, indices),
+                reference_max_backward(format, shape, out, grads, indices))
+          << reference::format_name(format) << " " << shape.size() << "-D, finite";
       const std::size_t last = grads.size() - 1;
-      grads[last] = static_cast<std::uint16_t>(half ? 0x7C00 : 0x7F80);            // +inf: fallback
+      grads[last] = static_cast<std::uint16_t>(half ? 0x7C00 : 0x7F80);            // +inf
       grads[last - static_cast<std::size_t>(out_plane)] = half ? 0x7E01 : 0x7FC1;  // NaN
       EXPECT_EQ(fast_max_backward(format, shape, out, grads, indices),
                 reference_max_backward(format, shape, out, grads, indices))

@@ -15,9 +15,9 @@
 // axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's gradients
 // in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per input-plane and
 // 8 per output-plane element, built for the first plane that needs them, plus 4 bytes per
-// input-plane element in binary32 and binary64 (the chooser counts) and 8 in the 16-bit formats
-// (their double sums), kept per thread for planes up to 2^16 elements; 1-D max backward keeps 24
-// bytes per output of a block of planes (about 2 KiB of input). Each thread keeps its last
+// input-plane element (the chooser counts), kept per thread for planes up to 2^16 elements; 1-D
+// max backward keeps 24 bytes per output of a block of planes (about 2 KiB of input), and 8 more
+// in the 16-bit formats (the pairs noted). Each thread keeps its last
 // geometry and avg backward plan (O(input and output axes)) and the max forward kernels' scratch
 // (at most about 3 MiB) for the next call. Avg forward keeps per thread and format 8 bytes
 // (binary64: 16) per element of an input row, for rows up to 2^16 wide (the column sums of a band
