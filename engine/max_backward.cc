@@ -201,20 +201,19 @@ inline void add_chooser(typename F::storage& value, typename F::storage grad,
   }
 }
 
-// Finite gradients: adds each gradient at its input (add_chooser), on a plane of +0, then sums
-// the inputs with three or more choosers again exactly (sum_crowded_inputs). An input with at
-// most two gets +0 (no chooser), +0 + a, or (+0 + a) + b, each rounded once. In binary32 and
-// binary64, +0 + a is exact (-0 becoming +0, round_to's zero), and IEEE addition in the default
-// environment (round to nearest even, no flush to zero, no excess precision) is the correctly
-// rounded exact sum: half to even, overflow to infinity, an exact zero as +0; a sum of two finite
-// values is a multiple of the least subnormal, so it never rounds to a signed zero. The counting
-// is branch-free (the 16-bit add_chooser is not): `choosers` (in_plane counts, left all 0)
-// counts, and a count before the increment is 2 or more exactly when it has a bit above the
-// lowest. (Before, a plane with an input
-// of three choosers went to the chooser table in full; where four windows meet at each inner
-// corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured. 16-bit planes
-// summed each chooser into a double scratch and narrowed each chosen input: 1.1x-1.2x slower on
-// 7x7 and 3-D planes, within the noise on 13x13.)
+// Finite gradients: adds each gradient at its input (add_chooser), on a plane of +0, then sums the
+// inputs with three or more choosers again exactly (sum_crowded_inputs). An input with at most two
+// gets +0 (no chooser), +0 + a, or (+0 + a) + b, each rounded once. In binary32 and binary64,
+// +0 + a is exact (-0 becoming +0, round_to's zero), and IEEE addition in the default environment
+// (round to nearest even, no flush to zero, no excess precision) is the correctly rounded exact
+// sum: half to even, overflow to infinity, an exact zero as +0; a sum of two finite values is a
+// multiple of the least subnormal, so it never rounds to a signed zero. The counting is branch-free
+// (the 16-bit add_chooser is not): `choosers` (in_plane counts, left all 0) counts, and a count
+// before the increment is 2 or more exactly when it has a bit above the lowest. (Before, a plane
+// with an input of three choosers went to the chooser table in full; where four windows meet at
+// each inner corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured. 16-bit
+// planes summed each chooser into a double scratch and narrowed each chosen input: 1.1x-1.2x slower
+// on 7x7 and 3-D planes, within the noise on 13x13.)
 template <typename F>
 void add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
                      std::int64_t out_plane, std::uint32_t* choosers, typename F::storage* plane,
@@ -251,10 +250,10 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
   }
 }
 
-// Per-thread scratch, all zero between uses (each use resets what it touched): the chooser
-// counts, one per input-plane element. Kept while
-// planes have at most kept_scratch elements, so a call does not clear in_plane entries again
-// (which cost as much as filling the plane itself); larger ones are released when the call ends.
+// Per-thread scratch, all zero between uses (each use resets what it touched): the chooser counts,
+// one per input-plane element. Kept while planes have at most kept_scratch elements, so a call does
+// not clear in_plane entries again (which cost as much as filling the plane itself); larger ones
+// are released when the call ends.
 constexpr std::size_t kept_scratch = std::size_t{1} << 16;
 
 template <typename T>
