@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "engine/chosen_block.h"
@@ -68,6 +69,24 @@ std::vector<T> gradients(float_format format, std::size_t count, std::mt19937& e
   return grads;
 }
 
+// 1 and u, half an ulp of 1, in `format`: 1 + u + u is exact in one rounding and 1 in two.
+template <typename T>
+std::pair<T, T> one_and_half_ulp(float_format format) {
+  switch (format) {
+    case float_format::bfloat16:
+      return {from_bits<T>(0x3F80u), from_bits<T>(0x3B80u)};  // 2^-8
+    case float_format::binary16:
+      return {from_bits<T>(0x3C00u), from_bits<T>(0x1000u)};  // 2^-11
+    case float_format::binary32:
+      return {from_bits<T>(std::bit_cast<std::uint32_t>(1.0f)),
+              from_bits<T>(std::bit_cast<std::uint32_t>(0x1p-24f))};
+    case float_format::binary64:
+      return {from_bits<T>(std::bit_cast<std::uint64_t>(1.0)),
+              from_bits<T>(std::bit_cast<std::uint64_t>(0x1p-53))};
+  }
+  return {};
+}
+
 template <typename T>
 void expect_matches(float_format format, const sizes& shape, const sizes& out,
                     const std::vector<T>& grads, const std::vector<std::int64_t>& indices) {
@@ -109,17 +128,10 @@ void check_rows(float_format format) {
   mixed[plane30 + 1] = mixed[plane30];
   mixed[plane30 + 2] = mixed[plane30];
   std::vector<T> triple = grads;
-  const std::uint64_t one = format == float_format::bfloat16   ? 0x3F80u
-                            : format == float_format::binary16 ? 0x3C00u
-                                                               : bits_of(T{1});
-  const std::uint64_t half_ulp = format == float_format::bfloat16   ? 0x3B80u  // 2^-8
-                                 : format == float_format::binary16 ? 0x1000u  // 2^-11
-                                 : format == float_format::binary32
-                                     ? std::uint64_t{std::bit_cast<std::uint32_t>(0x1p-24f)}
-                                     : std::bit_cast<std::uint64_t>(0x1p-53);
-  triple[plane30] = from_bits<T>(one);
-  triple[plane30 + 1] = from_bits<T>(half_ulp);
-  triple[plane30 + 2] = from_bits<T>(half_ulp);
+  const auto [one, half_ulp] = one_and_half_ulp<T>(format);
+  triple[plane30] = one;
+  triple[plane30 + 1] = half_ulp;
+  triple[plane30 + 2] = half_ulp;
   expect_matches(format, shape, out, triple, mixed);
   // An index outside its plane in the last plane throws, whichever path the worker takes
   // (the extremes too: the windows' check subtracts modulo 2^64).
@@ -226,14 +238,7 @@ void check_crowded_corners(float_format format) {
       }
     }
   }
-  const T one = from_bits<T>(format == float_format::bfloat16   ? 0x3F80u
-                             : format == float_format::binary16 ? 0x3C00u
-                                                                : bits_of(T{1}));
-  const T u = from_bits<T>(format == float_format::bfloat16   ? 0x3B80u  // 2^-8
-                           : format == float_format::binary16 ? 0x1000u  // 2^-11
-                           : format == float_format::binary32
-                               ? std::uint64_t{std::bit_cast<std::uint32_t>(0x1p-24f)}
-                               : std::bit_cast<std::uint64_t>(0x1p-53));
+  const auto [one, u] = one_and_half_ulp<T>(format);
   // Outputs (0, 0), (0, 1), (1, 0), (1, 1) of a plane are 0, 1, 3, 4.
   for (const std::size_t o : std::initializer_list<std::size_t>{0, 1, 3, 4, 9, 10, 12})
     indices[o] = 33;
