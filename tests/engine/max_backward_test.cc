@@ -9,6 +9,7 @@
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
+#include <poolproof/reference/float_format.h>
 
 #include <bit>
 #include <cstdint>
@@ -268,9 +269,7 @@ void check_chosen_block(std::mt19937& engine) {
   using T = typename F::storage;
   const reference::format_layout layout = reference::layout_of(F::format);
   const std::uint64_t sign = std::uint64_t{1} << (layout.width() - 1);
-  const std::uint64_t largest =
-      (((std::uint64_t{1} << layout.exponent_bits) - 2) << layout.fraction_bits) |
-      ((std::uint64_t{1} << layout.fraction_bits) - 1);
+  const std::uint64_t largest = reference::largest_finite_bits(F::format);
   const std::vector<T> near_one = close_gradients<T>(F::format, 64, engine);
   std::uniform_int_distribution<int> pick(0, 5);
   for (std::int64_t count = 1; count <= 40; ++count) {
