@@ -32,6 +32,7 @@
 
 #include "golden/avg_exact_values.h"
 #include "golden/check_parts.h"
+#include "golden/streamed_sums.h"
 #include "golden/suite_file.h"
 
 namespace poolproof::golden::detail {
@@ -144,7 +145,7 @@ std::optional<std::vector<std::uint64_t>> means_of_sums(reference::float_format 
     totals[k] = w.sum;
     // Every value is a multiple of 2^least (none nonzero: the sum is 0, any unit will do), and
     // exact() bounds every partial sum below 2^(least + 53).
-    units[k] = w.top < w.least ? 0 : w.least;
+    units[k] = w.least_set_bit().value_or(0);
     counts[k] = static_cast<std::uint64_t>(w.count);
   }
   std::vector<std::uint64_t> means(sums.size());
@@ -203,6 +204,8 @@ void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
     check_exact();
     rounded = std::move(*from_sums);
   } else {
+    // Only a streamed read leaves no input, and it gives exact sums only.
+    POOLPROOF_CHECK(!input.empty() || count == 0);
     std::future<void> exact_checked = detail::start_meanwhile(check_exact);
     rounded = engine_means(loaded.problem, input, count);
     exact_checked.get();
@@ -214,7 +217,8 @@ void verify_avg_result(const std::filesystem::path& suite_dir, avg_case& loaded,
   }
 }
 
-// load_avg_case's reading of the input into `input` (loaded's, of the case's element type):
+// load_avg_case's reading of the input: streamed (streamed_sums.h), keeping no values, when
+// that gives every window's sums; else into `input` (loaded's, of the case's element type),
 // read where it is used (no copy), hashed on another thread once read, and its window sums
 // started while the rest of the file is read, at the payload offset the file's size implies (a
 // .npy file is exactly its header and payload, so a header that parses with the case's shape puts
@@ -224,6 +228,12 @@ template <typename T>
 void read_avg_input(const std::filesystem::path& suite_dir, avg_case& loaded,
                     input_values<T>& input) {
   const golden_case& entry = loaded.entry;
+  if (std::optional<std::vector<window_sums>> sums =
+          streamed_window_sums<T>(suite_dir, entry, loaded.problem)) {
+    loaded.sums = std::move(*sums);
+    verify_avg_result(suite_dir, loaded, std::span<const T>());
+    return;
+  }
   const golden_file& input_entry = role_entry(entry, role::input);
   const npy_element element = npy_element_for(entry.dtype);
   const auto inputs = static_cast<std::size_t>(reference::element_count(entry.input_shape));

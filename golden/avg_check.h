@@ -27,9 +27,12 @@ namespace poolproof::golden::detail {
 /// result; the tests hold both bit for bit to the plain reference), with load_case's messages.
 struct avg_case {
   golden_case entry;
-  pooling_problem problem;               ///< input.shape only (the inputs are below)
-  input_values<std::uint16_t> input_16;  ///< binary16 and bfloat16 inputs, as patterns
-  input_values<float> input_32;          ///< binary32 inputs
+  pooling_problem problem;  ///< input.shape only (the inputs are below)
+  /// The inputs, read whole and kept unless the streamed read gave the sums (streamed_sums.h:
+  /// then every window's are exact, and nothing reads them): binary16 and bfloat16 as
+  /// patterns, binary32 as floats.
+  input_values<std::uint16_t> input_16;
+  input_values<float> input_32;
   std::vector<std::uint64_t> expected_bits;
   std::vector<std::int64_t> shape;  ///< the result's
   std::vector<window_sums> sums;    ///< per result element

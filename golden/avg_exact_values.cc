@@ -105,6 +105,10 @@ exact_elements::exact_elements(const avg_case& the_case)
     : case_(the_case), out_plane_(reference::element_count(the_case.problem.output_size)) {}
 
 forward_element exact_elements::operator()(std::int64_t k) {
+  // A window with exact double sums needs no values: its sums are its exact sums (the streamed
+  // read keeps no input at all when every window's are).
+  const window_sums& w = case_.sums[static_cast<std::size_t>(k)];
+  if (w.exact()) return {mean_of_exact_sums(w.sum, w.sum_abs, w.count, w.least_set_bit()), -1};
   if (k / out_plane_ != plane_) load_plane(k / out_plane_);
   return expect_forward_element(case_.problem, bits_, k);
 }
@@ -116,6 +120,8 @@ void exact_elements::load_plane(std::int64_t plane) {
   const auto first = static_cast<std::size_t>(plane) * size;
   const std::span<const std::uint16_t> input_16 = case_.input_16.values();
   const std::span<const float> input_32 = case_.input_32.values();
+  // Only a window without exact sums gets here, and the input is kept whenever one has none.
+  POOLPROOF_CHECK(input_16.size() + input_32.size() >= first + size);
   bits_.resize(size);
   for (std::size_t i = 0; i < size; ++i)
     bits_[i] = input_16.empty() ? pattern_of(input_32[first + i]) : input_16[first + i];

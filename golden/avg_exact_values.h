@@ -13,9 +13,10 @@
 
 namespace poolproof::golden::detail {
 
-/// The exact expectation of single elements of `the_case` (which must outlive it), from the bit
-/// patterns of their input plane, kept for the next element: elements computed exactly come
-/// plane by plane.
+/// The exact expectation of single elements of `the_case` (which must outlive it): from the
+/// window's sums where they are exact, else from the bit patterns of their input plane (which
+/// the case must hold), kept for the next element: elements computed exactly come plane by
+/// plane.
 class exact_elements {
  public:
   explicit exact_elements(const avg_case& the_case);

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <limits>
+#include <optional>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -232,6 +234,28 @@ expectation expect_forward(const pooling_problem& problem,
   result.bounds.reserve(result.elements.size());
   for (const accumulation& element : result.elements)
     result.bounds.push_back(bound_of(problem, element));
+  return result;
+}
+
+accumulation mean_of_exact_sums(double sum, double sum_abs, std::int64_t terms,
+                                std::optional<int> least_exponent) {
+  POOLPROOF_CHECK(terms >= 1 && std::isfinite(sum) && std::isfinite(sum_abs));
+  accumulation result;
+  result.terms = terms;
+  if (!least_exponent) {
+    POOLPROOF_CHECK(sum == 0 && sum_abs == 0);
+    return result;
+  }
+  // Both sums are whole multiples of 2^least below 2^53 of it: integers once scaled.
+  const auto in_units = [unit = *least_exponent](double x) {
+    const double units = std::ldexp(x, -unit);
+    POOLPROOF_CHECK(std::abs(units) < 0x1p63 && units == std::trunc(units));
+    return reference::integer(static_cast<std::int64_t>(units));
+  };
+  result.sum_abs = scaled(in_units(sum_abs), *least_exponent, 1);
+  result.value =
+      reference::extended_rational::finite(scaled(in_units(sum), *least_exponent, terms));
+  result.least_exponent = *least_exponent;
   return result;
 }
 

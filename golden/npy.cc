@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 namespace poolproof::golden {
 namespace {
@@ -304,17 +305,18 @@ npy_element npy_element_for(reference::float_format format) {
   return *element;
 }
 
-npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
-                             const npy_limits& limits) {
-  const std::string_view text = header_text(bytes, name, limits);
+npy_prefix parse_npy_prefix(std::span<const std::byte> prefix, std::size_t file_size,
+                            std::string_view name, const npy_limits& limits) {
+  POOLPROOF_CHECK(prefix.size() <= file_size);
+  const std::string_view text = header_text(prefix, name, limits);
   const npy_header header = header_parser(text, name).parse();
-  npy_payload result{{*header.element, *header.shape, {}}, {}};
+  npy_prefix result{{*header.element, *header.shape, {}}, 0};
   const auto count = static_cast<std::size_t>(npy_element_count(result.layout.shape, name, limits));
   const std::size_t width = element_bytes(result.layout.element);
-  const std::size_t offset =
-      static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(bytes.data())) +
+  result.payload_offset =
+      static_cast<std::size_t>(text.data() - reinterpret_cast<const char*>(prefix.data())) +
       text.size();
-  const std::size_t payload = bytes.size() - offset;
+  const std::size_t payload = file_size - result.payload_offset;
   if (count > payload / width) {
     fail(name, "truncated payload: " + std::to_string(payload) + " bytes for " +
                    std::to_string(count) + " elements of " + std::to_string(width) + " bytes");
@@ -322,8 +324,13 @@ npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view 
   if (payload > count * width) {
     fail(name, std::to_string(payload - count * width) + " extra bytes after the payload");
   }
-  result.payload = bytes.subspan(offset);
   return result;
+}
+
+npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
+                             const npy_limits& limits) {
+  npy_prefix parsed = parse_npy_prefix(bytes, bytes.size(), name, limits);
+  return {std::move(parsed.layout), bytes.subspan(parsed.payload_offset)};
 }
 
 npy_array parse_npy(std::span<const std::byte> bytes, std::string_view name,

@@ -15,6 +15,8 @@
 #include <system_error>
 #include <type_traits>
 
+struct XXH3_state_s;  // libxxhash's streaming state (xxhash.h)
+
 namespace poolproof::golden::detail {
 
 /// read_suite_file without its digest check, into `storage` (read_file_into's, as is
@@ -25,6 +27,28 @@ namespace poolproof::golden::detail {
                                                             std::size_t max_bytes,
                                                             const file_storage& storage,
                                                             const read_progress& progress = {});
+
+/// read_unhashed_suite_file's path checks and messages, with the file read in pieces
+/// (read_file_in_pieces: its contract, its return value). The digest is the caller's to check.
+[[nodiscard]] bool read_suite_file_in_pieces(const std::filesystem::path& suite_dir,
+                                             const golden_file& file, std::size_t max_bytes,
+                                             const piece_buffer& next, const piece_read& read);
+
+/// XXH3-128 of bytes given piece by piece: hex() is xxh128_hex of the pieces added so far, one
+/// after another.
+class xxh128_stream {
+ public:
+  xxh128_stream();
+  xxh128_stream(const xxh128_stream&) = delete;
+  xxh128_stream& operator=(const xxh128_stream&) = delete;
+  ~xxh128_stream();
+
+  void add(std::span<const std::byte> bytes);
+  [[nodiscard]] std::string hex() const;
+
+ private:
+  XXH3_state_s* state_;
+};
 
 /// read_suite_file's mismatch error when `bytes` differ from a digest of `file` that `digests`
 /// selects (the first that differs: xxh128, then sha256), else nullopt.

@@ -177,30 +177,15 @@ void plane_window_sums(const pattern_table& table, std::span<const window_rows> 
 bool cpu_runs_window_lanes() { return window_lanes_available(); }
 
 template <typename T>
-struct window_sums_as_read<T>::state {
-  const T* input = nullptr;
+struct plane_window_summer<T>::state {
   reference::float_format format = reference::float_format::binary32;
   std::int64_t planes = 0;
   std::int64_t plane_size = 0;
   std::vector<window_rows> windows;
   std::vector<window_sums> sums;
   const pattern_table* table = nullptr;  ///< the portable loop's; none for the lanes
-  std::int64_t handed_out = 0;           ///< planes [0, handed_out) are being summed
-  tbb::task_group group;
 
-  void sum_planes(std::int64_t first, std::int64_t end) {
-    tbb::parallel_for(tbb::blocked_range<std::int64_t>(first, end),
-                      [this](const tbb::blocked_range<std::int64_t>& range) {
-                        // Each thread's own environment: under denormals-are-zero (a caller's
-                        // -ffast-math or torch.set_flush_denormal) widening would zero the
-                        // subnormal inputs the bits still count.
-                        const common::default_float_environment environment;
-                        for (std::int64_t p = range.begin(); p < range.end(); ++p) sum_plane(p);
-                      });
-  }
-
-  void sum_plane(std::int64_t p) {
-    const T* plane = input + p * plane_size;
+  void sum_plane(std::int64_t p, const T* plane) {
     window_sums* w = sums.data() + static_cast<std::size_t>(p) * windows.size();
     if (table == nullptr) {
       plane_window_sums_lanes(format, windows, plane, w);
@@ -211,12 +196,10 @@ struct window_sums_as_read<T>::state {
 };
 
 template <typename T>
-window_sums_as_read<T>::window_sums_as_read(const pooling_problem& problem, const T* input,
-                                            window_lanes lanes)
+plane_window_summer<T>::plane_window_summer(const pooling_problem& problem, window_lanes lanes)
     : state_(std::make_unique<state>()) {
   const reference::pooling_layout layout = reference::split_pooling_shape(
       problem.input.shape, static_cast<std::size_t>(problem.spatial_dims));
-  state_->input = input;
   state_->format = problem.dtype;
   state_->planes = layout.planes;
   state_->plane_size = layout.plane_size();
@@ -235,6 +218,62 @@ window_sums_as_read<T>::window_sums_as_read(const pooling_problem& problem, cons
 }
 
 template <typename T>
+plane_window_summer<T>::~plane_window_summer() = default;
+
+template <typename T>
+std::int64_t plane_window_summer<T>::planes() const {
+  return state_->planes;
+}
+
+template <typename T>
+std::int64_t plane_window_summer<T>::plane_size() const {
+  return state_->plane_size;
+}
+
+template <typename T>
+void plane_window_summer<T>::sum_planes(std::int64_t first, std::int64_t end, const T* values) {
+  POOLPROOF_CHECK(0 <= first && first <= end && end <= state_->planes);
+  tbb::parallel_for(tbb::blocked_range<std::int64_t>(first, end),
+                    [this, first, values](const tbb::blocked_range<std::int64_t>& range) {
+                      // Each thread's own environment: under denormals-are-zero (a caller's
+                      // -ffast-math or torch.set_flush_denormal) widening would zero the
+                      // subnormal inputs the bits still count.
+                      const common::default_float_environment environment;
+                      for (std::int64_t p = range.begin(); p < range.end(); ++p)
+                        state_->sum_plane(p, values + (p - first) * state_->plane_size);
+                    });
+}
+
+template <typename T>
+bool plane_window_summer<T>::exact(std::int64_t first, std::int64_t end) const {
+  const auto windows = static_cast<std::int64_t>(state_->windows.size());
+  return std::all_of(state_->sums.begin() + first * windows, state_->sums.begin() + end * windows,
+                     [](const window_sums& w) { return w.exact(); });
+}
+
+template <typename T>
+std::vector<window_sums> plane_window_summer<T>::take_sums() {
+  return std::move(state_->sums);
+}
+
+template <typename T>
+struct window_sums_as_read<T>::state {
+  state(const pooling_problem& problem, window_lanes lanes) : summer(problem, lanes) {}
+
+  plane_window_summer<T> summer;
+  const T* input = nullptr;
+  std::int64_t handed_out = 0;  ///< planes [0, handed_out) are being summed
+  tbb::task_group group;
+};
+
+template <typename T>
+window_sums_as_read<T>::window_sums_as_read(const pooling_problem& problem, const T* input,
+                                            window_lanes lanes)
+    : state_(std::make_unique<state>(problem, lanes)) {
+  state_->input = input;
+}
+
+template <typename T>
 window_sums_as_read<T>::~window_sums_as_read() {
   try {
     state_->group.wait();
@@ -244,18 +283,20 @@ window_sums_as_read<T>::~window_sums_as_read() {
 
 template <typename T>
 void window_sums_as_read<T>::input_ready(std::int64_t values) {
-  const std::int64_t complete = std::min(state_->planes, values / state_->plane_size);
+  const std::int64_t complete =
+      std::min(state_->summer.planes(), values / state_->summer.plane_size());
   if (complete <= state_->handed_out) return;
-  state_->group.run(
-      [this, first = state_->handed_out, complete] { state_->sum_planes(first, complete); });
+  state_->group.run([this, first = state_->handed_out, complete] {
+    state_->summer.sum_planes(first, complete, state_->input + first * state_->summer.plane_size());
+  });
   state_->handed_out = complete;
 }
 
 template <typename T>
 std::vector<window_sums> window_sums_as_read<T>::sums() {
   state_->group.wait();
-  POOLPROOF_CHECK(state_->handed_out == state_->planes);
-  return std::move(state_->sums);
+  POOLPROOF_CHECK(state_->handed_out == state_->summer.planes());
+  return state_->summer.take_sums();
 }
 
 template <typename T>
@@ -266,6 +307,8 @@ std::vector<window_sums> all_window_sums(const pooling_problem& problem, std::sp
   return sums.sums();
 }
 
+template class plane_window_summer<std::uint16_t>;
+template class plane_window_summer<float>;
 template class window_sums_as_read<std::uint16_t>;
 template class window_sums_as_read<float>;
 template std::vector<window_sums> all_window_sums<std::uint16_t>(const pooling_problem&,

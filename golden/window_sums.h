@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct window_sums {
   int least = std::numeric_limits<int>::max();
   int top = std::numeric_limits<int>::min();
   std::int64_t count = 0;
+  /// The exponent of the lowest set bit over the window's values (nullopt when all are zero).
+  [[nodiscard]] std::optional<int> least_set_bit() const {
+    return top < least ? std::nullopt : std::optional<int>(least);
+  }
   /// Whether both sums are exact: finite, and every partial sum a multiple of 2^least below
   /// 2^(least + 53).
   [[nodiscard]] bool exact() const {
@@ -79,6 +84,33 @@ template <typename T>
 [[nodiscard]] std::vector<window_sums> all_window_sums(const pooling_problem& problem,
                                                        std::span<const T> input,
                                                        window_lanes lanes = window_lanes::best);
+
+/// Every output window's sums for a problem, summed plane by plane wherever each plane's values
+/// are (all_window_sums' pieces: the streamed read sums planes in reused buffers).
+template <typename T>
+class plane_window_summer {
+ public:
+  plane_window_summer(const pooling_problem& problem, window_lanes lanes = window_lanes::best);
+  plane_window_summer(const plane_window_summer&) = delete;
+  plane_window_summer& operator=(const plane_window_summer&) = delete;
+  ~plane_window_summer();
+
+  /// The input's planes, and the values in each.
+  [[nodiscard]] std::int64_t planes() const;
+  [[nodiscard]] std::int64_t plane_size() const;
+  /// Sums the windows of planes [first, end), whose values lie one plane after another from
+  /// `values`, split over TBB's workers; returns once they are summed. Calls for disjoint plane
+  /// ranges may run at the same time.
+  void sum_planes(std::int64_t first, std::int64_t end, const T* values);
+  /// Whether every window of planes [first, end), once summed, has exact sums.
+  [[nodiscard]] bool exact(std::int64_t first, std::int64_t end) const;
+  /// The sums of every window, plane by plane (those of planes not summed are zero); leaves none.
+  [[nodiscard]] std::vector<window_sums> take_sums();
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
 
 /// all_window_sums while the input is still being written (read from a file): each plane is
 /// summed on TBB's workers as soon as input_ready says its values are in place.

@@ -14,6 +14,7 @@
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
 
+#include <bit>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "golden/streamed_sums.h"
 #include "io_test_util.h"
 #include "sample.h"
 #include "simulated_engine.h"
@@ -288,6 +290,31 @@ TEST(FastAvgCheck, RefusesAResultThatIsNotTheRoundedOne) {
       }
     }
   }
+}
+
+TEST(FastAvgCheck, AnInexactWindowSendsTheLoaderToTheWholeRead) {
+  // A window of the first plane spanning 2^100 to 2^-100 has no exact double sums: the streamed
+  // read stops there (at its first of seven pieces), and the input read whole decides alike.
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  (void)write_user_case(suite, "adaptive_avg_pool:float32:2x20x100x100:5x6", 9);
+  rewrite_case(
+      suite,
+      [](npy_array& input) {
+        input.words[0] = std::bit_cast<std::uint32_t>(0x1p100F);
+        input.words[1] = std::bit_cast<std::uint32_t>(0x1p-100F);
+      },
+      [](npy_array&) {});
+  const golden_case entry = load_manifest(suite).cases.front();
+  pooling_problem problem;
+  problem.op = entry.op;
+  problem.spatial_dims = entry.spatial_dims;
+  problem.dtype = entry.dtype;
+  problem.output_size = entry.output_size;
+  problem.input.shape = entry.input_shape;
+  EXPECT_FALSE(detail::streamed_window_sums<float>(suite, entry, problem).has_value());
+  EXPECT_FALSE(detail::load_avg_case(suite, entry).input_32.values().empty());
+  EXPECT_EQ(expect_same_reports(suite), 1);
 }
 
 // The stored exact values, changed in ways each loader must see alike (the fast one checks a

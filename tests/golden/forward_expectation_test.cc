@@ -11,8 +11,11 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
+
+#include "golden/window_sums.h"
 
 namespace poolproof::golden {
 namespace {
@@ -128,6 +131,82 @@ TEST(ForwardExpectation, SpreadsPast128BitsAndWindowsOfZerosOrSpecialsOnly) {
     const expectation fast = expect_forward(p, bits);
     for (std::uint64_t word : bits) p.input.values.push_back(decode(p.dtype, word));
     expect_same(fast, expect(p), std::string(golden_op_name(op)));
+  }
+}
+
+// The input's values in the avg check's element type (patterns for the 16-bit formats).
+template <typename T>
+std::vector<T> values_of(std::span<const std::uint64_t> bits) {
+  std::vector<T> values(bits.size());
+  std::ranges::transform(bits, values.begin(), [](std::uint64_t word) {
+    if constexpr (sizeof(T) == 2) {
+      return static_cast<T>(word);
+    } else {
+      return std::bit_cast<float>(static_cast<std::uint32_t>(word));
+    }
+  });
+  return values;
+}
+
+// Counts the windows of `p` whose double sums are exact, whose accumulation from those sums alone
+// (what the avg check computes them from) must be expect_forward's, field by field, bound too.
+template <typename T>
+int expect_same_from_exact_sums(const pooling_problem& p, std::span<const std::uint64_t> bits,
+                                const std::string& what) {
+  const expectation from_values = expect_forward(p, bits);
+  const std::vector<T> values = values_of<T>(bits);
+  const std::vector<detail::window_sums> sums =
+      detail::all_window_sums<T>(p, std::span<const T>(values));
+  int exact = 0;
+  for (std::size_t k = 0; k < sums.size(); ++k) {
+    const detail::window_sums& w = sums[k];
+    if (!w.exact()) continue;
+    ++exact;
+    const accumulation a = mean_of_exact_sums(w.sum, w.sum_abs, w.count, w.least_set_bit());
+    const accumulation& b = from_values.elements[k];
+    EXPECT_TRUE(a.value == b.value)
+        << what << " window " << k << ": " << to_string(a.value) << " vs " << to_string(b.value);
+    EXPECT_EQ(a.sum_abs, b.sum_abs) << what << " window " << k;
+    EXPECT_EQ(a.terms, b.terms) << what << " window " << k;
+    EXPECT_EQ(a.underflow, b.underflow) << what << " window " << k;
+    EXPECT_EQ(a.least_exponent, b.least_exponent) << what << " window " << k;
+    EXPECT_TRUE(bound_of(p, a) == from_values.bounds[k]) << what << " window " << k;
+  }
+  return exact;
+}
+
+TEST(ForwardExpectation, MeanOfExactSumsIsTheWindowsAccumulation) {
+  const std::vector<std::pair<sizes, sizes>> shapes{
+      {{3, 40}, {7}}, {{2, 6, 7}, {4, 3}}, {{1, 3, 4, 5}, {2, 3, 2}}};
+  for (const float_format format :
+       {float_format::binary16, float_format::bfloat16, float_format::binary32}) {
+    int exact = 0;
+    for (const bool full_range : {false, true}) {
+      for (const auto& [shape, out] : shapes) {
+        pooling_problem p;
+        p.op = golden_op::adaptive_avg_pool;
+        p.dtype = format;
+        p.spatial_dims = static_cast<int>(out.size());
+        p.output_size = out;
+        p.input.shape = shape;
+        std::vector<std::uint64_t> bits =
+            crafted_patterns(format, static_cast<std::size_t>(reference::element_count(shape)),
+                             static_cast<unsigned>(shape.size() * 5 + out.size()), full_range);
+        // The first window of a 1-D plane all zeros, -0 among them (its least bit: none).
+        if (shape.size() == 2) {
+          const std::uint64_t negative_zero = std::uint64_t{1}
+                                              << (reference::layout_of(format).width() - 1);
+          for (std::size_t i = 0; i < 6; ++i) bits[i] = i % 2 == 0 ? negative_zero : 0;
+        }
+        const std::string what = std::string(reference::format_name(format)) + " " +
+                                 std::to_string(shape.size()) + (full_range ? " full" : "");
+        exact += reference::layout_of(format).width() == 16
+                     ? expect_same_from_exact_sums<std::uint16_t>(p, bits, what)
+                     : expect_same_from_exact_sums<float>(p, bits, what);
+      }
+    }
+    // Most narrow-range windows are exact; those with planted specials are not.
+    EXPECT_GE(exact, 20) << reference::format_name(format);
   }
 }
 

@@ -78,6 +78,25 @@ TEST(Manifest, Xxh128MatchesXxh128sum) {
   EXPECT_EQ(file_of("a", to_bytes("abc"), 1), (golden_file{"a", sha256_hex(to_bytes("abc")), {}}));
 }
 
+// Given piece by piece, in any split, the digest is the whole text's.
+TEST(Manifest, Xxh128StreamIsTheWholeTextsDigest) {
+  std::string text(5000, '\0');
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(i * 131 % 251);
+  const std::vector<std::byte> bytes = to_bytes(text);
+  const std::string whole = xxh128_hex(bytes);
+  EXPECT_EQ(detail::xxh128_stream().hex(), xxh128_hex({}));
+  for (const std::size_t piece :
+       {std::size_t{1}, std::size_t{63}, std::size_t{256}, std::size_t{1000}, bytes.size()}) {
+    detail::xxh128_stream stream;
+    for (std::size_t at = 0; at < bytes.size(); at += piece)
+      stream.add(std::span(bytes).subspan(at, std::min(piece, bytes.size() - at)));
+    EXPECT_EQ(stream.hex(), whole) << piece;
+  }
+  detail::xxh128_stream short_of_one;
+  short_of_one.add(std::span(bytes).first(bytes.size() - 1));
+  EXPECT_NE(short_of_one.hex(), whole);
+}
+
 // Version 1 (sha256 only) is still read, and written back as it was; version 2 needs both.
 TEST(Manifest, ReadsVersionOneAndTwo) {
   golden_manifest old = sample_manifest();
@@ -142,6 +161,30 @@ TEST(SuiteFile, ReadsAndVerifies) {
   EXPECT_EQ(read_suite_file(f.suite.string() + "/", f.file("data/a.npy")), to_bytes("abc"));
   std::filesystem::create_symlink("data/a.npy", f.suite / "inner_link");
   EXPECT_EQ(read_suite_file(f.suite, f.file("inner_link")), to_bytes("abc"));
+}
+
+// The suite file's path checks hold for a read in pieces too, with their messages.
+TEST(SuiteFile, ReadInPiecesChecksThePathAlike) {
+  const suite_fixture f;
+  std::vector<std::byte> buffer(2);
+  std::string got;
+  const piece_buffer next = [&](std::size_t size, std::size_t read) {
+    return std::span(buffer).first(std::min(buffer.size(), size - read));
+  };
+  const piece_read read = [&](std::span<const std::byte> bytes) {
+    got.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  EXPECT_TRUE(detail::read_suite_file_in_pieces(f.suite, f.file("data/a.npy"), 3, next, read));
+  EXPECT_EQ(got, "abc");
+  std::filesystem::create_symlink("../suite-other/x.npy", f.suite / "sibling");
+  expect_input_error(
+      [&] { (void)detail::read_suite_file_in_pieces(f.suite, f.file("sibling"), 9, next, read); },
+      "resolves outside the suite directory");
+  expect_input_error(
+      [&] {
+        (void)detail::read_suite_file_in_pieces(f.suite, f.file("../outside.npy"), 9, next, read);
+      },
+      "cannot read golden file '../outside.npy': path '../outside.npy' escapes");
 }
 
 TEST(SuiteFile, RefusesEscapesOversizeAndWrongSums) {

@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -214,6 +217,114 @@ TEST(Npy, ReadIntoReportsItsProgressPieceByPiece) {
   std::vector<std::byte> once;
   EXPECT_EQ(read_file_into(path, size, "data", byte_storage(once)).size(), size);
   EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), once.begin()));
+}
+
+// Read in pieces, a file arrives whole and in order through the buffers the caller gives, each
+// handed back once filled; an empty buffer stops the read.
+TEST(Npy, ReadInPiecesGoesThroughTheCallersBuffers) {
+  const scratch_dir dir;
+  const auto path = dir.path() / "data.bin";
+  const std::size_t size = 100003;
+  std::string text(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i * 7 % 23);
+  io_test::write_bytes(path, text);
+  for (const std::size_t piece : {std::size_t{1000}, std::size_t{65536}, size}) {
+    std::vector<std::byte> buffer(piece);
+    std::string got;
+    std::vector<std::size_t> asked_at;
+    const piece_buffer next = [&](std::size_t file_size, std::size_t read) {
+      EXPECT_EQ(file_size, size);
+      asked_at.push_back(read);
+      return std::span(buffer).first(std::min(piece, file_size - read));
+    };
+    const piece_read read = [&](std::span<const std::byte> bytes) {
+      EXPECT_EQ(bytes.data(), buffer.data());
+      got.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    };
+    EXPECT_TRUE(read_file_in_pieces(path, size, "data", next, read));
+    EXPECT_EQ(got, text) << piece;
+    EXPECT_EQ(asked_at.size(), (size + piece - 1) / piece);
+    EXPECT_EQ(asked_at.back(), (asked_at.size() - 1) * piece);
+  }
+  std::vector<std::byte> buffer(1000);
+  int pieces = 0;
+  EXPECT_FALSE(read_file_in_pieces(
+      path, size, "data",
+      [&](std::size_t, std::size_t read) {
+        return read < 3000 ? std::span(buffer) : std::span<std::byte>();
+      },
+      [&](std::span<const std::byte>) { ++pieces; }));
+  EXPECT_EQ(pieces, 3);
+}
+
+// A file that grows or shrinks while it is read in pieces is refused, as read_file_into refuses
+// it; so are the files read_file_into refuses before reading.
+TEST(Npy, ReadInPiecesRefusesAFileThatChangesWhileRead) {
+  const scratch_dir dir;
+  const auto path = dir.path() / "data.bin";
+  const std::string text(50000, 'x');
+  std::vector<std::byte> buffer(10000);
+  const piece_buffer next = [&](std::size_t file_size, std::size_t read) {
+    return std::span(buffer).first(std::min(buffer.size(), file_size - read));
+  };
+  for (const bool grow : {true, false}) {
+    io_test::write_bytes(path, text);
+    int pieces = 0;
+    const piece_read read = [&](std::span<const std::byte>) {
+      if (++pieces != 2) return;
+      if (grow) {
+        std::ofstream(path, std::ios::binary | std::ios::app) << "more";
+      } else {
+        std::filesystem::resize_file(path, 25000);
+      }
+    };
+    expect_input_error([&] { (void)read_file_in_pieces(path, 60000, "data", next, read); },
+                       "cannot read data '" + path.string() + "': file changed while being read");
+  }
+  const auto ignore = [](std::span<const std::byte>) {};
+  io_test::write_bytes(path, text);
+  expect_input_error([&] { (void)read_file_in_pieces(path, 49999, "data", next, ignore); },
+                     "size 50000 bytes is past the limit of 49999");
+  expect_input_error([&] { (void)read_file_in_pieces(dir.path(), 100, "data", next, ignore); },
+                     "not a regular file");
+  expect_input_error(
+      [&] { (void)read_file_in_pieces(dir.path() / "missing", 100, "data", next, ignore); },
+      "cannot read data");
+}
+
+// A header parsed from a file's first bytes and its size: what parse_npy_header finds in the
+// whole file, with its errors, word for word.
+TEST(Npy, PrefixParsesAsTheWholeFile) {
+  const std::vector<std::byte> bytes = serialize_npy(arange(npy_element::f4, {3, 5}));
+  const npy_payload whole = parse_npy_header(bytes, "x.npy");
+  const auto offset = static_cast<std::size_t>(whole.payload.data() - bytes.data());
+  for (const std::size_t prefix : {offset, offset + 7, bytes.size()}) {
+    const npy_prefix parsed =
+        parse_npy_prefix(std::span(bytes).first(prefix), bytes.size(), "x.npy");
+    EXPECT_EQ(parsed.payload_offset, offset);
+    EXPECT_EQ(parsed.layout.element, npy_element::f4);
+    EXPECT_EQ(parsed.layout.shape, (std::vector<std::int64_t>{3, 5}));
+  }
+  const auto message = [](const auto& parse) {
+    try {
+      parse();
+    } catch (const common::input_error& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  for (const std::size_t size : {bytes.size() - 1, bytes.size() + 3}) {
+    std::vector<std::byte> resized = bytes;
+    resized.resize(size);
+    const std::string expected = message([&] { (void)parse_npy_header(resized, "x.npy"); });
+    EXPECT_NE(expected, "");
+    EXPECT_EQ(
+        message([&] { (void)parse_npy_prefix(std::span(bytes).first(offset), size, "x.npy"); }),
+        expected);
+  }
+  const std::string short_header = message(
+      [&] { (void)parse_npy_prefix(std::span(bytes).first(offset - 1), bytes.size(), "x.npy"); });
+  EXPECT_EQ(short_header, "cannot read npy 'x.npy': truncated header");
 }
 
 }  // namespace

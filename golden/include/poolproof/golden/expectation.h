@@ -108,4 +108,11 @@ struct expectation {
                                                      std::span<const std::uint64_t> plane_bits,
                                                      std::int64_t k);
 
+/// The accumulation of an avg window of `terms` values from exact sums alone, equal to the one
+/// expect_forward_element computes from the values: `sum` and `sum_abs` are the exact sum and
+/// sum of magnitudes of its values, all finite, each a multiple of 2^least_exponent, the lowest
+/// set bit over them (nullopt when every value is zero).
+[[nodiscard]] accumulation mean_of_exact_sums(double sum, double sum_abs, std::int64_t terms,
+                                              std::optional<int> least_exponent);
+
 }  // namespace poolproof::golden

@@ -60,6 +60,17 @@ struct npy_payload {
 [[nodiscard]] npy_payload parse_npy_header(std::span<const std::byte> bytes, std::string_view name,
                                            const npy_limits& limits = {});
 
+/// A .npy file's header, validated as parse_npy_header validates it, and where its payload starts.
+struct npy_prefix {
+  npy_array layout;  ///< words left empty
+  std::size_t payload_offset = 0;
+};
+
+/// parse_npy_header of a file of `file_size` bytes from its first bytes, `prefix` (which must
+/// hold the whole header, or the header is "truncated"): the same checks and messages.
+[[nodiscard]] npy_prefix parse_npy_prefix(std::span<const std::byte> prefix, std::size_t file_size,
+                                          std::string_view name, const npy_limits& limits = {});
+
 /// The number of elements of an array of `shape` (non-negative sizes, as a header parses them;
 /// 0 when any is 0). Throws input_error "cannot read npy '<name>': shape overflow: more than N
 /// elements" past limits.max_elements.
@@ -136,6 +147,22 @@ using read_progress = std::function<void(std::size_t bytes_read)>;
                                                   std::size_t max_bytes, std::string_view what,
                                                   const file_storage& storage,
                                                   const read_progress& progress = {});
+
+/// Where read_file_in_pieces reads its next piece of a file of `size` bytes (seen before reading)
+/// of which `read` are read: a buffer of 1 to size - read bytes, or an empty one to stop.
+using piece_buffer = std::function<std::span<std::byte>(std::size_t size, std::size_t read)>;
+
+/// Told of each piece of a file once it is read, in order.
+using piece_read = std::function<void(std::span<const std::byte> piece)>;
+
+/// read_file_into's checks and messages (a file that is shorter or longer than the size seen is
+/// "file changed while being read"), with the file read piece by piece: into the buffers `next`
+/// gives, each handed to `read` once it is filled, so no buffer of the file's size is needed.
+/// Returns false where `next` stopped the read, true once the whole file was read. Throws as
+/// read_file_into (what `next` and `read` throw too).
+[[nodiscard]] bool read_file_in_pieces(const std::filesystem::path& path, std::size_t max_bytes,
+                                       std::string_view what, const piece_buffer& next,
+                                       const piece_read& read);
 
 /// The pieces read_file_into reads a file in when told to report its progress.
 inline constexpr std::size_t read_piece_bytes = std::size_t{1} << 20;
