@@ -199,16 +199,35 @@ TEST(StreamedSums, GiveWayToTheWholeReadOnAPayloadOfTheWrongSize) {
   }
 }
 
+// A suite of one 1-D float32 case of `length` zeros (its input only: nothing more is read when
+// the streamed read gives way).
+golden_case zeros_case(const std::filesystem::path& suite, std::int64_t length) {
+  golden_case entry;
+  entry.name = "zeros";
+  entry.op = golden_op::adaptive_avg_pool;
+  entry.dtype = reference::float_format::binary32;
+  entry.spatial_dims = 1;
+  entry.input_shape = {1, length};
+  entry.output_size = {3};
+  std::filesystem::create_directories(suite);
+  const npy_array zeros{npy_element::f4, entry.input_shape,
+                        std::vector<std::uint64_t>(static_cast<std::size_t>(length))};
+  write_npy(suite / "input.npy", zeros);
+  entry.files["input"] = file_of("input.npy", serialize_npy(zeros));
+  return entry;
+}
+
 TEST(StreamedSums, GiveWayToTheWholeReadPastTheirPlaneLimit) {
-  // A 1-D binary32 plane of 2^20 + 1 values: 4 bytes past max_streamed_plane_bytes.
+  // 1-D binary32 planes of 2^20 values (max_streamed_plane_bytes) and of one more.
   ASSERT_EQ(detail::max_streamed_plane_bytes, std::size_t{4} << 20);
   const io_test::scratch_dir dir;
-  const std::filesystem::path suite = dir.path() / "suite";
-  (void)write_suite(suite, 3, {parse_case_spec("adaptive_avg_pool:float32:1x1048577:3")},
-                    [](const case_spec& s) { return build_user_case(s, 3); });
-  const golden_case entry = load_manifest(suite).cases.front();
-  EXPECT_FALSE(streamed(suite, entry).has_value());
-  EXPECT_TRUE(keeps_input(detail::load_avg_case(suite, entry)));
+  const golden_case at_limit = zeros_case(dir.path() / "at", std::int64_t{1} << 20);
+  const std::optional<std::vector<window_sums>> sums = streamed(dir.path() / "at", at_limit);
+  ASSERT_TRUE(sums.has_value());
+  EXPECT_EQ(sums->size(), 3U);
+  EXPECT_EQ(sums->front().count, 349526);
+  const golden_case past_limit = zeros_case(dir.path() / "past", (std::int64_t{1} << 20) + 1);
+  EXPECT_FALSE(streamed(dir.path() / "past", past_limit).has_value());
 }
 
 }  // namespace
