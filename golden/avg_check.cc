@@ -287,11 +287,7 @@ avg_case load_avg_case(const std::filesystem::path& suite_dir, const golden_case
   const common::default_float_environment environment;
   avg_case loaded;
   loaded.entry = entry;
-  loaded.problem.op = entry.op;
-  loaded.problem.spatial_dims = entry.spatial_dims;
-  loaded.problem.dtype = entry.dtype;
-  loaded.problem.output_size = entry.output_size;
-  loaded.problem.input.shape = entry.input_shape;
+  loaded.problem = case_problem(entry);
   loaded.shape = forward_output_shape(loaded.problem);
   if (reference::layout_of(entry.dtype).width() == 32) {
     read_avg_input(suite_dir, loaded, loaded.input_32);

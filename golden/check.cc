@@ -25,6 +25,16 @@ std::string shape_text(std::span<const std::int64_t> shape) {
 
 namespace detail {
 
+pooling_problem case_problem(const golden_case& entry) {
+  pooling_problem problem;
+  problem.op = entry.op;
+  problem.spatial_dims = entry.spatial_dims;
+  problem.dtype = entry.dtype;
+  problem.output_size = entry.output_size;
+  problem.input.shape = entry.input_shape;
+  return problem;
+}
+
 const golden_file& role_entry(const golden_case& entry, std::string_view role_name) {
   const auto file = entry.files.find(std::string(role_name));
   if (file == entry.files.end()) {
@@ -127,16 +137,12 @@ loaded_case load_case(const std::filesystem::path& suite_dir, const golden_case&
                       file_digests digests) {
   loaded_case c;
   c.entry = entry;
+  c.problem = detail::case_problem(entry);
   pooling_problem& p = c.problem;
-  p.op = entry.op;
-  p.spatial_dims = entry.spatial_dims;
-  p.dtype = entry.dtype;
-  p.output_size = entry.output_size;
   const npy_element element = npy_element_for(entry.dtype);
   const op_description op = describe(entry.op);
   c.input_bits =
       read_role(suite_dir, entry, role::input, element, entry.input_shape, digests).words;
-  p.input.shape = entry.input_shape;
   if (op.backward()) {
     // The backward expectations read exact values; they are decoded for that and dropped.
     pooling_problem decoded_problem = p;

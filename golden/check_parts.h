@@ -25,6 +25,10 @@ struct role_file {
   }
 };
 
+/// Case `entry`'s problem without its tensors: op, spatial dims, dtype, output size, and the
+/// input's shape (input.values and grad_output empty).
+[[nodiscard]] pooling_problem case_problem(const golden_case& entry);
+
 /// Case `entry`'s file of role `role_name`. Throws input_error naming the case when it has none.
 [[nodiscard]] const golden_file& role_entry(const golden_case& entry, std::string_view role_name);
 

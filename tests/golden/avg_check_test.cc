@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "golden/check_parts.h"
 #include "golden/streamed_sums.h"
 #include "io_test_util.h"
 #include "sample.h"
@@ -306,13 +307,8 @@ TEST(FastAvgCheck, AnInexactWindowSendsTheLoaderToTheWholeRead) {
       },
       [](npy_array&) {});
   const golden_case entry = load_manifest(suite).cases.front();
-  pooling_problem problem;
-  problem.op = entry.op;
-  problem.spatial_dims = entry.spatial_dims;
-  problem.dtype = entry.dtype;
-  problem.output_size = entry.output_size;
-  problem.input.shape = entry.input_shape;
-  EXPECT_FALSE(detail::streamed_window_sums<float>(suite, entry, problem).has_value());
+  EXPECT_FALSE(
+      detail::streamed_window_sums<float>(suite, entry, detail::case_problem(entry)).has_value());
   EXPECT_FALSE(detail::load_avg_case(suite, entry).input_32.values().empty());
   EXPECT_EQ(expect_same_reports(suite), 1);
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "golden/avg_check.h"
+#include "golden/check_parts.h"
 #include "io_test_util.h"
 
 namespace poolproof::golden {
@@ -26,24 +27,15 @@ namespace {
 
 using detail::window_sums;
 
-pooling_problem problem_of(const golden_case& entry) {
-  pooling_problem problem;
-  problem.op = entry.op;
-  problem.spatial_dims = entry.spatial_dims;
-  problem.dtype = entry.dtype;
-  problem.output_size = entry.output_size;
-  problem.input.shape = entry.input_shape;
-  return problem;
-}
-
 bool is_16_bit(const golden_case& entry) { return reference::layout_of(entry.dtype).width() == 16; }
 
 // streamed_window_sums of the case, of its element type.
 std::optional<std::vector<window_sums>> streamed(const std::filesystem::path& suite,
                                                  const golden_case& entry) {
   return is_16_bit(entry)
-             ? detail::streamed_window_sums<std::uint16_t>(suite, entry, problem_of(entry))
-             : detail::streamed_window_sums<float>(suite, entry, problem_of(entry));
+             ? detail::streamed_window_sums<std::uint16_t>(suite, entry,
+                                                           detail::case_problem(entry))
+             : detail::streamed_window_sums<float>(suite, entry, detail::case_problem(entry));
 }
 
 // all_window_sums of the case's input, read whole.
@@ -54,13 +46,13 @@ std::vector<window_sums> whole_read_sums(const std::filesystem::path& suite,
     std::vector<std::uint16_t> values(input.words.size());
     std::ranges::transform(input.words, values.begin(),
                            [](std::uint64_t w) { return static_cast<std::uint16_t>(w); });
-    return detail::all_window_sums<std::uint16_t>(problem_of(entry), values);
+    return detail::all_window_sums<std::uint16_t>(detail::case_problem(entry), values);
   }
   std::vector<float> values(input.words.size());
   std::ranges::transform(input.words, values.begin(), [](std::uint64_t w) {
     return std::bit_cast<float>(static_cast<std::uint32_t>(w));
   });
-  return detail::all_window_sums<float>(problem_of(entry), values);
+  return detail::all_window_sums<float>(detail::case_problem(entry), values);
 }
 
 void expect_same_sums(const std::vector<window_sums>& a, const std::vector<window_sums>& b,
