@@ -23,21 +23,27 @@ namespace {
 using reference::float_format;
 using sizes = std::vector<std::int64_t>;
 
+// Every field of two accumulations alike (a failure per field that differs).
+void expect_same_accumulation(const accumulation& a, const accumulation& b,
+                              const std::string& what) {
+  EXPECT_TRUE(a.value == b.value) << what << ": " << to_string(a.value) << " vs "
+                                  << to_string(b.value);
+  EXPECT_EQ(a.sum_abs, b.sum_abs) << what;
+  EXPECT_EQ(a.terms, b.terms) << what;
+  EXPECT_EQ(a.underflow, b.underflow) << what;
+  EXPECT_EQ(a.least_exponent, b.least_exponent) << what;
+}
+
 void expect_same(const expectation& fast, const expectation& plain, const std::string& what) {
   EXPECT_EQ(fast.shape, plain.shape) << what;
   EXPECT_EQ(fast.indices, plain.indices) << what;
   ASSERT_EQ(fast.elements.size(), plain.elements.size()) << what;
   ASSERT_EQ(fast.bounds.size(), plain.bounds.size()) << what;
   for (std::size_t k = 0; k < fast.elements.size(); ++k) {
-    const accumulation& a = fast.elements[k];
-    const accumulation& b = plain.elements[k];
-    ASSERT_TRUE(a.value == b.value)
-        << what << " element " << k << ": " << to_string(a.value) << " vs " << to_string(b.value);
-    ASSERT_EQ(a.sum_abs, b.sum_abs) << what << " element " << k;
-    ASSERT_EQ(a.terms, b.terms) << what << " element " << k;
-    ASSERT_EQ(a.underflow, b.underflow) << what << " element " << k;
-    ASSERT_EQ(a.least_exponent, b.least_exponent) << what << " element " << k;
-    ASSERT_TRUE(fast.bounds[k] == plain.bounds[k]) << what << " element " << k;
+    const std::string element = what + " element " + std::to_string(k);
+    expect_same_accumulation(fast.elements[k], plain.elements[k], element);
+    ASSERT_TRUE(fast.bounds[k] == plain.bounds[k]) << element;
+    if (::testing::Test::HasFailure()) return;  // the first element that differs is enough
   }
 }
 
@@ -163,14 +169,9 @@ int expect_same_from_exact_sums(const pooling_problem& p, std::span<const std::u
     if (!w.exact()) continue;
     ++exact;
     const accumulation a = mean_of_exact_sums(w.sum, w.sum_abs, w.count, w.least_set_bit());
-    const accumulation& b = from_values.elements[k];
-    EXPECT_TRUE(a.value == b.value)
-        << what << " window " << k << ": " << to_string(a.value) << " vs " << to_string(b.value);
-    EXPECT_EQ(a.sum_abs, b.sum_abs) << what << " window " << k;
-    EXPECT_EQ(a.terms, b.terms) << what << " window " << k;
-    EXPECT_EQ(a.underflow, b.underflow) << what << " window " << k;
-    EXPECT_EQ(a.least_exponent, b.least_exponent) << what << " window " << k;
-    EXPECT_TRUE(bound_of(p, a) == from_values.bounds[k]) << what << " window " << k;
+    const std::string window = what + " window " + std::to_string(k);
+    expect_same_accumulation(a, from_values.elements[k], window);
+    EXPECT_TRUE(bound_of(p, a) == from_values.bounds[k]) << window;
   }
   return exact;
 }

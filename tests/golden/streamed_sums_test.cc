@@ -126,12 +126,29 @@ std::string load_error(const std::filesystem::path& suite, const golden_case& en
   return "";
 }
 
+// A suite of the one user-shape case `text` at `suite`: its manifest entry.
+golden_case one_case_suite(const std::filesystem::path& suite, const std::string& text) {
+  (void)write_suite(suite, 3, {parse_case_spec(text)},
+                    [](const case_spec& s) { return build_user_case(s, 3); });
+  return load_manifest(suite).cases.front();
+}
+
+// `entry` with its input file replaced by `bytes`, and its sums to match.
+golden_case with_input(const std::filesystem::path& suite, const golden_case& entry,
+                       const std::vector<std::byte>& bytes) {
+  golden_case changed = entry;
+  golden_file& input = changed.files.at("input");
+  std::ofstream(suite / input.path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  input = file_of(input.path, bytes);
+  return changed;
+}
+
 TEST(StreamedSums, GiveWayToTheWholeReadWhereItMustDecide) {
   const io_test::scratch_dir dir;
   const std::filesystem::path suite = dir.path() / "suite";
-  (void)write_suite(suite, 3, {parse_case_spec("adaptive_avg_pool:float16:2x3x30x30:7x7")},
-                    [](const case_spec& s) { return build_user_case(s, 3); });
-  const golden_case entry = load_manifest(suite).cases.front();
+  const golden_case entry = one_case_suite(suite, "adaptive_avg_pool:float16:2x3x30x30:7x7");
   ASSERT_TRUE(streamed(suite, entry).has_value());
   // A version 1 entry (sha256 only): the whole read checks it, and keeps the input.
   golden_case sha256_only = entry;
@@ -154,11 +171,7 @@ TEST(StreamedSums, GiveWayToTheWholeReadWhereItMustDecide) {
   const std::string other = "(3, 2, 30, 30)";
   std::ranges::transform(other, bytes.begin() + static_cast<std::ptrdiff_t>(shape_at),
                          [](char c) { return static_cast<std::byte>(c); });
-  std::ofstream(input, std::ios::binary | std::ios::trunc)
-      .write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
-  golden_case other_shape = entry;
-  other_shape.files.at("input") = file_of(entry.files.at("input").path, bytes);
+  const golden_case other_shape = with_input(suite, entry, bytes);
   EXPECT_FALSE(streamed(suite, other_shape).has_value());
   EXPECT_NE(load_error(suite, other_shape).find("holds <f2 [3, 2, 30, 30], the case needs"),
             std::string::npos)
@@ -170,21 +183,14 @@ TEST(StreamedSums, GiveWayToTheWholeReadWhereItMustDecide) {
 TEST(StreamedSums, GiveWayToTheWholeReadOnAPayloadOfTheWrongSize) {
   const io_test::scratch_dir dir;
   const std::filesystem::path suite = dir.path() / "suite";
-  (void)write_suite(suite, 3, {parse_case_spec("adaptive_avg_pool:float32:2x3x30x30:7x7")},
-                    [](const case_spec& s) { return build_user_case(s, 3); });
-  const golden_case entry = load_manifest(suite).cases.front();
-  const std::filesystem::path input = suite / entry.files.at("input").path;
-  const std::vector<std::byte> bytes = io_test::bytes_of(input);
+  const golden_case entry = one_case_suite(suite, "adaptive_avg_pool:float32:2x3x30x30:7x7");
+  const std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
   for (const auto& [size, message] :
        {std::pair<std::size_t, std::string>{bytes.size() - 4, "truncated payload"},
         std::pair<std::size_t, std::string>{bytes.size() + 2, "2 extra bytes after the payload"}}) {
     std::vector<std::byte> changed = bytes;
     changed.resize(size, std::byte{0x3f});
-    std::ofstream(input, std::ios::binary | std::ios::trunc)
-        .write(reinterpret_cast<const char*>(changed.data()),
-               static_cast<std::streamsize>(changed.size()));
-    golden_case changed_entry = entry;
-    changed_entry.files.at("input") = file_of(entry.files.at("input").path, changed);
+    const golden_case changed_entry = with_input(suite, entry, changed);
     EXPECT_FALSE(streamed(suite, changed_entry).has_value()) << message;
     EXPECT_NE(load_error(suite, changed_entry).find(message), std::string::npos)
         << load_error(suite, changed_entry);
