@@ -256,11 +256,14 @@ bool window_lanes_available() {
   return runs;
 }
 
+namespace {
+
 // Compiled for AVX-512 as a whole so that a window's accumulators stay in registers across its
 // rows (called row by row from code built for the baseline, they went through memory, with a
-// call per row).
+// call per row). Not plane_window_sums_lanes itself: GCC 12 drops a template definition's target
+// attribute when an earlier declaration (window_lanes.h) lacks it, and that left exactly this.
 template <typename T>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void plane_window_sums_lanes(
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd")]] void sums_in_lanes(
     reference::float_format format, std::span<const window_rows> windows, const T* plane,
     window_sums* w) {
   for (const window_rows& rows : windows) {
@@ -277,6 +280,14 @@ template <typename T>
     for (std::int64_t start : rows.starts) sums_so_far.add_row(format, plane + start, rows.length);
     *w++ = sums_so_far.sums(rows.count());
   }
+}
+
+}  // namespace
+
+template <typename T>
+void plane_window_sums_lanes(reference::float_format format, std::span<const window_rows> windows,
+                             const T* plane, window_sums* w) {
+  sums_in_lanes(format, windows, plane, w);
 }
 
 template void plane_window_sums_lanes<std::uint16_t>(reference::float_format,
