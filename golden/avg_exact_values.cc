@@ -198,34 +198,45 @@ std::optional<std::size_t> plain_exact_values_disagreement(
 
 }  // namespace
 
-void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case& the_case) {
-  const auto file = the_case.entry.files.find(std::string(role::exact));
-  if (file == the_case.entry.files.end()) return;
+exact_values_text read_exact_values_text(const std::filesystem::path& suite_dir,
+                                         const golden_case& entry, std::size_t count) {
+  exact_values_text text;
+  const auto file = entry.files.find(std::string(role::exact));
+  if (file == entry.files.end()) return text;
+  text.present = true;
+  text.path = file->second.path;
+  text.bytes = read_suite_file(suite_dir, file->second,
+                               max_exact_values_bytes(static_cast<std::int64_t>(count)));
+  text.plain = plain_json_strings(
+      std::string_view(reinterpret_cast<const char*>(text.bytes.data()), text.bytes.size()), count);
+  return text;
+}
+
+void verify_exact_values(const exact_values_text& text, const avg_case& the_case) {
+  if (!text.present) return;
   const auto fail = [&](const std::string& why) {
     throw common::input_error("golden case '" + the_case.entry.name + "': " + why);
   };
   const std::function<void(const std::string&)> fail_reading = [&](const std::string& reason) {
-    throw common::input_error("cannot read exact values '" + file->second.path + "': " + reason);
+    throw common::input_error("cannot read exact values '" + text.path + "': " + reason);
   };
   const std::size_t count = the_case.sums.size();
-  const std::vector<std::byte> bytes = read_suite_file(
-      suite_dir, file->second, max_exact_values_bytes(static_cast<std::int64_t>(count)));
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::size_t seen = 0;
   std::optional<std::size_t> first_disagreement;
-  if (const auto plain = plain_json_strings(text, count)) {
+  if (text.plain) {
     first_disagreement =
-        plain_exact_values_disagreement(the_case, *plain, count, file->second.path, fail_reading);
-    seen = plain->size();
+        plain_exact_values_disagreement(the_case, *text.plain, count, text.path, fail_reading);
+    seen = text.plain->size();
   } else {
     exact_elements exact(the_case);
     for_each_json_string(
-        text, count,
+        std::string_view(reinterpret_cast<const char*>(text.bytes.data()), text.bytes.size()),
+        count,
         [&](std::size_t k, std::string_view element) {
           seen = k + 1;
           if (first_disagreement) {
-            (void)parse_exact_value(element, k, file->second.path);
-          } else if (exact_value_disagrees(the_case, exact, k, element, file->second.path)) {
+            (void)parse_exact_value(element, k, text.path);
+          } else if (exact_value_disagrees(the_case, exact, k, element, text.path)) {
             first_disagreement = k;
           }
         },

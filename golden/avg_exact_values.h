@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "golden/avg_check.h"
@@ -32,12 +35,34 @@ class exact_elements {
   std::vector<std::uint64_t> bits_;
 };
 
-/// The case's stored exact values, when it has them, against its inputs and window sums (which
-/// must be in place), with load_case's checks and messages in its order: the whole file read and
-/// counted before any value is compared. Each element's text passes when it is the canonical
-/// text of the mean of its exact window sums; any other (a window without exact sums, a text not
-/// the canonical one) is parsed and compared with the exact path's value. Throws input_error
-/// naming the case or file.
-void verify_exact_values(const std::filesystem::path& suite_dir, const avg_case& the_case);
+/// A case's stored exact values file as read_suite_file reads it, split into its strings when
+/// plain (json_limits.h); none when the case has no such file. Holds views into its own bytes:
+/// moved, never copied.
+struct exact_values_text {
+  exact_values_text() = default;
+  exact_values_text(const exact_values_text&) = delete;
+  exact_values_text& operator=(const exact_values_text&) = delete;
+  exact_values_text(exact_values_text&&) = default;
+  exact_values_text& operator=(exact_values_text&&) = default;
+  ~exact_values_text() = default;
+
+  bool present = false;
+  std::string path;  ///< the file's, as the manifest names it
+  std::vector<std::byte> bytes;
+  std::optional<std::vector<std::string_view>> plain;
+};
+
+/// Case `entry`'s exact values file for a result of `count` elements, read and (when plain)
+/// split. Throws read_suite_file's input_error.
+[[nodiscard]] exact_values_text read_exact_values_text(const std::filesystem::path& suite_dir,
+                                                       const golden_case& entry, std::size_t count);
+
+/// The case's stored exact values (`text`, read by read_exact_values_text), when it has them,
+/// against its inputs and window sums (which must be in place), with load_case's checks and
+/// messages in its order: the whole file read and counted before any value is compared. Each
+/// element's text passes when it is the canonical text of the mean of its exact window sums; any
+/// other (a window without exact sums, a text not the canonical one) is parsed and compared with
+/// the exact path's value. Throws input_error naming the case or file.
+void verify_exact_values(const exact_values_text& text, const avg_case& the_case);
 
 }  // namespace poolproof::golden::detail

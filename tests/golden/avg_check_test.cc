@@ -14,7 +14,9 @@
 #include <poolproof/golden/reference_run.h>
 #include <poolproof/golden/user_cases.h>
 
+#include <array>
 #include <bit>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -223,6 +225,37 @@ TEST(FastAvgCheck, AnInputThatMismatchesItsSumIsRefusedFirst) {
   EXPECT_EQ(message.find("mismatch"), std::string::npos) << message;
   EXPECT_NE(message, "");
   EXPECT_EQ(message, error_of([&] { (void)load_case(suite, updated); }));
+}
+
+TEST(FastAvgCheck, FilesReadAheadKeepLoadCasesErrorOrder) {
+  // The result and exact values files are read while the input is read and summed: whichever of
+  // the three files are damaged, the error reported is the first one load_case meets.
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  const golden_case entry = write_user_case(suite, "adaptive_avg_pool:float16:2x3x30x30:7x7", 5);
+  const std::array<std::string, 3> roles = {"input", "expected", "exact"};
+  for (const std::string& role : roles) ASSERT_TRUE(entry.files.contains(role)) << role;
+  for (unsigned damaged = 1; damaged < 8; ++damaged) {
+    golden_case changed = entry;
+    for (std::size_t r = 0; r < roles.size(); ++r) {
+      if (((damaged >> r) & 1U) == 0) continue;
+      std::string& sum = changed.files.at(roles[r]).xxh128;
+      sum[0] = sum[0] == '0' ? '1' : '0';
+    }
+    const std::string& first = roles[static_cast<std::size_t>(std::countr_zero(damaged))];
+    const std::string expected = error_of([&] { (void)load_case(suite, changed); });
+    EXPECT_NE(expected.find(changed.files.at(first).path), std::string::npos) << expected;
+    EXPECT_NE(expected.find("xxh128 mismatch"), std::string::npos) << expected;
+    EXPECT_EQ(error_of([&] { (void)detail::load_avg_case(suite, changed); }), expected) << damaged;
+  }
+  // A missing result file with a damaged exact values file: the result's error.
+  std::filesystem::remove(suite / entry.files.at("expected").path);
+  golden_case changed = entry;
+  std::string& sum = changed.files.at("exact").xxh128;
+  sum[0] = sum[0] == '0' ? '1' : '0';
+  const std::string expected = error_of([&] { (void)load_case(suite, changed); });
+  EXPECT_NE(expected.find(entry.files.at("expected").path), std::string::npos) << expected;
+  EXPECT_EQ(error_of([&] { (void)detail::load_avg_case(suite, changed); }), expected);
 }
 
 // Rewrites the suite's first case: its input as `change_input` leaves it, the expected result
