@@ -1,9 +1,12 @@
 // Reading whole files, bounded, into storage the caller chooses (npy.h).
+#include <fcntl.h>
 #include <poolproof/common/error.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/npy.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <string>
 #include <system_error>
@@ -19,23 +22,33 @@ struct bounded_file {
   std::ifstream stream;
 };
 
-bounded_file open_bounded(const std::filesystem::path& path, std::size_t max_bytes,
-                          std::string_view what) {
-  bounded_file file;
-  file.prefix = "cannot read " + std::string(what) + " '" + path.string() + "': ";
+// The size of the regular file at `path`, checked against max_bytes; throws prefix + reason.
+std::size_t bounded_size(const std::filesystem::path& path, std::size_t max_bytes,
+                         const std::string& prefix) {
   std::error_code error;
   // A FIFO or device would block or never end: only regular files are read.
   const auto status = std::filesystem::status(path, error);
-  if (error) throw common::input_error(file.prefix + error.message());
+  if (error) throw common::input_error(prefix + error.message());
   if (!std::filesystem::is_regular_file(status))
-    throw common::input_error(file.prefix + "not a regular file");
+    throw common::input_error(prefix + "not a regular file");
   const std::uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) throw common::input_error(file.prefix + error.message());
+  if (error) throw common::input_error(prefix + error.message());
   if (size > max_bytes) {
-    throw common::input_error(file.prefix + "size " + std::to_string(size) +
+    throw common::input_error(prefix + "size " + std::to_string(size) +
                               " bytes is past the limit of " + std::to_string(max_bytes));
   }
-  file.size = static_cast<std::size_t>(size);
+  return static_cast<std::size_t>(size);
+}
+
+std::string error_prefix(const std::filesystem::path& path, std::string_view what) {
+  return "cannot read " + std::string(what) + " '" + path.string() + "': ";
+}
+
+bounded_file open_bounded(const std::filesystem::path& path, std::size_t max_bytes,
+                          std::string_view what) {
+  bounded_file file;
+  file.prefix = error_prefix(path, what);
+  file.size = bounded_size(path, max_bytes, file.prefix);
   file.stream.open(path, std::ios::binary);
   if (!file.stream) throw common::input_error(file.prefix + "cannot open");
   return file;
@@ -77,22 +90,36 @@ std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size
   return bytes.first(got);
 }
 
-bool read_file_in_pieces(const std::filesystem::path& path, std::size_t max_bytes,
-                         std::string_view what, const piece_buffer& next, const piece_read& read) {
-  bounded_file file = open_bounded(path, max_bytes, what);
+file_at_offsets::file_at_offsets(const std::filesystem::path& path, std::size_t max_bytes,
+                                 std::string_view what)
+    : prefix_(error_prefix(path, what)), size_(bounded_size(path, max_bytes, prefix_)) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX open
+  descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor_ < 0) throw common::input_error(prefix_ + "cannot open");
+}
+
+file_at_offsets::~file_at_offsets() { ::close(descriptor_); }
+
+void file_at_offsets::read_at(std::size_t offset, std::span<std::byte> buffer) const {
   std::size_t got = 0;
-  while (got < file.size) {
-    const std::span<std::byte> buffer = next(file.size, got);
-    if (buffer.empty()) return false;
-    POOLPROOF_CHECK(buffer.size() <= file.size - got);
-    if (read_some(file, buffer) != buffer.size()) changed_while_read(file);
-    read(buffer);
-    got += buffer.size();
+  while (got < buffer.size()) {
+    const ssize_t read = ::pread(descriptor_, buffer.data() + got, buffer.size() - got,
+                                 static_cast<off_t>(offset + got));
+    if (read < 0 && errno == EINTR) continue;
+    if (read < 0) throw common::input_error(prefix_ + "read error");
+    if (read == 0) throw common::input_error(prefix_ + "file changed while being read");
+    got += static_cast<std::size_t>(read);
   }
-  // One byte more, so a file that grew meanwhile is caught.
+}
+
+void file_at_offsets::require_no_more() const {
   std::byte past{};
-  if (read_some(file, std::span(&past, 1)) != 0) changed_while_read(file);
-  return true;
+  ssize_t read = 0;
+  do {
+    read = ::pread(descriptor_, &past, 1, static_cast<off_t>(size_));
+  } while (read < 0 && errno == EINTR);
+  if (read < 0) throw common::input_error(prefix_ + "read error");
+  if (read != 0) throw common::input_error(prefix_ + "file changed while being read");
 }
 
 file_storage byte_storage(std::vector<std::byte>& bytes) {

@@ -383,11 +383,9 @@ std::span<std::byte> read_unhashed_suite_file(const std::filesystem::path& suite
                         progress);
 }
 
-bool read_suite_file_in_pieces(const std::filesystem::path& suite_dir, const golden_file& file,
-                               std::size_t max_bytes, const piece_buffer& next,
-                               const piece_read& read) {
-  return read_file_in_pieces(suite_file_target(suite_dir, file), max_bytes, "golden file", next,
-                             read);
+file_at_offsets open_suite_file_at_offsets(const std::filesystem::path& suite_dir,
+                                           const golden_file& file, std::size_t max_bytes) {
+  return {suite_file_target(suite_dir, file), max_bytes, "golden file"};
 }
 
 xxh128_stream::xxh128_stream() : state_(XXH3_createState()) {

@@ -28,11 +28,11 @@ namespace poolproof::golden::detail {
                                                             const file_storage& storage,
                                                             const read_progress& progress = {});
 
-/// read_unhashed_suite_file's path checks and messages, with the file read in pieces
-/// (read_file_in_pieces: its contract, its return value). The digest is the caller's to check.
-[[nodiscard]] bool read_suite_file_in_pieces(const std::filesystem::path& suite_dir,
-                                             const golden_file& file, std::size_t max_bytes,
-                                             const piece_buffer& next, const piece_read& read);
+/// read_unhashed_suite_file's path checks and messages, with the file opened to be read at any
+/// offsets (file_at_offsets). The digest is the caller's to check.
+[[nodiscard]] file_at_offsets open_suite_file_at_offsets(const std::filesystem::path& suite_dir,
+                                                         const golden_file& file,
+                                                         std::size_t max_bytes);
 
 /// XXH3-128 of bytes given piece by piece: hex() is xxh128_hex of the pieces added so far, one
 /// after another.

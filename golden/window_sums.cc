@@ -245,6 +245,14 @@ void plane_window_summer<T>::sum_planes(std::int64_t first, std::int64_t end, co
 }
 
 template <typename T>
+void plane_window_summer<T>::sum_planes_here(std::int64_t first, std::int64_t end,
+                                             const T* values) {
+  POOLPROOF_CHECK(0 <= first && first <= end && end <= state_->planes);
+  for (std::int64_t p = first; p < end; ++p)
+    state_->sum_plane(p, values + (p - first) * state_->plane_size);
+}
+
+template <typename T>
 bool plane_window_summer<T>::exact(std::int64_t first, std::int64_t end) const {
   const auto windows = static_cast<std::int64_t>(state_->windows.size());
   return std::all_of(state_->sums.begin() + first * windows, state_->sums.begin() + end * windows,

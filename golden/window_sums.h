@@ -102,6 +102,9 @@ class plane_window_summer {
   /// `values`, split over TBB's workers; returns once they are summed. Calls for disjoint plane
   /// ranges may run at the same time.
   void sum_planes(std::int64_t first, std::int64_t end, const T* values);
+  /// sum_planes on the calling thread alone, under its floating-point environment (which must be
+  /// the default one).
+  void sum_planes_here(std::int64_t first, std::int64_t end, const T* values);
   /// Whether every window of planes [first, end), once summed, has exact sums.
   [[nodiscard]] bool exact(std::int64_t first, std::int64_t end) const;
   /// The sums of every window, plane by plane (those of planes not summed are zero); leaves none.

@@ -163,28 +163,23 @@ TEST(SuiteFile, ReadsAndVerifies) {
   EXPECT_EQ(read_suite_file(f.suite, f.file("inner_link")), to_bytes("abc"));
 }
 
-// The suite file's path checks hold for a read in pieces too, with their messages.
-TEST(SuiteFile, ReadInPiecesChecksThePathAlike) {
+// The suite file's path checks hold for a file read at offsets too, with their messages.
+TEST(SuiteFile, ReadAtOffsetsChecksThePathAlike) {
   const suite_fixture f;
-  std::vector<std::byte> buffer(2);
-  std::string got;
-  const piece_buffer next = [&](std::size_t size, std::size_t read) {
-    return std::span(buffer).first(std::min(buffer.size(), size - read));
-  };
-  const piece_read read = [&](std::span<const std::byte> bytes) {
-    got.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  };
-  EXPECT_TRUE(detail::read_suite_file_in_pieces(f.suite, f.file("data/a.npy"), 3, next, read));
-  EXPECT_EQ(got, "abc");
+  const file_at_offsets file = detail::open_suite_file_at_offsets(f.suite, f.file("data/a.npy"), 3);
+  std::vector<std::byte> bytes(3);
+  file.read_at(0, bytes);
+  EXPECT_EQ(bytes, to_bytes("abc"));
   std::filesystem::create_symlink("../suite-other/x.npy", f.suite / "sibling");
   expect_input_error(
-      [&] { (void)detail::read_suite_file_in_pieces(f.suite, f.file("sibling"), 9, next, read); },
+      [&] { (void)detail::open_suite_file_at_offsets(f.suite, f.file("sibling"), 9); },
       "resolves outside the suite directory");
   expect_input_error(
-      [&] {
-        (void)detail::read_suite_file_in_pieces(f.suite, f.file("../outside.npy"), 9, next, read);
-      },
+      [&] { (void)detail::open_suite_file_at_offsets(f.suite, f.file("../outside.npy"), 9); },
       "cannot read golden file '../outside.npy': path '../outside.npy' escapes");
+  expect_input_error(
+      [&] { (void)detail::open_suite_file_at_offsets(f.suite, f.file("data/a.npy"), 2); },
+      "past the limit of 2");
 }
 
 TEST(SuiteFile, RefusesEscapesOversizeAndWrongSums) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/golden/io_test_util.h"
@@ -219,77 +220,67 @@ TEST(Npy, ReadIntoReportsItsProgressPieceByPiece) {
   EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), once.begin()));
 }
 
-// Read in pieces, a file arrives whole and in order through the buffers the caller gives, each
-// handed back once filled; an empty buffer stops the read.
-TEST(Npy, ReadInPiecesGoesThroughTheCallersBuffers) {
+// A file read at offsets gives its bytes from any offset, in pieces of any size, from several
+// threads at once.
+TEST(Npy, ReadAtOffsetsGivesTheBytesThere) {
   const scratch_dir dir;
   const auto path = dir.path() / "data.bin";
   const std::size_t size = 100003;
   std::string text(size, '\0');
   for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i * 7 % 23);
   io_test::write_bytes(path, text);
-  for (const std::size_t piece : {std::size_t{1000}, std::size_t{65536}, size}) {
-    std::vector<std::byte> buffer(piece);
-    std::string got;
-    std::vector<std::size_t> asked_at;
-    const piece_buffer next = [&](std::size_t file_size, std::size_t read) {
-      EXPECT_EQ(file_size, size);
-      asked_at.push_back(read);
-      return std::span(buffer).first(std::min(piece, file_size - read));
-    };
-    const piece_read read = [&](std::span<const std::byte> bytes) {
-      EXPECT_EQ(bytes.data(), buffer.data());
-      got.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    };
-    EXPECT_TRUE(read_file_in_pieces(path, size, "data", next, read));
+  const file_at_offsets file(path, size, "data");
+  EXPECT_EQ(file.size(), size);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{1000}, std::size_t{65536}, size}) {
+    std::string got(size, '\0');
+    std::vector<std::thread> readers;
+    for (std::size_t t = 0; t < 3; ++t) {
+      readers.emplace_back([&, t] {
+        for (std::size_t at = t * piece; at < size; at += 3 * piece) {
+          const std::size_t length = std::min(piece, size - at);
+          file.read_at(at, std::as_writable_bytes(std::span(got).subspan(at, length)));
+        }
+      });
+    }
+    for (std::thread& reader : readers) reader.join();
     EXPECT_EQ(got, text) << piece;
-    EXPECT_EQ(asked_at.size(), (size + piece - 1) / piece);
-    EXPECT_EQ(asked_at.back(), (asked_at.size() - 1) * piece);
   }
-  std::vector<std::byte> buffer(1000);
-  int pieces = 0;
-  EXPECT_FALSE(read_file_in_pieces(
-      path, size, "data",
-      [&](std::size_t, std::size_t read) {
-        return read < 3000 ? std::span(buffer) : std::span<std::byte>();
-      },
-      [&](std::span<const std::byte>) { ++pieces; }));
-  EXPECT_EQ(pieces, 3);
+  file.require_no_more();
+  std::vector<std::byte> none;
+  file.read_at(size, none);  // nothing asked, nothing read
 }
 
-// A file that grows or shrinks while it is read in pieces is refused, as read_file_into refuses
-// it; so are the files read_file_into refuses before reading.
-TEST(Npy, ReadInPiecesRefusesAFileThatChangesWhileRead) {
+// A file that grows or shrinks after it was opened is refused, as read_file_into refuses it; so
+// are the files read_file_into refuses before reading.
+TEST(Npy, ReadAtOffsetsRefusesAFileThatChanges) {
   const scratch_dir dir;
   const auto path = dir.path() / "data.bin";
   const std::string text(50000, 'x');
+  const std::string changed =
+      "cannot read data '" + path.string() + "': file changed while being read";
   std::vector<std::byte> buffer(10000);
-  const piece_buffer next = [&](std::size_t file_size, std::size_t read) {
-    return std::span(buffer).first(std::min(buffer.size(), file_size - read));
-  };
-  for (const bool grow : {true, false}) {
-    io_test::write_bytes(path, text);
-    int pieces = 0;
-    const piece_read read = [&](std::span<const std::byte>) {
-      if (++pieces != 2) return;
-      if (grow) {
-        std::ofstream(path, std::ios::binary | std::ios::app) << "more";
-      } else {
-        std::filesystem::resize_file(path, 25000);
-      }
-    };
-    expect_input_error([&] { (void)read_file_in_pieces(path, 60000, "data", next, read); },
-                       "cannot read data '" + path.string() + "': file changed while being read");
-  }
-  const auto ignore = [](std::span<const std::byte>) {};
   io_test::write_bytes(path, text);
-  expect_input_error([&] { (void)read_file_in_pieces(path, 49999, "data", next, ignore); },
+  {
+    const file_at_offsets file(path, 60000, "data");
+    file.read_at(40000, buffer);
+    std::ofstream(path, std::ios::binary | std::ios::app) << "more";
+    file.read_at(40000, buffer);  // the bytes asked for are there
+    expect_input_error([&] { file.require_no_more(); }, changed);
+  }
+  io_test::write_bytes(path, text);
+  {
+    const file_at_offsets file(path, 60000, "data");
+    file.require_no_more();
+    std::filesystem::resize_file(path, 45000);
+    expect_input_error([&] { file.read_at(40000, buffer); }, changed);
+    expect_input_error([&] { file.read_at(45000, std::span(buffer).first(1)); }, changed);
+  }
+  io_test::write_bytes(path, text);
+  expect_input_error([&] { (void)file_at_offsets(path, 49999, "data"); },
                      "size 50000 bytes is past the limit of 49999");
-  expect_input_error([&] { (void)read_file_in_pieces(dir.path(), 100, "data", next, ignore); },
-                     "not a regular file");
-  expect_input_error(
-      [&] { (void)read_file_in_pieces(dir.path() / "missing", 100, "data", next, ignore); },
-      "cannot read data");
+  expect_input_error([&] { (void)file_at_offsets(dir.path(), 100, "data"); }, "not a regular file");
+  expect_input_error([&] { (void)file_at_offsets(dir.path() / "missing", 100, "data"); },
+                     "cannot read data");
 }
 
 // A header parsed from a file's first bytes and its size: what parse_npy_header finds in the

@@ -148,21 +148,28 @@ using read_progress = std::function<void(std::size_t bytes_read)>;
                                                   const file_storage& storage,
                                                   const read_progress& progress = {});
 
-/// Where read_file_in_pieces reads its next piece of a file of `size` bytes (seen before reading)
-/// of which `read` are read: a buffer of 1 to size - read bytes, or an empty one to stop.
-using piece_buffer = std::function<std::span<std::byte>(std::size_t size, std::size_t read)>;
+/// A file opened with read_file_into's checks (a regular file of at most max_bytes), read at any
+/// offsets, from any number of threads at once: for reading its pieces in parallel.
+class file_at_offsets {
+ public:
+  file_at_offsets(const std::filesystem::path& path, std::size_t max_bytes, std::string_view what);
+  file_at_offsets(const file_at_offsets&) = delete;
+  file_at_offsets& operator=(const file_at_offsets&) = delete;
+  ~file_at_offsets();
 
-/// Told of each piece of a file once it is read, in order.
-using piece_read = std::function<void(std::span<const std::byte> piece)>;
+  /// The file's size, as seen when it was opened.
+  [[nodiscard]] std::size_t size() const { return size_; }
+  /// Fills `buffer` with the file's bytes from `offset` on. Throws read_file_into's input_error:
+  /// "file changed while being read" when the file ends first, "read error".
+  void read_at(std::size_t offset, std::span<std::byte> buffer) const;
+  /// Throws "file changed while being read" when the file now holds bytes past size().
+  void require_no_more() const;
 
-/// read_file_into's checks and messages (a file that is shorter or longer than the size seen is
-/// "file changed while being read"), with the file read piece by piece: into the buffers `next`
-/// gives, each handed to `read` once it is filled, so no buffer of the file's size is needed.
-/// Returns false where `next` stopped the read, true once the whole file was read. Throws as
-/// read_file_into (what `next` and `read` throw too).
-[[nodiscard]] bool read_file_in_pieces(const std::filesystem::path& path, std::size_t max_bytes,
-                                       std::string_view what, const piece_buffer& next,
-                                       const piece_read& read);
+ private:
+  std::string prefix_;
+  std::size_t size_ = 0;
+  int descriptor_ = -1;
+};
 
 /// The pieces read_file_into reads a file in when told to report its progress.
 inline constexpr std::size_t read_piece_bytes = std::size_t{1} << 20;
