@@ -3,6 +3,7 @@
 #include <poolproof/common/error.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/golden/npy.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,9 +94,16 @@ std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size
 file_at_offsets::file_at_offsets(const std::filesystem::path& path, std::size_t max_bytes,
                                  std::string_view what)
     : prefix_(error_prefix(path, what)), size_(bounded_size(path, max_bytes, prefix_)) {
+  // Non-blocking and checked again once open: a FIFO put in the file's place since it was
+  // looked at would block the open, or the reads.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX open
-  descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (descriptor_ < 0) throw common::input_error(prefix_ + "cannot open");
+  struct stat opened {};
+  if (::fstat(descriptor_, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+    ::close(descriptor_);
+    throw common::input_error(prefix_ + "not a regular file");
+  }
 }
 
 file_at_offsets::~file_at_offsets() { ::close(descriptor_); }
