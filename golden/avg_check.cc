@@ -160,10 +160,14 @@ std::optional<std::vector<std::uint64_t>> means_of_sums(reference::float_format 
   if (!std::ranges::all_of(sums, [](const window_sums& w) { return w.exact() && w.count >= 1; }))
     return std::nullopt;
   std::vector<std::uint64_t> means(sums.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sums.size(), 4096),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      round_means_part(format, sums, range, means);
-                    });
+  // A context of its own: a caller's cancelled TBB work must not leave parts unrounded.
+  tbb::task_group_context isolated(tbb::task_group_context::isolated);
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, sums.size(), 4096),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        round_means_part(format, sums, range, means);
+      },
+      isolated);
   return means;
 }
 

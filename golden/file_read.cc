@@ -93,17 +93,40 @@ std::span<std::byte> read_file_into(const std::filesystem::path& path, std::size
 
 file_at_offsets::file_at_offsets(const std::filesystem::path& path, std::size_t max_bytes,
                                  std::string_view what)
-    : prefix_(error_prefix(path, what)), size_(bounded_size(path, max_bytes, prefix_)) {
-  // Non-blocking and checked again once open: a FIFO put in the file's place since it was
-  // looked at would block the open, or the reads.
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX open
-  descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    : prefix_(error_prefix(path, what)) {
+  (void)bounded_size(path, max_bytes, prefix_);  // read_file_into's checks, messages and order
+  // Non-blocking: a FIFO put in the file's place since it was looked at would block the open.
+  do {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX open
+    descriptor_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  } while (descriptor_ < 0 && errno == EINTR);
   if (descriptor_ < 0) throw common::input_error(prefix_ + "cannot open");
-  struct stat opened {};
-  if (::fstat(descriptor_, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+  try {
+    check_opened(max_bytes);
+  } catch (...) {
     ::close(descriptor_);
-    throw common::input_error(prefix_ + "not a regular file");
+    throw;
   }
+}
+
+// What the path pointed to may have changed since it was looked at: the size and kind are the
+// open file's own. Blocking again once it is known to be regular (some FUSE file systems pass
+// O_NONBLOCK on to their reads).
+void file_at_offsets::check_opened(std::size_t max_bytes) {
+  struct stat opened {};
+  if (::fstat(descriptor_, &opened) != 0)
+    throw common::input_error(prefix_ + std::generic_category().message(errno));
+  if (!S_ISREG(opened.st_mode)) throw common::input_error(prefix_ + "not a regular file");
+  size_ = static_cast<std::size_t>(opened.st_size);
+  if (size_ > max_bytes) {
+    throw common::input_error(prefix_ + "size " + std::to_string(size_) +
+                              " bytes is past the limit of " + std::to_string(max_bytes));
+  }
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX fcntl
+  const int flags = ::fcntl(descriptor_, F_GETFL);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX fcntl
+  if (flags < 0 || ::fcntl(descriptor_, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    throw common::input_error(prefix_ + std::generic_category().message(errno));
 }
 
 file_at_offsets::~file_at_offsets() { ::close(descriptor_); }

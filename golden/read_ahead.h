@@ -2,6 +2,7 @@
 // of their use, while the input is read and summed.
 #pragma once
 
+#include <poolproof/common/error.h>
 #include <tbb/task_group.h>
 
 #include <exception>
@@ -12,12 +13,13 @@ namespace poolproof::golden::detail {
 
 /// task() run on TBB's workers, or by get() itself when none has taken it yet (so never waiting
 /// on a thread that cannot start). get() waits, then returns its value or rethrows what it threw:
-/// its errors come where get() is called, in the caller's order.
+/// its errors come where get() is called, in the caller's order. The task runs in a context of
+/// its own, so a caller's cancelled TBB work never skips it.
 template <typename T>
 class computed_meanwhile {
  public:
   template <typename Task>
-  explicit computed_meanwhile(Task task) {
+  explicit computed_meanwhile(Task task) : group_(context_) {
     group_.run([this, task = std::move(task)] {
       try {
         value_.emplace(task());
@@ -40,10 +42,12 @@ class computed_meanwhile {
   [[nodiscard]] T& get() {
     group_.wait();
     if (error_) std::rethrow_exception(error_);
+    POOLPROOF_CHECK(value_.has_value());
     return *value_;
   }
 
  private:
+  tbb::task_group_context context_{tbb::task_group_context::isolated};
   tbb::task_group group_;
   std::optional<T> value_;
   std::exception_ptr error_;

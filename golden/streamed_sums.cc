@@ -3,7 +3,7 @@
 // Here each thread that joins reads pieces into its own buffer of about 256 KiB, which stays in
 // its cache while the piece is hashed and summed. One reader handing pieces to the other core
 // was bound by its copying (the other core's sums waited on it, and read every piece across the
-// cores); reading on both cores took the check from 2.6 to 2.1 ms (RESULTS.md part 19).
+// cores); reading on both cores took the check from 2.6 to 2.3 ms (RESULTS.md part 19).
 // Anything unexpected gives up, and the caller's whole read reports it with load_case's messages.
 #include "golden/streamed_sums.h"
 
@@ -87,6 +87,8 @@ class piece_readers {
     const std::span<std::byte> bytes = std::as_writable_bytes(
         std::span(values, static_cast<std::size_t>((end - first) * summer_.plane_size())));
     const auto plane_bytes = static_cast<std::size_t>(summer_.plane_size()) * sizeof(T);
+    // From the claim to the hash, no TBB call: a thread waits only on pieces claimed before its
+    // own, whose threads are then past their claims and can only be reading or waiting in turn.
     file_.read_at(payload_offset_ + static_cast<std::size_t>(first) * plane_bytes, bytes);
     for (std::size_t seen = hashed_.load(); seen != piece; seen = hashed_.load()) {
       if (seen == stopped) return false;
@@ -115,7 +117,7 @@ class piece_readers {
   std::size_t pieces_;
   xxh128_stream& hash_;
   std::atomic<std::size_t> next_{0};
-  std::atomic<std::size_t> hashed_{0};  ///< pieces hashed so far, in order, or `stopped`
+  std::atomic<std::size_t> hashed_{0};  // pieces hashed so far, in order, or `stopped`
   std::mutex error_mutex_;
   std::exception_ptr error_;
 };

@@ -103,7 +103,8 @@ class plane_window_summer {
   /// ranges may run at the same time.
   void sum_planes(std::int64_t first, std::int64_t end, const T* values);
   /// sum_planes on the calling thread alone, under its floating-point environment (which must be
-  /// the default one).
+  /// the default one). Calls for disjoint plane ranges, and exact() of planes summed, may run at
+  /// the same time.
   void sum_planes_here(std::int64_t first, std::int64_t end, const T* values);
   /// Whether every window of planes [first, end), once summed, has exact sums.
   [[nodiscard]] bool exact(std::int64_t first, std::int64_t end) const;

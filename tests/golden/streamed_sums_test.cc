@@ -9,8 +9,11 @@
 #include <poolproof/golden/manifest.h>
 #include <poolproof/golden/npy.h>
 #include <poolproof/golden/user_cases.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <fstream>
@@ -80,7 +83,7 @@ TEST(StreamedSums, AreTheWholeReadsSumsAndNoInputIsKept) {
   for (const char* text :
        {// one piece of six planes; a 3-D case
         "adaptive_avg_pool:float16:2x3x100x100:7x7", "adaptive_avg_pool:bfloat16:2x20x20x20:3x3x3",
-        // 40 planes of 40 kB, six a buffer: seven pieces round the four buffers, the last short
+        // 40 planes of 40 kB, six a piece: seven pieces shared by the readers, the last short
         "adaptive_avg_pool:float32:2x20x100x100:5x6",
         // planes past a buffer's 256 KiB: one a piece
         "adaptive_avg_pool:float32:1x2x300x300:4x4",
@@ -143,6 +146,51 @@ golden_case with_input(const std::filesystem::path& suite, const golden_case& en
              static_cast<std::streamsize>(bytes.size()));
   input = file_of(input.path, bytes);
   return changed;
+}
+
+// The readers share the pieces out however many threads join: one, four, or several reads at
+// once from inside a TBB loop (whose threads then read for each other's cases).
+TEST(StreamedSums, AreTheSameOnAnyNumberOfThreadsAndNested) {
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  // 40 planes of 40 kB: seven pieces.
+  const golden_case entry = one_case_suite(suite, "adaptive_avg_pool:float32:2x20x100x100:5x6");
+  const std::vector<window_sums> whole = whole_read_sums(suite, entry);
+  for (const int threads : {1, 4}) {
+    tbb::task_arena arena(threads);
+    const std::optional<std::vector<window_sums>> sums =
+        arena.execute([&] { return streamed(suite, entry); });
+    ASSERT_TRUE(sums.has_value()) << threads;
+    expect_same_sums(*sums, whole, std::to_string(threads) + " threads");
+  }
+  std::vector<std::optional<std::vector<window_sums>>> nested(6);
+  tbb::parallel_for(std::size_t{0}, nested.size(),
+                    [&](std::size_t k) { nested[k] = streamed(suite, entry); });
+  for (const auto& sums : nested) {
+    ASSERT_TRUE(sums.has_value());
+    expect_same_sums(*sums, whole, "nested");
+  }
+}
+
+// An inexact window in a middle piece stops every reader (some waiting for their turn to hash),
+// on one thread or four.
+TEST(StreamedSums, AnInexactWindowInTheMiddleStopsEveryReader) {
+  const io_test::scratch_dir dir;
+  const std::filesystem::path suite = dir.path() / "suite";
+  const golden_case entry = one_case_suite(suite, "adaptive_avg_pool:float32:2x20x100x100:5x6");
+  std::vector<std::byte> bytes = io_test::bytes_of(suite / entry.files.at("input").path);
+  // Plane 20's first two values: 2^100 and 2^-100, in one window.
+  const std::size_t plane_20 = bytes.size() - std::size_t{20} * 100 * 100 * sizeof(float);
+  for (const auto& [at, value] :
+       {std::pair{plane_20, 0x1p100F}, std::pair{plane_20 + 4, 0x1p-100F}}) {
+    const auto pattern = std::bit_cast<std::array<std::byte, 4>>(value);
+    std::ranges::copy(pattern, bytes.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  const golden_case inexact = with_input(suite, entry, bytes);
+  for (const int threads : {1, 4}) {
+    tbb::task_arena arena(threads);
+    EXPECT_FALSE(arena.execute([&] { return streamed(suite, inexact); }).has_value()) << threads;
+  }
 }
 
 TEST(StreamedSums, GiveWayToTheWholeReadWhereItMustDecide) {

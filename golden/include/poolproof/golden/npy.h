@@ -152,12 +152,14 @@ using read_progress = std::function<void(std::size_t bytes_read)>;
 /// offsets, from any number of threads at once: for reading its pieces in parallel.
 class file_at_offsets {
  public:
+  /// Opens `path`. Throws read_file_into's input_error ("cannot read <what> '<path>': ...") for
+  /// a missing or non-regular file, one over max_bytes, or one that cannot be opened.
   file_at_offsets(const std::filesystem::path& path, std::size_t max_bytes, std::string_view what);
   file_at_offsets(const file_at_offsets&) = delete;
   file_at_offsets& operator=(const file_at_offsets&) = delete;
   ~file_at_offsets();
 
-  /// The file's size, as seen when it was opened.
+  /// The file's size, as the open file's status gave it.
   [[nodiscard]] std::size_t size() const { return size_; }
   /// Fills `buffer` with the file's bytes from `offset` on. Throws read_file_into's input_error:
   /// "file changed while being read" when the file ends first, "read error".
@@ -166,6 +168,8 @@ class file_at_offsets {
   void require_no_more() const;
 
  private:
+  void check_opened(std::size_t max_bytes);
+
   std::string prefix_;
   std::size_t size_ = 0;
   int descriptor_ = -1;
