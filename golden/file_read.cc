@@ -23,6 +23,14 @@ struct bounded_file {
   std::ifstream stream;
 };
 
+// Throws prefix + reason when a file of `size` bytes is past max_bytes.
+void require_within(std::uintmax_t size, std::size_t max_bytes, const std::string& prefix) {
+  if (size > max_bytes) {
+    throw common::input_error(prefix + "size " + std::to_string(size) +
+                              " bytes is past the limit of " + std::to_string(max_bytes));
+  }
+}
+
 // The size of the regular file at `path`, checked against max_bytes; throws prefix + reason.
 std::size_t bounded_size(const std::filesystem::path& path, std::size_t max_bytes,
                          const std::string& prefix) {
@@ -34,10 +42,7 @@ std::size_t bounded_size(const std::filesystem::path& path, std::size_t max_byte
     throw common::input_error(prefix + "not a regular file");
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error) throw common::input_error(prefix + error.message());
-  if (size > max_bytes) {
-    throw common::input_error(prefix + "size " + std::to_string(size) +
-                              " bytes is past the limit of " + std::to_string(max_bytes));
-  }
+  require_within(size, max_bytes, prefix);
   return static_cast<std::size_t>(size);
 }
 
@@ -117,11 +122,8 @@ void file_at_offsets::check_opened(std::size_t max_bytes) {
   if (::fstat(descriptor_, &opened) != 0)
     throw common::input_error(prefix_ + std::generic_category().message(errno));
   if (!S_ISREG(opened.st_mode)) throw common::input_error(prefix_ + "not a regular file");
+  require_within(static_cast<std::uintmax_t>(opened.st_size), max_bytes, prefix_);
   size_ = static_cast<std::size_t>(opened.st_size);
-  if (size_ > max_bytes) {
-    throw common::input_error(prefix_ + "size " + std::to_string(size_) +
-                              " bytes is past the limit of " + std::to_string(max_bytes));
-  }
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX fcntl
   const int flags = ::fcntl(descriptor_, F_GETFL);
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): POSIX fcntl
