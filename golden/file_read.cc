@@ -133,26 +133,28 @@ void file_at_offsets::check_opened(std::size_t max_bytes) {
 
 file_at_offsets::~file_at_offsets() { ::close(descriptor_); }
 
+std::size_t file_at_offsets::read_some_at(std::size_t offset, std::span<std::byte> bytes) const {
+  ssize_t read = 0;
+  do {
+    read = ::pread(descriptor_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+  } while (read < 0 && errno == EINTR);
+  if (read < 0) throw common::input_error(prefix_ + "read error");
+  return static_cast<std::size_t>(read);
+}
+
 void file_at_offsets::read_at(std::size_t offset, std::span<std::byte> buffer) const {
   std::size_t got = 0;
   while (got < buffer.size()) {
-    const ssize_t read = ::pread(descriptor_, buffer.data() + got, buffer.size() - got,
-                                 static_cast<off_t>(offset + got));
-    if (read < 0 && errno == EINTR) continue;
-    if (read < 0) throw common::input_error(prefix_ + "read error");
+    const std::size_t read = read_some_at(offset + got, buffer.subspan(got));
     if (read == 0) throw common::input_error(prefix_ + "file changed while being read");
-    got += static_cast<std::size_t>(read);
+    got += read;
   }
 }
 
 void file_at_offsets::require_no_more() const {
   std::byte past{};
-  ssize_t read = 0;
-  do {
-    read = ::pread(descriptor_, &past, 1, static_cast<off_t>(size_));
-  } while (read < 0 && errno == EINTR);
-  if (read < 0) throw common::input_error(prefix_ + "read error");
-  if (read != 0) throw common::input_error(prefix_ + "file changed while being read");
+  if (read_some_at(size_, std::span(&past, 1)) != 0)
+    throw common::input_error(prefix_ + "file changed while being read");
 }
 
 file_storage byte_storage(std::vector<std::byte>& bytes) {

@@ -239,8 +239,8 @@ void plane_window_summer<T>::sum_planes(std::int64_t first, std::int64_t end, co
                       // -ffast-math or torch.set_flush_denormal) widening would zero the
                       // subnormal inputs the bits still count.
                       const common::default_float_environment environment;
-                      for (std::int64_t p = range.begin(); p < range.end(); ++p)
-                        state_->sum_plane(p, values + (p - first) * state_->plane_size);
+                      sum_planes_here(range.begin(), range.end(),
+                                      values + (range.begin() - first) * state_->plane_size);
                     });
 }
 

@@ -169,6 +169,8 @@ class file_at_offsets {
 
  private:
   void check_opened(std::size_t max_bytes);
+  // Up to bytes.size() bytes from `offset` (0 at the end), a read interrupted by a signal retried.
+  [[nodiscard]] std::size_t read_some_at(std::size_t offset, std::span<std::byte> bytes) const;
 
   std::string prefix_;
   std::size_t size_ = 0;
