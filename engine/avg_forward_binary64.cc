@@ -13,6 +13,7 @@
 #include "engine/avg_bands.h"
 #include "engine/band_sums.h"
 #include "engine/double_sums.h"
+#include "engine/split_rows.h"
 
 namespace poolproof::engine::detail {
 namespace {
@@ -102,33 +103,57 @@ bool avg_plane_split(const geometry& g, const double* plane, double* out) {
   return true;
 }
 
-// 1-D binary64 planes of small windows (each plane one row): each row is split on the split kept
-// from an earlier row while values_within holds, else scanned and split as in avg_plane_split,
-// and its windows' parts join a batch that runs across planes (consecutive planes' outputs are
-// contiguous), so the vector means fill their lanes even when a plane has fewer outputs than
-// lanes. A row the split cannot take goes window by window (the batch before it is written when
-// the next row's outputs do not follow its own).
+// 1-D binary64 planes of small windows (each plane one row). Runs of consecutive rows whose
+// values all lie within the range of the split kept from earlier rows are summed together in
+// vector lanes (split_rows.h) and their means rounded at once. Any other row is split on the kept
+// split while values_within holds, else scanned and split as in avg_plane_split, and its windows'
+// parts join a batch that runs across planes (consecutive planes' outputs are contiguous), so the
+// vector means fill their lanes even when a plane has fewer outputs than lanes. A row the split
+// cannot take goes window by window (the batch before it is written when the next row's outputs
+// do not follow its own).
 void avg_rows_split(const geometry& g, const double* input, double* output, std::int64_t first,
                     std::int64_t end) {
   split_means_batch batch(output);
   const box3 whole{{0, 1}, {0, 1}, {0, g.in[2]}};
-  const auto largest = static_cast<std::uint64_t>(g.largest_window);
-  kept_split kept(largest);
-  for (std::int64_t p = first; p < end; ++p) {
+  kept_split kept(static_cast<std::uint64_t>(g.largest_window));
+  const auto one_row = [&](std::int64_t p) {
     const double* row = input + p * g.in_plane;
-    double* out = output + p * g.out_plane;
     const std::optional<binary64_split> split = kept.for_values(
         {row, static_cast<std::size_t>(g.in[2])}, [&] { return scan_binary64(g, row, whole); });
     if (!split) {
+      double* out = output + p * g.out_plane;
       for_each_output(g, [&](std::int64_t at, const box3& box) {
         out[at] = binary64_traits::from_bits(binary64_window_mean(g, row, box));
       });
-      continue;
+      return;
     }
     add_row_of_windows(
         batch, p * g.out_plane, g.windows[2], split->unit,
         [&](const reference::window& w) { return split_row_sum(row, w, *split); },
         [](const reference::window& w) { return static_cast<std::uint64_t>(w.length()); });
+  };
+  const split_rows_summer summer(g);
+  if (!summer.usable()) {
+    for (std::int64_t p = first; p < end; ++p) one_row(p);
+    return batch.flush();
+  }
+  std::array<split_parts, split_rows_summer::most_outputs> parts;
+  std::array<std::uint64_t, split_rows_summer::most_outputs> counts{};
+  for (std::size_t k = 0; k < counts.size(); ++k)
+    counts[k] = static_cast<std::uint64_t>(g.windows[2][k % g.windows[2].size()].length());
+  for (std::int64_t p = first; p < end;) {
+    const std::int64_t rows = std::min(summer.rows_per_run(), end - p);
+    const auto outputs = static_cast<std::size_t>(rows * g.out_plane);
+    const std::optional<binary64_split>& split = kept.kept();
+    if (split && summer.sums(input + p * g.in_plane, rows, *split, kept.covered(), parts)) {
+      split_means(
+          std::span(parts).first(outputs), std::span(counts).first(outputs),
+          [&](std::size_t /*k*/) { return split->unit; },
+          std::span(output + p * g.out_plane, outputs));
+    } else {
+      for (std::int64_t r = p; r < p + rows; ++r) one_row(r);
+    }
+    p += rows;
   }
   batch.flush();
 }

@@ -79,18 +79,22 @@ int compare(const two_sum& t, double bound) {
 }
 
 // The batch in one loop, mean_lanes inlined: independent divisions overlap.
-[[gnu::always_inline]] inline void means_loop(std::span<const split_parts> parts,
+[[gnu::always_inline]] inline bool means_loop(std::span<const split_parts> parts,
                                               std::span<const std::uint64_t> counts,
                                               std::span<double> means) {
+  bool decided = true;
   for (std::size_t k = 0; k < parts.size(); ++k) {
-    means[k] = mean_lanes(parts[k], counts[k]).value_or(std::numeric_limits<double>::quiet_NaN());
+    const std::optional<double> mean = mean_lanes(parts[k], counts[k]);
+    decided &= mean.has_value();
+    means[k] = mean.value_or(std::numeric_limits<double>::quiet_NaN());
   }
+  return decided;
 }
 
-[[gnu::target("fma")]] void means_fma(std::span<const split_parts> parts,
+[[gnu::target("fma")]] bool means_fma(std::span<const split_parts> parts,
                                       std::span<const std::uint64_t> counts,
                                       std::span<double> means) {
-  means_loop(parts, counts, means);
+  return means_loop(parts, counts, means);
 }
 
 // mean_lanes on eight windows: every branch of its decision tree becomes a mask, and a lane
@@ -119,22 +123,28 @@ template <int Predicate>  // a compile-time constant for the comparison instruct
                             _mm512_cmp_pd_mask(q, _mm512_set1_pd(0x1p960), _CMP_LE_OQ);
   // t = (s - q n) + e, exactly as a TwoSum; mirrored for negative quotients.
   const __m512d remainder = _mm512_fnmadd_pd(signed_q, in.count, in.sum);
-  __m512d t_sum = _mm512_add_pd(remainder, in.error);
-  const __m512d y_part = _mm512_sub_pd(t_sum, remainder);
-  __m512d t_error = _mm512_add_pd(_mm512_sub_pd(remainder, _mm512_sub_pd(t_sum, y_part)),
-                                  _mm512_sub_pd(in.error, y_part));
-  t_sum = _mm512_mask_xor_pd(t_sum, negative, t_sum, sign);
-  t_error = _mm512_mask_xor_pd(t_error, negative, t_error, sign);
+  const __m512d rounded_t = _mm512_add_pd(remainder, in.error);
+  const __m512d t_sum = _mm512_mask_xor_pd(rounded_t, negative, rounded_t, sign);
   const __m512i bits = _mm512_castpd_si512(q);
   const __m512i one = _mm512_set1_epi64(1);
   const __m512d above = _mm512_castsi512_pd(_mm512_add_epi64(bits, one));
   const __m512d below = _mm512_castsi512_pd(_mm512_sub_epi64(bits, one));
   const __m512d up = _mm512_mul_pd(_mm512_sub_pd(above, q), in.count);
   const __m512d down = _mm512_mul_pd(_mm512_sub_pd(q, below), in.count);
-  const __mmask8 odd = _mm512_test_epi64_mask(bits, one);
   const __m512d half = _mm512_set1_pd(0.5);
   const __m512d half_up = _mm512_mul_pd(up, half);
   const __m512d minus_half_down = _mm512_xor_pd(_mm512_mul_pd(down, half), sign);
+  // Most quotients are the answer: where t's rounded sum lies strictly between the two half
+  // spacings, compare() reads it alone on both sides (it is not equal to either bound), and the
+  // tree below ends at q. Eight such lanes skip the rest.
+  const __mmask8 inside = in_range & _mm512_cmp_pd_mask(t_sum, half_up, _CMP_LT_OQ) &
+                          _mm512_cmp_pd_mask(t_sum, minus_half_down, _CMP_GT_OQ);
+  if (inside == 0xFF) return signed_q;
+  const __m512d y_part = _mm512_sub_pd(rounded_t, remainder);
+  __m512d t_error = _mm512_add_pd(_mm512_sub_pd(remainder, _mm512_sub_pd(rounded_t, y_part)),
+                                  _mm512_sub_pd(in.error, y_part));
+  t_error = _mm512_mask_xor_pd(t_error, negative, t_error, sign);
+  const __mmask8 odd = _mm512_test_epi64_mask(bits, one);
   const __m512d minus_down = _mm512_xor_pd(down, sign);
   const __mmask8 past_up = side_mask<_CMP_GT_OQ>(t_sum, t_error, half_up);
   const __mmask8 at_up = ~past_up & ~side_mask<_CMP_LT_OQ>(t_sum, t_error, half_up);
@@ -152,9 +162,10 @@ template <int Predicate>  // a compile-time constant for the comparison instruct
                             _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN()));
 }
 
-[[gnu::target("avx512f,avx512dq,fma")]] void means_avx512(std::span<const split_parts> parts,
+[[gnu::target("avx512f,avx512dq,fma")]] bool means_avx512(std::span<const split_parts> parts,
                                                           std::span<const std::uint64_t> counts,
                                                           std::span<double> means) {
+  __mmask8 declined = 0;
   static_assert(sizeof(split_parts) == 2 * sizeof(double));
   const __m512i evens = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
   const __m512i odds = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
@@ -176,9 +187,11 @@ template <int Predicate>  // a compile-time constant for the comparison instruct
         _mm512_add_pd(_mm512_sub_pd(high, _mm512_sub_pd(sum, y_part)), _mm512_sub_pd(low, y_part));
     const __m512i counts_in =
         _mm512_mask_loadu_epi64(_mm512_set1_epi64(1), live, counts.data() + k);
-    _mm512_mask_storeu_pd(means.data() + k, live,
-                          means_of_eight({sum, error, _mm512_cvtepu64_pd(counts_in)}));
+    const __m512d eight = means_of_eight({sum, error, _mm512_cvtepu64_pd(counts_in)});
+    declined |= static_cast<__mmask8>(live & _mm512_cmp_pd_mask(eight, eight, _CMP_UNORD_Q));
+    _mm512_mask_storeu_pd(means.data() + k, live, eight);
   }
+  return declined == 0;
 }
 
 }  // namespace
@@ -187,12 +200,12 @@ std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t coun
   return cpu_has_fma() ? mean_fma(parts, count) : mean_lanes(parts, count);
 }
 
-void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+bool means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                     std::span<double> means, simd_level ceiling) {
   POOLPROOF_CHECK(counts.size() == parts.size() && means.size() == parts.size());
   if (usable_simd_level(ceiling) == simd_level::avx512) return means_avx512(parts, counts, means);
   if (cpu_has_fma() && ceiling != simd_level::baseline) return means_fma(parts, counts, means);
-  means_loop(parts, counts, means);
+  return means_loop(parts, counts, means);
 }
 
 }  // namespace poolproof::engine::detail

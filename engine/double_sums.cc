@@ -309,15 +309,21 @@ exponent_range scan_binary64(const geometry& g, const double* plane, const box3&
   return scan_lanes<2>(g, plane, box);
 }
 
-bool values_within(const double* values, std::int64_t count, const exponent_range& covered,
-                   simd_level ceiling) {
-  if (covered.special || covered.lowest > covered.highest) return false;
+std::optional<magnitude_bounds> within_bounds(const exponent_range& covered) {
+  if (covered.special || covered.lowest > covered.highest) return std::nullopt;
   // Effective exponent e >= lowest: magnitude >= lowest's first pattern (every non-zero one has
   // e >= 1); e <= highest: magnitude below the pattern after highest's binade (infinities and
   // NaNs, field 2047, are never below it).
-  const std::int64_t lower =
-      covered.lowest <= 1 ? 1 : static_cast<std::int64_t>(covered.lowest) << 52;
-  const std::int64_t upper = static_cast<std::int64_t>(std::min(covered.highest + 1, 2047)) << 52;
+  return magnitude_bounds{
+      .lower = covered.lowest <= 1 ? 1 : static_cast<std::int64_t>(covered.lowest) << 52,
+      .upper = static_cast<std::int64_t>(std::min(covered.highest + 1, 2047)) << 52};
+}
+
+bool values_within(const double* values, std::int64_t count, const exponent_range& covered,
+                   simd_level ceiling) {
+  const auto bounds = within_bounds(covered);
+  if (!bounds) return false;
+  const auto [lower, upper] = *bounds;
   switch (usable_simd_level(ceiling)) {
     case simd_level::avx512:
       return within_avx512(values, count, lower, upper);

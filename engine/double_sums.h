@@ -52,6 +52,17 @@ struct binary64_pass {
          (range.lowest >= covered.lowest && range.highest <= covered.highest);
 }
 
+/// The bit patterns' magnitudes (sign cleared, as int64) of the non-zero values within
+/// `covered`: lower <= magnitude < upper (infinities and NaNs are never below upper).
+struct magnitude_bounds {
+  std::int64_t lower = 0;
+  std::int64_t upper = 0;
+};
+
+/// values_within's bounds for `covered`, or nullopt when no value lies within it (special or
+/// empty).
+[[nodiscard]] std::optional<magnitude_bounds> within_bounds(const exponent_range& covered);
+
 /// Whether the range of the `count` values from `values` lies within `covered` (their non-zero
 /// magnitudes' effective exponents between covered.lowest and covered.highest, no infinity or
 /// NaN; values that are all zeros lie within any range that is not special or empty), on the
@@ -96,6 +107,11 @@ class kept_split {
  public:
   explicit kept_split(std::uint64_t count) : count_(count) {}
 
+  /// The split kept from the values before (nullopt until one was split), exact for `count` or
+  /// fewer values within covered().
+  [[nodiscard]] const std::optional<binary64_split>& kept() const { return kept_; }
+  [[nodiscard]] const exponent_range& covered() const { return covered_; }
+
   /// A split exact for `values`: the kept one when they lie within its range, else
   /// plane_split(scan(), count), whose covering_split is kept for the values after (nullopt
   /// when plane_split refuses; the kept split then stays). `scan()` returns the values' range.
@@ -126,13 +142,21 @@ class kept_split {
 [[nodiscard]] inline split_parts split_row_sum(const double* row, const reference::window& window,
                                                const binary64_split& split) {
   // Two chains each for the parts: the additions' latency, not their count, bounds a short row.
-  double high[2] = {0, 0}, low[2] = {0, 0};
-  for (std::int64_t i = window.begin; i < window.end; ++i) {
-    const double hi = (row[i] + split.c) - split.c;
-    high[i & 1] += hi;
-    low[i & 1] += row[i] - hi;
+  // Named accumulators, not an array indexed by parity: GCC kept such an array in memory, each
+  // addition waiting on the store before it.
+  double high_even = 0, high_odd = 0, low_even = 0, low_odd = 0;
+  const auto add = [&split](double x, double& high, double& low) {
+    const double hi = (x + split.c) - split.c;
+    high += hi;
+    low += x - hi;
+  };
+  std::int64_t i = window.begin;
+  for (; i + 2 <= window.end; i += 2) {
+    add(row[i], high_even, low_even);
+    add(row[i + 1], high_odd, low_odd);
   }
-  return {high[0] + high[1], low[0] + low[1]};
+  if (i < window.end) add(row[i], high_even, low_even);
+  return {high_even + high_odd, low_even + low_odd};
 }
 
 /// The parts' exact sum in units of 2^unit (the split's unit).
@@ -147,8 +171,9 @@ class kept_split {
 /// means[k] = mean_of_parts(parts[k], counts[k]) for each k, or a NaN where that declines (no
 /// mean of finite parts is one), bit for bit on every level: eight at a time on AVX-512 lanes,
 /// else one loop (with the fused multiply-add from AVX2's level up), so the divisions overlap.
-/// The spans are equally long; tests pass each `ceiling` in turn (double_means.cc).
-void means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
+/// Returns whether every mean was decided (no NaN written). The spans are equally long; tests
+/// pass each `ceiling` in turn (double_means.cc).
+bool means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                     std::span<double> means, simd_level ceiling = simd_level::avx512);
 
 /// means[k] = round_to(binary64, (parts[k].high + parts[k].low) / counts[k]) for each k:
@@ -158,7 +183,7 @@ void means_of_parts(std::span<const split_parts> parts, std::span<const std::uin
 template <typename UnitOf>
 void split_means(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                  UnitOf unit_of, std::span<double> means) {
-  means_of_parts(parts, counts, means);
+  if (means_of_parts(parts, counts, means)) return;
   for (std::size_t k = 0; k < parts.size(); ++k) {
     if (!std::isnan(means[k])) continue;
     const int unit = unit_of(k);

@@ -16,6 +16,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/engine/engine_test_support.h"
@@ -110,6 +111,44 @@ TEST(FastBinary64Rows, ForwardBatchesAcrossPlanes) {
     // One input row, several output rows: not a plane of one row.
     expect_forward_matches({20, 1, 7}, {2, 3}, threads);
     expect_forward_matches({12, 1, 1, 9}, {2, 3, 4}, threads);
+  }
+}
+
+// Runs of ordinary rows (summed a run at a time in vector lanes, split_rows.h) broken by rows
+// outside the kept split's range: a value 2^30 times the others, a NaN, subnormals only, -0
+// only, a value 2^-60 times the others. Each sends its run row by row and changes the kept
+// split, so the runs after it resume on another.
+std::vector<double> rows_with_breaks(std::int64_t rows, std::int64_t n, unsigned seed) {
+  std::mt19937_64 engine(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> values;
+  for (std::int64_t p = 0; p < rows; ++p) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      double x = normal(engine);
+      if (i == n / 3 && p % 23 == 5) x = std::ldexp(x, 30);
+      if (i == n / 2 && p % 29 == 7) x = std::numeric_limits<double>::quiet_NaN();
+      if (p % 31 == 3) x = std::ldexp(std::round(x * 64), -1074);
+      if (p % 37 == 11) x = -0.0;
+      if (i == 0 && p % 41 == 13) x = std::ldexp(x, -60);
+      values.push_back(x);
+    }
+  }
+  return values;
+}
+
+TEST(FastBinary64Rows, ForwardRunsOfRowsInLanesAndTheRowsBetween) {
+  for (unsigned threads : {1u, 2u}) {
+    for (const auto& [shape, out] :
+         {std::pair<sizes, sizes>{{300, 33}, {10}}, std::pair<sizes, sizes>{{200, 5}, {9}},
+          std::pair<sizes, sizes>{{120, 43}, {7}}, std::pair<sizes, sizes>{{90, 40}, {6}},
+          std::pair<sizes, sizes>{{64, 250}, {200}}}) {
+      const std::vector<double> input = rows_with_breaks(shape[0], shape[1], 3);
+      std::vector<double> got(static_cast<std::size_t>(shape[0] * out[0]));
+      adaptive_avg_pool<double>(float_format::binary64, shape, input, out, got, threads);
+      EXPECT_EQ(testing::patterns_of(got),
+                rounded(reference::adaptive_avg_pool(decoded(shape, input), out)))
+          << text(shape) << " -> " << text(out) << ", " << threads << " threads";
+    }
   }
 }
 
