@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/double_sums.h"
+#include "engine/split_cell_rows.h"
 
 namespace poolproof::engine::detail {
 namespace {
@@ -78,6 +79,9 @@ class split_cells {
     }
     return true;
   }
+
+  // The split kept from the planes before, for the gradients within its range.
+  [[nodiscard]] const kept_split& kept() const { return kept_; }
 
   // Rounds the batch's cells and writes their blocks.
   void flush() {
@@ -191,9 +195,25 @@ void split_cells_planes(const geometry& g, const cell_plan& plan, const double* 
                         double* grad_input, std::int64_t first, std::int64_t end,
                         const std::function<void(std::int64_t)>& other_plane) {
   split_cells batch(g, plan);
-  for (std::int64_t p = first; p < end; ++p) {
+  const auto one_plane = [&](std::int64_t p) {
     if (!batch.add_plane(grad_output + p * g.out_plane, grad_input + p * g.in_plane))
       other_plane(p);
+  };
+  const split_cell_rows runs(g, plan);
+  if (!runs.usable()) {
+    for (std::int64_t p = first; p < end; ++p) one_plane(p);
+    return batch.flush();
+  }
+  // 1-D planes: a run of rows within the kept split's range at once, in lanes; the rest (and
+  // the first rows, before a split is kept) plane by plane.
+  for (std::int64_t p = first; p < end;) {
+    const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
+    const std::optional<binary64_split>& split = batch.kept().kept();
+    if (!split || !runs.cells(grad_output + p * g.out_plane, rows, *split, batch.kept().covered(),
+                              grad_input + p * g.in_plane)) {
+      for (std::int64_t r = p; r < p + rows; ++r) one_plane(r);
+    }
+    p += rows;
   }
   batch.flush();
 }

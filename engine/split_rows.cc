@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/split_lanes.h"
+
 namespace poolproof::engine::detail {
 namespace {
 
@@ -27,29 +29,6 @@ struct run_scratch {
 run_scratch& scratch() {
   thread_local run_scratch kept;
   return kept;
-}
-
-// One vector of values from `values + i` (zeros past `count`), split on the grid: its parts,
-// and whether a lane lies outside [lower, upper) in magnitude without being zero
-// (values_within's test).
-struct split_vector {
-  __m512d high, low;
-  __mmask8 outside;
-};
-
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline split_vector
-split_at(const double* values, std::int64_t i, std::int64_t count, __m512d grid, __m512i least,
-         __m512i past) {
-  const std::int64_t left = std::clamp<std::int64_t>(count - i, 0, 8);
-  const auto lanes = static_cast<__mmask8>((1U << left) - 1);
-  const __m512d x = _mm512_maskz_loadu_pd(lanes, values + i);
-  const __m512i magnitude = _mm512_and_si512(
-      _mm512_castpd_si512(x), _mm512_set1_epi64(std::numeric_limits<std::int64_t>::max()));
-  const __mmask8 nonzero = _mm512_test_epi64_mask(magnitude, magnitude);
-  const __m512d high = _mm512_sub_pd(_mm512_add_pd(x, grid), grid);
-  return {high, _mm512_sub_pd(x, high),
-          static_cast<__mmask8>(_mm512_mask_cmplt_epi64_mask(nonzero, magnitude, least) |
-                                _mm512_mask_cmpge_epi64_mask(nonzero, magnitude, past))};
 }
 
 // The sum of the `Count` lanes from lane First on of current then next, for every lane: a tree

@@ -152,6 +152,27 @@ TEST(FastBinary64Rows, ForwardRunsOfRowsInLanesAndTheRowsBetween) {
   }
 }
 
+TEST(FastBinary64Rows, BackwardRunsOfRowsInLanesAndTheRowsBetween) {
+  // Cells of one window and of two (33 -> 10: windows of 4 and 5 overlapping by one), of one
+  // only (12 -> 4), more outputs than inputs (5 -> 8: pairs only), long rows (one run a row, or
+  // a few), and rows whose cells the lanes do not take (2 -> 7: three windows over an input).
+  for (unsigned threads : {1u, 2u}) {
+    for (const auto& [shape, out] :
+         {std::pair<sizes, sizes>{{300, 33}, {10}}, std::pair<sizes, sizes>{{200, 12}, {4}},
+          std::pair<sizes, sizes>{{200, 5}, {8}}, std::pair<sizes, sizes>{{120, 43}, {7}},
+          std::pair<sizes, sizes>{{40, 1000}, {256}}, std::pair<sizes, sizes>{{64, 250}, {200}},
+          std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+      const std::vector<double> grads = rows_with_breaks(shape[0], out[0], 9);
+      std::vector<double> got(static_cast<std::size_t>(shape[0] * shape[1]));
+      adaptive_avg_pool_backward<double>(float_format::binary64, shape, out, grads, got, threads);
+      EXPECT_EQ(testing::patterns_of(got),
+                rounded(reference::adaptive_avg_pool_backward(decoded({shape[0], out[0]}, grads),
+                                                              shape, out.size())))
+          << text(shape) << " -> " << text(out) << ", " << threads << " threads";
+    }
+  }
+}
+
 TEST(FastBinary64Rows, BackwardBatchesAcrossPlanes) {
   for (unsigned threads : {1u, 2u}) {
     expect_backward_matches({60, 33}, {10}, threads);
