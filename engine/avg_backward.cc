@@ -13,6 +13,7 @@
 #include "engine/avg_backward_16.h"
 #include "engine/avg_backward_plan.h"
 #include "engine/avg_backward_split.h"
+#include "engine/binary32_cell_rows.h"
 #include "engine/double_sums.h"
 #include "engine/planes.h"
 
@@ -325,6 +326,20 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
   } else if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
     if (plan.one_row_blocks && !plan.covers.empty())
       return double_cells_planes<F>(g, plan, grad_output, grad_input, first, end, one_plane);
+  } else {
+    // 1-D planes: a run of rows at once in lanes when its range keeps the cells exact in
+    // doubles; any other run plane by plane.
+    const binary32_cell_rows runs(g, plan);
+    if (runs.usable()) {
+      for (std::int64_t p = first; p < end;) {
+        const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
+        if (!runs.cells(grad_output + p * g.out_plane, rows, grad_input + p * g.in_plane)) {
+          for (std::int64_t r = p; r < p + rows; ++r) one_plane(r);
+        }
+        p += rows;
+      }
+      return;
+    }
   }
   for (std::int64_t p = first; p < end; ++p) one_plane(p);
 }

@@ -89,38 +89,10 @@ struct cell_tables {
 }  // namespace
 
 split_cell_rows::split_cell_rows(const geometry& g, const cell_plan& plan, simd_level ceiling)
-    : width_(g.in[2]), outputs_(g.out[2]) {
-  const bool rows = g.in_plane == g.in[2] && g.out_plane == g.out[2] && plan.one_row_blocks;
-  usable_ = usable_simd_level(ceiling) == simd_level::avx512 && rows && !plan.covers.empty() &&
-            outputs_ <= most_outputs && width_ <= most_inputs;
-  if (!usable_) return;
-  rows_per_run_ = std::min(most_outputs / outputs_, most_inputs / width_);
-  // Neutral entries everywhere, then each window's cells (at most one of each kind per window:
-  // a one-window cell's inputs are the window's own, a pair's those it shares with the next).
-  single_divisors_.assign(run_outputs + 8, 1.0);
-  pair_weights_a_.assign(run_outputs + 8, 0.0);
-  pair_weights_b_.assign(run_outputs + 8, 0.0);
-  pair_fillers_.assign(run_outputs + 8, 1.0);
-  pair_divisors_.assign(run_outputs, 1);
-  value_of_input_.assign(static_cast<std::size_t>(width_), 0);
-  for (const pair_cover& pc : plan.covers) {
-    const bool pair = pc.wb != 0;
-    usable_ &= pair ? pc.b == pc.a + 1 : pc.wa == 1;
-    for (std::int64_t i = pc.begin; i < pc.end; ++i)
-      value_of_input_[static_cast<std::size_t>(i)] =
-          static_cast<std::int32_t>(pc.a + (pair ? most_outputs : 0));
-    for (std::int64_t at = pc.a; at < rows_per_run_ * outputs_; at += outputs_) {
-      const auto k = static_cast<std::size_t>(at);
-      if (!pair) {
-        single_divisors_[k] = static_cast<double>(pc.denominator);
-        continue;
-      }
-      pair_weights_a_[k] = static_cast<double>(pc.wa);
-      pair_weights_b_[k] = static_cast<double>(pc.wb);
-      pair_fillers_[k] = 0.0;
-      pair_divisors_[k] = static_cast<std::uint64_t>(pc.denominator);
-    }
-  }
+    : width_(g.in[2]),
+      outputs_(g.out[2]),
+      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs)) {
+  usable_ = usable_simd_level(ceiling) == simd_level::avx512 && tables_.usable;
 }
 
 bool split_cell_rows::cells(const double* grads, std::int64_t rows, const binary64_split& split,
@@ -129,21 +101,21 @@ bool split_cell_rows::cells(const double* grads, std::int64_t rows, const binary
   if (!usable_ || !bounds) return false;
   run_scratch& run = scratch();
   const std::int64_t count = rows * outputs_;
-  const cell_tables tables{single_divisors_.data(), pair_weights_a_.data(), pair_weights_b_.data(),
-                           pair_fillers_.data()};
+  const cell_tables tables{tables_.single_divisors.data(), tables_.pair_weights_a.data(),
+                           tables_.pair_weights_b.data(), tables_.pair_fillers.data()};
   if (!split_and_divide(grads, count, split.c, bounds->lower, bounds->upper, tables, run))
     return false;
   pair_parts(count, tables, run);
   const auto cells = static_cast<std::size_t>(count);
   split_means(
-      std::span(run.pair_parts).first(cells), std::span(pair_divisors_).first(cells),
+      std::span(run.pair_parts).first(cells), std::span(tables_.pair_divisors).first(cells),
       [&](std::size_t /*k*/) { return split.unit; },
       std::span(run.values).subspan(run_outputs, cells));
   for (std::int64_t row = 0; row < rows; ++row) {
     const double* values = run.values.data() + row * outputs_;
     double* inputs = grad_input + row * width_;
     for (std::int64_t i = 0; i < width_; ++i)
-      inputs[i] = values[value_of_input_[static_cast<std::size_t>(i)]];
+      inputs[i] = values[tables_.value_of_input[static_cast<std::size_t>(i)]];
   }
   return true;
 }

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "engine/avg_backward_plan.h"
 #include "engine/double_sums.h"
 #include "engine/planes.h"
+#include "engine/row_cells.h"
 #include "engine/simd.h"
 
 namespace poolproof::engine::detail {
@@ -34,7 +34,7 @@ class split_cell_rows {
   [[nodiscard]] bool usable() const { return usable_; }
 
   /// How many rows a run holds (at least one when usable()).
-  [[nodiscard]] std::int64_t rows_per_run() const { return rows_per_run_; }
+  [[nodiscard]] std::int64_t rows_per_run() const { return tables_.rows_per_run; }
 
   /// When usable() and every one of the rows * g.out[2] gradients from `grads` lies within
   /// `covered` (values_within's test): writes the rows * g.in[2] input gradients from
@@ -47,15 +47,8 @@ class split_cell_rows {
  private:
   std::int64_t width_ = 0;    // inputs per row
   std::int64_t outputs_ = 0;  // gradients per row
-  std::int64_t rows_per_run_ = 0;
   bool usable_ = false;
-  // Per gradient of a whole run (the row's pattern repeated): the divisor of its window's
-  // one-window cell, and the weights, divisor and filler of the cell it shares with the next
-  // window (weights 0, divisor and filler 1 where there is none: a decided mean of 1).
-  std::vector<double> single_divisors_, pair_weights_a_, pair_weights_b_, pair_fillers_;
-  std::vector<std::uint64_t> pair_divisors_;
-  // Per input of a row: where its cell's value lies, the pair cells' past the single ones'.
-  std::vector<std::int32_t> value_of_input_;
+  row_cell_tables tables_;
 };
 
 }  // namespace poolproof::engine::detail

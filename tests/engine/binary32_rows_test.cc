@@ -7,11 +7,13 @@
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "engine/float_bits.h"
@@ -175,6 +177,49 @@ TEST(FastBinary32Rows, ForwardBatchesAcrossRows) {
     expect_forward_matches({18, 8}, {2}, threads);  // windows of four
     // One input row, several output rows: not a plane of one row.
     expect_forward_matches({20, 1, 7}, {2, 3}, threads);
+  }
+}
+
+// Gradients in blocks of 40 rows of one kind each (row_kind_values), one row in each block of
+// another kind: whole runs of lanes (at most 25 rows here) of every kind, subnormal quotients
+// (the lanes' exact path) and exact ties included, broken where the kinds change.
+std::vector<float> blocks_of_kinds(std::int64_t rows, std::int64_t row_size, unsigned seed) {
+  row_kind_values kinds({-135, 3e38f, 1e30f, 1e-30f, true}, seed);
+  constexpr std::array<std::int64_t, 9> order{0, 1, 6, 2, 0, 7, 8, 3, 5};
+  std::vector<float> values;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t block = r / 40;
+    const std::int64_t kind = order[static_cast<std::size_t>(
+        (r % 40 == 17 ? block + 4 : block) % static_cast<std::int64_t>(order.size()))];
+    for (std::int64_t i = 0; i < row_size; ++i) values.push_back(kinds.next(kind, i, row_size));
+  }
+  return values;
+}
+
+TEST(FastBinary32Rows, BackwardRunsOfRowsInLanesAndTheRowsBetween) {
+  // Cells of one window and of two (33 -> 10), of one only (12 -> 4), pairs only (5 -> 8), long
+  // rows (1000 -> 256, 250 -> 200), and rows the lanes do not take (2 -> 7: three windows over
+  // an input).
+  for (unsigned threads : {1u, 2u}) {
+    for (const auto& [shape, out] :
+         {std::pair<sizes, sizes>{{360, 33}, {10}}, std::pair<sizes, sizes>{{360, 12}, {4}},
+          std::pair<sizes, sizes>{{360, 5}, {8}}, std::pair<sizes, sizes>{{40, 1000}, {256}},
+          std::pair<sizes, sizes>{{90, 250}, {200}}, std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+      const std::vector<float> grads = blocks_of_kinds(shape[0], out[0], 13);
+      std::vector<float> got(static_cast<std::size_t>(shape[0] * shape[1]));
+      adaptive_avg_pool_backward<float>(float_format::binary32, shape, out, grads, got, threads);
+      reference::exact_tensor exact{{shape[0], out[0]}, {}};
+      for (float x : grads)
+        exact.values.push_back(decode(float_format::binary32, std::bit_cast<std::uint32_t>(x)));
+      const reference::exact_tensor expected =
+          reference::adaptive_avg_pool_backward(exact, shape, out.size());
+      ASSERT_EQ(got.size(), expected.values.size());
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(got[k]),
+                  static_cast<std::uint32_t>(round_to(float_format::binary32, expected.values[k])))
+            << text(shape) << " -> " << text(out) << ", " << threads << " threads, input " << k;
+      }
+    }
   }
 }
 

@@ -1,0 +1,38 @@
+// The avg backward cells of 1-D rows laid out for runs of rows in vector lanes (not a public
+// interface): what split_cell_rows (binary64) and binary32_cell_rows share.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/avg_backward_plan.h"
+#include "engine/planes.h"
+
+namespace poolproof::engine::detail {
+
+/// A 1-D row's cells as tables over a run of rows: a cell under one window a is g_a / D, one
+/// under windows a and a + 1 is (g_a wa + g_(a+1) wb) / D (the plan's pair covers), so a run's
+/// cells are every gradient's one-window quotient and pair with the next, from tables indexed
+/// like the run's gradients (the row's pattern repeated), of which each input reads one.
+struct row_cell_tables {
+  /// Whether the plan's cells fit: planes are rows with pair covers of consecutive windows, a
+  /// row's gradients and inputs each fit a run (at most `most_outputs` and `most_inputs`).
+  bool usable = false;
+  std::int64_t rows_per_run = 0;  ///< at least one when usable
+  /// Per gradient of a run, most_outputs + 8 of them (a vector past the last): the divisor of
+  /// its window's one-window cell (1 where there is none), the weights of the pair it starts (0
+  /// where there is none) and a filler (1 where there is none, else 0: the parts of a decided
+  /// mean of 1, never read). The pairs' divisors (1 where there is none), most_outputs of them.
+  std::vector<double> single_divisors, pair_weights_a, pair_weights_b, pair_fillers;
+  std::vector<std::uint64_t> pair_divisors;
+  /// Per input of a row: where its cell's value lies among the run row's values, the one-window
+  /// cells' first (at the gradient's index) then the pairs' (most_outputs past them).
+  std::vector<std::int32_t> value_of_input;
+};
+
+/// The tables of g's 1-D rows under `plan` (usable false when they do not fit).
+[[nodiscard]] row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
+                                                   std::int64_t most_outputs,
+                                                   std::int64_t most_inputs);
+
+}  // namespace poolproof::engine::detail
