@@ -48,6 +48,7 @@ void max_planes(const geometry& g, const typename F::storage* input, typename F:
       return max_planes_binary32(g, input, output, indices, first, end);
   } else if constexpr (std::same_as<F, binary64_traits>) {
     if (max_planes_binary64(g, input, output, indices, first, end)) return;
+    if (max_rows_binary64(g, input, output, indices, first, end)) return;
   } else if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
     if (g.in_plane < (std::int64_t{1} << 31))
       return max_planes_sixteen_bit(F::format, g, input, output, indices, first, end);

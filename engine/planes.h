@@ -195,6 +195,14 @@ bool max_planes_binary64(const geometry& g, const double* input, double* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
                          simd_level ceiling = simd_level::avx512);
 
+/// fast_adaptive_max_pool on binary64 planes [first, end) of one row (1-D) of at most 256 inputs
+/// and windows shorter than 16, by scans from every position of runs of rows in AVX-512 lanes
+/// (max_rows_binary64.cc); returns false, writing nothing, for other planes or without AVX-512
+/// (up to `ceiling`).
+bool max_rows_binary64(const geometry& g, const double* input, double* output,
+                       std::int64_t* indices, std::int64_t first, std::int64_t end,
+                       simd_level ceiling = simd_level::avx512);
+
 /// Writes the binary32 value of each of `count` binary16 or bfloat16 patterns (`format`) to
 /// `out`, exactly: finite values, -0, infinities, and NaNs (as NaNs, payload kept in the upper
 /// fraction bits), so comparisons of the floats order them as their values; widen.cc, on the

@@ -95,6 +95,63 @@ TEST(FastBinary64Max, SeparableBandsMatchTheReferenceOnEveryLevel) {
   }
 }
 
+// max_rows_binary64 on every plane, on lanes up to `lanes`, and whether it took them.
+std::pair<bool, max_answer> rows_max(const sizes& shape, const std::vector<double>& input,
+                                     const sizes& out, detail::simd_level lanes) {
+  const auto count = static_cast<std::size_t>(
+      reference::element_count(reference::adaptive_output_shape(shape, out)));
+  const detail::geometry g =
+      detail::checked_geometry<double>(float_format::binary64, shape, out, input.size(), count);
+  std::vector<double> values(count);
+  max_answer answer{std::vector<std::int64_t>(count), {}};
+  const bool taken = detail::max_rows_binary64(g, input.data(), values.data(),
+                                               answer.indices.data(), 0, g.planes, lanes);
+  for (double x : values) answer.values.push_back(std::bit_cast<std::uint64_t>(x));
+  return {taken, answer};
+}
+
+TEST(FastBinary64Max, RowsScannedFromEveryPositionMatchTheReference) {
+  // 1-D planes in runs of rows: windows of 4 and 5; 1 and 2 (more outputs than inputs); one
+  // length (7 -> 7, 12 -> 4); rows of one input; rows of 256 (a run a row) and of 200 (windows of
+  // 15 and 16, the longest taken); windows of 15 only. Ties, NaNs of any
+  // payload and sign (the last wins), infinities and all -inf windows are common.
+  std::mt19937_64 engine(47);
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
+           {{70, 33}, {10}},
+           {{90, 5}, {9}},
+           {{40, 7}, {7}},
+           {{40, 12}, {4}},
+           {{30, 1}, {4}},
+           {{9, 256}, {37}},
+           {{7, 200}, {14}},
+           {{20, 30}, {2}},
+           {{6, 1, 33}, {1, 10}},  // 2-D planes of one row
+       }) {
+    for (const int nan_weight : {0, 3, 25}) {
+      const std::vector<double> input = stress_doubles(
+          static_cast<std::size_t>(reference::element_count(shape)), engine, nan_weight);
+      const max_answer expected = reference_max(shape, input, out);
+      const auto [taken, got] = rows_max(shape, input, out, detail::simd_level::avx512);
+      if (detail::usable_simd_level() != detail::simd_level::avx512) {
+        EXPECT_FALSE(taken);
+        continue;
+      }
+      ASSERT_TRUE(taken) << text(shape) << " -> " << text(out);
+      EXPECT_EQ(got, expected) << text(shape) << " -> " << text(out) << " NaNs " << nan_weight;
+    }
+  }
+}
+
+TEST(FastBinary64Max, RowsTheScansDoNotTakeGoElsewhere) {
+  const std::vector<double> input(std::size_t{2} * 257, 1.0);
+  EXPECT_FALSE(rows_max({2, 257}, input, {10}, detail::simd_level::avx512).first);  // too long
+  EXPECT_FALSE(rows_max({2, 64}, std::vector<double>(128), {4}, detail::simd_level::avx512)
+                   .first);  // windows of 16
+  EXPECT_FALSE(rows_max({2, 3, 10}, std::vector<double>(60), {2, 5}, detail::simd_level::avx512)
+                   .first);  // planes of several rows
+  EXPECT_FALSE(rows_max({2, 33}, std::vector<double>(66), {10}, detail::simd_level::avx2).first);
+}
+
 TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
   // Two rows of 10: the maximum 5 at row 1 column 0 and row 0 column 9 (row 0 is met first);
   // then -0 and +0 tie (the first wins); then a window of -inf gives its first element.
