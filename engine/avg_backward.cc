@@ -13,7 +13,7 @@
 #include "engine/avg_backward_16.h"
 #include "engine/avg_backward_plan.h"
 #include "engine/avg_backward_split.h"
-#include "engine/binary32_cell_rows.h"
+#include "engine/double_cell_rows.h"
 #include "engine/double_sums.h"
 #include "engine/planes.h"
 
@@ -329,7 +329,7 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
   } else {
     // 1-D planes: a run of rows at once in lanes when its range keeps the cells exact in
     // doubles; any other run plane by plane.
-    const binary32_cell_rows runs(g, plan);
+    const double_cell_rows<F> runs(g, plan);
     if (runs.usable()) {
       for (std::int64_t p = first; p < end;) {
         const std::int64_t rows = std::min(runs.rows_per_run(), end - p);

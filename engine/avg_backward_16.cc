@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/double_cell_rows.h"
 #include "engine/double_sums.h"
 #include "engine/narrowed_means.h"
 
@@ -88,13 +89,11 @@ class double_cells {
   std::size_t filled_ = 0;
 };
 
-}  // namespace
-
+// Planes [first, end) through the batch, their gradients widened a chunk of planes at a time.
 template <typename F>
-void double_cells_planes(const geometry& g, const cell_plan& plan, const std::uint16_t* grad_output,
-                         std::uint16_t* grad_input, std::int64_t first, std::int64_t end,
-                         const std::function<void(std::int64_t)>& other_plane) {
-  double_cells<F> batch(g, plan);
+void planes_of_cells(double_cells<F>& batch, const geometry& g, const std::uint16_t* grad_output,
+                     std::uint16_t* grad_input, std::int64_t first, std::int64_t end,
+                     const std::function<void(std::int64_t)>& other_plane) {
   // Gradients are widened in lanes for many planes at once: widening value by value (binary16's
   // subnormals scaled) cost a third of the pass.
   const std::int64_t chunk =
@@ -110,6 +109,28 @@ void double_cells_planes(const geometry& g, const cell_plan& plan, const std::ui
         other_plane(p);
     }
   }
+}
+
+}  // namespace
+
+template <typename F>
+void double_cells_planes(const geometry& g, const cell_plan& plan, const std::uint16_t* grad_output,
+                         std::uint16_t* grad_input, std::int64_t first, std::int64_t end,
+                         const std::function<void(std::int64_t)>& other_plane) {
+  double_cells<F> batch(g, plan);
+  // 1-D planes: a run of rows at once when its range keeps the cells exact in doubles; any
+  // other run plane by plane (planes_of_cells).
+  const double_cell_rows<F> runs(g, plan);
+  if (runs.usable()) {
+    for (std::int64_t p = first; p < end;) {
+      const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
+      if (!runs.cells(grad_output + p * g.out_plane, rows, grad_input + p * g.in_plane))
+        planes_of_cells(batch, g, grad_output, grad_input, p, p + rows, other_plane);
+      p += rows;
+    }
+    return batch.flush();
+  }
+  planes_of_cells(batch, g, grad_output, grad_input, first, end, other_plane);
   batch.flush();
 }
 

@@ -19,6 +19,7 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
   tables.pair_weights_a.assign(size, 0.0);
   tables.pair_weights_b.assign(size, 0.0);
   tables.pair_fillers.assign(size, 1.0);
+  tables.single_counts.assign(static_cast<std::size_t>(most_outputs), 1);
   tables.pair_divisors.assign(static_cast<std::size_t>(most_outputs), 1);
   tables.value_of_input.assign(static_cast<std::size_t>(width), 0);
   for (const pair_cover& pc : plan.covers) {
@@ -31,6 +32,7 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
       const auto k = static_cast<std::size_t>(at);
       if (!pair) {
         tables.single_divisors[k] = static_cast<double>(pc.denominator);
+        tables.single_counts[k] = static_cast<std::uint64_t>(pc.denominator);
         continue;
       }
       tables.pair_weights_a[k] = static_cast<double>(pc.wa);

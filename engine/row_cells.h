@@ -1,5 +1,5 @@
 // The avg backward cells of 1-D rows laid out for runs of rows in vector lanes (not a public
-// interface): what split_cell_rows (binary64) and binary32_cell_rows share.
+// interface): what split_cell_rows (binary64) and double_cell_rows (the other formats) share.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,8 @@ struct row_cell_tables {
   /// where there is none) and a filler (1 where there is none, else 0: the parts of a decided
   /// mean of 1, never read). The pairs' divisors (1 where there is none), most_outputs of them.
   std::vector<double> single_divisors, pair_weights_a, pair_weights_b, pair_fillers;
-  std::vector<std::uint64_t> pair_divisors;
+  /// The divisors again as integers, most_outputs of each.
+  std::vector<std::uint64_t> single_counts, pair_divisors;
   /// Per input of a row: where its cell's value lies among the run row's values, the one-window
   /// cells' first (at the gradient's index) then the pairs' (most_outputs past them).
   std::vector<std::int32_t> value_of_input;

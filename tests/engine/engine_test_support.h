@@ -110,6 +110,16 @@ class row_kind_values {
   std::uniform_int_distribution<int> small_{-4000, 4000};
 };
 
+/// The row_kind_values kind of row `row` in blocks of 40 rows of one kind each, one row in each
+/// block of another kind: whole runs of the 1-D passes' lanes (at most 25 rows of 10 outputs)
+/// of every kind, broken where the kinds change.
+inline std::int64_t block_kind(std::int64_t row) {
+  constexpr std::array<std::int64_t, 9> order{0, 1, 6, 2, 0, 7, 8, 3, 5};
+  const std::int64_t block = row / 40;
+  return order[static_cast<std::size_t>((row % 40 == 17 ? block + 4 : block) %
+                                        static_cast<std::int64_t>(order.size()))];
+}
+
 /// The bit patterns of doubles (so -0 and NaN payloads compare too).
 inline std::vector<std::uint64_t> patterns_of(const std::vector<double>& values) {
   std::vector<std::uint64_t> bits;

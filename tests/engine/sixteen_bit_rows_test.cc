@@ -227,6 +227,41 @@ TEST(FastSixteenBitRows, BackwardBatchesAcrossPlanes) {
   }
 }
 
+TEST(FastSixteenBitRows, BackwardRunsOfRowsAndTheRowsBetween) {
+  // Gradients in blocks of rows of one kind each (block_kind), so whole runs of rows take the
+  // batch (double_cell_rows) and the rows between go plane by plane: cells of one window and of
+  // two (33 -> 10), of one only (12 -> 4), pairs only (5 -> 8), long rows (1000 -> 256), and rows
+  // the runs do not take (2 -> 7: three windows over an input).
+  for (const float_format format : sixteen_bit_formats) {
+    const bool half = format == float_format::binary16;
+    for (unsigned threads : {1u, 2u}) {
+      for (const auto& [shape, out] :
+           {std::pair<sizes, sizes>{{360, 33}, {10}}, std::pair<sizes, sizes>{{360, 12}, {4}},
+            std::pair<sizes, sizes>{{360, 5}, {8}}, std::pair<sizes, sizes>{{40, 1000}, {256}},
+            std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+        row_kind_values kinds(half ? row_kind_scales{-20, 60000.0f, 65504.0f, 0x1p-24f, false}
+                                   : row_kind_scales{-130, 3e38f, 1e30f, 1e-30f, false},
+                              17);
+        std::vector<std::uint16_t> grads;
+        for (std::int64_t r = 0; r < shape[0]; ++r) {
+          for (std::int64_t i = 0; i < out[0]; ++i) {
+            const float x = kinds.next(testing::block_kind(r), i, out[0]);
+            grads.push_back(std::isnan(x) ? static_cast<std::uint16_t>(half ? 0x7E00u : 0x7FC0u)
+                                          : narrowed(format, x));
+          }
+        }
+        std::vector<std::uint16_t> got(static_cast<std::size_t>(shape[0] * shape[1]));
+        adaptive_avg_pool_backward<std::uint16_t>(format, shape, out, grads, got, threads);
+        EXPECT_EQ(got, rounded(format,
+                               reference::adaptive_avg_pool_backward(
+                                   decoded(format, {shape[0], out[0]}, grads), shape, out.size())))
+            << reference::format_name(format) << " " << text(shape) << " -> " << text(out) << ", "
+            << threads << " threads";
+      }
+    }
+  }
+}
+
 // Gradients of 1-D max backward rows from a pool that makes pair sums interesting: -0 and +0
 // (a pair of -0 sums to +0), subnormals, the largest finite value (a pair overflows), values
 // whose sums tie at 16-bit midpoints, and random patterns; NaN-free, so rows take the batched

@@ -1,0 +1,122 @@
+// double_cell_rows.h. Why runs: a 1-D row has a few gradients, so one row's cells went one by
+// one through a scalar division and its guard (binary32), or joined a batch a plane at a time
+// after a scan and a widening of their own (16-bit). A run's gradients are contiguous: one scan,
+// one widening, and every gradient's one-window sum and pair sum with the next gradient (across
+// a row's end too, where the tables' zero weights give a zero never read), then two batches of
+// means over the whole run.
+#include "engine/double_cell_rows.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <concepts>
+#include <span>
+
+#include "engine/double_sums.h"
+#include "engine/narrowed_means.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+constexpr auto run_outputs =
+    static_cast<std::size_t>(double_cell_rows<binary32_traits>::most_outputs);
+
+// A run's widened gradients (a zero past the last), cell sums, and cell values (the one-window
+// cells', then the pairs'), per thread and format.
+template <typename F>
+struct run_scratch {
+  std::array<float, run_outputs + 1> wide;
+  std::array<double, run_outputs> single_sums, pair_sums;
+  std::array<int, run_outputs> units;
+  std::array<typename F::storage, 2 * run_outputs> values;
+};
+
+template <typename F>
+run_scratch<F>& scratch() {
+  thread_local run_scratch<F> kept;
+  return kept;
+}
+
+// The exponent range of `count` binary32 values (pattern_range's, 32 bits wide).
+exponent_range binary32_range(const float* values, std::int64_t count) {
+  std::uint32_t least = ~0U, greatest = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(values[i]) & 0x7FFFFFFFU;
+    least = std::min(least, magnitude - 1);
+    greatest = std::max(greatest, magnitude);
+  }
+  return magnitude_range<binary32_traits>(least, greatest);
+}
+
+}  // namespace
+
+template <typename F>
+double_cell_rows<F>::double_cell_rows(const geometry& g, const cell_plan& plan)
+    : width_(g.in[2]),
+      outputs_(g.out[2]),
+      covers_(static_cast<std::uint64_t>(plan.bounds.covers)),
+      denominator_(static_cast<std::uint64_t>(plan.bounds.denominator)),
+      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs)) {
+  usable_ = tables_.usable && denominator_ != 0;
+}
+
+template <typename F>
+bool double_cell_rows<F>::cells(const typename F::storage* grads, std::int64_t rows,
+                                typename F::storage* grad_input) const {
+  if (!usable_) return false;
+  const std::int64_t count = rows * outputs_;
+  const auto cells = static_cast<std::size_t>(count);
+  // avg_backward_plane's test: every cell's exact sum is a multiple of 2^unit below
+  // 2^(unit + 53).
+  exponent_range range;
+  if constexpr (std::same_as<F, binary32_traits>) {
+    range = binary32_range(grads, count);
+  } else {
+    range = pattern_range<F>(grads, count);
+  }
+  if (range.special || range.sum_bits<F>(covers_) + bit_length(denominator_) > 53) return false;
+  run_scratch<F>& run = scratch<F>();
+  if constexpr (std::same_as<F, binary32_traits>) {
+    std::copy(grads, grads + count, run.wide.begin());
+  } else {
+    widen_to_binary32(F::format, grads, run.wide.data(), count);
+  }
+  run.wide[cells] = 0;
+  for (std::size_t k = 0; k < cells; ++k) {
+    // Plus +0: an exact zero cell is +0 (round_to's), where -0 gradients would sum to -0.
+    const auto value = static_cast<double>(run.wide[k]);
+    run.single_sums[k] = value + 0.0;
+    run.pair_sums[k] = (value * tables_.pair_weights_a[k] +
+                        static_cast<double>(run.wide[k + 1]) * tables_.pair_weights_b[k]) +
+                       0.0;
+  }
+  const auto single_values = std::span(run.values).first(cells);
+  const auto pair_values = std::span(run.values).subspan(run_outputs, cells);
+  if constexpr (std::same_as<F, binary32_traits>) {
+    std::fill_n(run.units.begin(), cells, range.unit_exponent<F>());
+    const auto units = std::span(run.units).first(cells);
+    binary32_means(std::span(run.single_sums).first(cells),
+                   std::span(tables_.single_counts).first(cells), units, single_values);
+    binary32_means(std::span(run.pair_sums).first(cells),
+                   std::span(tables_.pair_divisors).first(cells), units, pair_values);
+  } else {
+    narrowed_means(F::format, std::span(run.single_sums).first(cells),
+                   std::span(tables_.single_counts).first(cells), single_values);
+    narrowed_means(F::format, std::span(run.pair_sums).first(cells),
+                   std::span(tables_.pair_divisors).first(cells), pair_values);
+  }
+  for (std::int64_t row = 0; row < rows; ++row) {
+    const typename F::storage* values = run.values.data() + row * outputs_;
+    typename F::storage* inputs = grad_input + row * width_;
+    for (std::int64_t i = 0; i < width_; ++i)
+      inputs[i] = values[tables_.value_of_input[static_cast<std::size_t>(i)]];
+  }
+  return true;
+}
+
+template class double_cell_rows<binary32_traits>;
+template class double_cell_rows<binary16_traits>;
+template class double_cell_rows<bfloat16_traits>;
+
+}  // namespace poolproof::engine::detail
