@@ -327,18 +327,14 @@ void avg_backward_planes(const geometry& g, const cell_plan& plan,
     if (plan.one_row_blocks && !plan.covers.empty())
       return double_cells_planes<F>(g, plan, grad_output, grad_input, first, end, one_plane);
   } else {
-    // 1-D planes: a run of rows at once in lanes when its range keeps the cells exact in
-    // doubles; any other run plane by plane.
+    // 1-D planes: a run of rows in one batch when its range keeps the cells exact in doubles;
+    // any other run plane by plane.
     const double_cell_rows<F> runs(g, plan);
     if (runs.usable()) {
-      for (std::int64_t p = first; p < end;) {
-        const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
-        if (!runs.cells(grad_output + p * g.out_plane, rows, grad_input + p * g.in_plane)) {
-          for (std::int64_t r = p; r < p + rows; ++r) one_plane(r);
-        }
-        p += rows;
-      }
-      return;
+      const auto run = [&](std::int64_t p, std::int64_t rows) {
+        return runs.cells(grad_output + p * g.out_plane, rows, grad_input + p * g.in_plane);
+      };
+      return runs_of_planes(first, end, runs.rows_per_run(), run, one_plane);
     }
   }
   for (std::int64_t p = first; p < end; ++p) one_plane(p);

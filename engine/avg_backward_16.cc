@@ -122,11 +122,11 @@ void double_cells_planes(const geometry& g, const cell_plan& plan, const std::ui
   // other run plane by plane (planes_of_cells).
   const double_cell_rows<F> runs(g, plan);
   if (runs.usable()) {
-    for (std::int64_t p = first; p < end;) {
+    for (std::int64_t p = first; p < end; p += runs.rows_per_run()) {
       const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
+      // A declined run's planes through the batch together (they are widened together).
       if (!runs.cells(grad_output + p * g.out_plane, rows, grad_input + p * g.in_plane))
         planes_of_cells(batch, g, grad_output, grad_input, p, p + rows, other_plane);
-      p += rows;
     }
     return batch.flush();
   }

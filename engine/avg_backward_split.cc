@@ -206,15 +206,12 @@ void split_cells_planes(const geometry& g, const cell_plan& plan, const double* 
   }
   // 1-D planes: a run of rows within the kept split's range at once, in lanes; the rest (and
   // the first rows, before a split is kept) plane by plane.
-  for (std::int64_t p = first; p < end;) {
-    const std::int64_t rows = std::min(runs.rows_per_run(), end - p);
-    const std::optional<binary64_split>& split = batch.kept().kept();
-    if (!split || !runs.cells(grad_output + p * g.out_plane, rows, *split, batch.kept().covered(),
-                              grad_input + p * g.in_plane)) {
-      for (std::int64_t r = p; r < p + rows; ++r) one_plane(r);
-    }
-    p += rows;
-  }
+  const auto run = [&](std::int64_t p, std::int64_t rows) {
+    const std::optional<binary64_split>& split = batch.kept().split();
+    return split && runs.cells(grad_output + p * g.out_plane, rows, *split, batch.kept().covered(),
+                               grad_input + p * g.in_plane);
+  };
+  runs_of_planes(first, end, runs.rows_per_run(), run, one_plane);
   batch.flush();
 }
 

@@ -141,20 +141,18 @@ void avg_rows_split(const geometry& g, const double* input, double* output, std:
   std::array<std::uint64_t, split_rows_summer::most_outputs> counts{};
   for (std::size_t k = 0; k < counts.size(); ++k)
     counts[k] = static_cast<std::uint64_t>(g.windows[2][k % g.windows[2].size()].length());
-  for (std::int64_t p = first; p < end;) {
-    const std::int64_t rows = std::min(summer.rows_per_run(), end - p);
+  const auto run = [&](std::int64_t p, std::int64_t rows) {
+    const std::optional<binary64_split>& split = kept.split();
+    if (!split || !summer.sums(input + p * g.in_plane, rows, *split, kept.covered(), parts))
+      return false;
     const auto outputs = static_cast<std::size_t>(rows * g.out_plane);
-    const std::optional<binary64_split>& split = kept.kept();
-    if (split && summer.sums(input + p * g.in_plane, rows, *split, kept.covered(), parts)) {
-      split_means(
-          std::span(parts).first(outputs), std::span(counts).first(outputs),
-          [&](std::size_t /*k*/) { return split->unit; },
-          std::span(output + p * g.out_plane, outputs));
-    } else {
-      for (std::int64_t r = p; r < p + rows; ++r) one_row(r);
-    }
-    p += rows;
-  }
+    split_means(
+        std::span(parts).first(outputs), std::span(counts).first(outputs),
+        [&](std::size_t /*k*/) { return split->unit; },
+        std::span(output + p * g.out_plane, outputs));
+    return true;
+  };
+  runs_of_planes(first, end, summer.rows_per_run(), run, one_row);
   batch.flush();
 }
 

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <concepts>
 #include <span>
 
@@ -38,17 +37,6 @@ run_scratch<F>& scratch() {
   return kept;
 }
 
-// The exponent range of `count` binary32 values (pattern_range's, 32 bits wide).
-exponent_range binary32_range(const float* values, std::int64_t count) {
-  std::uint32_t least = ~0U, greatest = 0;
-  for (std::int64_t i = 0; i < count; ++i) {
-    const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(values[i]) & 0x7FFFFFFFU;
-    least = std::min(least, magnitude - 1);
-    greatest = std::max(greatest, magnitude);
-  }
-  return magnitude_range<binary32_traits>(least, greatest);
-}
-
 }  // namespace
 
 template <typename F>
@@ -71,7 +59,7 @@ bool double_cell_rows<F>::cells(const typename F::storage* grads, std::int64_t r
   // 2^(unit + 53).
   exponent_range range;
   if constexpr (std::same_as<F, binary32_traits>) {
-    range = binary32_range(grads, count);
+    range = sum_and_scan_row(grads, 0, count).range;
   } else {
     range = pattern_range<F>(grads, count);
   }

@@ -108,8 +108,8 @@ class kept_split {
   explicit kept_split(std::uint64_t count) : count_(count) {}
 
   /// The split kept from the values before (nullopt until one was split), exact for `count` or
-  /// fewer values within covered().
-  [[nodiscard]] const std::optional<binary64_split>& kept() const { return kept_; }
+  /// fewer values within covered(): for runs of values checked at once by their own pass.
+  [[nodiscard]] const std::optional<binary64_split>& split() const { return kept_; }
   [[nodiscard]] const exponent_range& covered() const { return covered_; }
 
   /// A split exact for `values`: the kept one when they lie within its range, else

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "engine/planes.h"
 #include "engine/simd.h"
@@ -75,14 +76,11 @@ bool max_rows_binary64(const geometry& g, const double* input, double* output,
                        simd_level ceiling) {
   const std::int64_t width = g.in[2], outputs = g.out[2];
   const auto& windows = g.windows[2];
-  const std::int64_t shorter = std::ranges::min(windows, {}, &reference::window::length).length();
-  // Adaptive windows take at most two lengths, ceil(n / m) and one more.
-  const bool two_lengths = std::ranges::all_of(windows, [&](const reference::window& w) {
-    return w.length() == shorter || w.length() == shorter + 1;
-  });
-  if (usable_simd_level(ceiling) != simd_level::avx512 || g.in_plane != width ||
-      g.out_plane != outputs || width > run_values || shorter >= longest_window || !two_lengths)
+  const std::optional<std::int64_t> lengths = shorter_of_two_lengths(windows);
+  if (usable_simd_level(ceiling) != simd_level::avx512 || !planes_are_rows(g) ||
+      width > run_values || !lengths || *lengths >= longest_window)
     return false;
+  const std::int64_t shorter = *lengths;
   const std::int64_t longer = shorter + 1;
   const std::int64_t rows_per_run = run_values / width;
   run_scratch& run = scratch();

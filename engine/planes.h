@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -195,10 +196,40 @@ bool max_planes_binary64(const geometry& g, const double* input, double* output,
                          std::int64_t* indices, std::int64_t first, std::int64_t end,
                          simd_level ceiling = simd_level::avx512);
 
+/// Whether g's planes are rows: one input row and one output row (1-D pooling).
+[[nodiscard]] inline bool planes_are_rows(const geometry& g) {
+  return g.in_plane == g.in[2] && g.out_plane == g.out[2];
+}
+
+/// The windows' shorter length when they take one length or two consecutive ones (adaptive
+/// windows always do: ceil(n / m) and one more), else nullopt.
+[[nodiscard]] inline std::optional<std::int64_t> shorter_of_two_lengths(
+    const std::vector<reference::window>& windows) {
+  if (windows.empty()) return std::nullopt;
+  const std::int64_t shorter = std::ranges::min(windows, {}, &reference::window::length).length();
+  const bool two = std::ranges::all_of(windows, [&](const reference::window& w) {
+    return w.length() == shorter || w.length() == shorter + 1;
+  });
+  return two ? std::optional(shorter) : std::nullopt;
+}
+
+/// Planes [first, end) in runs of `rows_per_run` (the last one shorter): run(p, rows) for each,
+/// and every plane of a run it declines (returns false) through one_plane(p).
+template <typename Run, typename OnePlane>
+void runs_of_planes(std::int64_t first, std::int64_t end, std::int64_t rows_per_run, Run run,
+                    OnePlane one_plane) {
+  for (std::int64_t p = first; p < end; p += rows_per_run) {
+    const std::int64_t rows = std::min(rows_per_run, end - p);
+    if (!run(p, rows)) {
+      for (std::int64_t r = p; r < p + rows; ++r) one_plane(r);
+    }
+  }
+}
+
 /// fast_adaptive_max_pool on binary64 planes [first, end) of one row (1-D) of at most 256 inputs
-/// and windows shorter than 16, by scans from every position of runs of rows in AVX-512 lanes
-/// (max_rows_binary64.cc); returns false, writing nothing, for other planes or without AVX-512
-/// (up to `ceiling`).
+/// and windows of at most 16 in one length or two consecutive ones, by scans from every position
+/// of runs of rows in AVX-512 lanes (max_rows_binary64.cc); returns false, writing nothing, for
+/// other planes or without AVX-512 (up to `ceiling`).
 bool max_rows_binary64(const geometry& g, const double* input, double* output,
                        std::int64_t* indices, std::int64_t first, std::int64_t end,
                        simd_level ceiling = simd_level::avx512);

@@ -10,7 +10,7 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
                                      std::int64_t most_outputs, std::int64_t most_inputs) {
   row_cell_tables tables;
   const std::int64_t width = g.in[2], outputs = g.out[2];
-  const bool rows = g.in_plane == width && g.out_plane == outputs && plan.one_row_blocks;
+  const bool rows = planes_are_rows(g) && plan.one_row_blocks;
   tables.usable = rows && !plan.covers.empty() && outputs <= most_outputs && width <= most_inputs;
   if (!tables.usable) return tables;
   tables.rows_per_run = std::min(most_outputs / outputs, most_inputs / width);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "engine/split_lanes.h"
 
@@ -89,13 +90,11 @@ constexpr std::array<run_kernel, longest_window - 1> kernels{
 split_rows_summer::split_rows_summer(const geometry& g, simd_level ceiling)
     : width_(g.in[2]), outputs_(g.out[2]) {
   const auto& windows = g.windows[2];
-  shorter_ = std::ranges::min(windows, {}, &reference::window::length).length();
-  // Adaptive windows take at most two lengths, ceil(n / m) and one more.
-  const bool two_lengths = std::ranges::all_of(windows, [&](const reference::window& w) {
-    return w.length() == shorter_ || w.length() == shorter_ + 1;
-  });
-  usable_ = usable_simd_level(ceiling) == simd_level::avx512 && width_ <= most_values &&
-            outputs_ <= most_outputs && shorter_ < longest_window && two_lengths;
+  const std::optional<std::int64_t> shorter = shorter_of_two_lengths(windows);
+  shorter_ = shorter.value_or(0);
+  usable_ = usable_simd_level(ceiling) == simd_level::avx512 && planes_are_rows(g) &&
+            width_ <= most_values && outputs_ <= most_outputs && shorter &&
+            *shorter < longest_window;
   if (!usable_) return;
   rows_per_run_ = std::min(most_values / width_, most_outputs / outputs_);
   for (std::size_t k = 0; k < windows.size(); ++k) {

@@ -24,8 +24,9 @@ class split_rows_summer {
   /// For g's rows, on lanes up to `ceiling` (tests pass baseline to see usable() refuse).
   explicit split_rows_summer(const geometry& g, simd_level ceiling = simd_level::avx512);
 
-  /// Whether runs go through the lanes: the CPU runs AVX-512 and a row's values and outputs
-  /// each fit a run. Otherwise the caller takes its rows one by one.
+  /// Whether runs go through the lanes: the CPU runs AVX-512, g's planes are rows whose values
+  /// and outputs each fit a run, and the windows take one length below 8 or two consecutive
+  /// ones up to 8. Otherwise the caller takes its rows one by one.
   [[nodiscard]] bool usable() const { return usable_; }
 
   /// How many rows a run holds (at least one when usable()).

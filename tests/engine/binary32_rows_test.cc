@@ -193,14 +193,15 @@ std::vector<float> blocks_of_kinds(std::int64_t rows, std::int64_t row_size, uns
 }
 
 TEST(FastBinary32Rows, BackwardRunsOfRowsAndTheRowsBetween) {
-  // Cells of one window and of two (33 -> 10), of one only (12 -> 4), pairs only (5 -> 8), long
-  // rows (1000 -> 256, 250 -> 200), and rows the lanes do not take (2 -> 7: three windows over
-  // an input).
+  // Cells of one window and of two (33 -> 10), of one only (12 -> 4), more outputs than inputs (6
+  // -> 8, 1 -> 2: windows without a cell of their own, identical windows), long rows (1000 -> 256,
+  // 250 -> 200), and rows the lanes do not take (2 -> 7: three windows over an input).
   for (unsigned threads : {1u, 2u}) {
     for (const auto& [shape, out] :
          {std::pair<sizes, sizes>{{360, 33}, {10}}, std::pair<sizes, sizes>{{360, 12}, {4}},
-          std::pair<sizes, sizes>{{360, 5}, {8}}, std::pair<sizes, sizes>{{40, 1000}, {256}},
-          std::pair<sizes, sizes>{{90, 250}, {200}}, std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+          std::pair<sizes, sizes>{{360, 6}, {8}}, std::pair<sizes, sizes>{{360, 1}, {2}},
+          std::pair<sizes, sizes>{{40, 1000}, {256}}, std::pair<sizes, sizes>{{90, 250}, {200}},
+          std::pair<sizes, sizes>{{30, 2}, {7}}}) {
       const std::vector<float> grads = blocks_of_kinds(shape[0], out[0], 13);
       std::vector<float> got(static_cast<std::size_t>(shape[0] * shape[1]));
       adaptive_avg_pool_backward<float>(float_format::binary32, shape, out, grads, got, threads);

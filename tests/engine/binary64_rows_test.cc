@@ -117,7 +117,9 @@ TEST(FastBinary64Rows, ForwardBatchesAcrossPlanes) {
 // Runs of ordinary rows (summed a run at a time in vector lanes, split_rows.h) broken by rows
 // outside the kept split's range: a value 2^30 times the others, a NaN, subnormals only, -0
 // only, a value 2^-60 times the others. Each sends its run row by row and changes the kept
-// split, so the runs after it resume on another.
+// split, so the runs after it resume on another. Rows 60 to 119 are subnormal (a kept split
+// down to the least unit, the runs' bounds from 1), rows 120 to 179 of about 2^-1000 (means
+// below 2^-960, which the hardware route declines: split_means' exact route in the runs).
 std::vector<double> rows_with_breaks(std::int64_t rows, std::int64_t n, unsigned seed) {
   std::mt19937_64 engine(seed);
   std::normal_distribution<double> normal;
@@ -130,6 +132,8 @@ std::vector<double> rows_with_breaks(std::int64_t rows, std::int64_t n, unsigned
       if (p % 31 == 3) x = std::ldexp(std::round(x * 64), -1074);
       if (p % 37 == 11) x = -0.0;
       if (i == 0 && p % 41 == 13) x = std::ldexp(x, -60);
+      if (p / 60 == 1) x = std::ldexp(std::round(x * 1024), -1074);
+      if (p / 60 == 2) x = std::ldexp(x, -1000);
       values.push_back(x);
     }
   }
@@ -154,14 +158,15 @@ TEST(FastBinary64Rows, ForwardRunsOfRowsInLanesAndTheRowsBetween) {
 
 TEST(FastBinary64Rows, BackwardRunsOfRowsInLanesAndTheRowsBetween) {
   // Cells of one window and of two (33 -> 10: windows of 4 and 5 overlapping by one), of one
-  // only (12 -> 4), more outputs than inputs (5 -> 8: pairs only), long rows (one run a row, or
-  // a few), and rows whose cells the lanes do not take (2 -> 7: three windows over an input).
+  // only (12 -> 4), more outputs than inputs (6 -> 8, 1 -> 2: windows without a cell of their own,
+  // identical windows), long rows (one run a row, or a few), and rows whose cells the lanes do not
+  // take (2 -> 7: three windows over an input).
   for (unsigned threads : {1u, 2u}) {
     for (const auto& [shape, out] :
          {std::pair<sizes, sizes>{{300, 33}, {10}}, std::pair<sizes, sizes>{{200, 12}, {4}},
-          std::pair<sizes, sizes>{{200, 5}, {8}}, std::pair<sizes, sizes>{{120, 43}, {7}},
-          std::pair<sizes, sizes>{{40, 1000}, {256}}, std::pair<sizes, sizes>{{64, 250}, {200}},
-          std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+          std::pair<sizes, sizes>{{200, 6}, {8}}, std::pair<sizes, sizes>{{200, 1}, {2}},
+          std::pair<sizes, sizes>{{120, 43}, {7}}, std::pair<sizes, sizes>{{40, 1000}, {256}},
+          std::pair<sizes, sizes>{{64, 250}, {200}}, std::pair<sizes, sizes>{{30, 2}, {7}}}) {
       const std::vector<double> grads = rows_with_breaks(shape[0], out[0], 9);
       std::vector<double> got(static_cast<std::size_t>(shape[0] * shape[1]));
       adaptive_avg_pool_backward<double>(float_format::binary64, shape, out, grads, got, threads);

@@ -230,15 +230,16 @@ TEST(FastSixteenBitRows, BackwardBatchesAcrossPlanes) {
 TEST(FastSixteenBitRows, BackwardRunsOfRowsAndTheRowsBetween) {
   // Gradients in blocks of rows of one kind each (block_kind), so whole runs of rows take the
   // batch (double_cell_rows) and the rows between go plane by plane: cells of one window and of
-  // two (33 -> 10), of one only (12 -> 4), pairs only (5 -> 8), long rows (1000 -> 256), and rows
-  // the runs do not take (2 -> 7: three windows over an input).
+  // two (33 -> 10), of one only (12 -> 4), more outputs than inputs (6 -> 8, 1 -> 2: windows
+  // without a cell of their own, identical windows), long rows (1000 -> 256), and rows the runs do
+  // not take (2 -> 7: three windows over an input).
   for (const float_format format : sixteen_bit_formats) {
     const bool half = format == float_format::binary16;
     for (unsigned threads : {1u, 2u}) {
       for (const auto& [shape, out] :
            {std::pair<sizes, sizes>{{360, 33}, {10}}, std::pair<sizes, sizes>{{360, 12}, {4}},
-            std::pair<sizes, sizes>{{360, 5}, {8}}, std::pair<sizes, sizes>{{40, 1000}, {256}},
-            std::pair<sizes, sizes>{{30, 2}, {7}}}) {
+            std::pair<sizes, sizes>{{360, 6}, {8}}, std::pair<sizes, sizes>{{360, 1}, {2}},
+            std::pair<sizes, sizes>{{40, 1000}, {256}}, std::pair<sizes, sizes>{{30, 2}, {7}}}) {
         row_kind_values kinds(half ? row_kind_scales{-20, 60000.0f, 65504.0f, 0x1p-24f, false}
                                    : row_kind_scales{-130, 3e38f, 1e30f, 1e-30f, false},
                               17);
