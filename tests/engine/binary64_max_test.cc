@@ -56,19 +56,28 @@ max_answer reference_max(const sizes& shape, const std::vector<double>& input, c
   return testing::reference_max(float_format::binary64, shape, input, out);
 }
 
-// max_planes_binary64 on every plane on one level's lanes, and whether it took them.
-std::pair<bool, max_answer> separable_max(const sizes& shape, const std::vector<double>& input,
-                                          const sizes& out, detail::simd_level lanes) {
+// `kernel` (max_planes_binary64 or max_rows_binary64 on some lanes) on every plane, and whether
+// it took them.
+template <typename Kernel>
+std::pair<bool, max_answer> kernel_max(const sizes& shape, const std::vector<double>& input,
+                                       const sizes& out, Kernel kernel) {
   const auto count = static_cast<std::size_t>(
       reference::element_count(reference::adaptive_output_shape(shape, out)));
   const detail::geometry g =
       detail::checked_geometry<double>(float_format::binary64, shape, out, input.size(), count);
   std::vector<double> values(count);
   max_answer answer{std::vector<std::int64_t>(count), {}};
-  const bool taken = detail::max_planes_binary64(g, input.data(), values.data(),
-                                                 answer.indices.data(), 0, g.planes, lanes);
+  const bool taken = kernel(g, input.data(), values.data(), answer.indices.data(), 0, g.planes);
   for (double x : values) answer.values.push_back(std::bit_cast<std::uint64_t>(x));
   return {taken, answer};
+}
+
+// max_planes_binary64 on every plane on one level's lanes, and whether it took them.
+std::pair<bool, max_answer> separable_max(const sizes& shape, const std::vector<double>& input,
+                                          const sizes& out, detail::simd_level lanes) {
+  return kernel_max(shape, input, out, [lanes](const auto&... arguments) {
+    return detail::max_planes_binary64(arguments..., lanes);
+  });
 }
 
 TEST(FastBinary64Max, SeparableBandsMatchTheReferenceOnEveryLevel) {
@@ -98,16 +107,9 @@ TEST(FastBinary64Max, SeparableBandsMatchTheReferenceOnEveryLevel) {
 // max_rows_binary64 on every plane, on lanes up to `lanes`, and whether it took them.
 std::pair<bool, max_answer> rows_max(const sizes& shape, const std::vector<double>& input,
                                      const sizes& out, detail::simd_level lanes) {
-  const auto count = static_cast<std::size_t>(
-      reference::element_count(reference::adaptive_output_shape(shape, out)));
-  const detail::geometry g =
-      detail::checked_geometry<double>(float_format::binary64, shape, out, input.size(), count);
-  std::vector<double> values(count);
-  max_answer answer{std::vector<std::int64_t>(count), {}};
-  const bool taken = detail::max_rows_binary64(g, input.data(), values.data(),
-                                               answer.indices.data(), 0, g.planes, lanes);
-  for (double x : values) answer.values.push_back(std::bit_cast<std::uint64_t>(x));
-  return {taken, answer};
+  return kernel_max(shape, input, out, [lanes](const auto&... arguments) {
+    return detail::max_rows_binary64(arguments..., lanes);
+  });
 }
 
 TEST(FastBinary64Max, RowsScannedFromEveryPositionMatchTheReference) {
