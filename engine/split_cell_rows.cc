@@ -31,19 +31,12 @@ run_scratch& scratch() {
   return kept;
 }
 
-struct cell_tables {
-  const double* single_divisors;
-  const double* weights_a;
-  const double* weights_b;
-  const double* fillers;
-};
-
 // Splits `count` gradients into the scratch and divides each by its one-window divisor; false
 // when one lies outside [lower, upper) in magnitude without being zero. A zero's quotient is
 // +0, as round_to has it (the gradient plus +0: -0 becomes +0).
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] bool split_and_divide(
     const double* grads, std::int64_t count, double c, std::int64_t lower, std::int64_t upper,
-    const cell_tables& tables, run_scratch& run) {
+    const row_cell_tables& tables, run_scratch& run) {
   const __m512d grid = _mm512_set1_pd(c);
   const __m512i least = _mm512_set1_epi64(lower), past = _mm512_set1_epi64(upper);
   __mmask8 outside = 0;
@@ -55,8 +48,9 @@ struct cell_tables {
     _mm512_store_pd(run.high.data() + at, v.high);
     _mm512_store_pd(run.low.data() + at, v.low);
     const __m512d positive_zero = _mm512_add_pd(v.value, _mm512_setzero_pd());
-    _mm512_store_pd(run.values.data() + at,
-                    _mm512_div_pd(positive_zero, _mm512_loadu_pd(tables.single_divisors + i)));
+    _mm512_store_pd(
+        run.values.data() + at,
+        _mm512_div_pd(positive_zero, _mm512_loadu_pd(tables.single_divisors.data() + i)));
   }
   _mm512_store_pd(run.high.data() + i, _mm512_setzero_pd());
   _mm512_store_pd(run.low.data() + i, _mm512_setzero_pd());
@@ -65,19 +59,19 @@ struct cell_tables {
 
 // Each gradient's pair parts with the next one's, as {high, low} pairs.
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq")]] void pair_parts(std::int64_t count,
-                                                                      const cell_tables& tables,
+                                                                      const row_cell_tables& tables,
                                                                       run_scratch& run) {
   const __m512i first_pairs = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
   const __m512i second_pairs = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
   auto* pairs = reinterpret_cast<double*>(run.pair_parts.data());
   for (std::int64_t i = 0; i < count; i += 8) {
     const auto at = static_cast<std::size_t>(i);
-    const __m512d weight_a = _mm512_loadu_pd(tables.weights_a + i);
-    const __m512d weight_b = _mm512_loadu_pd(tables.weights_b + i);
+    const __m512d weight_a = _mm512_loadu_pd(tables.pair_weights_a.data() + i);
+    const __m512d weight_b = _mm512_loadu_pd(tables.pair_weights_b.data() + i);
     const __m512d high = _mm512_add_pd(
         _mm512_add_pd(_mm512_mul_pd(_mm512_load_pd(run.high.data() + at), weight_a),
                       _mm512_mul_pd(_mm512_loadu_pd(run.high.data() + at + 1), weight_b)),
-        _mm512_loadu_pd(tables.fillers + i));
+        _mm512_loadu_pd(tables.pair_fillers.data() + i));
     const __m512d low =
         _mm512_add_pd(_mm512_mul_pd(_mm512_load_pd(run.low.data() + at), weight_a),
                       _mm512_mul_pd(_mm512_loadu_pd(run.low.data() + at + 1), weight_b));
@@ -101,11 +95,9 @@ bool split_cell_rows::cells(const double* grads, std::int64_t rows, const binary
   if (!usable_ || !bounds) return false;
   run_scratch& run = scratch();
   const std::int64_t count = rows * outputs_;
-  const cell_tables tables{tables_.single_divisors.data(), tables_.pair_weights_a.data(),
-                           tables_.pair_weights_b.data(), tables_.pair_fillers.data()};
-  if (!split_and_divide(grads, count, split.c, bounds->lower, bounds->upper, tables, run))
+  if (!split_and_divide(grads, count, split.c, bounds->lower, bounds->upper, tables_, run))
     return false;
-  pair_parts(count, tables, run);
+  pair_parts(count, tables_, run);
   const auto cells = static_cast<std::size_t>(count);
   split_means(
       std::span(run.pair_parts).first(cells), std::span(tables_.pair_divisors).first(cells),
