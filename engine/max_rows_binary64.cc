@@ -12,6 +12,7 @@
 
 #include "engine/planes.h"
 #include "engine/simd.h"
+#include "engine/split_lanes.h"
 
 namespace poolproof::engine::detail {
 namespace {
@@ -30,13 +31,6 @@ struct run_scratch {
 run_scratch& scratch() {
   thread_local run_scratch kept;
   return kept;
-}
-
-// The lanes of positions k + lane + offset below `count`.
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline __mmask8
-lanes_below(std::int64_t count, std::int64_t at) {
-  const std::int64_t left = std::clamp<std::int64_t>(count - at, 0, 8);
-  return static_cast<__mmask8>((1U << left) - 1);
 }
 
 // PyTorch's scan from every position below `count`: a NaN always wins (so the last one does),

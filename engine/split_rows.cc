@@ -9,7 +9,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <limits>
 #include <optional>
 
 #include "engine/split_lanes.h"
