@@ -243,14 +243,13 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
   const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
     std::ranges::fill(columns, 0.0);
     seen_magnitudes seen;
-    // The band's rows for one i0 are consecutive.
-    for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-      const typename F::storage* rows = plane + (i0 * g.in[1] + w1.begin) * g.in[2];
-      if constexpr (std::same_as<F, binary32_traits>) {
-        add_rows_to_columns(rows, w1.length(), g.in[2], columns.data(), seen);
-      } else {
-        add_rows16_to_columns(F::format, rows, w1.length(), g.in[2], columns.data(), seen);
-      }
+    // The band's rows for one i0 are consecutive: a run per i0.
+    const band_layout band{w1.length(), g.in[2], w0.length(), g.in[1] * g.in[2]};
+    const typename F::storage* rows = plane + (w0.begin * g.in[1] + w1.begin) * g.in[2];
+    if constexpr (std::same_as<F, binary32_traits>) {
+      add_rows_to_columns(rows, band, columns.data(), seen);
+    } else {
+      add_rows16_to_columns(F::format, rows, band, columns.data(), seen);
     }
     range = magnitude_range<F>(seen.least_minus_one, seen.greatest);
     return !range.special && range.sum_bits<F>(band_largest(g, w0.length() * w1.length())) <= 53;

@@ -235,20 +235,34 @@ template <typename F>
   add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
 }
 
+// Calls add(run's first row) for each run of the band, in order.
+template <typename T, typename Add>
+[[gnu::always_inline]] inline void for_each_run(const T* first_row, const band_layout& band,
+                                                Add add) {
+  for (std::int64_t s = 0; s < band.slices; ++s) add(first_row + s * band.slice_stride);
+}
+
+// AVX-512 walks a band's runs itself (its sums stay in registers from run to run); AVX2 and the
+// baseline take run by run, which adds each column's rows in the same order.
 template <typename F>
-void add_rows(const typename F::storage* first_row, std::int64_t rows, std::int64_t width,
-              double* columns, seen_magnitudes& seen, simd_level ceiling) {
+void add_rows(const typename F::storage* first_row, const band_layout& band, double* columns,
+              seen_magnitudes& seen, simd_level ceiling) {
+  using storage = typename F::storage;
   switch (usable_simd_level(ceiling)) {
     case simd_level::avx512:
       if constexpr (std::same_as<F, binary32_traits>) {
-        return add_rows_to_columns_avx512(first_row, rows, width, columns, seen);
+        return add_rows_to_columns_avx512(first_row, band, columns, seen);
       } else {
-        return add_rows16_to_columns_avx512(F::format, first_row, rows, width, columns, seen);
+        return add_rows16_to_columns_avx512(F::format, first_row, band, columns, seen);
       }
     case simd_level::avx2:
-      return add_rows_avx2<F>(first_row, rows, width, columns, seen);
+      return for_each_run(first_row, band, [&](const storage* run) {
+        add_rows_avx2<F>(run, band.rows, band.width, columns, seen);
+      });
     case simd_level::baseline:
-      return add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
+      return for_each_run(first_row, band, [&](const storage* run) {
+        add_rows_lanes<F, 8>(run, band.rows, band.width, columns, seen);
+      });
   }
 }
 
@@ -281,18 +295,18 @@ void add_split_rows(const double* first_row, std::int64_t rows, std::int64_t wid
 
 }  // namespace
 
-void add_rows_to_columns(const float* first_row, std::int64_t rows, std::int64_t width,
-                         double* columns, seen_magnitudes& seen, simd_level ceiling) {
-  add_rows<binary32_traits>(first_row, rows, width, columns, seen, ceiling);
+void add_rows_to_columns(const float* first_row, const band_layout& band, double* columns,
+                         seen_magnitudes& seen, simd_level ceiling) {
+  add_rows<binary32_traits>(first_row, band, columns, seen, ceiling);
 }
 
 void add_rows16_to_columns(reference::float_format format, const std::uint16_t* first_row,
-                           std::int64_t rows, std::int64_t width, double* columns,
-                           seen_magnitudes& seen, simd_level ceiling) {
+                           const band_layout& band, double* columns, seen_magnitudes& seen,
+                           simd_level ceiling) {
   if (format == reference::float_format::bfloat16)
-    return add_rows<bfloat16_traits>(first_row, rows, width, columns, seen, ceiling);
+    return add_rows<bfloat16_traits>(first_row, band, columns, seen, ceiling);
   POOLPROOF_CHECK(format == reference::float_format::binary16);
-  add_rows<binary16_traits>(first_row, rows, width, columns, seen, ceiling);
+  add_rows<binary16_traits>(first_row, band, columns, seen, ceiling);
 }
 
 void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,

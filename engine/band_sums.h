@@ -18,20 +18,29 @@ struct seen_magnitudes {
   std::uint32_t greatest = 0;
 };
 
-/// For `rows` consecutive rows of `width` binary32 values from `first_row`: columns[j] += each
-/// row's value j (converted exactly to double), and their magnitudes added to `seen`, on the
-/// CPU's best lanes up to `ceiling` (tests compare the levels). The caller proves the additions
-/// exact from `seen` (see double_pass) or discards the columns.
-void add_rows_to_columns(const float* first_row, std::int64_t rows, std::int64_t width,
-                         double* columns, seen_magnitudes& seen,
-                         simd_level ceiling = simd_level::avx512);
+/// The rows of a band: `slices` runs of `rows` consecutive rows of `width` values, each run
+/// `slice_stride` values after the one before (a 2-D band is one run; a 3-D band has one per
+/// depth slice of its window, slice_stride >= rows * width).
+struct band_layout {
+  std::int64_t rows = 0;
+  std::int64_t width = 0;
+  std::int64_t slices = 1;
+  std::int64_t slice_stride = 0;
+};
+
+/// For the band's rows of binary32 values from `first_row`, in order (run by run, row by row):
+/// columns[j] += each row's value j (converted exactly to double), and their magnitudes added to
+/// `seen`, on the CPU's best lanes up to `ceiling` (tests compare the levels). The caller proves
+/// the additions exact from `seen` (see double_pass) or discards the columns.
+void add_rows_to_columns(const float* first_row, const band_layout& band, double* columns,
+                         seen_magnitudes& seen, simd_level ceiling = simd_level::avx512);
 
 /// add_rows_to_columns for binary16 or bfloat16 patterns (`format`): each value widened exactly
 /// (infinities and NaNs to some value: `seen` flags them), the patterns' magnitudes (bits &
 /// 0x7FFF) added to `seen`.
 void add_rows16_to_columns(reference::float_format format, const std::uint16_t* first_row,
-                           std::int64_t rows, std::int64_t width, double* columns,
-                           seen_magnitudes& seen, simd_level ceiling = simd_level::avx512);
+                           const band_layout& band, double* columns, seen_magnitudes& seen,
+                           simd_level ceiling = simd_level::avx512);
 
 /// The least (magnitude - 1) and the greatest magnitude of the binary64 patterns seen so far
 /// (magnitude_range<binary64_traits> gives their exponent range).

@@ -49,12 +49,11 @@ inline void add_column_tail(const typename F::storage* first_row, std::int64_t r
 }
 
 /// add_rows_to_columns on AVX-512 (the CPU must have it).
-void add_rows_to_columns_avx512(const float* first_row, std::int64_t rows, std::int64_t width,
-                                double* columns, seen_magnitudes& seen);
+void add_rows_to_columns_avx512(const float* first_row, const band_layout& band, double* columns,
+                                seen_magnitudes& seen);
 
 /// add_rows16_to_columns on AVX-512 (the CPU must have it), `format` binary16 or bfloat16.
 void add_rows16_to_columns_avx512(reference::float_format format, const std::uint16_t* first_row,
-                                  std::int64_t rows, std::int64_t width, double* columns,
-                                  seen_magnitudes& seen);
+                                  const band_layout& band, double* columns, seen_magnitudes& seen);
 
 }  // namespace poolproof::engine::detail
