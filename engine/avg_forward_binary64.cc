@@ -174,15 +174,13 @@ void avg_plane_banded_binary64(const geometry& g, const double* plane, double* o
                             seen_magnitudes_64* seen) {
     std::ranges::fill(high, 0.0);
     std::ranges::fill(low, 0.0);
-    for (std::int64_t i0 = w0.begin; i0 < w0.end; ++i0) {
-      const double* first_row = plane + (i0 * g.in[1] + w1.begin) * g.in[2];
-      if (seen != nullptr) {
-        add_split_rows_scanning(first_row, w1.length(), g.in[2], high.data(), low.data(), split->c,
-                                *seen);
-      } else {
-        add_split_rows_to_columns(first_row, w1.length(), g.in[2], high.data(), low.data(),
-                                  split->c);
-      }
+    // A run of consecutive rows per i0.
+    const band_layout band{w1.length(), g.in[2], w0.length(), g.in[1] * g.in[2]};
+    const double* first_row = plane + (w0.begin * g.in[1] + w1.begin) * g.in[2];
+    if (seen != nullptr) {
+      add_split_rows_scanning(first_row, band, high.data(), low.data(), split->c, *seen);
+    } else {
+      add_split_rows_to_columns(first_row, band, high.data(), low.data(), split->c);
     }
   };
   const auto add_band = [&](const reference::window& w0, const reference::window& w1) {

@@ -49,18 +49,17 @@ struct seen_magnitudes_64 {
   std::uint64_t greatest = 0;
 };
 
-/// The binary64 split of each value of `rows` consecutive rows of `width` on the grid of
-/// c = 1.5 * 2^(grid + 52) (see double_sums.h): high[j] += (x + c) - c and low[j] += x - that,
-/// on the CPU's best lanes up to `ceiling`. The caller's split proves the additions exact.
-void add_split_rows_to_columns(const double* first_row, std::int64_t rows, std::int64_t width,
-                               double* high, double* low, double c,
-                               simd_level ceiling = simd_level::avx512);
+/// The binary64 split of each value of the band's rows (in order, as add_rows_to_columns) on the
+/// grid of c = 1.5 * 2^(grid + 52) (see double_sums.h): high[j] += (x + c) - c and low[j] += x -
+/// that, on the CPU's best lanes up to `ceiling`. The caller's split proves the additions exact.
+void add_split_rows_to_columns(const double* first_row, const band_layout& band, double* high,
+                               double* low, double c, simd_level ceiling = simd_level::avx512);
 
 /// add_split_rows_to_columns that also adds the values' magnitudes to `seen` in the same pass,
 /// for a split chosen before the rows' range is known: the caller keeps the columns only when
 /// the split is exact for the range seen (see widest_split_range).
-void add_split_rows_scanning(const double* first_row, std::int64_t rows, std::int64_t width,
-                             double* high, double* low, double c, seen_magnitudes_64& seen,
+void add_split_rows_scanning(const double* first_row, const band_layout& band, double* high,
+                             double* low, double c, seen_magnitudes_64& seen,
                              simd_level ceiling = simd_level::avx512);
 
 }  // namespace poolproof::engine::detail

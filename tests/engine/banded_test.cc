@@ -488,7 +488,7 @@ TEST(FastBandedSums, SplitColumnSumsAgreeOnEverySimdLevel) {
     for (const auto level : testing::all_simd_levels) {
       std::vector<double> high(static_cast<std::size_t>(width), 1.0);
       std::vector<double> low(static_cast<std::size_t>(width), 0.0);
-      detail::add_split_rows_to_columns(values.data(), rows, width, high.data(), low.data(), c,
+      detail::add_split_rows_to_columns(values.data(), {rows, width}, high.data(), low.data(), c,
                                         level);
       EXPECT_EQ(testing::patterns_of(high), testing::patterns_of(expected_high)) << width;
       EXPECT_EQ(testing::patterns_of(low), testing::patterns_of(expected_low)) << width;
