@@ -3,7 +3,8 @@
 // a few vectors of columns at a time down the band with their sums in registers, then each
 // row's tail one by one. Each lane adds to its own column, so the order of additions per column
 // is the rows' order whatever the lanes: the levels agree bit for bit, and exactness is the
-// caller's proof in any case. The magnitudes' lanes are reduced once per call, not per row.
+// caller's proof in any case. The magnitudes' lanes are reduced once per call (AVX2 and the
+// baseline: once per run of a band), not per row.
 #include "engine/band_sums.h"
 
 #include <algorithm>
@@ -48,8 +49,8 @@ template <typename F, int Width>
   }
 }
 
-// The lanes' least and greatest into `seen`, halving the lanes at each step (once per call, and
-// the 3-D bands call once per plane row: lane by lane, the fold cost as much as the additions).
+// The lanes' least and greatest into `seen`, halving the lanes at each step (once per run: lane
+// by lane, on a 3-D band's runs of a few rows, the fold cost as much as the additions).
 template <int Width>
 [[gnu::always_inline]] inline void fold(const vec<std::uint32_t, Width>& least,
                                         const vec<std::uint32_t, Width>& greatest,
@@ -92,7 +93,8 @@ template <typename F, int Width, std::size_t K>
     const typename F::storage* row = first_row + r * width + j;
     for (std::size_t k = 0; k < K; ++k) {
       const typename F::storage* at = row + static_cast<std::int64_t>(k) * Width;
-      // The band's rows below, ahead of the lanes (without: slower on the binary64 split).
+      // The run's rows below, ahead of the lanes: four rows within the run, as before runs (the
+      // AVX-512 kernel, which walks a band's runs itself, prefetches across them).
       __builtin_prefetch(at + 4 * width);
       u32 magnitude;
       vec<float, Width> x;
@@ -154,18 +156,19 @@ template <int Width, bool Scan, std::size_t K>
   using i64 = vec<std::int64_t, Width>;
   constexpr std::int64_t none = std::numeric_limits<std::int64_t>::max();
   // The scan is the band's first touch: the rows eight ahead in the band's order next, from a
-  // run's last rows in the next run (without: 1.1x slower; four below: 1.03x-1.08x).
+  // run's last rows in the next run, or past its end when runs are shorter (without: 1.1x slower;
+  // four below: 1.03x-1.08x). The last run's rows ahead are those below it in its depth slice.
   constexpr std::int64_t rows_ahead = 8;
   const std::int64_t width = band.width;
-  const std::int64_t to_next_run = band.slice_stride - band.rows * width;
+  const std::int64_t to_next_run = band.run_stride - band.rows * width;
   f64 h[K], l[K];
   for (std::size_t k = 0; k < K; ++k) {
     std::memcpy(&h[k], high + j + static_cast<std::int64_t>(k) * Width, sizeof h[k]);
     std::memcpy(&l[k], low + j + static_cast<std::int64_t>(k) * Width, sizeof l[k]);
   }
-  for (std::int64_t s = 0; s < band.slices; ++s) {
-    const double* run = first_row + s * band.slice_stride + j;
-    const std::int64_t run_end_jump = s + 1 < band.slices ? to_next_run : 0;
+  for (std::int64_t s = 0; s < band.runs; ++s) {
+    const double* run = first_row + s * band.run_stride + j;
+    const std::int64_t run_end_jump = s + 1 < band.runs ? to_next_run : 0;
     for (std::int64_t r = 0; r < band.rows; ++r) {
       const double* row = run + r * width;
       for (std::size_t k = 0; k < K; ++k) {
@@ -192,7 +195,8 @@ template <int Width, bool Scan, std::size_t K>
   }
 }
 
-// The binary64 split of each row's values into its columns; with Scan, also their least
+// The binary64 split of the band's values (run by run, row by row) into their columns; with
+// Scan, also their least
 // non-zero and greatest magnitudes (below 2^63 for every pattern, so signed lanes compare them;
 // zeros stand as the largest int64 for the least, as in double_sums.cc's scan). Four vectors of
 // columns at a time down the band (add_split_block: 0.86x-0.92x of the time of row by row on the
@@ -214,8 +218,8 @@ template <int Width, bool Scan>
   for (; j + Width <= width; j += Width)
     add_split_block<Width, Scan, 1>(first_row, band, j, high, low, c, least, greatest);
   for (; j < width; ++j) {
-    for (std::int64_t s = 0; s < band.slices; ++s) {
-      const double* run = first_row + s * band.slice_stride;
+    for (std::int64_t s = 0; s < band.runs; ++s) {
+      const double* run = first_row + s * band.run_stride;
       for (std::int64_t r = 0; r < band.rows; ++r) {
         const double value = run[r * width + j];
         if constexpr (Scan) {
@@ -252,7 +256,7 @@ template <typename F>
 template <typename T, typename Add>
 [[gnu::always_inline]] inline void for_each_run(const T* first_row, const band_layout& band,
                                                 Add add) {
-  for (std::int64_t s = 0; s < band.slices; ++s) add(first_row + s * band.slice_stride);
+  for (std::int64_t s = 0; s < band.runs; ++s) add(first_row + s * band.run_stride);
 }
 
 // AVX-512 walks a band's runs itself (its sums stay in registers from run to run); AVX2 and the

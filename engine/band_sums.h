@@ -18,14 +18,14 @@ struct seen_magnitudes {
   std::uint32_t greatest = 0;
 };
 
-/// The rows of a band: `slices` runs of `rows` consecutive rows of `width` values, each run
-/// `slice_stride` values after the one before (a 2-D band is one run; a 3-D band has one per
-/// depth slice of its window, slice_stride >= rows * width).
+/// The rows of a band: `runs` runs of `rows` consecutive rows of `width` values, each run
+/// `run_stride` values after the one before (a 2-D band is one run; a 3-D band has one per depth
+/// slice of its window). With more than one run, run_stride >= rows * width (unused with one).
 struct band_layout {
   std::int64_t rows = 0;
   std::int64_t width = 0;
-  std::int64_t slices = 1;
-  std::int64_t slice_stride = 0;
+  std::int64_t runs = 1;
+  std::int64_t run_stride = 0;
 };
 
 /// For the band's rows of binary32 values from `first_row`, in order (run by run, row by row):

@@ -131,25 +131,27 @@ template <typename F, std::size_t K, bool Eight>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq"), gnu::always_inline]] inline void
 add_block_avx512(const typename F::storage* first_row, const band_layout& band, std::int64_t j,
                  double* columns, magnitude_lanes<F>& lanes) {
-  // The eight columns' sum stands apart from the array: in it, GCC 12 stored the whole array to
-  // the stack on every row (rows of 56: seven stores a row).
   constexpr std::size_t count = 2 * K;
   const std::int64_t width = band.width;
-  // Prefetched eight rows ahead in the band's order, from a run's last rows in the next run. (A
-  // 3-D band's runs of 56-wide rows, called run by run with the rows four ahead prefetched, read
-  // 1.25x-1.4x slower; 2-D bands the same within the noise: measured.)
+  // Prefetched eight rows ahead in the band's order, from a run's last rows in the next run (rows
+  // past its end when runs are shorter than eight). (A 3-D band's runs of 56-wide rows, called
+  // run by run with the rows four ahead prefetched, read 1.25x-1.4x slower; 2-D bands the same
+  // within the noise: measured.)
   constexpr std::int64_t rows_ahead = 8;
-  const std::int64_t to_next_run = band.slice_stride - band.rows * width;
+  const std::int64_t to_next_run = band.run_stride - band.rows * width;
+  // At least one entry: K = 0 (the eight columns alone) would be a zero-length array.
   __m512d sums[std::max<std::size_t>(count, 1)];
   for (std::size_t k = 0; k < count; ++k)
     sums[k] = _mm512_loadu_pd(columns + j + static_cast<std::int64_t>(k) * 8);
+  // The eight columns' sum stands apart from the array: in it, GCC 12 stored the whole array to
+  // the stack on every row (rows of 56: seven stores a row).
   __m512d eight_sum = _mm512_setzero_pd();
   if constexpr (Eight)
     eight_sum = _mm512_loadu_pd(columns + j + static_cast<std::int64_t>(count) * 8);
-  for (std::int64_t s = 0; s < band.slices; ++s) {
-    const typename F::storage* run = first_row + s * band.slice_stride + j;
-    // The last run's rows ahead are the next band's.
-    const std::int64_t run_end_jump = s + 1 < band.slices ? to_next_run : 0;
+  for (std::int64_t s = 0; s < band.runs; ++s) {
+    const typename F::storage* run = first_row + s * band.run_stride + j;
+    // The last run's rows ahead are those below it in its depth slice (the next band's last run).
+    const std::int64_t run_end_jump = s + 1 < band.runs ? to_next_run : 0;
     for (std::int64_t r = 0; r < band.rows; ++r) {
       const typename F::storage* row = run + r * width;
       const std::int64_t ahead =
@@ -246,8 +248,8 @@ template <typename F>
       break;
   }
   j += (width - j) / 16 * 16 + (eight ? 8 : 0);
-  for (std::int64_t s = 0; s < band.slices; ++s)
-    add_column_tail<F>(first_row + s * band.slice_stride, band.rows, width, j, columns, seen);
+  for (std::int64_t s = 0; s < band.runs; ++s)
+    add_column_tail<F>(first_row + s * band.run_stride, band.rows, width, j, columns, seen);
   fold_lanes<F>(lanes, seen);
 }
 
