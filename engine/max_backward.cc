@@ -330,33 +330,16 @@ bool write_ascending(const typename F::storage* grads, const std::int64_t* indic
   return !descends && !triple;
 }
 
-// Whether begin[k] <= index[k] <= last[k] for every k < count. Modulo 2^64 (unsigned: any
-// index, INT64_MIN too, without overflow), x = index - begin and y = last - index add up to
-// last - begin < 2^63; both are below 2^63 only when x + y = last - begin without a wrap, so
-// x <= last - begin: the index is inside (and inside, both are). One branch-free pass, in AVX2
-// lanes where the CPU has them (the baseline's are two int64 wide).
-[[gnu::target_clones("avx2", "default")]] bool within(const std::int64_t* index,
-                                                      const std::int64_t* begin,
-                                                      const std::int64_t* last,
-                                                      std::int64_t count) {
-  std::uint64_t tops = 0;
-  for (std::int64_t k = 0; k < count; ++k) {
-    const auto at = static_cast<std::uint64_t>(index[k]);
-    tops |=
-        (at - static_cast<std::uint64_t>(begin[k])) | (static_cast<std::uint64_t>(last[k]) - at);
-  }
-  return (tops >> 63) == 0;
-}
-
 // 1-D planes (one row, n inputs to m <= n outputs): adaptive windows there are sorted and
 // neighbours share at most one input (end_o - begin_(o+1) = ceil(x) - floor(x) for x = (o+1)n/m),
 // which no third window holds (at most floor(m/n) + 1 <= 2 windows hold an input). So when every
 // index lies in its own window, the indices ascend without triples and write_ascending's sums
-// are exact without its checks. Then a block of planes (about 2^12 inputs) is checked in one
-// branch-free pass that vectorizes (begin, last and plane offset laid out per output of the
-// block), filled with +0 and written by position offset + index (chosen_block.h): a check, a fill
-// and a loop per plane (planes of a few dozen inputs spent most of their time on those) become one
-// per block. Returns false (earlier blocks written) at a block with an index outside its window.
+// are exact without its checks. Then a block of planes (about 2^12 inputs) is filled with +0 and
+// written by position offset + index (chosen_block.h), each output checked in the same pass for
+// an index in its window and a finite gradient (begin, last and plane offset laid out per output
+// of the block): a check, a fill and a loop per plane (planes of a few dozen inputs spent most of
+// their time on those) become one per block. Returns false (earlier outputs written) at an output
+// with an index outside its window or a gradient not finite.
 template <typename F>
 bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
                      const std::int64_t* indices, typename F::storage* grad_input,
@@ -384,11 +367,12 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
     const std::int64_t count = (std::min(end, p + block) - p) * g.out_plane;
     const std::int64_t* chosen = indices + p * g.out_plane;
     const typename F::storage* grads = grad_output + p * g.out_plane;
-    if (!within(chosen, begins.data(), lasts.data(), count)) return false;
-    const std::int64_t* offset = offsets.data();  // not the thread_local lookup per element
     typename F::storage* planes = grad_input + p * g.in_plane;
     std::fill(planes, planes + count / g.out_plane * g.in_plane, F::from_bits(0));
-    write_chosen_block<F>(grads, chosen, offset, count, planes, paired);
+    // Each output checked as it is written (the thread_local vectors' data looked up once).
+    if (!write_chosen_block<F>(grads, chosen, begins.data(), lasts.data(), offsets.data(), count,
+                               planes, paired))
+      return false;
   }
   if (slots > (std::size_t{1} << 10)) {  // planes past the block size: not kept
     std::vector<std::int64_t>().swap(begins);
@@ -408,12 +392,11 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
   const std::int64_t outputs = (end - first) * g.out_plane;
   const bool one_row = g.out_plane == g.out[2];  // one row of windows
   const bool rows_1d = g.in_plane == g.in[2] && one_row && g.out[2] <= g.in[2];
+  if (small && rows_1d && rows_in_windows<F>(g, grad_output, indices, grad_input, first, end))
+    return;
   // An infinity or NaN anywhere in the worker's gradients leaves the pair-sum and hardware
   // paths out for all its planes (they go to the chooser table).
   const bool finite = all_finite<F>(grad_output + first * g.out_plane, outputs);
-  if (small && rows_1d && finite &&
-      rows_in_windows<F>(g, grad_output, indices, grad_input, first, end))
-    return;
   zeroed_scratch<std::uint32_t> choosers(small ? g.in_plane : 0);
   chosen_pairs crowded;
   std::optional<chooser_table> table;  // built for the first plane that needs it

@@ -293,16 +293,48 @@ void check_chosen_block(std::mt19937& engine) {
       auto& x = exact[static_cast<std::size_t>(chosen[static_cast<std::size_t>(k)])];
       x = reference::add(x, decode(F::format, bits_of(grads[static_cast<std::size_t>(k)])));
     }
+    // Windows from one to three inputs around each index (begin <= index <= last).
+    std::vector<std::int64_t> begin(chosen), last(chosen);
+    for (std::size_t k = 0; k < chosen.size(); ++k) {
+      begin[k] -= std::min<std::int64_t>(chosen[k], pick(engine) % 2);
+      last[k] += pick(engine) % 2;
+    }
     for (const detail::simd_level level :
          {detail::simd_level::avx512, detail::simd_level::avx2, detail::simd_level::baseline}) {
       std::vector<T> plane(exact.size(), from_bits<T>(0));
       std::vector<std::int64_t> paired;
-      detail::write_chosen_block<F>(grads.data(), chosen.data(), offset.data(), count, plane.data(),
-                                    paired, level);
+      ASSERT_TRUE(detail::write_chosen_block<F>(grads.data(), chosen.data(), begin.data(),
+                                                last.data(), offset.data(), count, plane.data(),
+                                                paired, level));
       for (std::size_t i = 0; i < exact.size(); ++i) {
         ASSERT_EQ(bits_of(plane[i]), round_to(F::format, exact[i]))
             << reference::format_name(F::format) << " count " << count << " input " << i
             << " level " << static_cast<int>(level);
+      }
+      // Output `bad` with its index one past its window's last, one before its begin, or a
+      // gradient an infinity or a NaN: false, and nothing written at or after it.
+      const std::uint64_t field = reference::largest_finite_bits(F::format) + 1;  // +infinity
+      for (int fault = 0; fault < 4; ++fault) {
+        const auto bad = static_cast<std::size_t>(count - 1 - (count * fault) / 5);
+        std::vector<std::int64_t> bad_begin(begin), bad_last(last);
+        std::vector<T> bad_grads(grads);
+        if (fault == 0) bad_last[bad] = chosen[bad] - 1;
+        if (fault == 1) bad_begin[bad] = chosen[bad] + 1;
+        if (fault == 2) bad_grads[bad] = from_bits<T>(field);
+        if (fault == 3) bad_grads[bad] = from_bits<T>(field | 1);  // a NaN
+        std::vector<T> written(exact.size(), from_bits<T>(0));
+        EXPECT_FALSE(detail::write_chosen_block<F>(bad_grads.data(), chosen.data(),
+                                                   bad_begin.data(), bad_last.data(), offset.data(),
+                                                   count, written.data(), paired, level))
+            << "fault " << fault << " at " << bad << " of " << count;
+        // An input of output `bad` or later is untouched unless output bad - 1 chose it too.
+        const std::int64_t before = bad > 0 ? chosen[bad - 1] : -1;
+        for (std::size_t k = bad; k < chosen.size(); ++k) {
+          if (chosen[k] == before) continue;
+          EXPECT_EQ(bits_of(written[static_cast<std::size_t>(chosen[k])]), 0u)
+              << "fault " << fault << " output " << k << " of " << count << " level "
+              << static_cast<int>(level);
+        }
       }
     }
   }
