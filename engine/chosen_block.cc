@@ -20,21 +20,6 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Whether output k may be written: its index in [begin[k], last[k]] and its gradient finite.
-// Modulo 2^64 (unsigned: any index, INT64_MIN too, without overflow), x = index - begin and
-// y = last - index add up to last - begin < 2^63; both are below 2^63 only when x + y = last -
-// begin without a wrap, so x <= last - begin: the index is inside (and inside, both are).
-template <typename F>
-[[gnu::always_inline]] inline bool writable(const typename F::storage* grads,
-                                            const std::int64_t* chosen, const std::int64_t* begin,
-                                            const std::int64_t* last, std::int64_t k) {
-  const auto at = static_cast<std::uint64_t>(chosen[k]);
-  const std::uint64_t tops =
-      (at - static_cast<std::uint64_t>(begin[k])) | (static_cast<std::uint64_t>(last[k]) - at);
-  return (tops >> 63) == 0 &&
-         (static_cast<std::uint64_t>(F::to_bits(grads[k])) & F::infinity) != F::infinity;
-}
-
 // Eight gradients in binary32 lanes (16-bit formats widened exactly): binary32's pair sum is its
 // one rounding, and for the 16-bit formats the binary32 sum narrowed is one rounding of the exact
 // sum (narrowed_sum's proof).
@@ -50,7 +35,11 @@ eight_gradients(const typename F::storage* at) {
   }
 }
 
-// Whether outputs [k, end) may all be written (writable's test, branch-free over them).
+// Whether outputs [k, end) may all be written: each index in [begin, last] (its window) and each
+// gradient finite, branch-free over them. Modulo 2^64 (unsigned: any index, INT64_MIN too,
+// without overflow), x = index - begin and y = last - index add up to last - begin < 2^63; both
+// are below 2^63 only when x + y = last - begin without a wrap, so x <= last - begin: the index
+// is inside (and inside, both are).
 template <typename F>
 [[gnu::always_inline]] inline bool all_writable(const typename F::storage* grads,
                                                 const std::int64_t* chosen,
@@ -136,7 +125,7 @@ store_sums(typename F::storage* to, __m256 first, __m256 own) {
 // output before it where that one chose the same input, else with +0, computed for every lane
 // without a branch; the stores then go in output order, so a pair's sum lands after its first
 // gradient. (The 16-bit scalar route spent about 14 instructions an output, binary32's a load
-// and an addition on top of the stores.) Eight outputs are checked (writable's test in lanes)
+// and an addition on top of the stores.) Eight outputs are checked (all_writable's test in lanes)
 // before any of them is written. Returns the outputs written, or -1 at eight with an index
 // outside its window or a gradient not finite.
 template <typename F>
@@ -186,18 +175,18 @@ template <typename F>
 // Outputs [k, count) of a 16-bit block: each chosen input gets its gradient's pattern (+0 for
 // -0), and an input chosen by two neighbouring outputs is noted without a branch (pairs come as
 // the data have them) and gets the pair's sum after: a narrowing per pair, not per output (by
-// F16C for binary16 above the baseline level `ceiling` allows). False at the first output not
-// writable (the pairs noted are then left: the caller writes the planes again).
+// F16C for binary16 above the baseline level `ceiling` allows). False, nothing written, unless
+// all_writable.
 template <typename F>
 bool write_patterns(const std::uint16_t* grads, const std::int64_t* chosen,
                     const std::int64_t* begin, const std::int64_t* last, const std::int64_t* offset,
                     std::int64_t k, std::int64_t count, std::uint16_t* planes,
                     std::vector<std::int64_t>& paired, simd_level ceiling) {
+  if (!all_writable<F>(grads, chosen, begin, last, k, count)) return false;
   paired.resize(static_cast<std::size_t>(count - k));
   std::size_t pairs = 0;
   std::int64_t previous = k > 0 ? offset[k - 1] + chosen[k - 1] : -1;
   for (; k < count; ++k) {
-    if (!writable<F>(grads, chosen, begin, last, k)) return false;
     const std::int64_t at = offset[k] + chosen[k];
     const std::uint16_t bits = grads[k];
     planes[at] = (bits & 0x7FFFu) != 0 ? bits : std::uint16_t{0};
