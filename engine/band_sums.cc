@@ -196,11 +196,10 @@ template <int Width, bool Scan, std::size_t K>
 }
 
 // The binary64 split of the band's values (run by run, row by row) into their columns; with
-// Scan, also their least
-// non-zero and greatest magnitudes (below 2^63 for every pattern, so signed lanes compare them;
-// zeros stand as the largest int64 for the least, as in double_sums.cc's scan). Four vectors of
-// columns at a time down the band (add_split_block: 0.86x-0.92x of the time of row by row on the
-// 13x13 and 3-D shapes, whose sums went through memory on every row).
+// Scan, also their least non-zero and greatest magnitudes (below 2^63 for every pattern, so signed
+// lanes compare them; zeros stand as the largest int64 for the least, as in double_sums.cc's scan).
+// Four vectors of columns at a time down the band (add_split_block: 0.86x-0.92x of the time of row
+// by row on the 13x13 and 3-D shapes, whose sums went through memory on every row).
 template <int Width, bool Scan>
 [[gnu::always_inline]] inline void add_split_rows_lanes(const double* first_row,
                                                         const band_layout& band, double* high,
@@ -218,8 +217,7 @@ template <int Width, bool Scan>
   for (; j + Width <= width; j += Width)
     add_split_block<Width, Scan, 1>(first_row, band, j, high, low, c, least, greatest);
   for (; j < width; ++j) {
-    for (std::int64_t s = 0; s < band.runs; ++s) {
-      const double* run = first_row + s * band.run_stride;
+    for_each_run(first_row, band, [&](const double* run) {
       for (std::int64_t r = 0; r < band.rows; ++r) {
         const double value = run[r * width + j];
         if constexpr (Scan) {
@@ -232,7 +230,7 @@ template <int Width, bool Scan>
         high[j] += part;
         low[j] += value - part;
       }
-    }
+    });
   }
   if constexpr (Scan) {
     for (int k = 0; k < Width; ++k) {
@@ -250,13 +248,6 @@ template <typename F>
                                            std::int64_t width, double* columns,
                                            seen_magnitudes& seen) {
   add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
-}
-
-// Calls add(run's first row) for each run of the band, in order.
-template <typename T, typename Add>
-[[gnu::always_inline]] inline void for_each_run(const T* first_row, const band_layout& band,
-                                                Add add) {
-  for (std::int64_t s = 0; s < band.runs; ++s) add(first_row + s * band.run_stride);
 }
 
 // AVX-512 walks a band's runs itself (its sums stay in registers from run to run); AVX2 and the

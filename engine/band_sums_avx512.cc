@@ -248,8 +248,9 @@ template <typename F>
       break;
   }
   j += (width - j) / 16 * 16 + (eight ? 8 : 0);
-  for (std::int64_t s = 0; s < band.runs; ++s)
-    add_column_tail<F>(first_row + s * band.run_stride, band.rows, width, j, columns, seen);
+  for_each_run(first_row, band, [&](const typename F::storage* run) {
+    add_column_tail<F>(run, band.rows, width, j, columns, seen);
+  });
   fold_lanes<F>(lanes, seen);
 }
 

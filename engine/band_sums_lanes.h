@@ -32,6 +32,13 @@ inline std::uint32_t magnitude_of(typename F::storage x) {
   }
 }
 
+/// Calls add(run's first row) for each run of `band`, in order.
+template <typename T, typename Add>
+[[gnu::always_inline]] inline void for_each_run(const T* first_row, const band_layout& band,
+                                                Add add) {
+  for (std::int64_t s = 0; s < band.runs; ++s) add(first_row + s * band.run_stride);
+}
+
 /// Columns [j, width) of `rows` rows added one by one, their magnitudes into `seen`.
 template <typename F>
 inline void add_column_tail(const typename F::storage* first_row, std::int64_t rows,
