@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Markdown tables for bench/RESULTS.md from one session's benchmark outputs.
 
-  compare.py POOL_JSON TORCH_JSON [SOLVER_JSON]
+  compare.py POOL_JSON TORCH_JSON [SOLVER_JSON] [--paired ATEN_JSON]
 
 POOL_JSON and SOLVER_JSON are Google Benchmark --benchmark_out files (run with repetitions, so
-medians exist); TORCH_JSON is torch_pool_bench.py's output. Ratios are poolproof / PyTorch time
+medians exist); TORCH_JSON is torch_pool_bench.py's output; ATEN_JSON is aten_pool_bench's (the
+engine and ATen called alternately in one process). Ratios are poolproof / PyTorch time
 (below 1: poolproof is faster) and plain / fast; the CPU ratios compare the CPU times of
 single-thread rows, which a loaded machine distorts less than wall times.
 """
+import argparse
 import json
-import sys
 
 
 def medians(path):
@@ -142,12 +143,48 @@ def solver_table(solver):
     return "\n".join(rows)
 
 
+def paired_table(paired):
+    """aten_pool_bench's rows: each side's median and the median of the per-round ratios, with
+    their quartiles, and how many rows are at most 1.00 per format."""
+    rows = ["| dtype | shape | pass | threads | ATen ms | poolproof ms | paired ratio | "
+            "quartiles |", "|---|---|---|---:|---:|---:|---:|---|"]
+    within, total = {}, {}
+    for r in paired["results"]:
+        dtype = r["dtype"]
+        if r["ratio"] is None:
+            rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | "
+                        f"{r['threads']} | none | {r['engine_ms']:.3f} | | |")
+            continue
+        total[dtype] = total.get(dtype, 0) + 1
+        within[dtype] = within.get(dtype, 0) + (r["ratio"] <= 1.0)
+        rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {r['threads']} | "
+                    f"{r['aten_ms']:.3f} | {r['engine_ms']:.3f} | {r['ratio']:.2f} | "
+                    f"{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f} |")
+    counts = ", ".join(f"{dtype} {within[dtype]}/{total[dtype]}" for dtype in total)
+    summary = (f"Rows at most 1.00: {sum(within.values())} of {sum(total.values())} ({counts}); "
+               f"{paired['rounds']} rounds of {paired['block']} timed calls a side, each block "
+               f"after {paired['warmup']} untimed calls; PyTorch {paired['torch']}.")
+    return "\n".join(rows) + "\n\n" + summary
+
+
 def main():
-    pool, context = medians(sys.argv[1])
-    with open(sys.argv[2]) as f:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("pool")
+    parser.add_argument("torch")
+    parser.add_argument("solver", nargs="?")
+    parser.add_argument("--paired", help="aten_pool_bench's JSON")
+    args = parser.parse_args()
+    pool, context = medians(args.pool)
+    with open(args.torch) as f:
         torch_data = json.load(f)
     print(f"machine: {context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
           f"load average {context.get('load_avg')}, PyTorch {torch_data['torch']}\n")
+    if args.paired:
+        with open(args.paired) as f:
+            paired = json.load(f)
+        print("### Exact poolproof vs ATen, paired in one process (aten_pool_bench)\n")
+        print(paired_table(paired))
+        print()
     print("### Exact poolproof vs PyTorch float32 (wall-time medians)\n")
     print(torch_table(pool, torch_data))
     print("\n### Other formats vs PyTorch (the same shapes)\n")
@@ -158,8 +195,8 @@ def main():
     print(bandwidth_table(pool))
     print("\n### Fast engine vs plain rational reference (same small shapes, single thread)\n")
     print(plain_table(pool))
-    if len(sys.argv) > 3:
-        solver, _ = medians(sys.argv[3])
+    if args.solver:
+        solver, _ = medians(args.solver)
         print("\n### Solver\n")
         print(solver_table(solver))
 

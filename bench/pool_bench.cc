@@ -4,11 +4,10 @@
 // beside the engine on small shapes.
 // `--small` runs only the small shapes (the ctest smoke run); other flags go to Google Benchmark.
 #include <benchmark/benchmark.h>
+#include <omp.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/float_format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <bit>
 #include <cstring>
@@ -165,7 +164,7 @@ std::uint64_t or_words(const std::byte* begin, const std::byte* end) {
 }
 
 // A trivial streaming read of `input` (its 64-byte blocks; the tail is not read), split into one
-// contiguous part per thread on oneTBB's pool, as the engine splits planes.
+// contiguous part per thread of an OpenMP team, as the engine splits planes.
 template <typename T>
 void stream_read(const std::vector<T>& input, unsigned threads) {
   const auto* bytes = reinterpret_cast<const std::byte*>(input.data());
@@ -175,14 +174,12 @@ void stream_read(const std::vector<T>& input, unsigned threads) {
     seen = or_words(bytes, bytes + blocks * 64);
   } else {
     std::vector<std::uint64_t> parts(threads);
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, threads, 1),
-        [&](const tbb::blocked_range<std::size_t>& range) {
-          for (std::size_t w = range.begin(); w < range.end(); ++w)
-            parts[w] = or_words(bytes + blocks * w / threads * 64,
-                                bytes + blocks * (w + 1) / threads * 64);
-        },
-        tbb::static_partitioner());
+#pragma omp parallel num_threads(static_cast <int>(threads))
+    {
+      const auto w = static_cast<std::size_t>(omp_get_thread_num());
+      const auto team = static_cast<std::size_t>(omp_get_num_threads());
+      parts[w] = or_words(bytes + blocks * w / team * 64, bytes + blocks * (w + 1) / team * 64);
+    }
     for (std::uint64_t part : parts) seen |= part;
   }
   benchmark::DoNotOptimize(seen);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark side by side in one session and prints the RESULTS.md tables.
 #   bash bench/run_benchmarks.sh [BUILD_DIR] [OUT_DIR]
-# BUILD_DIR: a Release build with pool_bench, solver_bench, stream_pool, golden_bench,
-# prove_equivalence and golden built
+# BUILD_DIR: a Release build with pool_bench, aten_pool_bench, solver_bench, stream_pool,
+# golden_bench, prove_equivalence and golden built
 # (default build/bench, the `bench` preset); OUT_DIR keeps the raw JSON and logs (default /tmp/poolproof-bench).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,6 +23,9 @@ GLIBC_TUNABLES="$malloc_tunables" "$build/bench/pool_bench" --benchmark_repetiti
   --benchmark_out="$out/pool.json" --benchmark_out_format=json > "$out/pool.txt"
 GLIBC_TUNABLES="$malloc_tunables" /usr/bin/python3 "$root/bench/torch_pool_bench.py" \
   --repetitions 15 --dtypes float32,float64,bfloat16,float16 > "$out/torch.json"
+# The engine and ATen called alternately in one process (the formats PyTorch has kernels for).
+GLIBC_TUNABLES="$malloc_tunables" "$build/bench/aten_pool_bench" \
+  --dtypes float32,float64,bfloat16 > "$out/aten.json"
 "$build/bench/solver_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_out="$out/solver.json" --benchmark_out_format=json > "$out/solver.txt"
 /usr/bin/time -v "$build/bench/stream_pool" --mib 1024 > "$out/stream.txt" 2> "$out/stream.time"
@@ -81,7 +84,8 @@ cmp -s "$out/user_reference/output.npy" "$out/user/$user_case/expected.npy" ||
 "$build/bench/golden_bench" --benchmark_repetitions="$repetitions" \
   --benchmark_report_aggregates_only=true > "$out/golden_bench.txt" 2>&1
 
-python3 "$root/bench/compare.py" "$out/pool.json" "$out/torch.json" "$out/solver.json"
+python3 "$root/bench/compare.py" "$out/pool.json" "$out/torch.json" "$out/solver.json" \
+  --paired "$out/aten.json"
 echo
 echo "### 1 GiB streaming (stream_pool --mib 1024)"
 cat "$out/stream.txt"

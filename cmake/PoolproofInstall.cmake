@@ -28,12 +28,14 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
         DESTINATION ${poolproof_cmake_dir})
 
 # pkg-config: Requires names our own libraries and the system packages a consumer compiles
-# against; Requires.private what a static link needs beyond them (`pkg-config --static`).
+# against; Requires.private what a static link needs beyond them (`pkg-config --static`), and an
+# optional fifth argument the libraries without a .pc file it needs (libgomp: OpenMP).
 function(poolproof_pkg_config name description requires requires_private)
   set(PC_NAME poolproof-${name})
   set(PC_DESCRIPTION "${description}")
   set(PC_REQUIRES "${requires}")
   set(PC_REQUIRES_PRIVATE "${requires_private}")
+  set(PC_LIBS_PRIVATE "${ARGN}")
   set(PC_LIB poolproof_${name})
   configure_file(${CMAKE_CURRENT_LIST_DIR}/poolproof.pc.in
                  ${CMAKE_CURRENT_BINARY_DIR}/pkgconfig/poolproof-${name}.pc @ONLY)
@@ -45,8 +47,9 @@ poolproof_pkg_config(common "poolproof shared utilities: errors, atomic files, 1
 poolproof_pkg_config(reference "poolproof exact specification of adaptive pooling"
                      "poolproof-common, gmp" "")
 poolproof_pkg_config(engine "poolproof fast exact adaptive pooling engine"
-                     "poolproof-reference" "tbb")
+                     "poolproof-reference" "tbb" "-lgomp")
 poolproof_pkg_config(solver "poolproof equivalence prover (Z3)"
                      "poolproof-reference" "z3, fmt, nlohmann_json")
 poolproof_pkg_config(golden "poolproof golden suite reader, generator and checker"
-                     "poolproof-reference" "nettle, libxxhash, fmt, nlohmann_json")
+                     "poolproof-reference"
+                     "poolproof-engine, tbb, nettle, libxxhash, fmt, nlohmann_json")

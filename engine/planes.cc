@@ -1,15 +1,17 @@
 // The fast engine's shared plane machinery: argument checks, the (remembered) geometry, the
-// split of planes over oneTBB's workers, and round_scaled_quotient's format dispatch.
+// split of planes over an OpenMP team, and round_scaled_quotient's format dispatch.
 #include "engine/planes.h"
 
+#include <omp.h>
 #include <poolproof/common/float_environment.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/tensor.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -71,30 +73,47 @@ geometry checked_geometry(reference::float_format format, std::span<const std::i
   return g;
 }
 
+namespace {
+
+// libgomp's threads do not survive fork(): in a child of a process that had started a team, the
+// next team waits for threads that no longer exist (a Python child of a parent that had pooled
+// on two threads hung). Such a child runs its planes on the calling thread instead.
+std::atomic<bool> forked_after_team{false};
+
+void mark_forked_child() { forked_after_team.store(true, std::memory_order_relaxed); }
+
+}  // namespace
+
 void parallel_planes(std::int64_t planes, unsigned threads,
                      const std::function<void(std::int64_t, std::int64_t)>& work) {
   const auto workers = static_cast<std::int64_t>(
       std::min<std::uint64_t>(resolve_threads(threads), static_cast<std::uint64_t>(planes)));
   // Each worker thread has its own floating-point environment; the caller's entry point set
   // its own (the passes' entry points hold a default_float_environment).
-  if (workers <= 1) {
+  if (workers <= 1 || forked_after_team.load(std::memory_order_relaxed)) {
     work(0, planes);
     return;
   }
-  // One task per worker's range, so at most `workers` run at once; the caller takes part. TBB
-  // rethrows the first exception a task threw once the others have finished. Isolated: while it
-  // waits, the calling thread must not pick up a task of the caller's own parallel loop (which
-  // could pool again on this thread and replace its remembered geometry under this call).
-  tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::int64_t>(0, workers, 1),
-        [&](const tbb::blocked_range<std::int64_t>& range) {
-          const common::default_float_environment environment;
-          for (std::int64_t w = range.begin(); w < range.end(); ++w)
-            work(planes * w / workers, planes * (w + 1) / workers);
-        },
-        tbb::static_partitioner());
-  });
+  static std::once_flag fork_handler;
+  std::call_once(fork_handler, [] { pthread_atfork(nullptr, nullptr, mark_forked_child); });
+  // One OpenMP team of `workers` threads, the caller among them, each taking one range. Its
+  // threads wait spinning for a few milliseconds after a region before they sleep, so calls a
+  // little apart find them awake; oneTBB's workers left the arena at once and, woken on every
+  // call, joined a sub-millisecond call late or not at all on this virtual machine. A team
+  // cannot throw out of its region: the first exception is kept and rethrown after it.
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(static_cast <int>(workers))
+  {
+    const common::default_float_environment environment;
+    const std::int64_t team = omp_get_num_threads(), w = omp_get_thread_num();
+    try {
+      work(planes * w / team, planes * (w + 1) / team);
+    } catch (...) {
+#pragma omp critical(poolproof_parallel_planes)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 template geometry checked_geometry<std::uint16_t>(reference::float_format,

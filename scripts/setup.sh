@@ -7,7 +7,8 @@ packages=(
   libboost-dev libgmp-dev libz3-dev z3 cvc5
   libgtest-dev libgmock-dev librapidcheck-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
-  nettle-dev libbenchmark-dev libtbb-dev clang-tidy
+  nettle-dev libbenchmark-dev libtbb-dev libomp-14-dev clang-tidy
+  libtorch-dev
   librsvg2-bin
   coq libcoq-stdlib ocaml-nox ocaml-findlib
   libxml2-utils

@@ -135,16 +135,19 @@ void check_rows(float_format format) {
   triple[plane30 + 2] = half_ulp;
   expect_matches(format, shape, out, triple, mixed);
   // An index outside its plane in the last plane throws, whichever path the worker takes
-  // (the extremes too: the windows' check subtracts modulo 2^64).
+  // (the extremes too: the windows' check subtracts modulo 2^64), and on any number of threads:
+  // the last plane is a worker's, not the caller's, and its exception reaches the caller.
   std::vector<T> sink(static_cast<std::size_t>(37 * 33));
   for (const std::int64_t outside :
        {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
         std::numeric_limits<std::int64_t>::max()}) {
     std::vector<std::int64_t> bad = indices;
     bad.back() = outside;
-    EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink),
-                 common::input_error)
-        << outside;
+    for (const unsigned threads : {1u, 2u, 3u}) {
+      EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink, threads),
+                   common::input_error)
+          << outside << " on " << threads << " threads";
+    }
   }
 }
 

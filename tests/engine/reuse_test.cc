@@ -1,10 +1,13 @@
 // The fast engine's per-thread reuse (remembered geometry, avg backward's cell plan, max scratch)
-// must never leak one call's shape into another, also when called from a caller's TBB loop.
+// must never leak one call's shape into another, also when called from a caller's TBB loop; and
+// its threads must not be waited for where they do not exist (a forked child).
 #include <gtest/gtest.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/adaptive_pool.h>
 #include <poolproof/reference/tensor.h>
+#include <sys/wait.h>
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <bit>
@@ -145,6 +148,25 @@ TEST(FastReuse, PoolingInsideACallersParallelLoopMatchesTheReference) {
     if (fast_passes(cases[k], 2) != expected[k]) ++wrong;
   });
   EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(FastReuse, AForkedChildPoolsWithoutItsParentsThreads) {
+  // The parent pools on two threads first, so its team exists when it forks; the child (which
+  // has only the forking thread) pools on two threads again. An alarm turns a hang into a
+  // failure.
+  const case_data d = data_of({{16, 40, 9}, {7}}, 5);
+  const all_passes parent = fast_passes(d, 2);
+  ASSERT_EQ(parent, reference_passes(d));
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    alarm(60);
+    _exit(fast_passes(d, 2) == parent ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "the child ended by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(FastReuse, MaxSeparableFallsBackToWindowsPastItsWidth) {

@@ -39,7 +39,7 @@ grep -q "^PASS avg_2d_nd_float32" "$work/check.txt" || fail "check_case did not 
 grep -q "^avg: EQUIVALENT  AvgPool1d(kernel_size=3, stride=2, padding=1" "$work/prove.txt" ||
   fail "prove: 5 -> 3 not equivalent"
 grep -q "^avg: NOT EQUIVALENT" "$work/prove.txt" || fail "prove: 10 -> 4 not refuted"
-[[ $("$work/build/pool" | tr '\n' ' ') == "0.5 2 3.5 " ]] || fail "pool: wrong means"
+[[ $("$work/build/pool" | tr '\n' ' ') == "0.5 2 3.5 5.5 7 8.5 " ]] || fail "pool: wrong means"
 
 # pkg-config, static: the flags alone must build and link the same example.
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
@@ -48,6 +48,10 @@ c++ -O1 -o "$work/check_case_pc" "$consumer/check_case.cc" \
   $(pkg-config --cflags --libs --static poolproof-golden) || fail "pkg-config build failed"
 "$work/check_case_pc" "$source_dir/golden/suite" | grep -q "^PASS avg_2d_nd_float32" ||
   fail "pkg-config build did not pass"
+# shellcheck disable=SC2046
+c++ -O1 -o "$work/pool_pc" "$consumer/pool.cc" \
+  $(pkg-config --cflags --libs --static poolproof-engine) || fail "pkg-config engine build failed"
+[[ $("$work/pool_pc" | tr '\n' ' ') == "0.5 2 3.5 5.5 7 8.5 " ]] || fail "pool_pc: wrong means"
 
 # Teeth: without one installed header, or without a dependency in the package config, the
 # consumer must not build.
@@ -61,4 +65,4 @@ sed -i '/find_dependency(TBB)/d' "$work/no_dependency/lib/cmake/poolproof/poolpr
 if build_consumer "$work/no_dependency" "$work/build_no_dependency"; then
   fail "the consumer built although the config did not find TBB"
 fi
-echo "package: installed package consumed by CMake and pkg-config; 3 programs ran; 2 broken packages refused"
+echo "package: installed package consumed by CMake and pkg-config; 5 programs ran; 2 broken packages refused"
