@@ -29,6 +29,7 @@
 
 #include "bench/aten_kernels.h"
 #include "bench/bench_shapes.h"
+#include "bench/output_buffer.h"
 
 namespace poolproof::bench {
 namespace {
@@ -85,46 +86,35 @@ std::span<std::int64_t> indices_of(pooling_data& d) {
   return {d.aten.indices(), static_cast<std::size_t>(d.aten.output_count())};
 }
 
-// The engine's output for one call, allocated per call without initialisation as ATen allocates
-// its own.
-template <typename T>
-struct buffer {
-  explicit buffer(std::int64_t size)
-      : data(new T[static_cast<std::size_t>(size)]),
-        span(data.get(), static_cast<std::size_t>(size)) {}
-  std::unique_ptr<T[]> data;
-  std::span<T> span;
-};
-
 template <typename T>
 std::function<void()> engine_call(pass_kind kind, const pooling_data& d, unsigned threads) {
   const std::int64_t in_count = d.aten.input_count(), out_count = d.aten.output_count();
   switch (kind) {
     case pass_kind::avg_forward:
       return [&d, threads, out_count] {
-        buffer<T> out(out_count);
+        output_buffer<T> out(out_count);
         engine::adaptive_avg_pool<T>(d.format, d.shape.input, input_of<T>(d), d.shape.out_size,
                                      out.span, threads);
         benchmark::DoNotOptimize(out.data.get());
       };
     case pass_kind::max_forward:
       return [&d, threads, out_count] {
-        buffer<T> out(out_count);
-        buffer<std::int64_t> indices(out_count);
+        output_buffer<T> out(out_count);
+        output_buffer<std::int64_t> indices(out_count);
         engine::adaptive_max_pool<T>(d.format, d.shape.input, input_of<T>(d), d.shape.out_size,
                                      out.span, indices.span, threads);
         benchmark::DoNotOptimize(out.data.get());
       };
     case pass_kind::avg_backward:
       return [&d, threads, in_count] {
-        buffer<T> grad_input(in_count);
+        output_buffer<T> grad_input(in_count);
         engine::adaptive_avg_pool_backward<T>(d.format, d.shape.input, d.shape.out_size,
                                               grads_of<T>(d), grad_input.span, threads);
         benchmark::DoNotOptimize(grad_input.data.get());
       };
     case pass_kind::max_backward:
       return [&d, threads, in_count] {
-        buffer<T> grad_input(in_count);
+        output_buffer<T> grad_input(in_count);
         engine::adaptive_max_pool_backward<T>(d.format, d.shape.input, d.shape.out_size,
                                               grads_of<T>(d), indices_of(d), grad_input.span,
                                               threads);
@@ -141,8 +131,8 @@ std::function<void()> engine_call(pass_kind kind, const pooling_data& d, unsigne
 template <typename T>
 bool max_forward_agrees(pooling_data& d, std::span<const T> our_values) {
   const auto count = d.aten.output_count();
-  buffer<T> values(count);
-  buffer<std::int64_t> indices(count);
+  output_buffer<T> values(count);
+  output_buffer<std::int64_t> indices(count);
   d.aten.max_forward(values.data.get(), indices.data.get());
   const std::int64_t* our_indices = d.aten.indices();
   return std::memcmp(our_values.data(), values.data.get(), our_values.size_bytes()) == 0 &&
@@ -219,7 +209,7 @@ bool run_rows(const pool_shape& shape, const format_entry& format,
               nlohmann::json& results) {
   pooling_data d{shape, format.format, aten_pooling(shape.input, shape.out_size, format.dtype)};
   // The engine's argmax indices are what both max backward calls scatter by.
-  buffer<T> values(d.aten.output_count());
+  output_buffer<T> values(d.aten.output_count());
   engine::adaptive_max_pool<T>(d.format, shape.input, input_of<T>(d), shape.out_size, values.span,
                                indices_of(d), 0);
   if (d.aten.has_kernel(pass_kind::max_forward) &&
@@ -247,7 +237,8 @@ bool run_rows(const pool_shape& shape, const format_entry& format,
 
 // Runs the rows of one format on every selected shape, dispatching on its element type.
 bool run_format(const format_entry& format, const options& o, nlohmann::json& results) {
-  const std::vector<unsigned> thread_counts{1u, engine::resolve_threads(0)};
+  std::vector<unsigned> thread_counts{1u};
+  if (engine::resolve_threads(0) > 1) thread_counts.push_back(engine::resolve_threads(0));
   for (const pool_shape& shape : o.small ? small_shapes() : full_shapes()) {
     if (shape.name.find(o.filter) == std::string::npos) continue;
     bool agrees = true;
@@ -275,6 +266,27 @@ const format_entry formats[] = {
     {"float16", reference::float_format::binary16, aten_dtype::float16},
 };
 
+// Every row of every dtype asked for into `results`: 0, or the exit status (1: the max forwards
+// disagree or a call threw, 2: an unknown dtype), with the error printed.
+int run_all(const options& o, nlohmann::json& results) {
+  std::stringstream list(o.dtypes);
+  for (std::string name; std::getline(list, name, ',');) {
+    const auto* format = std::find_if(std::begin(formats), std::end(formats),
+                                      [&](const format_entry& f) { return f.name == name; });
+    if (format == std::end(formats)) {
+      std::cerr << "aten_pool_bench: unknown dtype '" << name << "'\n";
+      return 2;
+    }
+    try {
+      if (!run_format(*format, o, results)) return 1;
+    } catch (const std::exception& error) {
+      std::cerr << "aten_pool_bench: " << error.what() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace poolproof::bench
 
@@ -296,21 +308,7 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
   nlohmann::json results = nlohmann::json::array();
-  std::stringstream list(o.dtypes);
-  for (std::string name; std::getline(list, name, ',');) {
-    const auto* format = std::find_if(std::begin(formats), std::end(formats),
-                                      [&](const format_entry& f) { return f.name == name; });
-    if (format == std::end(formats)) {
-      std::cerr << "aten_pool_bench: unknown dtype '" << name << "'\n";
-      return 2;
-    }
-    try {
-      if (!run_format(*format, o, results)) return 1;
-    } catch (const std::exception& error) {
-      std::cerr << "aten_pool_bench: " << error.what() << "\n";
-      return 1;
-    }
-  }
+  if (const int status = run_all(o, results); status != 0) return status;
   std::cout << nlohmann::json{{"torch", aten_version()},
                               {"threads_all", poolproof::engine::resolve_threads(0)},
                               {"rounds", o.rounds},

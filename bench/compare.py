@@ -156,10 +156,12 @@ def paired_table(paired):
                         f"{r['threads']} | none | {r['engine_ms']:.3f} | | |")
             continue
         total[dtype] = total.get(dtype, 0) + 1
-        within[dtype] = within.get(dtype, 0) + (r["ratio"] <= 1.0)
+        within[dtype] = within.get(dtype, 0) + (round(r["ratio"], 2) <= 1.0)  # as printed
         rows.append(f"| {dtype} | {r['name']} | {r['kind'].replace('_', ' ')} | {r['threads']} | "
                     f"{r['aten_ms']:.3f} | {r['engine_ms']:.3f} | {r['ratio']:.2f} | "
                     f"{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f} |")
+    if not total:
+        return "\n".join(rows) + "\n\nNo row has an ATen kernel to pair with."
     counts = ", ".join(f"{dtype} {within[dtype]}/{total[dtype]}" for dtype in total)
     summary = (f"Rows at most 1.00: {sum(within.values())} of {sum(total.values())} ({counts}); "
                f"{paired['rounds']} rounds of {paired['block']} timed calls a side, each block "

@@ -21,6 +21,7 @@
 
 #include "bench/bench_main.h"
 #include "bench/bench_shapes.h"
+#include "bench/output_buffer.h"
 
 namespace poolproof::bench {
 namespace {
@@ -104,18 +105,9 @@ reference::exact_tensor exact_of(const std::vector<std::int64_t>& shape,
   return tensor;
 }
 
-// An output buffer allocated per call without initialisation, as PyTorch allocates its outputs
-// per call (the engine writes every element).
-template <typename T>
-struct buffer {
-  explicit buffer(std::size_t size) : data(new T[size]), span(data.get(), size) {}
-  std::unique_ptr<T[]> data;
-  std::span<T> span;
-};
-
 template <typename T>
 void fast_avg_forward(const pool_data<T>& d, unsigned threads) {
-  buffer<T> out(d.grad_output.size());
+  output_buffer<T> out(static_cast<std::int64_t>(d.grad_output.size()));
   engine::adaptive_avg_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
                                threads);
   benchmark::DoNotOptimize(out.data.get());
@@ -123,8 +115,8 @@ void fast_avg_forward(const pool_data<T>& d, unsigned threads) {
 
 template <typename T>
 void fast_max_forward(const pool_data<T>& d, unsigned threads) {
-  buffer<T> out(d.grad_output.size());
-  buffer<std::int64_t> indices(d.grad_output.size());
+  output_buffer<T> out(static_cast<std::int64_t>(d.grad_output.size()));
+  output_buffer<std::int64_t> indices(static_cast<std::int64_t>(d.grad_output.size()));
   engine::adaptive_max_pool<T>(d.format, d.shape.input, d.input, d.shape.out_size, out.span,
                                indices.span, threads);
   benchmark::DoNotOptimize(out.data.get());
@@ -132,7 +124,7 @@ void fast_max_forward(const pool_data<T>& d, unsigned threads) {
 
 template <typename T>
 void fast_avg_backward(const pool_data<T>& d, unsigned threads) {
-  buffer<T> grad_input(d.input.size());
+  output_buffer<T> grad_input(static_cast<std::int64_t>(d.input.size()));
   engine::adaptive_avg_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
                                         grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());
@@ -140,7 +132,7 @@ void fast_avg_backward(const pool_data<T>& d, unsigned threads) {
 
 template <typename T>
 void fast_max_backward(const pool_data<T>& d, unsigned threads) {
-  buffer<T> grad_input(d.input.size());
+  output_buffer<T> grad_input(static_cast<std::int64_t>(d.input.size()));
   engine::adaptive_max_pool_backward<T>(d.format, d.shape.input, d.shape.out_size, d.grad_output,
                                         d.indices, grad_input.span, threads);
   benchmark::DoNotOptimize(grad_input.data.get());

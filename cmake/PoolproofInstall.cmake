@@ -29,7 +29,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/poolproofConfig.cmake
 
 # pkg-config: Requires names our own libraries and the system packages a consumer compiles
 # against; Requires.private what a static link needs beyond them (`pkg-config --static`), and an
-# optional fifth argument the libraries without a .pc file it needs (libgomp: OpenMP).
+# optional fifth argument the libraries without a .pc file it needs (the OpenMP runtime).
 function(poolproof_pkg_config name description requires requires_private)
   set(PC_NAME poolproof-${name})
   set(PC_DESCRIPTION "${description}")
@@ -46,8 +46,14 @@ poolproof_pkg_config(common "poolproof shared utilities: errors, atomic files, 1
                      "" "")
 poolproof_pkg_config(reference "poolproof exact specification of adaptive pooling"
                      "poolproof-common, gmp" "")
+# The OpenMP runtime the engine was built against (GCC: gomp and pthread; clang: omp).
+set(poolproof_openmp_libs "")
+foreach(library IN LISTS OpenMP_CXX_LIB_NAMES)
+  string(APPEND poolproof_openmp_libs " -l${library}")
+endforeach()
+string(STRIP "${poolproof_openmp_libs}" poolproof_openmp_libs)
 poolproof_pkg_config(engine "poolproof fast exact adaptive pooling engine"
-                     "poolproof-reference" "tbb" "-lgomp")
+                     "poolproof-reference" "" "${poolproof_openmp_libs}")
 poolproof_pkg_config(solver "poolproof equivalence prover (Z3)"
                      "poolproof-reference" "z3, fmt, nlohmann_json")
 poolproof_pkg_config(golden "poolproof golden suite reader, generator and checker"

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -75,45 +74,65 @@ geometry checked_geometry(reference::float_format format, std::span<const std::i
 
 namespace {
 
-// libgomp's threads do not survive fork(): in a child of a process that had started a team, the
-// next team waits for threads that no longer exist (a Python child of a parent that had pooled
-// on two threads hung). Such a child runs its planes on the calling thread instead.
-std::atomic<bool> forked_after_team{false};
+// libgomp's threads do not survive fork(): in a child of a process that had started a team (the
+// engine's, or one of another user of the runtime, such as PyTorch), the next team waits for
+// threads that no longer exist (a Python child of a parent that had pooled on two threads hung).
+// Such a child runs its planes on the calling thread. The handler is registered when the program
+// starts, before anyone can start a team; should that fail, every call runs on its caller.
+std::atomic<bool> teams_unsafe{false};
 
-void mark_forked_child() { forked_after_team.store(true, std::memory_order_relaxed); }
+void mark_teams_unsafe() noexcept { teams_unsafe.store(true, std::memory_order_relaxed); }
 
-}  // namespace
+[[maybe_unused]] const bool fork_handler_registered = [] {
+  const bool registered = pthread_atfork(nullptr, nullptr, mark_teams_unsafe) == 0;
+  if (!registered) mark_teams_unsafe();
+  return registered;
+}();
 
-void parallel_planes(std::int64_t planes, unsigned threads,
-                     const std::function<void(std::int64_t, std::int64_t)>& work) {
-  const auto workers = static_cast<std::int64_t>(
-      std::min<std::uint64_t>(resolve_threads(threads), static_cast<std::uint64_t>(planes)));
-  // Each worker thread has its own floating-point environment; the caller's entry point set
-  // its own (the passes' entry points hold a default_float_environment).
-  if (workers <= 1 || forked_after_team.load(std::memory_order_relaxed)) {
-    work(0, planes);
-    return;
-  }
-  static std::once_flag fork_handler;
-  std::call_once(fork_handler, [] { pthread_atfork(nullptr, nullptr, mark_forked_child); });
-  // One OpenMP team of `workers` threads, the caller among them, each taking one range. Its
-  // threads wait spinning for a few milliseconds after a region before they sleep, so calls a
-  // little apart find them awake; oneTBB's workers left the arena at once and, woken on every
-  // call, joined a sub-millisecond call late or not at all on this virtual machine. A team
-  // cannot throw out of its region: the first exception is kept and rethrown after it.
+// One OpenMP team of `workers` threads, the caller among them, each taking one range. Its threads
+// wait spinning for a few milliseconds after a region before they sleep, so calls a little apart
+// find them awake; oneTBB's workers left the arena at once and, woken on every call, joined a
+// sub-millisecond call late or not at all on this virtual machine. A team cannot throw out of its
+// region: the first exception is kept and rethrown after it. The team may be smaller than asked
+// (OMP_THREAD_LIMIT, a call from inside a parallel region): the ranges follow its actual size,
+// and the planes done are counted, so that none can be skipped unnoticed.
+void run_team(std::int64_t planes, std::int64_t workers,
+              const std::function<void(std::int64_t, std::int64_t)>& work) {
   std::exception_ptr failure;
-#pragma omp parallel num_threads(static_cast <int>(workers))
+  std::atomic<std::int64_t> done{0};
+  const int asked = static_cast<int>(workers);
+#pragma omp parallel num_threads(asked)
   {
     const common::default_float_environment environment;
     const std::int64_t team = omp_get_num_threads(), w = omp_get_thread_num();
+    const std::int64_t first = planes * w / team, end = planes * (w + 1) / team;
     try {
-      work(planes * w / team, planes * (w + 1) / team);
+      work(first, end);
+      done.fetch_add(end - first, std::memory_order_relaxed);
     } catch (...) {
 #pragma omp critical(poolproof_parallel_planes)
       if (!failure) failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);
+  POOLPROOF_CHECK(done.load() == planes);
+}
+
+}  // namespace
+
+void parallel_planes(std::int64_t planes, unsigned threads,
+                     const std::function<void(std::int64_t, std::int64_t)>& work) {
+  // At most one thread per core and per plane: a team's threads are threads of their own (one
+  // pool per calling thread), each keeping its scratch.
+  const auto workers = static_cast<std::int64_t>(std::min<std::uint64_t>(
+      std::min(resolve_threads(threads), resolve_threads(0)), static_cast<std::uint64_t>(planes)));
+  // Each worker thread has its own floating-point environment; the caller's entry point set
+  // its own (the passes' entry points hold a default_float_environment).
+  if (workers <= 1 || teams_unsafe.load(std::memory_order_relaxed)) {
+    work(0, planes);
+    return;
+  }
+  run_team(planes, workers, work);
 }
 
 template geometry checked_geometry<std::uint16_t>(reference::float_format,

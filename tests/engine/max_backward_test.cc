@@ -136,7 +136,7 @@ void check_rows(float_format format) {
   expect_matches(format, shape, out, triple, mixed);
   // An index outside its plane in the last plane throws, whichever path the worker takes
   // (the extremes too: the windows' check subtracts modulo 2^64), and on any number of threads:
-  // the last plane is a worker's, not the caller's, and its exception reaches the caller.
+  // on more than one, the last plane is another thread's, whose exception reaches the caller.
   std::vector<T> sink(static_cast<std::size_t>(37 * 33));
   for (const std::int64_t outside :
        {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),

@@ -133,8 +133,9 @@ TEST(FastReuse, AlternatingShapesOnOneThreadMatchTheReference) {
 }
 
 TEST(FastReuse, PoolingInsideACallersParallelLoopMatchesTheReference) {
-  // The caller's own TBB loop: while one pooling waits for its workers, its thread must not run
-  // another iteration, which would pool another shape on the same thread under it.
+  // The caller's own TBB loop, each of its threads pooling on two: no pooling may run another on
+  // its thread under it (another shape's geometry would replace its remembered one), and each
+  // calling thread's team of its own must give the same result as one thread.
   std::vector<case_data> cases;
   std::vector<all_passes> expected;
   for (const pooling_case& c :
@@ -165,7 +166,7 @@ TEST(FastReuse, AForkedChildPoolsWithoutItsParentsThreads) {
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status)) << "the child ended by signal " << WTERMSIG(status);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child ended by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
