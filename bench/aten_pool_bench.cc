@@ -129,7 +129,7 @@ std::function<void()> engine_call(pass_kind kind, const pooling_data& d, unsigne
 // 1.13 keeps a contiguous bfloat16 argmax in bfloat16, so indices past 256 come back rounded
 // (golden/KNOWN_DIVERGENCES.md).
 template <typename T>
-bool max_forward_agrees(pooling_data& d, std::span<const T> our_values) {
+bool max_forward_agrees(const pooling_data& d, std::span<const T> our_values) {
   const auto count = d.aten.output_count();
   output_buffer<T> values(count);
   output_buffer<std::int64_t> indices(count);

@@ -400,6 +400,13 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
   zeroed_scratch<std::uint32_t> choosers(small ? g.in_plane : 0);
   chosen_pairs crowded;
   std::optional<chooser_table> table;  // built for the first plane that needs it
+  // Planes are zeroed a group of about 512 KiB at a time, which stays in L2 for its scatters: in
+  // a bare loop of 50 KiB planes with 169 scatters each, a memset per plane took 1.06x-1.1x the
+  // time of one per group of 4-16 planes, and one memset of the whole range 1.3x (past glibc's
+  // non-temporal threshold, its lines leave the cache before the scatters).
+  const std::int64_t group = std::max<std::int64_t>(
+      1, (std::int64_t{1} << 19) / (g.in_plane * std::int64_t{sizeof(typename F::storage)}));
+  std::int64_t zeroed_end = first;
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
     const std::int64_t* chosen = indices + p * g.out_plane;
@@ -407,7 +414,10 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
     // are written by then).
     require_indices({chosen, static_cast<std::size_t>(g.out_plane)}, g.in_plane);
     typename F::storage* plane = grad_input + p * g.in_plane;
-    std::fill(plane, plane + g.in_plane, F::from_bits(0));
+    if (p == zeroed_end) {
+      zeroed_end = std::min(end, p + group);
+      std::fill(plane, grad_input + zeroed_end * g.in_plane, F::from_bits(0));
+    }
     if (!small) {
       scatter_sorted<F>(grads, chosen, g.out_plane, plane);
       continue;

@@ -98,7 +98,10 @@ void expect_matches(float_format format, const sizes& shape, const sizes& out,
        reference::adaptive_max_pool_backward(tensor, indices, shape, out.size()).values)
     want.push_back(round_to(format, x));
   for (const unsigned threads : {1u, 2u}) {
-    std::vector<T> got(static_cast<std::size_t>(reference::element_count(shape)));
+    // The output starts as a pattern no input's gradient has, so an input the pass did not
+    // write (not zeroed, say) shows.
+    std::vector<T> got(static_cast<std::size_t>(reference::element_count(shape)),
+                       from_bits<T>(0x5555555555555555u));
     adaptive_max_pool_backward<T>(format, shape, out, grads, indices, got, threads);
     std::vector<std::uint64_t> got_bits;
     got_bits.reserve(got.size());

@@ -8,24 +8,26 @@
 // grid, engine/double_sums.h), else int64, __int128, or a GMP integer; the mean is then rounded
 // once from the exact quotient and remainder. Avg backward rounds once per group of inputs covered
 // by the same windows (a cell); max backward sums exactly where windows overlap. Planes (batch x
-// channels) are split into up to `threads` ranges run by an OpenMP team (in a child forked after
-// the engine ran a team, on the calling thread alone: libgomp's threads do not survive fork). The
-// caller's floating-point environment does not matter: each pass runs in the default one (round to
-// nearest, subnormals kept, no traps) on every thread and restores the caller's. Nothing is
-// converted to a wider representation up front: memory beyond the caller's input and output is
-// O(output axes), plus per worker 8 bytes per output-plane element for avg backward (the plane's
-// gradients in fixed point) and, for max backward on planes up to 2^20 elements, 16 bytes per
-// input-plane and 8 per output-plane element, built for the first plane that needs them, plus 4
-// bytes per input-plane element (the chooser counts), kept per thread for planes up to 2^16
-// elements; 1-D max backward keeps 24 bytes per output of a block of planes (about 2 KiB of input),
-// and 8 more in the 16-bit formats (the pairs noted). Each thread keeps its last geometry and avg
-// backward plan (O(input and output axes)) and the max forward kernels' scratch (at most about
-// 3 MiB) for the next call. Avg forward keeps per thread and format 8 bytes (binary64: 16) per
-// element of an input row, for rows up to 2^16 wide (the column sums of a band of rows; at most
-// 2.5 MiB a thread over all formats). Avg forward in binary16 and bfloat16 on planes of small
-// windows or rows past 2^16 widens planes of at most 2^20 elements exactly to binary32 and runs the
-// binary32 passes on them: 4 bytes per element of a plane per worker, kept per thread up to 2^16
-// elements. Max forward reads 16-bit planes in place. The output must not overlap the input.
+// channels) are split into up to `threads` ranges (at most one per core) run by an OpenMP team, one
+// pool of threads per calling thread, which spin a few milliseconds after a call before they sleep
+// (OMP_WAIT_POLICY); in a forked child, on the calling thread alone (libgomp's threads do not
+// survive fork). The caller's floating-point environment does not matter: each pass runs in the
+// default one (round to nearest, subnormals kept, no traps) on every thread and restores the
+// caller's. Nothing is converted to a wider representation up front: memory beyond the caller's
+// input and output is O(output axes), plus per worker 8 bytes per output-plane element for avg
+// backward (the plane's gradients in fixed point) and, for max backward on planes up to 2^20
+// elements, 16 bytes per input-plane and 8 per output-plane element, built for the first plane that
+// needs them, plus 4 bytes per input-plane element (the chooser counts), kept per thread for planes
+// up to 2^16 elements; 1-D max backward keeps 24 bytes per output of a block of planes (about 2 KiB
+// of input), and 8 more in the 16-bit formats (the pairs noted). Each thread keeps its last
+// geometry and avg backward plan (O(input and output axes)) and the max forward kernels' scratch
+// (at most about 3 MiB) for the next call. Avg forward keeps per thread and format 8 bytes
+// (binary64: 16) per element of an input row, for rows up to 2^16 wide (the column sums of a band
+// of rows; at most 2.5 MiB a thread over all formats). Avg forward in binary16 and bfloat16 on
+// planes of small windows or rows past 2^16 widens planes of at most 2^20 elements exactly to
+// binary32 and runs the binary32 passes on them: 4 bytes per element of a plane per worker, kept
+// per thread up to 2^16 elements. Max forward reads 16-bit planes in place. The output must not
+// overlap the input.
 #pragma once
 
 #include <poolproof/reference/float_format.h>
