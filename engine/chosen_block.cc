@@ -1,9 +1,10 @@
-// chosen_block.h: binary32 and the 16-bit formats on AVX-512 eight outputs a vector (positions,
-// gradients and pair sums in lanes, then eight plain stores); the rest (binary64, a block's last
-// outputs, CPUs without AVX-512) by hardware additions on +0 for binary32 and binary64, and for
-// the 16-bit formats a pattern per output with the pairs noted and summed after. binary64 in
-// lanes, its eight stores one by one or as a scatter, read 1.08x-1.14x the hardware additions'
-// time (measured). The indices' windows and the gradients' finiteness are checked in the same
+// chosen_block.h: on AVX-512 eight outputs a vector (positions, gradients and pair sums in lanes,
+// then eight plain stores); the rest (a block's last outputs, CPUs without AVX-512) by hardware
+// additions on +0 for binary32 and binary64, and for the 16-bit formats a pattern per output with
+// the pairs noted and summed after. binary64 in lanes read 1.08x-1.14x the hardware additions'
+// time in 2 KiB blocks, whose last outputs took the scalar route, and 0.82x in the blocks of
+// whole vectors max_backward.cc now makes (measured: the hardware additions read each plane back
+// after the fill). The indices' windows and the gradients' finiteness are checked in the same
 // pass, output by output or eight at a time, before each write: two passes of their own over
 // the indices and the gradients made the float32 and float64 1-D max backward 1.1x-1.2x
 // PyTorch's time in one process (measured).
@@ -20,18 +21,23 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Eight gradients in binary32 lanes (16-bit formats widened exactly): binary32's pair sum is its
-// one rounding, and for the 16-bit formats the binary32 sum narrowed is one rounding of the exact
-// sum (narrowed_sum's proof).
+// Eight gradients in binary32 lanes (16-bit formats widened exactly), binary64 ones in binary64
+// lanes: binary32's and binary64's pair sum is its one rounding, and for the 16-bit formats the
+// binary32 sum narrowed is one rounding of the exact sum (narrowed_sum's proof).
 template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline auto
 eight_gradients(const typename F::storage* at) {
-  if constexpr (std::same_as<F, binary32_traits>) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    return _mm512_loadu_pd(at);
+  } else if constexpr (std::same_as<F, binary32_traits>) {
     return _mm256_loadu_ps(at);
   } else {
     const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    if constexpr (std::same_as<F, binary16_traits>) return _mm256_cvtph_ps(bits);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+    if constexpr (std::same_as<F, binary16_traits>) {
+      return _mm256_cvtph_ps(bits);
+    } else {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+    }
   }
 }
 
@@ -79,7 +85,11 @@ template <typename F>
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __mmask8
 special_gradients(const typename F::storage* at) {
-  if constexpr (std::same_as<F, binary32_traits>) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    const __m512i field = _mm512_set1_epi64(static_cast<long long>(F::infinity));
+    const __m512i bits = _mm512_loadu_si512(at);
+    return _mm512_cmpeq_epi64_mask(_mm512_and_si512(bits, field), field);
+  } else if constexpr (std::same_as<F, binary32_traits>) {
     const __m256i field = _mm256_set1_epi32(static_cast<int>(F::infinity));
     const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
     return _mm256_cmpeq_epi32_mask(_mm256_and_si256(bits, field), field);
@@ -96,6 +106,19 @@ special_gradients(const typename F::storage* at) {
 paired_before(__mmask8 same_input, __m256 own, __m256 before) {
   return _mm256_castsi256_ps(_mm256_maskz_alignr_epi32(same_input, _mm256_castps_si256(own),
                                                        _mm256_castps_si256(before), 7));
+}
+
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m512d
+paired_before(__mmask8 same_input, __m512d own, __m512d before) {
+  return _mm512_castsi512_pd(_mm512_maskz_alignr_epi64(same_input, _mm512_castpd_si512(own),
+                                                       _mm512_castpd_si512(before), 7));
+}
+
+// (+0 + first) + own in binary64 lanes, rounded once, stored at `to`.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
+store_sums(double* to, __m512d first, __m512d own) {
+  _mm512_store_pd(to, _mm512_add_pd(_mm512_add_pd(_mm512_setzero_pd(), first), own));
 }
 
 // (+0 + first) + own in lanes, rounded to F (once, as above) and stored at `to`.
@@ -134,7 +157,7 @@ template <typename F>
     const std::int64_t* last, const std::int64_t* offset, std::int64_t count,
     typename F::storage* planes) {
   __m512i at_before = _mm512_set1_epi64(-1);  // no position is negative
-  __m256 before = _mm256_setzero_ps();
+  decltype(eight_gradients<F>(grads)) before{};
   alignas(64) std::int64_t positions[8];
   alignas(64) typename F::storage values[8];
   std::int64_t k = 0;
@@ -216,11 +239,9 @@ bool write_chosen_block(const typename F::storage* grads, const std::int64_t* ch
                         const std::int64_t* offset, std::int64_t count, typename F::storage* planes,
                         std::vector<std::int64_t>& paired, simd_level ceiling) {
   std::int64_t k = 0;
-  if constexpr (!std::same_as<F, binary64_traits>) {
-    if (usable_simd_level(ceiling) == simd_level::avx512 && cpu_has_f16c())
-      k = write_block_avx512<F>(grads, chosen, begin, last, offset, count, planes);
-    if (k < 0) return false;
-  }
+  if (usable_simd_level(ceiling) == simd_level::avx512 && cpu_has_f16c())
+    k = write_block_avx512<F>(grads, chosen, begin, last, offset, count, planes);
+  if (k < 0) return false;
   if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
     return write_patterns<F>(grads, chosen, begin, last, offset, k, count, planes, paired, ceiling);
   } else {
