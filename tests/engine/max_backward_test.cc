@@ -265,6 +265,29 @@ TEST(FastMaxBackward, InputsOfThreeOrMoreChoosersAreSummedExactly) {
   check_crowded_corners<std::uint16_t>(float_format::binary16);
 }
 
+// Every output of a plane choosing its first input, 1 then half-ulps of 1, which chained
+// roundings leave at 1: the counts of choosers must reach out_plane without wrapping, at 255
+// outputs (the largest counted in bytes) and 256.
+template <typename T>
+void check_every_output_choosing_one_input(float_format format) {
+  const auto [one, u] = one_and_half_ulp<T>(format);
+  for (const auto& [shape, out] :
+       std::vector<std::pair<sizes, sizes>>{{{3, 15, 17}, {15, 17}}, {{3, 16, 16}, {16, 16}}}) {
+    const auto count = static_cast<std::size_t>(shape[0] * out[0] * out[1]);
+    std::vector<std::int64_t> indices(count, 0);
+    std::vector<T> grads(count, u);
+    for (std::size_t o = 0; o < count; o += count / 3) grads[o] = one;
+    expect_matches(format, shape, out, grads, indices);
+  }
+}
+
+TEST(FastMaxBackward, AnInputChosenByEveryOutputIsSummedExactly) {
+  check_every_output_choosing_one_input<float>(float_format::binary32);
+  check_every_output_choosing_one_input<double>(float_format::binary64);
+  check_every_output_choosing_one_input<std::uint16_t>(float_format::bfloat16);
+  check_every_output_choosing_one_input<std::uint16_t>(float_format::binary16);
+}
+
 // write_chosen_block on every lane level against exact sums, for counts from 1 to 40 (short
 // blocks, whole vectors, tails): ascending positions where each output shares its predecessor's
 // input at random but never three in a row, pairs at every lane (across the vectors' boundary and
