@@ -144,6 +144,12 @@ class chosen_pairs {
     }
   }
 
+  /// counts[input] = 0 for each input added since the last clear().
+  template <typename Count>
+  void reset_inputs(Count* counts) const {
+    for (const auto& [input, output] : pairs_) counts[input] = 0;
+  }
+
  private:
   std::vector<std::pair<std::int64_t, std::int64_t>> pairs_;
   std::vector<std::int64_t> outputs_;  // one input's choosers
@@ -172,16 +178,23 @@ bool all_finite(const typename F::storage* values, std::int64_t count) {
 
 // Inputs of a plane with three or more choosers (choosers[at] >= 3, the counts of
 // add_in_hardware's pass): each gets the exact sum of its gradients, rounded once, in place of the
-// chained hardware additions (which may round more than once). `crowded` is scratch.
+// chained hardware additions (which may round more than once). The counts are left all 0, each
+// reset in the same pass (a crowded one once its sum is written). `crowded` is scratch.
 template <typename F, typename Count>
 void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* indices,
-                        std::int64_t out_plane, const Count* choosers, typename F::storage* plane,
+                        std::int64_t out_plane, Count* choosers, typename F::storage* plane,
                         chosen_pairs& crowded) {
   crowded.clear();
   for (std::int64_t o = 0; o < out_plane; ++o) {
-    if (choosers[indices[o]] >= 3) crowded.add(indices[o], o);
+    Count& count = choosers[indices[o]];
+    if (count >= 3) {
+      crowded.add(indices[o], o);
+    } else {
+      count = 0;
+    }
   }
   crowded.write_sums<F>(grads, plane);
+  crowded.reset_inputs(choosers);
 }
 
 // One more chooser's gradient `grad` added to an input's value so far, which had `before`
@@ -227,7 +240,10 @@ void add_in_hardware(const typename F::storage* grads, const std::int64_t* indic
     counts |= before;
     add_chooser<F>(plane[at], grads[o], before);
   }
-  if (counts > 1) sum_crowded_inputs<F>(grads, indices, out_plane, choosers, plane, crowded);
+  if (counts > 1) {
+    sum_crowded_inputs<F>(grads, indices, out_plane, choosers, plane, crowded);
+    return;
+  }
   for (std::int64_t o = 0; o < out_plane; ++o) choosers[indices[o]] = 0;
 }
 
