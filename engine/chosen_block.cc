@@ -101,7 +101,8 @@ special_gradients(const typename F::storage* at) {
 }
 
 // Each lane's value from the lane before it, the previous vector's last in lane 0; +0 in the
-// lanes not `paired`.
+// lanes not in `same_input`. In binary32 lanes (binary32 and the 16-bit formats) and binary64
+// lanes.
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
 paired_before(__mmask8 same_input, __m256 own, __m256 before) {
   return _mm256_castsi256_ps(_mm256_maskz_alignr_epi32(same_input, _mm256_castps_si256(own),
@@ -114,7 +115,8 @@ paired_before(__mmask8 same_input, __m512d own, __m512d before) {
                                                        _mm512_castpd_si512(before), 7));
 }
 
-// (+0 + first) + own in binary64 lanes, rounded once, stored at `to`.
+// (+0 + first) + own in binary64 lanes, rounded once, stored at `to`. A template only so that
+// write_block_avx512's store_sums<F> call picks it for binary64 (F is binary64_traits).
 template <typename F>
 [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
 store_sums(double* to, __m512d first, __m512d own) {
@@ -147,8 +149,9 @@ store_sums(typename F::storage* to, __m256 first, __m256 own) {
 // Outputs [0, 8 * floor(count / 8)) eight at a time: each lane's position, and its sum with the
 // output before it where that one chose the same input, else with +0, computed for every lane
 // without a branch; the stores then go in output order, so a pair's sum lands after its first
-// gradient. (The 16-bit scalar route spent about 14 instructions an output, binary32's a load
-// and an addition on top of the stores.) Eight outputs are checked (all_writable's test in lanes)
+// gradient. (The 16-bit scalar route spent about 14 instructions an output, binary32's and
+// binary64's a load and an addition on top of the stores, and binary64's read planes back after
+// their fill: the file's header.) Eight outputs are checked (all_writable's test in lanes)
 // before any of them is written. Returns the outputs written, or -1 at eight with an index
 // outside its window or a gradient not finite.
 template <typename F>

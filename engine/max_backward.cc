@@ -12,6 +12,7 @@
 #include <poolproof/reference/exact_number.h>
 
 #include <algorithm>
+#include <exception>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -147,7 +148,7 @@ class chosen_pairs {
   /// counts[input] = 0 for each input added since the last clear().
   template <typename Count>
   void reset_inputs(Count* counts) const {
-    for (const auto& [input, output] : pairs_) counts[input] = 0;
+    for (const auto& pair : pairs_) counts[pair.first] = 0;
   }
 
  private:
@@ -178,8 +179,8 @@ bool all_finite(const typename F::storage* values, std::int64_t count) {
 
 // Inputs of a plane with three or more choosers (choosers[at] >= 3, the counts of
 // add_in_hardware's pass): each gets the exact sum of its gradients, rounded once, in place of the
-// chained hardware additions (which may round more than once). The counts are left all 0, each
-// reset in the same pass (a crowded one once its sum is written). `crowded` is scratch.
+// chained hardware additions (which may round more than once). The counts are left all 0: the
+// others reset in the scan, the crowded ones after their sums are written. `crowded` is scratch.
 template <typename F, typename Count>
 void sum_crowded_inputs(const typename F::storage* grads, const std::int64_t* indices,
                         std::int64_t out_plane, Count* choosers, typename F::storage* plane,
@@ -224,11 +225,11 @@ inline void add_chooser(typename F::storage& value, typename F::storage grad,
 // multiple of the least subnormal, so it never rounds to a signed zero. The counting is branch-free
 // (the 16-bit add_chooser is not): `choosers` (in_plane counts of a type that holds out_plane,
 // so they never wrap; left all 0) counts, and a count before the increment is 2 or more exactly
-// when it has a bit above the lowest. (Before, a plane
-// with an input of three choosers went to the chooser table in full; where four windows meet at
-// each inner corner, as in the 13x13 max backward, that made the pass 1.2x slower: measured. 16-bit
-// planes summed each chooser into a double scratch and narrowed each chosen input: 1.1x-1.2x slower
-// on 7x7 and 3-D planes, within the noise on 13x13.)
+// when it has a bit above the lowest. (Before, a plane with an input of three choosers went to the
+// chooser table in full; where four windows meet at each inner corner, as in the 13x13 max
+// backward, that made the pass 1.2x slower: measured. 16-bit planes summed each chooser into a
+// double scratch and narrowed each chosen input: 1.1x-1.2x slower on 7x7 and 3-D planes, within
+// the noise on 13x13.)
 template <typename F, typename Count>
 void add_in_hardware(const typename F::storage* grads, const std::int64_t* indices,
                      std::int64_t out_plane, Count* choosers, typename F::storage* plane,
@@ -271,20 +272,23 @@ void require_indices(std::span<const std::int64_t> indices, std::int64_t in_plan
 // Per-thread scratch, all zero between uses (each use resets what it touched): the chooser counts,
 // one per input-plane element. Kept while planes have at most kept_scratch elements, so a call does
 // not clear in_plane entries again (which cost as much as filling the plane itself); larger ones
-// are released when the call ends.
+// are released when the call ends, and so is any left by an exception (which may leave counts
+// set: a failed allocation while crowded inputs are summed).
 constexpr std::size_t kept_scratch = std::size_t{1} << 16;
 
 template <typename T>
 class zeroed_scratch {
  public:
-  explicit zeroed_scratch(std::int64_t size) : values_(kept()) {
+  explicit zeroed_scratch(std::int64_t size)
+      : values_(kept()), exceptions_(std::uncaught_exceptions()) {
     if (values_.size() < static_cast<std::size_t>(size))
       values_.resize(static_cast<std::size_t>(size));
   }
   zeroed_scratch(const zeroed_scratch&) = delete;
   zeroed_scratch& operator=(const zeroed_scratch&) = delete;
   ~zeroed_scratch() {
-    if (values_.size() > kept_scratch) std::vector<T>().swap(values_);
+    if (values_.size() > kept_scratch || std::uncaught_exceptions() > exceptions_)
+      std::vector<T>().swap(values_);
   }
   T* data() { return values_.data(); }
 
@@ -294,6 +298,7 @@ class zeroed_scratch {
     return values;
   }
   std::vector<T>& values_;
+  int exceptions_;
 };
 
 // The sum of an input's gradients when it has one chooser or two in a row, +0 + a, or + b too
@@ -362,11 +367,12 @@ template <typename F>
 bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
                      const std::int64_t* indices, typename F::storage* grad_input,
                      std::int64_t first, std::int64_t end) {
-  // Blocks of about 8 KiB of planes and at most kept_slots outputs, a whole number of vectors of
-  // eight outputs when a few planes make one: write_chosen_block's lanes then write all but the
-  // last block, and its per-call costs are spread over more outputs. In 2 KiB blocks, whose last
-  // few outputs took the scalar route each time, the float32 and float64 1-D max backward read
-  // 1.15x-1.2x the time (measured).
+  // Blocks of about 8 KiB of planes and at most kept_slots outputs (one plane when a plane has
+  // more), a whole number of vectors of eight outputs when a few planes make one:
+  // write_chosen_block's lanes then write every output but those past the last whole vector of a
+  // worker's last block, and its per-call costs are spread over more outputs. In 2 KiB blocks,
+  // whose last few outputs took the scalar route each time, the float32 and float64 1-D max
+  // backward read 1.15x-1.2x the time (measured).
   constexpr std::int64_t block_bytes = 8192;
   constexpr std::int64_t kept_slots = std::int64_t{1} << 10;
   std::int64_t block = std::max<std::int64_t>(

@@ -183,14 +183,19 @@ std::vector<T> close_gradients(float_format format, std::size_t count, std::mt19
 // checks: enough planes for several blocks, pairs that carry or tie, indices outside their
 // windows (inside the plane) in the last block, which send the worker back to the per-plane
 // route after earlier blocks were written, planes of more outputs than inputs (windows shared
-// three times: in their windows, not in ascending pairs) and rows of a 2-D plane [5, 33] -> [1,
-// 10].
+// three times: in their windows, not in ascending pairs), rows of a 2-D plane [5, 33] -> [1, 10],
+// blocks of fewer planes than make a whole number of vectors (900 -> 7: two or four planes of 7
+// outputs a block, left unrounded) and planes of more outputs than a block holds (2000 -> 1500:
+// one plane a block, its tables released after the call).
 template <typename T>
 void check_rows_in_windows(float_format format) {
   std::mt19937 engine(67);
   const std::int64_t planes = 301;
-  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{
-           {{planes, 33}, {10}}, {{planes, 7}, {16}}, {{17, 5, 33}, {1, 10}}}) {
+  for (const auto& [shape, out] : std::vector<std::pair<sizes, sizes>>{{{planes, 33}, {10}},
+                                                                       {{planes, 7}, {16}},
+                                                                       {{17, 5, 33}, {1, 10}},
+                                                                       {{40, 900}, {7}},
+                                                                       {{5, 2000}, {1500}}}) {
     const sizes spatial(shape.begin() + 1, shape.end());
     const std::int64_t out_plane = reference::element_count(out);
     const auto row_windows = reference::adaptive_windows(spatial.back(), out.back());
