@@ -1,13 +1,15 @@
-// chosen_block.h: on AVX-512 eight outputs a vector (positions, gradients and pair sums in lanes,
-// then eight plain stores); the rest (a block's last outputs, CPUs without AVX-512) by hardware
-// additions on +0 for binary32 and binary64, and for the 16-bit formats a pattern per output with
-// the pairs noted and summed after. binary64 in lanes read 1.08x-1.14x the hardware additions'
-// time in 2 KiB blocks, whose last outputs took the scalar route, and 0.82x in the blocks of
-// whole vectors max_backward.cc now makes (measured: the hardware additions read each plane back
-// after the fill). The indices' windows and the gradients' finiteness are checked in the same
-// pass, output by output or eight at a time, before each write: two passes of their own over
+// chosen_block.h: on AVX-512 or AVX2 eight outputs a vector (positions, gradients and pair sums in
+// lanes, then eight plain stores); the rest (a block's last outputs, CPUs without AVX2) by
+// hardware additions on +0 for binary32 and binary64, and for the 16-bit formats a pattern per
+// output with the pairs noted and summed after. binary64 in lanes read 1.08x-1.14x the hardware
+// additions' time in 2 KiB blocks, whose last outputs took the scalar route, and 0.82x in the
+// blocks of whole vectors max_backward.cc now makes (measured: the hardware additions read each
+// plane back after the fill). The indices' windows and the gradients' finiteness are checked in the
+// same pass, output by output or eight at a time, before each write: two passes of their own over
 // the indices and the gradients made the float32 and float64 1-D max backward 1.1x-1.2x
-// PyTorch's time in one process (measured).
+// PyTorch's time in one process (measured). On AVX2 (a 2-vCPU AMD EPYC without AVX-512) the
+// lanes took the float32 and float64 1-D max backward from 1.13x and 1.06x ATen's time to
+// 0.99x and 0.89x (measured paired).
 #include "engine/chosen_block.h"
 
 #include <immintrin.h>
@@ -184,6 +186,172 @@ template <typename F>
   return k;
 }
 
+// write_block_avx512 on AVX2: 64-bit lanes come four to a vector (indices and binary64
+// gradients two vectors per eight outputs), masks are lanes of all ones, and a lane's value from
+// the lane before it is a shuffle across the two vectors.
+
+// Each of four 64-bit lanes from the lane before it, the previous vector's last in lane 0.
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256d lane_before(__m256d previous,
+                                                                            __m256d own) {
+  // {p2, p3, o0, o1}, then p3, o0 from it and o1, o2 from own... as shuffle_pd picks per pair.
+  return _mm256_shuffle_pd(_mm256_permute2f128_pd(previous, own, 0x21), own, 0b0101);
+}
+
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256i lane_before(__m256i previous,
+                                                                            __m256i own) {
+  return _mm256_castpd_si256(lane_before(_mm256_castsi256_pd(previous), _mm256_castsi256_pd(own)));
+}
+
+// Each of eight 32-bit lanes from the lane before it, the previous vector's last in lane 0.
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256 lane_before(__m256 previous,
+                                                                           __m256 own) {
+  const __m256i across = _mm256_castps_si256(_mm256_permute2f128_ps(previous, own, 0x21));
+  return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(own), across, 12));
+}
+
+// Eight binary64 gradients as two vectors of four.
+struct eight_doubles {
+  __m256d low, high;
+};
+
+// Eight gradients in lanes, as eight_gradients has them, binary64 in two vectors.
+template <typename F>
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline auto eight_gradients_avx2(
+    const typename F::storage* at) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    return eight_doubles{_mm256_loadu_pd(at), _mm256_loadu_pd(at + 4)};
+  } else if constexpr (std::same_as<F, binary32_traits>) {
+    return _mm256_loadu_ps(at);
+  } else {
+    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    if constexpr (std::same_as<F, binary16_traits>) {
+      return _mm256_cvtph_ps(bits);
+    } else {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+    }
+  }
+}
+
+// Whether any of eight gradients is an infinity or a NaN (its exponent field all ones).
+template <typename F>
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline bool any_special_avx2(
+    const typename F::storage* at) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    const __m256i field = _mm256_set1_epi64x(static_cast<long long>(F::infinity));
+    const auto* bits = reinterpret_cast<const __m256i*>(at);
+    const __m256i low = _mm256_and_si256(_mm256_loadu_si256(bits), field);
+    const __m256i high = _mm256_and_si256(_mm256_loadu_si256(bits + 1), field);
+    return _mm256_testz_si256(
+               _mm256_or_si256(_mm256_cmpeq_epi64(low, field), _mm256_cmpeq_epi64(high, field)),
+               _mm256_set1_epi64x(-1)) == 0;
+  } else if constexpr (std::same_as<F, binary32_traits>) {
+    const __m256i field = _mm256_set1_epi32(static_cast<int>(F::infinity));
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_and_si256(bits, field), field)) != 0;
+  } else {
+    const __m128i field = _mm_set1_epi16(static_cast<std::int16_t>(F::infinity));
+    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    return _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(bits, field), field)) != 0;
+  }
+}
+
+// (+0 + first) + own in binary64 lanes, rounded once, stored at `to` (eight doubles).
+template <typename F>
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline void store_sums_avx2(double* to,
+                                                                             eight_doubles first,
+                                                                             eight_doubles own) {
+  const __m256d zero = _mm256_setzero_pd();
+  _mm256_store_pd(to, _mm256_add_pd(_mm256_add_pd(zero, first.low), own.low));
+  _mm256_store_pd(to + 4, _mm256_add_pd(_mm256_add_pd(zero, first.high), own.high));
+}
+
+// (+0 + first) + own in binary32 lanes, rounded to F once (as store_sums) and stored at `to`.
+template <typename F>
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline void store_sums_avx2(
+    typename F::storage* to, __m256 first, __m256 own) {
+  const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_setzero_ps(), first), own);
+  if constexpr (std::same_as<F, binary32_traits>) {
+    _mm256_store_ps(to, sum);
+  } else {
+    __m128i narrow;
+    if constexpr (std::same_as<F, binary16_traits>) {
+      narrow = _mm256_cvtps_ph(sum, _MM_FROUND_TO_NEAREST_INT);
+    } else {
+      // The rounding bias on the low half, then the high halves packed (each below 2^16, so
+      // the unsigned saturation never acts).
+      const __m256i bits = _mm256_castps_si256(sum);
+      const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+      const __m256i high = _mm256_srli_epi32(
+          _mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7FFF)), odd), 16);
+      narrow = _mm_packus_epi32(_mm256_castsi256_si128(high), _mm256_extracti128_si256(high, 1));
+    }
+    _mm_store_si128(reinterpret_cast<__m128i*>(to), narrow);
+  }
+}
+
+// The lanes among eight whose bit is set in `bits`, as binary32 lanes of all ones.
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256 lanes_of(int bits) {
+  const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_castsi256_ps(
+      _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), lane_bits), lane_bits));
+}
+
+// Each gradient paired with the one before it where `same_low` / `same_high` (four 64-bit lanes
+// each) say so, else with +0.
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256 paired_before_avx2(__m256i same_low,
+                                                                                  __m256i same_high,
+                                                                                  __m256 own,
+                                                                                  __m256 before) {
+  const int bits = _mm256_movemask_pd(_mm256_castsi256_pd(same_low)) |
+                   (_mm256_movemask_pd(_mm256_castsi256_pd(same_high)) << 4);
+  return _mm256_and_ps(lanes_of(bits), lane_before(before, own));
+}
+
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline eight_doubles paired_before_avx2(
+    __m256i same_low, __m256i same_high, eight_doubles own, eight_doubles before) {
+  return {_mm256_and_pd(_mm256_castsi256_pd(same_low), lane_before(before.high, own.low)),
+          _mm256_and_pd(_mm256_castsi256_pd(same_high), lane_before(own.low, own.high))};
+}
+
+[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256i load(const std::int64_t* at) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+}
+
+// write_block_avx512's outputs [0, 8 * floor(count / 8)) on AVX2, the same values and checks.
+template <typename F>
+[[gnu::target("avx2,f16c")]] std::int64_t write_block_avx2(
+    const typename F::storage* grads, const std::int64_t* chosen, const std::int64_t* begin,
+    const std::int64_t* last, const std::int64_t* offset, std::int64_t count,
+    typename F::storage* planes) {
+  __m256i at_before = _mm256_set1_epi64x(-1);  // no position is negative
+  decltype(eight_gradients_avx2<F>(grads)) before{};
+  alignas(32) std::int64_t positions[8];
+  alignas(32) typename F::storage values[8];
+  std::int64_t k = 0;
+  for (; k + 8 <= count; k += 8) {
+    const __m256i index_low = load(chosen + k), index_high = load(chosen + k + 4);
+    // Signed compares: windows lie in [0, 2^62], and any index compares right.
+    const __m256i outside =
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi64(load(begin + k), index_low),
+                                        _mm256_cmpgt_epi64(index_low, load(last + k))),
+                        _mm256_or_si256(_mm256_cmpgt_epi64(load(begin + k + 4), index_high),
+                                        _mm256_cmpgt_epi64(index_high, load(last + k + 4))));
+    if (!_mm256_testz_si256(outside, outside) || any_special_avx2<F>(grads + k)) return -1;
+    const __m256i at_low = _mm256_add_epi64(load(offset + k), index_low);
+    const __m256i at_high = _mm256_add_epi64(load(offset + k + 4), index_high);
+    const __m256i same_low = _mm256_cmpeq_epi64(at_low, lane_before(at_before, at_low));
+    const __m256i same_high = _mm256_cmpeq_epi64(at_high, lane_before(at_low, at_high));
+    const auto own = eight_gradients_avx2<F>(grads + k);
+    store_sums_avx2<F>(values, paired_before_avx2(same_low, same_high, own, before), own);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(positions), at_low);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(positions + 4), at_high);
+    for (int lane = 0; lane < 8; ++lane) planes[positions[lane]] = values[lane];
+    at_before = at_high;
+    before = own;
+  }
+  return k;
+}
+
 // The pair sums for binary16 by F16C: the widening is exact, the binary32 sum is narrowed_sum's,
 // and vcvtps2ph rounds it to nearest even once, as narrowed does (its results below binary16's
 // normal range are subnormals, not flushed, and past it infinities).
@@ -242,8 +410,14 @@ bool write_chosen_block(const typename F::storage* grads, const std::int64_t* ch
                         const std::int64_t* offset, std::int64_t count, typename F::storage* planes,
                         std::vector<std::int64_t>& paired, simd_level ceiling) {
   std::int64_t k = 0;
-  if (usable_simd_level(ceiling) == simd_level::avx512 && cpu_has_f16c())
-    k = write_block_avx512<F>(grads, chosen, begin, last, offset, count, planes);
+  if (cpu_has_f16c()) {
+    const simd_level level = usable_simd_level(ceiling);
+    if (level == simd_level::avx512) {
+      k = write_block_avx512<F>(grads, chosen, begin, last, offset, count, planes);
+    } else if (level == simd_level::avx2) {
+      k = write_block_avx2<F>(grads, chosen, begin, last, offset, count, planes);
+    }
+  }
   if (k < 0) return false;
   if constexpr (std::same_as<typename F::storage, std::uint16_t>) {
     return write_patterns<F>(grads, chosen, begin, last, offset, k, count, planes, paired, ceiling);

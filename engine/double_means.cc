@@ -1,13 +1,15 @@
 // Correctly rounded binary64 means of exact split sums (double_sums.h) in hardware doubles: a
 // division, its exact remainder by a fused multiply-add, and a comparison with half the spacing.
-// One scalar route (mean_lanes) and an AVX-512 batch of eight that computes the same decision
-// tree with masks, so the divisions of eight windows run in one instruction.
+// One scalar route (mean_lanes) and AVX-512 and AVX2 batches of eight and four that compute the
+// same decision tree with masks, so the divisions of several windows run in one instruction.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 #include "engine/double_sums.h"
 #include "engine/simd.h"
@@ -194,6 +196,133 @@ template <int Predicate>  // a compile-time constant for the comparison instruct
   return declined == 0;
 }
 
+// means_of_eight on four lanes of AVX2: the masks are lanes of all ones or zeros, a masked move
+// a blend. Bit for bit the scalar results, as there.
+struct four_means {
+  __m256d sum, error, count;
+};
+
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256d all_but(__m256d lanes) {
+  return _mm256_xor_pd(lanes, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+}
+
+template <int Predicate>
+[[gnu::target("avx2,fma"), gnu::always_inline]] inline __m256d side_lanes(__m256d sum,
+                                                                          __m256d error,
+                                                                          __m256d bound) {
+  const __m256d equal = _mm256_cmp_pd(sum, bound, _CMP_EQ_OQ);
+  const __m256d side = _mm256_blendv_pd(_mm256_sub_pd(sum, bound), error, equal);
+  return _mm256_cmp_pd(side, _mm256_setzero_pd(), Predicate);
+}
+
+[[gnu::target("avx2,fma")]] __m256d means_of_four(const four_means& in) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256d signed_q = _mm256_div_pd(in.sum, in.count);
+  const __m256d negative_sign =
+      _mm256_and_pd(_mm256_cmp_pd(signed_q, _mm256_setzero_pd(), _CMP_LT_OQ), sign);
+  const __m256d q = _mm256_andnot_pd(sign, signed_q);
+  const __m256d in_range = _mm256_and_pd(_mm256_cmp_pd(q, _mm256_set1_pd(0x1p-960), _CMP_GE_OQ),
+                                         _mm256_cmp_pd(q, _mm256_set1_pd(0x1p960), _CMP_LE_OQ));
+  const __m256d remainder = _mm256_fnmadd_pd(signed_q, in.count, in.sum);
+  const __m256d rounded_t = _mm256_add_pd(remainder, in.error);
+  const __m256d t_sum = _mm256_xor_pd(rounded_t, negative_sign);
+  const __m256i bits = _mm256_castpd_si256(q);
+  const __m256i one = _mm256_set1_epi64x(1);
+  const __m256d above = _mm256_castsi256_pd(_mm256_add_epi64(bits, one));
+  const __m256d below = _mm256_castsi256_pd(_mm256_sub_epi64(bits, one));
+  const __m256d up = _mm256_mul_pd(_mm256_sub_pd(above, q), in.count);
+  const __m256d down = _mm256_mul_pd(_mm256_sub_pd(q, below), in.count);
+  const __m256d half = _mm256_set1_pd(0.5);
+  const __m256d half_up = _mm256_mul_pd(up, half);
+  const __m256d minus_half_down = _mm256_xor_pd(_mm256_mul_pd(down, half), sign);
+  const __m256d inside =
+      _mm256_and_pd(in_range, _mm256_and_pd(_mm256_cmp_pd(t_sum, half_up, _CMP_LT_OQ),
+                                            _mm256_cmp_pd(t_sum, minus_half_down, _CMP_GT_OQ)));
+  if (_mm256_movemask_pd(inside) == 0xF) return signed_q;
+  const __m256d y_part = _mm256_sub_pd(rounded_t, remainder);
+  const __m256d t_error =
+      _mm256_xor_pd(_mm256_add_pd(_mm256_sub_pd(remainder, _mm256_sub_pd(rounded_t, y_part)),
+                                  _mm256_sub_pd(in.error, y_part)),
+                    negative_sign);
+  const __m256d odd = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_and_si256(bits, one), one));
+  const __m256d minus_down = _mm256_xor_pd(down, sign);
+  const __m256d past_up = side_lanes<_CMP_GT_OQ>(t_sum, t_error, half_up);
+  const __m256d at_up =
+      all_but(_mm256_or_pd(past_up, side_lanes<_CMP_LT_OQ>(t_sum, t_error, half_up)));
+  const __m256d rest = all_but(_mm256_or_pd(past_up, at_up));
+  const __m256d at_down =
+      _mm256_and_pd(rest, side_lanes<_CMP_EQ_OQ>(t_sum, t_error, minus_half_down));
+  const __m256d past_down = _mm256_and_pd(_mm256_andnot_pd(at_down, rest),
+                                          side_lanes<_CMP_LT_OQ>(t_sum, t_error, minus_half_down));
+  const __m256d whole_up = _mm256_andnot_pd(side_lanes<_CMP_LT_OQ>(t_sum, t_error, up), past_up);
+  const __m256d whole_down =
+      _mm256_andnot_pd(side_lanes<_CMP_GT_OQ>(t_sum, t_error, minus_down), past_down);
+  __m256d mean = _mm256_blendv_pd(
+      q, above, _mm256_or_pd(_mm256_andnot_pd(whole_up, past_up), _mm256_and_pd(at_up, odd)));
+  mean = _mm256_blendv_pd(
+      mean, below,
+      _mm256_or_pd(_mm256_andnot_pd(whole_down, past_down), _mm256_and_pd(at_down, odd)));
+  mean = _mm256_xor_pd(mean, negative_sign);
+  const __m256d declined = _mm256_or_pd(all_but(in_range), _mm256_or_pd(whole_up, whole_down));
+  return _mm256_blendv_pd(mean, _mm256_set1_pd(std::numeric_limits<double>::quiet_NaN()), declined);
+}
+
+// Four means from four parts and divisors below 2^52 (as doubles exactly: the divisor's bits
+// under 2^52's exponent, less 2^52): the lanes it declined as bits 0 to 3, or nothing, writing
+// nothing, when a divisor is 2^52 or more.
+[[gnu::target("avx2,fma")]] std::optional<int> four_means_at(const split_parts* parts,
+                                                             const std::uint64_t* counts,
+                                                             double* means) {
+  const __m256i divisors = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
+  if (_mm256_testz_si256(divisors, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
+    return std::nullopt;
+  const __m256i two_to_52 = _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52));
+  const __m256d count = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(divisors, two_to_52)),
+                                      _mm256_set1_pd(0x1p52));
+  // {high, low} pairs as high and low lanes in order (unpacking takes lanes 0, 2, 1, 3).
+  const auto* pairs = reinterpret_cast<const double*>(parts);
+  const __m256d first = _mm256_loadu_pd(pairs), second = _mm256_loadu_pd(pairs + 4);
+  const __m256d high = _mm256_permute4x64_pd(_mm256_unpacklo_pd(first, second), 0b11011000);
+  const __m256d low = _mm256_permute4x64_pd(_mm256_unpackhi_pd(first, second), 0b11011000);
+  const __m256d sum = _mm256_add_pd(high, low);
+  const __m256d y_part = _mm256_sub_pd(sum, high);
+  const __m256d error =
+      _mm256_add_pd(_mm256_sub_pd(high, _mm256_sub_pd(sum, y_part)), _mm256_sub_pd(low, y_part));
+  const __m256d four = means_of_four({sum, error, count});
+  _mm256_storeu_pd(means, four);
+  return _mm256_movemask_pd(_mm256_cmp_pd(four, four, _CMP_UNORD_Q));
+}
+
+// Groups of four through the lanes; a last short group padded with parts 0 and divisors 1 (its
+// idle lanes' results dropped), and a group with a divisor of 2^52 or more one by one.
+[[gnu::target("avx2,fma")]] bool means_avx2(std::span<const split_parts> parts,
+                                            std::span<const std::uint64_t> counts,
+                                            std::span<double> means) {
+  bool decided = true;
+  for (std::size_t k = 0; k < parts.size(); k += 4) {
+    const std::size_t lanes = std::min<std::size_t>(4, parts.size() - k);
+    std::array<split_parts, 4> short_parts{};
+    std::array<std::uint64_t, 4> short_counts{1, 1, 1, 1};
+    std::array<double, 4> short_means{};
+    const bool whole = lanes == 4;
+    if (!whole) {
+      std::copy_n(&parts[k], lanes, short_parts.begin());
+      std::copy_n(&counts[k], lanes, short_counts.begin());
+    }
+    const std::optional<int> declined =
+        whole ? four_means_at(&parts[k], &counts[k], &means[k])
+              : four_means_at(short_parts.data(), short_counts.data(), short_means.data());
+    if (!declined) {
+      decided &=
+          means_loop(parts.subspan(k, lanes), counts.subspan(k, lanes), means.subspan(k, lanes));
+      continue;
+    }
+    if (!whole) std::copy_n(short_means.begin(), lanes, &means[k]);
+    decided &= (*declined & ((1 << lanes) - 1)) == 0;
+  }
+  return decided;
+}
+
 }  // namespace
 
 std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t count) {
@@ -203,7 +332,9 @@ std::optional<double> mean_of_parts(const split_parts& parts, std::uint64_t coun
 bool means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,
                     std::span<double> means, simd_level ceiling) {
   POOLPROOF_CHECK(counts.size() == parts.size() && means.size() == parts.size());
-  if (usable_simd_level(ceiling) == simd_level::avx512) return means_avx512(parts, counts, means);
+  const simd_level level = usable_simd_level(ceiling);
+  if (level == simd_level::avx512) return means_avx512(parts, counts, means);
+  if (level == simd_level::avx2 && cpu_has_fma()) return means_avx2(parts, counts, means);
   if (cpu_has_fma() && ceiling != simd_level::baseline) return means_fma(parts, counts, means);
   return means_loop(parts, counts, means);
 }

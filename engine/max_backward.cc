@@ -6,12 +6,16 @@
 // input by input (binary32 and binary64 by hardware additions), exact for inputs of at most two
 // choosers, its inputs of more summed again exactly (add_in_hardware); other planes chain each
 // input's choosers and sum them exactly.
+#include <emmintrin.h>
 #include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -24,6 +28,7 @@
 #include "engine/chosen_block.h"
 #include "engine/double_sums.h"
 #include "engine/planes.h"
+#include "engine/streaming.h"
 
 namespace poolproof::engine {
 namespace detail {
@@ -413,6 +418,51 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
   return true;
 }
 
+// Whether a worker's planes are built in a scratch plane and streamed out (streaming.h) rather
+// than zeroed in place and scattered into: when its share of the input gradient is larger than
+// the last-level cache.
+inline bool streamed_planes(const geometry& g, std::int64_t planes, std::size_t element) {
+  const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
+  return cache > 0 && planes * g.in_plane > cache / static_cast<std::int64_t>(element);
+}
+
+// Orders a worker's streamed stores before what follows it (the team's join), when it streams,
+// on every way out (a bad index's exception included).
+struct stream_fence {
+  bool stream;
+  explicit stream_fence(bool streams) : stream(streams) {}
+  stream_fence(const stream_fence&) = delete;
+  stream_fence& operator=(const stream_fence&) = delete;
+  ~stream_fence() {
+    if (stream) _mm_sfence();
+  }
+};
+
+// Streams a built plane out when the worker streams, and clears what the plane's outputs wrote
+// (every route writes only chosen inputs, or the whole plane +0), when it goes out of scope.
+template <typename F>
+class streamed_plane {
+ public:
+  streamed_plane(bool stream, typename F::storage* built, typename F::storage* destination,
+                 const std::int64_t* chosen, const geometry& g)
+      : stream_(stream), built_(built), destination_(destination), chosen_(chosen), g_(g) {}
+  streamed_plane(const streamed_plane&) = delete;
+  streamed_plane& operator=(const streamed_plane&) = delete;
+  ~streamed_plane() {
+    if (!stream_) return;
+    stream_out(built_, destination_,
+               g_.in_plane * static_cast<std::int64_t>(sizeof(typename F::storage)));
+    for (std::int64_t k = 0; k < g_.out_plane; ++k) built_[chosen_[k]] = F::from_bits(0);
+  }
+
+ private:
+  bool stream_;
+  typename F::storage* built_;
+  typename F::storage* destination_;
+  const std::int64_t* chosen_;
+  const geometry& g_;
+};
+
 template <typename F>
 void max_backward_planes(const geometry& g, const typename F::storage* grad_output,
                          const std::int64_t* indices, typename F::storage* grad_input,
@@ -443,14 +493,19 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
   const std::int64_t group = std::max<std::int64_t>(
       1, (std::int64_t{1} << 19) / (g.in_plane * std::int64_t{sizeof(typename F::storage)}));
   std::int64_t zeroed_end = first;
+  const bool stream = small && streamed_planes(g, end - first, sizeof(typename F::storage));
+  zeroed_scratch<typename F::storage> built(stream ? g.in_plane : 0);
+  const stream_fence fence{stream};  // declared after `built`: fences after the last plane
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
     const std::int64_t* chosen = indices + p * g.out_plane;
     // Checked plane by plane while the indices are in cache (a bad one throws; earlier planes
     // are written by then).
     require_indices({chosen, static_cast<std::size_t>(g.out_plane)}, g.in_plane);
-    typename F::storage* plane = grad_input + p * g.in_plane;
-    if (p == zeroed_end) {
+    typename F::storage* const destination = grad_input + p * g.in_plane;
+    typename F::storage* plane = stream ? built.data() : destination;
+    const streamed_plane<F> out{stream, plane, destination, chosen, g};
+    if (!stream && p == zeroed_end) {
       zeroed_end = std::min(end, p + group);
       std::fill(plane, grad_input + zeroed_end * g.in_plane, F::from_bits(0));
     }

@@ -169,6 +169,8 @@ TEST(FastBandedSums, BatchedMeansEqualTheSingleMeans) {
   divisors.push_back(1);
   parts.push_back({5.0, 0.0});  // 5 / 2: a tie, to even
   divisors.push_back(2);
+  parts.push_back({0x1p60, 3.0});  // a divisor of 2^52 or more: AVX2 takes its group one by one
+  divisors.push_back((std::uint64_t{1} << 52) + 3);
   // Exact means at, just beside, and a whole spacing past the midpoints between a quotient and
   // its neighbours, of either sign: every branch of the decision (above, below, ties either
   // way, declines past a spacing).

@@ -22,6 +22,7 @@
 #include "engine/chosen_block.h"
 #include "engine/double_sums.h"
 #include "engine/simd.h"
+#include "engine/streaming.h"
 
 namespace poolproof::engine {
 namespace {
@@ -88,6 +89,20 @@ std::pair<T, T> one_and_half_ulp(float_format format) {
   return {};
 }
 
+// While it lives, every worker builds its planes in a scratch plane and streams them out
+// (streaming.h) when `streamed`, or never when not; the cache-sized threshold after.
+class streamed_planes_while {
+ public:
+  explicit streamed_planes_while(bool streamed)
+      : kept_(detail::streamed_share_bytes().exchange(streamed ? 1 : 0)) {}
+  streamed_planes_while(const streamed_planes_while&) = delete;
+  streamed_planes_while& operator=(const streamed_planes_while&) = delete;
+  ~streamed_planes_while() { detail::streamed_share_bytes().store(kept_); }
+
+ private:
+  std::int64_t kept_;
+};
+
 template <typename T>
 void expect_matches(float_format format, const sizes& shape, const sizes& out,
                     const std::vector<T>& grads, const std::vector<std::int64_t>& indices) {
@@ -97,16 +112,20 @@ void expect_matches(float_format format, const sizes& shape, const sizes& out,
   for (const reference::extended_rational& x :
        reference::adaptive_max_pool_backward(tensor, indices, shape, out.size()).values)
     want.push_back(round_to(format, x));
-  for (const unsigned threads : {1u, 2u}) {
-    // The output starts as a pattern no input's gradient has, so an input the pass did not
-    // write (not zeroed, say) shows.
-    std::vector<T> got(static_cast<std::size_t>(reference::element_count(shape)),
-                       from_bits<T>(0x5555555555555555u));
-    adaptive_max_pool_backward<T>(format, shape, out, grads, indices, got, threads);
-    std::vector<std::uint64_t> got_bits;
-    got_bits.reserve(got.size());
-    for (T x : got) got_bits.push_back(bits_of(x));
-    EXPECT_EQ(got_bits, want) << reference::format_name(format) << " threads " << threads;
+  for (const bool streamed : {false, true}) {
+    const streamed_planes_while route(streamed);
+    for (const unsigned threads : {1u, 2u}) {
+      // The output starts as a pattern no input's gradient has, so an input the pass did not
+      // write (not zeroed, say) shows.
+      std::vector<T> got(static_cast<std::size_t>(reference::element_count(shape)),
+                         from_bits<T>(0x5555555555555555u));
+      adaptive_max_pool_backward<T>(format, shape, out, grads, indices, got, threads);
+      std::vector<std::uint64_t> got_bits;
+      got_bits.reserve(got.size());
+      for (T x : got) got_bits.push_back(bits_of(x));
+      EXPECT_EQ(got_bits, want) << reference::format_name(format) << " threads " << threads
+                                << (streamed ? ", planes streamed" : "");
+    }
   }
 }
 
