@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 
 #include "engine/double_sums.h"
@@ -79,6 +80,86 @@ template <bool Half>
     const __mmask8 kept = static_cast<__mmask8>(((neighbours_agree & inside) | exact) & live);
     _mm_mask_storeu_epi16(means.data() + k, kept, narrowed);
     for (unsigned declined = static_cast<unsigned>(live & ~kept); declined != 0;
+         declined &= declined - 1) {
+      const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
+      means[at] = scalar_mean(format, sums[at], divisors[at]);
+    }
+  }
+}
+
+// narrow_eight on four binary32 values, the patterns in the low four 16-bit lanes.
+template <bool Half>
+[[gnu::target("avx2,fma,f16c"), gnu::always_inline]] inline __m128i narrow_four(__m128i bits) {
+  if constexpr (Half) {
+    return _mm_cvtps_ph(_mm_castsi128_ps(bits), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  } else {
+    const __m128i odd = _mm_and_si128(_mm_srli_epi32(bits, 16), _mm_set1_epi32(1));
+    const __m128i biased = _mm_add_epi32(_mm_add_epi32(bits, _mm_set1_epi32(0x7FFF)), odd);
+    const __m128i high = _mm_srli_epi32(biased, 16);  // below 2^16: packing does not saturate
+    return _mm_packus_epi32(high, high);
+  }
+}
+
+// means_avx512's decision on four lanes of AVX2 for four sums and divisors: the lanes kept as
+// bits 0 to 3, their patterns stored at `patterns` (all four), or -1, storing nothing, when a
+// divisor is 2^52 or more (below it, a divisor as a double exactly is its bits under 2^52's
+// exponent, less 2^52).
+template <bool Half>
+[[gnu::target("avx2,fma,f16c")]] int four_means(const double* sums, const std::uint64_t* divisors,
+                                                std::uint16_t* patterns) {
+  const __m256i divisor_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(divisors));
+  if (_mm256_testz_si256(divisor_bits, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
+    return -1;
+  const __m256d divisor =
+      _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+                        divisor_bits, _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52)))),
+                    _mm256_set1_pd(0x1p52));
+  // + 0.0: an exact zero sum (-0 included) has the mean +0.
+  const __m256d sum = _mm256_add_pd(_mm256_loadu_pd(sums), _mm256_setzero_pd());
+  const __m256d q = _mm256_div_pd(sum, divisor);
+  const __m128 single = _mm256_cvtpd_ps(q);
+  const __m128i bits = _mm_castps_si128(single);
+  const __m128i one = _mm_set1_epi32(1);
+  const __m128i narrowed = narrow_four<Half>(bits);
+  // 16-bit lanes equal, widened to 32-bit lanes of all ones for their sign bits.
+  const __m128i agree = _mm_cvtepi16_epi32(
+      _mm_and_si128(_mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_sub_epi32(bits, one))),
+                    _mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_add_epi32(bits, one)))));
+  // narrowed_near's domain: RN24(q) neither zero nor past binary32's range (magnitudes are
+  // below 2^31, so signed compares order them).
+  const __m128i magnitude = _mm_and_si128(bits, _mm_set1_epi32(0x7FFFFFFF));
+  const __m128i inside = _mm_andnot_si128(_mm_cmpeq_epi32(magnitude, _mm_setzero_si128()),
+                                          _mm_cmplt_epi32(magnitude, _mm_set1_epi32(0x7F800000)));
+  const __m256d exact = _mm256_and_pd(
+      _mm256_cmp_pd(_mm256_fnmadd_pd(q, divisor, sum), _mm256_setzero_pd(), _CMP_EQ_OQ),
+      _mm256_cmp_pd(_mm256_cvtps_pd(single), q, _CMP_EQ_OQ));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(patterns), narrowed);
+  return _mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(agree, inside))) |
+         _mm256_movemask_pd(exact);
+}
+
+// Groups of four through four_means (a last short group padded with sums 0 and divisors 1), and
+// every lane it did not keep (all four when it declined the group) by the scalar route.
+template <bool Half>
+[[gnu::target("avx2,fma,f16c")]] void means_avx2(float_format format, std::span<const double> sums,
+                                                 std::span<const std::uint64_t> divisors,
+                                                 std::span<std::uint16_t> means) {
+  for (std::size_t k = 0; k < sums.size(); k += 4) {
+    const std::size_t lanes = std::min<std::size_t>(4, sums.size() - k);
+    int kept = 0;
+    if (lanes == 4) {
+      kept = four_means<Half>(&sums[k], &divisors[k], &means[k]);
+    } else {
+      std::array<double, 4> short_sums{};
+      std::array<std::uint64_t, 4> short_divisors{1, 1, 1, 1};
+      std::array<std::uint16_t, 4> patterns{};
+      std::copy_n(&sums[k], lanes, short_sums.begin());
+      std::copy_n(&divisors[k], lanes, short_divisors.begin());
+      kept = four_means<Half>(short_sums.data(), short_divisors.data(), patterns.data());
+      std::copy_n(patterns.begin(), lanes, &means[k]);
+    }
+    const unsigned live = (1u << lanes) - 1;
+    for (unsigned declined = kept < 0 ? live : live & ~static_cast<unsigned>(kept); declined != 0;
          declined &= declined - 1) {
       const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
       means[at] = scalar_mean(format, sums[at], divisors[at]);
@@ -151,10 +232,19 @@ void narrowed_means(float_format format, std::span<const double> sums,
                     simd_level ceiling) {
   POOLPROOF_CHECK(format == float_format::binary16 || format == float_format::bfloat16);
   POOLPROOF_CHECK(divisors.size() == sums.size() && means.size() == sums.size());
-  if (usable_simd_level(ceiling) != simd_level::avx512)
-    return means_loop(format, sums, divisors, means);
-  if (format == float_format::binary16) return means_avx512<true>(format, sums, divisors, means);
-  means_avx512<false>(format, sums, divisors, means);
+  const bool half = format == float_format::binary16;
+  switch (usable_simd_level(ceiling)) {
+    case simd_level::avx512:
+      return half ? means_avx512<true>(format, sums, divisors, means)
+                  : means_avx512<false>(format, sums, divisors, means);
+    case simd_level::avx2:
+      if (!cpu_has_fma() || !cpu_has_f16c()) break;
+      return half ? means_avx2<true>(format, sums, divisors, means)
+                  : means_avx2<false>(format, sums, divisors, means);
+    case simd_level::baseline:
+      break;
+  }
+  means_loop(format, sums, divisors, means);
 }
 
 }  // namespace poolproof::engine::detail
