@@ -208,6 +208,72 @@ template <bool Half>
   }
 }
 
+// binary32_means_avx512's rule on four lanes of AVX2: the lanes kept as bits 0 to 3, their
+// values stored at `means` (all four), or -1, storing nothing, when a divisor is 2^52 or more.
+[[gnu::target("avx2,fma")]] int four_binary32_means(const double* sums,
+                                                    const std::uint64_t* divisors, float* means) {
+  const __m256i divisor_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(divisors));
+  if (_mm256_testz_si256(divisor_bits, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
+    return -1;
+  const __m256d divisor =
+      _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+                        divisor_bits, _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52)))),
+                    _mm256_set1_pd(0x1p52));
+  const __m256d sum = _mm256_loadu_pd(sums);
+  const __m256d q = _mm256_div_pd(sum, divisor);
+  const __m256i bits = _mm256_castpd_si256(q);
+  // Magnitudes are below 2^63, so signed compares order them.
+  const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi64x(0x7FFFFFFFFFFFFFFF));
+  const __m256i below_normal = _mm256_andnot_si256(
+      _mm256_cmpeq_epi64(magnitude, _mm256_setzero_si256()),
+      _mm256_cmpgt_epi64(_mm256_set1_epi64x(std::int64_t{1023 - 126} << 52), magnitude));
+  const __m256i at_midpoint =
+      _mm256_cmpeq_epi64(_mm256_and_si256(bits, _mm256_set1_epi64x((std::int64_t{1} << 29) - 1)),
+                         _mm256_set1_epi64x(std::int64_t{1} << 28));
+  const __m256d inexact =
+      _mm256_cmp_pd(_mm256_fmsub_pd(q, divisor, sum), _mm256_setzero_pd(), _CMP_NEQ_UQ);
+  const __m128 single = _mm256_cvtpd_ps(q);
+  const __m128i infinite =
+      _mm_cmpeq_epi32(_mm_and_si128(_mm_castps_si128(single), _mm_set1_epi32(0x7FFFFFFF)),
+                      _mm_set1_epi32(0x7F800000));
+  _mm_storeu_ps(means, single);
+  const int declined =
+      _mm256_movemask_pd(_mm256_castsi256_pd(below_normal)) |
+      (_mm256_movemask_pd(_mm256_castsi256_pd(at_midpoint)) & _mm256_movemask_pd(inexact)) |
+      _mm_movemask_ps(_mm_castsi128_ps(infinite));
+  return ~declined & 0xF;
+}
+
+// Groups of four through four_binary32_means (a last short group padded with sums 0 and
+// divisors 1), and every lane it did not keep (all four when it declined the group) by
+// binary32_mean.
+[[gnu::target("avx2,fma")]] void binary32_means_avx2(std::span<const double> sums,
+                                                     std::span<const std::uint64_t> divisors,
+                                                     std::span<const int> units,
+                                                     std::span<float> means) {
+  for (std::size_t k = 0; k < sums.size(); k += 4) {
+    const std::size_t lanes = std::min<std::size_t>(4, sums.size() - k);
+    int kept = 0;
+    if (lanes == 4) {
+      kept = four_binary32_means(&sums[k], &divisors[k], &means[k]);
+    } else {
+      std::array<double, 4> short_sums{};
+      std::array<std::uint64_t, 4> short_divisors{1, 1, 1, 1};
+      std::array<float, 4> short_means{};
+      std::copy_n(&sums[k], lanes, short_sums.begin());
+      std::copy_n(&divisors[k], lanes, short_divisors.begin());
+      kept = four_binary32_means(short_sums.data(), short_divisors.data(), short_means.data());
+      std::copy_n(short_means.begin(), lanes, &means[k]);
+    }
+    const unsigned live = (1u << lanes) - 1;
+    for (unsigned declined = kept < 0 ? live : live & ~static_cast<unsigned>(kept); declined != 0;
+         declined &= declined - 1) {
+      const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
+      means[at] = binary32_mean(sums[at], units[at], divisors[at]);
+    }
+  }
+}
+
 }  // namespace
 
 float binary32_mean(double sum, int unit, std::uint64_t divisor) {
@@ -221,8 +287,10 @@ void binary32_means(std::span<const double> sums, std::span<const std::uint64_t>
                     std::span<const int> units, std::span<float> means, simd_level ceiling) {
   POOLPROOF_CHECK(divisors.size() == sums.size() && units.size() == sums.size() &&
                   means.size() == sums.size());
-  if (usable_simd_level(ceiling) == simd_level::avx512)
-    return binary32_means_avx512(sums, divisors, units, means);
+  const simd_level level = usable_simd_level(ceiling);
+  if (level == simd_level::avx512) return binary32_means_avx512(sums, divisors, units, means);
+  if (level == simd_level::avx2 && cpu_has_fma())
+    return binary32_means_avx2(sums, divisors, units, means);
   for (std::size_t k = 0; k < sums.size(); ++k)
     means[k] = binary32_mean(sums[k], units[k], divisors[k]);
 }
