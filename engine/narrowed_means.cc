@@ -105,8 +105,8 @@ template <bool Half>
 // divisor is 2^52 or more (below it, a divisor as a double exactly is its bits under 2^52's
 // exponent, less 2^52).
 template <bool Half>
-[[gnu::target("avx2,fma,f16c")]] int four_means(const double* sums, const std::uint64_t* divisors,
-                                                std::uint16_t* patterns) {
+[[gnu::target("avx2,fma,f16c"), gnu::always_inline]] inline int four_means(
+    const double* sums, const std::uint64_t* divisors, std::uint16_t* patterns) {
   const __m256i divisor_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(divisors));
   if (_mm256_testz_si256(divisor_bits, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
     return -1;
@@ -119,12 +119,22 @@ template <bool Half>
   const __m256d q = _mm256_div_pd(sum, divisor);
   const __m128 single = _mm256_cvtpd_ps(q);
   const __m128i bits = _mm_castps_si128(single);
-  const __m128i one = _mm_set1_epi32(1);
   const __m128i narrowed = narrow_four<Half>(bits);
-  // 16-bit lanes equal, widened to 32-bit lanes of all ones for their sign bits.
-  const __m128i agree = _mm_cvtepi16_epi32(
-      _mm_and_si128(_mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_sub_epi32(bits, one))),
-                    _mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_add_epi32(bits, one)))));
+  __m128i agree;  // 32-bit lanes of all ones where RN24(q) and its neighbours narrow alike
+  if constexpr (Half) {
+    const __m128i one = _mm_set1_epi32(1);
+    agree = _mm_cvtepi16_epi32(
+        _mm_and_si128(_mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_sub_epi32(bits, one))),
+                      _mm_cmpeq_epi16(narrowed, narrow_four<Half>(_mm_add_epi32(bits, one)))));
+  } else {
+    // bfloat16 narrows by the bias on the low 16 bits L: three consecutive patterns round
+    // alike unless one of them has L = 0x8000 (a tie), so whenever |L - 0x8000| > 1 (a wrap of
+    // L from 0xFFFF to 0 carries into the high half, which rounding up from 0xFFFF reaches
+    // too). A subset of the lanes the neighbours' narrowings keep: never a different answer.
+    const __m128i low = _mm_and_si128(bits, _mm_set1_epi32(0xFFFF));
+    agree = _mm_cmpgt_epi32(_mm_abs_epi32(_mm_sub_epi32(low, _mm_set1_epi32(0x8000))),
+                            _mm_set1_epi32(1));
+  }
   // narrowed_near's domain: RN24(q) neither zero nor past binary32's range (magnitudes are
   // below 2^31, so signed compares order them).
   const __m128i magnitude = _mm_and_si128(bits, _mm_set1_epi32(0x7FFFFFFF));
