@@ -7,6 +7,8 @@
 // baseline: once per run of a band), not per row.
 #include "engine/band_sums.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <bit>
 #include <concepts>
@@ -23,9 +25,17 @@
 namespace poolproof::engine::detail {
 namespace {
 
+// Eight binary16 patterns widened by F16C (exact, subnormals included) to `to`. Not
+// always_inline: the generic widened_lanes calling it has no F16C target, and GCC refuses that
+// inlining; add_rows_avx2_f16c, which has, flattens the call into itself.
+[[gnu::target("avx2,f16c")]] inline void binary16_by_f16c(const std::uint16_t* at, float* to) {
+  _mm256_storeu_ps(to, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at))));
+}
+
 // Widened values of `Width` patterns: binary32 as they are, the 16-bit formats as
-// double_sums.h's widened<F> widens one. Also gives the patterns' magnitudes.
-template <typename F, int Width>
+// double_sums.h's widened<F> widens one (binary16 by F16C when `F16c`, whose callers carry its
+// target). Also gives the patterns' magnitudes.
+template <typename F, int Width, bool F16c = false>
 [[gnu::always_inline]] inline void widened_lanes(const typename F::storage* at,
                                                  vec<float, Width>& value,
                                                  vec<std::uint32_t, Width>& magnitude) {
@@ -43,6 +53,10 @@ template <typename F, int Width>
     magnitude = wide & 0x7FFFu;
     if constexpr (std::same_as<F, bfloat16_traits>) {
       value = reinterpret_cast<f32>(wide << 16);
+    } else if constexpr (F16c && Width == 8) {
+      alignas(32) float wide_values[static_cast<std::size_t>(Width)];
+      binary16_by_f16c(at, wide_values);
+      std::memcpy(&value, wide_values, sizeof value);
     } else {
       value = reinterpret_cast<f32>(((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
     }
@@ -77,7 +91,7 @@ template <int Width>
 // The `rows` rows' values in columns [j, j + K * Width) added to those columns, K vectors at a
 // time, the columns' sums kept in registers down the rows (each column still adds its rows in
 // order); their magnitudes folded into the lanes.
-template <typename F, int Width, std::size_t K>
+template <typename F, int Width, std::size_t K, bool F16c>
 [[gnu::always_inline]] inline void add_block(const typename F::storage* first_row,
                                              std::int64_t rows, std::int64_t width, std::int64_t j,
                                              double* columns, vec<std::uint32_t, Width>& least,
@@ -98,7 +112,7 @@ template <typename F, int Width, std::size_t K>
       __builtin_prefetch(at + 4 * width);
       u32 magnitude;
       vec<float, Width> x;
-      widened_lanes<F, Width>(at, x, magnitude);
+      widened_lanes<F, Width, F16c>(at, x, magnitude);
       least = magnitude - 1u < least ? magnitude - 1u : least;
       greatest = magnitude > greatest ? magnitude : greatest;
       half_f32 low, high;
@@ -114,7 +128,7 @@ template <typename F, int Width, std::size_t K>
 
 // Each row's columns four vectors of eight at a time down the band (add_block), then the
 // vectors left, then one by one (AVX2 and the baseline; AVX-512 has its own, band_sums_avx512.cc).
-template <typename F, int Width>
+template <typename F, int Width, bool F16c = false>
 [[gnu::always_inline]] inline void add_rows_lanes(const typename F::storage* first_row,
                                                   std::int64_t rows, std::int64_t width,
                                                   double* columns, seen_magnitudes& seen) {
@@ -124,16 +138,16 @@ template <typename F, int Width>
   constexpr std::int64_t block = std::int64_t{4} * Width;
   std::int64_t j = 0;
   for (; j + block <= width; j += block)
-    add_block<F, Width, 4>(first_row, rows, width, j, columns, least, greatest);
+    add_block<F, Width, 4, F16c>(first_row, rows, width, j, columns, least, greatest);
   switch ((width - j) / Width) {
     case 3:
-      add_block<F, Width, 3>(first_row, rows, width, j, columns, least, greatest);
+      add_block<F, Width, 3, F16c>(first_row, rows, width, j, columns, least, greatest);
       break;
     case 2:
-      add_block<F, Width, 2>(first_row, rows, width, j, columns, least, greatest);
+      add_block<F, Width, 2, F16c>(first_row, rows, width, j, columns, least, greatest);
       break;
     case 1:
-      add_block<F, Width, 1>(first_row, rows, width, j, columns, least, greatest);
+      add_block<F, Width, 1, F16c>(first_row, rows, width, j, columns, least, greatest);
       break;
     default:
       break;
@@ -250,6 +264,16 @@ template <typename F>
   add_rows_lanes<F, 8>(first_row, rows, width, columns, seen);
 }
 
+// binary16 widened by F16C: one instruction for eight, where the bit arithmetic took five (the
+// float16 3-D avg forward 4.8 -> 3.9 ms on an AVX2-only AMD host, measured).
+[[gnu::target("avx2,f16c"), gnu::flatten]] void add_rows_avx2_f16c(const std::uint16_t* first_row,
+                                                                   std::int64_t rows,
+                                                                   std::int64_t width,
+                                                                   double* columns,
+                                                                   seen_magnitudes& seen) {
+  add_rows_lanes<binary16_traits, 8, true>(first_row, rows, width, columns, seen);
+}
+
 // AVX-512 walks a band's runs itself (its sums stay in registers from run to run); AVX2 and the
 // baseline take run by run, which adds each column's rows in the same order.
 template <typename F>
@@ -264,6 +288,13 @@ void add_rows(const typename F::storage* first_row, const band_layout& band, dou
         return add_rows16_to_columns_avx512(F::format, first_row, band, columns, seen);
       }
     case simd_level::avx2:
+      if constexpr (std::same_as<F, binary16_traits>) {
+        if (cpu_has_f16c()) {
+          return for_each_run(first_row, band, [&](const storage* run) {
+            add_rows_avx2_f16c(run, band.rows, band.width, columns, seen);
+          });
+        }
+      }
       return for_each_run(first_row, band, [&](const storage* run) {
         add_rows_avx2<F>(run, band.rows, band.width, columns, seen);
       });
