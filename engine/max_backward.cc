@@ -420,10 +420,13 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
 
 // Whether a worker's planes are built in a scratch plane and streamed out (streaming.h) rather
 // than zeroed in place and scattered into: when its share of the input gradient is larger than
-// the last-level cache.
+// the last-level cache, and a plane is at most kept_scratch elements (a scratch plane that
+// stays in L2, and is kept between calls: a larger one would be read back from memory, and
+// cost its size again).
 inline bool streamed_planes(const geometry& g, std::int64_t planes, std::size_t element) {
   const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
-  return cache > 0 && planes * g.in_plane > cache / static_cast<std::int64_t>(element);
+  return cache > 0 && g.in_plane <= static_cast<std::int64_t>(kept_scratch) &&
+         planes * g.in_plane > cache / static_cast<std::int64_t>(element);
 }
 
 // Orders a worker's streamed stores before what follows it (the team's join), when it streams,
