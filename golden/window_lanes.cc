@@ -1,11 +1,14 @@
-// window_lanes.h: the AVX-512 lanes of all_window_sums (window_sums.h), held to its portable
-// loop by tests/golden/window_sums_test.cc.
+// window_lanes.h: the AVX-512 lanes of all_window_sums (window_sums.h), and AVX2 lanes for
+// binary16, held to its portable loop by tests/golden/window_sums_test.cc.
 #include "golden/window_lanes.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
+#include <array>
 #include <bit>
 #include <concepts>
+#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -242,6 +245,76 @@ class binary16_lanes_accumulator {
   __m512i sum_, sum_abs_, bits_;
 };
 
+// binary16 rows in AVX2 lanes, for CPUs without AVX-512: each half widened exactly by F16C to
+// binary32 and then to double, the sums in lanes of doubles (exact wherever exact() holds: every
+// partial sum of such a window is a double), and the window's set bits from the OR of the
+// magnitudes in units of 2^-24, integers below 2^40, read off the doubles' significands
+// (|v| 2^24 + 1.5 2^52 holds that integer in its low 51 bits). Non-finite values, which
+// describe_bits leaves out of least and top, are zeroed before the OR; the sums come out not
+// finite on their own, as the portable loop's do.
+class binary16_avx2_accumulator {
+ public:
+  [[gnu::target("avx2,f16c")]] binary16_avx2_accumulator()
+      : sum_low_(_mm256_setzero_pd()),
+        sum_high_(_mm256_setzero_pd()),
+        abs_low_(_mm256_setzero_pd()),
+        abs_high_(_mm256_setzero_pd()),
+        bits_(_mm256_setzero_si256()) {}
+
+  [[gnu::target("avx2,f16c")]] void add_row(const std::uint16_t* row, std::int64_t length) {
+    std::int64_t i = 0;
+    for (; i + 8 <= length; i += 8)
+      add_eight(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i)));
+    if (i < length) {  // the row's last values, beside zeros (which change no sum or bit)
+      alignas(16) std::array<std::uint16_t, 8> last{};
+      std::memcpy(last.data(), row + i, static_cast<std::size_t>(length - i) * sizeof(*row));
+      add_eight(_mm_load_si128(reinterpret_cast<const __m128i*>(last.data())));
+    }
+  }
+
+  [[gnu::target("avx2,f16c")]] [[nodiscard]] window_sums sums(std::int64_t count) const {
+    alignas(32) std::array<double, 4> sum{}, sum_abs{};
+    alignas(32) std::array<std::uint64_t, 4> bits{};
+    _mm256_store_pd(sum.data(), _mm256_add_pd(sum_low_, sum_high_));
+    _mm256_store_pd(sum_abs.data(), _mm256_add_pd(abs_low_, abs_high_));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(bits.data()), bits_);
+    window_sums w;
+    w.sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    w.sum_abs = (sum_abs[0] + sum_abs[1]) + (sum_abs[2] + sum_abs[3]);
+    w.count = count;
+    const std::uint64_t seen = (bits[0] | bits[1] | bits[2] | bits[3]) & (units_limit - 1);
+    if (seen != 0) {
+      w.least = std::countr_zero(seen) - 24;
+      w.top = static_cast<int>(std::bit_width(seen)) - 24;
+    }
+    return w;
+  }
+
+ private:
+  static constexpr std::uint64_t units_limit = std::uint64_t{1} << 51;
+
+  [[gnu::target("avx2,f16c")]] void add_eight(__m128i patterns) {
+    const __m256 wide = _mm256_cvtph_ps(patterns);
+    add_four(_mm256_cvtps_pd(_mm256_castps256_ps128(wide)), sum_low_, abs_low_);
+    add_four(_mm256_cvtps_pd(_mm256_extractf128_ps(wide, 1)), sum_high_, abs_high_);
+  }
+
+  [[gnu::target("avx2,f16c")]] void add_four(__m256d values, __m256d& sum, __m256d& sum_abs) {
+    sum = _mm256_add_pd(sum, values);
+    const __m256d magnitude = _mm256_andnot_pd(_mm256_set1_pd(-0.0), values);
+    sum_abs = _mm256_add_pd(sum_abs, magnitude);
+    const __m256d finite = _mm256_and_pd(
+        magnitude, _mm256_cmp_pd(magnitude, _mm256_set1_pd(std::numeric_limits<double>::infinity()),
+                                 _CMP_LT_OQ));
+    const __m256d units =
+        _mm256_add_pd(_mm256_mul_pd(finite, _mm256_set1_pd(0x1p24)), _mm256_set1_pd(0x1.8p52));
+    bits_ = _mm256_or_si256(bits_, _mm256_castpd_si256(units));
+  }
+
+  __m256d sum_low_, sum_high_, abs_low_, abs_high_;
+  __m256i bits_;
+};
+
 }  // namespace
 
 bool window_lanes_available() {
@@ -288,6 +361,28 @@ template <typename T>
 void plane_window_sums_lanes(reference::float_format format, std::span<const window_rows> windows,
                              const T* plane, window_sums* w) {
   sums_in_lanes(format, windows, plane, w);
+}
+
+bool binary16_avx2_lanes_available() {
+  // AVX2 by libgcc (its check includes the OS's XCR0 bits for the AVX register state), F16C by
+  // cpuid leaf 1, ECX bit 29 (GCC 12's __builtin_cpu_supports does not know "f16c").
+  static const bool runs = [] {
+    __builtin_cpu_init();
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __builtin_cpu_supports("avx2") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 &&
+           (ecx & bit_F16C) != 0;
+  }();
+  return runs;
+}
+
+// Compiled for AVX2 as a whole, as sums_in_lanes is for AVX-512.
+[[gnu::target("avx2,f16c")]] void plane_window_sums_binary16_avx2(
+    std::span<const window_rows> windows, const std::uint16_t* plane, window_sums* w) {
+  for (const window_rows& rows : windows) {
+    binary16_avx2_accumulator sums_so_far;
+    for (std::int64_t start : rows.starts) sums_so_far.add_row(plane + start, rows.length);
+    *w++ = sums_so_far.sums(rows.count());
+  }
 }
 
 template void plane_window_sums_lanes<std::uint16_t>(reference::float_format,

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <concepts>
 #include <utility>
 
 #include "golden/window_lanes.h"
@@ -174,7 +175,7 @@ void plane_window_sums(const pattern_table& table, std::span<const window_rows> 
 
 }  // namespace
 
-bool cpu_runs_window_lanes() { return window_lanes_available(); }
+bool cpu_runs_window_lanes() { return window_lanes_available() || binary16_avx2_lanes_available(); }
 
 template <typename T>
 struct plane_window_summer<T>::state {
@@ -184,9 +185,13 @@ struct plane_window_summer<T>::state {
   std::vector<window_rows> windows;
   std::vector<window_sums> sums;
   const pattern_table* table = nullptr;  ///< the portable loop's; none for the lanes
+  bool binary16_avx2 = false;            ///< the lanes are binary16's AVX2 ones
 
   void sum_plane(std::int64_t p, const T* plane) {
     window_sums* w = sums.data() + static_cast<std::size_t>(p) * windows.size();
+    if constexpr (std::same_as<T, std::uint16_t>) {
+      if (binary16_avx2) return plane_window_sums_binary16_avx2(windows, plane, w);
+    }
     if (table == nullptr) {
       plane_window_sums_lanes(format, windows, plane, w);
     } else {
@@ -209,6 +214,9 @@ plane_window_summer<T>::plane_window_summer(const pooling_problem& problem, wind
   switch (lanes) {
     case window_lanes::best:
       vector_lanes = window_lanes_available();
+      state_->binary16_avx2 = !vector_lanes && problem.dtype == reference::float_format::binary16 &&
+                              binary16_avx2_lanes_available();
+      vector_lanes = vector_lanes || state_->binary16_avx2;
       break;
     case window_lanes::portable:
       break;

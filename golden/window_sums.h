@@ -69,11 +69,12 @@ class pattern_table {
 [[nodiscard]] inline std::uint64_t pattern_of(std::uint16_t x) { return x; }
 [[nodiscard]] inline std::uint64_t pattern_of(float x) { return std::bit_cast<std::uint32_t>(x); }
 
-/// How all_window_sums adds: AVX-512 lanes where the CPU runs them (F, VL, BW, DQ and CD), or
-/// the portable loop everywhere (the tests hold the two to the same results).
+/// How all_window_sums adds: AVX-512 lanes where the CPU runs them (F, VL, BW, DQ and CD), else
+/// AVX2 lanes for binary16 (with F16C), or the portable loop everywhere (the tests hold them to
+/// the same results).
 enum class window_lanes { best, portable };
 
-/// Whether this CPU (and OS) runs the AVX-512 lanes window_lanes::best would use.
+/// Whether this CPU (and OS) runs lanes window_lanes::best would use for some format.
 [[nodiscard]] bool cpu_runs_window_lanes();
 
 /// Every output window's sums for `problem` (its input shape, spatial dims, output size and

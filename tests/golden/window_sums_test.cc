@@ -1,7 +1,8 @@
-// all_window_sums: the AVX-512 lanes agree with the portable loop on every window's count, least
-// and top set bits and exactness, and on its sums wherever they are exact (the only sums the
-// check reads), over 1-D to 3-D shapes, rows longer and shorter than the 16 lanes, and inputs of
-// every kind (zeros of both signs, subnormals, infinities, NaNs, wide and narrow exponent ranges).
+// all_window_sums: the vector lanes (AVX-512, or binary16's AVX2 ones on CPUs without it) agree
+// with the portable loop on every window's count, least and top set bits and exactness, and on
+// its sums wherever they are exact (the only sums the check reads), over 1-D to 3-D shapes, rows
+// longer and shorter than the lanes, and inputs of every kind (zeros of both signs, subnormals,
+// infinities, NaNs, wide and narrow exponent ranges).
 #include "golden/window_sums.h"
 
 #include <gtest/gtest.h>
@@ -105,7 +106,7 @@ void compare_lanes(float_format format, std::uint64_t seed, int& exact_windows,
 }
 
 TEST(WindowSums, LanesAgreeWithThePortableLoop) {
-  if (!cpu_runs_window_lanes()) GTEST_SKIP() << "no AVX-512 lanes on this CPU: one way to compare";
+  if (!cpu_runs_window_lanes()) GTEST_SKIP() << "no vector lanes on this CPU: one way to compare";
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     // Both kinds of window occur: exact ones (whose sums are compared) and the others.
     for (const float_format format :
