@@ -193,7 +193,8 @@ template <typename F>
 // Each of four 64-bit lanes from the lane before it, the previous vector's last in lane 0.
 [[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256d lane_before(__m256d previous,
                                                                             __m256d own) {
-  // {p2, p3, o0, o1}, then p3, o0 from it and o1, o2 from own... as shuffle_pd picks per pair.
+  // across = {p2, p3, o0, o1}; shuffle_pd takes across[1], own[0], across[3], own[2]:
+  // {p3, o0, o1, o2}.
   return _mm256_shuffle_pd(_mm256_permute2f128_pd(previous, own, 0x21), own, 0b0101);
 }
 

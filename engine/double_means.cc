@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 
+#include "engine/avx2_divisors.h"
 #include "engine/double_sums.h"
 #include "engine/simd.h"
 
@@ -267,18 +268,13 @@ template <int Predicate>
   return _mm256_blendv_pd(mean, _mm256_set1_pd(std::numeric_limits<double>::quiet_NaN()), declined);
 }
 
-// Four means from four parts and divisors below 2^52 (as doubles exactly: the divisor's bits
-// under 2^52's exponent, less 2^52): the lanes it declined as bits 0 to 3, or nothing, writing
-// nothing, when a divisor is 2^52 or more.
+// Four means from four parts and divisors: the lanes it declined as bits 0 to 3, or nothing,
+// writing nothing, when a divisor is 2^52 or more.
 [[gnu::target("avx2,fma")]] std::optional<int> four_means_at(const split_parts* parts,
                                                              const std::uint64_t* counts,
                                                              double* means) {
-  const __m256i divisors = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(counts));
-  if (_mm256_testz_si256(divisors, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
-    return std::nullopt;
-  const __m256i two_to_52 = _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52));
-  const __m256d count = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(divisors, two_to_52)),
-                                      _mm256_set1_pd(0x1p52));
+  __m256d count = _mm256_setzero_pd();
+  if (!divisors_below_2_52(counts, count)) return std::nullopt;
   // {high, low} pairs as high and low lanes in order (unpacking takes lanes 0, 2, 1, 3).
   const auto* pairs = reinterpret_cast<const double*>(parts);
   const __m256d first = _mm256_loadu_pd(pairs), second = _mm256_loadu_pd(pairs + 4);

@@ -170,7 +170,8 @@ class kept_split {
 
 /// means[k] = mean_of_parts(parts[k], counts[k]) for each k, or a NaN where that declines (no
 /// mean of finite parts is one), bit for bit on every level: eight at a time on AVX-512 lanes,
-/// else one loop (with the fused multiply-add from AVX2's level up), so the divisions overlap.
+/// four on AVX2 with FMA (a group with a divisor of 2^52 or more one by one), else one loop, so
+/// the divisions overlap.
 /// Returns whether every mean was decided (no NaN written). The spans are equally long; tests
 /// pass each `ceiling` in turn (double_means.cc).
 bool means_of_parts(std::span<const split_parts> parts, std::span<const std::uint64_t> counts,

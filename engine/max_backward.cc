@@ -5,17 +5,16 @@
 // plane small enough for per-input scratch, its worker's gradients finite, is summed the same way
 // input by input (binary32 and binary64 by hardware additions), exact for inputs of at most two
 // choosers, its inputs of more summed again exactly (add_in_hardware); other planes chain each
-// input's choosers and sum them exactly.
+// input's choosers and sum them exactly. A worker whose share of the output outgrows the
+// last-level cache builds each plane in a scratch plane and streams it out (streamed_planes).
 #include <emmintrin.h>
 #include <poolproof/common/float_environment.h>
 #include <poolproof/common/fresh_pages.h>
 #include <poolproof/engine/adaptive_pool.h>
 #include <poolproof/reference/exact_number.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
+#include <concepts>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -497,8 +496,13 @@ void max_backward_planes(const geometry& g, const typename F::storage* grad_outp
       1, (std::int64_t{1} << 19) / (g.in_plane * std::int64_t{sizeof(typename F::storage)}));
   std::int64_t zeroed_end = first;
   const bool stream = small && streamed_planes(g, end - first, sizeof(typename F::storage));
+  // zeroed_scratch keeps one vector per element type: the plane's must not be a count's.
+  static_assert(!std::same_as<typename F::storage, std::uint32_t> &&
+                !std::same_as<typename F::storage, std::uint8_t>);
   zeroed_scratch<typename F::storage> built(stream ? g.in_plane : 0);
-  const stream_fence fence{stream};  // declared after `built`: fences after the last plane
+  // Declared before the loop: its destructor runs after every plane's `out` has streamed, before
+  // the worker returns to the team's join.
+  const stream_fence fence{stream};
   for (std::int64_t p = first; p < end; ++p) {
     const typename F::storage* grads = grad_output + p * g.out_plane;
     const std::int64_t* chosen = indices + p * g.out_plane;

@@ -1,9 +1,9 @@
 // narrowed_means and binary32_means (narrowed_means.h). A 16-bit mean is one division away from its
 // exact double sum, but the scalar route (round_mean_16) narrows three binary32 values and branches
-// on their agreement, window by window; here eight windows share the division and the decision is a
-// mask. A lane is kept only when the scalar route's answer is certain from the lane alone: the
-// quotient q = RN(s / d) is within half a double ulp of s / d, so when RN24(q)'s binary32
-// neighbours narrow alike, s / d (between them) narrows alike too; and when the remainder
+// on their agreement, window by window; here eight windows (four on AVX2) share the division and
+// the decision is a mask. A lane is kept only when the scalar route's answer is certain from the
+// lane alone: the quotient q = RN(s / d) is within half a double ulp of s / d, so when RN24(q)'s
+// binary32 neighbours narrow alike, s / d (between them) narrows alike too; and when the remainder
 // s - q d (exact by a fused multiply-add) is zero and q is a binary32 number, s / d is that
 // number and its one narrowing is round_to's, midpoints included (exact quotients at 16-bit
 // midpoints are common: sums of a few 16-bit values over a power of two). The remainder cannot
@@ -18,6 +18,7 @@
 #include <array>
 #include <bit>
 
+#include "engine/avx2_divisors.h"
 #include "engine/double_sums.h"
 
 namespace poolproof::engine::detail {
@@ -102,18 +103,12 @@ template <bool Half>
 
 // means_avx512's decision on four lanes of AVX2 for four sums and divisors: the lanes kept as
 // bits 0 to 3, their patterns stored at `patterns` (all four), or -1, storing nothing, when a
-// divisor is 2^52 or more (below it, a divisor as a double exactly is its bits under 2^52's
-// exponent, less 2^52).
+// divisor is 2^52 or more.
 template <bool Half>
-[[gnu::target("avx2,fma,f16c"), gnu::always_inline]] inline int four_means(
+[[gnu::target("avx2,fma,f16c"), gnu::always_inline]] inline int four_narrowed_means(
     const double* sums, const std::uint64_t* divisors, std::uint16_t* patterns) {
-  const __m256i divisor_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(divisors));
-  if (_mm256_testz_si256(divisor_bits, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
-    return -1;
-  const __m256d divisor =
-      _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
-                        divisor_bits, _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52)))),
-                    _mm256_set1_pd(0x1p52));
+  __m256d divisor = _mm256_setzero_pd();
+  if (!divisors_below_2_52(divisors, divisor)) return -1;
   // + 0.0: an exact zero sum (-0 included) has the mean +0.
   const __m256d sum = _mm256_add_pd(_mm256_loadu_pd(sums), _mm256_setzero_pd());
   const __m256d q = _mm256_div_pd(sum, divisor);
@@ -148,8 +143,8 @@ template <bool Half>
          _mm256_movemask_pd(exact);
 }
 
-// Groups of four through four_means (a last short group padded with sums 0 and divisors 1), and
-// every lane it did not keep (all four when it declined the group) by the scalar route.
+// Groups of four through four_narrowed_means (a last short group padded with sums 0 and divisors
+// 1), and every lane it did not keep (all four when it declined the group) by the scalar route.
 template <bool Half>
 [[gnu::target("avx2,fma,f16c")]] void means_avx2(float_format format, std::span<const double> sums,
                                                  std::span<const std::uint64_t> divisors,
@@ -158,14 +153,14 @@ template <bool Half>
     const std::size_t lanes = std::min<std::size_t>(4, sums.size() - k);
     int kept = 0;
     if (lanes == 4) {
-      kept = four_means<Half>(&sums[k], &divisors[k], &means[k]);
+      kept = four_narrowed_means<Half>(&sums[k], &divisors[k], &means[k]);
     } else {
       std::array<double, 4> short_sums{};
       std::array<std::uint64_t, 4> short_divisors{1, 1, 1, 1};
       std::array<std::uint16_t, 4> patterns{};
       std::copy_n(&sums[k], lanes, short_sums.begin());
       std::copy_n(&divisors[k], lanes, short_divisors.begin());
-      kept = four_means<Half>(short_sums.data(), short_divisors.data(), patterns.data());
+      kept = four_narrowed_means<Half>(short_sums.data(), short_divisors.data(), patterns.data());
       std::copy_n(patterns.begin(), lanes, &means[k]);
     }
     const unsigned live = (1u << lanes) - 1;
@@ -222,13 +217,8 @@ template <bool Half>
 // values stored at `means` (all four), or -1, storing nothing, when a divisor is 2^52 or more.
 [[gnu::target("avx2,fma")]] int four_binary32_means(const double* sums,
                                                     const std::uint64_t* divisors, float* means) {
-  const __m256i divisor_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(divisors));
-  if (_mm256_testz_si256(divisor_bits, _mm256_set1_epi64x(-(std::int64_t{1} << 52))) == 0)
-    return -1;
-  const __m256d divisor =
-      _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
-                        divisor_bits, _mm256_set1_epi64x(std::bit_cast<std::int64_t>(0x1p52)))),
-                    _mm256_set1_pd(0x1p52));
+  __m256d divisor = _mm256_setzero_pd();
+  if (!divisors_below_2_52(divisors, divisor)) return -1;
   const __m256d sum = _mm256_loadu_pd(sums);
   const __m256d q = _mm256_div_pd(sum, divisor);
   const __m256i bits = _mm256_castpd_si256(q);

@@ -1,5 +1,5 @@
 // Batched binary16, bfloat16 and binary32 means of exact double sums (not a public interface):
-// eight quotients an instruction on AVX-512, each rounded once.
+// eight quotients an instruction on AVX-512, four on AVX2, each rounded once.
 #pragma once
 
 #include <poolproof/reference/float_format.h>
@@ -14,10 +14,12 @@ namespace poolproof::engine::detail {
 
 /// means[k] = round_mean_16(sums[k], divisors[k]) in `format` (binary16 or bfloat16) for each
 /// k: the mean of an exact finite double sum rounded once (an exact zero mean is +0). On
-/// AVX-512 eight lanes divide at once and keep a lane's result when the quotient's binary32
-/// neighbours narrow alike (narrowed_near) or the quotient is exact and a binary32 number (its
-/// one narrowing is then the answer, midpoints included); the other lanes take round_mean_16,
-/// as every lane does on the levels below AVX-512. The spans are equally long;
+/// AVX-512 eight lanes, on AVX2 (with FMA and F16C) four, divide at once and keep a lane's result
+/// when the quotient's binary32 neighbours narrow alike (narrowed_near; bfloat16 on AVX2 keeps
+/// fewer, by the low half's distance to a tie) or the quotient is exact and a binary32 number
+/// (its one narrowing is then the answer, midpoints included); the other lanes take
+/// round_mean_16, as every lane does on the baseline and in an AVX2 group with a divisor of 2^52
+/// or more. The spans are equally long;
 /// 1 <= divisors[k] < 2^53.
 void narrowed_means(reference::float_format format, std::span<const double> sums,
                     std::span<const std::uint64_t> divisors, std::span<std::uint16_t> means,
@@ -30,10 +32,11 @@ void narrowed_means(reference::float_format format, std::span<const double> sums
 /// 2^-unit is a normal double.
 [[nodiscard]] float binary32_mean(double sum, int unit, std::uint64_t divisor);
 
-/// means[k] = binary32_mean(sums[k], units[k], divisors[k]) for each k. On AVX-512 eight lanes
-/// divide at once and keep a lane's result by round_quotient_binary32's rule (a normal or zero
-/// quotient, not a binary32 midpoint it is not exactly, finite once rounded); the other lanes,
-/// and every lane on the levels below AVX-512, take binary32_mean. The spans are equally long;
+/// means[k] = binary32_mean(sums[k], units[k], divisors[k]) for each k. On AVX-512 eight lanes,
+/// on AVX2 (with FMA) four, divide at once and keep a lane's result by round_quotient_binary32's
+/// rule (a normal or zero quotient, not a binary32 midpoint it is not exactly, finite once
+/// rounded); the other lanes, every lane on the baseline, and an AVX2 group with a divisor of
+/// 2^52 or more take binary32_mean. The spans are equally long;
 /// each (sums[k], units[k], divisors[k]) meets binary32_mean's preconditions.
 void binary32_means(std::span<const double> sums, std::span<const std::uint64_t> divisors,
                     std::span<const int> units, std::span<float> means,

@@ -1,7 +1,7 @@
 // window_sums.h: the pattern tables, the portable loop, and the planes handed out as the input is
-// read (the AVX-512 lanes are in window_lanes.cc). Whether sums are exact is decided from the
-// window's least and top bits (window_sums::exact), never from the sums themselves, so any order
-// or way of adding gives the same decision.
+// read (the AVX-512 lanes, and binary16's AVX2 ones, are in window_lanes.cc). Whether sums are
+// exact is decided from the window's least and top bits (window_sums::exact), never from the sums
+// themselves, so any order or way of adding gives the same decision.
 #include "golden/window_sums.h"
 
 #include <poolproof/common/error.h>
@@ -217,6 +217,11 @@ plane_window_summer<T>::plane_window_summer(const pooling_problem& problem, wind
       state_->binary16_avx2 = !vector_lanes && problem.dtype == reference::float_format::binary16 &&
                               binary16_avx2_lanes_available();
       vector_lanes = vector_lanes || state_->binary16_avx2;
+      break;
+    case window_lanes::avx2:
+      state_->binary16_avx2 =
+          problem.dtype == reference::float_format::binary16 && binary16_avx2_lanes_available();
+      vector_lanes = state_->binary16_avx2;
       break;
     case window_lanes::portable:
       break;

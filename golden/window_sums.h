@@ -72,7 +72,11 @@ class pattern_table {
 /// How all_window_sums adds: AVX-512 lanes where the CPU runs them (F, VL, BW, DQ and CD), else
 /// AVX2 lanes for binary16 (with F16C), or the portable loop everywhere (the tests hold them to
 /// the same results).
-enum class window_lanes { best, portable };
+enum class window_lanes {
+  best,
+  portable,
+  avx2,  ///< binary16's AVX2 lanes where the CPU runs them, else the portable loop (for tests)
+};
 
 /// Whether this CPU (and OS) runs lanes window_lanes::best would use for some format.
 [[nodiscard]] bool cpu_runs_window_lanes();

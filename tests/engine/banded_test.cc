@@ -205,6 +205,21 @@ TEST(FastBandedSums, BatchedMeansEqualTheSingleMeans) {
             << "level " << static_cast<int>(level) << ", batch of " << length << ", parts " << k;
       }
     }
+    // A last short group with a divisor of 2^52 or more (AVX2 takes it one by one).
+    {
+      const std::vector<detail::split_parts> group{
+          parts[0], parts[1], parts[2], parts[3], {0x1p60, 3.0}};
+      const std::vector<std::uint64_t> group_divisors{divisors[0], divisors[1], divisors[2],
+                                                      divisors[3], (std::uint64_t{1} << 52) + 3};
+      std::vector<double> group_means(group.size());
+      static_cast<void>(detail::means_of_parts(group, group_divisors, group_means, level));
+      for (std::size_t k = 0; k < group.size(); ++k) {
+        const std::optional<double> single = detail::mean_of_parts(group[k], group_divisors[k]);
+        ASSERT_EQ(pattern(group_means[k]),
+                  pattern(single.value_or(std::numeric_limits<double>::quiet_NaN())))
+            << "level " << static_cast<int>(level) << ", short group, parts " << k;
+      }
+    }
     std::vector<double> batched(parts.size());
     EXPECT_FALSE(detail::means_of_parts(parts, divisors, batched, level));  // declines below
     int declined = 0, raised = 0, lowered = 0;  // against the plain rounded quotient

@@ -159,18 +159,27 @@ void check_rows(float_format format) {
   // An index outside its plane in the last plane throws, whichever path the worker takes
   // (the extremes too: the windows' check subtracts modulo 2^64), and on any number of threads:
   // on more than one, the last plane is another thread's, whose exception reaches the caller.
+  // Planes streamed or not; after the throws, a call on the same thread still matches (the
+  // scratch plane an exception left is not reused dirty).
   std::vector<T> sink(static_cast<std::size_t>(37 * 33));
-  for (const std::int64_t outside :
-       {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
-        std::numeric_limits<std::int64_t>::max()}) {
-    std::vector<std::int64_t> bad = indices;
-    bad.back() = outside;
-    for (const unsigned threads : {1u, 2u, 3u}) {
-      EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink, threads),
-                   common::input_error)
-          << outside << " on " << threads << " threads";
+  for (const bool streamed : {false, true}) {
+    const streamed_planes_while route(streamed);
+    for (const std::int64_t outside :
+         {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
+          std::numeric_limits<std::int64_t>::max()}) {
+      std::vector<std::int64_t> bad = indices;
+      bad.back() = outside;
+      // Mid-worker too: the window check sends the rows to the 2-D route, which throws at
+      // plane 30 after writing (or streaming) the planes before it.
+      bad[plane30] = outside;
+      for (const unsigned threads : {1u, 2u, 3u}) {
+        EXPECT_THROW(adaptive_max_pool_backward<T>(format, shape, out, grads, bad, sink, threads),
+                     common::input_error)
+            << outside << " on " << threads << " threads";
+      }
     }
   }
+  expect_matches(format, shape, out, triple, mixed);
 }
 
 TEST(FastMaxBackward, RowsOfAscendingIndicesMatchTheReference) {

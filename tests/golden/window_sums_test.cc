@@ -67,6 +67,28 @@ std::vector<T> draw_input(std::mt19937_64& random, float_format format, std::int
   return input;
 }
 
+// Compares two ways' sums window by window; counts the exact windows (whose sums are compared)
+// and the others.
+void compare_sums(const std::vector<window_sums>& best, const std::vector<window_sums>& portable,
+                  float_format format, std::int64_t count, int& exact_windows, int& other_windows) {
+  ASSERT_EQ(best.size(), portable.size());
+  for (std::size_t k = 0; k < best.size(); ++k) {
+    const std::string where = std::string(reference::format_name(format)) + " window " +
+                              std::to_string(k) + " of shape " + std::to_string(count);
+    EXPECT_EQ(best[k].count, portable[k].count) << where;
+    EXPECT_EQ(best[k].least, portable[k].least) << where;
+    EXPECT_EQ(best[k].top, portable[k].top) << where;
+    ASSERT_EQ(best[k].exact(), portable[k].exact()) << where;
+    if (!portable[k].exact()) {
+      ++other_windows;
+      continue;
+    }
+    ++exact_windows;
+    EXPECT_EQ(best[k].sum, portable[k].sum) << where;
+    EXPECT_EQ(best[k].sum_abs, portable[k].sum_abs) << where;
+  }
+}
+
 // Compares the two ways on every shape; counts the exact windows (whose sums are compared) and
 // the others.
 template <typename T>
@@ -82,25 +104,13 @@ void compare_lanes(float_format format, std::uint64_t seed, int& exact_windows,
     std::int64_t count = 1;
     for (std::int64_t size : shape.input_shape) count *= size;
     const std::vector<T> input = draw_input<T>(random, format, count);
-    const std::vector<window_sums> best =
-        all_window_sums(problem, std::span<const T>(input), window_lanes::best);
     const std::vector<window_sums> portable =
         all_window_sums(problem, std::span<const T>(input), window_lanes::portable);
-    ASSERT_EQ(best.size(), portable.size());
-    for (std::size_t k = 0; k < best.size(); ++k) {
-      const std::string where = std::string(reference::format_name(format)) + " window " +
-                                std::to_string(k) + " of shape " + std::to_string(count);
-      EXPECT_EQ(best[k].count, portable[k].count) << where;
-      EXPECT_EQ(best[k].least, portable[k].least) << where;
-      EXPECT_EQ(best[k].top, portable[k].top) << where;
-      ASSERT_EQ(best[k].exact(), portable[k].exact()) << where;
-      if (!portable[k].exact()) {
-        ++other_windows;
-        continue;
-      }
-      ++exact_windows;
-      EXPECT_EQ(best[k].sum, portable[k].sum) << where;
-      EXPECT_EQ(best[k].sum_abs, portable[k].sum_abs) << where;
+    // The best lanes, and binary16's AVX2 ones (which an AVX-512 CPU's best would not reach).
+    for (const window_lanes lanes : {window_lanes::best, window_lanes::avx2}) {
+      const std::vector<window_sums> best =
+          all_window_sums(problem, std::span<const T>(input), lanes);
+      compare_sums(best, portable, format, count, exact_windows, other_windows);
     }
   }
 }
@@ -166,7 +176,8 @@ TEST(WindowSums, TheCallersFloatEnvironmentChangesNothing) {
                  ? all_window_sums(problem, std::span<const float>(floats), lanes)
                  : all_window_sums(problem, std::span<const std::uint16_t>(patterns), lanes);
     };
-    for (const window_lanes lanes : {window_lanes::best, window_lanes::portable}) {
+    for (const window_lanes lanes :
+         {window_lanes::best, window_lanes::avx2, window_lanes::portable}) {
       const std::vector<window_sums> expected = sums_of(lanes);
       // On a thread of its own, whose first use of oneTBB then takes its environment along
       // (oneTBB applies the floating-point settings a thread had when it first used it to the
@@ -206,7 +217,8 @@ TEST(WindowSums, Binary16WindowsAtTheIntegerLimitAreExact) {
       problem.output_size = {1};
       problem.input.shape = {1, count};
       const double value = (largest & 0x8000) != 0 ? -65504.0 : 65504.0;
-      for (const window_lanes lanes : {window_lanes::best, window_lanes::portable}) {
+      for (const window_lanes lanes :
+           {window_lanes::best, window_lanes::avx2, window_lanes::portable}) {
         const std::vector<window_sums> sums =
             all_window_sums(problem, std::span<const std::uint16_t>(input), lanes);
         ASSERT_EQ(sums.size(), 1U);
@@ -274,18 +286,20 @@ TEST(WindowSums, EveryPatternAloneAgrees) {
     problem.spatial_dims = 1;
     problem.output_size = {static_cast<std::int64_t>(input.size())};
     problem.input.shape = {1, static_cast<std::int64_t>(input.size())};
-    const auto best = all_window_sums(problem, std::span<const std::uint16_t>(input));
     const pattern_table& table = pattern_table_of(format);
-    ASSERT_EQ(best.size(), input.size());
-    for (std::size_t bits = 0; bits < input.size(); ++bits) {
-      const value_bits expected = table(bits);
-      EXPECT_EQ(best[bits].least, expected.least) << bits;
-      EXPECT_EQ(best[bits].top, expected.top) << bits;
-      const double value = independent_value(format, static_cast<std::uint16_t>(bits));
-      EXPECT_TRUE(same_value(pattern_value(reference::layout_of(format), bits), value)) << bits;
-      EXPECT_TRUE(same_value(expected.value, value)) << bits;
-      if (best[bits].exact()) {
-        EXPECT_EQ(best[bits].sum, value) << bits;
+    for (const window_lanes lanes : {window_lanes::best, window_lanes::avx2}) {
+      const auto best = all_window_sums(problem, std::span<const std::uint16_t>(input), lanes);
+      ASSERT_EQ(best.size(), input.size());
+      for (std::size_t bits = 0; bits < input.size(); ++bits) {
+        const value_bits expected = table(bits);
+        EXPECT_EQ(best[bits].least, expected.least) << bits;
+        EXPECT_EQ(best[bits].top, expected.top) << bits;
+        const double value = independent_value(format, static_cast<std::uint16_t>(bits));
+        EXPECT_TRUE(same_value(pattern_value(reference::layout_of(format), bits), value)) << bits;
+        EXPECT_TRUE(same_value(expected.value, value)) << bits;
+        if (best[bits].exact()) {
+          EXPECT_EQ(best[bits].sum, value) << bits;
+        }
       }
     }
   }
