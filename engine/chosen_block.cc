@@ -23,169 +23,6 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Eight gradients in binary32 lanes (16-bit formats widened exactly), binary64 ones in binary64
-// lanes: binary32's and binary64's pair sum is its one rounding, and for the 16-bit formats the
-// binary32 sum narrowed is one rounding of the exact sum (narrowed_sum's proof).
-template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline auto
-eight_gradients(const typename F::storage* at) {
-  if constexpr (std::same_as<F, binary64_traits>) {
-    return _mm512_loadu_pd(at);
-  } else if constexpr (std::same_as<F, binary32_traits>) {
-    return _mm256_loadu_ps(at);
-  } else {
-    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    if constexpr (std::same_as<F, binary16_traits>) {
-      return _mm256_cvtph_ps(bits);
-    } else {
-      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
-    }
-  }
-}
-
-// Whether outputs [k, end) may all be written: each index in [begin, last] (its window) and each
-// gradient finite, branch-free over them. Modulo 2^64 (unsigned: any index, INT64_MIN too,
-// without overflow), x = index - begin and y = last - index add up to last - begin < 2^63; both
-// are below 2^63 only when x + y = last - begin without a wrap, so x <= last - begin: the index
-// is inside (and inside, both are).
-template <typename F>
-[[gnu::always_inline]] inline bool all_writable(const typename F::storage* grads,
-                                                const std::int64_t* chosen,
-                                                const std::int64_t* begin, const std::int64_t* last,
-                                                std::int64_t k, std::int64_t end) {
-  std::uint64_t tops = 0, fields = 0;
-  constexpr std::uint64_t field_unit = std::uint64_t{1} << F::fraction_bits;
-  for (; k < end; ++k) {
-    const auto at = static_cast<std::uint64_t>(chosen[k]);
-    tops |=
-        (at - static_cast<std::uint64_t>(begin[k])) | (static_cast<std::uint64_t>(last[k]) - at);
-    // An exponent field of all ones carries into the sign bit (the bit above the field).
-    fields |= (static_cast<std::uint64_t>(F::to_bits(grads[k])) & F::infinity) + field_unit;
-  }
-  return (tops >> 63) == 0 && (fields & F::sign_mask) == 0;
-}
-
-// all_writable over [k, count), in AVX2 lanes where the CPU has them (binary32 and binary64, the
-// formats of the hardware additions).
-[[gnu::target_clones("avx2", "default")]] bool rest_writable(const float* grads,
-                                                             const std::int64_t* chosen,
-                                                             const std::int64_t* begin,
-                                                             const std::int64_t* last,
-                                                             std::int64_t k, std::int64_t count) {
-  return all_writable<binary32_traits>(grads, chosen, begin, last, k, count);
-}
-
-[[gnu::target_clones("avx2", "default")]] bool rest_writable(const double* grads,
-                                                             const std::int64_t* chosen,
-                                                             const std::int64_t* begin,
-                                                             const std::int64_t* last,
-                                                             std::int64_t k, std::int64_t count) {
-  return all_writable<binary64_traits>(grads, chosen, begin, last, k, count);
-}
-
-// The lanes of eight gradients that are an infinity or a NaN (their exponent field all ones).
-template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __mmask8
-special_gradients(const typename F::storage* at) {
-  if constexpr (std::same_as<F, binary64_traits>) {
-    const __m512i field = _mm512_set1_epi64(static_cast<long long>(F::infinity));
-    const __m512i bits = _mm512_loadu_si512(at);
-    return _mm512_cmpeq_epi64_mask(_mm512_and_si512(bits, field), field);
-  } else if constexpr (std::same_as<F, binary32_traits>) {
-    const __m256i field = _mm256_set1_epi32(static_cast<int>(F::infinity));
-    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
-    return _mm256_cmpeq_epi32_mask(_mm256_and_si256(bits, field), field);
-  } else {
-    const __m128i field = _mm_set1_epi16(static_cast<std::int16_t>(F::infinity));
-    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    return _mm_cmpeq_epi16_mask(_mm_and_si128(bits, field), field);
-  }
-}
-
-// Each lane's value from the lane before it, the previous vector's last in lane 0; +0 in the
-// lanes not in `same_input`. In binary32 lanes (binary32 and the 16-bit formats) and binary64
-// lanes.
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
-paired_before(__mmask8 same_input, __m256 own, __m256 before) {
-  return _mm256_castsi256_ps(_mm256_maskz_alignr_epi32(same_input, _mm256_castps_si256(own),
-                                                       _mm256_castps_si256(before), 7));
-}
-
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m512d
-paired_before(__mmask8 same_input, __m512d own, __m512d before) {
-  return _mm512_castsi512_pd(_mm512_maskz_alignr_epi64(same_input, _mm512_castpd_si512(own),
-                                                       _mm512_castpd_si512(before), 7));
-}
-
-// (+0 + first) + own in binary64 lanes, rounded once, stored at `to`. A template only so that
-// write_block_avx512's store_sums<F> call picks it for binary64 (F is binary64_traits).
-template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
-store_sums(double* to, __m512d first, __m512d own) {
-  _mm512_store_pd(to, _mm512_add_pd(_mm512_add_pd(_mm512_setzero_pd(), first), own));
-}
-
-// (+0 + first) + own in lanes, rounded to F (once, as above) and stored at `to`.
-template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
-store_sums(typename F::storage* to, __m256 first, __m256 own) {
-  const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_setzero_ps(), first), own);
-  if constexpr (std::same_as<F, binary32_traits>) {
-    _mm256_store_ps(to, sum);
-  } else {
-    // Rounded to nearest even once, as narrowed does: vcvtps2ph for binary16 (subnormals, and
-    // infinities past the range), and for bfloat16 the rounding bias on the low half.
-    __m128i narrow;
-    if constexpr (std::same_as<F, binary16_traits>) {
-      narrow = _mm256_cvtps_ph(sum, _MM_FROUND_TO_NEAREST_INT);
-    } else {
-      const __m256i bits = _mm256_castps_si256(sum);
-      const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
-      narrow = _mm256_cvtepi32_epi16(_mm256_srli_epi32(
-          _mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7FFF)), odd), 16));
-    }
-    _mm_store_si128(reinterpret_cast<__m128i*>(to), narrow);
-  }
-}
-
-// Outputs [0, 8 * floor(count / 8)) eight at a time: each lane's position, and its sum with the
-// output before it where that one chose the same input, else with +0, computed for every lane
-// without a branch; the stores then go in output order, so a pair's sum lands after its first
-// gradient. (The 16-bit scalar route spent about 14 instructions an output, binary32's and
-// binary64's a load and an addition on top of the stores, and binary64's read planes back after
-// their fill: the file's header.) Eight outputs are checked (all_writable's test in lanes)
-// before any of them is written. Returns the outputs written, or -1 at eight with an index
-// outside its window or a gradient not finite.
-template <typename F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c")]] std::int64_t write_block_avx512(
-    const typename F::storage* grads, const std::int64_t* chosen, const std::int64_t* begin,
-    const std::int64_t* last, const std::int64_t* offset, std::int64_t count,
-    typename F::storage* planes) {
-  __m512i at_before = _mm512_set1_epi64(-1);  // no position is negative
-  decltype(eight_gradients<F>(grads)) before{};
-  alignas(64) std::int64_t positions[8];
-  alignas(64) typename F::storage values[8];
-  std::int64_t k = 0;
-  for (; k + 8 <= count; k += 8) {
-    const __m512i index = _mm512_loadu_si512(chosen + k);
-    // Signed compares: windows lie in [0, 2^62], and any index compares right.
-    const __mmask8 outside = _mm512_cmpgt_epi64_mask(_mm512_loadu_si512(begin + k), index) |
-                             _mm512_cmpgt_epi64_mask(index, _mm512_loadu_si512(last + k));
-    if ((outside | special_gradients<F>(grads + k)) != 0) return -1;
-    const __m512i at = _mm512_add_epi64(_mm512_loadu_si512(offset + k), index);
-    // (The masked shift: GCC 12 warns of the unmasked one's undefined source.)
-    const __mmask8 same_input =
-        _mm512_cmpeq_epi64_mask(at, _mm512_maskz_alignr_epi64(0xFF, at, at_before, 7));
-    const auto own = eight_gradients<F>(grads + k);
-    store_sums<F>(values, paired_before(same_input, own, before), own);
-    _mm512_store_si512(positions, at);
-    for (int lane = 0; lane < 8; ++lane) planes[positions[lane]] = values[lane];
-    at_before = at;
-    before = own;
-  }
-  return k;
-}
-
 // write_block_avx512 on AVX2: 64-bit lanes come four to a vector (indices and binary64
 // gradients two vectors per eight outputs), masks are lanes of all ones, and a lane's value from
 // the lane before it is a shuffle across the two vectors.
@@ -215,7 +52,8 @@ struct eight_doubles {
   __m256d low, high;
 };
 
-// Eight gradients in lanes, as eight_gradients has them, binary64 in two vectors.
+// Eight gradients in binary32 lanes (16-bit formats widened exactly, as eight_gradients has
+// them), binary64 ones in two vectors of binary64 lanes.
 template <typename F>
 [[gnu::target("avx2,f16c"), gnu::always_inline]] inline auto eight_gradients_avx2(
     const typename F::storage* at) {
@@ -348,6 +186,146 @@ template <typename F>
     _mm256_store_si256(reinterpret_cast<__m256i*>(positions + 4), at_high);
     for (int lane = 0; lane < 8; ++lane) planes[positions[lane]] = values[lane];
     at_before = at_high;
+    before = own;
+  }
+  return k;
+}
+
+// Eight gradients in binary32 lanes (16-bit formats widened exactly), binary64 ones in binary64
+// lanes: binary32's and binary64's pair sum is its one rounding, and for the 16-bit formats the
+// binary32 sum narrowed is one rounding of the exact sum (narrowed_sum's proof).
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline auto
+eight_gradients(const typename F::storage* at) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    return _mm512_loadu_pd(at);
+  } else {
+    return eight_gradients_avx2<F>(at);
+  }
+}
+
+// Whether outputs [k, end) may all be written: each index in [begin, last] (its window) and each
+// gradient finite, branch-free over them. Modulo 2^64 (unsigned: any index, INT64_MIN too,
+// without overflow), x = index - begin and y = last - index add up to last - begin < 2^63; both
+// are below 2^63 only when x + y = last - begin without a wrap, so x <= last - begin: the index
+// is inside (and inside, both are).
+template <typename F>
+[[gnu::always_inline]] inline bool all_writable(const typename F::storage* grads,
+                                                const std::int64_t* chosen,
+                                                const std::int64_t* begin, const std::int64_t* last,
+                                                std::int64_t k, std::int64_t end) {
+  std::uint64_t tops = 0, fields = 0;
+  constexpr std::uint64_t field_unit = std::uint64_t{1} << F::fraction_bits;
+  for (; k < end; ++k) {
+    const auto at = static_cast<std::uint64_t>(chosen[k]);
+    tops |=
+        (at - static_cast<std::uint64_t>(begin[k])) | (static_cast<std::uint64_t>(last[k]) - at);
+    // An exponent field of all ones carries into the sign bit (the bit above the field).
+    fields |= (static_cast<std::uint64_t>(F::to_bits(grads[k])) & F::infinity) + field_unit;
+  }
+  return (tops >> 63) == 0 && (fields & F::sign_mask) == 0;
+}
+
+// all_writable over [k, count), in AVX2 lanes where the CPU has them (binary32 and binary64, the
+// formats of the hardware additions).
+[[gnu::target_clones("avx2", "default")]] bool rest_writable(const float* grads,
+                                                             const std::int64_t* chosen,
+                                                             const std::int64_t* begin,
+                                                             const std::int64_t* last,
+                                                             std::int64_t k, std::int64_t count) {
+  return all_writable<binary32_traits>(grads, chosen, begin, last, k, count);
+}
+
+[[gnu::target_clones("avx2", "default")]] bool rest_writable(const double* grads,
+                                                             const std::int64_t* chosen,
+                                                             const std::int64_t* begin,
+                                                             const std::int64_t* last,
+                                                             std::int64_t k, std::int64_t count) {
+  return all_writable<binary64_traits>(grads, chosen, begin, last, k, count);
+}
+
+// The lanes of eight gradients that are an infinity or a NaN (their exponent field all ones).
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __mmask8
+special_gradients(const typename F::storage* at) {
+  if constexpr (std::same_as<F, binary64_traits>) {
+    const __m512i field = _mm512_set1_epi64(static_cast<long long>(F::infinity));
+    const __m512i bits = _mm512_loadu_si512(at);
+    return _mm512_cmpeq_epi64_mask(_mm512_and_si512(bits, field), field);
+  } else if constexpr (std::same_as<F, binary32_traits>) {
+    const __m256i field = _mm256_set1_epi32(static_cast<int>(F::infinity));
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+    return _mm256_cmpeq_epi32_mask(_mm256_and_si256(bits, field), field);
+  } else {
+    const __m128i field = _mm_set1_epi16(static_cast<std::int16_t>(F::infinity));
+    const __m128i bits = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    return _mm_cmpeq_epi16_mask(_mm_and_si128(bits, field), field);
+  }
+}
+
+// Each lane's value from the lane before it, the previous vector's last in lane 0; +0 in the
+// lanes not in `same_input`. In binary32 lanes (binary32 and the 16-bit formats) and binary64
+// lanes.
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m256
+paired_before(__mmask8 same_input, __m256 own, __m256 before) {
+  return _mm256_castsi256_ps(_mm256_maskz_alignr_epi32(same_input, _mm256_castps_si256(own),
+                                                       _mm256_castps_si256(before), 7));
+}
+
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline __m512d
+paired_before(__mmask8 same_input, __m512d own, __m512d before) {
+  return _mm512_castsi512_pd(_mm512_maskz_alignr_epi64(same_input, _mm512_castpd_si512(own),
+                                                       _mm512_castpd_si512(before), 7));
+}
+
+// (+0 + first) + own in binary64 lanes, rounded once, stored at `to`. A template only so that
+// write_block_avx512's store_sums<F> call picks it for binary64 (F is binary64_traits).
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
+store_sums(double* to, __m512d first, __m512d own) {
+  _mm512_store_pd(to, _mm512_add_pd(_mm512_add_pd(_mm512_setzero_pd(), first), own));
+}
+
+// (+0 + first) + own in lanes, rounded to F (once, as above) and stored at `to`.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c"), gnu::always_inline]] inline void
+store_sums(typename F::storage* to, __m256 first, __m256 own) {
+  store_sums_avx2<F>(to, first, own);
+}
+
+// Outputs [0, 8 * floor(count / 8)) eight at a time: each lane's position, and its sum with the
+// output before it where that one chose the same input, else with +0, computed for every lane
+// without a branch; the stores then go in output order, so a pair's sum lands after its first
+// gradient. (The 16-bit scalar route spent about 14 instructions an output, binary32's and
+// binary64's a load and an addition on top of the stores, and binary64's read planes back after
+// their fill: the file's header.) Eight outputs are checked (all_writable's test in lanes)
+// before any of them is written. Returns the outputs written, or -1 at eight with an index
+// outside its window or a gradient not finite.
+template <typename F>
+[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,f16c")]] std::int64_t write_block_avx512(
+    const typename F::storage* grads, const std::int64_t* chosen, const std::int64_t* begin,
+    const std::int64_t* last, const std::int64_t* offset, std::int64_t count,
+    typename F::storage* planes) {
+  __m512i at_before = _mm512_set1_epi64(-1);  // no position is negative
+  decltype(eight_gradients<F>(grads)) before{};
+  alignas(64) std::int64_t positions[8];
+  alignas(64) typename F::storage values[8];
+  std::int64_t k = 0;
+  for (; k + 8 <= count; k += 8) {
+    const __m512i index = _mm512_loadu_si512(chosen + k);
+    // Signed compares: windows lie in [0, 2^62], and any index compares right.
+    const __mmask8 outside = _mm512_cmpgt_epi64_mask(_mm512_loadu_si512(begin + k), index) |
+                             _mm512_cmpgt_epi64_mask(index, _mm512_loadu_si512(last + k));
+    if ((outside | special_gradients<F>(grads + k)) != 0) return -1;
+    const __m512i at = _mm512_add_epi64(_mm512_loadu_si512(offset + k), index);
+    // (The masked shift: GCC 12 warns of the unmasked one's undefined source.)
+    const __mmask8 same_input =
+        _mm512_cmpeq_epi64_mask(at, _mm512_maskz_alignr_epi64(0xFF, at, at_before, 7));
+    const auto own = eight_gradients<F>(grads + k);
+    store_sums<F>(values, paired_before(same_input, own, before), own);
+    _mm512_store_si512(positions, at);
+    for (int lane = 0; lane < 8; ++lane) planes[positions[lane]] = values[lane];
+    at_before = at;
     before = own;
   }
   return k;
