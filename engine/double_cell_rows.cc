@@ -1,9 +1,10 @@
 // double_cell_rows.h. Why runs: a 1-D row has a few gradients, so one row's cells went one by
 // one through a scalar division and its guard (binary32), or joined a batch a plane at a time
 // after a scan and a widening of their own (16-bit). A run's gradients are contiguous: one scan,
-// one widening, and every gradient's one-window sum and pair sum with the next gradient (across
-// a row's end too, where the tables' zero weights give a zero never read), then two batches of
-// means over the whole run.
+// one widening, and every gradient's pair sum with the next gradient (across a row's end too,
+// where the tables' zero weights give a zero never read), then two batches of means over the
+// whole run: the one-window cells' divide the widened gradients in binary32 lanes
+// (float_quotients.h), the pairs' their double sums.
 #include "engine/double_cell_rows.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <span>
 
 #include "engine/double_sums.h"
+#include "engine/float_quotients.h"
 #include "engine/narrowed_means.h"
 #include "engine/simd.h"
 
@@ -26,9 +28,9 @@ constexpr auto run_outputs =
 template <typename F>
 struct run_scratch {
   std::array<float, run_outputs + 1> wide;
-  std::array<double, run_outputs> single_sums, pair_sums;
+  std::array<double, run_outputs> pair_sums;
   std::array<int, run_outputs> units;
-  std::array<typename F::storage, 2 * run_outputs> values;
+  std::array<typename F::storage, 2 * run_outputs + 8> values;  // 16 bytes past for expand_cells
 };
 
 template <typename F>
@@ -41,11 +43,11 @@ run_scratch<F>& scratch() {
 
 template <typename F>
 double_cell_rows<F>::double_cell_rows(const geometry& g, const cell_plan& plan)
-    : width_(g.in[2]),
-      outputs_(g.out[2]),
+    : outputs_(g.out[2]),
       covers_(static_cast<std::uint64_t>(plan.bounds.covers)),
       denominator_(static_cast<std::uint64_t>(plan.bounds.denominator)),
-      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs)) {
+      tables_(
+          make_row_cell_tables(g, plan, most_outputs, most_inputs, sizeof(typename F::storage))) {
   usable_ = tables_.usable && denominator_ != 0;
 }
 
@@ -73,33 +75,26 @@ bool double_cell_rows<F>::cells(const typename F::storage* grads, std::int64_t r
   run.wide[cells] = 0;
   for (std::size_t k = 0; k < cells; ++k) {
     // Plus +0: an exact zero cell is +0 (round_to's), where -0 gradients would sum to -0.
-    const auto value = static_cast<double>(run.wide[k]);
-    run.single_sums[k] = value + 0.0;
-    run.pair_sums[k] = (value * tables_.pair_weights_a[k] +
+    run.pair_sums[k] = (static_cast<double>(run.wide[k]) * tables_.pair_weights_a[k] +
                         static_cast<double>(run.wide[k + 1]) * tables_.pair_weights_b[k]) +
                        0.0;
   }
+  const auto widened = std::span<const float>(run.wide).first(cells);
+  const auto single_divisors = std::span(tables_.single_binary32_divisors).first(cells);
   const auto single_values = std::span(run.values).first(cells);
   const auto pair_values = std::span(run.values).subspan(run_outputs, cells);
   if constexpr (std::same_as<F, binary32_traits>) {
     std::fill_n(run.units.begin(), cells, range.unit_exponent<F>());
-    const auto units = std::span(run.units).first(cells);
-    binary32_means(std::span(run.single_sums).first(cells),
-                   std::span(tables_.single_counts).first(cells), units, single_values);
+    binary32_quotients(widened, single_divisors, single_values);
     binary32_means(std::span(run.pair_sums).first(cells),
-                   std::span(tables_.pair_divisors).first(cells), units, pair_values);
+                   std::span(tables_.pair_divisors).first(cells), std::span(run.units).first(cells),
+                   pair_values);
   } else {
-    narrowed_means(F::format, std::span(run.single_sums).first(cells),
-                   std::span(tables_.single_counts).first(cells), single_values);
+    narrowed_quotients(F::format, widened, single_divisors, single_values);
     narrowed_means(F::format, std::span(run.pair_sums).first(cells),
                    std::span(tables_.pair_divisors).first(cells), pair_values);
   }
-  for (std::int64_t row = 0; row < rows; ++row) {
-    const typename F::storage* values = run.values.data() + row * outputs_;
-    typename F::storage* inputs = grad_input + row * width_;
-    for (std::int64_t i = 0; i < width_; ++i)
-      inputs[i] = values[tables_.value_of_input[static_cast<std::size_t>(i)]];
-  }
+  expand_cells(tables_, run.values.data(), rows, grad_input);
   return true;
 }
 

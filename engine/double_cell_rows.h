@@ -12,9 +12,10 @@
 namespace poolproof::engine::detail {
 
 /// The input gradients of runs of g's 1-D rows (row_cell_tables) for F binary32, binary16 or
-/// bfloat16: each cell's exact sum in doubles over the whole run (the run's exponent range
+/// bfloat16: each pair cell's exact sum in doubles over the whole run (the run's exponent range
 /// proves it, as avg_backward_plane's double path does), then all of the run's cells rounded
-/// in one batch (binary32_means, narrowed_means), and each input given its cell's value.
+/// in two batches (the one-window cells' by binary32_quotients or narrowed_quotients, the
+/// pairs' by binary32_means or narrowed_means), and each input given its cell's value.
 template <typename F>
 class double_cell_rows {
  public:
@@ -38,7 +39,6 @@ class double_cell_rows {
                            typename F::storage* grad_input) const;
 
  private:
-  std::int64_t width_ = 0;    // inputs per row
   std::int64_t outputs_ = 0;  // gradients per row
   bool usable_ = false;
   std::uint64_t covers_ = 0;       // the most windows over a cell (plan.bounds.covers)

@@ -23,7 +23,7 @@ constexpr auto run_outputs = static_cast<std::size_t>(split_cell_rows::most_outp
 struct run_scratch {
   alignas(64) std::array<double, run_outputs + 8> high, low;
   alignas(64) std::array<split_parts, run_outputs> pair_parts;
-  alignas(64) std::array<double, 2 * run_outputs> values;
+  alignas(64) std::array<double, 2 * run_outputs + 2> values;  // 16 bytes past for expand_cells
 };
 
 run_scratch& scratch() {
@@ -83,9 +83,8 @@ run_scratch& scratch() {
 }  // namespace
 
 split_cell_rows::split_cell_rows(const geometry& g, const cell_plan& plan, simd_level ceiling)
-    : width_(g.in[2]),
-      outputs_(g.out[2]),
-      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs)) {
+    : outputs_(g.out[2]),
+      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs, sizeof(double))) {
   usable_ = usable_simd_level(ceiling) == simd_level::avx512 && tables_.usable;
 }
 
@@ -103,12 +102,7 @@ bool split_cell_rows::cells(const double* grads, std::int64_t rows, const binary
       std::span(run.pair_parts).first(cells), std::span(tables_.pair_divisors).first(cells),
       [&](std::size_t /*k*/) { return split.unit; },
       std::span(run.values).subspan(run_outputs, cells));
-  for (std::int64_t row = 0; row < rows; ++row) {
-    const double* values = run.values.data() + row * outputs_;
-    double* inputs = grad_input + row * width_;
-    for (std::int64_t i = 0; i < width_; ++i)
-      inputs[i] = values[tables_.value_of_input[static_cast<std::size_t>(i)]];
-  }
+  expand_cells(tables_, run.values.data(), rows, grad_input);
   return true;
 }
 
