@@ -43,8 +43,8 @@ bool make_chunk(const row_cell_tables& tables, std::int64_t first, std::int64_t 
   // A kind no lane reads loads from value 0 (its mask takes nothing).
   for (std::int64_t& least : lowest)
     if (least == std::numeric_limits<std::int64_t>::max()) least = 0;
-  chunk.single = static_cast<std::int32_t>(lowest[0]);
-  chunk.pair = static_cast<std::int32_t>(lowest[1] + tables.most_outputs);
+  chunk.single = static_cast<std::int32_t>(lowest[0] * tables.value_bytes);
+  chunk.pair = static_cast<std::int32_t>((lowest[1] + tables.most_outputs) * tables.value_bytes);
   return true;
 }
 
@@ -60,16 +60,15 @@ void make_chunks(row_cell_tables& tables) {
   }
 }
 
-// The first `count` chunks' 16 bytes each.
+// The chunks' 16 bytes each, one after another.
 [[gnu::target("avx2")]] void expand_chunks_avx2(std::span<const expansion_chunk> chunks,
-                                                const std::byte* values, int value_bytes,
-                                                std::byte* inputs) {
+                                                const std::byte* values, std::byte* inputs) {
   for (const expansion_chunk& chunk : chunks) {
     const __m128i singles = _mm_shuffle_epi8(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + chunk.single * value_bytes)),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + chunk.single)),
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk.single_bytes.data())));
     const __m128i pairs = _mm_shuffle_epi8(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + chunk.pair * value_bytes)),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + chunk.pair)),
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(chunk.pair_bytes.data())));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(inputs), _mm_or_si128(singles, pairs));
     inputs += 16;
@@ -133,7 +132,7 @@ void expand_cells(const row_cell_tables& tables, const T* values, std::int64_t r
     constexpr std::int64_t lanes = 16 / sizeof(T);
     const auto chunks = static_cast<std::size_t>(count / lanes);
     expand_chunks_avx2(std::span(tables.chunks).first(chunks),
-                       reinterpret_cast<const std::byte*>(values), sizeof(T),
+                       reinterpret_cast<const std::byte*>(values),
                        reinterpret_cast<std::byte*>(inputs));
     done = static_cast<std::int64_t>(chunks) * lanes;
   }

@@ -12,9 +12,9 @@
 
 namespace poolproof::engine::detail {
 
-/// 16 bytes of a run's input gradients (16 / value_bytes inputs): a shuffle of the 16 bytes from
-/// value `single` among the one-window cells' values, or'd with one of the 16 from value `pair`
-/// among the pairs' (mask bytes of 0x80 take nothing from that side).
+/// 16 bytes of a run's input gradients (16 / value_bytes inputs): a shuffle of the 16 bytes at
+/// byte `single` of the run's values (among the one-window cells'), or'd with one of the 16 at
+/// byte `pair` (among the pairs'); mask bytes of 0x80 take nothing from that side.
 struct expansion_chunk {
   std::int32_t single = 0, pair = 0;
   std::array<std::uint8_t, 16> single_bytes{}, pair_bytes{};

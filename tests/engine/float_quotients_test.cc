@@ -144,9 +144,10 @@ TEST(FloatQuotients, Binary32ValuesOfEveryMagnitude) {
 }
 
 // expand_cells of a run of rows of T against the index: each input's value is the one its
-// tables name, on every level, for full runs, a run of one row and runs in between.
+// tables name, on every level, for full runs, a run of one row and runs in between. False when
+// the tables do not take the geometry.
 template <typename T>
-void expect_expansion_follows_the_index(std::int64_t width, std::int64_t outputs) {
+bool expect_expansion_follows_the_index(std::int64_t width, std::int64_t outputs) {
   const std::vector<std::int64_t> shape{600, width}, out{outputs};
   const detail::geometry g = detail::checked_geometry<float>(
       float_format::binary32, shape, out, static_cast<std::size_t>(600 * width),
@@ -155,7 +156,7 @@ void expect_expansion_follows_the_index(std::int64_t width, std::int64_t outputs
   constexpr std::int64_t most_outputs = 256;
   const detail::row_cell_tables tables =
       detail::make_row_cell_tables(g, plan, most_outputs, 1024, sizeof(T));
-  if (!tables.usable) return;
+  if (!tables.usable) return false;
   std::vector<T> values(2 * most_outputs + 16 / sizeof(T));
   for (std::size_t k = 0; k < values.size(); ++k) values[k] = static_cast<T>(k + 1);
   for (std::int64_t rows : {std::int64_t{1}, (tables.rows_per_run + 1) / 2, tables.rows_per_run}) {
@@ -164,33 +165,39 @@ void expect_expansion_follows_the_index(std::int64_t width, std::int64_t outputs
       detail::expand_cells(tables, values.data(), rows, inputs.data(), level);
       for (std::int64_t row = 0; row < rows; ++row) {
         for (std::int64_t i = 0; i < width; ++i) {
-          ASSERT_EQ(inputs[static_cast<std::size_t>(row * width + i)],
-                    values[static_cast<std::size_t>(
-                        tables.value_of_input[static_cast<std::size_t>(i)] + row * outputs)])
-              << width << " -> " << outputs << ", " << sizeof(T) << "-byte values, row " << row
-              << " input " << i << ", level " << static_cast<int>(level);
+          const T expected = values[static_cast<std::size_t>(
+              tables.value_of_input[static_cast<std::size_t>(i)] + row * outputs)];
+          if (inputs[static_cast<std::size_t>(row * width + i)] != expected) {
+            ADD_FAILURE() << width << " -> " << outputs << ", " << sizeof(T) << "-byte values, row "
+                          << row << " input " << i << ", level " << static_cast<int>(level);
+            return true;
+          }
         }
       }
-      ASSERT_EQ(inputs.back(), T{0}) << "written past the run";
+      EXPECT_EQ(inputs.back(), T{0}) << "written past the run";
     }
   }
+  return true;
 }
 
 TEST(ExpandCells, InputsTakeTheirCellsValuesInChunksAndOneByOne) {
   const std::vector<std::pair<std::int64_t, std::int64_t>> geometries{
       {33, 10}, {12, 4}, {6, 8}, {1, 2}, {1000, 256}, {64, 3}, {64, 7}, {5, 9}, {17, 16}, {7, 5}};
+  int usable = 0;
   for (const auto& [width, outputs] : geometries) {
-    expect_expansion_follows_the_index<std::uint16_t>(width, outputs);
-    expect_expansion_follows_the_index<float>(width, outputs);
-    expect_expansion_follows_the_index<double>(width, outputs);
+    usable += static_cast<int>(expect_expansion_follows_the_index<std::uint16_t>(width, outputs));
+    usable += static_cast<int>(expect_expansion_follows_the_index<float>(width, outputs));
+    usable += static_cast<int>(expect_expansion_follows_the_index<double>(width, outputs));
   }
+  // Every geometry but 5 -> 9 (three windows over an input), for each value size.
+  EXPECT_EQ(usable, 27);
 }
 
 TEST(ExpandCells, TheLanesTakeTheCommonRows) {
   // 33 -> 10 (a 1-D row of two kinds of cells): chunks for every value size.
   const std::vector<std::int64_t> shape{600, 33}, out{10};
-  const detail::geometry g =
-      detail::checked_geometry<float>(float_format::binary32, shape, out, 600 * 33, 600 * 10);
+  const detail::geometry g = detail::checked_geometry<float>(float_format::binary32, shape, out,
+                                                             std::size_t{19800}, std::size_t{6000});
   for (int value_bytes : {2, 4, 8}) {
     const detail::row_cell_tables tables =
         detail::make_row_cell_tables(g, detail::remembered_plan(g), 256, 1024, value_bytes);
