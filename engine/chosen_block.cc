@@ -128,22 +128,17 @@ template <typename F>
   }
 }
 
-// The lanes among eight whose bit is set in `bits`, as binary32 lanes of all ones.
-[[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256 lanes_of(int bits) {
-  const __m256i lane_bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-  return _mm256_castsi256_ps(
-      _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), lane_bits), lane_bits));
-}
-
 // Each gradient paired with the one before it where `same_low` / `same_high` (four 64-bit lanes
 // each) say so, else with +0.
 [[gnu::target("avx2,f16c"), gnu::always_inline]] inline __m256 paired_before_avx2(__m256i same_low,
                                                                                   __m256i same_high,
                                                                                   __m256 own,
                                                                                   __m256 before) {
-  const int bits = _mm256_movemask_pd(_mm256_castsi256_pd(same_low)) |
-                   (_mm256_movemask_pd(_mm256_castsi256_pd(same_high)) << 4);
-  return _mm256_and_ps(lanes_of(bits), lane_before(before, own));
+  // The low halves of the 64-bit masks: {l0, l1, h0, h1 | l2, l3, h2, h3}, then in order.
+  const __m256 halves =
+      _mm256_shuffle_ps(_mm256_castsi256_ps(same_low), _mm256_castsi256_ps(same_high), 0x88);
+  const __m256 lanes = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(halves), 0xD8));
+  return _mm256_and_ps(lanes, lane_before(before, own));
 }
 
 [[gnu::target("avx2,f16c"), gnu::always_inline]] inline eight_doubles paired_before_avx2(
