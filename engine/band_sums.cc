@@ -98,7 +98,6 @@ template <typename F, int Width, std::size_t K, bool F16c>
                                              vec<std::uint32_t, Width>& least,
                                              vec<std::uint32_t, Width>& greatest) {
   using u32 = vec<std::uint32_t, Width>;
-  using half_f32 = vec<float, Width / 2>;
   using f64 = vec<double, Width / 2>;
   constexpr std::int64_t half = Width / 2;
   f64 sums[2 * K];
@@ -114,11 +113,7 @@ template <typename F, int Width, std::size_t K, bool F16c>
       widened_lanes<F, Width, F16c>(at, x, magnitude);
       least = magnitude - 1u < least ? magnitude - 1u : least;
       greatest = magnitude > greatest ? magnitude : greatest;
-      half_f32 low, high;
-      std::memcpy(&low, &x, sizeof low);
-      std::memcpy(&high, reinterpret_cast<const char*>(&x) + sizeof low, sizeof high);
-      sums[2 * k] += __builtin_convertvector(low, f64);
-      sums[2 * k + 1] += __builtin_convertvector(high, f64);
+      add_widened_halves<Width>(x, sums[2 * k], sums[2 * k + 1]);
     }
   }
   for (std::size_t k = 0; k < 2 * K; ++k)

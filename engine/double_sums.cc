@@ -218,7 +218,6 @@ template <typename F, int Width>
   using u16 = typename lanes<Width>::u16;
   using u32 = typename lanes<Width>::u32;
   using f32 = typename lanes<Width>::f32;
-  using half_f32 = typename lanes<Width>::half_f32;
   using f64 = typename lanes<Width>::f64;
   u32 least = ~u32{}, greatest{};
   f64 sum_low{}, sum_high{};
@@ -243,11 +242,7 @@ template <typename F, int Width>
         } else {
           value = __builtin_bit_cast(f32, ((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
         }
-        half_f32 low, high;
-        std::memcpy(&low, &value, sizeof low);
-        std::memcpy(&high, reinterpret_cast<const char*>(&value) + sizeof low, sizeof high);
-        sum_low += __builtin_convertvector(low, f64);
-        sum_high += __builtin_convertvector(high, f64);
+        add_widened_halves<Width>(value, sum_low, sum_high);
       }
       for (; i < box.w2.end; ++i) {
         const std::uint32_t magnitude = row[i] & 0x7FFFu;

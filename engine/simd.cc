@@ -42,11 +42,7 @@ template <int Width>
         const typename L::u32 below = magnitude - 1u;
         least = below < least ? below : least;
         greatest = magnitude > greatest ? magnitude : greatest;
-        typename L::half_f32 low, high;
-        std::memcpy(&low, row + i, sizeof low);
-        std::memcpy(&high, row + i + Width / 2, sizeof high);
-        sum_low += __builtin_convertvector(low, typename L::f64);
-        sum_high += __builtin_convertvector(high, typename L::f64);
+        add_widened_halves<Width>(__builtin_bit_cast(typename L::f32, bits), sum_low, sum_high);
       }
       for (; i < box.w2.end; ++i) {
         const std::uint32_t magnitude = std::bit_cast<std::uint32_t>(row[i]) & 0x7FFFFFFFu;

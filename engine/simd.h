@@ -32,6 +32,28 @@ struct lanes {
   using f64 = vec<double, Width / 2>;
 };
 
+/// low += x's first half widened to doubles, high += its second half. One conversion of all the
+/// lanes, then the halves by shuffles: GCC 12 converts a half vector (four floats to four
+/// doubles) two lanes at a time even on AVX2, and halves copied out of a vector go through the
+/// stack.
+template <int Width>
+[[gnu::always_inline]] inline void add_widened_halves(const vec<float, Width>& x,
+                                                      vec<double, Width / 2>& low,
+                                                      vec<double, Width / 2>& high) {
+  const auto wide = __builtin_convertvector(x, vec<double, Width>);
+  if constexpr (Width == 4) {
+    low += __builtin_shufflevector(wide, wide, 0, 1);
+    high += __builtin_shufflevector(wide, wide, 2, 3);
+  } else if constexpr (Width == 8) {
+    low += __builtin_shufflevector(wide, wide, 0, 1, 2, 3);
+    high += __builtin_shufflevector(wide, wide, 4, 5, 6, 7);
+  } else {
+    static_assert(Width == 16);
+    low += __builtin_shufflevector(wide, wide, 0, 1, 2, 3, 4, 5, 6, 7);
+    high += __builtin_shufflevector(wide, wide, 8, 9, 10, 11, 12, 13, 14, 15);
+  }
+}
+
 /// A std::vector allocator whose storage starts on a 64-byte cache line: scratch rows written in
 /// vectors at multiples of eight columns then do not split lines (binary64's column maxima; a
 /// last vector at width - 8 may).
