@@ -25,17 +25,16 @@
 namespace poolproof::engine::detail {
 namespace {
 
-// Eight binary16 patterns widened by F16C (exact, subnormals included) to `to`. Not
-// always_inline: the generic widened_lanes calling it has no F16C target, and GCC refuses that
-// inlining; add_rows_avx2_f16c, which has, flattens the call into itself.
-[[gnu::target("avx2,f16c")]] inline void binary16_by_f16c(const std::uint16_t* at, float* to) {
-  _mm256_storeu_ps(to, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at))));
+// Eight binary16 patterns widened by F16C (exact, subnormals included). Not always_inline:
+// add_block_avx2 has no F16C target, and GCC refuses that inlining; add_rows_avx2_f16c, which
+// has, flattens the call into itself.
+[[gnu::target("avx2,f16c")]] inline __m256 binary16_by_f16c(const std::uint16_t* at) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at)));
 }
 
 // Widened values of `Width` patterns: binary32 as they are, the 16-bit formats as
-// double_sums.h's widened<F> widens one (binary16 by F16C when `F16c`, whose callers carry its
-// target). Also gives the patterns' magnitudes.
-template <typename F, int Width, bool F16c = false>
+// double_sums.h's widened<F> widens one. Also gives the patterns' magnitudes.
+template <typename F, int Width>
 [[gnu::always_inline]] inline void widened_lanes(const typename F::storage* at,
                                                  vec<float, Width>& value,
                                                  vec<std::uint32_t, Width>& magnitude) {
@@ -53,10 +52,6 @@ template <typename F, int Width, bool F16c = false>
     magnitude = wide & 0x7FFFu;
     if constexpr (std::same_as<F, bfloat16_traits>) {
       value = reinterpret_cast<f32>(wide << 16);
-    } else if constexpr (F16c && Width == 8) {
-      alignas(32) float wide_values[static_cast<std::size_t>(Width)];
-      binary16_by_f16c(at, wide_values);
-      std::memcpy(&value, wide_values, sizeof value);
     } else {
       value = reinterpret_cast<f32>(((wide & 0x8000u) << 16) | (magnitude << 13)) * 0x1p112f;
     }
@@ -91,7 +86,7 @@ template <int Width>
 // The `rows` rows' values in columns [j, j + K * Width) added to those columns, K vectors at a
 // time, the columns' sums kept in registers down the rows (each column still adds its rows in
 // order); their magnitudes folded into the lanes.
-template <typename F, int Width, std::size_t K, bool F16c>
+template <typename F, int Width, std::size_t K>
 [[gnu::always_inline]] inline void add_block(const typename F::storage* first_row,
                                              std::int64_t rows, std::int64_t width, std::int64_t j,
                                              std::int64_t ahead, double* columns,
@@ -110,7 +105,7 @@ template <typename F, int Width, std::size_t K, bool F16c>
       __builtin_prefetch(at + ahead);
       u32 magnitude;
       vec<float, Width> x;
-      widened_lanes<F, Width, F16c>(at, x, magnitude);
+      widened_lanes<F, Width>(at, x, magnitude);
       least = magnitude - 1u < least ? magnitude - 1u : least;
       greatest = magnitude > greatest ? magnitude : greatest;
       add_widened_halves<Width>(x, sums[2 * k], sums[2 * k + 1]);
@@ -121,9 +116,9 @@ template <typename F, int Width, std::size_t K, bool F16c>
 }
 
 // Each row's columns four vectors of eight at a time down the band (add_block), then the
-// vectors left, then one by one (AVX2 and the baseline; AVX-512 has its own, band_sums_avx512.cc).
-// Each value read prefetches the one `ahead` values after it (values_ahead).
-template <typename F, int Width, bool F16c = false>
+// vectors left, then one by one (the baseline; AVX2 has add_rows_lanes_avx2, AVX-512 its own in
+// band_sums_avx512.cc). Each value read prefetches the one `ahead` values after it (values_ahead).
+template <typename F, int Width>
 [[gnu::always_inline]] inline void add_rows_lanes(const typename F::storage* first_row,
                                                   std::int64_t rows, std::int64_t width,
                                                   std::int64_t ahead, double* columns,
@@ -134,16 +129,16 @@ template <typename F, int Width, bool F16c = false>
   constexpr std::int64_t block = std::int64_t{4} * Width;
   std::int64_t j = 0;
   for (; j + block <= width; j += block)
-    add_block<F, Width, 4, F16c>(first_row, rows, width, j, ahead, columns, least, greatest);
+    add_block<F, Width, 4>(first_row, rows, width, j, ahead, columns, least, greatest);
   switch ((width - j) / Width) {
     case 3:
-      add_block<F, Width, 3, F16c>(first_row, rows, width, j, ahead, columns, least, greatest);
+      add_block<F, Width, 3>(first_row, rows, width, j, ahead, columns, least, greatest);
       break;
     case 2:
-      add_block<F, Width, 2, F16c>(first_row, rows, width, j, ahead, columns, least, greatest);
+      add_block<F, Width, 2>(first_row, rows, width, j, ahead, columns, least, greatest);
       break;
     case 1:
-      add_block<F, Width, 1, F16c>(first_row, rows, width, j, ahead, columns, least, greatest);
+      add_block<F, Width, 1>(first_row, rows, width, j, ahead, columns, least, greatest);
       break;
     default:
       break;
@@ -153,7 +148,7 @@ template <typename F, int Width, bool F16c = false>
   fold<Width>(least, greatest, seen);
 }
 
-// How far past a run's values add_rows_lanes prefetches: to the next run's (a 3-D band's next
+// How far past a run's values the band sums prefetch: to the next run's (a 3-D band's next
 // depth slice), and from a band's last run to the rows below its first run's (where the next
 // band starts in each slice): about a band's work ahead, past the memory's latency. (Four rows
 // below, as before, read the float32 7x7 avg forward 1.3x slower on one thread of an AVX2 host
@@ -288,13 +283,24 @@ template <typename F, std::size_t K, bool F16c>
         low = _mm_loadu_ps(at);
         high = _mm_loadu_ps(at + 4);
       } else {
-        vec<float, 8> x;
-        vec<std::uint32_t, 8> m;
-        widened_lanes<F, 8, F16c>(at, x, m);
-        magnitude = reinterpret_cast<__m256i>(m);
-        const auto wide = reinterpret_cast<__m256>(x);
-        low = _mm256_castps256_ps128(wide);
-        high = _mm256_extractf128_ps(wide, 1);
+        // Widened in lanes (as widened_lanes, whose generic conversion GCC splits in halves).
+        const __m256i wide =
+            _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at)));
+        magnitude = _mm256_and_si256(wide, _mm256_set1_epi32(0x7FFF));
+        __m256 x;
+        if constexpr (std::same_as<F, bfloat16_traits>) {
+          x = _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+        } else if constexpr (F16c) {
+          x = binary16_by_f16c(at);
+        } else {
+          const __m256i sign =
+              _mm256_slli_epi32(_mm256_and_si256(wide, _mm256_set1_epi32(0x8000)), 16);
+          x = _mm256_mul_ps(
+              _mm256_castsi256_ps(_mm256_or_si256(sign, _mm256_slli_epi32(magnitude, 13))),
+              _mm256_set1_ps(0x1p112f));
+        }
+        low = _mm256_castps256_ps128(x);
+        high = _mm256_extractf128_ps(x, 1);
       }
       least = _mm256_min_epu32(_mm256_sub_epi32(magnitude, one), least);
       greatest = _mm256_max_epu32(magnitude, greatest);

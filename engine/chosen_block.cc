@@ -134,7 +134,8 @@ template <typename F>
                                                                                   __m256i same_high,
                                                                                   __m256 own,
                                                                                   __m256 before) {
-  // The low halves of the 64-bit masks: {l0, l1, h0, h1 | l2, l3, h2, h3}, then in order.
+  // The low halves of the 64-bit masks (each lane all ones or all zeros, from cmpeq_epi64):
+  // {l0, l1, h0, h1 | l2, l3, h2, h3}, then in order.
   const __m256 halves =
       _mm256_shuffle_ps(_mm256_castsi256_ps(same_low), _mm256_castsi256_ps(same_high), 0x88);
   const __m256 lanes = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(halves), 0xD8));

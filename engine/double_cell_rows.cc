@@ -30,7 +30,8 @@ struct run_scratch {
   std::array<float, run_outputs + 1> wide;
   std::array<double, run_outputs> pair_sums;
   std::array<int, run_outputs> units;
-  std::array<typename F::storage, 2 * run_outputs + 8> values;  // 16 bytes past for expand_cells
+  // 16 bytes past the values for expand_cells.
+  std::array<typename F::storage, 2 * run_outputs + 16 / sizeof(typename F::storage)> values;
 };
 
 template <typename F>

@@ -1,14 +1,16 @@
 // float_quotients.h. Why binary32 lanes: a one-window cell's exact sum is one gradient, a binary32
-// number (16-bit values widen exactly), and its divisor a small integer, so the binary32 division
-// is already correctly rounded: for binary32 it is the answer (subnormal quotients included),
-// and for the 16-bit formats narrowed_means' decision applies to it unchanged (the exact
-// quotient lies within half a binary32 ulp of q = RN24(v / d), so between q's neighbours; and
-// the remainder v - q d, a multiple of 2^-149 like v and q d, is zero in the fused multiply-add
-// exactly when v / d = q). Eight of them an instruction, against four double divisions with
-// their wider tests.
+// number (16-bit values widen exactly), and its divisor an integer below 2^24, another binary32
+// number, so the binary32 division of the two is already correctly rounded (in the default
+// environment: with subnormals flushed, a bfloat16 value of 2^-127 would read as zero): for
+// binary32 it is the answer (subnormal quotients included), and for the 16-bit formats
+// narrowed_means' decision applies to it unchanged (the exact quotient lies within half a binary32
+// ulp of q = RN24(v / d), so between q's neighbours; and the remainder v - q d, a multiple of
+// 2^-149 like v and q d, is zero in the fused multiply-add exactly when v / d = q). Eight of them
+// an instruction, against four double divisions with their wider tests.
 #include "engine/float_quotients.h"
 
 #include <immintrin.h>
+#include <poolproof/common/error.h>
 
 #include <algorithm>
 #include <array>
@@ -83,12 +85,13 @@ template <bool Half>
 }
 
 // Groups of eight through eight_quotients (a last short group padded with values 0 and
-// divisors 1), and every lane it did not keep by the scalar route.
+// divisors 1), and every lane it did not keep by the scalar route; returns how many it kept.
 template <bool Half>
-[[gnu::target("avx2,fma,f16c")]] void quotients_avx2(float_format format,
-                                                     std::span<const float> values,
-                                                     std::span<const float> divisors,
-                                                     std::span<std::uint16_t> means) {
+[[gnu::target("avx2,fma,f16c")]] std::size_t quotients_avx2(float_format format,
+                                                            std::span<const float> values,
+                                                            std::span<const float> divisors,
+                                                            std::span<std::uint16_t> means) {
+  std::size_t declined_lanes = 0;
   for (std::size_t k = 0; k < values.size(); k += 8) {
     const std::size_t count = std::min<std::size_t>(8, values.size() - k);
     int kept = 0;
@@ -107,15 +110,29 @@ template <bool Half>
          declined &= declined - 1) {
       const std::size_t at = k + static_cast<std::size_t>(std::countr_zero(declined));
       means[at] = scalar_quotient(format, values[at], divisors[at]);
+      ++declined_lanes;
     }
   }
+  return values.size() - declined_lanes;
+}
+
+[[gnu::target("avx2")]] void binary32_quotients_avx2(std::span<const float> values,
+                                                     std::span<const float> divisors,
+                                                     std::span<float> means) {
+  std::size_t k = 0;
+  for (; k + 8 <= values.size(); k += 8) {
+    _mm256_storeu_ps(&means[k],
+                     _mm256_div_ps(_mm256_add_ps(_mm256_loadu_ps(&values[k]), _mm256_setzero_ps()),
+                                   _mm256_loadu_ps(&divisors[k])));
+  }
+  for (; k < values.size(); ++k) means[k] = (values[k] + 0.0f) / divisors[k];
 }
 
 }  // namespace
 
-void narrowed_quotients(float_format format, std::span<const float> values,
-                        std::span<const float> divisors, std::span<std::uint16_t> means,
-                        simd_level ceiling) {
+std::size_t narrowed_quotients(float_format format, std::span<const float> values,
+                               std::span<const float> divisors, std::span<std::uint16_t> means,
+                               simd_level ceiling) {
   POOLPROOF_CHECK(format == float_format::binary16 || format == float_format::bfloat16);
   POOLPROOF_CHECK(divisors.size() == values.size() && means.size() == values.size());
   const bool half = format == float_format::binary16;
@@ -125,12 +142,15 @@ void narrowed_quotients(float_format format, std::span<const float> values,
   }
   for (std::size_t k = 0; k < values.size(); ++k)
     means[k] = scalar_quotient(format, values[k], divisors[k]);
+  return 0;
 }
 
 void binary32_quotients(std::span<const float> values, std::span<const float> divisors,
-                        std::span<float> means) {
+                        std::span<float> means, simd_level ceiling) {
   POOLPROOF_CHECK(divisors.size() == values.size() && means.size() == values.size());
-  // + 0.0f: an exact zero value (-0 included) has the mean +0. The compiler's lanes divide.
+  // + 0.0f: an exact zero value (-0 included) has the mean +0.
+  if (usable_simd_level(ceiling) != simd_level::baseline)
+    return binary32_quotients_avx2(values, divisors, means);
   for (std::size_t k = 0; k < values.size(); ++k) means[k] = (values[k] + 0.0f) / divisors[k];
 }
 

@@ -6,10 +6,13 @@
 #include "engine/row_cells.h"
 
 #include <immintrin.h>
+#include <poolproof/common/error.h>
 
 #include <algorithm>
-#include <cstring>
+#include <cstddef>
 #include <limits>
+#include <numeric>
+#include <span>
 
 namespace poolproof::engine::detail {
 namespace {
@@ -22,13 +25,16 @@ bool make_chunk(const row_cell_tables& tables, std::int64_t first, std::int64_t 
   std::array<bool, 16> pair{};
   std::int64_t lowest[2] = {std::numeric_limits<std::int64_t>::max(),
                             std::numeric_limits<std::int64_t>::max()};
-  for (std::int64_t t = 0; t < lanes; ++t) {
-    const std::int64_t row = (first + t) / tables.width, i = (first + t) % tables.width;
+  std::int64_t row = first / tables.width, i = first % tables.width;
+  for (std::size_t lane = 0; lane < static_cast<std::size_t>(lanes); ++lane) {
     const std::int64_t v = tables.value_of_input[static_cast<std::size_t>(i)];
-    const auto lane = static_cast<std::size_t>(t);
     pair[lane] = v >= tables.most_outputs;
     index[lane] = v - (pair[lane] ? tables.most_outputs : 0) + row * tables.outputs;
     lowest[pair[lane]] = std::min(lowest[pair[lane]], index[lane]);
+    if (++i == tables.width) {
+      i = 0;
+      ++row;
+    }
   }
   chunk.single_bytes.fill(0x80);
   chunk.pair_bytes.fill(0x80);
@@ -48,10 +54,17 @@ bool make_chunk(const row_cell_tables& tables, std::int64_t first, std::int64_t 
   return true;
 }
 
+// The chunks of one period of the run's inputs: chunks repeat every lcm(width, lanes) inputs
+// (width / gcd of them), each time the same number of rows on, so a call builds at most a row's
+// worth of chunks rather than a run's (a run's took longer than a small pass).
 void make_chunks(row_cell_tables& tables) {
   const std::int64_t lanes = 16 / tables.value_bytes;
   const std::int64_t run_inputs = tables.rows_per_run * tables.width;
-  tables.chunks.resize(static_cast<std::size_t>(run_inputs / lanes));
+  const std::int64_t period = std::lcm(tables.width, lanes);
+  const std::int64_t inputs = std::min(period, run_inputs);
+  tables.period_shift =
+      static_cast<std::int32_t>(period / tables.width * tables.outputs * tables.value_bytes);
+  tables.chunks.resize(static_cast<std::size_t>(inputs / lanes));
   for (std::size_t c = 0; c < tables.chunks.size(); ++c) {
     if (!make_chunk(tables, static_cast<std::int64_t>(c) * lanes, lanes, tables.chunks[c])) {
       tables.chunks.clear();
@@ -95,7 +108,6 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
   tables.pair_weights_a.assign(size, 0.0);
   tables.pair_weights_b.assign(size, 0.0);
   tables.pair_fillers.assign(size, 1.0);
-  tables.single_counts.assign(static_cast<std::size_t>(most_outputs), 1);
   tables.single_binary32_divisors.assign(static_cast<std::size_t>(most_outputs), 1.0f);
   tables.pair_divisors.assign(static_cast<std::size_t>(most_outputs), 1);
   tables.value_of_input.assign(static_cast<std::size_t>(width), 0);
@@ -109,7 +121,6 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
       const auto k = static_cast<std::size_t>(at);
       if (!pair) {
         tables.single_divisors[k] = static_cast<double>(pc.denominator);
-        tables.single_counts[k] = static_cast<std::uint64_t>(pc.denominator);
         tables.single_binary32_divisors[k] = static_cast<float>(pc.denominator);
         continue;
       }
@@ -126,14 +137,20 @@ row_cell_tables make_row_cell_tables(const geometry& g, const cell_plan& plan,
 template <typename T>
 void expand_cells(const row_cell_tables& tables, const T* values, std::int64_t rows, T* inputs,
                   simd_level ceiling) {
+  POOLPROOF_CHECK(static_cast<int>(sizeof(T)) == tables.value_bytes);
   const std::int64_t count = rows * tables.width;
   std::int64_t done = 0;
   if (!tables.chunks.empty() && usable_simd_level(ceiling) != simd_level::baseline) {
     constexpr std::int64_t lanes = 16 / sizeof(T);
     const auto chunks = static_cast<std::size_t>(count / lanes);
-    expand_chunks_avx2(std::span(tables.chunks).first(chunks),
-                       reinterpret_cast<const std::byte*>(values),
-                       reinterpret_cast<std::byte*>(inputs));
+    const auto* from = reinterpret_cast<const std::byte*>(values);
+    auto* to = reinterpret_cast<std::byte*>(inputs);
+    // Period after period, each period_shift bytes further into the values.
+    for (std::size_t written = 0; written < chunks; from += tables.period_shift) {
+      const std::size_t now = std::min(tables.chunks.size(), chunks - written);
+      expand_chunks_avx2(std::span(tables.chunks).first(now), from, to + written * 16);
+      written += now;
+    }
     done = static_cast<std::int64_t>(chunks) * lanes;
   }
   for (std::int64_t k = done; k < count;) {

@@ -13,8 +13,9 @@
 namespace poolproof::engine::detail {
 
 /// 16 bytes of a run's input gradients (16 / value_bytes inputs): a shuffle of the 16 bytes at
-/// byte `single` of the run's values (among the one-window cells'), or'd with one of the 16 at
-/// byte `pair` (among the pairs'); mask bytes of 0x80 take nothing from that side.
+/// byte offset `single` from the start of the run's values (among the one-window cells'), or'd
+/// with one of the 16 at byte offset `pair` (among the pairs', most_outputs values in); mask
+/// bytes of 0x80 take nothing from that side.
 struct expansion_chunk {
   std::int32_t single = 0, pair = 0;
   std::array<std::uint8_t, 16> single_bytes{}, pair_bytes{};
@@ -34,18 +35,21 @@ struct row_cell_tables {
   /// where there is none) and a filler (1 where there is none, else 0: the parts of a decided
   /// mean of 1, never read). The pairs' divisors (1 where there is none), most_outputs of them.
   std::vector<double> single_divisors, pair_weights_a, pair_weights_b, pair_fillers;
-  /// The divisors again as integers, most_outputs of each, and the one-window ones as binary32
-  /// numbers (exact: below 2^24, a window's size).
-  std::vector<std::uint64_t> single_counts, pair_divisors;
+  /// The pairs' divisors as integers and the one-window ones as binary32 numbers (exact: below
+  /// 2^24, a window's size), most_outputs of each.
+  std::vector<std::uint64_t> pair_divisors;
   std::vector<float> single_binary32_divisors;
   /// Per input of a row: where its cell's value lies among the run row's values, the one-window
   /// cells' first (at the gradient's index) then the pairs' (most_outputs past them).
   std::vector<std::int32_t> value_of_input;
   std::int64_t width = 0, outputs = 0, most_outputs = 0;  ///< inputs and gradients per row
-  /// value_of_input over a whole run in 16-byte chunks of values `value_bytes` long (the run's
-  /// full chunks), or empty when a chunk's values of one kind spread past 16 bytes.
+  /// value_of_input in 16-byte chunks of values `value_bytes` long: the chunks of one period of
+  /// a run's inputs (lcm(width, 16 / value_bytes) of them, or the run's full chunks when that is
+  /// fewer), the next period's being the same `period_shift` bytes further into the values; empty
+  /// when a chunk's values of one kind spread past 16 bytes.
   int value_bytes = 0;
   std::vector<expansion_chunk> chunks;
+  std::int32_t period_shift = 0;
 };
 
 /// The tables of g's 1-D rows under `plan` (usable false when they do not fit), their chunks for

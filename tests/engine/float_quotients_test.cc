@@ -1,7 +1,6 @@
 // One-window cells' quotients in binary32 lanes (float_quotients.h) on every SIMD level, against
 // the scalar routes over every finite 16-bit pattern and the plain reference's rounding on a
-// sample; and a run's inputs given their cells' values in chunks (expand_cells), against the
-// tables' index.
+// sample; the lanes keep most of the means.
 #include "engine/float_quotients.h"
 
 #include <gtest/gtest.h>
@@ -11,13 +10,10 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
-#include "engine/avg_backward_plan.h"
 #include "engine/double_sums.h"
-#include "engine/narrowed_means.h"
-#include "engine/planes.h"
-#include "engine/row_cells.h"
 #include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
@@ -69,11 +65,19 @@ TEST(FloatQuotients, EveryFiniteSixteenBitPatternOverEachDivisorOnEveryLevel) {
                                                            : (pattern & 0x7F80u) != 0x7F80u;
       if (finite) values.push_back(widened(format, pattern));
     }
+    const bool lanes = detail::cpu_has_avx2() && detail::cpu_has_fma() && detail::cpu_has_f16c();
     for (const detail::simd_level level : all_simd_levels) {
       for (const float divisor : divisors_under_test) {
         const std::vector<float> divisors(values.size(), divisor);
         std::vector<std::uint16_t> means(values.size());
-        detail::narrowed_quotients(format, values, divisors, means, level);
+        const std::size_t kept = detail::narrowed_quotients(format, values, divisors, means, level);
+        // The lanes decline only quotients at or beside a 16-bit tie that are not exact (1.6%
+        // of the binary16 patterns at most, over these divisors).
+        if (lanes && level != detail::simd_level::baseline) {
+          EXPECT_GT(kept, values.size() - values.size() / 40) << divisor;
+        } else {
+          EXPECT_EQ(kept, 0U);
+        }
         for (std::size_t k = 0; k < values.size(); ++k) {
           ASSERT_EQ(means[k], scalar_mean(format, values[k], divisor))
               << reference::format_name(format) << " level " << static_cast<int>(level) << " "
@@ -116,7 +120,7 @@ TEST(FloatQuotients, ShortGroupsAndMixedDivisors) {
   }
 }
 
-TEST(FloatQuotients, Binary32ValuesOfEveryMagnitude) {
+TEST(FloatQuotients, Binary32ValuesOfEveryMagnitudeOnEveryLevel) {
   // Random significands at every exponent (subnormals included), zeros of both signs, the
   // largest finite value and the least subnormal.
   std::mt19937 engine(9);
@@ -127,84 +131,22 @@ TEST(FloatQuotients, Binary32ValuesOfEveryMagnitude) {
       values.push_back(std::bit_cast<float>((k % 2 == 0 ? 0u : 0x80000000u) | exponent << 23 |
                                             significand(engine)));
   }
-  for (const float divisor : divisors_under_test) {
-    const std::vector<float> divisors(values.size(), divisor);
-    for (std::size_t length : {values.size(), std::size_t{5}}) {
-      std::vector<float> means(length);
-      detail::binary32_quotients(std::span(values).first(length), std::span(divisors).first(length),
-                                 means);
-      for (std::size_t k = 0; k < length; ++k) {
-        ASSERT_EQ(std::bit_cast<std::uint32_t>(means[k]),
-                  static_cast<std::uint32_t>(
-                      round_to(float_format::binary32, exact_quotient(values[k], divisor))))
-            << std::hexfloat << values[k] << " / " << divisor;
-      }
-    }
-  }
-}
-
-// expand_cells of a run of rows of T against the index: each input's value is the one its
-// tables name, on every level, for full runs, a run of one row and runs in between. False when
-// the tables do not take the geometry.
-template <typename T>
-bool expect_expansion_follows_the_index(std::int64_t width, std::int64_t outputs) {
-  const std::vector<std::int64_t> shape{600, width}, out{outputs};
-  const detail::geometry g = detail::checked_geometry<float>(
-      float_format::binary32, shape, out, static_cast<std::size_t>(600 * width),
-      static_cast<std::size_t>(600 * outputs));
-  const detail::cell_plan& plan = detail::remembered_plan(g);
-  constexpr std::int64_t most_outputs = 256;
-  const detail::row_cell_tables tables =
-      detail::make_row_cell_tables(g, plan, most_outputs, 1024, sizeof(T));
-  if (!tables.usable) return false;
-  std::vector<T> values(2 * most_outputs + 16 / sizeof(T));
-  for (std::size_t k = 0; k < values.size(); ++k) values[k] = static_cast<T>(k + 1);
-  for (std::int64_t rows : {std::int64_t{1}, (tables.rows_per_run + 1) / 2, tables.rows_per_run}) {
-    for (const detail::simd_level level : all_simd_levels) {
-      std::vector<T> inputs(static_cast<std::size_t>(rows * width) + 1, T{0});
-      detail::expand_cells(tables, values.data(), rows, inputs.data(), level);
-      for (std::int64_t row = 0; row < rows; ++row) {
-        for (std::int64_t i = 0; i < width; ++i) {
-          const T expected = values[static_cast<std::size_t>(
-              tables.value_of_input[static_cast<std::size_t>(i)] + row * outputs)];
-          if (inputs[static_cast<std::size_t>(row * width + i)] != expected) {
-            ADD_FAILURE() << width << " -> " << outputs << ", " << sizeof(T) << "-byte values, row "
-                          << row << " input " << i << ", level " << static_cast<int>(level);
-            return true;
-          }
+  for (const detail::simd_level level : all_simd_levels) {
+    for (const float divisor : divisors_under_test) {
+      const std::vector<float> divisors(values.size(), divisor);
+      for (std::size_t length : {values.size(), std::size_t{13}}) {  // 13: eight, then a tail
+        std::vector<float> means(length);
+        detail::binary32_quotients(std::span(values).first(length),
+                                   std::span(divisors).first(length), means, level);
+        for (std::size_t k = 0; k < length; ++k) {
+          ASSERT_EQ(std::bit_cast<std::uint32_t>(means[k]),
+                    static_cast<std::uint32_t>(
+                        round_to(float_format::binary32, exact_quotient(values[k], divisor))))
+              << "level " << static_cast<int>(level) << " " << std::hexfloat << values[k] << " / "
+              << divisor;
         }
       }
-      EXPECT_EQ(inputs.back(), T{0}) << "written past the run";
     }
-  }
-  return true;
-}
-
-TEST(ExpandCells, InputsTakeTheirCellsValuesInChunksAndOneByOne) {
-  const std::vector<std::pair<std::int64_t, std::int64_t>> geometries{
-      {33, 10}, {12, 4}, {6, 8}, {1, 2}, {1000, 256}, {64, 3}, {64, 7}, {5, 9}, {17, 16}, {7, 5}};
-  int usable = 0;
-  for (const auto& [width, outputs] : geometries) {
-    usable += static_cast<int>(expect_expansion_follows_the_index<std::uint16_t>(width, outputs));
-    usable += static_cast<int>(expect_expansion_follows_the_index<float>(width, outputs));
-    usable += static_cast<int>(expect_expansion_follows_the_index<double>(width, outputs));
-  }
-  // Every geometry but 5 -> 9 (three windows over an input), for each value size.
-  EXPECT_EQ(usable, 27);
-}
-
-TEST(ExpandCells, TheLanesTakeTheCommonRows) {
-  // 33 -> 10 (a 1-D row of two kinds of cells): chunks for every value size.
-  const std::vector<std::int64_t> shape{600, 33}, out{10};
-  const detail::geometry g = detail::checked_geometry<float>(float_format::binary32, shape, out,
-                                                             std::size_t{19800}, std::size_t{6000});
-  for (int value_bytes : {2, 4, 8}) {
-    const detail::row_cell_tables tables =
-        detail::make_row_cell_tables(g, detail::remembered_plan(g), 256, 1024, value_bytes);
-    ASSERT_TRUE(tables.usable);
-    EXPECT_EQ(static_cast<std::int64_t>(tables.chunks.size()),
-              tables.rows_per_run * 33 * value_bytes / 16)
-        << value_bytes;
   }
 }
 
