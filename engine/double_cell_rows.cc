@@ -44,8 +44,7 @@ run_scratch<F>& scratch() {
 
 template <typename F>
 double_cell_rows<F>::double_cell_rows(const geometry& g, const cell_plan& plan)
-    : outputs_(g.out[2]),
-      covers_(static_cast<std::uint64_t>(plan.bounds.covers)),
+    : covers_(static_cast<std::uint64_t>(plan.bounds.covers)),
       denominator_(static_cast<std::uint64_t>(plan.bounds.denominator)),
       tables_(
           make_row_cell_tables(g, plan, most_outputs, most_inputs, sizeof(typename F::storage))) {
@@ -56,7 +55,7 @@ template <typename F>
 bool double_cell_rows<F>::cells(const typename F::storage* grads, std::int64_t rows,
                                 typename F::storage* grad_input) const {
   if (!usable_) return false;
-  const std::int64_t count = rows * outputs_;
+  const std::int64_t count = rows * tables_.outputs;
   const auto cells = static_cast<std::size_t>(count);
   // avg_backward_plane's test: every cell's exact sum is a multiple of 2^unit below
   // 2^(unit + 53).

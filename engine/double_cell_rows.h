@@ -39,7 +39,6 @@ class double_cell_rows {
                            typename F::storage* grad_input) const;
 
  private:
-  std::int64_t outputs_ = 0;  // gradients per row
   bool usable_ = false;
   std::uint64_t covers_ = 0;       // the most windows over a cell (plan.bounds.covers)
   std::uint64_t denominator_ = 0;  // the largest cell denominator (plan.bounds.denominator)

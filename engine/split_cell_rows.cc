@@ -83,8 +83,7 @@ run_scratch& scratch() {
 }  // namespace
 
 split_cell_rows::split_cell_rows(const geometry& g, const cell_plan& plan, simd_level ceiling)
-    : outputs_(g.out[2]),
-      tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs, sizeof(double))) {
+    : tables_(make_row_cell_tables(g, plan, most_outputs, most_inputs, sizeof(double))) {
   usable_ = usable_simd_level(ceiling) == simd_level::avx512 && tables_.usable;
 }
 
@@ -93,7 +92,7 @@ bool split_cell_rows::cells(const double* grads, std::int64_t rows, const binary
   const auto bounds = within_bounds(covered);
   if (!usable_ || !bounds) return false;
   run_scratch& run = scratch();
-  const std::int64_t count = rows * outputs_;
+  const std::int64_t count = rows * tables_.outputs;
   if (!split_and_divide(grads, count, split.c, bounds->lower, bounds->upper, tables_, run))
     return false;
   pair_parts(count, tables_, run);

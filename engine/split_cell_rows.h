@@ -45,7 +45,6 @@ class split_cell_rows {
                            const exponent_range& covered, double* grad_input) const;
 
  private:
-  std::int64_t outputs_ = 0;  // gradients per row
   bool usable_ = false;
   row_cell_tables tables_;
 };
