@@ -240,6 +240,8 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
   thread_local std::vector<double> columns;
   columns.resize(static_cast<std::size_t>(g.in[2]));
   exponent_range range;
+  // One thread-local lookup, not one per window (binary32 rounds each window as it goes).
+  [[maybe_unused]] positioned_means& pending = pending_means();
   const auto add_band = [&](const reference::window& w0, const reference::window& w1) {
     std::ranges::fill(columns, 0.0);
     seen_magnitudes seen;
@@ -261,7 +263,7 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
       const double sum = column_sum(columns, w2);
       const auto count = static_cast<std::uint64_t>(rows * w2.length());
       if constexpr (!std::same_as<F, binary32_traits>) {
-        pending_means().add(at++, sum, count);
+        pending.add(at++, sum, count);
       } else {
         out[at++] = mean_of_double_sum<F>(sum, range, count);
       }
@@ -271,7 +273,7 @@ void avg_plane_banded(const geometry& g, const typename F::storage* plane,
     out[at] = static_cast<typename F::storage>(F::from_bits(window_mean<F>(g, plane, box)));
   };
   for_each_band(g, add_band, visit_band, fall_back);
-  if constexpr (!std::same_as<F, binary32_traits>) pending_means().write(F::format, out);
+  if constexpr (!std::same_as<F, binary32_traits>) pending.write(F::format, out);
 }
 
 // Small windows with rows shorter than a SIMD vector: where a window's own scan costs most.
