@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/max_kernels.h"
+#include "engine/max_separable_avx2.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
 
@@ -31,6 +32,11 @@ template <int Width, typename Source, std::size_t K, typename Column>
                                                 std::span<const std::int32_t> rows,
                                                 const band_ahead& ahead, Column column,
                                                 std::uint64_t* keys, std::int32_t* nan_columns) {
+  if constexpr (Width == 8 && std::same_as<Source, binary32_source>) {
+    std::array<std::int32_t, K> columns;
+    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
+    return band_columns_avx2<K>(plane, rows, ahead, columns, keys, nan_columns);
+  }
   using L = lanes<Width>;
   // Rows from the band's first, so that the scan starts from constants (GCC builds a splat of
   // a variable lane by lane here).
@@ -74,71 +80,6 @@ template <int Width, typename Source, std::size_t K, typename Column>
   return result;
 }
 
-// The low (half 0) or high 8 of 16 int16 lanes, sign-extended to 32 bits.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i widened_half_avx2(__m256i x, int half) {
-  return _mm256_cvtepi16_epi32(half == 0 ? _mm256_castsi256_si128(x)
-                                         : _mm256_extracti128_si256(x, 1));
-}
-
-// write_keys_16 for one vector of 16 lanes in AVX2 intrinsics: GCC 12 lowered the generic
-// 16-lane widening to 32 bits (a 512-bit vector) through the stack, lane by lane, and that took
-// half of the bfloat16 max forward pass (13x13 on one thread of the AVX2 host: 3.38 -> 1.87 ms,
-// measured). `c` is the vector's first column; a lane's row offset is its count times a common
-// `row_stride` > 0, or else `rows` at its count (gathered). Returns the lanes' NaN flags.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i write_key_vector_16_avx2(
-    __m256i best, __m256i best_row, __m256i largest, std::uint16_t infinity,
-    std::span<const std::int32_t> rows, std::int32_t row_stride, std::int32_t c,
-    std::uint64_t* keys, std::int32_t* nan_columns) {
-  const __m256i nan = _mm256_cmpgt_epi16(largest, _mm256_set1_epi16(static_cast<short>(infinity)));
-  for (int half = 0; half < 2; ++half) {
-    const __m256i count = widened_half_avx2(best_row, half);
-    const std::int32_t first = c + 8 * half;
-    __m256i offset;
-    if (row_stride > 0) {
-      offset = _mm256_add_epi32(_mm256_mullo_epi32(count, _mm256_set1_epi32(row_stride)),
-                                _mm256_add_epi32(_mm256_set1_epi32(rows.front() + first),
-                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-    } else {
-      offset = _mm256_add_epi32(
-          _mm256_i32gather_epi32(rows.data(), count, 4),
-          _mm256_add_epi32(_mm256_set1_epi32(first), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-    }
-    const __m256i ordered =
-        _mm256_add_epi32(widened_half_avx2(best, half), _mm256_set1_epi32(0x8000));
-    const __m256i low_word = _mm256_xor_si256(offset, _mm256_set1_epi32(-1));
-    // Interleaved within 128-bit lanes: keys 0-1 and 4-5 in `low`, 2-3 and 6-7 in `high`.
-    const __m256i low = _mm256_unpacklo_epi32(low_word, ordered);
-    const __m256i high = _mm256_unpackhi_epi32(low_word, ordered);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + first),
-                        _mm256_permute2x128_si256(low, high, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + first + 4),
-                        _mm256_permute2x128_si256(low, high, 0x31));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(nan_columns + first),
-                        widened_half_avx2(nan, half));
-  }
-  return nan;
-}
-
-// write_keys_16 of K vectors of 16 lanes (the `columns`) by write_key_vector_16_avx2. A call,
-// not inlined: an always_inline function with an AVX2 target does not inline into the generic
-// kernels around it. Returns whether any column held a NaN.
-template <std::size_t K>
-[[gnu::target("avx2")]] bool write_keys_16_avx2(
-    const vec<std::int16_t, 16> (&best)[K], const vec<std::int16_t, 16> (&best_row)[K],
-    const vec<std::uint16_t, 16> (&largest)[K], std::uint16_t infinity,
-    std::span<const std::int32_t> rows, std::int32_t row_stride,
-    const std::array<std::int32_t, K>& columns, std::uint64_t* keys, std::int32_t* nan_columns) {
-  __m256i any = _mm256_setzero_si256();
-  for (std::size_t k = 0; k < K; ++k) {
-    any = _mm256_or_si256(
-        any, write_key_vector_16_avx2(reinterpret_cast<__m256i>(best[k]),
-                                      reinterpret_cast<__m256i>(best_row[k]),
-                                      reinterpret_cast<__m256i>(largest[k]), infinity, rows,
-                                      row_stride, columns[k], keys, nan_columns));
-  }
-  return _mm256_testz_si256(any, any) == 0;
-}
-
 // band_columns_16's keys and NaN flags of its K vectors of columns, from each lane's maximum
 // (`best`), the count of its row (`best_row`) and its largest magnitude; returns whether any
 // column held a NaN.
@@ -149,12 +90,6 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
                                                  std::span<const std::int32_t> rows,
                                                  std::int32_t row_stride, Column column,
                                                  std::uint64_t* keys, std::int32_t* nan_columns) {
-  if constexpr (Lanes == 16) {
-    std::array<std::int32_t, K> columns;
-    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
-    return write_keys_16_avx2<K>(best, best_row, largest, Source::infinity, rows, row_stride,
-                                 columns, keys, nan_columns);
-  }
   using I32 = vec<std::int32_t, Lanes>;
   I32 iota{}, any{};
   for (int j = 0; j < Lanes; ++j) iota[j] = j;
@@ -192,6 +127,12 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
                                                    const band_ahead& ahead, std::int32_t row_stride,
                                                    Column column, std::uint64_t* keys,
                                                    std::int32_t* nan_columns) {
+  if constexpr (Lanes == 16) {
+    std::array<std::int32_t, K> columns;
+    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
+    return band_columns_16_avx2<K>(plane, rows, ahead, row_stride, columns, Source::infinity, keys,
+                                   nan_columns);
+  }
   using I16 = vec<std::int16_t, Lanes>;
   using U16 = vec<std::uint16_t, Lanes>;
   I16 best[K], best_row[K];

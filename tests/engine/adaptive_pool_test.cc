@@ -433,6 +433,17 @@ TEST(FastAdaptivePool, MaxSeparableTiesGoToTheEarliestRowNotTheEarliestColumn) {
             std::vector<std::uint32_t>{bits(-0.0f)});
 }
 
+TEST(FastAdaptivePool, MaxColumnsOfMinusInfinityLoseToTheLeastFiniteValue) {
+  // Four rows of 40 -inf, the least finite value at row 2 column 5: the first window's winner,
+  // on every kernel and level. A separable column's running maximum must start at -inf itself:
+  // started above it, a column of -inf would tie -max and win by its lower offset.
+  std::vector<float> input(160, -inf);
+  input[2 * 40 + 5] = std::numeric_limits<float>::lowest();
+  const max_answer expected = reference_max({1, 4, 40}, input, {1, 2});
+  ASSERT_EQ(expected.indices, (std::vector<std::int64_t>{85, 20}));
+  expect_kernels_match({1, 4, 40}, input, {1, 2});
+}
+
 TEST(FastAdaptivePool, MaxKernelsGiveTheFirstElementOfAllMinusInfinityWindows) {
   const std::vector<float> input(std::size_t{16} * 3 * 24, -inf);
   for (const detail::max_kernel kernel : all_max_kernels) {

@@ -182,6 +182,27 @@ TEST(FastSixteenBitMax, BandsCountUpTo2To15Minus1RowsInTheirLanes) {
   expect_band_of_rows(float_format::bfloat16, (std::int64_t{1} << 15) + 3, engine);
 }
 
+TEST(FastSixteenBitMax, ColumnsOfMinusInfinityLoseToTheLeastFiniteValue) {
+  // One band of four rows of 40 -inf, one -max (the least finite value) at row 2 column 5: the
+  // first window's winner; the second window, -inf only, keeps its first element. A column's
+  // running maximum must start at -inf itself: started above it, a column of -inf would tie
+  // -max and win by its lower offset.
+  const sizes shape{1, 4, 40}, out{1, 2};
+  for (const float_format format : sixteen_bit_formats) {
+    const auto minus_infinity =
+        static_cast<std::uint16_t>(format == float_format::binary16 ? 0xFC00 : 0xFF80);
+    std::vector<std::uint16_t> input(160, minus_infinity);
+    input[2 * 40 + 5] = static_cast<std::uint16_t>(minus_infinity - 1);  // -max
+    const max_answer expected = reference_max(format, shape, input, out);
+    ASSERT_EQ(expected.indices, (std::vector<std::int64_t>{85, 20}));
+    for (const detail::simd_level lanes : all_simd_levels) {
+      EXPECT_EQ(kernel_max(format, shape, input, out, detail::max_kernel::separable, lanes),
+                expected)
+          << reference::format_name(format);
+    }
+  }
+}
+
 TEST(FastSixteenBitMax, ShortRowsWriteASignallingNaNsOwnPattern) {
   // Rows of 33 (the short-rows kernel on AVX-512): a signalling NaN (its quiet bit clear), which
   // the hardware widening would quiet, is the last NaN of the first window and must come back
