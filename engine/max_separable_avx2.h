@@ -92,7 +92,7 @@ template <std::size_t K>
     const std::uint16_t* row_ahead = plane + ahead.row(r);
 #pragma GCC unroll 8
     for (std::size_t k = 0; k < K; ++k) {
-      __builtin_prefetch(row_ahead + columns[k]);
+      if (k % 2 == 0) __builtin_prefetch(row_ahead + columns[k]);  // 64 bytes: a line
       const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + columns[k]));
       const __m256i magnitude = _mm256_and_si256(bits, magnitude_mask);
       const __m256i key = _mm256_sign_epi16(magnitude, bits);
@@ -168,7 +168,7 @@ template <std::size_t K>
     const __m256i current = _mm256_set1_epi32(row - first_row);
 #pragma GCC unroll 8
     for (std::size_t k = 0; k < K; ++k) {
-      __builtin_prefetch(row_ahead + columns[k]);
+      if (k % 2 == 0) __builtin_prefetch(row_ahead + columns[k]);  // 64 bytes: a line
       const __m256 x = _mm256_loadu_ps(plane + row + columns[k]);
       best_row[k] = _mm256_blendv_epi8(best_row[k], current,
                                        _mm256_castps_si256(_mm256_cmp_ps(x, best[k], _CMP_GT_OQ)));
