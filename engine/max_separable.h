@@ -319,6 +319,8 @@ template <int Width, typename Source>
         winner = argmax_exact<Source>(g, plane, {band.w0(), band.w1(), w2});
       } else if constexpr (Width == 16) {
         winner = lanes_win ? best_key_offset_avx512(keys, w2) : best_key_offset(keys, w2);
+      } else if constexpr (Width == 8) {
+        winner = best_key_offset_avx2(keys, w2);
       } else {
         winner = best_key_offset(keys, w2);
       }

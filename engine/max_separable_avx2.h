@@ -6,9 +6,11 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 
 #include "engine/band_walk.h"
@@ -188,6 +190,28 @@ template <std::size_t K>
                           columns[k], keys, nan_columns);
   }
   return any_nan;
+}
+
+// max_separable.h's best_key_offset in AVX2 lanes, four keys a step, the lanes past the window
+// loaded as 0 (below every key). AVX2 compares signed 64-bit lanes only: the keys are compared
+// with their top bits flipped, which orders them as unsigned. Called, not inlined, as
+// band_columns_avx2.
+[[gnu::target("avx2")]] std::int64_t best_key_offset_avx2(const std::uint64_t* keys,
+                                                          const reference::window& w) {
+  const __m256i flip = _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min());
+  __m256i greatest = flip;  // 0, flipped
+  for (std::int64_t c = w.begin; c < w.end; c += 4) {
+    const auto* at = reinterpret_cast<const long long*>(keys + c);
+    const __m256i inside =
+        _mm256_cmpgt_epi64(_mm256_set1_epi64x(w.end - c), _mm256_setr_epi64x(0, 1, 2, 3));
+    const __m256i x = _mm256_xor_si256(_mm256_maskload_epi64(at, inside), flip);
+    greatest = _mm256_blendv_epi8(greatest, x, _mm256_cmpgt_epi64(x, greatest));
+  }
+  const __m128i low = _mm256_castsi256_si128(greatest);
+  const __m128i high = _mm256_extracti128_si256(greatest, 1);
+  const __m128i two = _mm_blendv_epi8(low, high, _mm_cmpgt_epi64(high, low));
+  const auto best = std::max(_mm_cvtsi128_si64(two), _mm_extract_epi64(two, 1));
+  return ~static_cast<std::uint32_t>(static_cast<std::uint64_t>(best));
 }
 
 }  // namespace
