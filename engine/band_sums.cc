@@ -28,7 +28,8 @@ namespace {
 // Four binary16 patterns widened by F16C (exact, subnormals included). Four, not eight: GCC 12
 // turned the low half of an eight-lane conversion into a second conversion, three where two do
 // (float16 avg forward, one thread: 6x6 0.043 -> 0.030 ms, 7x7 2.14 -> 1.63: measured).
-// Not always_inline: add_block_avx2 has no F16C target, and GCC refuses that inlining;
+// Not always_inline: binary32_halves and add_block_avx2 have no F16C target, and GCC refuses that
+// inlining;
 // add_rows_avx2_f16c, which has, flattens the call into itself.
 [[gnu::target("avx2,f16c")]] inline __m128 binary16_by_f16c(const std::uint16_t* at) {
   return _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)));
@@ -260,17 +261,20 @@ template <int Width, bool Scan>
   }
 }
 
-// The magnitudes of the 16 patterns from `at` (8 with Eight, the rest as zeros, which leave
+// The magnitudes of the 16 patterns from `at` (8 with OnlyEight, the rest as zeros, which leave
 // both bounds alone) into `least` (magnitude - 1) and `greatest`, in 16-bit lanes: half the
 // operations of 32-bit ones (bfloat16 avg forward on one thread of the AVX2 host: 7x7 1.70 ->
 // 1.40 ms, 3-D 2.44 -> 2.05: measured).
-template <bool Eight>
+template <bool OnlyEight>
 [[gnu::target("avx2"), gnu::always_inline]] inline void scan_16_lanes(const std::uint16_t* at,
                                                                       __m256i& least,
                                                                       __m256i& greatest) {
-  const __m256i bits =
-      Eight ? _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at)))
-            : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+  __m256i bits;
+  if constexpr (OnlyEight) {
+    bits = _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at)));
+  } else {
+    bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+  }
   const __m256i magnitude = _mm256_and_si256(bits, _mm256_set1_epi16(0x7FFF));
   least = _mm256_min_epu16(_mm256_sub_epi16(magnitude, _mm256_set1_epi16(1)), least);
   greatest = _mm256_max_epu16(magnitude, greatest);
@@ -306,9 +310,9 @@ template <typename F, bool F16c>
 
 // add_block in AVX2 intrinsics: GCC 12 lowered the generic vectors' widening to doubles two lanes
 // at a time, through the stack, and spilled the sums (the 7x7 avg forward on one thread of an
-// AVX2 host: float32 2.85 -> 2.43 ms, bfloat16 2.85 -> 1.81 with its 16-to-32-bit widening here
-// too, on two threads float32 1.16 -> 0.70: measured). binary32 halves convert straight from
-// memory. The 16-bit formats' magnitudes are scanned 16 at a time in 16-bit lanes
+// AVX2 host: float32 2.85 -> 2.43 ms, bfloat16 2.85 -> 1.81 with the 16-bit widening in
+// intrinsics too, on two threads float32 1.16 -> 0.70: measured). Each vector's halves come from
+// binary32_halves. The 16-bit formats' magnitudes are scanned 16 at a time in 16-bit lanes
 // (scan_16_lanes), so `least` and `greatest` hold 16-bit lanes for them, 32-bit for binary32.
 template <typename F, std::size_t K, bool F16c>
 [[gnu::target("avx2"), gnu::always_inline]] inline void add_block_avx2(
@@ -388,7 +392,7 @@ template <typename F>
   add_rows_lanes_avx2<F, false>(first_row, rows, width, ahead, columns, seen);
 }
 
-// binary16 widened by F16C: one instruction for eight, where the bit arithmetic took five (the
+// binary16 widened by F16C: two conversions of four, where the bit arithmetic took five (the
 // float16 3-D avg forward 4.8 -> 3.9 ms on an AVX2-only AMD host, measured).
 [[gnu::target("avx2,f16c"), gnu::flatten]] void add_rows_avx2_f16c(
     const std::uint16_t* first_row, std::int64_t rows, std::int64_t width, std::int64_t ahead,

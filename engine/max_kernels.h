@@ -190,7 +190,7 @@ struct max_scratch {
 
 constexpr std::int64_t separable_width = std::int64_t{1} << 16;
 
-max_scratch& thread_scratch() {
+inline max_scratch& thread_scratch() {
   thread_local max_scratch scratch;
   return scratch;
 }

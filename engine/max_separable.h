@@ -22,21 +22,13 @@ namespace poolproof::engine::detail {
 // Internal linkage, as when these lived in one file: the header is included only by
 // max_forward_simd.cc, whose target-specific entry points instantiate these templates.
 namespace {
-// K vectors of columns of one band of rows (flat offsets `rows`, in scan order), the k-th at
-// column(k): per column its first strict maximum as a key that orders like (value, then the
-// least flat offset): the value's ordered bits (after -0 + 0 = +0, so -0 ties +0) above the
-// complemented offset. A column of -inf keeps the band's first row. `nan_columns` flags columns
-// holding a NaN (their windows are rescanned); returns whether any did.
+// band_columns in generic vectors (the baseline's 4 lanes, AVX-512's 16, 16-bit patterns widened).
 template <int Width, typename Source, std::size_t K, typename Column>
-[[gnu::always_inline]] inline bool band_columns(const typename Source::storage* plane,
-                                                std::span<const std::int32_t> rows,
-                                                const band_ahead& ahead, Column column,
-                                                std::uint64_t* keys, std::int32_t* nan_columns) {
-  if constexpr (Width == 8 && std::same_as<Source, binary32_source>) {
-    std::array<std::int32_t, K> columns;
-    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
-    return band_columns_avx2<K>(plane, rows, ahead, columns, keys, nan_columns);
-  }
+[[gnu::always_inline]] inline bool band_columns_generic(const typename Source::storage* plane,
+                                                        std::span<const std::int32_t> rows,
+                                                        const band_ahead& ahead, Column column,
+                                                        std::uint64_t* keys,
+                                                        std::int32_t* nan_columns) {
   using L = lanes<Width>;
   // Rows from the band's first, so that the scan starts from constants (GCC builds a splat of
   // a variable lane by lane here).
@@ -80,6 +72,26 @@ template <int Width, typename Source, std::size_t K, typename Column>
   return result;
 }
 
+// K vectors of columns of one band of rows (flat offsets `rows`, in scan order), the k-th at
+// column(k): per column its first strict maximum as a key that orders like (value, then the
+// least flat offset): the value's ordered bits (after -0 + 0 = +0, so -0 ties +0) above the
+// complemented offset. A column of -inf keeps the band's first row. `nan_columns` flags columns
+// holding a NaN (their windows are rescanned); returns whether any did. binary32 in 8 lanes
+// (AVX2's, and AVX-512's for rows under 16 wide) runs band_columns_avx2.
+template <int Width, typename Source, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns(const typename Source::storage* plane,
+                                                std::span<const std::int32_t> rows,
+                                                const band_ahead& ahead, Column column,
+                                                std::uint64_t* keys, std::int32_t* nan_columns) {
+  if constexpr (Width == 8 && std::same_as<Source, binary32_source>) {
+    std::array<std::int32_t, K> columns;
+    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
+    return band_columns_avx2<K>(plane, rows, ahead, columns, keys, nan_columns);
+  } else {
+    return band_columns_generic<Width, Source, K>(plane, rows, ahead, column, keys, nan_columns);
+  }
+}
+
 // band_columns_16's keys and NaN flags of its K vectors of columns, from each lane's maximum
 // (`best`), the count of its row (`best_row`) and its largest magnitude; returns whether any
 // column held a NaN.
@@ -121,6 +133,7 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
 // the same keys follow, and a column is flagged when its largest magnitude is a NaN's (its key is
 // then never read). Rows are counted in the lanes: needs fewer than 2^15 rows; `row_stride`, when
 // positive, is the rows' common distance (their offsets then follow from the counts in lanes).
+// 16 lanes (AVX2's, and AVX-512's for rows under 32 wide) run band_columns_16_avx2.
 template <int Lanes, typename Source, std::size_t K, typename Column>
 [[gnu::always_inline]] inline bool band_columns_16(const std::uint16_t* plane,
                                                    std::span<const std::int32_t> rows,
@@ -132,36 +145,37 @@ template <int Lanes, typename Source, std::size_t K, typename Column>
     for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
     return band_columns_16_avx2<K>(plane, rows, ahead, row_stride, columns, Source::infinity, keys,
                                    nan_columns);
-  }
-  using I16 = vec<std::int16_t, Lanes>;
-  using U16 = vec<std::uint16_t, Lanes>;
-  I16 best[K], best_row[K];
-  U16 largest[K];
-  std::ranges::fill(best, I16{} - static_cast<std::int16_t>(Source::infinity));
-  std::ranges::fill(best_row, I16{});
-  std::ranges::fill(largest, U16{});
-  I16 current{};  // the row's index in `rows`, in every lane
-  const std::size_t count = rows.size();
-  for (std::size_t r = 0; r < count; ++r) {
-    const std::int32_t row = rows[r];
-    // The same row of the band ahead (see max_binary64.h's band_columns_64).
-    const std::uint16_t* row_ahead = plane + ahead.row(r);
-    for (std::size_t k = 0; k < K; ++k) {
-      __builtin_prefetch(row_ahead + column(k));
-      U16 bits;
-      std::memcpy(&bits, plane + row + column(k), sizeof bits);
-      const U16 magnitude = bits & 0x7FFF;
-      const auto value = reinterpret_cast<I16>(magnitude);
-      const I16 key = reinterpret_cast<I16>(bits) < 0 ? I16{} - value : value;
-      const I16 greater = key > best[k];
-      best[k] = greater ? key : best[k];
-      best_row[k] = greater ? current : best_row[k];
-      largest[k] = magnitude > largest[k] ? magnitude : largest[k];
+  } else {
+    using I16 = vec<std::int16_t, Lanes>;
+    using U16 = vec<std::uint16_t, Lanes>;
+    I16 best[K], best_row[K];
+    U16 largest[K];
+    std::ranges::fill(best, I16{} - static_cast<std::int16_t>(Source::infinity));
+    std::ranges::fill(best_row, I16{});
+    std::ranges::fill(largest, U16{});
+    I16 current{};  // the row's index in `rows`, in every lane
+    const std::size_t count = rows.size();
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::int32_t row = rows[r];
+      // The same row of the band ahead (see max_binary64.h's band_columns_64).
+      const std::uint16_t* row_ahead = plane + ahead.row(r);
+      for (std::size_t k = 0; k < K; ++k) {
+        __builtin_prefetch(row_ahead + column(k));
+        U16 bits;
+        std::memcpy(&bits, plane + row + column(k), sizeof bits);
+        const U16 magnitude = bits & 0x7FFF;
+        const auto value = reinterpret_cast<I16>(magnitude);
+        const I16 key = reinterpret_cast<I16>(bits) < 0 ? I16{} - value : value;
+        const I16 greater = key > best[k];
+        best[k] = greater ? key : best[k];
+        best_row[k] = greater ? current : best_row[k];
+        largest[k] = magnitude > largest[k] ? magnitude : largest[k];
+      }
+      current += 1;
     }
-    current += 1;
+    return write_keys_16<Lanes, Source, K>(best, best_row, largest, rows, row_stride, column, keys,
+                                           nan_columns);
   }
-  return write_keys_16<Lanes, Source, K>(best, best_row, largest, rows, row_stride, column, keys,
-                                         nan_columns);
 }
 
 // The common distance of the band's rows (a 2-D band's is the row width; 1 for a single row,

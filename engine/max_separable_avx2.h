@@ -1,7 +1,8 @@
-// The max-forward separable kernel's band scans in AVX2 intrinsics (not a public interface):
-// binary32 values in 8 lanes and 16-bit patterns in 16, K vectors of columns at a time, with
-// their keys. GCC 12 lowered the generic-vector loops of max_separable.h with their state on the
-// stack and widened 16 lanes to 32 bits lane by lane; these hold the state in registers.
+// The max-forward separable kernel's band scans and window reductions in AVX2 intrinsics (not a
+// public interface): binary32 values in 8 lanes and 16-bit patterns in 16, K vectors of columns at
+// a time, with their keys; a window's greatest key. GCC 12 lowered the generic-vector loops of
+// max_separable.h with their state on the stack and widened 16 lanes to 32 bits lane by lane; these
+// hold the state in registers.
 #pragma once
 
 #include <immintrin.h>
@@ -30,8 +31,9 @@ namespace {
 // generic 16-lane widening to 32 bits (a 512-bit vector) through the stack, lane by lane, and that
 // took half of the bfloat16 max forward pass (13x13 on one thread of the AVX2 host: 3.38 -> 1.87
 // ms, measured). `c` is the vector's first column; a lane's row offset is its count times a common
-// `row_stride` > 0, or else `rows` at its count (gathered). Returns the lanes' NaN flags.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i write_key_vector_16_avx2(
+// `row_stride` > 0, or else `rows` at its count (gathered); a lane is flagged a NaN's when its
+// `largest` magnitude is past `infinity`.
+[[gnu::target("avx2"), gnu::always_inline]] inline void write_key_vector_16_avx2(
     __m256i best, __m256i best_row, __m256i largest, std::uint16_t infinity,
     std::span<const std::int32_t> rows, std::int32_t row_stride, std::int32_t c,
     std::uint64_t* keys, std::int32_t* nan_columns) {
@@ -62,7 +64,6 @@ namespace {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(nan_columns + first),
                         widened_half_avx2(nan, half));
   }
-  return nan;
 }
 
 // max_separable.h's band_columns_16 on K vectors of 16 lanes (the `columns`) in AVX2 intrinsics,
@@ -71,6 +72,8 @@ namespace {
 // is kept in one vector for all K, and only a band that has a NaN takes each column's afterwards:
 // with one per vector, GCC 12 kept them and the rows' counts on the stack. A call, not inlined: an
 // always_inline function with an AVX2 target does not inline into the generic kernels around it.
+// Preconditions: 1 <= rows.size() < 2^15 (the counts' lanes), each column's 16 values inside every
+// row, and keys and nan_columns long enough for them. Returns whether any column held a NaN.
 template <std::size_t K>
 [[gnu::target("avx2")]] bool band_columns_16_avx2(const std::uint16_t* plane,
                                                   std::span<const std::int32_t> rows,
@@ -148,6 +151,8 @@ template <std::size_t K>
 // max_separable.h's band_columns on binary32 values in 8 AVX2 lanes, K vectors at a time (the
 // `columns`), as band_columns_16_avx2: the lanes' maximum by vmaxps (x > best ? x : best, so a NaN
 // never replaces it and -0 does not replace +0), NaNs flagged in one vector for all K.
+// Preconditions: `rows` not empty, each column's 8 values inside every row, and keys and
+// nan_columns long enough for them. Returns whether any column held a NaN.
 template <std::size_t K>
 [[gnu::target("avx2")]] bool band_columns_avx2(const float* plane,
                                                std::span<const std::int32_t> rows,
@@ -195,7 +200,8 @@ template <std::size_t K>
 // max_separable.h's best_key_offset in AVX2 lanes, four keys a step, the lanes past the window
 // loaded as 0 (below every key). AVX2 compares signed 64-bit lanes only: the keys are compared
 // with their top bits flipped, which orders them as unsigned. Called, not inlined, as
-// band_columns_avx2.
+// band_columns_avx2. Preconditions: `w` not empty, its keys written and non-zero (every band key
+// is; a window with a NaN column is rescanned, not reduced).
 [[gnu::target("avx2")]] std::int64_t best_key_offset_avx2(const std::uint64_t* keys,
                                                           const reference::window& w) {
   const __m256i flip = _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min());

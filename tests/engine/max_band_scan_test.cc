@@ -1,0 +1,177 @@
+// The separable max forward's AVX2 band scans (engine/max_separable_avx2.h), white-box: each
+// column's key and NaN flag against a scalar scan, which the public pass cannot show for the flags
+// (a column flagged without a NaN is only rescanned, to the same answer), and a window's best key.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "engine/max_separable_avx2.h"
+#include "engine/simd.h"
+
+namespace poolproof::engine::detail {
+namespace {
+
+constexpr std::int32_t width = 40;
+
+bool has_avx2() { return usable_simd_level(simd_level::avx512) != simd_level::baseline; }
+
+// The key band_columns gives a column whose first strict maximum has ordered integer `ordered`
+// (already offset to be unsigned) at flat offset `offset`.
+std::uint64_t key_of(std::uint32_t ordered, std::int32_t offset) {
+  return (std::uint64_t{ordered} << 32) | static_cast<std::uint32_t>(~offset);
+}
+
+// A binary32 value's ordered bits as band_columns makes them (-0 as +0).
+std::uint32_t ordered32(float x) {
+  const auto bits = std::bit_cast<std::uint32_t>(x + 0.0f);
+  return bits ^ ((bits >> 31 != 0 ? 0xFFFFFFFFu : 0u) | 0x80000000u);
+}
+
+// Rows of `width` values at the given flat offsets, K = 4 then K = 1 vectors of columns: each
+// column's key (if it holds no NaN) and flag against the rows read one by one.
+void expect_binary32_columns(const std::vector<float>& plane,
+                             const std::vector<std::int32_t>& rows) {
+  std::vector<std::uint64_t> keys(width, 7);
+  std::vector<std::int32_t> flags(width, 7);
+  const band_ahead ahead{0, rows};
+  const bool four =
+      band_columns_avx2<4>(plane.data(), rows, ahead, {0, 8, 16, 24}, keys.data(), flags.data());
+  const bool one =
+      band_columns_avx2<1>(plane.data(), rows, ahead, {width - 8}, keys.data(), flags.data());
+  bool any_first = false, any_last = false;
+  for (std::int32_t c = 0; c < width; ++c) {
+    float best = -std::numeric_limits<float>::infinity();
+    std::int32_t at = rows.front() + c;
+    bool nan = false;
+    for (const std::int32_t row : rows) {
+      const float x = plane[static_cast<std::size_t>(row + c)];
+      nan |= x != x;
+      if (x > best) {
+        best = x;
+        at = row + c;
+      }
+    }
+    (c < 32 ? any_first : any_last) |= nan;
+    EXPECT_EQ(flags[static_cast<std::size_t>(c)], nan ? -1 : 0) << "column " << c;
+    if (!nan) {
+      EXPECT_EQ(keys[static_cast<std::size_t>(c)], key_of(ordered32(best), at)) << c;
+    }
+  }
+  EXPECT_EQ(four, any_first);
+  EXPECT_EQ(one, any_last);
+}
+
+TEST(MaxBandScanAvx2, Binary32FlagsExactlyTheColumnsHoldingANaN) {
+  if (!has_avx2()) GTEST_SKIP() << "needs AVX2";
+  std::mt19937 engine(5);
+  std::normal_distribution<float> normal;
+  std::vector<float> plane(std::size_t{width} * 6);
+  for (float& x : plane) x = normal(engine);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  plane[2 * width + 3] = nan;
+  plane[4 * width + 17] = -nan;
+  plane[5 * width + 30] = nan;
+  plane[1 * width + 5] = inf;  // infinities are values, not NaNs
+  plane[3 * width + 6] = -inf;
+  plane[0 * width + 9] = -0.0f;
+  expect_binary32_columns(plane, {0, 40, 80, 120, 160, 200});
+  expect_binary32_columns(plane, {0, 80, 200});  // no common distance
+  // No NaN at all: nothing flagged.
+  plane[2 * width + 3] = 1;
+  plane[4 * width + 17] = 2;
+  plane[5 * width + 30] = 3;
+  expect_binary32_columns(plane, {0, 40, 80, 120, 160, 200});
+}
+
+// band_columns_16_avx2 on bfloat16 patterns, K = 2 then K = 1 (the last at width - 16), with a
+// common row distance `stride` or none (0: the offsets gathered from `rows`).
+void expect_sixteen_bit_columns(const std::vector<std::uint16_t>& plane,
+                                const std::vector<std::int32_t>& rows, std::int32_t stride) {
+  constexpr std::uint16_t infinity = 0x7F80;
+  std::vector<std::uint64_t> keys(width, 7);
+  std::vector<std::int32_t> flags(width, 7);
+  const band_ahead ahead{0, rows};
+  const bool two = band_columns_16_avx2<2>(plane.data(), rows, ahead, stride, {0, 16}, infinity,
+                                           keys.data(), flags.data());
+  const bool one = band_columns_16_avx2<1>(plane.data(), rows, ahead, stride, {width - 16},
+                                           infinity, keys.data(), flags.data());
+  bool any_first = false, any_last = false;
+  for (std::int32_t c = 0; c < width; ++c) {
+    int best = -infinity;
+    std::int32_t at = rows.front() + c;
+    bool nan = false;
+    for (const std::int32_t row : rows) {
+      const std::uint16_t bits = plane[static_cast<std::size_t>(row + c)];
+      const int magnitude = bits & 0x7FFF;
+      nan |= magnitude > infinity;
+      const int ordered = (bits & 0x8000) != 0 ? -magnitude : magnitude;
+      if (ordered > best) {
+        best = ordered;
+        at = row + c;
+      }
+    }
+    (c < 32 ? any_first : any_last) |= nan;
+    if (c >= width - 16 && c < 32) any_last |= nan;
+    EXPECT_EQ(flags[static_cast<std::size_t>(c)], nan ? -1 : 0) << "column " << c;
+    if (!nan) {
+      EXPECT_EQ(keys[static_cast<std::size_t>(c)],
+                key_of(static_cast<std::uint32_t>(best + 0x8000), at))
+          << c;
+    }
+  }
+  EXPECT_EQ(two, any_first);
+  EXPECT_EQ(one, any_last);
+}
+
+TEST(MaxBandScanAvx2, SixteenBitFlagsExactlyTheColumnsHoldingANaN) {
+  if (!has_avx2()) GTEST_SKIP() << "needs AVX2";
+  std::mt19937 engine(6);
+  std::uniform_int_distribution<int> finite(0, 0x7F7F);
+  std::uniform_int_distribution<int> sign(0, 1);
+  std::vector<std::uint16_t> plane(std::size_t{width} * 6);
+  for (std::uint16_t& x : plane)
+    x = static_cast<std::uint16_t>(finite(engine) | (sign(engine) << 15));
+  plane[2 * width + 3] = 0x7FC1;   // NaN
+  plane[4 * width + 17] = 0xFF81;  // negative NaN
+  plane[5 * width + 37] = 0x7FC0;
+  plane[1 * width + 5] = 0x7F80;  // +inf
+  plane[3 * width + 6] = 0xFF80;  // -inf
+  plane[0 * width + 9] = 0x8000;  // -0
+  expect_sixteen_bit_columns(plane, {0, 40, 80, 120, 160, 200}, 40);
+  expect_sixteen_bit_columns(plane, {0, 80, 200}, 0);
+  plane[2 * width + 3] = 1;
+  plane[4 * width + 17] = 2;
+  plane[5 * width + 37] = 3;
+  expect_sixteen_bit_columns(plane, {0, 40, 80, 120, 160, 200}, 40);
+}
+
+TEST(MaxBandScanAvx2, AWindowsBestKeyIsTheGreatestOfItsColumnsOnly) {
+  // Keys with either top bit (values of either sign), every window of 1 to 13 columns in 24.
+  if (!has_avx2()) GTEST_SKIP() << "needs AVX2";
+  std::mt19937_64 engine(7);
+  std::vector<std::uint64_t> keys(24);
+  for (int round = 0; round < 50; ++round) {
+    for (std::uint64_t& key : keys) key = engine() | 1;  // non-zero, as band keys are
+    for (std::int64_t begin = 0; begin < 24; ++begin) {
+      for (std::int64_t end = begin + 1; end <= std::min<std::int64_t>(24, begin + 13); ++end) {
+        std::uint64_t best = 0;
+        for (std::int64_t c = begin; c < end; ++c)
+          best = std::max(best, keys[static_cast<std::size_t>(c)]);
+        EXPECT_EQ(best_key_offset_avx2(keys.data(), {begin, end}),
+                  static_cast<std::int64_t>(~static_cast<std::uint32_t>(best)))
+            << begin << "-" << end;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace poolproof::engine::detail
