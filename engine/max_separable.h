@@ -297,6 +297,18 @@ std::int64_t best_key_offset(const std::uint64_t* keys, const reference::window&
   return ~static_cast<std::uint32_t>(best);
 }
 
+// best_key_offset on the lanes of `Width`: AVX-512's when `lanes_win`, AVX2's, or one by one.
+template <int Width>
+std::int64_t best_key_in_lanes(const std::uint64_t* keys, const reference::window& w,
+                               [[maybe_unused]] bool lanes_win) {
+  if constexpr (Width == 16) {
+    if (lanes_win) return best_key_offset_avx512(keys, w);
+  } else if constexpr (Width == 8) {
+    return best_key_offset_avx2(keys, w);
+  }
+  return best_key_offset(keys, w);
+}
+
 bool any_nan_column(const std::int32_t* nan_columns, const reference::window& w) {
   std::int32_t any = 0;
   for (std::int64_t c = w.begin; c < w.end; ++c) any |= nan_columns[c];
@@ -321,23 +333,16 @@ template <int Width, typename Source>
   std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
   std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
   // Only max_planes_avx512 builds 16 lanes.
-  [[maybe_unused]] const bool lanes_win = winners_in_lanes(g);
+  const bool lanes_win = winners_in_lanes(g);
   std::int64_t out_at = first * g.out_plane;
   for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
     const typename Source::storage* plane = input + band.plane() * g.in_plane;
     const bool nan =
         separable_band<Width, Source>(plane, band.rows(), band.ahead(), width, keys, nan_columns);
     for (const reference::window& w2 : g.windows[2]) {
-      std::int64_t winner = 0;
-      if (nan && any_nan_column(nan_columns, w2)) {
-        winner = argmax_exact<Source>(g, plane, {band.w0(), band.w1(), w2});
-      } else if constexpr (Width == 16) {
-        winner = lanes_win ? best_key_offset_avx512(keys, w2) : best_key_offset(keys, w2);
-      } else if constexpr (Width == 8) {
-        winner = best_key_offset_avx2(keys, w2);
-      } else {
-        winner = best_key_offset(keys, w2);
-      }
+      const std::int64_t winner = nan && any_nan_column(nan_columns, w2)
+                                      ? argmax_exact<Source>(g, plane, {band.w0(), band.w1(), w2})
+                                      : best_key_in_lanes<Width>(keys, w2, lanes_win);
       output[out_at] = plane[winner];
       indices[out_at++] = winner;
     }

@@ -51,7 +51,7 @@ void expect_binary32_columns(const std::vector<float>& plane,
     std::int32_t at = rows.front() + c;
     bool nan = false;
     for (const std::int32_t row : rows) {
-      const float x = plane[static_cast<std::size_t>(row + c)];
+      const float x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
       nan |= x != x;
       if (x > best) {
         best = x;
@@ -109,7 +109,7 @@ void expect_sixteen_bit_columns(const std::vector<std::uint16_t>& plane,
     std::int32_t at = rows.front() + c;
     bool nan = false;
     for (const std::int32_t row : rows) {
-      const std::uint16_t bits = plane[static_cast<std::size_t>(row + c)];
+      const std::uint16_t bits = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
       const int magnitude = bits & 0x7FFF;
       nan |= magnitude > infinity;
       const int ordered = (bits & 0x8000) != 0 ? -magnitude : magnitude;
