@@ -21,6 +21,19 @@ namespace poolproof::engine::detail {
 // Internal linkage: included only by max_separable.h, itself only by max_forward_simd.cc.
 namespace {
 
+// Eight keys to `keys`: each lane's `ordered` integer above its complemented flat `offset`.
+[[gnu::target("avx2"), gnu::always_inline]] inline void store_keys_avx2(__m256i ordered,
+                                                                        __m256i offset,
+                                                                        std::uint64_t* keys) {
+  const __m256i low_word = _mm256_xor_si256(offset, _mm256_set1_epi32(-1));
+  // Interleaved within 128-bit lanes: keys 0-1 and 4-5 in `low`, 2-3 and 6-7 in `high`.
+  const __m256i low = _mm256_unpacklo_epi32(low_word, ordered);
+  const __m256i high = _mm256_unpackhi_epi32(low_word, ordered);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys), _mm256_permute2x128_si256(low, high, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + 4),
+                      _mm256_permute2x128_si256(low, high, 0x31));
+}
+
 // The low (half 0) or high 8 of 16 int16 lanes, sign-extended to 32 bits.
 [[gnu::target("avx2"), gnu::always_inline]] inline __m256i widened_half_avx2(__m256i x, int half) {
   return _mm256_cvtepi16_epi32(half == 0 ? _mm256_castsi256_si128(x)
@@ -53,14 +66,7 @@ namespace {
     }
     const __m256i ordered =
         _mm256_add_epi32(widened_half_avx2(best, half), _mm256_set1_epi32(0x8000));
-    const __m256i low_word = _mm256_xor_si256(offset, _mm256_set1_epi32(-1));
-    // Interleaved within 128-bit lanes: keys 0-1 and 4-5 in `low`, 2-3 and 6-7 in `high`.
-    const __m256i low = _mm256_unpacklo_epi32(low_word, ordered);
-    const __m256i high = _mm256_unpackhi_epi32(low_word, ordered);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + first),
-                        _mm256_permute2x128_si256(low, high, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + first + 4),
-                        _mm256_permute2x128_si256(low, high, 0x31));
+    store_keys_avx2(ordered, offset, keys + first);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(nan_columns + first),
                         widened_half_avx2(nan, half));
   }
@@ -138,13 +144,7 @@ template <std::size_t K>
   const __m256i offset =
       _mm256_add_epi32(best_row, _mm256_add_epi32(_mm256_set1_epi32(first_row + c),
                                                   _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
-  const __m256i low_word = _mm256_xor_si256(offset, _mm256_set1_epi32(-1));
-  const __m256i low = _mm256_unpacklo_epi32(low_word, ordered);
-  const __m256i high = _mm256_unpackhi_epi32(low_word, ordered);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + c),
-                      _mm256_permute2x128_si256(low, high, 0x20));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + c + 4),
-                      _mm256_permute2x128_si256(low, high, 0x31));
+  store_keys_avx2(ordered, offset, keys + c);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(nan_columns + c), nan);
 }
 
