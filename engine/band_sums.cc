@@ -28,9 +28,8 @@ namespace {
 // Four binary16 patterns widened by F16C (exact, subnormals included). Four, not eight: GCC 12
 // turned the low half of an eight-lane conversion into a second conversion, three where two do
 // (float16 avg forward, one thread: 6x6 0.043 -> 0.030 ms, 7x7 2.14 -> 1.63: measured).
-// Not always_inline: binary32_halves and add_block_avx2 have no F16C target, and GCC refuses that
-// inlining;
-// add_rows_avx2_f16c, which has, flattens the call into itself.
+// Not always_inline: binary32_halves and add_block_avx2 have no F16C target, and GCC refuses
+// that inlining; add_rows_avx2_f16c, which has, flattens the call into itself.
 [[gnu::target("avx2,f16c")]] inline __m128 binary16_by_f16c(const std::uint16_t* at) {
   return _mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at)));
 }

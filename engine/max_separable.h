@@ -332,7 +332,7 @@ template <int Width, typename Source>
   max_scratch& scratch = thread_scratch();
   std::uint64_t* keys = at_least(scratch.keys, static_cast<std::size_t>(width));
   std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
-  // Only max_planes_avx512 builds 16 lanes.
+  // Read with 16 lanes only, which only max_planes_avx512 builds.
   const bool lanes_win = winners_in_lanes(g);
   std::int64_t out_at = first * g.out_plane;
   for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
