@@ -5,11 +5,13 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <span>
 #include <vector>
 
+#include "engine/max_binary64_avx2.h"
 #include "engine/max_kernels.h"
 #include "engine/planes.h"
 #include "engine/simd.h"
@@ -35,10 +37,10 @@ column_maxima& thread_column_maxima() {
 // k-th at column(k): each lane keeps its column's first strict maximum and that element's flat
 // offset (a column of -inf keeps the band's first row). Returns whether any column held a NaN.
 template <int Lanes, std::size_t K, typename Column>
-[[gnu::always_inline]] inline bool band_columns_64(const double* plane,
-                                                   std::span<const std::int32_t> rows,
-                                                   const band_ahead& ahead, Column column,
-                                                   column_maxima& maxima) {
+[[gnu::always_inline]] inline bool band_columns_64_generic(const double* plane,
+                                                           std::span<const std::int32_t> rows,
+                                                           const band_ahead& ahead, Column column,
+                                                           column_maxima& maxima) {
   using F64 = vec<double, Lanes>;
   using I64 = vec<std::int64_t, Lanes>;
   using I32 = vec<std::int32_t, Lanes>;
@@ -79,6 +81,23 @@ template <int Lanes, std::size_t K, typename Column>
   bool result = false;
   for (int j = 0; j < Lanes; ++j) result |= any[j] != 0;
   return result;
+}
+
+// K vectors of `Lanes` doubles of one band of rows (as band_columns_64_generic): on AVX2 (four
+// lanes) by band_columns_64_avx2.
+template <int Lanes, std::size_t K, typename Column>
+[[gnu::always_inline]] inline bool band_columns_64(const double* plane,
+                                                   std::span<const std::int32_t> rows,
+                                                   const band_ahead& ahead, Column column,
+                                                   column_maxima& maxima) {
+  if constexpr (Lanes == 4) {
+    std::array<std::int32_t, K> columns;
+    for (std::size_t k = 0; k < K; ++k) columns[k] = column(k);
+    return band_columns_64_avx2<K>(plane, rows, ahead, columns, maxima.values.data(),
+                                   maxima.offsets.data(), maxima.nan.data());
+  } else {
+    return band_columns_64_generic<Lanes, K>(plane, rows, ahead, column, maxima);
+  }
 }
 
 // band_columns_64 over the whole width (at least Lanes) in ceil(width / Lanes) vectors, four at
@@ -182,6 +201,20 @@ least_lane(__m128i lanes) {
       _mm_min_epi32(_mm256_castsi256_si128(least), _mm256_extracti128_si256(least, 1)));
 }
 
+// best_column_offset on the widest lanes the kernel has: AVX-512's where they win
+// (`lanes_win`), AVX2's, or none.
+template <int Lanes>
+[[gnu::always_inline]] inline std::int64_t best_column_in_lanes(const column_maxima& maxima,
+                                                                const reference::window& w,
+                                                                [[maybe_unused]] bool lanes_win) {
+  if constexpr (Lanes == 8) {
+    if (lanes_win) return best_column_offset_avx512(maxima, w);
+  } else if constexpr (Lanes == 4) {
+    return best_column_offset_avx2(maxima.values.data(), maxima.offsets.data(), w);
+  }
+  return best_column_offset(maxima, w);
+}
+
 bool window_holds_nan(const column_maxima& maxima, const reference::window& w) {
   std::int32_t any = 0;
   for (std::int64_t c = w.begin; c < w.end; ++c) any |= maxima.nan[static_cast<std::size_t>(c)];
@@ -209,10 +242,8 @@ template <int Lanes>
       std::int64_t winner = 0;
       if (nan && window_holds_nan(maxima, w2)) {
         winner = argmax_exact<binary64_source>(g, plane, {band.w0(), band.w1(), w2});
-      } else if constexpr (Lanes == 8) {
-        winner = lanes_win ? best_column_offset_avx512(maxima, w2) : best_column_offset(maxima, w2);
       } else {
-        winner = best_column_offset(maxima, w2);
+        winner = best_column_in_lanes<Lanes>(maxima, w2, lanes_win);
       }
       output[out_at] = plane[winner];
       indices[out_at++] = winner;

@@ -1,6 +1,7 @@
-// The separable max forward's AVX2 band scans (engine/max_separable_avx2.h), white-box: each
-// column's key and NaN flag against a scalar scan, which the public pass cannot show for the flags
-// (a column flagged without a NaN is only rescanned, to the same answer), and a window's best key.
+// The separable max forward's AVX2 band scans (engine/max_separable_avx2.h and
+// max_binary64_avx2.h), white-box: each column's key (binary64: maximum and offset) and NaN flag
+// against a scalar scan, which the public pass cannot show for the flags (a column flagged without
+// a NaN is only rescanned, to the same answer), and a window's winner from its columns.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/max_binary64_avx2.h"
 #include "engine/max_separable_avx2.h"
 #include "engine/simd.h"
 
@@ -167,6 +169,103 @@ TEST(MaxBandScanAvx2, AWindowsBestKeyIsTheGreatestOfItsColumnsOnly) {
           best = std::max(best, keys[static_cast<std::size_t>(c)]);
         EXPECT_EQ(best_key_offset_avx2(keys.data(), {begin, end}),
                   static_cast<std::int64_t>(~static_cast<std::uint32_t>(best)))
+            << begin << "-" << end;
+      }
+    }
+  }
+}
+
+// band_columns_64_avx2 on rows of `width` doubles, K = 4 then K = 1 (the last at width - 4): each
+// column's maximum (bit for bit: the first strict one, so -0 before +0 stays -0), its offset, and
+// its flag, against the rows read one by one.
+void expect_binary64_columns(const std::vector<double>& plane,
+                             const std::vector<std::int32_t>& rows) {
+  std::vector<double> values(width, 7);
+  std::vector<std::int32_t> offsets(width, 7), flags(width, 7);
+  const band_ahead ahead{0, rows};
+  const bool four = band_columns_64_avx2<4>(plane.data(), rows, ahead, {0, 4, 8, 12}, values.data(),
+                                            offsets.data(), flags.data());
+  const bool one = band_columns_64_avx2<1>(plane.data(), rows, ahead, {width - 4}, values.data(),
+                                           offsets.data(), flags.data());
+  bool any_first = false, any_last = false;
+  std::vector<std::int32_t> columns(20);  // 0-15 for K = 4, width - 4 on for K = 1
+  for (std::int32_t c = 0; c < 20; ++c)
+    columns[static_cast<std::size_t>(c)] = c < 16 ? c : c - 20 + width;
+  for (const std::int32_t c : columns) {
+    double best = -std::numeric_limits<double>::infinity();
+    std::int32_t at = rows.front() + c;
+    bool nan = false;
+    for (const std::int32_t row : rows) {
+      const double x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
+      nan |= x != x;
+      if (x > best) {
+        best = x;
+        at = row + c;
+      }
+    }
+    (c < 16 ? any_first : any_last) |= nan;
+    const auto column = static_cast<std::size_t>(c);
+    EXPECT_EQ(flags[column], nan ? -1 : 0) << "column " << c;
+    if (!nan) {
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(values[column]), std::bit_cast<std::uint64_t>(best))
+          << c;
+      EXPECT_EQ(offsets[column], at) << c;
+    }
+  }
+  EXPECT_EQ(four, any_first);
+  EXPECT_EQ(one, any_last);
+}
+
+TEST(MaxBandScanAvx2, Binary64KeepsEachColumnsFirstMaximumAndFlagsItsNaNs) {
+  if (!has_avx2()) GTEST_SKIP() << "needs AVX2";
+  std::mt19937 engine(8);
+  std::normal_distribution<double> normal;
+  std::vector<double> plane(std::size_t{width} * 6);
+  for (double& x : plane) x = normal(engine);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  plane[2 * width + 3] = nan;
+  plane[4 * width + 10] = -nan;
+  plane[5 * width + 38] = nan;
+  plane[1 * width + 5] = inf;  // infinities are values, not NaNs
+  for (std::size_t row = 0; row < 6; ++row) plane[row * width + 6] = -inf;  // a column of -inf
+  for (std::size_t row = 0; row < 6; ++row) plane[row * width + 7] = row == 2 ? 0.0 : -1.0;
+  plane[1 * width + 7] = -0.0;  // -0 first, then +0: -0 stays
+  expect_binary64_columns(plane, {0, 40, 80, 120, 160, 200});
+  expect_binary64_columns(plane, {200, 0, 80});  // in no order
+  plane[2 * width + 3] = 1;
+  plane[4 * width + 10] = 2;
+  plane[5 * width + 38] = 3;
+  expect_binary64_columns(plane, {0, 40, 80, 120, 160, 200});
+}
+
+TEST(MaxBandScanAvx2, Binary64WindowsWinnerIsItsLeastOffsetAmongTheGreatest) {
+  // Few distinct values (ties in most windows, -0 with +0, -inf), offsets in no order: every
+  // window of 1 to 13 columns in 24.
+  if (!has_avx2()) GTEST_SKIP() << "needs AVX2";
+  std::mt19937 engine(9);
+  const std::array<double, 5> choices{-std::numeric_limits<double>::infinity(), -1.0, -0.0, 0.0,
+                                      2.5};
+  std::uniform_int_distribution<std::size_t> pick(0, choices.size() - 1);
+  std::uniform_int_distribution<std::int32_t> offset(0, std::numeric_limits<std::int32_t>::max());
+  std::vector<double> values(24);
+  std::vector<std::int32_t> offsets(24);
+  for (int round = 0; round < 50; ++round) {
+    for (std::size_t c = 0; c < 24; ++c) {
+      values[c] = choices[round % 2 == 0 ? pick(engine) : std::min<std::size_t>(pick(engine), 1)];
+      offsets[c] = offset(engine);
+    }
+    for (std::int64_t begin = 0; begin < 24; ++begin) {
+      for (std::int64_t end = begin + 1; end <= std::min<std::int64_t>(24, begin + 13); ++end) {
+        double best = -std::numeric_limits<double>::infinity();
+        for (std::int64_t c = begin; c < end; ++c)
+          best = std::max(best, values[static_cast<std::size_t>(c)]);
+        std::int32_t least = std::numeric_limits<std::int32_t>::max();
+        for (std::int64_t c = begin; c < end; ++c) {
+          if (values[static_cast<std::size_t>(c)] == best)
+            least = std::min(least, offsets[static_cast<std::size_t>(c)]);
+        }
+        EXPECT_EQ(best_column_offset_avx2(values.data(), offsets.data(), {begin, end}), least)
             << begin << "-" << end;
       }
     }
