@@ -212,6 +212,29 @@ template <int Width, bool Scan, std::size_t K>
   }
 }
 
+// Columns [j, width) of the band split one value at a time (run by run, row by row); with Scan,
+// their magnitudes into *seen.
+template <bool Scan>
+void add_split_tail(const double* first_row, const band_layout& band, std::int64_t j, double* high,
+                    double* low, double c, seen_magnitudes_64* seen) {
+  for (; j < band.width; ++j) {
+    for_each_run(first_row, band, [&](const double* run) {
+      for (std::int64_t r = 0; r < band.rows; ++r) {
+        const double value = run[r * band.width + j];
+        if constexpr (Scan) {
+          const std::uint64_t magnitude =
+              std::bit_cast<std::uint64_t>(value) & ~binary64_traits::sign_mask;
+          seen->least_minus_one = std::min(seen->least_minus_one, magnitude - 1);
+          seen->greatest = std::max(seen->greatest, magnitude);
+        }
+        const double part = (value + c) - c;
+        high[j] += part;
+        low[j] += value - part;
+      }
+    });
+  }
+}
+
 // The binary64 split of the band's values (run by run, row by row) into their columns; with
 // Scan, also their least non-zero and greatest magnitudes (below 2^63 for every pattern, so signed
 // lanes compare them; zeros stand as the largest int64 for the least, as in double_sums.cc's scan).
@@ -226,38 +249,22 @@ template <int Width, bool Scan>
   constexpr std::int64_t none = std::numeric_limits<std::int64_t>::max();
   const std::int64_t width = band.width;
   i64 least = i64{} + none, greatest{};
-  std::int64_t least_tail = none, greatest_tail = 0;
   std::int64_t j = 0;
   constexpr std::int64_t block = std::int64_t{4} * Width;
   for (; j + block <= width; j += block)
     add_split_block<Width, Scan, 4>(first_row, band, j, high, low, c, least, greatest);
   for (; j + Width <= width; j += Width)
     add_split_block<Width, Scan, 1>(first_row, band, j, high, low, c, least, greatest);
-  for (; j < width; ++j) {
-    for_each_run(first_row, band, [&](const double* run) {
-      for (std::int64_t r = 0; r < band.rows; ++r) {
-        const double value = run[r * width + j];
-        if constexpr (Scan) {
-          const auto magnitude = static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(value) &
-                                                           ~binary64_traits::sign_mask);
-          least_tail = std::min(least_tail, magnitude == 0 ? none : magnitude);
-          greatest_tail = std::max(greatest_tail, magnitude);
-        }
-        const double part = (value + c) - c;
-        high[j] += part;
-        low[j] += value - part;
-      }
-    });
-  }
   if constexpr (Scan) {
     for (int k = 0; k < Width; ++k) {
-      least_tail = std::min<std::int64_t>(least_tail, least[k]);
-      greatest_tail = std::max<std::int64_t>(greatest_tail, greatest[k]);
+      // A lane of zeros only (none) leaves the least alone, as the tail's zeros do.
+      if (least[k] != none)
+        seen->least_minus_one =
+            std::min(seen->least_minus_one, static_cast<std::uint64_t>(least[k]) - 1);
+      seen->greatest = std::max(seen->greatest, static_cast<std::uint64_t>(greatest[k]));
     }
-    seen->least_minus_one =
-        std::min(seen->least_minus_one, static_cast<std::uint64_t>(least_tail) - 1);
-    seen->greatest = std::max(seen->greatest, static_cast<std::uint64_t>(greatest_tail));
   }
+  add_split_tail<Scan>(first_row, band, j, high, low, c, seen);
 }
 
 // The magnitudes of the 16 patterns from `at` (8 with OnlyEight, the rest as zeros, which leave
@@ -441,20 +448,15 @@ template <bool Scan>
 }
 
 template <bool Scan>
-[[gnu::target("avx2")]] void add_split_rows_avx2(const double* first_row, const band_layout& band,
-                                                 double* high, double* low, double c,
-                                                 seen_magnitudes_64* seen) {
-  add_split_rows_lanes<4, Scan>(first_row, band, high, low, c, seen);
-}
-
-template <bool Scan>
 void add_split_rows(const double* first_row, const band_layout& band, double* high, double* low,
                     double c, seen_magnitudes_64* seen, simd_level ceiling) {
   switch (usable_simd_level(ceiling)) {
     case simd_level::avx512:
       return add_split_rows_avx512<Scan>(first_row, band, high, low, c, seen);
-    case simd_level::avx2:
-      return add_split_rows_avx2<Scan>(first_row, band, high, low, c, seen);
+    case simd_level::avx2: {
+      const std::int64_t j = add_split_columns_avx2(first_row, band, high, low, c, seen);
+      return add_split_tail<Scan>(first_row, band, j, high, low, c, seen);
+    }
     case simd_level::baseline:
       return add_split_rows_lanes<2, Scan>(first_row, band, high, low, c, seen);
   }

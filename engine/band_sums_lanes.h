@@ -1,5 +1,6 @@
 // What the band sums' lanes share (not a public interface): each value's magnitude and widening
-// one by one, the columns past the last vector, and the AVX-512 passes (band_sums_avx512.cc).
+// one by one, the columns past the last vector, the AVX-512 passes (band_sums_avx512.cc) and the
+// AVX2 binary64 split (split_band_avx2.cc).
 #pragma once
 
 #include <algorithm>
@@ -62,5 +63,11 @@ void add_rows_to_columns_avx512(const float* first_row, const band_layout& band,
 /// add_rows16_to_columns on AVX-512 (the CPU must have it), `format` binary16 or bfloat16.
 void add_rows16_to_columns_avx512(reference::float_format format, const std::uint16_t* first_row,
                                   const band_layout& band, double* columns, seen_magnitudes& seen);
+
+/// The binary64 split of the band's columns [0, 4 * floor(width / 4)) on AVX2 (the CPU must have
+/// it), as add_split_rows_to_columns; with `seen`, as add_split_rows_scanning. Returns the columns
+/// done (split_band_avx2.cc).
+std::int64_t add_split_columns_avx2(const double* first_row, const band_layout& band, double* high,
+                                    double* low, double c, seen_magnitudes_64* seen);
 
 }  // namespace poolproof::engine::detail
