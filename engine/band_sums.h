@@ -28,12 +28,20 @@ struct band_layout {
   std::int64_t run_stride = 0;
 };
 
+/// The order in which the binary32 band sums read a band on AVX2: a few vectors of columns down
+/// all its rows with their sums in registers (fewer operations: values in cache), or along each
+/// row in memory order with the sums in L1 (values streamed from memory, which the hardware
+/// prefetches best in that order). Each column adds its rows in the same order either way.
+enum class band_order { down_columns, along_rows };
+
 /// For the band's rows of binary32 values from `first_row`, in order (run by run, row by row):
 /// columns[j] += each row's value j (converted exactly to double), and their magnitudes added to
-/// `seen`, on the CPU's best lanes up to `ceiling` (tests compare the levels). The caller proves
-/// the additions exact from `seen` (see double_pass) or discards the columns.
+/// `seen`, on the CPU's best lanes up to `ceiling` (tests compare the levels), in `order` on
+/// AVX2 (the other levels have one order). The caller proves the additions exact from `seen` (see
+/// double_pass) or discards the columns.
 void add_rows_to_columns(const float* first_row, const band_layout& band, double* columns,
-                         seen_magnitudes& seen, simd_level ceiling = simd_level::avx512);
+                         seen_magnitudes& seen, simd_level ceiling = simd_level::avx512,
+                         band_order order = band_order::down_columns);
 
 /// add_rows_to_columns for binary16 or bfloat16 patterns (`format`): each value widened exactly
 /// (infinities and NaNs to some value: `seen` flags them), the patterns' magnitudes (bits &

@@ -1,5 +1,5 @@
-// Non-temporal output for planes larger than the cache (not a public interface): the cache size
-// that decides it, and the copy that streams a plane built in cache out to memory.
+// Work larger than the cache (not a public interface): the cache size that decides the routes for
+// it, and the copy that streams a plane built in cache out to memory with non-temporal stores.
 #pragma once
 
 #include <atomic>
@@ -7,10 +7,11 @@
 
 namespace poolproof::engine::detail {
 
-/// Bytes of output a worker writes past which it builds each plane in a cached scratch plane and
-/// streams it out rather than zeroing its range in place: the last-level cache of CPU 0 (Linux's
-/// sysfs, else sysconf), or 0 (never) when neither tells. Tests lower it to reach the streamed
-/// route at small shapes, and restore it.
+/// The last-level cache of CPU 0 in bytes (Linux's sysfs, else sysconf), or 0 when neither tells:
+/// a worker's share larger than this comes from or goes to memory. Past it the max backward builds
+/// each plane in a cached scratch plane and streams it out rather than zeroing its range in place,
+/// and the binary32 avg forward reads its bands in memory order (band_sums.h's band_order); 0
+/// means never. Tests lower it to reach those routes at small shapes, and restore it.
 [[nodiscard]] std::atomic<std::int64_t>& streamed_share_bytes();
 
 /// Copies `bytes` from `from` to `to`, with non-temporal stores for the 16-byte-aligned part of

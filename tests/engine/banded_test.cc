@@ -108,7 +108,11 @@ void expect_banded_matches(float_format format, T (*from_double)(double), unsign
 }
 
 TEST(FastBandedSums, Binary32MatchesTheReference) {
-  expect_banded_matches<float>(float_format::binary32, to_float, 3);
+  // Bands down their columns and, as from memory, along their rows.
+  for (const bool past_cache : {false, true}) {
+    const testing::past_cache_while route(past_cache);
+    expect_banded_matches<float>(float_format::binary32, to_float, 3);
+  }
 }
 
 TEST(FastBandedSums, Binary64MatchesTheReference) {
@@ -406,16 +410,18 @@ TEST(FastBandedSums, SixteenBitBlocksAgreeOnEverySimdLevel) {
 }
 
 // add_rows_to_columns or add_rows16_to_columns (by the storage type) on `values`.
+// binary32 in `order` (the 16-bit formats have one).
 void add_band(float_format format, const std::vector<float>& values,
               const detail::band_layout& band, std::vector<double>& columns,
-              detail::seen_magnitudes& seen, detail::simd_level level) {
+              detail::seen_magnitudes& seen, detail::simd_level level, detail::band_order order) {
   static_cast<void>(format);
-  detail::add_rows_to_columns(values.data(), band, columns.data(), seen, level);
+  detail::add_rows_to_columns(values.data(), band, columns.data(), seen, level, order);
 }
 
 void add_band(float_format format, const std::vector<std::uint16_t>& values,
               const detail::band_layout& band, std::vector<double>& columns,
-              detail::seen_magnitudes& seen, detail::simd_level level) {
+              detail::seen_magnitudes& seen, detail::simd_level level, detail::band_order order) {
+  static_cast<void>(order);
   detail::add_rows16_to_columns(format, values.data(), band, columns.data(), seen, level);
 }
 
@@ -459,17 +465,21 @@ void expect_runs_add_in_order(float_format format, std::int64_t runs, std::int64
   }
   std::vector<double> want(static_cast<std::size_t>(width), 0.25);
   detail::seen_magnitudes want_seen;
-  add_band(format, together, {runs * rows, width}, want, want_seen, detail::simd_level::baseline);
+  add_band(format, together, {runs * rows, width}, want, want_seen, detail::simd_level::baseline,
+           detail::band_order::down_columns);
   for (const auto level : testing::all_simd_levels) {
-    std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
-    detail::seen_magnitudes seen;
-    add_band(format, laid_out, {rows, width, runs, stride}, columns, seen, level);
-    const std::string what = std::to_string(runs) + " runs of " + std::to_string(rows) + "x" +
-                             std::to_string(width) + " gap " + std::to_string(gap) + " level " +
-                             std::to_string(static_cast<int>(level));
-    EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(want)) << what;
-    EXPECT_EQ(seen.least_minus_one, want_seen.least_minus_one) << what;
-    EXPECT_EQ(seen.greatest, want_seen.greatest) << what;
+    for (const auto order : {detail::band_order::down_columns, detail::band_order::along_rows}) {
+      std::vector<double> columns(static_cast<std::size_t>(width), 0.25);
+      detail::seen_magnitudes seen;
+      add_band(format, laid_out, {rows, width, runs, stride}, columns, seen, level, order);
+      const std::string what = std::to_string(runs) + " runs of " + std::to_string(rows) + "x" +
+                               std::to_string(width) + " gap " + std::to_string(gap) + " level " +
+                               std::to_string(static_cast<int>(level)) + " order " +
+                               std::to_string(static_cast<int>(order));
+      EXPECT_EQ(testing::patterns_of(columns), testing::patterns_of(want)) << what;
+      EXPECT_EQ(seen.least_minus_one, want_seen.least_minus_one) << what;
+      EXPECT_EQ(seen.greatest, want_seen.greatest) << what;
+    }
   }
 }
 

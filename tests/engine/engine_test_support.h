@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/simd.h"
+#include "engine/streaming.h"
 
 namespace poolproof::engine::testing {
 
@@ -212,5 +213,20 @@ inline max_answer fast_max(reference::float_format format, const sizes& shape,
                                    threads);
   return answer;
 }
+
+/// While it lives, every worker's share counts as larger than the cache (streaming.h's routes for
+/// memory: the max backward's streamed planes, the binary32 avg forward's bands in memory order)
+/// when `past_cache`, or never when not; the cache-sized threshold after.
+class past_cache_while {
+ public:
+  explicit past_cache_while(bool past_cache)
+      : kept_(detail::streamed_share_bytes().exchange(past_cache ? 1 : 0)) {}
+  past_cache_while(const past_cache_while&) = delete;
+  past_cache_while& operator=(const past_cache_while&) = delete;
+  ~past_cache_while() { detail::streamed_share_bytes().store(kept_); }
+
+ private:
+  std::int64_t kept_;
+};
 
 }  // namespace poolproof::engine::testing

@@ -23,6 +23,7 @@
 #include "engine/double_sums.h"
 #include "engine/simd.h"
 #include "engine/streaming.h"
+#include "tests/engine/engine_test_support.h"
 
 namespace poolproof::engine {
 namespace {
@@ -89,20 +90,6 @@ std::pair<T, T> one_and_half_ulp(float_format format) {
   return {};
 }
 
-// While it lives, every worker builds its planes in a scratch plane and streams them out
-// (streaming.h) when `streamed`, or never when not; the cache-sized threshold after.
-class streamed_planes_while {
- public:
-  explicit streamed_planes_while(bool streamed)
-      : kept_(detail::streamed_share_bytes().exchange(streamed ? 1 : 0)) {}
-  streamed_planes_while(const streamed_planes_while&) = delete;
-  streamed_planes_while& operator=(const streamed_planes_while&) = delete;
-  ~streamed_planes_while() { detail::streamed_share_bytes().store(kept_); }
-
- private:
-  std::int64_t kept_;
-};
-
 template <typename T>
 void expect_matches(float_format format, const sizes& shape, const sizes& out,
                     const std::vector<T>& grads, const std::vector<std::int64_t>& indices) {
@@ -113,7 +100,7 @@ void expect_matches(float_format format, const sizes& shape, const sizes& out,
        reference::adaptive_max_pool_backward(tensor, indices, shape, out.size()).values)
     want.push_back(round_to(format, x));
   for (const bool streamed : {false, true}) {
-    const streamed_planes_while route(streamed);
+    const testing::past_cache_while route(streamed);
     for (const unsigned threads : {1u, 2u}) {
       // The output starts as a pattern no input's gradient has, so an input the pass did not
       // write (not zeroed, say) shows.
@@ -163,7 +150,7 @@ void check_rows(float_format format) {
   // scratch plane an exception left is not reused dirty).
   std::vector<T> sink(static_cast<std::size_t>(37 * 33));
   for (const bool streamed : {false, true}) {
-    const streamed_planes_while route(streamed);
+    const testing::past_cache_while route(streamed);
     for (const std::int64_t outside :
          {std::int64_t{33}, std::int64_t{-1}, std::numeric_limits<std::int64_t>::min(),
           std::numeric_limits<std::int64_t>::max()}) {
