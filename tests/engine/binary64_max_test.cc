@@ -94,11 +94,16 @@ TEST(FastBinary64Max, SeparableBandsMatchTheReferenceOnEveryLevel) {
       const std::vector<double> input = stress_doubles(
           static_cast<std::size_t>(reference::element_count(shape)), engine, nan_weight);
       const max_answer expected = reference_max(shape, input, out);
-      for (const detail::simd_level lanes : all_simd_levels) {
-        const auto [taken, got] = separable_max(shape, input, out, lanes);
-        ASSERT_TRUE(taken) << text(shape);
-        EXPECT_EQ(got, expected) << text(shape) << " -> " << text(out) << " NaNs " << nan_weight
-                                 << " lanes " << static_cast<int>(lanes);
+      // Bands down their columns and, as from memory (AVX2), along their rows.
+      for (const bool past_cache : {false, true}) {
+        const testing::past_cache_while route(past_cache);
+        for (const detail::simd_level lanes : all_simd_levels) {
+          const auto [taken, got] = separable_max(shape, input, out, lanes);
+          ASSERT_TRUE(taken) << text(shape);
+          EXPECT_EQ(got, expected)
+              << text(shape) << " -> " << text(out) << " NaNs " << nan_weight << " lanes "
+              << static_cast<int>(lanes) << " past the cache " << past_cache;
+        }
       }
     }
   }
@@ -169,7 +174,8 @@ TEST(FastBinary64Max, TiesGoToTheEarliestInScanOrder) {
   std::vector<double> signed_zeros(20, -1);
   signed_zeros[7] = -0.0;
   signed_zeros[11] = 0.0;
-  for (const detail::simd_level lanes : all_simd_levels) {
+  for (const auto& [lanes, past_cache] : testing::levels_and_cache_routes()) {
+    const testing::past_cache_while route(past_cache);
     EXPECT_EQ(separable_max({1, 2, 10}, input, {1, 1}, lanes).second.indices,
               std::vector<std::int64_t>{9});
     EXPECT_EQ(separable_max({1, 2, 10}, zeros, {1, 1}, lanes).second.indices,

@@ -229,4 +229,14 @@ class past_cache_while {
   std::int64_t kept_;
 };
 
+/// Every SIMD level, each with and without past_cache_while.
+inline std::vector<std::pair<detail::simd_level, bool>> levels_and_cache_routes() {
+  std::vector<std::pair<detail::simd_level, bool>> routes;
+  for (const auto level : all_simd_levels) {
+    routes.emplace_back(level, false);
+    routes.emplace_back(level, true);
+  }
+  return routes;
+}
+
 }  // namespace poolproof::engine::testing

@@ -1,7 +1,8 @@
 // The separable max forward's AVX2 band scans (engine/max_separable_avx2.h and
-// max_binary64_avx2.h), white-box: each column's key (binary64: maximum and offset) and NaN flag
-// against a scalar scan, which the public pass cannot show for the flags (a column flagged without
-// a NaN is only rescanned, to the same answer), and a window's winner from its columns.
+// max_binary64_avx2.h), white-box: each column's key (binary64: maximum and offset, down the
+// columns and along the rows) and NaN flag against a scalar scan, which the public pass cannot
+// show for the flags (a column flagged without a NaN is only rescanned, to the same answer), and a
+// window's winner from its columns.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -175,9 +176,47 @@ TEST(MaxBandScanAvx2, AWindowsBestKeyIsTheGreatestOfItsColumnsOnly) {
   }
 }
 
-// band_columns_64_avx2 on rows of `width` doubles, K = 4 then K = 1 (the last at width - 4): each
-// column's maximum (bit for bit: the first strict one, so -0 before +0 stays -0), its offset, and
-// its flag, against the rows read one by one.
+// A column's first strict maximum (-inf and the band's first row if none), its flat offset, and
+// whether it holds a NaN, from the rows read one by one.
+struct scalar_column {
+  double best = -std::numeric_limits<double>::infinity();
+  std::int32_t at = 0;
+  bool nan = false;
+};
+
+scalar_column scan_column(const std::vector<double>& plane, const std::vector<std::int32_t>& rows,
+                          std::int32_t c) {
+  scalar_column column{.at = rows.front() + c};
+  for (const std::int32_t row : rows) {
+    const double x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
+    column.nan |= x != x;
+    if (x > column.best) {
+      column.best = x;
+      column.at = row + c;
+    }
+  }
+  return column;
+}
+
+// Column c's maximum (bit for bit: the first strict one, so -0 before +0 stays -0), offset and
+// flag from a scan, against scan_column.
+void expect_column(const std::vector<double>& plane, const std::vector<std::int32_t>& rows,
+                   std::int32_t c, const std::vector<double>& values,
+                   const std::vector<std::int32_t>& offsets,
+                   const std::vector<std::int32_t>& flags) {
+  const scalar_column want = scan_column(plane, rows, c);
+  const auto column = static_cast<std::size_t>(c);
+  EXPECT_EQ(flags[column], want.nan ? -1 : 0) << "column " << c;
+  if (!want.nan) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(values[column]), std::bit_cast<std::uint64_t>(want.best))
+        << c;
+    EXPECT_EQ(offsets[column], want.at) << c;
+  }
+}
+
+// band_columns_64_avx2 on rows of `width` doubles, K = 4 then K = 1 (the last at width - 4), and
+// band_along_rows_64_avx2 on the first 4, 10 and 40 columns of the same rows, against
+// scan_column.
 void expect_binary64_columns(const std::vector<double>& plane,
                              const std::vector<std::int32_t>& rows) {
   std::vector<double> values(width, 7);
@@ -188,32 +227,30 @@ void expect_binary64_columns(const std::vector<double>& plane,
   const bool one = band_columns_64_avx2<1>(plane.data(), rows, ahead, {width - 4}, values.data(),
                                            offsets.data(), flags.data());
   bool any_first = false, any_last = false;
-  std::vector<std::int32_t> columns(20);  // 0-15 for K = 4, width - 4 on for K = 1
-  for (std::int32_t c = 0; c < 20; ++c)
-    columns[static_cast<std::size_t>(c)] = c < 16 ? c : c - 20 + width;
-  for (const std::int32_t c : columns) {
-    double best = -std::numeric_limits<double>::infinity();
-    std::int32_t at = rows.front() + c;
-    bool nan = false;
-    for (const std::int32_t row : rows) {
-      const double x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
-      nan |= x != x;
-      if (x > best) {
-        best = x;
-        at = row + c;
-      }
-    }
-    (c < 16 ? any_first : any_last) |= nan;
-    const auto column = static_cast<std::size_t>(c);
-    EXPECT_EQ(flags[column], nan ? -1 : 0) << "column " << c;
-    if (!nan) {
-      EXPECT_EQ(std::bit_cast<std::uint64_t>(values[column]), std::bit_cast<std::uint64_t>(best))
-          << c;
-      EXPECT_EQ(offsets[column], at) << c;
-    }
+  for (std::int32_t c = 0; c < width; ++c) {
+    if (c >= 16 && c < width - 4) continue;  // no scan above reached these
+    (c < 16 ? any_first : any_last) |= scan_column(plane, rows, c).nan;
+    expect_column(plane, rows, c, values, offsets, flags);
   }
   EXPECT_EQ(four, any_first);
   EXPECT_EQ(one, any_last);
+  for (const std::int32_t columns : {4, 10, width}) {
+    std::ranges::fill(values, 7);
+    std::ranges::fill(offsets, 7);
+    std::ranges::fill(flags, 7);
+    std::vector<std::int64_t> best_rows(width, 7);
+    const bool any = band_along_rows_64_avx2(plane.data(), rows, ahead, columns, values.data(),
+                                             best_rows.data(), offsets.data(), flags.data());
+    bool want_any = false;
+    for (std::int32_t c = 0; c < columns; ++c) {
+      want_any |= scan_column(plane, rows, c).nan;
+      expect_column(plane, rows, c, values, offsets, flags);
+    }
+    EXPECT_EQ(any, want_any) << columns << " columns";
+    if (columns < width) {
+      EXPECT_EQ(values[static_cast<std::size_t>(columns)], 7) << "a column past the band written";
+    }
+  }
 }
 
 TEST(MaxBandScanAvx2, Binary64KeepsEachColumnsFirstMaximumAndFlagsItsNaNs) {
