@@ -182,8 +182,8 @@ template <int Width, typename Source>
 // separable: rows of at most separable_width, 768 KiB, the band walk's rows, 528 KiB;
 // binary64's column maxima, max_binary64.h: 1 MiB), so at most about 3 MiB stays per thread.
 struct max_scratch {
-  std::vector<float> block, values;
-  std::vector<std::int32_t> at_lanes, nan_columns;
+  std::vector<float> block, values, column_best;  // column_*: band_along_rows_avx2's
+  std::vector<std::int32_t> at_lanes, nan_columns, column_rows;
   std::vector<std::uint64_t> keys;
   band_walk_scratch bands;
 };

@@ -321,7 +321,8 @@ constexpr std::array<detail::max_kernel, 5> all_max_kernels{
 constexpr std::array<detail::simd_level, 3> all_simd_levels{
     detail::simd_level::baseline, detail::simd_level::avx2, detail::simd_level::avx512};
 
-// Every kernel, on every level's lanes, against the reference.
+// Every kernel, on every level's lanes, against the reference; the separable kernel also as
+// from memory (its bands along their rows on AVX2).
 void expect_kernels_match(const sizes& shape, const std::vector<float>& input, const sizes& out) {
   const max_answer expected = reference_max(shape, input, out);
   for (const detail::max_kernel kernel : all_max_kernels) {
@@ -329,6 +330,11 @@ void expect_kernels_match(const sizes& shape, const std::vector<float>& input, c
       EXPECT_EQ(kernel_max(shape, input, out, kernel, lanes), expected)
           << "kernel " << static_cast<int>(kernel) << " lanes " << static_cast<int>(lanes);
     }
+  }
+  const testing::past_cache_while route(true);
+  for (const detail::simd_level lanes : all_simd_levels) {
+    EXPECT_EQ(kernel_max(shape, input, out, detail::max_kernel::separable, lanes), expected)
+        << "separable, as from memory, lanes " << static_cast<int>(lanes);
   }
 }
 

@@ -37,8 +37,31 @@ std::uint32_t ordered32(float x) {
   return bits ^ ((bits >> 31 != 0 ? 0xFFFFFFFFu : 0u) | 0x80000000u);
 }
 
-// Rows of `width` values at the given flat offsets, K = 4 then K = 1 vectors of columns: each
-// column's key (if it holds no NaN) and flag against the rows read one by one.
+// Column c's key (if it holds no NaN) and flag from a binary32 scan, against the rows read one by
+// one; returns whether it holds a NaN.
+bool expect_binary32_column(const std::vector<float>& plane, const std::vector<std::int32_t>& rows,
+                            std::int32_t c, const std::vector<std::uint64_t>& keys,
+                            const std::vector<std::int32_t>& flags) {
+  float best = -std::numeric_limits<float>::infinity();
+  std::int32_t at = rows.front() + c;
+  bool nan = false;
+  for (const std::int32_t row : rows) {
+    const float x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
+    nan |= x != x;
+    if (x > best) {
+      best = x;
+      at = row + c;
+    }
+  }
+  EXPECT_EQ(flags[static_cast<std::size_t>(c)], nan ? -1 : 0) << "column " << c;
+  if (!nan) {
+    EXPECT_EQ(keys[static_cast<std::size_t>(c)], key_of(ordered32(best), at)) << c;
+  }
+  return nan;
+}
+
+// Rows at the given flat offsets, K = 4 then K = 1 vectors of columns down the band, and along
+// the rows on the first 8, 13 and 40 columns: each column's key and flag.
 void expect_binary32_columns(const std::vector<float>& plane,
                              const std::vector<std::int32_t>& rows) {
   std::vector<std::uint64_t> keys(width, 7);
@@ -49,26 +72,25 @@ void expect_binary32_columns(const std::vector<float>& plane,
   const bool one =
       band_columns_avx2<1>(plane.data(), rows, ahead, {width - 8}, keys.data(), flags.data());
   bool any_first = false, any_last = false;
-  for (std::int32_t c = 0; c < width; ++c) {
-    float best = -std::numeric_limits<float>::infinity();
-    std::int32_t at = rows.front() + c;
-    bool nan = false;
-    for (const std::int32_t row : rows) {
-      const float x = plane[static_cast<std::size_t>(row) + static_cast<std::size_t>(c)];
-      nan |= x != x;
-      if (x > best) {
-        best = x;
-        at = row + c;
-      }
-    }
-    (c < 32 ? any_first : any_last) |= nan;
-    EXPECT_EQ(flags[static_cast<std::size_t>(c)], nan ? -1 : 0) << "column " << c;
-    if (!nan) {
-      EXPECT_EQ(keys[static_cast<std::size_t>(c)], key_of(ordered32(best), at)) << c;
-    }
-  }
+  for (std::int32_t c = 0; c < width; ++c)
+    (c < 32 ? any_first : any_last) |= expect_binary32_column(plane, rows, c, keys, flags);
   EXPECT_EQ(four, any_first);
   EXPECT_EQ(one, any_last);
+  for (const std::int32_t columns : {8, 13, width}) {
+    std::ranges::fill(keys, 7);
+    std::ranges::fill(flags, 7);
+    std::vector<float> best(width, 7);
+    std::vector<std::int32_t> best_rows(width, 7);
+    const bool any = band_along_rows_avx2(plane.data(), rows, ahead, columns, best.data(),
+                                          best_rows.data(), keys.data(), flags.data());
+    bool want_any = false;
+    for (std::int32_t c = 0; c < columns; ++c)
+      want_any |= expect_binary32_column(plane, rows, c, keys, flags);
+    EXPECT_EQ(any, want_any) << columns << " columns";
+    if (columns < width) {
+      EXPECT_EQ(keys[static_cast<std::size_t>(columns)], 7) << "a column past the band written";
+    }
+  }
 }
 
 TEST(MaxBandScanAvx2, Binary32FlagsExactlyTheColumnsHoldingANaN) {
