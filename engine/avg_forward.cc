@@ -338,13 +338,12 @@ void avg_planes(const geometry& g, const typename F::storage* input, typename F:
   } else if constexpr (std::same_as<F, binary32_traits>) {
     if (rows) return avg_rows_in_doubles(g, input, output, first, end);
   }
-  // A worker's input larger than the last-level cache comes from memory: the bands of 2-D planes
-  // are read in memory order (3-D bands, a few rows per depth slice, read 1.04x slower so).
-  const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
+  // A binary32 worker's input larger than the last-level cache comes from memory: the bands of
+  // 2-D planes are read in memory order (3-D bands, a few rows per depth slice, read 1.04x slower
+  // so).
   [[maybe_unused]] const band_order order =
-      g.in[0] == 1 && cache > 0 &&
-              (end - first) * g.in_plane >
-                  cache / static_cast<std::int64_t>(sizeof(typename F::storage))
+      std::same_as<F, binary32_traits> && g.in[0] == 1 &&
+              past_cache((end - first) * g.in_plane, sizeof(typename F::storage))
           ? band_order::along_rows
           : band_order::down_columns;
   for (std::int64_t p = first; p < end; ++p) {

@@ -1,6 +1,7 @@
 // The band column sums of engine/band_sums.h in SIMD lanes (binary32 and 16-bit: AVX2 and the
-// x86-64 baseline 8 values a step here, AVX-512 16 in band_sums_avx512.cc; binary64: 8, 4, 2),
-// a few vectors of columns at a time down the band with their sums in registers, then each
+// x86-64 baseline 8 values a step here, AVX-512 16 in band_sums_avx512.cc; binary64: 8 and 2
+// here, AVX2's 4 row by row in split_band_avx2.cc), a few vectors of columns at a time down the
+// band with their sums in registers (binary32 on AVX2 also along the rows: band_order), then each
 // row's tail one by one. Each lane adds to its own column, so the order of additions per column
 // is the rows' order whatever the lanes: the levels agree bit for bit, and exactness is the
 // caller's proof in any case. The magnitudes' lanes are reduced once per call (AVX2 and the
@@ -239,7 +240,8 @@ void add_split_tail(const double* first_row, const band_layout& band, std::int64
 // Scan, also their least non-zero and greatest magnitudes (below 2^63 for every pattern, so signed
 // lanes compare them; zeros stand as the largest int64 for the least, as in double_sums.cc's scan).
 // Four vectors of columns at a time down the band (add_split_block: 0.86x-0.92x of the time of row
-// by row on the 13x13 and 3-D shapes, whose sums went through memory on every row).
+// by row on the 13x13 and 3-D shapes of an AVX-512 host whose inputs fit its L3, the sums through
+// memory on every row; AVX2 goes row by row, split_band_avx2.cc, measured from memory).
 template <int Width, bool Scan>
 [[gnu::always_inline]] inline void add_split_rows_lanes(const double* first_row,
                                                         const band_layout& band, double* high,
@@ -389,7 +391,9 @@ template <typename F, bool F16c>
     const typename F::storage* first_row, std::int64_t rows, std::int64_t width, std::int64_t ahead,
     double* columns, seen_magnitudes& seen, band_order order) {
   __m256i least = _mm256_set1_epi32(-1), greatest = _mm256_setzero_si256();
-  if (std::same_as<F, binary32_traits> && order == band_order::along_rows) {
+  bool along_rows = false;
+  if constexpr (std::same_as<F, binary32_traits>) along_rows = order == band_order::along_rows;
+  if (along_rows) {
     for (std::int64_t r = 0; r < rows; ++r)
       add_vectors_avx2<F, F16c>(first_row + r * width, 1, width, ahead, columns, least, greatest);
   } else {

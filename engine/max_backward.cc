@@ -423,9 +423,8 @@ bool rows_in_windows(const geometry& g, const typename F::storage* grad_output,
 // stays in L2, and is kept between calls: a larger one would be read back from memory, and
 // cost its size again).
 inline bool streamed_planes(const geometry& g, std::int64_t planes, std::size_t element) {
-  const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
-  return cache > 0 && g.in_plane <= static_cast<std::int64_t>(kept_scratch) &&
-         planes * g.in_plane > cache / static_cast<std::int64_t>(element);
+  return g.in_plane <= static_cast<std::int64_t>(kept_scratch) &&
+         past_cache(planes * g.in_plane, element);
 }
 
 // Orders a worker's streamed stores before what follows it (the team's join), when it streams,

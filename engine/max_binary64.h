@@ -1,5 +1,6 @@
 // The binary64 max-forward separable kernel (not a public interface): each band of rows reduced
-// column by column in SIMD lanes of doubles, then each window's columns.
+// column by column in SIMD lanes of doubles (down the columns, or along the rows when the band
+// comes from memory), then each window's columns.
 #pragma once
 
 #include <immintrin.h>
@@ -23,12 +24,12 @@ namespace poolproof::engine::detail {
 namespace {
 
 // Per column of a band: its first strict maximum and that element's flat offset; `nan` flags
-// columns holding a NaN (their windows are rescanned).
+// columns holding a NaN (their windows are rescanned); `best_rows`, the maximum's row, is
+// band_along_rows_64_avx2's.
 struct column_maxima {
   std::vector<double, line_aligned_allocator<double>> values;
   std::vector<std::int32_t, line_aligned_allocator<std::int32_t>> offsets, nan;
-  std::vector<std::int64_t, line_aligned_allocator<std::int64_t>>
-      rows;  // band_along_rows_64_avx2's
+  std::vector<std::int64_t, line_aligned_allocator<std::int64_t>> best_rows;
 };
 
 column_maxima& thread_column_maxima() {
@@ -114,7 +115,8 @@ template <int Lanes>
   if constexpr (Lanes == 4) {
     if (along_rows) {
       return band_along_rows_64_avx2(plane, rows, ahead, width, maxima.values.data(),
-                                     maxima.rows.data(), maxima.offsets.data(), maxima.nan.data());
+                                     maxima.best_rows.data(), maxima.offsets.data(),
+                                     maxima.nan.data());
     }
   }
   const std::int32_t vectors = (width + Lanes - 1) / Lanes;
@@ -248,10 +250,8 @@ template <int Lanes>
   // read in memory order (float64 max forward on an AVX2 host whose memory streams at 12-14 GB/s,
   // one thread: 7x7 5.8-6.2 -> 4.2-4.3 ms, 13x13 6.3-6.6 -> 4.8-5.1, 3-D 4.9-5.0 -> 4.5; two
   // threads 2.9-3.1 -> 2.1-2.2, 3.1-3.4 -> 2.4, 2.45 -> 2.26: measured).
-  const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
-  const bool along_rows =
-      Lanes == 4 && cache > 0 && (end - first) * g.in_plane > cache / std::int64_t{sizeof(double)};
-  if (along_rows) maxima.rows.resize(static_cast<std::size_t>(width));
+  const bool along_rows = Lanes == 4 && past_cache((end - first) * g.in_plane, sizeof(double));
+  if (along_rows) maxima.best_rows.resize(static_cast<std::size_t>(width));
   std::int64_t out_at = first * g.out_plane;
   for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
     const double* plane = input + band.plane() * g.in_plane;

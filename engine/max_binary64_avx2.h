@@ -1,7 +1,7 @@
 // The binary64 max-forward separable kernel's band scan and window reduction in AVX2 intrinsics
-// (not a public interface): four doubles a vector, K vectors of columns at a time; a window's
-// winner from its columns' maxima. GCC 12 kept the generic-vector band scan's per-column state
-// on the stack; these hold it in registers.
+// (not a public interface): four doubles a vector, K vectors of columns at a time down the band
+// or one row at a time along it; a window's winner from its columns' maxima. GCC 12 kept the
+// generic-vector band scan's per-column state on the stack; these hold it in registers.
 #pragma once
 
 #include <immintrin.h>
@@ -15,7 +15,8 @@
 #include "engine/band_walk.h"
 
 namespace poolproof::engine::detail {
-// Internal linkage: included only by max_binary64.h, itself only by max_forward_simd.cc.
+// Internal linkage: included by max_binary64.h, itself only by max_forward_simd.cc, and by the
+// white-box test of these scans.
 namespace {
 
 // Four 64-bit lanes (each below 2^31 in magnitude) as four 32-bit ones.
@@ -26,7 +27,7 @@ namespace {
 
 // max_binary64.h's band_columns_64 on AVX2, K vectors of four columns at a time (the `columns`):
 // each lane's first strict maximum by vmaxpd (x > best ? x : best, so a NaN never replaces it and
-// -0 does not replace +0) and that element's flat offset, to values[c], offsets[c] and
+// neither zero replaces the other) and that element's flat offset, to values[c], offsets[c] and
 // nan_columns[c] (non-zero for a column holding a NaN) for the four columns c from each
 // columns[k]. NaNs are flagged in one vector for all K, and per column only for a band that holds
 // one (its rows read again). Called, not inlined: the kernels around it are generic code

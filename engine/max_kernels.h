@@ -179,11 +179,12 @@ template <int Width, typename Source>
 // The kernels' scratch, kept per thread across calls: allocating and zeroing it cost as much as
 // pooling a small tensor. Every kernel writes each element it reads in the same call; the sizes
 // kept are bounded (across_planes: planes of at most 1024 inputs and 4096 outputs, 1.1 MiB;
-// separable: rows of at most separable_width, 768 KiB, the band walk's rows, 528 KiB;
-// binary64's column maxima, max_binary64.h: 1 MiB), so at most about 3 MiB stays per thread.
+// separable: rows of at most separable_width, 1.25 MiB with band_along_rows_avx2's maxima, the
+// band walk's rows, 528 KiB; binary64's column maxima, max_binary64.h: 1.5 MiB), so at most about
+// 4.4 MiB stays per thread.
 struct max_scratch {
-  std::vector<float> block, values, column_best;  // column_*: band_along_rows_avx2's
-  std::vector<std::int32_t> at_lanes, nan_columns, column_rows;
+  std::vector<float> block, values, best_values;  // best_*: band_along_rows_avx2's
+  std::vector<std::int32_t> at_lanes, nan_columns, best_rows;
   std::vector<std::uint64_t> keys;
   band_walk_scratch bands;
 };

@@ -335,25 +335,24 @@ template <int Width, typename Source>
   std::int32_t* nan_columns = at_least(scratch.nan_columns, static_cast<std::size_t>(width));
   // Read with 16 lanes only, which only max_planes_avx512 builds.
   const bool lanes_win = winners_in_lanes(g);
-  // A binary32 worker's input larger than the last-level cache comes from memory: on AVX2 the
-  // bands of 2-D planes are read in memory order (float32 max forward on one thread of an AVX2
-  // host whose memory streams at 12-14 GB/s: 7x7 2.47 -> 2.13 ms, 13x13 2.80 -> 2.62; 3-D bands,
-  // a few rows per depth slice, read 1.25x slower so and keep their order: measured).
-  const std::int64_t cache = streamed_share_bytes().load(std::memory_order_relaxed);
+  // A binary32 worker's input larger than the last-level cache comes from memory: in 8 lanes
+  // (AVX2's, and AVX-512's for rows under 16 wide, not measured) the bands of 2-D planes are read
+  // in memory order (float32 max forward on one thread of an AVX2 host whose memory streams at
+  // 12-14 GB/s: 7x7 2.47 -> 2.13 ms, 13x13 2.80 -> 2.62; 3-D bands, a few rows per depth slice,
+  // read 1.25x slower so and keep their order: measured).
   const bool along_rows = Width == 8 && std::same_as<Source, binary32_source> && g.in[0] == 1 &&
-                          cache > 0 &&
-                          (end - first) * g.in_plane > cache / std::int64_t{sizeof(float)};
-  float* column_best =
-      along_rows ? at_least(scratch.column_best, static_cast<std::size_t>(width)) : nullptr;
-  std::int32_t* column_rows =
-      along_rows ? at_least(scratch.column_rows, static_cast<std::size_t>(width)) : nullptr;
+                          past_cache((end - first) * g.in_plane, sizeof(float));
+  float* best_values =
+      along_rows ? at_least(scratch.best_values, static_cast<std::size_t>(width)) : nullptr;
+  std::int32_t* best_rows =
+      along_rows ? at_least(scratch.best_rows, static_cast<std::size_t>(width)) : nullptr;
   std::int64_t out_at = first * g.out_plane;
   for (band_walk band(g, first, end, scratch.bands); !band.done(); band.advance()) {
     const typename Source::storage* plane = input + band.plane() * g.in_plane;
     bool nan = false;
     if constexpr (Width == 8 && std::same_as<Source, binary32_source>) {
-      nan = along_rows ? band_along_rows_avx2(plane, band.rows(), band.ahead(), width, column_best,
-                                              column_rows, keys, nan_columns)
+      nan = along_rows ? band_along_rows_avx2(plane, band.rows(), band.ahead(), width, best_values,
+                                              best_rows, keys, nan_columns)
                        : separable_band<Width, Source>(plane, band.rows(), band.ahead(), width,
                                                        keys, nan_columns);
     } else {

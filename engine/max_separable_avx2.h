@@ -1,8 +1,8 @@
 // The max-forward separable kernel's band scans and window reductions in AVX2 intrinsics (not a
-// public interface): binary32 values in 8 lanes and 16-bit patterns in 16, K vectors of columns at
-// a time, with their keys; a window's greatest key. GCC 12 lowered the generic-vector loops of
-// max_separable.h with their state on the stack and widened 16 lanes to 32 bits lane by lane; these
-// hold the state in registers.
+// public interface): binary32 values in 8 lanes (K vectors of columns at a time down the band, or
+// one row at a time along it) and 16-bit patterns in 16, with their keys; a window's greatest key.
+// GCC 12 lowered the generic-vector loops of max_separable.h with their state on the stack and
+// widened 16 lanes to 32 bits lane by lane; these hold the state in registers.
 #pragma once
 
 #include <immintrin.h>
@@ -18,7 +18,8 @@
 #include "engine/max_kernels.h"
 
 namespace poolproof::engine::detail {
-// Internal linkage: included only by max_separable.h, itself only by max_forward_simd.cc.
+// Internal linkage: included by max_separable.h, itself only by max_forward_simd.cc, and by the
+// white-box test of these scans.
 namespace {
 
 // Eight keys to `keys`: each lane's `ordered` integer above its complemented flat `offset`.

@@ -108,7 +108,8 @@ void expect_banded_matches(float_format format, T (*from_double)(double), unsign
 }
 
 TEST(FastBandedSums, Binary32MatchesTheReference) {
-  // Bands down their columns and, as from memory, along their rows.
+  // Bands down their columns and, as from memory, along their rows (on AVX2; AVX-512 has one
+  // order, and RunsOfRowsAddAsTheirRowsInOrderOnEverySimdLevel tests both on every level).
   for (const bool past_cache : {false, true}) {
     const testing::past_cache_while route(past_cache);
     expect_banded_matches<float>(float_format::binary32, to_float, 3);

@@ -1,6 +1,6 @@
 // What the engine's tests share: shape text for messages, the 16-bit formats, the SIMD levels,
-// doubles' bit patterns, 16-bit stress patterns, rows of many kinds, and the 16-bit max forward
-// pass of the engine and of the reference.
+// doubles' bit patterns, 16-bit stress patterns, rows of many kinds, the 16-bit max forward pass
+// of the engine and of the reference, and a guard that sends work down the routes for memory.
 #pragma once
 
 #include <poolproof/engine/adaptive_pool.h>
@@ -215,7 +215,7 @@ inline max_answer fast_max(reference::float_format format, const sizes& shape,
 }
 
 /// While it lives, every worker's share counts as larger than the cache (streaming.h's routes for
-/// memory: the max backward's streamed planes, the binary32 avg forward's bands in memory order)
+/// memory: the max backward's streamed planes, the avg and max forward's bands in memory order)
 /// when `past_cache`, or never when not; the cache-sized threshold after.
 class past_cache_while {
  public:

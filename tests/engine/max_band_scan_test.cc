@@ -77,19 +77,17 @@ void expect_binary32_columns(const std::vector<float>& plane,
   EXPECT_EQ(four, any_first);
   EXPECT_EQ(one, any_last);
   for (const std::int32_t columns : {8, 13, width}) {
-    std::ranges::fill(keys, 7);
-    std::ranges::fill(flags, 7);
-    std::vector<float> best(width, 7);
-    std::vector<std::int32_t> best_rows(width, 7);
+    // Exactly `columns` long, as the kernel's scratch: a write past them shows under ASan.
+    const auto size = static_cast<std::size_t>(columns);
+    std::vector<std::uint64_t> band_keys(size, 7);
+    std::vector<std::int32_t> band_flags(size, 7), best_rows(size, 7);
+    std::vector<float> best(size, 7);
     const bool any = band_along_rows_avx2(plane.data(), rows, ahead, columns, best.data(),
-                                          best_rows.data(), keys.data(), flags.data());
+                                          best_rows.data(), band_keys.data(), band_flags.data());
     bool want_any = false;
     for (std::int32_t c = 0; c < columns; ++c)
-      want_any |= expect_binary32_column(plane, rows, c, keys, flags);
+      want_any |= expect_binary32_column(plane, rows, c, band_keys, band_flags);
     EXPECT_EQ(any, want_any) << columns << " columns";
-    if (columns < width) {
-      EXPECT_EQ(keys[static_cast<std::size_t>(columns)], 7) << "a column past the band written";
-    }
   }
 }
 
@@ -257,21 +255,20 @@ void expect_binary64_columns(const std::vector<double>& plane,
   EXPECT_EQ(four, any_first);
   EXPECT_EQ(one, any_last);
   for (const std::int32_t columns : {4, 10, width}) {
-    std::ranges::fill(values, 7);
-    std::ranges::fill(offsets, 7);
-    std::ranges::fill(flags, 7);
-    std::vector<std::int64_t> best_rows(width, 7);
-    const bool any = band_along_rows_64_avx2(plane.data(), rows, ahead, columns, values.data(),
-                                             best_rows.data(), offsets.data(), flags.data());
+    // Exactly `columns` long, as the kernel's scratch: a write past them shows under ASan.
+    const auto size = static_cast<std::size_t>(columns);
+    std::vector<double> band_values(size, 7);
+    std::vector<std::int32_t> band_offsets(size, 7), band_flags(size, 7);
+    std::vector<std::int64_t> best_rows(size, 7);
+    const bool any =
+        band_along_rows_64_avx2(plane.data(), rows, ahead, columns, band_values.data(),
+                                best_rows.data(), band_offsets.data(), band_flags.data());
     bool want_any = false;
     for (std::int32_t c = 0; c < columns; ++c) {
       want_any |= scan_column(plane, rows, c).nan;
-      expect_column(plane, rows, c, values, offsets, flags);
+      expect_column(plane, rows, c, band_values, band_offsets, band_flags);
     }
     EXPECT_EQ(any, want_any) << columns << " columns";
-    if (columns < width) {
-      EXPECT_EQ(values[static_cast<std::size_t>(columns)], 7) << "a column past the band written";
-    }
   }
 }
 
