@@ -12,6 +12,7 @@
 #include <limits>
 #include <span>
 
+#include "engine/along_rows.h"
 #include "engine/band_walk.h"
 
 namespace poolproof::engine::detail {
@@ -83,58 +84,28 @@ template <std::size_t K>
   return any_nan;
 }
 
-// band_columns_64_avx2 over the whole width (at least 4) one row at a time, in memory order: each
-// column's maximum in values[c] and its row in best_rows[c] through L1, the last vector at width
-// - 4 (a column updated twice in a row keeps its maximum and row: x > x is false). For bands read
-// from memory, which the hardware prefetches best in that order. The same results as down the
-// columns: values, offsets and NaN flags (these from a second pass only when a NaN was seen).
-// Preconditions as band_columns_64_avx2's, best_rows as long as the others.
+// band_columns_64_avx2 over the whole width (at least 4) along the rows (along_rows.h's
+// maxima_along_rows, each column's maximum in values[c] and its row in best_rows[c]), then the
+// offsets and NaN flags as band_columns_64_avx2 writes them (the flags from a second pass only
+// when a NaN was seen). Preconditions as band_columns_64_avx2's, best_rows as long as the others.
 [[gnu::target("avx2")]] bool band_along_rows_64_avx2(const double* plane,
                                                      std::span<const std::int32_t> rows,
                                                      const band_ahead& ahead, std::int32_t width,
                                                      double* values, std::int64_t* best_rows,
                                                      std::int32_t* offsets,
                                                      std::int32_t* nan_columns) {
-  const auto last = static_cast<std::int32_t>(width - 4);
-  const auto column_at = [last](std::int32_t c) { return c < last ? c : last; };
-  for (std::int32_t c = 0; c < width; c += 4) {
-    _mm256_storeu_pd(values + column_at(c),
-                     _mm256_set1_pd(-std::numeric_limits<double>::infinity()));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(best_rows + column_at(c)),
-                        _mm256_set1_epi64x(rows.front()));
-  }
-  __m256d nan = _mm256_setzero_pd();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const double* row = plane + rows[r];
-    const double* row_ahead = plane + ahead.row(r);
-    const __m256i current = _mm256_set1_epi64x(rows[r]);
-    for (std::int32_t j = 0; j < width; j += 4) {
-      const std::int32_t c = column_at(j);
-      if (j % 8 == 0) __builtin_prefetch(row_ahead + c);  // 64 bytes: a line
-      const __m256d x = _mm256_loadu_pd(row + c);
-      const __m256d best = _mm256_loadu_pd(values + c);
-      auto* best_row = reinterpret_cast<__m256i*>(best_rows + c);
-      const __m256d greater = _mm256_cmp_pd(x, best, _CMP_GT_OQ);
-      _mm256_storeu_si256(best_row, _mm256_blendv_epi8(_mm256_loadu_si256(best_row), current,
-                                                       _mm256_castpd_si256(greater)));
-      _mm256_storeu_pd(values + c, _mm256_max_pd(x, best));
-      nan = _mm256_or_pd(nan, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
-    }
-  }
-  const bool any_nan = _mm256_testz_pd(nan, nan) == 0;
+  const bool any_nan =
+      maxima_along_rows<double, std::int64_t, 4>(plane, rows, ahead, width, values, best_rows);
   for (std::int32_t j = 0; j < width; j += 4) {
-    const std::int32_t c = column_at(j);
-    __m256d column_nan = _mm256_setzero_pd();
-    for (std::size_t r = 0; any_nan && r < rows.size(); ++r) {
-      const __m256d x = _mm256_loadu_pd(plane + rows[r] + c);
-      column_nan = _mm256_or_pd(column_nan, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
-    }
+    const std::int32_t c = vector_column<4>(j, width);
+    vec<std::int64_t, 4> nan{};
+    if (any_nan) nan_columns_along<double, std::int64_t, 4>(plane, rows, c, nan);
     const __m256i offset =
         _mm256_add_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(best_rows + c)),
                          _mm256_add_epi64(_mm256_set1_epi64x(c), _mm256_setr_epi64x(0, 1, 2, 3)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(offsets + c), low_words_avx2(offset));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(nan_columns + c),
-                     low_words_avx2(_mm256_castpd_si256(column_nan)));
+                     low_words_avx2(reinterpret_cast<__m256i>(nan)));
   }
   return any_nan;
 }

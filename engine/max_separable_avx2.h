@@ -14,6 +14,7 @@
 #include <limits>
 #include <span>
 
+#include "engine/along_rows.h"
 #include "engine/band_walk.h"
 #include "engine/max_kernels.h"
 
@@ -198,54 +199,25 @@ template <std::size_t K>
   return any_nan;
 }
 
-// band_columns_avx2 over the whole width (at least 8) one row at a time, in memory order: each
-// column's maximum in best[c] and its row (from the band's first) in best_row[c] through L1, the
-// last vector at width - 8 (a column updated twice in a row keeps its maximum and row: x > x is
-// false), then the keys and NaN flags as band_columns_avx2 writes them (the flags from a second
-// pass only when a NaN was seen). For bands read from memory, which the hardware prefetches best
-// in that order. Preconditions as band_columns_avx2's, best and best_row `width` long.
+// band_columns_avx2 over the whole width (at least 8) along the rows (along_rows.h's
+// maxima_along_rows, each column's maximum in best[c] and its row in best_rows[c]), then the keys
+// and NaN flags as band_columns_avx2 writes them (the flags from a second pass only when a NaN was
+// seen). Preconditions as band_columns_avx2's, best and best_rows `width` long.
 [[gnu::target("avx2")]] bool band_along_rows_avx2(const float* plane,
                                                   std::span<const std::int32_t> rows,
                                                   const band_ahead& ahead, std::int32_t width,
-                                                  float* best, std::int32_t* best_row,
+                                                  float* best, std::int32_t* best_rows,
                                                   std::uint64_t* keys, std::int32_t* nan_columns) {
-  const std::int32_t first_row = rows.front();
-  const auto last = static_cast<std::int32_t>(width - 8);
-  const auto column_at = [last](std::int32_t c) { return c < last ? c : last; };
+  const bool any_nan =
+      maxima_along_rows<float, std::int32_t, 8>(plane, rows, ahead, width, best, best_rows);
   for (std::int32_t j = 0; j < width; j += 8) {
-    _mm256_storeu_ps(best + column_at(j), _mm256_set1_ps(minus_infinity));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(best_row + column_at(j)),
-                        _mm256_setzero_si256());
-  }
-  __m256 nan = _mm256_setzero_ps();
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const float* row = plane + rows[r];
-    const float* row_ahead = plane + ahead.row(r);
-    const __m256i current = _mm256_set1_epi32(rows[r] - first_row);
-    for (std::int32_t j = 0; j < width; j += 8) {
-      const std::int32_t c = column_at(j);
-      if (j % 16 == 0) __builtin_prefetch(row_ahead + c);  // 64 bytes: a line
-      const __m256 x = _mm256_loadu_ps(row + c);
-      const __m256 column_best = _mm256_loadu_ps(best + c);
-      auto* column_row = reinterpret_cast<__m256i*>(best_row + c);
-      const __m256 greater = _mm256_cmp_ps(x, column_best, _CMP_GT_OQ);
-      _mm256_storeu_si256(column_row, _mm256_blendv_epi8(_mm256_loadu_si256(column_row), current,
-                                                         _mm256_castps_si256(greater)));
-      _mm256_storeu_ps(best + c, _mm256_max_ps(x, column_best));
-      nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-    }
-  }
-  const bool any_nan = _mm256_testz_ps(nan, nan) == 0;
-  for (std::int32_t j = 0; j < width; j += 8) {
-    const std::int32_t c = column_at(j);
-    __m256 column_nan = _mm256_setzero_ps();
-    for (std::size_t r = 0; any_nan && r < rows.size(); ++r) {
-      const __m256 x = _mm256_loadu_ps(plane + rows[r] + c);
-      column_nan = _mm256_or_ps(column_nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-    }
+    const std::int32_t c = vector_column<8>(j, width);
+    vec<std::int32_t, 8> nan{};
+    if (any_nan) nan_columns_along<float, std::int32_t, 8>(plane, rows, c, nan);
+    // The rows are the maxima's own offsets: keys from a first row of 0.
     write_key_vector_avx2(_mm256_loadu_ps(best + c),
-                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(best_row + c)),
-                          _mm256_castps_si256(column_nan), first_row, c, keys, nan_columns);
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(best_rows + c)),
+                          reinterpret_cast<__m256i>(nan), 0, c, keys, nan_columns);
   }
   return any_nan;
 }
